@@ -1,0 +1,53 @@
+/**
+ * Lamina's typed errors. Few of them, each with a message that says how to fix the problem
+ * (LaminDB's wording where it has one). Every public entry point fails with one of these;
+ * no raw SQL, driver or file-system error reaches a user without context.
+ *
+ * @module
+ */
+import { Data } from "effect"
+
+/** A lookup matched no record (`get`, `one`, a uid or key that is not registered). */
+export class DoesNotExist extends Data.TaggedError("DoesNotExist")<{
+  readonly registry: string
+  readonly message: string
+}> {}
+
+/** A lookup that must match one record matched several. */
+export class MultipleResultsFound extends Data.TaggedError("MultipleResultsFound")<{
+  readonly registry: string
+  readonly count: number
+  readonly message: string
+}> {}
+
+/** An argument is malformed: a bad key, filter, option or value. */
+export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
+  readonly message: string
+}> {}
+
+/** Data failed validation against a schema, feature or format specification. */
+export class ValidationError extends Data.TaggedError("ValidationError")<{
+  readonly message: string
+}> {}
+
+/** The registry refused a write (a unique constraint, a taken version tag, a failed migration). */
+export class IntegrityError extends Data.TaggedError("IntegrityError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** Storage or registry I/O failed: a missing file, an unreachable database or bucket. */
+export class StorageError extends Data.TaggedError("StorageError")<{
+  readonly message: string
+  readonly path?: string
+  readonly cause?: unknown
+}> {}
+
+/** Any Lamina error. */
+export type LaminaError =
+  | DoesNotExist
+  | MultipleResultsFound
+  | InvalidArgument
+  | ValidationError
+  | IntegrityError
+  | StorageError
