@@ -1,0 +1,56 @@
+/**
+ * The team registry client: PostgreSQL through @effect/sql-pg.
+ *
+ * @module
+ */
+import * as PgClient from "@effect/sql-pg/PgClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import { Duration, Layer, Redacted } from "effect"
+import pg from "pg"
+import { StorageError } from "../errors.js"
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//.test(db)
+
+/** A Postgres URL with its password replaced, safe to print or store in logs. */
+export const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@")
+
+const INT8 = 20
+const NUMERIC = 1700
+
+// BIGINT (sizes, counts) as numbers: JS numbers are exact to 2^53, far beyond any file size.
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8 || oid === NUMERIC
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+}
+
+/** Options of the Postgres registry. */
+export interface PostgresOptions {
+  readonly url: string
+  readonly maxConnections?: number
+}
+
+/** A layer providing `SqlClient` backed by Postgres; fails with a `StorageError` when unreachable. */
+export const layer = (options: PostgresOptions): Layer.Layer<SqlClient.SqlClient, StorageError> =>
+  PgClient.layer({
+    url: Redacted.make(options.url),
+    types,
+    maxConnections: options.maxConnections ?? 8,
+    connectTimeout: Duration.seconds(5),
+    idleTimeout: Duration.seconds(30),
+    applicationName: "lamina",
+    // Keep results untouched: LaminDB's field names are already snake_case.
+    transformJson: false
+  }).pipe(
+    Layer.mapError(
+      (cause) =>
+        new StorageError({
+          message: `Cannot connect to the Postgres registry at ${redactUrl(options.url)}: ${
+            (cause.cause instanceof Error ? cause.cause.message : "") || cause.message
+          }. Check that the server is running and the URL (host, port, database, user) is right.`,
+          cause
+        })
+    )
+  )

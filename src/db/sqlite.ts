@@ -1,0 +1,134 @@
+/**
+ * The embedded SQLite registry client: better-sqlite3 behind @effect/sql's `SqlClient`.
+ *
+ * Modelled on @effect/sql-sqlite-node's client, with what a registry shared by several
+ * processes needs: WAL, a busy timeout, and write transactions that take the write lock up
+ * front (`BEGIN IMMEDIATE`), so two processes never deadlock upgrading a read lock.
+ *
+ * @module
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { Connection } from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Statement from "@effect/sql/Statement"
+import Database from "better-sqlite3"
+import { Effect, Layer, Scope } from "effect"
+import { StorageError } from "../errors.js"
+
+/** Options of the embedded registry. */
+export interface SqliteOptions {
+  /** Database file, or `:memory:`. */
+  readonly filename: string
+  /** How long a writer waits for another process's lock before failing. Default 30 s. */
+  readonly busyTimeoutMs?: number
+}
+
+type Statement = Database.Statement<Array<unknown>, unknown>
+
+const makeConnection = (db: Database.Database): Connection => {
+  const cache = new Map<string, Statement>()
+  const prepare = (sql: string): Statement => {
+    let s = cache.get(sql)
+    if (s === undefined) {
+      s = db.prepare(sql)
+      if (cache.size > 500) cache.clear()
+      cache.set(sql, s)
+    }
+    return s
+  }
+  const run = (sql: string, readonlyParams: ReadonlyArray<unknown>, raw: boolean, prepared: boolean) =>
+    Effect.try({
+      try: () => {
+        const params = readonlyParams as Array<unknown>
+        const s: Statement = prepared ? prepare(sql) : db.prepare(sql)
+        if (s.reader) return s.all(...params) as ReadonlyArray<object>
+        const result = s.run(...params)
+        return raw ? [result] : []
+      },
+      catch: (cause) => new SqlError({ cause, message: `Failed to execute statement: ${describeCause(cause)}` })
+    })
+  return {
+    execute: (sql, params, transformRows) => {
+      const rows = run(sql, params, false, true)
+      return transformRows ? Effect.map(rows, (r) => transformRows(r)) : rows
+    },
+    executeRaw: (sql, params) => run(sql, params, true, true),
+    executeValues: (sql, readonlyParams) =>
+      Effect.try({
+        try: () => {
+          const params = readonlyParams as Array<unknown>
+          const s = prepare(sql)
+          if (!s.reader) {
+            s.run(...params)
+            return []
+          }
+          return s.raw(true).all(...params) as ReadonlyArray<ReadonlyArray<unknown>>
+        },
+        catch: (cause) => new SqlError({ cause, message: `Failed to execute statement: ${describeCause(cause)}` })
+      }).pipe(Effect.ensuring(Effect.sync(() => {
+        const s = cache.get(sql)
+        if (s?.reader) s.raw(false)
+      }))),
+    executeUnprepared: (sql, params, transformRows) => {
+      const rows = run(sql, params, false, false)
+      return transformRows ? Effect.map(rows, (r) => transformRows(r)) : rows
+    },
+    executeStream: () => Effect.dieMessage("streaming is not supported by the SQLite client: page with limit/offset")
+  } as Connection
+}
+
+const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/** Make a SQLite `SqlClient` scoped to the current scope; closes the database on release. */
+export const make = (options: SqliteOptions) =>
+  Effect.gen(function* () {
+    const db = yield* Effect.try({
+      try: () => new Database(options.filename),
+      catch: (cause) =>
+        new StorageError({
+          message: `Cannot open the SQLite registry '${options.filename}': ${describeCause(cause)}. Check that the folder exists and is writable.`,
+          path: options.filename,
+          cause
+        })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
+    yield* Effect.try({
+      try: () => {
+        if (options.filename !== ":memory:") db.pragma("journal_mode = WAL")
+        db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30_000}`)
+        db.pragma("synchronous = NORMAL")
+        db.pragma("foreign_keys = ON")
+      },
+      catch: (cause) =>
+        new StorageError({
+          message: `'${options.filename}' is not a usable SQLite database: ${describeCause(cause)}`,
+          path: options.filename,
+          cause
+        })
+    })
+    const connection = makeConnection(db)
+    // One connection per process: fibers take turns; a transaction holds it until it ends.
+    const semaphore = yield* Effect.makeSemaphore(1)
+    const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
+    const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
+      Effect.as(
+        Effect.zipRight(
+          restore(semaphore.take(1)),
+          Effect.tap(Effect.scope, (scope) => Scope.addFinalizer(scope, semaphore.release(1)))
+        ),
+        connection
+      )
+    )
+    return yield* SqlClient.make({
+      acquirer,
+      transactionAcquirer,
+      compiler: Statement.makeCompilerSqlite(),
+      spanAttributes: [["db.system.name", "sqlite"]],
+      beginTransaction: "BEGIN IMMEDIATE"
+    })
+  })
+
+/** A layer providing `SqlClient` backed by an SQLite file. */
+export const layer = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, StorageError> =>
+  Layer.scoped(SqlClient.SqlClient, make(options)).pipe(Layer.provide(Reactivity.layer))

@@ -1,0 +1,26 @@
+/**
+ * The run a piece of code executes in, if any. Registries consult it so that
+ * `Artifact.load` inside a step records an input and `save` records an output, without
+ * depending on the lineage engine itself.
+ *
+ * @module
+ */
+import { Effect, FiberRef, Option } from "effect"
+
+/** What the registries need to know about the current run. */
+export interface RunScope {
+  /** The run's registry id. */
+  readonly runId: number
+  /** Record an artifact as an input of the run (called by load/cache/open). */
+  readonly recordInput: (artifactId: number) => Effect.Effect<void>
+  /** Note an artifact created by the run (called by save). */
+  readonly recordOutput: (artifactId: number) => Effect.Effect<void>
+}
+
+/** The current run, inherited by child fibers. */
+export const CurrentRun: FiberRef.FiberRef<Option.Option<RunScope>> = FiberRef.unsafeMake<Option.Option<RunScope>>(
+  Option.none()
+)
+
+/** The current run's scope, if any. */
+export const currentRun: Effect.Effect<Option.Option<RunScope>> = FiberRef.get(CurrentRun)

@@ -1,0 +1,81 @@
+/**
+ * `Lamina.layer`: one layer that connects an instance — SQL registry, object store, migrations,
+ * user and storage records — and provides every service the registries and flows need.
+ *
+ * @module
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import { currentDialect } from "../db/dialect.js"
+import { migrate } from "../db/migrate.js"
+import * as Postgres from "../db/postgres.js"
+import * as Sqlite from "../db/sqlite.js"
+import { InvalidArgument, type IntegrityError, type StorageError } from "../errors.js"
+import { ensureStorage } from "../registry/Storage.js"
+import { ensureUser } from "../registry/User.js"
+import { layerFromRoot } from "../storage/layer.js"
+import { ObjectStore } from "../storage/ObjectStore.js"
+import { Instance } from "./Instance.js"
+import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
+
+/** Every service a Lamina program can use. */
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance
+
+/** Options of `Lamina.layer`. */
+export interface LaminaOptions {
+  /** Local folder or `s3://bucket/prefix`. */
+  readonly storage: string
+  /** SQLite file or `postgresql://…`; default: `{storage}/.lamina/lamina.db` for local storage. */
+  readonly db?: string
+  readonly name?: string
+  readonly s3?: S3Settings
+}
+
+/** Resolve options into complete settings (absolute paths, default database). */
+export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceSettings, InvalidArgument> =>
+  Effect.gen(function* () {
+    if (typeof options.storage !== "string" || options.storage.trim() === "")
+      return yield* new InvalidArgument({ message: "Pass a storage location: a local folder or s3://bucket/prefix." })
+    const remote = options.storage.startsWith("s3://")
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.storage) && !remote)
+      return yield* new InvalidArgument({ message: `Unsupported storage '${options.storage}': use a local folder or s3://bucket/prefix.` })
+    const storage = remote ? options.storage.replace(/\/+$/, "") : path.resolve(options.storage)
+    if (remote && options.db === undefined)
+      return yield* new InvalidArgument({ message: "S3 storage needs a shared registry: pass --db postgresql://… as well." })
+    const db = options.db === undefined ? defaultDbFor(storage) : Postgres.isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
+    const name = options.name ?? (path.basename(storage.replace(/^s3:\/\//, "")) || "lamina")
+    return { name, storage, db, ...(options.s3 ? { s3: options.s3 } : {}) }
+  })
+
+/** The SQL client layer for a database string. */
+export const layerSql = (db: string): Layer.Layer<SqlClient.SqlClient, StorageError> =>
+  Postgres.isPostgresUrl(db) ? Postgres.layer({ url: db }) : Sqlite.layer({ filename: db })
+
+const layerInstance = (settings: InstanceSettings) =>
+  Layer.effect(
+    Instance,
+    Effect.gen(function* () {
+      yield* migrate()
+      const store = yield* ObjectStore
+      const userSettings = yield* loadOrCreateUser
+      const user = yield* ensureUser(userSettings)
+      const storage = yield* ensureStorage({ root: store.root, type: store.type, userId: user.id, ...(settings.s3?.region ? { region: settings.s3.region } : {}) })
+      return { settings, storage, user, dialect: yield* currentDialect }
+    })
+  )
+
+/** Connect the instance described by `settings`. */
+export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
+  const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
+  return Layer.provideMerge(layerInstance(settings), base)
+}
+
+/** Connect an instance from explicit options (creates it when new; never destroys data). */
+export const layer = (options: LaminaOptions): Layer.Layer<Lamina, StorageError | IntegrityError | InvalidArgument> =>
+  Layer.unwrapEffect(Effect.map(resolveSettings(options), layerSettings))
+
+/** Connect the current instance remembered in `$LAMINA_HOME`. */
+export const layerFromSettings: Layer.Layer<Lamina, StorageError | IntegrityError | InvalidArgument> = Layer.unwrapEffect(
+  Effect.map(loadInstanceSettings, layerSettings)
+)

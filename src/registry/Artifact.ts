@@ -1,0 +1,529 @@
+/**
+ * Artifact registry: versioned, hashed files and folders in storage, LaminDB's semantics.
+ *
+ * - Same content as an existing artifact → that artifact (description updated, key kept, a warning).
+ * - Same key, new content → a new version: same uid stem, next base62 suffix, `is_latest` moved.
+ * - Bytes are copied and hashed in one pass to a temporary name and renamed; the registry row
+ *   commits only once the data is in place, and a failure leaves neither row nor file.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { constants as fsConstants, promises as fs } from "node:fs"
+import * as path from "node:path"
+import { Effect, Option } from "effect"
+import { DoesNotExist, IntegrityError, InvalidArgument, StorageError } from "../errors.js"
+import { currentRun } from "../flow/CurrentRun.js"
+import { Instance } from "../instance/Instance.js"
+import { QuerySet, type FilterSpec } from "../query/QuerySet.js"
+import type { ContentHash } from "../storage/hash.js"
+import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectStore.js"
+import { insertRow, now, selectRows, sqlFailure, updateRow } from "./crud.js"
+import { defineModel, recordFieldTypes, type Row } from "./model.js"
+import { suffixOf } from "./suffix.js"
+import { incrementBase62, isBase62, newFamilyUid, splitUid, UID_LENGTH } from "./uid.js"
+
+/** The artifact model. */
+export const ArtifactModel = defineModel({
+  name: "Artifact",
+  table: "lamina_artifact",
+  fields: {
+    ...recordFieldTypes,
+    key: "str",
+    description: "str",
+    storage_id: "int",
+    suffix: "str",
+    kind: "str",
+    otype: "str",
+    size: "int",
+    hash: "str",
+    hash_type: "str",
+    n_files: "int",
+    n_observations: "int",
+    version_tag: "str",
+    is_latest: "bool",
+    run_id: "int",
+    _key_is_virtual: "bool",
+    updated_at: "datetime"
+  },
+  relations: {
+    storage: { model: "Storage", column: "storage_id" },
+    run: { model: "Run", column: "run_id" },
+    created_by: { model: "User", column: "created_by_id" }
+  },
+  links: {
+    input_of_runs: { model: "Run", table: "lamina_run_input_artifact", selfColumn: "artifact_id", otherColumn: "run_id" }
+  },
+  searchFields: ["key", "description"],
+  versioned: true
+})
+
+/** The JSON form of an artifact: LaminDB's field names, snake_case. */
+export interface ArtifactJson {
+  readonly uid: string
+  readonly key: string | null
+  readonly description: string | null
+  readonly suffix: string
+  readonly kind: string | null
+  readonly otype: string | null
+  readonly size: number | null
+  readonly hash: string | null
+  readonly hash_type: string | null
+  readonly n_files: number | null
+  readonly n_observations: number | null
+  readonly version: string
+  readonly is_latest: boolean
+  readonly branch: number
+  readonly created_at: string
+  readonly path: string
+}
+
+/** Services artifact operations need. */
+export type ArtifactEnv = SqlClient.SqlClient | ObjectStore | Instance
+
+/** A registered artifact. */
+export class Artifact {
+  readonly id!: number
+  readonly uid!: string
+  readonly key!: string | null
+  readonly description!: string | null
+  readonly storage_id!: number
+  readonly suffix!: string
+  readonly kind!: string | null
+  readonly otype!: string | null
+  readonly size!: number | null
+  readonly hash!: string | null
+  readonly hash_type!: string | null
+  readonly n_files!: number | null
+  readonly n_observations!: number | null
+  readonly version_tag!: string | null
+  readonly is_latest!: boolean
+  readonly run_id!: number | null
+  readonly _key_is_virtual!: boolean
+  readonly _aux!: Record<string, unknown> | null
+  readonly created_at!: Date
+  readonly updated_at!: Date
+  readonly created_by_id!: number | null
+  readonly branch!: number
+  readonly is_locked!: boolean
+
+  constructor(row: Row) {
+    Object.assign(this, row)
+  }
+
+  /** The version: the version tag if set, else the uid's 4-char suffix. */
+  get version(): string {
+    return this.version_tag ?? splitUid(this.uid).suffix
+  }
+
+  /** The uid stem shared by all versions. */
+  get stem(): string {
+    return splitUid(this.uid).stem
+  }
+
+  /** True for folder artifacts. */
+  get isFolder(): boolean {
+    return this.hash_type === "md5-d" || (this.n_files ?? 0) > 1
+  }
+
+  /** Where the bytes live inside the storage root. */
+  get storageKey(): string {
+    return this._key_is_virtual ? virtualStorageKey(this.uid, this.suffix, this.isFolder) : this.key!
+  }
+
+  /** The full path or URI of the artifact's bytes. */
+  get path(): Effect.Effect<string, never, ObjectStore> {
+    return Effect.map(ObjectStore, (store) => store.uri(this.storageKey))
+  }
+
+  /** A local path to the bytes (downloaded and verified for remote storage); records a run input. */
+  cache(): Effect.Effect<string, StorageError, ArtifactEnv> {
+    return Effect.gen(this, function* () {
+      const store = yield* ObjectStore
+      const expected = this.hash && this.hash_type && this.size !== null
+        ? { hash: this.hash, hash_type: this.hash_type as ContentHash["hash_type"], size: this.size }
+        : undefined
+      const local = yield* store.localPath(this.storageKey, { folder: this.isFolder, ...(expected ? { expected } : {}) })
+      yield* recordInput(this)
+      return local
+    })
+  }
+
+  /** The content: the bytes of a file artifact. Records a run input. */
+  load(): Effect.Effect<Uint8Array, StorageError | InvalidArgument, ArtifactEnv> {
+    return Effect.gen(this, function* () {
+      if (this.isFolder)
+        return yield* new InvalidArgument({ message: `Artifact ${this.uid} is a folder: use cache() for its local path.` })
+      const local = yield* this.cache()
+      return yield* Effect.tryPromise({
+        try: async () => new Uint8Array(await fs.readFile(local)),
+        catch: (cause) => new StorageError({ message: `Reading artifact ${this.uid} failed: ${String(cause)}`, path: local, cause })
+      })
+    })
+  }
+
+  /** Every version of this artifact, oldest first (trash excluded). */
+  get versions(): Effect.Effect<ReadonlyArray<Artifact>, StorageError | IntegrityError, SqlClient.SqlClient> {
+    return familyOf(this.stem).pipe(Effect.map((all) => all.filter((a) => a.branch !== -1)))
+  }
+
+  /** Move to trash; with `permanent` (or when already in trash) delete the row and the bytes. */
+  delete(options?: { readonly permanent?: boolean }) {
+    return deleteArtifact(this, options?.permanent ?? false)
+  }
+
+  /** Bring a trashed artifact back. */
+  restore() {
+    return Effect.gen(this, function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.withTransaction(
+        Effect.zipRight(updateRow(ArtifactModel, this.id, { branch: 1, updated_at: now() }), refreshLatest(this.stem))
+      ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Restoring an artifact")(e))))
+      return yield* getById(this.id)
+    })
+  }
+
+  /** LaminDB's field names, snake_case, with the resolved `path`. */
+  toJSON(storageRoot?: string): ArtifactJson {
+    const key = this.storageKey
+    return {
+      uid: this.uid,
+      key: this.key,
+      description: this.description,
+      suffix: this.suffix,
+      kind: this.kind,
+      otype: this.otype,
+      size: this.size,
+      hash: this.hash,
+      hash_type: this.hash_type,
+      n_files: this.n_files,
+      n_observations: this.n_observations,
+      version: this.version,
+      is_latest: this.is_latest,
+      branch: this.branch,
+      created_at: this.created_at.toISOString(),
+      path: storageRoot === undefined ? key : joinRoot(storageRoot, key)
+    }
+  }
+
+  /** Start an artifact from a local file or folder; `save()` copies, hashes and registers it. */
+  static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | StorageError> {
+    return fromPath(localPath, options)
+  }
+
+  /** A lazy query over artifacts (trash hidden unless asked for by uid, id, hash or branch). */
+  static filter(spec: FilterSpec = {}): QuerySet<Artifact> {
+    return new QuerySet(ArtifactModel, (row) => new Artifact(row)).filter(spec)
+  }
+
+  /**
+   * One artifact: by full uid, by uid stem (the latest version), or by fields (`{ key }` finds
+   * the latest version of that key).
+   */
+  static get(idOrFields: string | FilterSpec) {
+    return getArtifact(idOrFields)
+  }
+}
+
+/** Options for a new artifact. */
+export interface ArtifactOptions {
+  /** A path-like key inside storage, e.g. `raw/sample1.csv`. */
+  readonly key?: string
+  readonly description?: string
+  /** LaminDB's kind: "dataset", "model", … */
+  readonly kind?: string
+  readonly otype?: string
+  readonly n_observations?: number
+  /** A human version tag (else the uid suffix is the version). */
+  readonly version_tag?: string
+  /** Make this a new version of that artifact's family. */
+  readonly revises?: Artifact
+  /** Format metadata kept for `describe` (columns, shape …). */
+  readonly aux?: Record<string, unknown>
+}
+
+/** An artifact that is described but not yet saved. */
+export interface PendingArtifact {
+  readonly localPath: string
+  readonly isFolder: boolean
+  readonly suffix: string
+  readonly options: ArtifactOptions
+  /** Copy (or hash in place), deduplicate, version and register. */
+  readonly save: () => Effect.Effect<Artifact, InvalidArgument | StorageError | IntegrityError, ArtifactEnv>
+}
+
+const joinRoot = (root: string, key: string): string => (root.includes("://") ? `${root}/${key}` : path.join(root, key))
+
+/** `.lamina/{uid}{suffix}` for files; `.lamina/{uid}` for folders (one immutable prefix per version). */
+export const virtualStorageKey = (uid: string, suffix: string, folder: boolean): string =>
+  folder ? `.lamina/${uid}` : `.lamina/${uid}${suffix}`
+
+const fromPath = (localPath: string, options: ArtifactOptions) =>
+  Effect.gen(function* () {
+    if (typeof localPath !== "string" || localPath === "")
+      return yield* new InvalidArgument({ message: "Pass the path of a file or folder to register." })
+    if (options.key !== undefined) yield* validateKey(options.key)
+    if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
+      return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
+    const abs = path.resolve(localPath)
+    const stat = yield* Effect.tryPromise({
+      try: async () => {
+        const st = await fs.stat(abs)
+        await fs.access(abs, fsConstants.R_OK)
+        return st
+      },
+      catch: (cause) => {
+        const code = (cause as NodeJS.ErrnoException).code
+        return new StorageError({
+          message:
+            code === "ENOENT"
+              ? `Path '${localPath}' does not exist. Check the path and try again.`
+              : code === "EACCES"
+                ? `Path '${localPath}' is not readable: check its permissions.`
+                : `Cannot read '${localPath}': ${String(cause)}`,
+          path: abs,
+          cause
+        })
+      }
+    })
+    if (!stat.isFile() && !stat.isDirectory())
+      return yield* new InvalidArgument({ message: `'${localPath}' is neither a regular file nor a folder.` })
+    const pending: PendingArtifact = {
+      localPath: abs,
+      isFolder: stat.isDirectory(),
+      suffix: suffixOf(abs),
+      options,
+      save: () => saveArtifact(pending)
+    }
+    return pending
+  })
+
+/** The latest non-trash artifact at `key` in `storageId`. */
+const headOfKey = (storageId: number, key: string) =>
+  Effect.map(
+    selectRows(ArtifactModel, (sql) => sql`storage_id = ${storageId} AND key = ${key} AND branch <> -1`, "ORDER BY is_latest DESC, uid DESC LIMIT 1"),
+    (rows) => (rows[0] ? new Artifact(rows[0]) : undefined)
+  )
+
+/** Every artifact of a uid family (trash included), oldest first. */
+const familyOf = (stem: string) =>
+  Effect.map(
+    selectRows(ArtifactModel, (sql) => sql`uid >= ${stem + "0000"} AND uid <= ${stem + "zzzz"}`, "ORDER BY uid"),
+    (rows) => rows.map((r) => new Artifact(r))
+  )
+
+/** The next uid in a family: stem + (max suffix incl. trash) + 1. */
+const nextUidOf = (stem: string) =>
+  Effect.map(familyOf(stem), (family) => {
+    const max = family.length === 0 ? undefined : splitUid(family[family.length - 1]!.uid).suffix
+    return stem + (max === undefined ? "0000" : incrementBase62(max))
+  })
+
+/** Make the newest non-trash member of a family the only `is_latest`. */
+const refreshLatest = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const lo = stem + "0000"
+    const hi = stem + "zzzz"
+    const head = yield* sql<{ readonly uid: string }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi} AND branch <> -1`
+    const headUid = head[0]?.uid ?? ""
+    // `(uid = ?)` is a boolean in Postgres and 0/1 in SQLite: one statement for both.
+    yield* sql`UPDATE lamina_artifact SET is_latest = (uid = ${headUid}) WHERE uid >= ${lo} AND uid <= ${hi}`
+  }).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
+
+/** The existing non-trash artifact with this content, if any (empty files never match). */
+const byHash = (content: ContentHash) =>
+  content.size === 0
+    ? Effect.succeed(undefined)
+    : Effect.map(
+        selectRows(ArtifactModel, (sql) => sql`hash = ${content.hash} AND branch <> -1`, "ORDER BY id LIMIT 1"),
+        (rows) => (rows[0] ? new Artifact(rows[0]) : undefined)
+      )
+
+/** Take Postgres transaction-scoped locks so concurrent saves of one key or content serialize. */
+const lockFor = (names: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+    yield* sql.onDialectOrElse({
+      pg: () => Effect.forEach([...names].sort(), (n) => sql`SELECT pg_advisory_xact_lock(hashtext(${n}))`, { discard: true }),
+      orElse: () => Effect.void
+    })
+  })
+
+type SaveOutcome = { readonly kind: "created" | "existing"; readonly artifact: Artifact }
+
+const saveArtifact = (pending: PendingArtifact) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const store = yield* ObjectStore
+    const instance = yield* Instance
+    const run = yield* currentRun
+    const { options } = pending
+    const storageId = instance.storage.id
+
+    // A path already inside the storage root is registered in place, without a copy.
+    const inPlaceKey = store.keyOf(pending.localPath)
+    if (inPlaceKey !== undefined && inPlaceKey.startsWith(".lamina/"))
+      return yield* new InvalidArgument({ message: `'${pending.localPath}' is inside Lamina's own '.lamina/' folder: load that artifact by uid instead.` })
+    if (inPlaceKey !== undefined && options.key !== undefined && options.key !== inPlaceKey)
+      return yield* new InvalidArgument({
+        message: `'${pending.localPath}' is already in storage at key '${inPlaceKey}': leave out the key or pass '${inPlaceKey}'.`
+      })
+    const key = inPlaceKey ?? options.key ?? null
+    if (key === null && options.description === undefined && Option.isNone(run) && options.revises === undefined)
+      return yield* new InvalidArgument({ message: "Pass one of key, run or description as a parameter" })
+
+    // Guess the uid before writing so the bytes go straight to their final name.
+    const revises = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
+    const guessUid = revises ? yield* nextUidOf(revises.stem) : newFamilyUid(UID_LENGTH.artifact)
+    const virtual = inPlaceKey === undefined
+    let written: string | undefined = virtual ? virtualStorageKey(guessUid, pending.suffix, pending.isFolder) : undefined
+    const content: ContentHash & Partial<FolderSummary> = virtual
+      ? pending.isFolder
+        ? yield* store.putFolder(pending.localPath, written!)
+        : yield* store.putFile(pending.localPath, written!)
+      : pending.isFolder
+        ? yield* store.hashFolder(inPlaceKey)
+        : yield* store.hashObject(inPlaceKey)
+
+    const register = sql.withTransaction(
+      Effect.gen(function* () {
+        yield* lockFor([`lamina-artifact-key:${storageId}:${key ?? ""}`, `lamina-artifact-hash:${content.hash}`])
+        const same = yield* byHash(content)
+        if (same !== undefined) return { kind: "existing", artifact: same } as SaveOutcome
+        // Re-read the family inside the lock: another writer may have added a version meanwhile.
+        const head = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
+        const uid = head ? yield* nextUidOf(head.stem) : guessUid
+        const stem = splitUid(uid).stem
+        if (options.version_tag !== undefined) {
+          const taken = (yield* familyOf(stem)).some((a) => a.version_tag === options.version_tag)
+          if (taken)
+            return yield* new IntegrityError({ message: `Please change the version tag or leave it \`None\`, '${options.version_tag}' is already taken` })
+        }
+        if (virtual && uid !== guessUid) {
+          const target = virtualStorageKey(uid, pending.suffix, pending.isFolder)
+          yield* store.move(written!, target)
+          written = target
+        }
+        const t = now()
+        const row = yield* insertRow(ArtifactModel, {
+          uid,
+          key: head?.key ?? key,
+          description: options.description ?? null,
+          storage_id: storageId,
+          suffix: pending.suffix,
+          kind: options.kind ?? null,
+          otype: options.otype ?? null,
+          size: content.size,
+          hash: content.hash,
+          hash_type: content.hash_type,
+          n_files: content.n_files ?? 1,
+          n_observations: options.n_observations ?? null,
+          version_tag: options.version_tag ?? null,
+          is_latest: true,
+          run_id: Option.isSome(run) ? run.value.runId : null,
+          _key_is_virtual: virtual,
+          _aux: options.aux ?? null,
+          created_at: t,
+          updated_at: t,
+          created_by_id: instance.user.id,
+          branch: 1,
+          is_locked: false
+        })
+        yield* refreshLatest(stem)
+        return { kind: "created", artifact: new Artifact({ ...row, is_latest: true }) } as SaveOutcome
+      })
+    ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving an artifact")(e))))
+
+    const outcome = yield* register.pipe(
+      // A row with this storage, key and hash in trash: restore it instead of duplicating it.
+      Effect.catchTag("IntegrityError", (e) =>
+        Effect.flatMap(
+          selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${content.hash} AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
+          (rows) => (rows[0] ? Effect.succeed<SaveOutcome>({ kind: "existing", artifact: new Artifact(rows[0]) }) : Effect.fail(e))
+        )
+      ),
+      Effect.tapError(() => (written !== undefined ? Effect.ignore(store.remove(written)) : Effect.void))
+    )
+    if (outcome.kind === "created") {
+      if (Option.isSome(run)) yield* run.value.recordOutput(outcome.artifact.id)
+      return outcome.artifact
+    }
+    // Same content exists: drop the copy, return the existing record (LaminDB's behaviour).
+    if (written !== undefined) yield* Effect.ignore(store.remove(written))
+    const existing = outcome.artifact
+    yield* Effect.logWarning(
+      `returning artifact with same hash: ${existing.uid}` +
+        (key !== null && existing.key !== key ? ` (key '${existing.key}' kept; '${key}' not applied)` : "")
+    )
+    const changes: Row = { updated_at: now() }
+    if (options.description !== undefined && options.description !== existing.description) changes.description = options.description
+    if (existing.branch === -1) changes.branch = 1
+    if (Object.keys(changes).length > 1) {
+      yield* updateRow(ArtifactModel, existing.id, changes)
+      if (existing.branch === -1) yield* refreshLatest(existing.stem)
+      return new Artifact({ ...existing, ...changes })
+    }
+    return existing
+  })
+
+/** Record `artifact` as an input of the current run, unless that run created it. */
+const recordInput = (artifact: Artifact) =>
+  Effect.flatMap(currentRun, (run) =>
+    Option.isSome(run) && run.value.runId !== artifact.run_id ? run.value.recordInput(artifact.id) : Effect.void
+  )
+
+const getById = (id: number) =>
+  Effect.flatMap(selectRows(ArtifactModel, (sql) => sql`id = ${id}`), (rows) =>
+    rows[0]
+      ? Effect.succeed(new Artifact(rows[0]))
+      : Effect.fail(new DoesNotExist({ registry: "Artifact", message: `No artifact with id ${id}.` }))
+  )
+
+const getArtifact = (idOrFields: string | FilterSpec) =>
+  Effect.gen(function* () {
+    if (typeof idOrFields === "string") {
+      const uid = idOrFields
+      const stemLength = UID_LENGTH.artifact - 4
+      if (!isBase62(uid) || (uid.length !== UID_LENGTH.artifact && uid.length !== stemLength))
+        return yield* new InvalidArgument({
+          message: `'${uid}' is not an artifact uid: pass the ${UID_LENGTH.artifact}-character uid, its ${stemLength}-character stem, or { key }.`
+        })
+      const rows =
+        uid.length === UID_LENGTH.artifact
+          ? yield* selectRows(ArtifactModel, (sql) => sql`uid = ${uid}`)
+          : yield* selectRows(ArtifactModel, (sql) => sql`uid >= ${uid + "0000"} AND uid <= ${uid + "zzzz"}`, "ORDER BY is_latest DESC, branch DESC, uid DESC LIMIT 1")
+      if (rows[0]) return new Artifact(rows[0])
+      return yield* new DoesNotExist({ registry: "Artifact", message: `No artifact with uid '${uid}'. List artifacts with 'lamina ls artifact'.` })
+    }
+    // Versioned registries: prefer the latest version, then fall back to any match.
+    const latest = yield* Artifact.filter({ ...idOrFields, is_latest: true }).first()
+    if (latest !== undefined) return latest
+    return yield* Artifact.filter(idOrFields).one()
+  })
+
+const deleteArtifact = (artifact: Artifact, permanent: boolean) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const store = yield* ObjectStore
+    const hard = permanent || artifact.branch === -1
+    yield* sql
+      .withTransaction(
+        Effect.gen(function* () {
+          if (hard) {
+            yield* sql`UPDATE lamina_run SET report_id = NULL WHERE report_id = ${artifact.id}`
+            yield* sql`UPDATE lamina_run SET environment_id = NULL WHERE environment_id = ${artifact.id}`
+            yield* sql`DELETE FROM lamina_run_input_artifact WHERE artifact_id = ${artifact.id}`
+            yield* sql`DELETE FROM lamina_artifact WHERE id = ${artifact.id}`
+          } else {
+            yield* updateRow(ArtifactModel, artifact.id, { branch: -1, updated_at: now() })
+          }
+          yield* refreshLatest(artifact.stem)
+        })
+      )
+      .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Deleting an artifact")(e))))
+    // Bytes go after the row is gone: a crash in between leaves an unreferenced file, never a
+    // row pointing at nothing.
+    if (hard) yield* store.remove(artifact.storageKey).pipe(Effect.catchAll((e) => Effect.logWarning(`artifact row deleted, bytes left in storage: ${e.message}`)))
+  })

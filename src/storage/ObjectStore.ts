@@ -1,0 +1,83 @@
+/**
+ * `ObjectStore`: where artifact bytes live. A local folder by default, S3 for teams.
+ * Keys are `/`-separated paths relative to the storage root; every write is atomic per object
+ * (a reader sees the whole object or none) and hashes in the same pass as it copies.
+ *
+ * @module
+ */
+import { Context, Effect } from "effect"
+import { InvalidArgument, type StorageError } from "../errors.js"
+import type { ContentHash } from "./hash.js"
+
+/** What a stored folder holds, summarised for its artifact row. */
+export interface FolderSummary extends ContentHash {
+  readonly n_files: number
+}
+
+/** An object listed under a prefix. */
+export interface ObjectInfo {
+  readonly key: string
+  readonly size: number
+}
+
+/** The storage service. */
+export interface ObjectStore {
+  /** The root as a user writes it: an absolute folder or `s3://bucket/prefix`. */
+  readonly root: string
+  readonly type: "local" | "s3"
+  /** Copy a local file to `key`, hashing while copying. */
+  readonly putFile: (localPath: string, key: string) => Effect.Effect<ContentHash, StorageError>
+  /** Copy a local folder below `prefix`; appears whole or not at all where the backend allows. */
+  readonly putFolder: (localDir: string, prefix: string) => Effect.Effect<FolderSummary, StorageError>
+  /** Write bytes to `key`. */
+  readonly putBytes: (key: string, bytes: Uint8Array) => Effect.Effect<ContentHash, StorageError>
+  /** Hash an object that is already stored (registration in place). */
+  readonly hashObject: (key: string) => Effect.Effect<ContentHash, StorageError>
+  /** Hash a stored folder (registration in place). */
+  readonly hashFolder: (prefix: string) => Effect.Effect<FolderSummary, StorageError>
+  /** True when `key` is a stored object (not a folder). */
+  readonly exists: (key: string) => Effect.Effect<boolean, StorageError>
+  /** Objects below a prefix. */
+  readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<ObjectInfo>, StorageError>
+  /**
+   * A local path holding the object's or folder's bytes: the file itself for local storage, a
+   * verified cache copy for remote storage. `expected` is checked where a copy is made.
+   */
+  readonly localPath: (
+    key: string,
+    options?: { readonly folder?: boolean; readonly expected?: ContentHash }
+  ) => Effect.Effect<string, StorageError>
+  /** The bytes of an object. */
+  readonly read: (key: string) => Effect.Effect<Uint8Array, StorageError>
+  /** Rename an object or folder. */
+  readonly move: (from: string, to: string) => Effect.Effect<void, StorageError>
+  /** Delete an object or a whole folder; a missing one is not an error. */
+  readonly remove: (key: string) => Effect.Effect<void, StorageError>
+  /** The key of a local path or URI inside this store, if it is inside. */
+  readonly keyOf: (pathOrUri: string) => string | undefined
+  /** The full path or URI of a key, for display and for tools that read it directly. */
+  readonly uri: (key: string) => string
+}
+
+/** The `ObjectStore` service tag. */
+export const ObjectStore = Context.GenericTag<ObjectStore>("lamina/ObjectStore")
+
+/**
+ * Validate a user-supplied key: relative, `/`-separated, no `.`/`..` segments, no empty
+ * segments, no NUL. Keys that try to escape storage fail here, before anything is written.
+ */
+export const validateKey = (key: string): Effect.Effect<string, InvalidArgument> => {
+  const fail = (why: string) =>
+    Effect.fail(new InvalidArgument({ message: `Invalid key '${key}': ${why}.` }))
+  if (typeof key !== "string" || key.length === 0) return fail("a key must be a non-empty string")
+  if (key.includes("\0")) return fail("it contains a NUL character")
+  if (key.startsWith("/") || /^[A-Za-z]:[\\/]/.test(key) || key.includes("\\"))
+    return fail("use a relative path with '/' separators, like 'raw/sample1.csv'")
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(key)) return fail("a key is a path inside the storage root, not a URI")
+  const segments = key.replace(/\/$/, "").split("/")
+  if (segments.some((s) => s === ".." || s === "."))
+    return fail("'.' and '..' segments are not allowed; a key cannot point outside the storage root")
+  if (segments.some((s) => s === "")) return fail("empty path segments ('//') are not allowed")
+  if (segments[0] === ".lamina") return fail("'.lamina/' is reserved for Lamina's own files")
+  return Effect.succeed(key.replace(/\/$/, ""))
+}

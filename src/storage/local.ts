@@ -1,0 +1,127 @@
+/**
+ * Local-folder `ObjectStore`.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto"
+import { promises as fs } from "node:fs"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import { StorageError } from "../errors.js"
+import { copyAndHash, hashFile, listFiles, writeFileAtomic } from "./fileio.js"
+import { hashFolder, type ContentHash } from "./hash.js"
+import { ObjectStore, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
+
+const describe = (cause: unknown): string => {
+  const e = cause as NodeJS.ErrnoException
+  if (e?.code === "ENOENT") return "no such file or folder"
+  if (e?.code === "EACCES" || e?.code === "EPERM") return "permission denied"
+  if (e?.code === "ENOSPC") return "no space left on device"
+  return e instanceof Error ? e.message : String(cause)
+}
+
+/** Run a storage operation, turning any failure into a `StorageError` naming the path. */
+const io = <A>(what: string, file: string, f: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) => new StorageError({ message: `${what} '${file}' failed: ${describe(cause)}`, path: file, cause })
+  })
+
+/** Hash every file of a folder (already on disk) into a folder summary. */
+export const summarizeFolder = async (dir: string): Promise<FolderSummary> => {
+  const files = await listFiles(dir)
+  const hashes = await Promise.all(files.map((f) => hashFile(path.join(dir, f))))
+  return summarize(hashes)
+}
+
+/** Folder summary from its files' hashes (LaminDB's md5-d). */
+export const summarize = (hashes: ReadonlyArray<ContentHash>): FolderSummary => ({
+  hash: hashFolder(hashes.map((h) => h.hash)),
+  hash_type: "md5-d",
+  size: hashes.reduce((n, h) => n + h.size, 0),
+  n_files: hashes.length
+})
+
+/** Make a local `ObjectStore` rooted at an absolute folder (created if missing). */
+export const make = (root: string): ObjectStore => {
+  const abs = path.resolve(root)
+  const full = (key: string) => path.join(abs, ...key.split("/"))
+  const keyOf = (p: string): string | undefined => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) return p.startsWith("file://") ? keyOf(p.slice(7)) : undefined
+    const rel = path.relative(abs, path.resolve(p))
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined
+    return rel.split(path.sep).join("/")
+  }
+  return {
+    root: abs,
+    type: "local",
+    putFile: (localPath, key) => io("Copying into storage", localPath, () => copyAndHash(localPath, full(key))),
+    putFolder: (localDir, prefix) =>
+      io("Copying folder into storage", localDir, async () => {
+        // Stage the whole folder under a temporary name, then rename it into place.
+        const dest = full(prefix)
+        const staging = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString("hex")}.tmp`)
+        try {
+          const files = await listFiles(localDir)
+          const hashes: Array<ContentHash> = []
+          for (const f of files) hashes.push(await copyAndHash(path.join(localDir, f), path.join(staging, f)))
+          await fs.mkdir(staging, { recursive: true })
+          await fs.rename(staging, dest)
+          return summarize(hashes)
+        } catch (e) {
+          await fs.rm(staging, { recursive: true, force: true })
+          throw e
+        }
+      }),
+    putBytes: (key, bytes) =>
+      io("Writing", full(key), async () => {
+        await writeFileAtomic(full(key), bytes)
+        return hashFile(full(key))
+      }),
+    hashObject: (key) => io("Hashing", full(key), () => hashFile(full(key))),
+    hashFolder: (prefix) => io("Hashing folder", full(prefix), () => summarizeFolder(full(prefix))),
+    exists: (key) =>
+      io("Checking", full(key), async () => {
+        const st = await fs.stat(full(key)).catch(() => undefined)
+        return st?.isFile() ?? false
+      }),
+    list: (prefix) =>
+      io("Listing", full(prefix), async () => {
+        const dir = full(prefix)
+        const files = await listFiles(dir).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT") return []
+          throw e
+        })
+        return Promise.all(
+          files.map(async (f): Promise<ObjectInfo> => ({
+            key: prefix === "" ? f : `${prefix}/${f}`,
+            size: (await fs.stat(path.join(dir, f))).size
+          }))
+        )
+      }),
+    localPath: (key) =>
+      io("Opening", full(key), async () => {
+        await fs.access(full(key))
+        return full(key)
+      }),
+    read: (key) => io("Reading", full(key), async () => new Uint8Array(await fs.readFile(full(key)))),
+    move: (from, to) =>
+      io("Moving", full(from), async () => {
+        await fs.mkdir(path.dirname(full(to)), { recursive: true })
+        await fs.rename(full(from), full(to))
+      }),
+    remove: (key) => io("Deleting", full(key), () => fs.rm(full(key), { recursive: true, force: true })),
+    keyOf,
+    uri: full
+  }
+}
+
+/** A layer providing a local `ObjectStore`; creates the root folder if needed. */
+export const layer = (root: string): Layer.Layer<ObjectStore, StorageError> =>
+  Layer.effect(
+    ObjectStore,
+    Effect.map(
+      io("Creating storage root", root, () => fs.mkdir(path.resolve(root), { recursive: true })),
+      () => make(root)
+    )
+  )
