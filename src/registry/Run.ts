@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { registryAccess } from "./access.js"
+import { UID_LENGTH } from "./uid.js"
 import { defineModel, recordFieldTypes } from "./model.js"
 
 /** The run model. */
@@ -83,3 +85,10 @@ export interface Run {
   readonly created_by_id: number | null
   readonly branch: number
 }
+
+/** The Run registry: `Run.filter({...})`, `Run.get(uid)`. */
+export const Run = registryAccess(
+  RunModel,
+  (row): Run => row as unknown as Run,
+  UID_LENGTH.run
+)

@@ -5,6 +5,7 @@
  */
 import { Effect } from "effect"
 import { insertRow, now, selectRows } from "./crud.js"
+import { registryAccess } from "./access.js"
 import { defineModel, recordFieldTypes } from "./model.js"
 import { base62, UID_LENGTH } from "./uid.js"
 
@@ -59,3 +60,10 @@ export const ensureStorage = (options: {
       Effect.map((row) => row as unknown as Storage)
     )
   })
+
+/** The Storage registry: `Storage.filter({...})`, `Storage.get(uid)`. */
+export const Storage = registryAccess(
+  StorageModel,
+  (row): Storage => row as unknown as Storage,
+  UID_LENGTH.storage
+)

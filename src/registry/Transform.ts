@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { registryAccess } from "./access.js"
+import { UID_LENGTH } from "./uid.js"
 import { defineModel, recordFieldTypes } from "./model.js"
 
 /** The transform model. */
@@ -46,3 +48,10 @@ export interface Transform {
   readonly created_by_id: number | null
   readonly branch: number
 }
+
+/** The Transform registry: `Transform.filter({...})`, `Transform.get(uid)`. */
+export const Transform = registryAccess(
+  TransformModel,
+  (row): Transform => row as unknown as Transform,
+  UID_LENGTH.transform
+)

@@ -5,6 +5,8 @@
  */
 import { Effect } from "effect"
 import { insertRow, now, selectRows } from "./crud.js"
+import { registryAccess } from "./access.js"
+import { UID_LENGTH } from "./uid.js"
 import { defineModel } from "./model.js"
 
 /** The user model. */
@@ -40,3 +42,10 @@ export const ensureUser = (user: { readonly uid: string; readonly handle: string
       Effect.map((row) => row as unknown as User)
     )
   })
+
+/** The User registry: `User.filter({...})`, `User.get(uid)`. */
+export const User = registryAccess(
+  UserModel,
+  (row): User => row as unknown as User,
+  UID_LENGTH.user
+)

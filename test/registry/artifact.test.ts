@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { Artifact } from "../../src/registry/Artifact.js"
+import { describeBackends, type TestInstance } from "../support/backends.js"
+
+const file = (i: TestInstance, name: string, content: string | Buffer) => {
+  const p = path.join(i.dir, "inputs", name)
+  mkdirSync(path.dirname(p), { recursive: true })
+  writeFileSync(p, content)
+  return p
+}
+
+const save = (p: string, options: Parameters<typeof Artifact.fromPath>[1]) =>
+  Effect.flatMap(Artifact.fromPath(p, options), (pending) => pending.save())
+
+/** Files under the storage root's .lamina folder, temporary names included. */
+const stored = (i: TestInstance) =>
+  existsSync(path.join(i.storage, ".lamina"))
+    ? readdirSync(path.join(i.storage, ".lamina")).filter((f) => !f.endsWith(".db") && !f.includes(".db-"))
+    : []
+
+describeBackends("Artifact", ({ instance }) => {
+  it("saves a file: hash, size, suffix, uid, layout", async () => {
+    const i = await instance()
+    const a = await i.run(save(file(i, "a.txt", "a"), { key: "raw/a.txt", description: "letter a" }))
+    expect(a.uid).toMatch(/^[0-9A-Za-z]{16}0000$/)
+    expect(a).toMatchObject({ key: "raw/a.txt", hash: "DMF1ucDxtqgxw5niaXcmYQ", hash_type: "md5", size: 1, suffix: ".txt", n_files: 1, is_latest: true, branch: 1 })
+    expect(a.version).toBe("0000")
+    const p = await i.run(a.path)
+    expect(p).toBe(path.join(i.storage, ".lamina", `${a.uid}.txt`))
+    expect(Buffer.from(await i.run(a.load())).toString()).toBe("a")
+    expect(await i.run(a.cache())).toBe(p)
+    expect(a.toJSON(i.storage)).toMatchObject({ uid: a.uid, key: "raw/a.txt", version: "0000", path: p })
+  })
+
+  it("versions by key: same stem, next suffix, one is_latest", async () => {
+    const i = await instance()
+    const uids: Array<string> = []
+    for (let n = 0; n < 12; n++) uids.push((await i.run(save(file(i, "v.txt", `content ${n}`), { key: "v.txt" }))).uid)
+    const stem = uids[0]!.slice(0, 16)
+    expect(uids.map((u) => u.slice(16))).toEqual(["0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "000A", "000B"])
+    expect(uids.every((u) => u.startsWith(stem))).toBe(true)
+    const latest = await i.run(Artifact.get({ key: "v.txt" }))
+    expect(latest.uid).toBe(uids[11])
+    const versions = await i.run(latest.versions)
+    expect(versions.map((v) => v.uid)).toEqual(uids)
+    expect(versions.filter((v) => v.is_latest).map((v) => v.uid)).toEqual([uids[11]])
+    expect((await i.run(Artifact.get(stem))).uid).toBe(uids[11])
+    expect((await i.run(Artifact.get(uids[3]!))).uid).toBe(uids[3])
+  })
+
+  it("returns the existing artifact for the same content, keeping its key", async () => {
+    const i = await instance()
+    const a = await i.run(save(file(i, "x.txt", "same"), { key: "x.txt" }))
+    const b = await i.run(save(file(i, "y.txt", "same"), { key: "y.txt", description: "updated" }))
+    expect(b.uid).toBe(a.uid)
+    expect(b.key).toBe("x.txt")
+    expect(b.description).toBe("updated")
+    expect(await i.run(Artifact.filter({ hash: a.hash }).toArray())).toHaveLength(1)
+    expect(stored(i)).toEqual([`${a.uid}.txt`])
+  })
+
+  it("keeps two empty files with different keys as two artifacts", async () => {
+    const i = await instance()
+    const a = await i.run(save(file(i, "e1", ""), { key: "e1" }))
+    const b = await i.run(save(file(i, "e2", ""), { key: "e2" }))
+    expect(a.uid).not.toBe(b.uid)
+    expect(a.hash).toBe(b.hash)
+  })
+
+  it("saves folders with md5-d hashes under one prefix per version", async () => {
+    const i = await instance()
+    const dir = path.join(i.dir, "folder")
+    mkdirSync(path.join(dir, "sub"), { recursive: true })
+    writeFileSync(path.join(dir, "a.txt"), "a")
+    writeFileSync(path.join(dir, "sub", "b.txt"), "b")
+    const f = await i.run(save(dir, { key: "folders/f" }))
+    expect(f).toMatchObject({ hash_type: "md5-d", n_files: 2, size: 2 })
+    const local = await i.run(f.cache())
+    expect(existsSync(path.join(local, "sub", "b.txt"))).toBe(true)
+    writeFileSync(path.join(dir, "c.txt"), "c")
+    const g = await i.run(save(dir, { key: "folders/f" }))
+    expect(g.uid.slice(0, 16)).toBe(f.uid.slice(0, 16))
+    expect(g.n_files).toBe(3)
+    // the old version's bytes are untouched
+    expect(existsSync(path.join(local, "c.txt"))).toBe(false)
+  })
+
+  it("registers a path inside storage in place, without a copy", async () => {
+    const i = await instance()
+    mkdirSync(path.join(i.storage, "raw"), { recursive: true })
+    const p = path.join(i.storage, "raw", "in-place.csv")
+    writeFileSync(p, "x,y\n1,2\n")
+    const a = await i.run(save(p, {}))
+    expect(a.key).toBe("raw/in-place.csv")
+    expect(a._key_is_virtual).toBe(false)
+    expect(await i.run(a.path)).toBe(p)
+    expect(stored(i)).toEqual([])
+    const err = await i.fail(save(p, { key: "other.csv" }))
+    expect(err._tag).toBe("InvalidArgument")
+  })
+
+  it("moves to trash, hides it, promotes the previous version, restores, deletes permanently", async () => {
+    const i = await instance()
+    const v1 = await i.run(save(file(i, "t.txt", "1"), { key: "t.txt" }))
+    const v2 = await i.run(save(file(i, "t.txt", "2"), { key: "t.txt" }))
+    await i.run(v2.delete())
+    expect((await i.run(Artifact.get({ key: "t.txt" }))).uid).toBe(v1.uid)
+    expect(await i.run(Artifact.filter({ key: "t.txt" }).toArray())).toHaveLength(1)
+    expect((await i.run(Artifact.filter({ uid: v2.uid }).toArray()))[0]!.branch).toBe(-1)
+    const restored = await i.run((await i.run(Artifact.get(v2.uid))).restore())
+    expect(restored).toMatchObject({ branch: 1, is_latest: true })
+    expect((await i.run(Artifact.get({ key: "t.txt" }))).uid).toBe(v2.uid)
+    const p2 = await i.run(v2.path)
+    await i.run(restored.delete({ permanent: true }))
+    expect(existsSync(p2)).toBe(false)
+    expect((await i.fail(Artifact.get(v2.uid)))._tag).toBe("DoesNotExist")
+    expect((await i.run(Artifact.get({ key: "t.txt" }))).uid).toBe(v1.uid)
+    // with every version in trash, the key starts a new family (LaminDB's lookup skips trash)
+    await i.run(v1.delete())
+    const v3 = await i.run(save(file(i, "t.txt", "3"), { key: "t.txt" }))
+    expect(v3.uid).not.toBe(v1.uid)
+    expect(v3.is_latest).toBe(true)
+  })
+
+  it("filters by exact fields and key__startswith", async () => {
+    const i = await instance()
+    await i.run(save(file(i, "1", "1"), { key: "raw/2025/a" }))
+    await i.run(save(file(i, "2", "2"), { key: "raw/2024/b" }))
+    await i.run(save(file(i, "3", "3"), { key: "processed/c" }))
+    await i.run(save(file(i, "4", "4"), { key: "raw_%/d" }))
+    const keys = async (spec: Record<string, unknown>) => (await i.run(Artifact.filter(spec).toArray())).map((a) => a.key).sort()
+    expect(await keys({ key__startswith: "raw/" })).toEqual(["raw/2024/b", "raw/2025/a"])
+    expect(await keys({ key__startswith: "raw_%" })).toEqual(["raw_%/d"])
+    expect(await keys({ key: "processed/c" })).toEqual(["processed/c"])
+    expect((await i.fail(Artifact.filter({ siz: 1 }).toArray()))._tag).toBe("InvalidArgument")
+  })
+
+  it("rejects bad input with typed errors and changes nothing", async () => {
+    const i = await instance()
+    const p = file(i, "ok.txt", "ok")
+    for (const key of ["../escape.txt", "/abs/path", "a/../../b", "a//b", ".lamina/x", "s3://b/k"]) {
+      const e = await i.fail(save(p, { key }))
+      expect(e._tag).toBe("InvalidArgument")
+    }
+    expect((await i.fail(save(path.join(i.dir, "missing.txt"), { key: "m" })))._tag).toBe("StorageError")
+    expect((await i.fail(save(p, {})))._tag).toBe("InvalidArgument")
+    expect((await i.fail(Artifact.get("notauid!"))).message).toMatch(/not an artifact uid/)
+    expect((await i.fail(Artifact.get("0123456789abcdefABCD")))._tag).toBe("DoesNotExist")
+    expect(await i.run(Artifact.filter().toArray())).toHaveLength(0)
+    expect(stored(i)).toEqual([])
+  })
+
+  it("rejects a taken version tag", async () => {
+    const i = await instance()
+    await i.run(save(file(i, "vt", "1"), { key: "vt", version_tag: "1" }))
+    const e = await i.fail(save(file(i, "vt", "2"), { key: "vt", version_tag: "1" }))
+    expect(e.message).toContain("Please change the version tag or leave it `None`, '1' is already taken")
+    expect(stored(i)).toHaveLength(1)
+  })
+})
