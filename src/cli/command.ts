@@ -1,0 +1,34 @@
+/**
+ * The shape of a `lamina` CLI command. One file per command in `commands/`, listed in `main.ts`.
+ *
+ * @module
+ */
+import type { Effect } from "effect"
+import type { LaminaError } from "../errors.js"
+import type { Lamina } from "../instance/Lamina.js"
+import type { FlagSpec, ParsedArgs } from "./args.js"
+
+/** Where a command writes: stdout for results, stderr for progress and warnings. */
+export interface Output {
+  /** Print a line of human-readable output. */
+  readonly line: (text: string) => void
+  /** Print the command's single JSON value (with `--json`). */
+  readonly json: (value: unknown) => void
+  /** Whether `--json` was given. */
+  readonly wantsJson: boolean
+}
+
+/** A CLI command. */
+export interface Command {
+  readonly name: string
+  readonly summary: string
+  /** e.g. "lamina save PATH --key KEY [--description TEXT] [--json]" */
+  readonly usage: string
+  readonly flags: Readonly<Record<string, FlagSpec>>
+  /**
+   * Whether the command needs a connected instance (provided from `$LAMINA_HOME`). `init`
+   * connects by itself, so it says false.
+   */
+  readonly needsInstance: boolean
+  readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError, Lamina>
+}
