@@ -8,6 +8,7 @@
  */
 import { columnTypes } from "./ddl.js"
 import type { Dialect } from "./dialect.js"
+import { queryIndexes } from "./queryIndexes.js"
 
 /** One schema change. */
 export interface Migration {
@@ -131,4 +132,4 @@ const coreRegistries: Migration = {
 }
 
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, queryIndexes]

@@ -80,6 +80,28 @@ const makeConnection = (db: Database.Database): Connection => {
 
 const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
+/**
+ * SQL functions SQLite lacks: `REGEXP` (`x REGEXP p`) and `lamina_iregexp(p, x)` (case-insensitive),
+ * with JavaScript regular expressions in which `.` also matches newlines, as in Postgres.
+ */
+const registerFunctions = (db: Database.Database): void => {
+  const cache = new Map<string, RegExp>()
+  const regex = (pattern: string, flags: string): RegExp => {
+    const key = flags + "/" + pattern
+    let re = cache.get(key)
+    if (re === undefined) {
+      re = new RegExp(pattern, flags)
+      if (cache.size > 256) cache.clear()
+      cache.set(key, re)
+    }
+    return re
+  }
+  const test = (flags: string) => (pattern: unknown, value: unknown) =>
+    pattern === null || value === null ? null : regex(String(pattern), flags).test(String(value)) ? 1 : 0
+  db.function("regexp", { deterministic: true }, test("s"))
+  db.function("lamina_iregexp", { deterministic: true }, test("si"))
+}
+
 /** Make a SQLite `SqlClient` scoped to the current scope; closes the database on release. */
 export const make = (options: SqliteOptions) =>
   Effect.gen(function* () {
@@ -107,6 +129,7 @@ export const make = (options: SqliteOptions) =>
           cause
         })
     })
+    registerFunctions(db)
     const connection = makeConnection(db)
     // One connection per process: fibers take turns; a transaction holds it until it ends.
     const semaphore = yield* Effect.makeSemaphore(1)
