@@ -377,7 +377,9 @@ const projection = (scope: Scope, state: QueryState): { readonly select: Sql; re
   const select: Array<Sql> = []
   for (const path of state.projection.paths) {
     const p = scope.path(path, { many: true })
-    select.push(sql`${p.expr} AS ${ident(path)}`)
+    // Text by code point on Postgres, so DISTINCT … ORDER BY "path" sorts like SQLite.
+    const e = scope.ctx.dialect === "pg" && p.type === "str" && p.encoding === "field" ? sql`${p.expr} COLLATE "C"` : p.expr
+    select.push(sql`${e} AS ${ident(path)}`)
     columns.push({ name: path, type: p.type, encoding: p.encoding })
   }
   return { select: join(select, ", "), columns }
@@ -397,7 +399,8 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
         if (!paths.includes(p)) return invalid(`orderBy('${k}') with distinct(): order by one of the selected fields (${paths.join(", ")}).`)
       }
       if (keys.length === 0) keys = paths
-      for (const k of keys) terms.push(...scope.order(k))
+      // Order by the selected columns themselves (Postgres requires it with DISTINCT).
+      for (const k of keys) terms.push(orderTerm(d, ident(k.startsWith("-") ? k.slice(1) : k), k.startsWith("-"), true, "int"))
       return sql` ORDER BY ${join(terms, ", ")}`
     }
     let tiebreakDesc = true
