@@ -192,6 +192,7 @@ export type PathKey<M extends Model = Model> =
   | (keyof Fields<M> & string)
   | `${RelationNames<M>}__${string}`
   | `${JsonFields<Fields<M>>}__${string}`
+  | Extract<keyof ExtensionKeys<M["name"]>, `${string}__${string}`>
 
 /** An ordering key: a path, optionally prefixed with `-` for descending. */
 export type OrderKey<M extends Model = Model> = PathKey<M> | `-${PathKey<M>}`

@@ -195,7 +195,8 @@ describeBackends("QuerySet", ({ instance }) => {
       expect((await keys(Artifact.filter({ file_type: ".csv" } as Spec))).length).toBe(9)
       expect((await keys(Artifact.filter({ file_type__in: [".csv"], size__lt: 40 } as Spec))).sort()).toEqual(["data/00.csv", "data/03.csv"])
       expect(await i.run(Artifact.filter({ big: true } as Spec).count())).toBe(9)
-      expect(await i.run(Artifact.filter(Q.not({ big: true } as Spec)).count())).toBe(16)
+      // untyped resolver keys inside a Q need a cast (or a FilterKeyExtensions entry)
+      expect(await i.run(Artifact.filter(Q.not({ big: true } as Spec) as never).count())).toBe(16)
       const e = await i.fail(Artifact.filter({ colour: "red" } as Spec).toArray())
       expect(e.message).toContain("Or fix invalid feature names: colour")
     } finally {
