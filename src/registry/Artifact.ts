@@ -9,7 +9,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { constants as fsConstants, promises as fs } from "node:fs"
+import { accessSync, constants as fsConstants, promises as fs, statSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Option } from "effect"
 import { DoesNotExist, IntegrityError, InvalidArgument, StorageError } from "../errors.js"
@@ -266,10 +266,10 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
     if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
       return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
     const abs = path.resolve(localPath)
-    const stat = yield* Effect.tryPromise({
-      try: async () => {
-        const st = await fs.stat(abs)
-        await fs.access(abs, fsConstants.R_OK)
+    const stat = yield* Effect.try({
+      try: () => {
+        const st = statSync(abs)
+        if (st.isFile()) accessSync(abs, fsConstants.R_OK)
         return st
       },
       catch: (cause) => {
@@ -330,6 +330,12 @@ const refreshLatest = (stem: string) =>
     // `(uid = ?)` is a boolean in Postgres and 0/1 in SQLite: one statement for both.
     yield* sql`UPDATE lamina_artifact SET is_latest = (uid = ${headUid}) WHERE uid >= ${lo} AND uid <= ${hi}`
   }).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
+
+/** Clear `is_latest` on every other member of the family. */
+const demoteOthers = (stem: string, uid: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`UPDATE lamina_artifact SET is_latest = FALSE WHERE uid >= ${stem + "0000"} AND uid <= ${stem + "zzzz"} AND uid <> ${uid} AND is_latest = TRUE`
+  ).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
 
 /** The existing non-trash artifact with this content, if any (empty files never match). */
 const byHash = (content: ContentHash) =>
@@ -431,7 +437,8 @@ const saveArtifact = (pending: PendingArtifact) =>
           branch: 1,
           is_locked: false
         })
-        yield* refreshLatest(stem)
+        // The new row is the family's head: demote the previous one (a new family has none).
+        if (head !== undefined) yield* demoteOthers(stem, uid)
         return { kind: "created", artifact: new Artifact({ ...row, is_latest: true }) } as SaveOutcome
       })
     ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving an artifact")(e))))
