@@ -18,6 +18,7 @@ import { Instance } from "../instance/Instance.js"
 import { QuerySet, type FilterSpec } from "../query/QuerySet.js"
 import type { ContentHash } from "../storage/hash.js"
 import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectStore.js"
+import { isS3Uri } from "../storage/s3uri.js"
 import { insertRow, now, selectRows, sqlFailure, updateRow } from "./crud.js"
 import { defineModel, recordFieldTypes, type Row } from "./model.js"
 import { suffixOf } from "./suffix.js"
@@ -206,7 +207,10 @@ export class Artifact {
     }
   }
 
-  /** Start an artifact from a local file or folder; `save()` copies, hashes and registers it. */
+  /**
+   * Start an artifact from a local file or folder — `save()` copies, hashes and registers it —
+   * or from an `s3://` URI inside the instance's storage, registered in place without a copy.
+   */
   static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | StorageError> {
     return fromPath(localPath, options)
   }
@@ -265,6 +269,7 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
     if (options.key !== undefined) yield* validateKey(options.key)
     if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
       return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
+    if (isS3Uri(localPath)) return yield* fromStorageUri(localPath, options)
     const abs = path.resolve(localPath)
     const stat = yield* Effect.tryPromise({
       try: async () => {
@@ -292,6 +297,34 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
       localPath: abs,
       isFolder: stat.isDirectory(),
       suffix: suffixOf(abs),
+      options,
+      save: () => saveArtifact(pending)
+    }
+    return pending
+  })
+
+/**
+ * An object or prefix already in (remote) storage, registered in place: the URI must lie inside
+ * the connected instance's storage root. A key is a file when an object has it, else a folder
+ * when objects lie below it.
+ */
+const fromStorageUri = (uri: string, options: ArtifactOptions) =>
+  Effect.gen(function* () {
+    const store = yield* Effect.serviceOption(ObjectStore)
+    if (Option.isNone(store))
+      return yield* new InvalidArgument({ message: `Connect to the instance whose storage holds '${uri}' before registering it.` })
+    const key = store.value.keyOf(uri)
+    if (key === undefined)
+      return yield* new InvalidArgument({
+        message: `'${uri}' is outside this instance's storage (${store.value.root}): register objects inside it, or download the file and save it from a local path.`
+      })
+    const isFolder = !(yield* store.value.exists(key))
+    if (isFolder && (yield* store.value.list(key)).length === 0)
+      return yield* new StorageError({ message: `'${uri}' does not exist: no object or folder has that key. Check the URI and try again.`, path: uri })
+    const pending: PendingArtifact = {
+      localPath: uri.replace(/\/+$/, ""),
+      isFolder,
+      suffix: suffixOf(key),
       options,
       save: () => saveArtifact(pending)
     }
