@@ -35,6 +35,8 @@ export interface TestInstance {
   /** The storage root: an absolute folder or `s3://bucket/prefix`. */
   readonly storage: string
   readonly db: string
+  /** S3 connection settings (S3 storage only), e.g. to connect other processes. */
+  readonly s3?: S3Settings
   /** A local scratch folder for the test's input files (and the cache of S3 instances). */
   readonly dir: string
   /** The full path or URI of a storage key. */
@@ -87,6 +89,7 @@ export const connect = async (
     storageKind: s3 === undefined ? "local" : "s3",
     storage,
     db,
+    ...(s3 ? { s3 } : {}),
     dir,
     uri: (key) => store.uri(key),
     putRaw: (key, content) =>
