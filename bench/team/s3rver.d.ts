@@ -13,6 +13,8 @@ declare module "s3rver" {
   class S3rver {
     constructor(options?: S3rverOptions)
     run(): Promise<{ readonly address: string; readonly port: number }>
+    /** Set by `run()`. */
+    readonly httpServer?: import("node:http").Server
     close(): Promise<void>
   }
   export = S3rver

@@ -63,7 +63,10 @@ export const startS3Server = async (): Promise<S3Server> => {
     },
     stop: async () => {
       client.destroy()
-      await server.close()
+      // Keep-alive connections of clients that are still around would hold close() open.
+      const closing = server.close()
+      server.httpServer?.closeAllConnections()
+      await closing
       rmSync(directory, { recursive: true, force: true })
     }
   }

@@ -17,9 +17,9 @@ import type { S3Location } from "./s3uri.js"
 
 /** How S3 calls are retried. */
 export interface RetryPolicy {
-  /** Attempts in total, the first included. Default 5. */
+  /** Attempts in total, the first included. Default 5 (`LAMINA_S3_MAX_ATTEMPTS`). */
   readonly attempts: number
-  /** Delay before the first retry; doubles each time, with jitter. Default 200 ms. */
+  /** Delay before the first retry; doubles each time, with jitter. Default 200 ms (`LAMINA_S3_RETRY_BASE_MS`). */
   readonly baseDelayMs: number
 }
 
@@ -131,7 +131,16 @@ const explain = (info: S3FailureInfo, loc: S3Location, endpointName: string, not
   return `${tag}${info.status ? ` (HTTP ${info.status})` : ""}: ${info.message}`
 }
 
-const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200 }
+const envNumber = (name: string): number | undefined => {
+  const v = Number(process.env[name])
+  return process.env[name] !== undefined && Number.isFinite(v) && v >= 0 ? v : undefined
+}
+
+/** Defaults, overridable with `LAMINA_S3_MAX_ATTEMPTS` and `LAMINA_S3_RETRY_BASE_MS`. */
+const defaultRetry = (): RetryPolicy => ({
+  attempts: Math.max(1, Math.floor(envNumber("LAMINA_S3_MAX_ATTEMPTS") ?? 5)),
+  baseDelayMs: envNumber("LAMINA_S3_RETRY_BASE_MS") ?? 200
+})
 
 /** The SDK client for `config`; the SDK's own retries are off (Lamina retries per request). */
 export const makeClient = (config: S3ClientConfig): S3Client => {
@@ -151,7 +160,7 @@ export const makeClient = (config: S3ClientConfig): S3Client => {
 
 /** Wrap a client into an `S3Api` for `location`. */
 export const makeApi = (client: S3Client, location: S3Location, config: S3ClientConfig): S3Api => {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...config.retry }
+  const policy: RetryPolicy = { ...defaultRetry(), ...config.retry }
   const endpointName = config.endpoint ?? "AWS S3"
   const schedule = Schedule.exponential(Duration.millis(policy.baseDelayMs), 2).pipe(
     Schedule.jittered,

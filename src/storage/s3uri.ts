@@ -31,7 +31,7 @@ export const parseS3Root = (root: string): Effect.Effect<S3Location, InvalidArgu
         message: `'${root}' is not a valid S3 storage root: use s3://bucket/prefix with a bucket name of 3–63 lower-case letters, digits, dots or hyphens.`
       })
     )
-  if (prefix.split("/").some((s) => s === "" || s === "." || s === ".."))
+  if (prefix !== "" && prefix.split("/").some((s) => s === "" || s === "." || s === ".."))
     return Effect.fail(
       new InvalidArgument({ message: `'${root}' has an empty, '.' or '..' segment in its prefix: write it like s3://bucket/team/data.` })
     )
