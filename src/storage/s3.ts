@@ -27,14 +27,16 @@ import {
   UploadPartCopyCommand
 } from "@aws-sdk/client-s3"
 import { createWriteStream, promises as fs } from "node:fs"
+import * as path from "node:path"
 import { Readable, Writable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Effect, Layer, type Scope } from "effect"
 import { StorageError } from "../errors.js"
+import { makeBufferPool } from "./bufferpool.js"
 import { makeCache, cacheDir, type Downloaded, type RemoteObject } from "./cache.js"
 import { hashFromEtag } from "./etag.js"
 import { listFiles } from "./fileio.js"
-import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
+import { StreamingHash, type ContentHash } from "./hash.js"
 import { summarize } from "./local.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 import { makeApi, makeClient, type S3Api, type S3ClientConfig } from "./s3client.js"
@@ -49,7 +51,7 @@ export interface S3StoreConfig extends S3ClientConfig {
   readonly partSize?: number
   /** Parts of one file uploaded at once (default 4). */
   readonly concurrency?: number
-  /** Part buffers the store may hold at once, across all uploads (default 8): bounds memory. */
+  /** Part buffers the store may hold at once, across all uploads (default concurrency + 1): bounds memory. */
   readonly maxBufferedParts?: number
   /** Local cache folder (default `$LAMINA_CACHE_DIR` or `~/.cache/lamina`). */
   readonly cacheDir?: string
@@ -83,12 +85,10 @@ export const make = (config: S3StoreConfig): Effect.Effect<ObjectStore, StorageE
       (signal) => client.send(new HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }),
       { notFound: "NoSuchBucket" }
     )
-    const permits = yield* Effect.makeSemaphore(Math.max(1, config.maxBufferedParts ?? 8))
-    const tuning: UploadTuning = {
-      partSize: Math.max(5 * MIB, config.partSize ?? 8 * MIB),
-      concurrency: Math.max(1, config.concurrency ?? 4),
-      permits
-    }
+    const concurrency = Math.max(1, config.concurrency ?? 4)
+    const partSize = Math.max(5 * MIB, config.partSize ?? 8 * MIB)
+    const buffers = yield* makeBufferPool(partSize, Math.max(1, config.maxBufferedParts ?? concurrency + 1))
+    const tuning: UploadTuning = { partSize, concurrency, buffers }
     return makeStore(api, loc, tuning, config.cacheDir ?? cacheDir())
   })
 
@@ -269,7 +269,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
           try: () => listFiles(localDir),
           catch: (cause) => new StorageError({ message: `Reading folder '${localDir}' failed: ${String(cause)}. Check that it exists and is readable.`, path: localDir, cause })
         })
-        const hashes = yield* Effect.forEach(files, (f) => uploadFile(api, `${localDir}/${f}`, objectKey(loc, `${prefix}/${f}`), uri(`${prefix}/${f}`), tuning), {
+        const hashes = yield* Effect.forEach(files, (f) => uploadFile(api, path.join(localDir, ...f.split("/")), objectKey(loc, `${prefix}/${f}`), uri(`${prefix}/${f}`), tuning), {
           concurrency: 4
         }).pipe(
           // S3 has no atomic folder write: take back what was uploaded.
@@ -277,7 +277,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
         )
         return summarize(hashes)
       }),
-    putBytes: (key, bytes) => Effect.as(putBytes(api, objectKey(loc, key), uri(key), bytes), hashBytes(bytes)),
+    putBytes: (key, bytes) => putBytes(api, objectKey(loc, key), uri(key), bytes),
     hashObject: (key) =>
       Effect.gen(function* () {
         const k = objectKey(loc, key)

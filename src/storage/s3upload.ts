@@ -1,11 +1,12 @@
 /**
  * Streaming uploads to S3 that hash in the same pass.
  *
- * A file at most one part long goes up in one `PutObject`; a larger one as a multipart upload:
- * one reader fiber reads the file part by part in order, feeding the whole-content md5, and
- * hands each part to a few uploader fibers through a bounded queue. Memory is bounded by the
- * store's buffer permits (parts read but not yet uploaded), whatever the file size. Every part
- * carries its own Content-MD5, so S3 rejects a part damaged in transit (and it is retried).
+ * A file at most one part long goes up in one `PutObject` (with its Content-MD5, the same
+ * digest that becomes its hash); a larger one as a multipart upload: one reader fiber reads the
+ * file part by part in order, feeding the whole-content md5, and hands each part to a few
+ * uploader fibers through a bounded queue. Part buffers come from the store's `BufferPool`, so
+ * memory stays bounded whatever the file size. Every part carries a CRC32 checksum (native,
+ * nearly free next to md5), so S3 rejects a part damaged in transit (and it is retried).
  * A failed or interrupted multipart upload is aborted: no object and no parts are left behind.
  *
  * @module
@@ -13,19 +14,21 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3"
 import { createHash } from "node:crypto"
 import { promises as fs } from "node:fs"
+import { crc32 } from "node:zlib"
 import { Effect, Queue } from "effect"
 import { StorageError } from "../errors.js"
-import { StreamingHash, type ContentHash } from "./hash.js"
+import type { BufferPool } from "./bufferpool.js"
+import { HASH_LENGTH, StreamingHash, type ContentHash } from "./hash.js"
 import type { S3Api } from "./s3client.js"
 
 /** Upload tuning. */
 export interface UploadTuning {
-  /** Part size of multipart uploads (and the single-request threshold). Default 8 MiB. */
+  /** Part size of multipart uploads (and the single-request threshold). */
   readonly partSize: number
-  /** Parts uploaded at the same time per file. Default 4. */
+  /** Parts uploaded at the same time per file. */
   readonly concurrency: number
-  /** Buffers of `partSize` the whole store may hold at once (bounds memory). */
-  readonly permits: Effect.Semaphore
+  /** The store's part buffers (bounds memory across all uploads). */
+  readonly buffers: BufferPool
 }
 
 const MIB = 1024 * 1024
@@ -38,7 +41,12 @@ export const partSizeFor = (size: number, configured: number): number => {
   return Math.max(configured, Math.ceil(needed / MIB) * MIB, 5 * MIB)
 }
 
-const md5b64 = (bytes: Uint8Array) => createHash("md5").update(bytes).digest("base64")
+/** `x-amz-checksum-crc32`: the big-endian CRC32, base64. */
+const crc32b64 = (bytes: Uint8Array): string => {
+  const b = Buffer.allocUnsafe(4)
+  b.writeUInt32BE(crc32(bytes) >>> 0)
+  return b.toString("base64")
+}
 
 const readFail = (file: string) => (cause: unknown) =>
   new StorageError({
@@ -47,33 +55,38 @@ const readFail = (file: string) => (cause: unknown) =>
     cause
   })
 
-/** Read up to `length` bytes at `position` into a fresh buffer (short only at end of file). */
-const readAt = (fh: fs.FileHandle, length: number, position: number) =>
-  Effect.promise(async () => {
-    const buf = Buffer.allocUnsafe(length)
-    let off = 0
-    while (off < length) {
-      const { bytesRead } = await fh.read(buf, off, length - off, position + off)
-      if (bytesRead === 0) break
-      off += bytesRead
-    }
-    return off === length ? buf : buf.subarray(0, off)
+/** Fill `buf[0, length)` from `position` (short only at end of file); returns the filled view. */
+const readInto = (fh: fs.FileHandle, buf: Buffer, length: number, position: number, file: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      let off = 0
+      while (off < length) {
+        const { bytesRead } = await fh.read(buf, off, length - off, position + off)
+        if (bytesRead === 0) break
+        off += bytesRead
+      }
+      return buf.subarray(0, off)
+    },
+    catch: readFail(file)
   })
 
-/** Upload bytes in one request. */
-export const putBytes = (api: S3Api, objectKey: string, uri: string, bytes: Uint8Array): Effect.Effect<void, StorageError> =>
-  Effect.asVoid(
+/** Upload bytes in one request; returns their md5 hash (its digest also goes out as Content-MD5). */
+export const putBytes = (api: S3Api, objectKey: string, uri: string, bytes: Uint8Array): Effect.Effect<ContentHash, StorageError> => {
+  const digest = createHash("md5").update(bytes).digest()
+  return Effect.as(
     api.call(
       "Uploading",
       uri,
       (signal) =>
         api.client.send(
-          new PutObjectCommand({ Bucket: api.location.bucket, Key: objectKey, Body: bytes, ContentLength: bytes.byteLength, ContentMD5: md5b64(bytes) }),
+          new PutObjectCommand({ Bucket: api.location.bucket, Key: objectKey, Body: bytes, ContentLength: bytes.byteLength, ContentMD5: digest.toString("base64") }),
           { abortSignal: signal }
         ),
       { notFound: "NoSuchBucket" }
-    )
+    ),
+    { hash: digest.toString("base64url").slice(0, HASH_LENGTH), hash_type: "md5", size: bytes.byteLength }
   )
+}
 
 /** Upload a local file to `objectKey`, returning its whole-content md5 hash. */
 export const uploadFile = (
@@ -88,19 +101,18 @@ export const uploadFile = (
     (fh) =>
       Effect.gen(function* () {
         const size = (yield* Effect.tryPromise({ try: () => fh.stat(), catch: readFail(localPath) })).size
-        if (size <= tuning.partSize) {
-          // One request: the whole file is one buffer (at most a part), hashed before sending.
-          return yield* tuning.permits.withPermits(1)(
-            Effect.gen(function* () {
-              const bytes = yield* readAt(fh, size, 0)
-              if (bytes.byteLength !== size) return yield* readFail(localPath)(new Error("the file changed size while it was read"))
-              yield* putBytes(api, objectKey, uri, bytes)
-              const h = new StreamingHash()
-              h.update(bytes)
-              return h.digest()
-            })
+        if (size <= tuning.partSize)
+          // One request: the whole file is one pooled buffer, hashed before sending.
+          return yield* Effect.acquireUseRelease(
+            tuning.buffers.take(size),
+            (buf) =>
+              Effect.gen(function* () {
+                const bytes = yield* readInto(fh, buf, size, 0, localPath)
+                if (bytes.byteLength !== size) return yield* readFail(localPath)(new Error("the file changed size while it was read"))
+                return yield* putBytes(api, objectKey, uri, bytes)
+              }),
+            (buf) => tuning.buffers.give(buf)
           )
-        }
         return yield* multipart(api, fh, localPath, size, objectKey, uri, tuning)
       }),
     (fh) => Effect.promise(() => fh.close())
@@ -108,6 +120,7 @@ export const uploadFile = (
 
 interface Part {
   readonly n: number
+  readonly buffer: Buffer
   readonly bytes: Buffer
 }
 
@@ -119,7 +132,8 @@ const multipart = (api: S3Api, fh: fs.FileHandle, localPath: string, size: numbe
     const created = yield* api.call(
       "Starting the upload of",
       uri,
-      (signal) => api.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey }), { abortSignal: signal }),
+      (signal) =>
+        api.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: objectKey, ChecksumAlgorithm: "CRC32" }), { abortSignal: signal }),
       { notFound: "NoSuchBucket" }
     )
     const uploadId = created.UploadId
@@ -127,25 +141,21 @@ const multipart = (api: S3Api, fh: fs.FileHandle, localPath: string, size: numbe
 
     const upload = Effect.gen(function* () {
       const hash = new StreamingHash()
-      const etags: Array<string> = new Array<string>(nParts)
+      const parts: Array<{ readonly ETag: string; readonly ChecksumCRC32: string; readonly PartNumber: number }> = new Array(nParts)
       // Capacity 1: the reader stays at most one part ahead of the uploaders.
       const queue = yield* Queue.bounded<Part | undefined>(1)
-      // Permits taken for parts not yet uploaded; whatever is left on failure is given back.
-      let held = 0
-      const take = Effect.uninterruptibleMask((restore) => Effect.tap(restore(tuning.permits.take(1)), () => void held++))
-      const release = Effect.suspend(() => {
-        held--
-        return tuning.permits.release(1)
-      })
+      // Buffers taken but not yet given back; whatever is left on failure is returned.
+      const held = new Set<Buffer>()
+      const take = (bytes: number) => Effect.uninterruptibleMask((restore) => Effect.tap(restore(tuning.buffers.take(bytes)), (b) => void held.add(b)))
+      const give = (b: Buffer) => Effect.suspend(() => (held.delete(b) ? tuning.buffers.give(b) : Effect.void))
       const reader = Effect.gen(function* () {
         for (let n = 1; n <= nParts; n++) {
-          yield* take
           const length = Math.min(partSize, size - (n - 1) * partSize)
-          const bytes = yield* readAt(fh, length, (n - 1) * partSize)
-          if (bytes.byteLength !== length)
-            return yield* readFail(localPath)(new Error("the file changed size while it was uploaded"))
+          const buffer = yield* take(length)
+          const bytes = yield* readInto(fh, buffer, length, (n - 1) * partSize, localPath)
+          if (bytes.byteLength !== length) return yield* readFail(localPath)(new Error("the file changed size while it was uploaded"))
           hash.update(bytes)
-          yield* Queue.offer(queue, { n, bytes })
+          yield* Queue.offer(queue, { n, buffer, bytes })
         }
         for (let i = 0; i < tuning.concurrency; i++) yield* Queue.offer(queue, undefined)
       })
@@ -153,6 +163,7 @@ const multipart = (api: S3Api, fh: fs.FileHandle, localPath: string, size: numbe
         for (;;) {
           const part = yield* Queue.take(queue)
           if (part === undefined) return
+          const checksum = crc32b64(part.bytes)
           const out = yield* api
             .call(`Uploading part ${part.n}/${nParts} of`, uri, (signal) =>
               api.client.send(
@@ -163,27 +174,22 @@ const multipart = (api: S3Api, fh: fs.FileHandle, localPath: string, size: numbe
                   PartNumber: part.n,
                   Body: part.bytes,
                   ContentLength: part.bytes.byteLength,
-                  ContentMD5: md5b64(part.bytes)
+                  ChecksumCRC32: checksum
                 }),
                 { abortSignal: signal }
               )
             )
-            .pipe(Effect.ensuring(release))
+            .pipe(Effect.ensuring(give(part.buffer)))
           if (out.ETag === undefined) return yield* new StorageError({ message: `S3 returned no ETag for part ${part.n} of '${uri}'.`, path: uri })
-          etags[part.n - 1] = out.ETag
+          parts[part.n - 1] = { ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 ?? checksum, PartNumber: part.n }
         }
       })
       yield* Effect.all([reader, ...Array.from({ length: tuning.concurrency }, () => uploader)], { concurrency: "unbounded", discard: true }).pipe(
-        Effect.ensuring(Effect.suspend(() => (held > 0 ? tuning.permits.release(held) : Effect.void)))
+        Effect.ensuring(Effect.forEach([...held], give, { discard: true }))
       )
       yield* api.call("Finishing the upload of", uri, (signal) =>
         api.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: objectKey,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) }
-          }),
+          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
           { abortSignal: signal }
         )
       )
