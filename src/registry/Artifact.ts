@@ -415,7 +415,8 @@ const lockFor = (names: ReadonlyArray<string>) =>
     const sql = yield* SqlClient.SqlClient
     // SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
     yield* sql.onDialectOrElse({
-      pg: () => Effect.forEach([...names].sort(), (n) => sql`SELECT pg_advisory_xact_lock(hashtext(${n}))`, { discard: true }),
+      // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
+      pg: () => sql`SELECT ${sql.csv([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`))}`,
       orElse: () => Effect.void
     })
   })
@@ -520,7 +521,8 @@ const saveArtifact = (pending: PendingArtifact) =>
             branch: 1,
             is_locked: false
           })
-          const latest = yield* refreshLatest(stem)
+          // A new family has one member, already the latest.
+          const latest = head === undefined ? uid : yield* refreshLatest(stem)
           return { kind: "created", artifact: new Artifact({ ...row, is_latest: latest === uid }) } as SaveOutcome
         })
       ).pipe(

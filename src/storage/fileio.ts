@@ -45,11 +45,13 @@ export const copyAndHash = async (src: string, dest: string): Promise<ContentHas
   let output: fs.FileHandle | undefined
   try {
     output = await fs.open(tmp, "w")
-    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]
+    // Small files get small buffers: two 4 MiB allocations per tiny save cost more than the copy.
+    const size = Math.min(CHUNK, Math.max(64 * 1024, (await input.stat()).size + 1))
+    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
     let pendingWrite: Promise<unknown> = Promise.resolve()
     for (let i = 0; ; i++) {
       const buf = buffers[i % 2]!
-      const { bytesRead } = await input.read(buf, 0, CHUNK, null)
+      const { bytesRead } = await input.read(buf, 0, buf.length, null)
       if (bytesRead === 0) break
       const chunk = buf.subarray(0, bytesRead)
       h.update(chunk)
