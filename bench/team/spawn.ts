@@ -1,6 +1,7 @@
 /**
- * Run writer processes (`worker.ts`) against one instance and collect their results. Every
- * process connects first; only when all are `ready` do they get `go`, so they write at once.
+ * Run worker processes against one instance and collect their results. Every process
+ * connects first and prints `ready`; only when all are ready do they get `go` on stdin, so
+ * they work at once; each ends by printing one JSON line (its result) and exiting 0.
  *
  * @module
  */
@@ -8,25 +9,25 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { createInterface } from "node:readline"
 import type { WorkerConfig, WorkerResult } from "./worker.js"
 
-interface Running {
+interface Running<R> {
   readonly child: ChildProcess
   readonly ready: Promise<void>
-  readonly done: Promise<WorkerResult>
+  readonly done: Promise<R>
 }
 
-const start = (script: string, config: WorkerConfig): Running => {
+const start = <R>(script: string, config: { readonly id: string }): Running<R> => {
   const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"], env: process.env })
   let stderr = ""
   child.stderr!.on("data", (d: Buffer) => void (stderr += d.toString()))
   const lines = createInterface({ input: child.stdout! })
   let markReady: () => void = () => undefined
   const ready = new Promise<void>((resolve) => (markReady = resolve))
-  let result: WorkerResult | undefined
+  let result: R | undefined
   lines.on("line", (line) => {
     if (line === "ready") markReady()
-    else if (line.startsWith("{")) result = JSON.parse(line) as WorkerResult
+    else if (line.startsWith("{")) result = JSON.parse(line) as R
   })
-  const done = new Promise<WorkerResult>((resolve, reject) => {
+  const done = new Promise<R>((resolve, reject) => {
     child.on("error", reject)
     child.on("close", (code) => {
       if (code === 0 && result !== undefined) resolve(result)
@@ -38,10 +39,14 @@ const start = (script: string, config: WorkerConfig): Running => {
   return { child, ready, done }
 }
 
-/** Start one process per config, release them together, and return their results in order. */
-export const runWorkers = async (script: string, configs: ReadonlyArray<WorkerConfig>): Promise<ReadonlyArray<WorkerResult>> => {
-  const running = configs.map((c) => start(script, c))
+/** Start one process per config (passed as JSON), release them together, return their results in order. */
+export const runProcesses = async <R>(script: string, configs: ReadonlyArray<{ readonly id: string }>): Promise<ReadonlyArray<R>> => {
+  const running = configs.map((c) => start<R>(script, c))
   await Promise.all(running.map((r) => r.ready))
   for (const r of running) r.child.stdin!.end("go\n")
   return Promise.all(running.map((r) => r.done))
 }
+
+/** `runProcesses` for the writer script (`worker.ts`). */
+export const runWorkers = (script: string, configs: ReadonlyArray<WorkerConfig>): Promise<ReadonlyArray<WorkerResult>> =>
+  runProcesses<WorkerResult>(script, configs)
