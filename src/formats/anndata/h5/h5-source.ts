@@ -1,0 +1,288 @@
+/**
+ * {@link ElementSource} over an HDF5 file opened with h5wasm.
+ *
+ * Reads go straight through h5wasm's C API (`get_dataset_data` into a WASM buffer, one copy out)
+ * in blocks of at most `chunkBytes`, so the WASM heap (capped at 2 GiB, never shrinking) stays
+ * small whatever the size of the file or the selection.
+ *
+ * @module
+ */
+import { Effect, type Scope } from "effect"
+import { StorageError, ValidationError } from "../../../errors.js"
+import { allocate, DenseArray, type DType, itemSize, type NumericData, shapeSize } from "../dense-array.js"
+import type { ArrayInfo, Attrs, AttrValue, ElementSource, NodeKind, Region } from "../element-store.js"
+import h5wasm from "h5wasm/node"
+import { checkHdf5File, type H5Module, h5module, h5try } from "./hdf5.js"
+
+/** Default upper bound on the bytes one h5wasm read call moves through the WASM heap. */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
+
+/** Options for reading HDF5 files. */
+export interface H5ReadOptions {
+  /** Largest block, in bytes, read through the WASM heap in one call (default 64 MiB). */
+  readonly chunkBytes?: number
+}
+
+/** An open HDF5 file. */
+export interface H5File {
+  readonly module: H5Module
+  readonly fid: bigint
+  readonly path: string
+}
+
+type H5Metadata = ReturnType<H5Module["get_dataset_metadata"]>
+
+const H5T_INTEGER = 0, H5T_FLOAT = 1, H5T_STRING = 3, H5T_ENUM = 8
+
+/** Whether an HDF5 enum is h5py's boolean (`FALSE = 0, TRUE = 1`). */
+const isBoolEnum = (meta: H5Metadata): boolean => {
+  const members = meta.enum_type?.members
+  return members !== undefined && Object.keys(members).length === 2 && members["FALSE"] === 0 && members["TRUE"] === 1
+}
+
+const intDType = (size: number, signed: boolean): DType | undefined => {
+  const bits = size * 8
+  return [8, 16, 32, 64].includes(bits) ? (`${signed ? "int" : "uint"}${bits}` as DType) : undefined
+}
+
+/** The AnnData dtype of an HDF5 datatype, or `undefined` if Lamina does not read it. */
+export const dtypeOfH5 = (meta: H5Metadata): DType | undefined => {
+  switch (meta.type) {
+    case H5T_INTEGER:
+      return intDType(meta.size, meta.signed)
+    case H5T_FLOAT:
+      return meta.size === 4 ? "float32" : meta.size === 8 ? "float64" : undefined
+    case H5T_ENUM:
+      return isBoolEnum(meta) ? "bool" : intDType(meta.size, meta.signed)
+    case H5T_STRING:
+      return "string"
+    default:
+      return undefined
+  }
+}
+
+const toH5Path = (path: string): string => path === "" ? "/" : path.startsWith("/") ? path : `/${path}`
+
+/**
+ * Opens an HDF5 file for reading (after checking its signature and size), closing it when the
+ * scope closes.
+ */
+export const openH5File = (path: string): Effect.Effect<H5File, StorageError | ValidationError, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* checkHdf5File(path)
+    const module = yield* h5module
+    return yield* Effect.acquireRelease(
+      h5try(path, "", "open the file", () => ({ module, fid: module.open(path, module.H5F_ACC_RDONLY, false, -1, -1), path })),
+      (file) => Effect.sync(() => {
+        try {
+          file.module.close_file(file.fid)
+        } catch {
+          // closing after an HDF5 error can fail; the handle is gone either way
+        }
+      })
+    )
+  })
+
+const normalizeAttr = (value: unknown, boolEnum: boolean): AttrValue => {
+  if (value === null || value === undefined) return null
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    return boolEnum && typeof value === "number" ? value !== 0 : value
+  }
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === "string")) return value as string[]
+    return value.map((v) => (typeof v === "bigint" ? Number(v) : Number(v)))
+  }
+  if (ArrayBuffer.isView(value)) {
+    const nums = Array.from(value as unknown as ArrayLike<number | bigint>, (v) => Number(v))
+    return boolEnum ? nums.map((v) => v !== 0) : nums
+  }
+  return null
+}
+
+/** Reads every attribute of an HDF5 object. */
+const readAttrs = (file: H5File, path: string): Attrs => {
+  const p = toH5Path(path)
+  const names = file.module.get_attribute_names(file.fid, p)
+  const obj = new h5wasm.Group(file.fid, p)
+  const out: Record<string, AttrValue> = {}
+  for (const name of names) {
+    const meta = file.module.get_attribute_metadata(file.fid, p, name)
+    out[name] = normalizeAttr(obj.get_attribute(name, false), isBoolEnum(meta))
+  }
+  return out
+}
+
+/** Splits `region` into blocks of at most `maxBytes` (whole rows when possible). */
+const blocksOf = (region: Region, rowBytes: number, maxBytes: number): Region[] => {
+  const [r0, r1] = region[0]
+  if (rowBytes <= maxBytes || region.length < 2) {
+    const rowsPer = Math.max(1, Math.floor(maxBytes / Math.max(rowBytes, 1)))
+    const out: Region[] = []
+    for (let r = r0; r < r1; r += rowsPer) out.push([[r, Math.min(r1, r + rowsPer)], ...region.slice(1)])
+    return out
+  }
+  // one row is larger than a block: split it along the next dimension
+  const innerRowBytes = rowBytes / (region[1][1] - region[1][0])
+  const out: Region[] = []
+  for (let r = r0; r < r1; r++) {
+    for (const inner of blocksOf(region.slice(1), innerRowBytes, maxBytes)) out.push([[r, r + 1], ...inner])
+  }
+  return out
+}
+
+const extents = (region: Region): number[] => region.map(([a, b]) => b - a)
+
+/** Flat C-order offset of `start` (a point) inside a region of shape `dims`. */
+const flatOffset = (start: ReadonlyArray<number>, origin: Region, dims: ReadonlyArray<number>): number => {
+  let off = 0
+  for (let d = 0; d < dims.length; d++) off = off * dims[d] + (start[d] - origin[d][0])
+  return off
+}
+
+const readNumeric = (
+  file: H5File,
+  p: string,
+  dtype: Exclude<DType, "string">,
+  region: Region | undefined,
+  chunkBytes: number
+): NumericData => {
+  const M = file.module
+  const size = itemSize(dtype)
+  if (region === undefined) {
+    // scalar dataset
+    const ptr = M._malloc(Math.max(size, 8))
+    try {
+      M.get_dataset_data(file.fid, p, null, null, null, BigInt(ptr))
+      const out = allocate(dtype, 1)
+      new Uint8Array(out.buffer).set(M.HEAPU8.subarray(ptr, ptr + size))
+      return out
+    } finally {
+      M._free(ptr)
+    }
+  }
+  const dims = extents(region)
+  const total = shapeSize(dims)
+  const out = allocate(dtype, total)
+  if (total === 0) return out
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+  const rowBytes = shapeSize(dims.slice(1)) * size
+  const blocks = blocksOf(region, rowBytes, chunkBytes)
+  const maxBlock = Math.max(...blocks.map((b) => shapeSize(extents(b)))) * size
+  const ptr = M._malloc(maxBlock)
+  if (ptr === 0) throw new Error(`cannot allocate ${maxBlock} bytes in the WASM heap`)
+  try {
+    for (const block of blocks) {
+      const count = extents(block)
+      const nbytes = shapeSize(count) * size
+      M.get_dataset_data(file.fid, p, count.map(BigInt), block.map(([a]) => BigInt(a)), count.map(() => 1n), BigInt(ptr))
+      const at = flatOffset(block.map(([a]) => a), region, dims) * size
+      outBytes.set(M.HEAPU8.subarray(ptr, ptr + nbytes), at)
+    }
+  } finally {
+    M._free(ptr)
+  }
+  return out
+}
+
+const STRPAD_SPACEPAD = 2
+
+const readStrings = (
+  file: H5File,
+  p: string,
+  meta: H5Metadata,
+  region: Region | undefined,
+  chunkBytes: number
+): string[] => {
+  const M = file.module
+  const dims = region === undefined ? [] : extents(region)
+  const total = shapeSize(dims)
+  const out = new Array<string>(total)
+  if (total === 0) return out
+  const elem = meta.vlen ? 4 : meta.size
+  // vlen strings live on the heap too: budget ~64 bytes per string
+  const perElementBudget = meta.vlen ? 64 : elem
+  const blocks = region === undefined
+    ? [undefined]
+    : blocksOf(region, shapeSize(dims.slice(1)) * perElementBudget, chunkBytes)
+  const decoder = new TextDecoder()
+  for (const block of blocks) {
+    const count = block === undefined ? [1] : extents(block)
+    const n = shapeSize(count)
+    const ptr = M._malloc(Math.max(n * elem, 8))
+    if (ptr === 0) throw new Error(`cannot allocate ${n * elem} bytes in the WASM heap`)
+    try {
+      const countArg = block === undefined ? null : count.map(BigInt)
+      const offsetArg = block === undefined ? null : block.map(([a]) => BigInt(a))
+      const strideArg = block === undefined ? null : count.map(() => 1n)
+      M.get_dataset_data(file.fid, p, countArg, offsetArg, strideArg, BigInt(ptr))
+      const at = block === undefined || region === undefined ? 0 : flatOffset(block.map(([a]) => a), region, dims)
+      if (meta.vlen) {
+        const ptrs = new Uint32Array(M.HEAPU8.buffer, ptr, n).slice()
+        for (let i = 0; i < n; i++) out[at + i] = ptrs[i] === 0 ? "" : M.UTF8ToString(ptrs[i])
+        if (block === undefined) M.reclaim_vlen_memory(file.fid, p, "", BigInt(ptr))
+        else M.reclaim_vlen_memory_count(file.fid, p, "", BigInt(ptr), count.map(BigInt))
+      } else {
+        const bytes = M.HEAPU8.slice(ptr, ptr + n * elem)
+        const spacePad = meta.strpad === STRPAD_SPACEPAD
+        for (let i = 0; i < n; i++) {
+          let end = (i + 1) * elem
+          const start = i * elem
+          const nul = bytes.subarray(start, end).indexOf(0)
+          if (nul >= 0) end = start + nul
+          let s = decoder.decode(bytes.subarray(start, end))
+          if (spacePad) s = s.replace(/ +$/, "")
+          out[at + i] = s
+        }
+      }
+    } finally {
+      M._free(ptr)
+    }
+  }
+  return out
+}
+
+/** An {@link ElementSource} over an open HDF5 file. */
+export const h5Source = (file: H5File, options: H5ReadOptions = {}): ElementSource => {
+  const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)
+  const M = file.module
+  const info = (path: string) =>
+    Effect.flatMap(
+      h5try(file.path, path, "read the dataset metadata", () => M.get_dataset_metadata(file.fid, toH5Path(path))),
+      (meta) => {
+        const dtype = dtypeOfH5(meta)
+        return dtype === undefined
+          ? Effect.fail(new ValidationError({
+            message: `${file.path}: element ${path}: HDF5 datatype (class ${meta.type}, ${meta.size} bytes) is not supported`
+          }))
+          : Effect.succeed({ meta, info: { shape: meta.shape ?? [], dtype } satisfies ArrayInfo })
+      }
+    )
+  return {
+    name: file.path,
+    kind: (path) =>
+      h5try(file.path, path, "look up the element", (): NodeKind | undefined => {
+        const t = M.get_type(file.fid, toH5Path(path))
+        return t === M.H5G_GROUP ? "group" : t === M.H5G_DATASET ? "array" : undefined
+      }),
+    attrs: (path) => h5try(file.path, path, "read the attributes", () => readAttrs(file, path)),
+    children: (path) =>
+      h5try(file.path, path, "list the group", () => [...M.get_names(file.fid, toH5Path(path), false)].sort()),
+    info: (path) => Effect.map(info(path), (r) => r.info),
+    read: (path, region) =>
+      Effect.flatMap(info(path), ({ meta, info: { shape, dtype } }) => {
+        const full: Region | undefined = shape.length === 0 ? undefined : shape.map((n) => [0, n] as const)
+        const reg = region ?? full
+        if (reg !== undefined && (reg.length !== shape.length || reg.some(([a, b], d) => a < 0 || b > shape[d] || a > b))) {
+          return Effect.fail(new ValidationError({
+            message: `${file.path}: element ${path}: region ${JSON.stringify(reg)} is outside shape [${shape.join(", ")}]`
+          }))
+        }
+        const outShape = reg === undefined ? [] : extents(reg)
+        return h5try(file.path, path, "read the dataset", () =>
+          dtype === "string"
+            ? new DenseArray("string", readStrings(file, toH5Path(path), meta, reg, chunkBytes), outShape)
+            : new DenseArray(dtype, readNumeric(file, toH5Path(path), dtype, reg, chunkBytes), outShape))
+      })
+  }
+}
