@@ -11,7 +11,6 @@ import { Effect, type Scope } from "effect"
 import { StorageError, ValidationError } from "../../../errors.js"
 import { allocate, DenseArray, type DType, itemSize, type NumericData, shapeSize } from "../dense-array.js"
 import type { ArrayInfo, Attrs, AttrValue, ElementSource, NodeKind, Region } from "../element-store.js"
-import h5wasm from "h5wasm/node"
 import { checkHdf5File, type H5Module, h5module, h5try } from "./hdf5.js"
 
 /** Default upper bound on the bytes one h5wasm read call moves through the WASM heap. */
@@ -83,33 +82,79 @@ export const openH5File = (path: string): Effect.Effect<H5File, StorageError | V
     )
   })
 
-const normalizeAttr = (value: unknown, boolEnum: boolean): AttrValue => {
-  if (value === null || value === undefined) return null
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-    return boolEnum && typeof value === "number" ? value !== 0 : value
+const attrNumbers = (meta: H5Metadata, bytes: Uint8Array): Array<number | bigint> | undefined => {
+  const { size, signed } = meta
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  if (meta.type === H5T_FLOAT) {
+    return size === 8 ? [...new Float64Array(buf)] : size === 4 ? [...new Float32Array(buf)] : undefined
   }
-  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value
-  if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === "string")) return value as string[]
-    return value.map((v) => (typeof v === "bigint" ? Number(v) : Number(v)))
+  if (meta.type !== H5T_INTEGER && meta.type !== H5T_ENUM) return undefined
+  switch (size) {
+    case 1:
+      return signed ? [...new Int8Array(buf)] : [...new Uint8Array(buf)]
+    case 2:
+      return signed ? [...new Int16Array(buf)] : [...new Uint16Array(buf)]
+    case 4:
+      return signed ? [...new Int32Array(buf)] : [...new Uint32Array(buf)]
+    case 8:
+      return signed ? [...new BigInt64Array(buf)] : [...new BigUint64Array(buf)]
+    default:
+      return undefined
   }
-  if (ArrayBuffer.isView(value)) {
-    const nums = Array.from(value as unknown as ArrayLike<number | bigint>, (v) => Number(v))
-    return boolEnum ? nums.map((v) => v !== 0) : nums
+}
+
+const scalarOrList = <A>(values: A[], meta: H5Metadata): A | A[] => ((meta.shape ?? []).length === 0 ? values[0] : values)
+
+/**
+ * Reads one attribute through the C API. The buffer is zeroed first and vlen memory is reclaimed
+ * only after a successful read: reclaiming pointers a failed read never wrote aborts the WASM
+ * runtime (which is what h5wasm's own `get_attribute` does on corrupt files).
+ */
+const readAttr = (file: H5File, p: string, name: string): AttrValue => {
+  const M = file.module
+  const meta = M.get_attribute_metadata(file.fid, p, name)
+  if (meta.shape === null) return null
+  const n = Math.max(meta.total_size, 0)
+  const elem = meta.type === H5T_STRING && meta.vlen ? 4 : meta.size
+  const nbytes = Math.max(n * elem, 8)
+  const ptr = M._malloc(nbytes)
+  if (ptr === 0) throw new Error(`cannot allocate ${nbytes} bytes in the WASM heap`)
+  try {
+    M.HEAPU8.fill(0, ptr, ptr + nbytes)
+    M.get_attribute_data(file.fid, p, name, BigInt(ptr))
+    if (meta.type === H5T_STRING) {
+      let strings: string[]
+      if (meta.vlen) {
+        const ptrs = new Uint32Array(M.HEAPU8.buffer, ptr, n).slice()
+        strings = Array.from(ptrs, (q) => (q === 0 ? "" : M.UTF8ToString(q)))
+        M.reclaim_vlen_memory(file.fid, p, name, BigInt(ptr))
+      } else {
+        const bytes = M.HEAPU8.slice(ptr, ptr + n * elem)
+        const decoder = new TextDecoder()
+        strings = Array.from({ length: n }, (_, i) => {
+          const cell = bytes.subarray(i * elem, (i + 1) * elem)
+          const nul = cell.indexOf(0)
+          return decoder.decode(nul >= 0 ? cell.subarray(0, nul) : cell).replace(/ +$/, "")
+        })
+      }
+      return scalarOrList(strings, meta)
+    }
+    const nums = attrNumbers(meta, M.HEAPU8.slice(ptr, ptr + n * elem))
+    if (nums === undefined) return null
+    if (isBoolEnum(meta)) return scalarOrList(nums.map((v) => Number(v) !== 0), meta)
+    const plain = nums.map((v) => (typeof v === "bigint" && Number.isSafeInteger(Number(v)) ? Number(v) : v))
+    if ((meta.shape ?? []).length === 0) return plain[0] ?? null
+    return plain.map(Number)
+  } finally {
+    M._free(ptr)
   }
-  return null
 }
 
 /** Reads every attribute of an HDF5 object. */
 const readAttrs = (file: H5File, path: string): Attrs => {
   const p = toH5Path(path)
-  const names = file.module.get_attribute_names(file.fid, p)
-  const obj = new h5wasm.Group(file.fid, p)
   const out: Record<string, AttrValue> = {}
-  for (const name of names) {
-    const meta = file.module.get_attribute_metadata(file.fid, p, name)
-    out[name] = normalizeAttr(obj.get_attribute(name, false), isBoolEnum(meta))
-  }
+  for (const name of file.module.get_attribute_names(file.fid, p)) out[name] = readAttr(file, p, name)
   return out
 }
 
@@ -212,6 +257,7 @@ const readStrings = (
     const ptr = M._malloc(Math.max(n * elem, 8))
     if (ptr === 0) throw new Error(`cannot allocate ${n * elem} bytes in the WASM heap`)
     try {
+      M.HEAPU8.fill(0, ptr, ptr + Math.max(n * elem, 8))
       const countArg = block === undefined ? null : count.map(BigInt)
       const offsetArg = block === undefined ? null : block.map(([a]) => BigInt(a))
       const strideArg = block === undefined ? null : count.map(() => 1n)
