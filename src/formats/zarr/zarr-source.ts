@@ -10,6 +10,7 @@ import { StorageError, ValidationError } from "../../errors.js"
 import { errorText } from "../atomic.js"
 import { allocate, DenseArray, type DType, type NumericData } from "../anndata/dense-array.js"
 import type { ArrayInfo, Attrs, AttrValue, ElementSource, NodeKind, Region } from "../anndata/element-store.js"
+import { fastArrayMeta, type FastArrayMeta, fastRead } from "./chunked-read.js"
 import { registerNodeCodecs } from "./codecs.js"
 import type { ZarrStore } from "./store.js"
 
@@ -119,6 +120,19 @@ export const zarrSource = (store: ZarrStore, name: string): ElementSource => {
   const nodes = new Map<string, Promise<ZarrNode | undefined>>()
   const arrays = new Map<string, Promise<AnyArray>>()
   let consolidated: Promise<ReadonlyArray<string> | undefined> | undefined
+  const fastMetas = new Map<string, Promise<FastArrayMeta | undefined>>()
+  const fastMeta = (path: string) => {
+    let p = fastMetas.get(path)
+    if (p === undefined) {
+      p = node(path).then(async (n) => {
+        if (n?.version !== 2) return undefined
+        const bytes = await store.get(keyOf(path, ".zarray"))
+        return bytes === undefined ? undefined : fastArrayMeta(decodeJson(bytes))
+      })
+      fastMetas.set(path, p)
+    }
+    return p
+  }
 
   const fail = (path: string, what: string) => (cause: unknown) => {
     const detail = errorText(cause)
@@ -213,6 +227,11 @@ export const zarrSource = (store: ZarrStore, name: string): ElementSource => {
           return Effect.succeed(dtype === "string" ? DenseArray.strings([], outShape) : new DenseArray(dtype, allocate(dtype, 0), outShape))
         }
         return attempt(path, "read the array", async () => {
+          const fast = await fastMeta(path)
+          if (fast !== undefined && fast.dtype === dtype && shape.length > 0) {
+            const data = await fastRead(store, path, fast, reg)
+            if (data !== undefined) return new DenseArray(dtype, data, outShape)
+          }
           const selection = shape.length === 0 ? null : reg.map(([a, b]) => zarr.slice(a, b))
           const value: unknown = await zarr.get(arr, selection)
           return toDense(dtype, value, outShape)
