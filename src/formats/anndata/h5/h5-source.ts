@@ -7,10 +7,13 @@
  *
  * @module
  */
+import * as fs from "node:fs"
 import { Effect, type Scope } from "effect"
 import { StorageError, ValidationError } from "../../../errors.js"
+import { errorText } from "../../atomic.js"
 import { allocate, DenseArray, type DType, itemSize, type NumericData, shapeSize } from "../dense-array.js"
 import type { ArrayInfo, Attrs, AttrValue, ElementSource, NodeKind, Region } from "../element-store.js"
+import { type ContiguousExtent, contiguousExtent, readInto } from "./contiguous.js"
 import { checkHdf5File, type H5Module, h5module, h5try } from "./hdf5.js"
 
 /** Default upper bound on the bytes one h5wasm read call moves through the WASM heap. */
@@ -20,6 +23,11 @@ export const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024
 export interface H5ReadOptions {
   /** Largest block, in bytes, read through the WASM heap in one call (default 64 MiB). */
   readonly chunkBytes?: number
+  /**
+   * Read contiguous, uncompressed numeric datasets straight from the file instead of through
+   * h5wasm (default `true`; same bytes, one copy fewer).
+   */
+  readonly direct?: boolean
 }
 
 /** An open HDF5 file. */
@@ -27,6 +35,8 @@ export interface H5File {
   readonly module: H5Module
   readonly fid: bigint
   readonly path: string
+  /** A plain file descriptor for direct reads of contiguous datasets. */
+  readonly fd: number
 }
 
 type H5Metadata = ReturnType<H5Module["get_dataset_metadata"]>
@@ -70,8 +80,15 @@ export const openH5File = (path: string): Effect.Effect<H5File, StorageError | V
   Effect.gen(function*() {
     yield* checkHdf5File(path)
     const module = yield* h5module
+    const fd = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => fs.openSync(path, "r"),
+        catch: (cause) => new StorageError({ message: `Cannot open ${path}: ${errorText(cause)}`, path, cause })
+      }),
+      (fd) => Effect.sync(() => fs.closeSync(fd))
+    )
     return yield* Effect.acquireRelease(
-      h5try(path, "", "open the file", () => ({ module, fid: module.open(path, module.H5F_ACC_RDONLY, false, -1, -1), path })),
+      h5try(path, "", "open the file", () => ({ module, fid: module.open(path, module.H5F_ACC_RDONLY, false, -1, -1), path, fd })),
       (file) => Effect.sync(() => {
         try {
           file.module.close_file(file.fid)
@@ -185,6 +202,49 @@ const flatOffset = (start: ReadonlyArray<number>, origin: Region, dims: Readonly
   return off
 }
 
+/**
+ * Reads a region of a contiguous dataset straight from the file: the region is cut into runs
+ * that are contiguous both on disk and in the output (whole rows when the trailing dimensions
+ * are complete), each one `readSync` into the output array.
+ */
+const readDirect = (
+  file: H5File,
+  extent: ContiguousExtent,
+  shape: ReadonlyArray<number>,
+  dtype: Exclude<DType, "string">,
+  region: Region
+): NumericData => {
+  const size = itemSize(dtype)
+  const dims = extents(region)
+  const out = allocate(dtype, shapeSize(dims))
+  if (out.length === 0) return out
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+  const nd = shape.length
+  // k: first dimension from which the region is one contiguous run (all later dims complete)
+  let k = nd - 1
+  while (k > 0 && region[k][0] === 0 && region[k][1] === shape[k]) k--
+  const strides = new Array<number>(nd)
+  strides[nd - 1] = 1
+  for (let d = nd - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1]
+  const runElems = (region[k][1] - region[k][0]) * strides[k]
+  const runBytes = runElems * size
+  const outer = region.slice(0, k).map(([a]) => a)
+  let at = 0
+  for (;;) {
+    let elem = region[k][0] * strides[k]
+    for (let d = 0; d < k; d++) elem += outer[d] * strides[d]
+    readInto(file.fd, outBytes, at, runBytes, extent.offset + elem * size)
+    at += runBytes
+    let d = k - 1
+    while (d >= 0 && ++outer[d] === region[d][1]) {
+      outer[d] = region[d][0]
+      d--
+    }
+    if (d < 0) break
+  }
+  return out
+}
+
 const readNumeric = (
   file: H5File,
   p: string,
@@ -292,6 +352,12 @@ const readStrings = (
 export const h5Source = (file: H5File, options: H5ReadOptions = {}): ElementSource => {
   const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)
   const M = file.module
+  const extents_ = new Map<string, ContiguousExtent | undefined>()
+  const extentOf = (path: string, shape: ReadonlyArray<number>, dtype: Exclude<DType, "string">) => {
+    if (options.direct === false || dtype === "bool" || shape.length === 0) return undefined
+    if (!extents_.has(path)) extents_.set(path, contiguousExtent(file.fd, file.path, toH5Path(path), itemSize(dtype), shapeSize(shape)))
+    return extents_.get(path)
+  }
   const info = (path: string) =>
     Effect.flatMap(
       h5try(file.path, path, "read the dataset metadata", () => M.get_dataset_metadata(file.fid, toH5Path(path))),
@@ -325,10 +391,13 @@ export const h5Source = (file: H5File, options: H5ReadOptions = {}): ElementSour
           }))
         }
         const outShape = reg === undefined ? [] : extents(reg)
-        return h5try(file.path, path, "read the dataset", () =>
-          dtype === "string"
-            ? new DenseArray("string", readStrings(file, toH5Path(path), meta, reg, chunkBytes), outShape)
-            : new DenseArray(dtype, readNumeric(file, toH5Path(path), dtype, reg, chunkBytes), outShape))
+        return h5try(file.path, path, "read the dataset", () => {
+          if (dtype === "string") return new DenseArray("string", readStrings(file, toH5Path(path), meta, reg, chunkBytes), outShape)
+          const extent = reg === undefined ? undefined : extentOf(path, shape, dtype)
+          return extent !== undefined && reg !== undefined
+            ? new DenseArray(dtype, readDirect(file, extent, shape, dtype, reg), outShape)
+            : new DenseArray(dtype, readNumeric(file, toH5Path(path), dtype, reg, chunkBytes), outShape)
+        })
       })
   }
 }
