@@ -9,6 +9,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { h5module } from "../../src/formats/anndata/h5/hdf5.js"
 import { type DenseArray, openH5ad, range } from "../../src/formats/index.js"
 import { python, report, stats } from "./support.js"
 
@@ -46,12 +47,19 @@ print(json.dumps(True))
   console.log(`(wrote ${(size / 2 ** 30).toFixed(2)} GiB with h5py in ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
   let ok = true
   try {
-    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const t0 = performance.now()
+    await Effect.runPromise(h5module)
+    console.log(`(h5wasm module load: ${(performance.now() - t0).toFixed(0)} ms, once per process)`)
+    const opens: number[] = []
+    for (let k = 0; k < 5; k++) {
       const t = performance.now()
+      await Effect.runPromise(Effect.scoped(openH5ad(file)))
+      opens.push(performance.now() - t)
+    }
+    ok = report({ name: `big: open a ${(size / 2 ** 30).toFixed(2)} GiB .h5ad backed (obs/var metadata)`, lamina: stats(opens), target: 100 }) && ok
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
       const adata = yield* openH5ad(file)
-      const open = performance.now() - t
       if (adata.shape[0] !== N_OBS || adata.shape[1] !== N_VARS) throw new Error(`shape ${adata.shape}`)
-      ok = report({ name: `big: open a ${(size / 2 ** 30).toFixed(1)} GiB .h5ad backed`, lamina: stats([open]), target: 1000 }) && ok
       // rows past 2 GiB into the file
       const times: number[] = []
       for (let k = 0; k < 10; k++) {

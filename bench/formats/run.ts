@@ -1,9 +1,11 @@
 /**
  * Format benchmarks. Run compiled: `npx tsc -p tsconfig.json && node dist/bench/formats/run.js`
- * (add `--skip-big` to skip the 2.2 GB file). Baselines (h5py, Python zarr) are measured in the
- * same run, on the same files, from a warm page cache; every figure is the best of N runs.
+ * (`--skip-big` skips the 2.2 GB file). Baselines (h5py, anndata, Python zarr) run in a
+ * long-lived Python process, interleaved with Lamina's runs on the same files from a warm page
+ * cache; figures are the best (and median) of N runs.
  */
 import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
@@ -20,11 +22,12 @@ import {
 } from "../../src/formats/index.js"
 import { zarrSink } from "../../src/formats/zarr/zarr-sink.js"
 import { zarrSource } from "../../src/formats/zarr/zarr-source.js"
-import { python, report, scratch, stats, time, type Timing } from "./support.js"
+import { compare, python, PythonTimer, report, scratch, stats, time } from "./support.js"
 
 const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect)
 const N_OBS = 5000
 const N_VARS = 10_000
+const RUNS = 7
 const results: boolean[] = []
 
 /** scRNA-like dense values: log1p of sparse Poisson counts (86% zeros), float32. */
@@ -34,96 +37,100 @@ rng = np.random.default_rng(0)
 X = np.log1p(rng.poisson(0.15, size=(${N_OBS}, ${N_VARS}))).astype(np.float32)
 `
 
-const h5adBench = async (dir: string) => {
+const HANDLERS = `
+import h5py, zarr, anndata as ad, numpy as np, warnings
+warnings.simplefilter("ignore")
+def h5_full(file):
+    with h5py.File(file, "r") as f:
+        f["X"][:]
+def h5_slice(file, start):
+    with h5py.File(file, "r") as f:
+        f["X"][start:start + 100]
+def ad_read(file):
+    ad.read_h5ad(file)
+def ad_write(src, out):
+    ad.read_h5ad(src).write_h5ad(out)
+def zarr_full(store):
+    zarr.open(store, mode="r")[:]
+`
+
+const h5adBench = async (dir: string, py: PythonTimer) => {
   const file = path.join(dir, "dense.h5ad")
-  const py = python<{ full: number[]; slice: number[]; anndata_read: number[]; anndata_write: number[] }>(`${MAKE_X}
-import anndata as ad, h5py, time, json, pandas as pd
+  python(`${MAKE_X}
+import anndata as ad, pandas as pd, json
 a = ad.AnnData(X=X)
 a.obs["group"] = pd.Categorical(np.arange(${N_OBS}) % 7)
 a.var["hv"] = np.arange(${N_VARS}) % 3 == 0
-t = time.perf_counter(); a.write_h5ad(${JSON.stringify(file)}); w = (time.perf_counter() - t) * 1000
-out = {"full": [], "slice": [], "anndata_read": [], "anndata_write": [w]}
-for i in range(6):
-    t = time.perf_counter()
-    with h5py.File(${JSON.stringify(file)}, "r") as f:
-        x = f["X"][:]
-    out["full"].append((time.perf_counter() - t) * 1000)
-with h5py.File(${JSON.stringify(file)}, "r") as f:
-    d = f["X"]
-    for i in range(30):
-        t = time.perf_counter(); s = d[1000 + i * 100:1100 + i * 100]; out["slice"].append((time.perf_counter() - t) * 1000)
-for i in range(3):
-    t = time.perf_counter(); b = ad.read_h5ad(${JSON.stringify(file)}); out["anndata_read"].append((time.perf_counter() - t) * 1000)
-out["full"] = out["full"][1:]
-print(json.dumps(out))
+a.write_h5ad(${JSON.stringify(file)})
+print(json.dumps(True))
 `)
-  const full = await time(5, () => run(Effect.scoped(Effect.flatMap(openH5ad(file), (a) => a.X!.read()))))
-  results.push(report({ name: "h5ad: full read of X (5,000 × 10,000 float32, 200 MB)", lamina: full, baseline: stats(py.full), baselineName: "h5py", target: 1.5 }))
+  const full = await compare(RUNS, () => py.call("h5_full", { file }), () =>
+    run(Effect.scoped(Effect.flatMap(openH5ad(file), (a) => a.X!.read()))))
+  results.push(report({ name: "h5ad: open + full read of X (5,000 × 10,000 float32, 200 MB)", ...full, baselineName: "h5py", target: 1.5 }))
 
-  let i = 0
-  const slice = await run(Effect.scoped(Effect.gen(function*() {
+  let k = 0
+  const slice = await compare(30, () => py.call("h5_slice", { file, start: 100 * (k % 40) }), () =>
+    run(Effect.scoped(Effect.flatMap(openH5ad(file), (a) => a.X!.slice(range(100 * (k % 40), 100 * (k++ % 40) + 100))))))
+  results.push(report({ name: "h5ad: open + 100-row slice of X", lamina: slice.lamina, target: 20, note: `h5py open + slice ${slice.baseline.min.toFixed(2)} ms` }))
+  const inOpen = await run(Effect.scoped(Effect.gen(function*() {
     const a = yield* openH5ad(file)
     const times: number[] = []
-    for (let k = 0; k < 30; k++) {
+    for (let i = 0; i < 40; i++) {
       const t = performance.now()
-      yield* a.X!.slice(range(1000 + i * 100, 1100 + i * 100))
+      yield* a.X!.slice(range(i * 100, i * 100 + 100))
       times.push(performance.now() - t)
-      i++
     }
     return stats(times)
   })))
-  results.push(report({ name: "h5ad: 100-row slice of X (open file)", lamina: slice, target: 20, note: `h5py ${stats(py.slice).min.toFixed(2)} ms` }))
-  const openSlice = await time(10, () => run(Effect.scoped(Effect.flatMap(openH5ad(file), (a) => a.X!.slice(range(2500, 2600))))))
-  results.push(report({ name: "h5ad: open + 100-row slice", lamina: openSlice, target: 20 }))
+  results.push(report({ name: "h5ad: 100-row slice of X (file already open)", lamina: inOpen, target: 20 }))
 
-  const readAll = await time(3, () => run(readH5ad(file)))
-  results.push(report({ name: "h5ad: readH5ad (whole AnnData)", lamina: readAll, baseline: stats(py.anndata_read), baselineName: "anndata.read_h5ad", target: 1.5 }))
+  const readAll = await compare(5, () => py.call("ad_read", { file }), () => run(readH5ad(file)))
+  results.push(report({ name: "h5ad: readH5ad (whole AnnData) vs anndata.read_h5ad", ...readAll, baselineName: "anndata", target: 1.5 }))
   const adata = await run(readH5ad(file))
   const out = path.join(dir, "lamina.h5ad")
-  const write = await time(3, () => run(writeH5ad(adata, out)))
-  results.push(report({ name: "h5ad: writeH5ad (whole AnnData)", lamina: write, baseline: stats(py.anndata_write), baselineName: "anndata.write_h5ad", target: 1.5, note: "informational" }))
+  const pyOut = path.join(dir, "python-out.h5ad")
+  const write = await compare(3, async () => (await py.call("ad_write", { src: file, out: pyOut })), () => run(writeH5ad(adata, out)))
+  results.push(report({
+    name: "h5ad: writeH5ad (whole AnnData)",
+    ...write,
+    baselineName: "anndata read+write",
+    target: 1.5,
+    note: "informational: the baseline includes anndata's read"
+  }))
 }
 
-const zarrBench = async (dir: string) => {
+const zarrBench = async (dir: string, py: PythonTimer) => {
   const pyStore = path.join(dir, "python-default.zarr")
   const laminaStore = path.join(dir, "lamina-zlib.zarr")
-  // Lamina writes the array (zlib level 1, ~4 MiB chunks) from the same values
-  python<{ ok: boolean }>(`${MAKE_X}
+  const npyFile = path.join(dir, "x.npy")
+  python(`${MAKE_X}
 import zarr, json
 z = zarr.open(${JSON.stringify(pyStore)}, mode="w", shape=X.shape, dtype="f4")  # zarr's defaults: Blosc(lz4, shuffle)
 z[:] = X
-np.save(${JSON.stringify(path.join(dir, "x.npy"))}, X)
-print(json.dumps({"ok": True}))
+np.save(${JSON.stringify(npyFile)}, X)
+print(json.dumps(True))
 `)
-  const npy = await import("node:fs").then((fs) => fs.readFileSync(path.join(dir, "x.npy")))
+  // Lamina writes the same values with its defaults (zlib level 1, ~4 MiB chunks)
+  const npy = fs.readFileSync(npyFile)
   const headerLen = npy.readUInt16LE(8)
   const values = new Float32Array(npy.buffer.slice(npy.byteOffset + 10 + headerLen, npy.byteOffset + npy.byteLength))
-  const sink = zarrSink(localZarrStore(laminaStore), laminaStore, { compressor: "zlib", level: 1 })
+  fs.rmSync(npyFile)
+  const sink = zarrSink(localZarrStore(laminaStore), laminaStore)
   await run(sink.createGroup("", {}).pipe(Effect.zipRight(sink.writeArray("X", DenseArray.of(values, [N_OBS, N_VARS]), {}))))
   const laminaX = path.join(laminaStore, "X")
-
-  const py = python<Record<string, number[]>>(`
-import zarr, time, json
-out = {}
-for name, p in [("python", ${JSON.stringify(pyStore)}), ("lamina", ${JSON.stringify(laminaX)})]:
-    ts = []
-    for i in range(6):
-        t = time.perf_counter(); x = zarr.open(p, mode="r")[:]; ts.append((time.perf_counter() - t) * 1000)
-    out[name] = ts[1:]
-print(json.dumps(out))
-`)
-  for (const [name, store, base] of [
-    ["zarr: full read, store written by Lamina (zlib level 1)", laminaX, py["lamina"]],
-    ["zarr: full read, store written by Python zarr (Blosc lz4+shuffle)", pyStore, py["python"]]
+  for (const [name, store] of [
+    ["zarr: full read of a store Lamina wrote (zlib level 1)", laminaX],
+    ["zarr: full read of a store Python zarr wrote (its default Blosc lz4 + shuffle)", pyStore]
   ] as const) {
-    const t: Timing = await time(5, () => run(zarrSource(localZarrStore(store), store).read("")))
-    results.push(report({ name: `${name} (200 MB)`, lamina: t, baseline: stats(base), baselineName: "Python zarr", target: 1.5 }))
+    const t = await compare(RUNS, () => py.call("zarr_full", { store }), () => run(zarrSource(localZarrStore(store), store).read("")))
+    results.push(report({ name: `${name}, 200 MB`, ...t, baselineName: "Python zarr", target: 1.5 }))
   }
 }
 
 const parquetBench = async (dir: string) => {
   const n = 1_000_000
-  const a = new Float64Array(n), b = new Int32Array(n), c = new BigInt64Array(n), d = new Float64Array(n)
+  const a = new Float64Array(n), b = new Int32Array(n), c = new BigInt64Array(n)
+  const d: number[] = new Array(n)
   const e: string[] = new Array(n)
   for (let i = 0; i < n; i++) {
     a[i] = Math.sin(i)
@@ -136,12 +143,12 @@ const parquetBench = async (dir: string) => {
     a: makeVector(a),
     b: makeVector(b),
     c: makeVector(c),
-    d: vectorFromArray(Array.from(d), new Float64()),
+    d: vectorFromArray(d, new Float64()),
     e: vectorFromArray(e, new Utf8())
   })
   const file = path.join(dir, "t.parquet")
   const w = await time(5, () => run(writeParquet(table, file)))
-  results.push(report({ name: "parquet: write 1e6 × 5 (snappy)", lamina: w, target: 1000 }))
+  results.push(report({ name: "parquet: write 1e6 × 5 (float64, int32, int64, float64, string; snappy)", lamina: w, target: 1000 }))
   const r = await time(5, () => run(readParquet(file)))
   results.push(report({ name: "parquet: read 1e6 × 5", lamina: r, target: 500 }))
 }
@@ -155,13 +162,15 @@ const bigBench = (dir: string) => {
 const main = async () => {
   const skipBig = process.argv.includes("--skip-big")
   const { dir, remove } = scratch("lamina-bench-formats-")
+  const py = new PythonTimer(HANDLERS)
   try {
     console.log(`# Lamina format benchmarks (node ${process.version}, ${new Date().toISOString()})`)
-    await h5adBench(dir)
-    await zarrBench(dir)
+    await h5adBench(dir, py)
+    await zarrBench(dir, py)
     await parquetBench(dir)
     if (!skipBig) bigBench(dir)
   } finally {
+    py.close()
     remove()
   }
   const missed = results.filter((r) => !r).length

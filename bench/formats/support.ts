@@ -1,7 +1,7 @@
 /**
  * Helpers for the format benchmarks: running the Python baseline, timing, reporting.
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -82,4 +82,77 @@ export const report = (row: Row): boolean => {
 export const scratch = (prefix: string): { dir: string; remove: () => void } => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A long-lived Python process timing operations on request, so that Python and Lamina runs can
+ * be interleaved (the machine's load then affects both alike). `handlers` is Python source
+ * defining functions; `call(name, args)` runs `name(**args)` and returns its time in ms.
+ */
+export class PythonTimer {
+  private readonly child: import("node:child_process").ChildProcessWithoutNullStreams
+  private buffer = ""
+  private waiting: Array<(line: string) => void> = []
+
+  constructor(handlers: string) {
+    const source = `${handlers}
+import sys, json, time
+for line in sys.stdin:
+    req = json.loads(line)
+    t = time.perf_counter()
+    globals()[req["op"]](**req["args"])
+    print(json.dumps({"ms": (time.perf_counter() - t) * 1000}), flush=True)
+`
+    this.child = spawn(PYTHON, ["-u", "-c", source], { env: { ...process.env, PYTHONWARNINGS: "ignore" } })
+    this.child.stdout.setEncoding("utf8")
+    this.child.stdout.on("data", (chunk: string) => {
+      this.buffer += chunk
+      let nl: number
+      while ((nl = this.buffer.indexOf("\n")) >= 0) {
+        const line = this.buffer.slice(0, nl)
+        this.buffer = this.buffer.slice(nl + 1)
+        this.waiting.shift()?.(line)
+      }
+    })
+    this.child.stderr.on("data", (d: Buffer) => process.stderr.write(d))
+  }
+
+  /** Runs `op(**args)` in Python; resolves with its duration in ms. */
+  call(op: string, args: Record<string, unknown> = {}): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((line) => {
+        try {
+          resolve((JSON.parse(line) as { ms: number }).ms)
+        } catch (e) {
+          reject(e)
+        }
+      })
+      this.child.stdin.write(`${JSON.stringify({ op, args })}\n`)
+    })
+  }
+
+  /** Stops the process. */
+  close(): void {
+    this.child.stdin.end()
+  }
+}
+
+/**
+ * Interleaves `runs` Python and Lamina timings (after one warm-up of each) and returns both.
+ */
+export const compare = async (
+  runs: number,
+  py: () => Promise<number>,
+  lamina: () => Promise<unknown>
+): Promise<{ lamina: Timing; baseline: Timing }> => {
+  await py()
+  await lamina()
+  const a: number[] = [], b: number[] = []
+  for (let i = 0; i < runs; i++) {
+    b.push(await py())
+    const t = performance.now()
+    await lamina()
+    a.push(performance.now() - t)
+  }
+  return { lamina: stats(a), baseline: stats(b) }
 }
