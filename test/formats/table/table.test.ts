@@ -8,8 +8,7 @@ import { readCsv, tableFromCsv, writeCsv } from "../../../src/formats/table/csv.
 import { describeTable } from "../../../src/formats/table/describe.js"
 import { readArrowIpc, writeArrowIpc } from "../../../src/formats/table/ipc.js"
 import { readParquet, writeParquet } from "../../../src/formats/table/parquet.js"
-import { runPythonJson, tempDir } from "../../support/python.js"
-import { pythonPeers } from "../../support/python.js"
+import { describeWithPython, runPythonJson, tempDir } from "../../support/python.js"
 
 const dir = tempDir()
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -118,7 +117,7 @@ describe("table formats", () => {
   })
 })
 
-describe.runIf(pythonPeers().available)("CSV interop with pandas", () => {
+describeWithPython("CSV interop with pandas", () => {
   it.effect("pandas reads Lamina CSV and Lamina reads pandas CSV", () =>
     Effect.gen(function*() {
       const p = path.join(dir, "for-pandas.csv")
