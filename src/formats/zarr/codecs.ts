@@ -6,6 +6,7 @@
  *
  * @module
  */
+import * as util from "node:util"
 import * as zlib from "node:zlib"
 import * as zarr from "zarrita"
 import { bloscDecode } from "./blosc.js"
@@ -48,6 +49,13 @@ const asBytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset
 /** Compresses with zlib (numcodecs `zlib`) or gzip (numcodecs `gzip`). */
 export const compress = (format: "zlib" | "gzip", bytes: Uint8Array, level: number): Uint8Array =>
   asBytes(format === "zlib" ? zlib.deflateSync(bytes, { level }) : zlib.gzipSync(bytes, { level }))
+
+const deflateAsync = util.promisify(zlib.deflate)
+const gzipAsync = util.promisify(zlib.gzip)
+
+/** Like {@link compress}, on libuv's thread pool (chunks compress in parallel). */
+export const compressAsync = async (format: "zlib" | "gzip", bytes: Uint8Array, level: number): Promise<Uint8Array> =>
+  asBytes(await (format === "zlib" ? deflateAsync(bytes, { level }) : gzipAsync(bytes, { level })))
 
 /** Decompresses zlib or gzip. */
 export const decompress = (format: "zlib" | "gzip", bytes: Uint8Array): Uint8Array =>

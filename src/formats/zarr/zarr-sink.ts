@@ -13,7 +13,7 @@ import { StorageError } from "../../errors.js"
 import { errorText } from "../atomic.js"
 import { type DenseArray, type DType, itemSize, type NumericData, shapeSize } from "../anndata/dense-array.js"
 import type { Attrs, ElementSink } from "../anndata/element-store.js"
-import { compress, encodeVlenUtf8 } from "./codecs.js"
+import { compressAsync, encodeVlenUtf8 } from "./codecs.js"
 import type { WritableZarrStore } from "./store.js"
 
 /** Chunk compression for zarr writes. */
@@ -141,7 +141,13 @@ export const zarrSink = (store: WritableZarrStore, name: string, options: ZarrWr
     metadata.set(path === "" ? key : `${path}/${key}`, value)
     return put(path, key, encodeJson(value))
   }
-  const compressChunk = (bytes: Uint8Array) => compressor === "none" ? bytes : compress(compressor, bytes, level)
+  const compressChunk = (bytes: Uint8Array) =>
+    compressor === "none"
+      ? Effect.succeed(bytes)
+      : Effect.tryPromise({
+        try: () => compressAsync(compressor, bytes, level),
+        catch: (cause) => new StorageError({ message: `${name}: cannot compress a chunk: ${errorText(cause)}`, path: name, cause })
+      })
 
   const writeArray = (path: string, array: DenseArray, attrs: Attrs) =>
     Effect.gen(function*() {
@@ -193,7 +199,7 @@ export const zarrSink = (store: WritableZarrStore, name: string, options: ZarrWr
               ) as unknown as NumericData
               raw = new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
             }
-            return put(path, shape.length === 0 ? "0" : at.join("."), compressChunk(raw))
+            return Effect.flatMap(compressChunk(raw), (bytes) => put(path, shape.length === 0 ? "0" : at.join("."), bytes))
           }),
         { concurrency, discard: true }
       )
