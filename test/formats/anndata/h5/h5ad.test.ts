@@ -8,6 +8,7 @@ import { dataframeTable, ENCODING_KEY } from "../../../../src/formats/anndata/da
 import { DenseArray } from "../../../../src/formats/anndata/dense-array.js"
 import { readH5ad } from "../../../../src/formats/anndata/h5/read-h5ad.js"
 import { writeH5ad } from "../../../../src/formats/anndata/h5/write-h5ad.js"
+import { readAnnDataZarr, writeAnnDataZarr } from "../../../../src/formats/zarr/anndata-zarr.js"
 import { SparseMatrix } from "../../../../src/formats/anndata/sparse-matrix.js"
 import { dictionaryVector, utf8Vector } from "../../../../src/formats/table/arrow-build.js"
 import { describeWithPython, tempDir } from "../../../support/python.js"
@@ -54,6 +55,26 @@ describeWithPython("h5ad ⇄ Python anndata", () => {
       const out = path.join(dir, "lamina-chunked.h5ad")
       yield* writeH5ad(adata, out, { contiguousLimitBytes: 16, blockBytes: 24 })
       pythonAssertSame(rich.h5ad, out)
+    }))
+
+  it.effect("edge cases: no X, empty AnnData, zero-row dataframe, empty uns dicts", () =>
+    Effect.gen(function*() {
+      const empty = yield* makeAnnData({})
+      const noX = yield* makeAnnData({ obs: dataframeTable(["a", "b"]), var: dataframeTable(["g"]), uns: { d: {}, s: [] } })
+      for (const [name, adata] of [["empty", empty], ["no-x", noX]] as const) {
+        const h5 = path.join(dir, `${name}.h5ad`)
+        const z = path.join(dir, `${name}.zarr`)
+        yield* writeH5ad(adata, h5)
+        yield* writeAnnDataZarr(adata, z)
+        for (const f of [h5, z]) {
+          const py = pythonSummary(f)
+          expect(py.shape).toEqual([adata.obs.numRows, adata.var.numRows])
+          expect(py.X).toBeNull()
+          const back = f.endsWith(".h5ad") ? yield* readH5ad(f) : yield* readAnnDataZarr(f)
+          expect(back.X).toBeUndefined()
+          expect(back.obs.numRows).toBe(adata.obs.numRows)
+        }
+      }
     }))
 
   it.effect("Python reads an AnnData built in TypeScript: dtypes, categories, index, booleans", () =>
