@@ -12,9 +12,9 @@
  * every HDF5 reader.
  *
  * Locating objects needs only the part of the HDF5 format that h5wasm writes with
- * `libver: ["earliest", …]` (what h5py writes too): superblock v0/v1, v1 object headers with
- * continuation chunks, old-style groups (symbol table: v1 B-tree + local heap). Anything else
- * fails loudly rather than guessing.
+ * `libver: ["earliest", …]` (what h5py writes too), read by `hdf5-objects.ts`: superblock v0/v1,
+ * v1 object headers with continuation chunks, old-style groups (v1 B-tree + local heap).
+ * Anything else fails loudly rather than guessing.
  *
  * @module
  */

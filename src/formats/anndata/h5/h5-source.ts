@@ -1,9 +1,12 @@
 /**
  * {@link ElementSource} over an HDF5 file opened with h5wasm.
  *
- * Reads go straight through h5wasm's C API (`get_dataset_data` into a WASM buffer, one copy out)
- * in blocks of at most `chunkBytes`, so the WASM heap (capped at 2 GiB, never shrinking) stays
- * small whatever the size of the file or the selection.
+ * Contiguous, uncompressed little-endian numeric datasets (what h5py and anndata write for dense
+ * arrays and sparse components) are read straight from the file into the output array (see
+ * `contiguous.ts`). Everything else goes through h5wasm's C API (`get_dataset_data` into a WASM
+ * buffer, one copy out) in blocks of at most `chunkBytes`, so the WASM heap (capped at 2 GiB,
+ * never shrinking) stays small whatever the size of the file or the selection. Attributes are
+ * read through the C API too, with zeroed buffers (see `readAttr`).
  *
  * @module
  */
