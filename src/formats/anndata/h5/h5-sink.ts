@@ -3,8 +3,10 @@
  *
  * Booleans are written with a placeholder datatype and recorded as {@link BoolTarget}s, to be
  * rewritten as h5py's boolean enum once the file is closed (see `bool-enum-patch.ts`).
- * Arrays larger than `contiguousLimitBytes` are written as chunked datasets, block by block, so
- * the WASM heap never holds more than `blockBytes` of them.
+ * Arrays larger than `contiguousLimitBytes` never go through the WASM heap whole: by default they
+ * are created with zero rows and recorded as {@link DeferredArray}s, appended to the closed file
+ * (see `append-large.ts`); with `largeArrays: "chunked"` they are written as chunked datasets,
+ * `blockBytes` at a time.
  *
  * @module
  */
@@ -12,13 +14,20 @@ import { Effect } from "effect"
 import type { ValidationError } from "../../../errors.js"
 import { type DenseArray, type DType, itemSize, type NumericData, shapeSize } from "../dense-array.js"
 import type { Attrs, AttrValue, ElementSink } from "../element-store.js"
+import type { DeferredArray } from "./append-large.js"
 import { type BoolTarget, placeholderDatatype } from "./bool-enum-patch.js"
 import { type H5Module, h5try } from "./hdf5.js"
 
 /** Options for writing HDF5 files. */
 export interface H5WriteOptions {
-  /** Arrays above this size are written chunked, in blocks (default 64 MiB). */
+  /** Arrays above this size bypass the WASM heap (default 64 MiB). */
   readonly contiguousLimitBytes?: number
+  /**
+   * How arrays above `contiguousLimitBytes` are written: `"append"` (default) appends their bytes
+   * to the closed file as contiguous datasets, like h5py; `"chunked"` writes chunked datasets
+   * through h5wasm, `blockBytes` at a time.
+   */
+  readonly largeArrays?: "append" | "chunked"
   /** Bytes moved through the WASM heap per write call for chunked arrays (default 16 MiB). */
   readonly blockBytes?: number
 }
@@ -60,6 +69,7 @@ export const h5Sink = (
   fid: bigint,
   name: string,
   boolTargets: BoolTarget[],
+  deferred: DeferredArray[],
   options: H5WriteOptions = {}
 ): ElementSink => {
   const contiguousLimit = options.contiguousLimitBytes ?? 64 * 1024 * 1024
@@ -130,6 +140,11 @@ export const h5Sink = (
     }
     const size = itemSize(dtype)
     const empty = [0, ...shape.slice(1)]
+    if ((options.largeArrays ?? "append") === "append") {
+      withHeap(new Uint8Array(8), (ptr) => M.create_dataset(fid, h5path, BigInt(ptr), meta(datatype, empty)))
+      deferred.push({ path: h5path, shape, bytes })
+      return
+    }
     withHeap(new Uint8Array(8), (ptr) =>
       M.create_dataset(fid, h5path, BigInt(ptr), meta(datatype, empty, { maxshape: shape.map(BigInt), chunks: chunkShape(shape, size).map(BigInt) })))
     M.resize_dataset(fid, h5path, shape.map(BigInt))

@@ -5,11 +5,13 @@
  * @module
  */
 import { Effect } from "effect"
-import type { StorageError, ValidationError } from "../../../errors.js"
-import { writeAtomically } from "../../atomic.js"
+import { StorageError, ValidationError } from "../../../errors.js"
+import { errorText, writeAtomically } from "../../atomic.js"
 import { type AnnData, validateAnnData } from "../anndata.js"
 import { writeAnnData } from "../write-elements.js"
+import { appendDeferredArrays, type DeferredArray } from "./append-large.js"
 import { type BoolTarget, patchBoolPlaceholders } from "./bool-enum-patch.js"
+import { FormatError } from "./hdf5-objects.js"
 import { createH5File, h5Sink, type H5WriteOptions } from "./h5-sink.js"
 import { h5module } from "./hdf5.js"
 
@@ -30,7 +32,8 @@ export const writeH5ad = (
       Effect.gen(function*() {
         const fid = yield* createH5File(M, tmp, path)
         const targets: BoolTarget[] = []
-        yield* writeAnnData(h5Sink(M, fid, path, targets, options), adata).pipe(
+        const deferred: DeferredArray[] = []
+        yield* writeAnnData(h5Sink(M, fid, path, targets, deferred, options), adata).pipe(
           Effect.ensuring(Effect.sync(() => {
             try {
               M.close_file(fid)
@@ -40,5 +43,12 @@ export const writeH5ad = (
           }))
         )
         yield* patchBoolPlaceholders(tmp, targets)
+        yield* Effect.try({
+          try: () => appendDeferredArrays(tmp, deferred),
+          catch: (cause) =>
+            cause instanceof FormatError
+              ? new ValidationError({ message: `${path}: cannot append large arrays: ${cause.message}` })
+              : new StorageError({ message: `Cannot write ${path}: ${errorText(cause)}`, path, cause })
+        })
       }))
   })

@@ -22,7 +22,7 @@ describeWithPython("HDF5 booleans as h5py's enum (placeholder rewrite)", () => {
       const M = yield* h5module
       const fid = yield* createH5File(M, file, file)
       const targets: BoolTarget[] = []
-      const sink = h5Sink(M, fid, file, targets)
+      const sink = h5Sink(M, fid, file, targets, [])
       const attrs: Record<string, boolean | string | ReadonlyArray<boolean>> = { long: "x".repeat(3000) }
       for (let i = 0; i < 40; i++) attrs[`b${i}`] = i % 3 === 0
       attrs["list"] = [true, false, true, true]

@@ -11,7 +11,7 @@ import { writeH5ad } from "../../../../src/formats/anndata/h5/write-h5ad.js"
 import { readAnnDataZarr, writeAnnDataZarr } from "../../../../src/formats/zarr/anndata-zarr.js"
 import { SparseMatrix } from "../../../../src/formats/anndata/sparse-matrix.js"
 import { dictionaryVector, utf8Vector } from "../../../../src/formats/table/arrow-build.js"
-import { describeWithPython, tempDir } from "../../../support/python.js"
+import { describeWithPython, runPythonJson, tempDir } from "../../../support/python.js"
 import { expectRich } from "../expect-rich.js"
 import { pythonAssertSame, pythonSummary, writeRichFixtures } from "../fixtures.js"
 
@@ -49,12 +49,24 @@ describeWithPython("h5ad ⇄ Python anndata", () => {
       expectRich(yield* readH5ad(out))
     }))
 
-  it.effect("writes large arrays chunked, in blocks, readable by Python", () =>
+  it.effect("writes large arrays appended to the file (default) or chunked, readable by Python", () =>
     Effect.gen(function*() {
       const adata = yield* readH5ad(rich.h5ad)
-      const out = path.join(dir, "lamina-chunked.h5ad")
-      yield* writeH5ad(adata, out, { contiguousLimitBytes: 16, blockBytes: 24 })
-      pythonAssertSame(rich.h5ad, out)
+      const appended = path.join(dir, "lamina-appended.h5ad")
+      yield* writeH5ad(adata, appended, { contiguousLimitBytes: 16 })
+      pythonAssertSame(rich.h5ad, appended)
+      expectRich(yield* readH5ad(appended))
+      expectRich(yield* readH5ad(appended, { direct: false }))
+      const layouts = runPythonJson<Record<string, unknown>>(`
+import h5py, json
+with h5py.File(${JSON.stringify(appended)}, "r") as f:
+    print(json.dumps({"X": [f["X"].chunks, f["X"].shape], "pca": [f["obsm/X_pca"].chunks, f["obsm/X_pca"].shape]}))
+`)
+      expect(layouts).toEqual({ X: [null, [7, 5]], pca: [null, [7, 3]] })
+      const chunked = path.join(dir, "lamina-chunked.h5ad")
+      yield* writeH5ad(adata, chunked, { contiguousLimitBytes: 16, largeArrays: "chunked", blockBytes: 24 })
+      pythonAssertSame(rich.h5ad, chunked)
+      expectRich(yield* readH5ad(chunked))
     }))
 
   it.effect("edge cases: no X, empty AnnData, zero-row dataframe, empty uns dicts", () =>
