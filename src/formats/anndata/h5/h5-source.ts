@@ -123,6 +123,13 @@ const attrNumbers = (meta: H5Metadata, bytes: Uint8Array): Array<number | bigint
   }
 }
 
+/** The NUL-terminated UTF-8 string at `ptr` in the WASM heap (`""` for a null pointer). */
+const cString = (M: H5Module, ptr: number): string => {
+  if (ptr === 0) return ""
+  const heap = Buffer.from(M.HEAPU8.buffer)
+  return heap.toString("utf8", ptr, heap.indexOf(0, ptr))
+}
+
 const scalarOrList = <A>(values: A[], meta: H5Metadata): A | A[] => ((meta.shape ?? []).length === 0 ? values[0] : values)
 
 /**
@@ -146,7 +153,7 @@ const readAttr = (file: H5File, p: string, name: string): AttrValue => {
       let strings: string[]
       if (meta.vlen) {
         const ptrs = new Uint32Array(M.HEAPU8.buffer, ptr, n).slice()
-        strings = Array.from(ptrs, (q) => (q === 0 ? "" : M.UTF8ToString(q)))
+        strings = Array.from(ptrs, (q) => cString(M, q))
         M.reclaim_vlen_memory(file.fid, p, name, BigInt(ptr))
       } else {
         const bytes = M.HEAPU8.slice(ptr, ptr + n * elem)
@@ -328,7 +335,8 @@ const readStrings = (
       const at = block === undefined || region === undefined ? 0 : flatOffset(block.map(([a]) => a), region, dims)
       if (meta.vlen) {
         const ptrs = new Uint32Array(M.HEAPU8.buffer, ptr, n).slice()
-        for (let i = 0; i < n; i++) out[at + i] = ptrs[i] === 0 ? "" : M.UTF8ToString(ptrs[i])
+        const heap = Buffer.from(M.HEAPU8.buffer)
+        for (let i = 0; i < n; i++) out[at + i] = ptrs[i] === 0 ? "" : heap.toString("utf8", ptrs[i], heap.indexOf(0, ptrs[i]))
         if (block === undefined) M.reclaim_vlen_memory(file.fid, p, "", BigInt(ptr))
         else M.reclaim_vlen_memory_count(file.fid, p, "", BigInt(ptr), count.map(BigInt))
       } else {
