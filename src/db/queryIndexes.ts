@@ -1,14 +1,16 @@
 /**
  * Migration 10, "query indexes": what keeps queries fast at a million records.
  *
- * 1. `lamina_run_param`, a side table with one row per JSON node of `run.params`:
- *    `(run_id, key_path, kind, num_value, text_value)`, where `key_path` is SQLite's `json_tree`
- *    `fullkey` (`$.epochs`, `$."learning_rate"`, `$.preprocess.downsample`), `kind` is
- *    num/text/bool/null/object/array, booleans are stored as 1/0 in `num_value`. Triggers on
+ * 1. `lamina_run_param`, a side table with one row per JSON node of `run.params`, keyed by
+ *    `(run_id, key_path)`: `key_path` is SQLite's `json_tree` `fullkey` (`$.epochs`,
+ *    `$."learning_rate"`, `$.preprocess.downsample`), `kind` is num/text/bool/null/object/array,
+ *    and the value is in `value` on SQLite (dynamically typed; booleans as 1/0) and in
+ *    `num_value`/`text_value` on Postgres. Triggers on
  *    `lamina_run` keep it in step with every writer (insert, update of params, delete); on
  *    Postgres they are statement-level triggers with transition tables, so a bulk insert costs
- *    one set-based statement. Indexes on `(key_path, kind, num_value, run_id)` and
- *    `(key_path, kind, text_value, run_id)` answer `params__lr=0.01`, `params__epochs__gt=50`
+ *    one set-based statement. An index on `(key_path, kind, value)` (SQLite; a WITHOUT ROWID
+ *    table, so the index ends with `run_id`) or `(key_path, kind, num_value|text_value, run_id)`
+ *    (Postgres) answers `params__lr=0.01`, `params__epochs__gt=50`
  *    and `orderBy("-params__epochs")` by index range scans instead of a `json_extract` scan of
  *    every run. (Expression indexes would need to know the keys in advance; params keys are
  *    whatever users pass.)
@@ -22,12 +24,13 @@
 import type { Dialect } from "./dialect.js"
 import type { Migration } from "./migrations.js"
 
-const sqliteParamRows = (source: string, id: string): string => `
-  INSERT INTO lamina_run_param (run_id, key_path, kind, num_value, text_value)
-  SELECT ${id}, j.fullkey,
+const SQLITE_PARAM_SELECT = `j.fullkey,
     CASE j.type WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE j.type END,
-    CASE WHEN j.type IN ('integer', 'real') THEN j.value WHEN j.type = 'true' THEN 1 WHEN j.type = 'false' THEN 0 END,
-    CASE WHEN j.type = 'text' THEN j.value END
+    CASE WHEN j.type IN ('integer', 'real', 'text') THEN j.value WHEN j.type = 'true' THEN 1 WHEN j.type = 'false' THEN 0 END`
+
+const sqliteParamRows = (source: string, id: string): string => `
+  INSERT OR REPLACE INTO lamina_run_param (run_id, key_path, kind, value)
+  SELECT ${id}, ${SQLITE_PARAM_SELECT}
   FROM json_tree(CASE WHEN json_valid(${source}) THEN ${source} END) AS j
   WHERE j.fullkey <> '$'`
 
@@ -53,16 +56,16 @@ const sqliteFts = (table: string, columns: ReadonlyArray<string>): ReadonlyArray
 }
 
 const sqlite = (): ReadonlyArray<string> => [
+  // One dynamically typed `value` (numbers, booleans as 1/0, strings): with `kind` fixed by the
+  // query it is homogeneous, and one index serves numeric and text lookups.
   `CREATE TABLE lamina_run_param (
     run_id INTEGER NOT NULL,
     key_path TEXT NOT NULL,
     kind TEXT NOT NULL,
-    num_value REAL,
-    text_value TEXT
-  )`,
-  `CREATE INDEX lamina_run_param_num ON lamina_run_param (key_path, kind, num_value, run_id)`,
-  `CREATE INDEX lamina_run_param_text ON lamina_run_param (key_path, kind, text_value, run_id)`,
-  `CREATE INDEX lamina_run_param_run ON lamina_run_param (run_id, key_path)`,
+    value,
+    PRIMARY KEY (run_id, key_path)
+  ) WITHOUT ROWID`,
+  `CREATE INDEX lamina_run_param_value ON lamina_run_param (key_path, kind, value)`,
   `CREATE TRIGGER lamina_run_param_insert AFTER INSERT ON lamina_run WHEN new.params IS NOT NULL BEGIN
     ${sqliteParamRows("new.params", "new.id")};
   END`,
@@ -73,11 +76,8 @@ const sqlite = (): ReadonlyArray<string> => [
   `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run BEGIN
     DELETE FROM lamina_run_param WHERE run_id = old.id;
   END`,
-  `INSERT INTO lamina_run_param (run_id, key_path, kind, num_value, text_value)
-    SELECT r.id, j.fullkey,
-      CASE j.type WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE j.type END,
-      CASE WHEN j.type IN ('integer', 'real') THEN j.value WHEN j.type = 'true' THEN 1 WHEN j.type = 'false' THEN 0 END,
-      CASE WHEN j.type = 'text' THEN j.value END
+  `INSERT OR REPLACE INTO lamina_run_param (run_id, key_path, kind, value)
+    SELECT r.id, ${SQLITE_PARAM_SELECT}
     FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
     WHERE j.fullkey <> '$'`,
   ...sqliteFts("lamina_artifact", ["key", "description"]),
@@ -111,11 +111,11 @@ const pg = (): ReadonlyArray<string> => [
     key_path TEXT COLLATE "C" NOT NULL,
     kind TEXT NOT NULL,
     num_value DOUBLE PRECISION,
-    text_value TEXT COLLATE "C"
+    text_value TEXT COLLATE "C",
+    PRIMARY KEY (run_id, key_path)
   )`,
   `CREATE INDEX lamina_run_param_num ON lamina_run_param (key_path, kind, num_value, run_id)`,
   `CREATE INDEX lamina_run_param_text ON lamina_run_param (key_path, kind, text_value, run_id)`,
-  `CREATE INDEX lamina_run_param_run ON lamina_run_param (run_id, key_path)`,
   `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     ${pgParamRows("new_rows")};

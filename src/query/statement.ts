@@ -205,9 +205,9 @@ class Scope {
               this.joins.push(
                 sql` LEFT JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(this.alias, "id")} AND ${column(p, "key_path")} = ${canonicalPath(keys)}`
               )
-              return sideView(p)
+              return sideView(this.ctx.dialect, p)
             })()
-      return [orderTerm(this.ctx.dialect, view.num, desc, true, "float"), orderTerm(this.ctx.dialect, view.text, desc, true, "str")]
+      return view.sort.map(([expr, type]) => orderTerm(this.ctx.dialect, expr, desc, false, type))
     }
     const p = this.path(path, { many: false })
     if (p.encoding === "json") return invalid(`orderBy('${key}'): order by a JSON key of ${this.model.name} itself.`)
@@ -408,7 +408,7 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
     if (absorbed !== undefined) {
       const index = jsonIndexOf(scope.model.name, absorbed.field)!
       const p = scope.ctx.nextAlias()
-      const view = sideView(p)
+      const view = sideView(d, p)
       const cond = jsonCondition(d, view, absorbed.lookup, absorbed.value, `${scope.model.name}.filter(${absorbed.field})`)
       scope.joins.push(
         sql` JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(scope.alias, "id")} AND ${column(p, "key_path")} = ${canonicalPath(absorbed.keys)} AND ${cond}`

@@ -414,14 +414,19 @@ const relationGroup = (
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-/** The three views of a JSON value the comparisons use: its kind, number and text. */
+/** How the comparisons read a JSON value: its kind, number and text, and how it sorts. */
 export interface JsonView {
   /** 'num' | 'text' | 'bool' | 'null' | 'object' | 'array' (NULL when the key is absent). */
   readonly kind: Sql
-  /** The number (booleans as 1/0), else NULL. */
+  /** The number (booleans as 1/0) when the kind is num or bool. */
   readonly num: Sql
-  /** The string, else NULL. */
+  /** The string when the kind is text. */
   readonly text: Sql
+  /**
+   * Sort keys, ascending: absent/null/objects first, then numbers (and booleans as 1/0), then
+   * strings by code point.
+   */
+  readonly sort: ReadonlyArray<readonly [Sql, FieldType]>
 }
 
 /** Split `keys…[__lookup]` of a JSON field. */
@@ -435,10 +440,13 @@ export const parseJsonKey = (rest: ReadonlyArray<string>): { readonly keys: Read
 export const jsonView = (dialect: Dialect, col: Sql, keys: ReadonlyArray<string>): JsonView => {
   if (dialect === "pg") {
     const j = sql`(${col} #> ARRAY[${join(keys.map(param), ", ")}]::text[])`
+    const num = sql`(CASE jsonb_typeof(${j}) WHEN 'number' THEN (${j} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${j} = 'true'::jsonb THEN 1 ELSE 0 END) END)`
+    const text = sql`(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END)`
     return {
       kind: sql`(CASE jsonb_typeof(${j}) WHEN 'number' THEN 'num' WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'bool' ELSE jsonb_typeof(${j}) END)`,
-      num: sql`(CASE jsonb_typeof(${j}) WHEN 'number' THEN (${j} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${j} = 'true'::jsonb THEN 1 ELSE 0 END) END)`,
-      text: sql`(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END)`
+      num,
+      text,
+      sort: pgSort(num, text)
     }
   }
   const path = canonicalPath(keys)
@@ -446,16 +454,32 @@ export const jsonView = (dialect: Dialect, col: Sql, keys: ReadonlyArray<string>
   return {
     kind: sql`(CASE ${t} WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE ${t} END)`,
     num: sql`(CASE WHEN ${t} IN ('integer', 'real', 'true', 'false') THEN json_extract(${col}, ${path}) END)`,
-    text: sql`(CASE WHEN ${t} = 'text' THEN json_extract(${col}, ${path}) END)`
+    text: sql`(CASE WHEN ${t} = 'text' THEN json_extract(${col}, ${path}) END)`,
+    // SQLite sorts NULL < numbers < text by itself.
+    sort: [[sql`(CASE WHEN ${t} IN ('object', 'array') THEN NULL ELSE json_extract(${col}, ${path}) END)`, "json"]]
   }
 }
 
-/** The side table's columns as a `JsonView`. */
-export const sideView = (alias: string): JsonView => ({
-  kind: column(alias, "kind"),
-  num: column(alias, "num_value"),
-  text: column(alias, "text_value")
-})
+const pgSort = (num: Sql, text: Sql): ReadonlyArray<readonly [Sql, FieldType]> => [
+  [sql`(CASE WHEN ${num} IS NOT NULL THEN 1 WHEN ${text} IS NOT NULL THEN 2 ELSE 0 END)`, "int"],
+  [num, "float"],
+  [text, "str"]
+]
+
+/**
+ * The side table's columns as a `JsonView`. SQLite keeps one dynamically typed `value` column
+ * (numbers and strings; one index serves both); Postgres has `num_value` and `text_value`.
+ */
+export const sideView = (dialect: Dialect, alias: string): JsonView => {
+  const kind = column(alias, "kind")
+  if (dialect === "pg") {
+    const num = column(alias, "num_value")
+    const text = column(alias, "text_value")
+    return { kind, num, text, sort: pgSort(num, text) }
+  }
+  const value = column(alias, "value")
+  return { kind, num: value, text: value, sort: [[value, "json"]] }
+}
 
 const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: ReadonlyArray<string>, value: unknown, label: string): Compiling<Sql> =>
   attempt(() => {
@@ -479,7 +503,7 @@ const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: Re
     }
     if (index === undefined) return jsonCondition(ctx.dialect, jsonView(ctx.dialect, col, keys), lookup, value, label)
     const p = ctx.nextAlias()
-    const cond = jsonCondition(ctx.dialect, sideView(p), lookup, value, label)
+    const cond = jsonCondition(ctx.dialect, sideView(ctx.dialect, p), lookup, value, label)
     return sql`${column(alias, "id")} IN (SELECT ${column(p, index.owner)} FROM ${ident(index.table)} ${raw(p)} WHERE ${column(p, "key_path")} = ${canonicalPath(keys)} AND ${cond})`
   })
 

@@ -90,6 +90,13 @@ describeBackends("params", ({ instance }) => {
     expect(desc.map((r) => r.name)).toEqual(["r2", "r3", "r1", "r4", "r5"])
     const plan = await i.run(Run.filter().orderBy("-plan__epochs").toArray())
     expect(plan.map((r) => r.name)).toEqual(["r2", "r3", "r1", "r4", "r5"])
+    // mixed types: absent first, then numbers, then strings
+    for (const key of ["params__learning_rate", "plan__learning_rate"] as const) {
+      const mixed = await i.run(Run.filter().orderBy(key, "name").toArray())
+      expect(mixed.map((r) => r.name)).toEqual(["r5", "r2", "r1", "r4", "r3"])
+      const mixedDesc = await i.run(Run.filter().orderBy(`-${key}`).toArray())
+      expect(mixedDesc.map((r) => r.name)).toEqual(["r3", "r4", "r1", "r2", "r5"])
+    }
     const top = await i.run(Run.filter({ params__epochs__gt: 5 }).orderBy("-params__epochs").slice(0, 2).toArray())
     expect(top.map((r) => r.name)).toEqual(["r2", "r3"])
     const range = await i.run(Run.filter({ params__epochs__range: [8, 50], name__startswith: "r" }).orderBy("params__epochs").toArray())
