@@ -27,6 +27,7 @@ import { seed } from "./seed.js"
 const N = Number(process.env.LAMINA_BENCH_QUERY_N ?? 1_000_000)
 const WITH_PG = process.env.LAMINA_BENCH_QUERY_PG !== "0"
 const REPEAT = 9
+const EXPLAIN = process.env.LAMINA_BENCH_QUERY_EXPLAIN === "1"
 
 /** One measured query: ours, the naive baseline, and the target (SQLite only). */
 interface Row {
@@ -37,6 +38,14 @@ interface Row {
 }
 
 type Runtime = ManagedRuntime.ManagedRuntime<Lamina.Lamina, unknown>
+
+/** Print the plan of a query (LAMINA_BENCH_QUERY_EXPLAIN=1). */
+const explain = async (rt: Runtime, d: Dialect, label: string, q: { readonly toSql: () => Effect.Effect<{ readonly text: string; readonly params: ReadonlyArray<unknown> }, unknown, SqlClient.SqlClient> }) => {
+  if (!EXPLAIN) return
+  const { text, params } = await rt.runPromise(q.toSql())
+  const rows = await rt.runPromise(raw<Record<string, unknown>>(`${d === "pg" ? "EXPLAIN ANALYZE" : "EXPLAIN QUERY PLAN"} ${text}`, params))
+  console.log(`\n-- ${label}\n${text}\n${rows.map((r) => String(r["QUERY PLAN"] ?? r["detail"])).join("\n")}`)
+}
 
 const measure = async <A>(rt: Runtime, effect: Effect.Effect<A, unknown, Lamina.Lamina>) => {
   for (let i = 0; i < 2; i++) await rt.runPromise(effect)
@@ -107,6 +116,11 @@ const benchBackend = async (backend: Dialect): Promise<{ readonly rows: Readonly
     console.log(seeding)
     const rows: Array<Row> = []
     const d = backend
+    if (d === "pg") await rt.runPromise(raw("VACUUM ANALYZE"))
+    await explain(rt, d, "params count", Run.filter({ params__learning_rate: 0.01 }))
+    await explain(rt, d, "params order", Run.filter({ params__epochs__gt: 50 }).orderBy("-params__epochs").slice(0, 20))
+    await explain(rt, d, "key prefix", Artifact.filter({ key__startswith: "raw/2025/" }).slice(0, 100))
+    await explain(rt, d, "search", Artifact.search("batch"))
 
     // 1. params equality, counted
     const q1 = await measure(rt, Run.filter({ params__learning_rate: 0.01 }).count())

@@ -104,6 +104,8 @@ const pgParamRows = (source: string): string => `
       SELECT '[' || (a.ordinality - 1)::text || ']', a.value
       FROM jsonb_array_elements(CASE WHEN jsonb_typeof(node.value) = 'array' THEN node.value ELSE '[]'::jsonb END) WITH ORDINALITY AS a (value, ordinality)
     ) AS c
+    -- only containers have children: scalars never reach the set-returning functions
+    WHERE jsonb_typeof(node.value) IN ('object', 'array')
   )
   SELECT run_id, branch, key_path,
     CASE jsonb_typeof(value) WHEN 'number' THEN 'num' WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'bool' ELSE jsonb_typeof(value) END,
@@ -123,12 +125,12 @@ const pg = (): ReadonlyArray<string> => [
   )`,
   `CREATE INDEX lamina_run_param_num ON lamina_run_param (branch, key_path, kind, num_value, run_id)`,
   `CREATE INDEX lamina_run_param_text ON lamina_run_param (branch, key_path, kind, text_value, run_id)`,
-  `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     ${pgParamRows("new_rows")};
     RETURN NULL;
   END $$`,
-  `CREATE FUNCTION lamina_run_param_update() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION lamina_run_param_update() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     DELETE FROM lamina_run_param p USING new_rows n JOIN old_rows o ON o.id = n.id
       WHERE p.run_id = n.id AND n.params IS DISTINCT FROM o.params;
@@ -137,7 +139,7 @@ const pg = (): ReadonlyArray<string> => [
       WHERE p.run_id = n.id AND n.branch IS DISTINCT FROM o.branch AND n.params IS NOT DISTINCT FROM o.params;
     RETURN NULL;
   END $$`,
-  `CREATE FUNCTION lamina_run_param_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION lamina_run_param_delete() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     DELETE FROM lamina_run_param p USING old_rows o WHERE p.run_id = o.id;
     RETURN NULL;
