@@ -130,5 +130,53 @@ const coreRegistries: Migration = {
   }
 }
 
+/**
+ * Lineage engine (ids 20–29): cache keys and reuse on runs, persisted step results and errors,
+ * returned-artifact outputs, and the claim table that makes identical cache keys compute once
+ * across processes.
+ */
+const runCaching: Migration = {
+  id: 20,
+  name: "run caching: cache_key, reused_run, result, error, logs, run_output_artifact",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `ALTER TABLE lamina_run ADD COLUMN cache_key ${t.key}`,
+      `ALTER TABLE lamina_run ADD COLUMN reused_run_id ${t.int} REFERENCES lamina_run(id)`,
+      `ALTER TABLE lamina_run ADD COLUMN _result ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN _cache_parts ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN error ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN logs ${t.text}`,
+      `CREATE INDEX lamina_run_cache_key ON lamina_run (cache_key, _status_code)`,
+      `CREATE INDEX lamina_run_reused_run ON lamina_run (reused_run_id)`,
+      `CREATE INDEX lamina_run_status ON lamina_run (_status_code)`,
+      `CREATE TABLE lamina_run_output_artifact (
+        id ${t.id},
+        run_id ${t.int} NOT NULL REFERENCES lamina_run(id) ON DELETE CASCADE,
+        artifact_id ${t.int} NOT NULL REFERENCES lamina_artifact(id) ON DELETE CASCADE,
+        UNIQUE (run_id, artifact_id)
+      )`,
+      `CREATE INDEX lamina_run_output_artifact_artifact ON lamina_run_output_artifact (artifact_id)`
+    ]
+  }
+}
+
+const runClaims: Migration = {
+  id: 21,
+  name: "run claims: one computing run per cache key across processes",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `CREATE TABLE lamina_run_claim (
+        cache_key ${t.key} PRIMARY KEY,
+        run_id ${t.int} NOT NULL,
+        owner ${t.text} NOT NULL,
+        claimed_at ${t.ts} NOT NULL,
+        heartbeat_at ${t.ts} NOT NULL
+      )`
+    ]
+  }
+}
+
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, runCaching, runClaims]

@@ -1,0 +1,62 @@
+/**
+ * `runMain(program)`: run a Lamina program as a tracked script from a Node entry point.
+ *
+ * Connects the instance (the current one from `$LAMINA_HOME` unless a layer is given), tracks
+ * the script, and turns SIGINT/SIGTERM into fiber interruption so every open run is marked
+ * aborted before the process exits — no run is left `started`. A second signal exits at once.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit, Fiber, Layer } from "effect"
+import type { LaminaError } from "../errors.js"
+import { layerFromSettings, type Lamina } from "../instance/Lamina.js"
+import type { FlowFailed } from "./errors.js"
+import { tracked, type TrackOptions } from "./track.js"
+
+/** Options of `runMain`. */
+export interface RunMainOptions<E2 = never> {
+  /** The instance layer (default: the current instance from `$LAMINA_HOME`). */
+  readonly layer?: Layer.Layer<Lamina, E2>
+  readonly track?: TrackOptions
+  /** Set `process.exitCode` from the outcome (default true). */
+  readonly setExitCode?: boolean
+  /** Print a failure on stderr (default true). */
+  readonly printError?: boolean
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const
+
+/** Run `program` tracked; resolves with its exit once every run is closed. */
+export const runMain = <A, E, E2 = LaminaError>(
+  program: Effect.Effect<A, E, Lamina>,
+  options: RunMainOptions<E2> = {}
+): Promise<Exit.Exit<A, E | E2 | FlowFailed | LaminaError>> => {
+  const layer = (options.layer ?? layerFromSettings) as Layer.Layer<Lamina, E2 | LaminaError>
+  const fiber = Effect.runFork(tracked(program, options.track ?? {}).pipe(Effect.provide(layer)))
+  let signalled: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled !== undefined) {
+      process.stderr.write(`\n[lamina] ${signal} again: exiting without closing runs.\n`)
+      process.exit(130)
+    }
+    signalled = signal
+    process.stderr.write(`\n[lamina] ${signal}: aborting; open runs are being marked aborted (repeat to force).\n`)
+    Effect.runFork(Fiber.interrupt(fiber))
+  }
+  for (const s of SIGNALS) process.on(s, onSignal)
+  return new Promise((resolve) => {
+    fiber.addObserver((exit) => {
+      for (const s of SIGNALS) process.off(s, onSignal)
+      if (Exit.isFailure(exit)) {
+        if (options.printError !== false && !Cause.isInterruptedOnly(exit.cause)) {
+          const f = Cause.failureOption(exit.cause)
+          process.stderr.write(
+            `${f._tag === "Some" && f.value instanceof Error ? `${(f.value as { readonly _tag?: string })._tag ?? "Error"}: ${f.value.message}` : Cause.pretty(exit.cause)}\n`
+          )
+        }
+        if (options.setExitCode !== false) process.exitCode = signalled === "SIGTERM" ? 143 : signalled !== undefined ? 130 : 1
+      }
+      resolve(exit)
+    })
+  })
+}
