@@ -46,7 +46,7 @@ const fetchRecord = (model: string, uid: string) =>
 export const validateHit = (run: Run) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const json = (run._result ?? null) as Json
+    const json = ((run._result as { readonly value?: Json } | null)?.value ?? null) as Json
     const refs = resultRefs(json)
     const loaded = parseParts(run._cache_parts)?.loaded ?? []
     const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
@@ -84,11 +84,13 @@ export const validateHit = (run: Run) =>
     }
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
 
-/** The usable hit for `cacheKey`, if any. */
+/** The usable hit for `cacheKey`; else why the newest run with that key was refused, if any. */
 export const lookupHit = (cacheKey: string) =>
   Effect.gen(function* () {
     const run = yield* findComputedRun(cacheKey)
     if (run === undefined) return undefined
-    const checked = yield* validateHit(run)
-    return "value" in checked ? checked : undefined
+    return yield* validateHit(run)
   })
+
+/** True for a usable hit (not a refusal). */
+export const isHit = (h: Hit | Refusal | undefined): h is Hit => h !== undefined && "value" in h

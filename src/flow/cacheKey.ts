@@ -42,14 +42,16 @@ export interface CacheParts {
   readonly version?: string
   /** Filled in after execution: artifacts loaded inside the body. */
   readonly loaded?: ReadonlyArray<LoadedInput>
+  /** When a run with this key existed but could not be reused: which, and why. */
+  readonly refused?: { readonly run: string; readonly reason: string }
 }
 
 /** Redacted marker for stored secret param hashes. */
 export const SECRET_HASH = "redacted"
 
-/** The cache key of `parts` (the `loaded` list is an outcome, not part of the key). */
+/** The cache key of `parts` (`loaded` and `refused` are outcomes, not part of the key). */
 export const cacheKeyOf = (parts: CacheParts): string => {
-  const { loaded: _loaded, ...keyed } = parts
+  const { loaded: _loaded, refused: _refused, ...keyed } = parts
   return hashString(canonicalJson(keyed as unknown as Json))
 }
 

@@ -93,8 +93,10 @@ let cached: Environment | undefined
 /** This process's environment, computed on first use (project root: the entry script's, else cwd). */
 export const currentEnvironment: Effect.Effect<Environment> = Effect.sync(() => {
   if (cached === undefined) {
+    // The entry script's project, unless the entry is a tool's (a test runner in node_modules).
     const entry = process.argv[1]
-    const root = entry !== undefined && existsSync(entry) ? projectRootOf(entry) : projectRootOf(path.join(process.cwd(), "x"))
+    const useEntry = entry !== undefined && existsSync(entry) && !entry.includes(`${path.sep}node_modules${path.sep}`)
+    const root = useEntry ? projectRootOf(entry) : projectRootOf(path.join(process.cwd(), "x"))
     cached = collectEnvironment(root)
   }
   return cached

@@ -167,7 +167,7 @@ export function flow<S extends Schema.Schema.AnyNoContext, Ret>(
   options: FlowOptionsWithParams<S>,
   fn: (params: Schema.Schema.Type<S>) => Ret
 ): (params: Schema.Schema.Encoded<S>) => Effect.Effect<Success<Ret>, FlowFailed | TrackingError | ValidationError, Requirements<Ret> | Lamina>
-export function flow<Args extends ReadonlyArray<unknown>, Ret>(nameOrOptions: string | FlowOptions, fn: (...args: Args) => Ret): FlowFunction<Args, Ret>
+export function flow<F extends (...args: never[]) => unknown>(nameOrOptions: string | FlowOptions, fn: F): FlowFunction<Parameters<F>, ReturnType<F>>
 export function flow(nameOrOptions?: string | FlowOptions): FlowDecorator
 export function flow(nameOrOptions?: string | FlowOptions, fn?: Function): unknown {
   const options: FlowOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})

@@ -14,6 +14,7 @@ const MAX_LOG_CHARS = 1_000_000
 export class RunState {
   /** Artifact ids passed as arguments (recorded as inputs). */
   readonly argumentInputs: ReadonlyArray<number>
+  private readonly argumentSet: ReadonlySet<number>
   /** Artifact ids loaded, cached or opened inside the body. */
   readonly loaded = new Set<number>()
   /** Artifact ids the run created (saved). */
@@ -29,13 +30,15 @@ export class RunState {
     argumentInputs: ReadonlyArray<number>
   ) {
     this.argumentInputs = argumentInputs
+    this.argumentSet = new Set(argumentInputs)
     this.scope = {
       runId,
       runUid,
       name,
       recordInput: (id) =>
         Effect.sync(() => {
-          if (!this.created.has(id)) this.loaded.add(id)
+          // Arguments are inputs already, keyed by content; `loaded` is what the body found itself.
+          if (!this.created.has(id) && !this.argumentSet.has(id)) this.loaded.add(id)
         }),
       recordOutput: (id) =>
         Effect.sync(() => {

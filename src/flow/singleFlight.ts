@@ -20,7 +20,7 @@ import { Deferred, Duration, Effect, Schedule } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
-import { type Hit, lookupHit } from "./cache.js"
+import { type Hit, isHit, lookupHit, type Refusal } from "./cache.js"
 
 /** A claim older than this without a heartbeat is considered abandoned. */
 export const STALE_AFTER_MS = 60_000
@@ -99,7 +99,7 @@ const dropStale = (cacheKey: string, claim: ClaimRow) =>
 export type Start =
   | { readonly _tag: "hit"; readonly hit: Hit }
   | { readonly _tag: "busy" }
-  | { readonly _tag: "claimed"; readonly run: RunRef }
+  | { readonly _tag: "claimed"; readonly run: RunRef; readonly refused?: Refusal }
 
 /**
  * In one locked transaction: a hit, or someone else's live claim, or a new run inserted with
@@ -116,13 +116,19 @@ export const claimAndStart = (cacheKey: string, run: NewRun) =>
         yield* dropStale(cacheKey, claim)
       }
       const hit = yield* lookupHit(cacheKey)
-      if (hit !== undefined) return { _tag: "hit", hit } as Start
-      const ref = yield* insertRun(run)
+      if (isHit(hit)) return { _tag: "hit", hit } as Start
+      const ref = yield* insertRun(hit === undefined ? run : withRefusal(run, hit))
       const t = encodeValue("datetime", new Date())
       yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: cacheKey, run_id: ref.id, owner: OWNER, claimed_at: t, heartbeat_at: t })}`
-      return { _tag: "claimed", run: ref } as Start
+      return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
     })
   )
+
+/** Note on a new run why the newest run with its key was not reused. */
+export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>
+  typeof run.cacheParts === "object" && run.cacheParts !== null
+    ? { ...run, cacheParts: { ...run.cacheParts, refused: { run: refused.run.uid, reason: refused.reason } } }
+    : run
 
 /** Release a claim (inside the completing transaction). */
 export const releaseClaim = (cacheKey: string, runId: number) =>

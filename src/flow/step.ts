@@ -16,8 +16,8 @@ import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { addRunInputs, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
 import { ensureTransform } from "../registry/Transform.js"
-import type { Hit } from "./cache.js"
-import { lookupHit } from "./cache.js"
+import type { Hit, Refusal } from "./cache.js"
+import { isHit, lookupHit } from "./cache.js"
 import { cacheKeyOf, storedParts, type CacheParts } from "./cacheKey.js"
 import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
 import { currentRun, CurrentRun } from "./CurrentRun.js"
@@ -113,7 +113,12 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       cacheParts: parts === undefined ? null : storedParts(parts),
       userId: instance.user.id
     })
-    const execute = (start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<RunRef>, TrackingError, SqlClient.SqlClient>, cacheKey: string | null, parts: CacheParts | undefined) =>
+    type Started = { readonly run: RunRef; readonly refused?: Refusal }
+    const execute = (
+      start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackingError, SqlClient.SqlClient>,
+      cacheKey: string | null,
+      parts: CacheParts | undefined
+    ) =>
       withPermits(
         flow,
         key,
@@ -122,7 +127,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
           Effect.gen(function* () {
             const started = yield* start(restore)
             if (Option.isNone(started)) return Option.none<unknown>()
-            const run = started.value
+            const { run, refused } = started.value
             flow?.open.add(run.id)
             const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
             report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
@@ -133,7 +138,9 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
             const closed = yield* closeRun(state, exit, {
               kind: "step",
               name: def.name,
-              ...(parts !== undefined ? { cacheParts: storedParts(parts) } : {}),
+              ...(parts !== undefined
+                ? { cacheParts: { ...storedParts(parts), ...(refused !== undefined ? { refused: { run: refused.run.uid, reason: refused.reason } } : {}) } }
+                : {}),
               ...(options.result !== undefined ? { stored: Schema.encodeUnknownSync(options.result) } : {}),
               ...(cacheKey !== null ? { inCompletion: releaseClaim(cacheKey, run.id) } : {})
             })
@@ -166,7 +173,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
 
     // Caching off: always execute.
     if (options.cache === false) {
-      const out = yield* execute(() => Effect.map(insertRun(newRun(null, undefined)), Option.some), null, undefined)
+      const out = yield* execute(() => Effect.map(insertRun(newRun(null, undefined)), (run) => Option.some({ run })), null, undefined)
       return Option.getOrUndefined(out)
     }
 
@@ -177,7 +184,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     const flights = flightsOf(sql)
     for (;;) {
       const hit = yield* lookupHit(cacheKey)
-      if (hit !== undefined) return yield* useHit(hit)
+      if (isHit(hit)) return yield* useHit(hit)
       const other = flights.get(cacheKey)
       if (other !== undefined) {
         yield* Deferred.await(other)
@@ -189,10 +196,10 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       const out = yield* execute(
         (restore) =>
           Effect.flatMap(claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
-            if (start._tag === "claimed") return Effect.succeed(Option.some(start.run))
+            if (start._tag === "claimed") return Effect.succeed(Option.some<Started>({ run: start.run, ...(start.refused !== undefined ? { refused: start.refused } : {}) }))
             if (start._tag === "hit") seen.hit = start.hit
             else seen.busy = true
-            return Effect.as(start._tag === "busy" ? restore(awaitClaim(cacheKey)) : Effect.void, Option.none())
+            return Effect.as(start._tag === "busy" ? restore(awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
           }),
         cacheKey,
         parts
@@ -254,7 +261,7 @@ export function step<S extends Schema.Schema.AnyNoContext, Ret>(
   options: StepOptionsWithParams<S>,
   fn: (params: Schema.Schema.Type<S>) => Ret
 ): (params: Schema.Schema.Encoded<S>) => Effect.Effect<Success<Ret>, Failure<Ret> | TrackingError | ValidationError, Requirements<Ret> | Lamina>
-export function step<Args extends ReadonlyArray<unknown>, Ret>(nameOrOptions: string | StepOptions, fn: (...args: Args) => Ret): StepFunction<Args, Ret>
+export function step<F extends (...args: never[]) => unknown>(nameOrOptions: string | StepOptions, fn: F): StepFunction<Parameters<F>, ReturnType<F>>
 export function step(nameOrOptions?: string | StepOptions): StepDecorator
 export function step(nameOrOptions?: string | StepOptions, fn?: Function): unknown {
   const options: StepOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})

@@ -79,6 +79,14 @@ export const explainRun = (uid: string) =>
         changes: [],
         message: `Run ${run.uid} has no cache key: it is a flow or script run (never cached), or a step with cache: false.`
       } satisfies Explanation
+    if (parts.refused !== undefined)
+      return {
+        ...base,
+        outcome: "outputs-unavailable",
+        closestRun: parts.refused.run,
+        changes: [],
+        message: `Run ${run.uid} executed because the earlier run ${parts.refused.run} with the same cache key could not be reused: ${parts.refused.reason}.`
+      } satisfies Explanation
     const candidates = (yield* sql<Record<string, unknown>>`SELECT r.* FROM lamina_run r JOIN lamina_transform t ON t.id = r.transform_id
       WHERE t.key = ${key} AND r.id < ${run.id} AND r._cache_parts IS NOT NULL AND r._status_code <> ${RunStatus.cached}
       ORDER BY r.id DESC LIMIT 200`).map((row) => decodeRun(decodeRow(RunModel, row)))
@@ -138,4 +146,7 @@ export const explainRun = (uid: string) =>
       changes,
       message: `Run ${run.uid} executed because, compared with the closest earlier run ${closest.uid} of '${key}': ${changes.map((c) => c.detail).join("; ")}.`
     } satisfies Explanation
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Explaining a run")(e))))
+  }).pipe(
+    Effect.map((e): Explanation => e),
+    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Explaining a run")(e)))
+  )

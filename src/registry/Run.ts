@@ -115,7 +115,7 @@ export interface Run {
   readonly cache_key: string | null
   /** For a `cached` run: the run whose outputs it returned. */
   readonly reused_run_id: number | null
-  /** The step's return value, encoded (artifacts by uid); decoded on a cache hit. */
+  /** `{ value }`: the step's return value, encoded (artifacts by uid); decoded on a cache hit. */
   readonly _result: unknown
   /** The cache key's components, kept so `Run.why` can say which one changed. */
   readonly _cache_parts: unknown
@@ -178,7 +178,7 @@ const runValues = (r: NewRun, uid: string): Record<string, string | number | nul
     cache_key: r.cacheKey,
     _cache_parts: encodeValue("json", r.cacheParts),
     reused_run_id: r.reusedRunId ?? null,
-    _result: r.result === undefined ? null : encodeValue("json", r.result),
+    _result: r.result === undefined ? null : encodeValue("json", { value: r.result }),
     created_at: t,
     created_by_id: r.userId,
     branch: 1,
@@ -216,7 +216,8 @@ export const finishRun = (id: number, end: RunEnd) =>
       _status_code: end.status,
       finished_at: encodeValue("datetime", end.finishedAt)
     }
-    if (end.result !== undefined) values._result = encodeValue("json", end.result)
+    // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
+    if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
     if (end.error !== undefined) values.error = encodeValue("json", end.error)
     if (end.logs) values.logs = end.logs
     if (end.uncacheable) values.cache_key = null
