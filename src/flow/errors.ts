@@ -18,7 +18,8 @@ export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", {
   /** The failed run's uid. */
   run: Schema.String,
   message: Schema.String,
-  stack: Schema.optional(Schema.String),
+  /** Stack trace of the original error (`stack` itself belongs to this error). */
+  errorStack: Schema.optional(Schema.String),
   /** `_tag` of the original error, when it had one. */
   errorTag: Schema.optional(Schema.String),
   /** True when the run was interrupted rather than failing. */
@@ -32,7 +33,8 @@ export class FlowFailed extends Schema.TaggedError<FlowFailed>()("FlowFailed", {
   step: Schema.optional(Schema.String),
   stepRun: Schema.optional(Schema.String),
   message: Schema.String,
-  stack: Schema.optional(Schema.String),
+  /** Stack trace of the original error (`stack` itself belongs to this error). */
+  errorStack: Schema.optional(Schema.String),
   errorTag: Schema.optional(Schema.String)
 }) {}
 

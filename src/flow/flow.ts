@@ -54,7 +54,7 @@ const flowFailure = (def: Definition, run: RunRef, ctx: FlowContext, cause: Caus
       origin !== undefined
         ? `Step '${origin.step}' failed in flow '${def.name}' (step run ${origin.run}): ${d.message}. Fix it and rerun: completed steps are reused from the cache.`
         : `Flow '${def.name}' failed (run ${run.uid}): ${d.message}`,
-    ...(d.stack !== undefined ? { stack: d.stack } : {}),
+    ...(d.stack !== undefined ? { errorStack: d.stack } : {}),
     ...(d.errorTag !== undefined ? { errorTag: d.errorTag } : {})
   })
   return withCause(error, value)

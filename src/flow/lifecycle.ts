@@ -105,7 +105,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         step: options.name,
         run: state.runUid,
         message: interrupted ? "The run was interrupted (Ctrl-C, SIGTERM or fiber interruption) before it finished." : described.message,
-        ...(described.stack !== undefined ? { stack: described.stack } : {}),
+        ...(described.stack !== undefined ? { errorStack: described.stack } : {}),
         ...(described.errorTag !== undefined ? { errorTag: described.errorTag } : {}),
         ...(interrupted ? { aborted: true } : {})
       })

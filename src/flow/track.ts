@@ -140,7 +140,7 @@ const finishWith = <A, E>(exit: Exit.Exit<A, E>) =>
           run: state.runUid,
           ...(origin !== undefined ? { step: origin.step, stepRun: origin.run } : {}),
           message: origin !== undefined ? `Step '${origin.step}' failed in script '${t.name}': ${d.message}` : `Script '${t.name}' failed: ${d.message}`,
-          ...(d.stack !== undefined ? { stack: d.stack } : {}),
+          ...(d.stack !== undefined ? { errorStack: d.stack } : {}),
           ...(d.errorTag !== undefined ? { errorTag: d.errorTag } : {})
         }),
         failureValue(exit.cause)
