@@ -22,6 +22,8 @@ export interface RunMainOptions<E2 = never> {
   readonly setExitCode?: boolean
   /** Print a failure on stderr (default true). */
   readonly printError?: boolean
+  /** Where SIGINT/SIGTERM come from (default `process`; tests pass an EventEmitter). */
+  readonly signals?: Pick<NodeJS.EventEmitter, "on" | "off">
 }
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const
@@ -43,10 +45,11 @@ export const runMain = <A, E, E2 = LaminaError>(
     process.stderr.write(`\n[lamina] ${signal}: aborting; open runs are being marked aborted (repeat to force).\n`)
     Effect.runFork(Fiber.interrupt(fiber))
   }
-  for (const s of SIGNALS) process.on(s, onSignal)
+  const source = options.signals ?? process
+  for (const s of SIGNALS) source.on(s, onSignal)
   return new Promise((resolve) => {
     fiber.addObserver((exit) => {
-      for (const s of SIGNALS) process.off(s, onSignal)
+      for (const s of SIGNALS) source.off(s, onSignal)
       if (Exit.isFailure(exit)) {
         if (options.printError !== false && !Cause.isInterruptedOnly(exit.cause)) {
           const f = Cause.failureOption(exit.cause)

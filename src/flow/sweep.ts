@@ -8,8 +8,8 @@
 import { Effect, type Either } from "effect"
 import { InvalidArgument } from "../errors.js"
 
-/** A param grid: for each param, the values to try. */
-export type Grid<P> = { readonly [K in keyof P]-?: ReadonlyArray<P[K]> }
+/** A param grid: for each param, the values to try (optional params may be left out). */
+export type Grid<P> = { readonly [K in keyof P]: ReadonlyArray<P[K]> }
 
 /** The cartesian product of a grid, in key order with the last key varying fastest. */
 export const expandGrid = <P extends object>(grid: Grid<P>): ReadonlyArray<P> => {
