@@ -147,9 +147,8 @@ const runCaching: Migration = {
       `ALTER TABLE lamina_run ADD COLUMN _cache_parts ${t.json}`,
       `ALTER TABLE lamina_run ADD COLUMN error ${t.json}`,
       `ALTER TABLE lamina_run ADD COLUMN logs ${t.text}`,
-      `CREATE INDEX lamina_run_cache_key ON lamina_run (cache_key, _status_code)`,
-      `CREATE INDEX lamina_run_reused_run ON lamina_run (reused_run_id)`,
-      `CREATE INDEX lamina_run_status ON lamina_run (_status_code)`,
+      // Only completed runs are ever reused: a partial index keeps cached-run inserts cheap.
+      `CREATE INDEX lamina_run_cache_key ON lamina_run (cache_key) WHERE _status_code = 0`,
       `CREATE TABLE lamina_run_output_artifact (
         id ${t.id},
         run_id ${t.int} NOT NULL REFERENCES lamina_run(id) ON DELETE CASCADE,

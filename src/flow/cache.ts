@@ -48,11 +48,14 @@ export const validateHit = (run: Run) =>
     const sql = yield* SqlClient.SqlClient
     const json = ((run._result as { readonly value?: Json } | null)?.value ?? null) as Json
     const refs = resultRefs(json)
-    const loaded = parseParts(run._cache_parts)?.loaded ?? []
+    const parts = parseParts(run._cache_parts)
+    const loaded = parts?.loaded ?? []
     const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
-    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${run.id}${
-      uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``
-    }`
+    // Runs that created, returned and loaded no artifacts need no check (the common no-op case).
+    const rows =
+      uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0
+        ? []
+        : yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${run.id}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}`
     const byUid = new Map<string, Artifact>()
     for (const row of rows) {
       const a = new Artifact(decodeRow(ArtifactModel, row))

@@ -26,22 +26,36 @@ export interface LoadedInput {
   readonly hash: string | null
 }
 
-/** Everything a cache key is made of. */
-export interface CacheParts {
+/** What a cache key is computed from: canonical values, before any hashing. */
+export interface KeyMaterial {
   readonly transform: string
   /** Source hash of the step's code. */
   readonly source: string
-  /** Per param: hash of its canonical value (artifacts by content hash). */
-  readonly params: Readonly<Record<string, string>>
-  /** Names of params whose values are secrets: their hashes are not stored. */
-  readonly secrets?: ReadonlyArray<string>
+  /** Per param: its canonical value (artifacts by content hash). */
+  readonly params: Readonly<Record<string, Json>>
+  /** Names of params whose values are secrets. */
+  readonly secrets: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<KeyInput>
   /** Declared environment items and their values. */
   readonly env: Readonly<Record<string, string>>
   /** A user-chosen cache version (`cacheVersion` option): bump it to invalidate. */
   readonly version?: string
+}
+
+/** The key's components as stored on a run (`_cache_parts`), for `Run.why`. */
+export interface CacheParts {
+  readonly transform: string
+  readonly source: string
+  /** Per param: hash of its canonical value; `redacted` for secrets. */
+  readonly params: Readonly<Record<string, string>>
+  readonly secrets?: ReadonlyArray<string>
+  readonly inputs: ReadonlyArray<KeyInput>
+  readonly env: Readonly<Record<string, string>>
+  readonly version?: string
   /** Filled in after execution: artifacts loaded inside the body. */
   readonly loaded?: ReadonlyArray<LoadedInput>
+  /** Filled in after execution: ids of the artifacts the run created. */
+  readonly created?: ReadonlyArray<number>
   /** When a run with this key existed but could not be reused: which, and why. */
   readonly refused?: { readonly run: string; readonly reason: string }
 }
@@ -49,18 +63,33 @@ export interface CacheParts {
 /** Redacted marker for stored secret param hashes. */
 export const SECRET_HASH = "redacted"
 
-/** The cache key of `parts` (`loaded` and `refused` are outcomes, not part of the key). */
-export const cacheKeyOf = (parts: CacheParts): string => {
-  const { loaded: _loaded, refused: _refused, ...keyed } = parts
-  return hashString(canonicalJson(keyed as unknown as Json))
-}
+/** The cache key: one hash over the canonical text of all components (one md5 per call). */
+export const cacheKeyOf = (m: KeyMaterial): string =>
+  hashString(
+    canonicalJson({
+      transform: m.transform,
+      source: m.source,
+      params: m.params,
+      inputs: m.inputs as unknown as Json,
+      env: m.env,
+      ...(m.version !== undefined ? { version: m.version } : {})
+    })
+  )
 
-/** `parts` as stored: secret param hashes replaced. */
-export const storedParts = (parts: CacheParts): CacheParts => {
-  if (!parts.secrets || parts.secrets.length === 0) return parts
-  const params: Record<string, string> = { ...parts.params }
-  for (const name of parts.secrets) if (name in params) params[name] = SECRET_HASH
-  return { ...parts, params }
+/** The stored form of key material: per-param hashes, secrets redacted (computed on a miss only). */
+export const partsOf = (m: KeyMaterial): CacheParts => {
+  const secrets = new Set(m.secrets)
+  const params: Record<string, string> = {}
+  for (const [name, value] of Object.entries(m.params)) params[name] = secrets.has(name) ? SECRET_HASH : hashString(canonicalJson(value))
+  return {
+    transform: m.transform,
+    source: m.source,
+    params,
+    ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
+    inputs: m.inputs,
+    env: m.env,
+    ...(m.version !== undefined ? { version: m.version } : {})
+  }
 }
 
 /** One difference between two cache keys. */

@@ -7,9 +7,8 @@
  */
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidArgument, ValidationError } from "../errors.js"
-import { hashString } from "../storage/hash.js"
-import { type CacheParts } from "./cacheKey.js"
-import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "./canonical.js"
+import type { KeyMaterial } from "./cacheKey.js"
+import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "./canonical.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
 import type { SourceInfo } from "./source.js"
@@ -98,40 +97,37 @@ export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effe
     return { callArgs, bound, params, inputs }
   })
 
-/** The cache key's components for a prepared call. */
-export const cachePartsOf = (
+/** What the cache key of a prepared call is computed from. */
+export const keyMaterialOf = (
   def: Definition,
   call: PreparedCall,
   transformKey: string,
   env: Readonly<Record<string, string>>,
   version: string | undefined
-): Effect.Effect<CacheParts, InvalidArgument> =>
-  Effect.gen(function* () {
-    const params: Record<string, string> = {}
-    const secrets: Array<string> = []
-    const inputs: Array<ArtifactRef> = []
-    for (const { name, value } of call.bound) {
-      if (def.ignore.has(name)) continue
-      let json: Json
-      try {
-        json = paramJson(value, name, { mode: "key", artifacts: inputs })
-      } catch (e) {
-        if (!(e instanceof Unencodable)) throw e
-        return yield* unencodable(def, e, name)
-      }
-      params[name] = hashString(canonicalJson(json))
-      if (isSecretKey(name)) secrets.push(name)
+): KeyMaterial | InvalidArgument => {
+  const params: Record<string, Json> = {}
+  const secrets: Array<string> = []
+  const inputs: Array<ArtifactRef> = []
+  for (const { name, value } of call.bound) {
+    if (def.ignore.has(name)) continue
+    try {
+      params[name] = paramJson(value, name, { mode: "key", artifacts: inputs })
+    } catch (e) {
+      if (!(e instanceof Unencodable)) throw e
+      return unencodable(def, e, name)
     }
-    return {
-      transform: transformKey,
-      source: def.source.hash,
-      params,
-      ...(secrets.length > 0 ? { secrets } : {}),
-      inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
-      env,
-      ...(version !== undefined ? { version } : {})
-    }
-  })
+    if (isSecretKey(name)) secrets.push(name)
+  }
+  return {
+    transform: transformKey,
+    source: def.source.hash,
+    params,
+    secrets,
+    inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
+    env,
+    ...(version !== undefined ? { version } : {})
+  }
+}
 
 /** Build a definition for a plain function (wrapper) or a method (decorator). */
 export const makeDefinition = (options: {

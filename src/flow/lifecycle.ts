@@ -84,7 +84,10 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         state.runId,
         returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id)).map((a) => a.id)
       )
-      const parts = options.cacheParts === undefined ? undefined : { ...options.cacheParts, loaded: yield* loadedInputs(state.loaded) }
+      const parts =
+        options.cacheParts === undefined
+          ? undefined
+          : { ...options.cacheParts, loaded: yield* loadedInputs(state.loaded), ...(state.created.size > 0 ? { created: [...state.created] } : {}) }
       const end = finishRun(state.runId, {
         status: RunStatus.completed,
         finishedAt,

@@ -18,10 +18,10 @@ import { addRunInputs, insertRun, RunStatus, type NewRun, type RunRef } from "..
 import { ensureTransform } from "../registry/Transform.js"
 import type { Hit, Refusal } from "./cache.js"
 import { isHit, lookupHit } from "./cache.js"
-import { cacheKeyOf, storedParts, type CacheParts } from "./cacheKey.js"
+import { cacheKeyOf, partsOf, type CacheParts } from "./cacheKey.js"
 import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
 import { currentRun, CurrentRun } from "./CurrentRun.js"
-import { cachePartsOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
+import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
 import { invokeBody, type Failure, type Requirements, type Success, type TrackingError } from "./invoke.js"
 import { closeRun } from "./lifecycle.js"
@@ -94,13 +94,16 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
+    // Lamina's own registry queries are not traced (a span per query costs more than the
+    // query); the body runs with the caller's tracing setting.
+    const tracing = yield* FiberRef.get(FiberRef.currentTracerEnabled)
     const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
     const key = def.keyFor(self)
     const transform = yield* ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
-    const newRun = (cacheKey: string | null, parts: CacheParts | undefined): NewRun => ({
+    const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => ({
       transformId: transform.id,
       name: def.name,
       entrypoint: def.entrypointFor(self),
@@ -110,14 +113,14 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       initiatedByRunId: parent.value.runId,
       environmentId,
       cacheKey,
-      cacheParts: parts === undefined ? null : storedParts(parts),
+      cacheParts: parts,
       userId: instance.user.id
     })
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
     const execute = (
       start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackingError, SqlClient.SqlClient>,
       cacheKey: string | null,
-      parts: CacheParts | undefined
+      parts: CacheParts | null
     ) =>
       withPermits(
         flow,
@@ -133,14 +136,16 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
             report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
             const t0 = performance.now()
             const beat = cacheKey === null ? undefined : yield* Effect.fork(Effect.interruptible(heartbeat(cacheKey, run.id)))
-            const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(Effect.locally(CurrentRun, Option.some(state.scope)), Effect.exit)
+            const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
+              Effect.locally(CurrentRun, Option.some(state.scope)),
+              Effect.withTracerEnabled(tracing),
+              Effect.exit
+            )
             if (beat !== undefined) yield* Fiber.interrupt(beat)
             const closed = yield* closeRun(state, exit, {
               kind: "step",
               name: def.name,
-              ...(parts !== undefined
-                ? { cacheParts: { ...storedParts(parts), ...(refused !== undefined ? { refused: { run: refused.run.uid, reason: refused.reason } } : {}) } }
-                : {}),
+              ...(parts !== null ? { cacheParts: refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } } } : {}),
               ...(options.result !== undefined ? { stored: Schema.encodeUnknownSync(options.result) } : {}),
               ...(cacheKey !== null ? { inCompletion: releaseClaim(cacheKey, run.id) } : {})
             })
@@ -173,13 +178,14 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
 
     // Caching off: always execute.
     if (options.cache === false) {
-      const out = yield* execute(() => Effect.map(insertRun(newRun(null, undefined)), (run) => Option.some({ run })), null, undefined)
+      const out = yield* execute(() => Effect.map(insertRun(newRun(null, null)), (run) => Option.some({ run })), null, null)
       return Option.getOrUndefined(out)
     }
 
-    const parts = yield* cachePartsOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion)
-    const cacheKey = cacheKeyOf(parts)
-    const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, { ...parts, loaded: hit.loaded }), flow)
+    const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion)
+    if (material instanceof InvalidArgument) return yield* material
+    const cacheKey = cacheKeyOf(material)
+    const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, null), flow)
     const sql = yield* SqlClient.SqlClient
     const flights = flightsOf(sql)
     for (;;) {
@@ -192,13 +198,13 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       }
       const mine = yield* Deferred.make<void>()
       flights.set(cacheKey, mine)
-      const seen: { hit?: Hit; busy?: boolean } = {}
+      const seen: { hit?: Hit } = {}
+      const parts = partsOf(material)
       const out = yield* execute(
         (restore) =>
           Effect.flatMap(claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
             if (start._tag === "claimed") return Effect.succeed(Option.some<Started>({ run: start.run, ...(start.refused !== undefined ? { refused: start.refused } : {}) }))
             if (start._tag === "hit") seen.hit = start.hit
-            else seen.busy = true
             return Effect.as(start._tag === "busy" ? restore(awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
           }),
         cacheKey,
@@ -214,7 +220,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       if (Option.isSome(out)) return out.value
       if (seen.hit !== undefined) return yield* useHit(seen.hit)
     }
-  })
+  }).pipe(Effect.withTracerEnabled(false))
 
 /** Record a cached run that reuses `hit.run`, and return its value. */
 const recordCached = (def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>

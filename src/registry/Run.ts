@@ -15,7 +15,8 @@ import { explainRun } from "../flow/why.js"
 import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
 import { decodeRow, defineModel, encodeValue, recordFieldTypes, type Row } from "./model.js"
-import { base62, UID_LENGTH } from "./uid.js"
+import { randomFillSync } from "node:crypto"
+import { BASE62, UID_LENGTH } from "./uid.js"
 
 /** The run model. */
 export const RunModel = defineModel({
@@ -186,11 +187,29 @@ const runValues = (r: NewRun, uid: string): Record<string, string | number | nul
   }
 }
 
+// Random bytes for run uids, drawn 4 KiB at a time: one syscall per ~250 runs, not per run.
+const pool = Buffer.alloc(4096)
+let poolAt = pool.length
+
+/** A random run uid (16 base62 characters; rejection sampling keeps it uniform). */
+export const newRunUid = (): string => {
+  let out = ""
+  while (out.length < UID_LENGTH.run) {
+    if (poolAt >= pool.length) {
+      randomFillSync(pool)
+      poolAt = 0
+    }
+    const b = pool[poolAt++]! & 0x3f
+    if (b < 62) out += BASE62[b]
+  }
+  return out
+}
+
 /** Insert a run; returns its id and uid. */
 export const insertRun = (r: NewRun) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const uid = base62(UID_LENGTH.run)
+    const uid = newRunUid()
     const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
     return { id: Number(rows[0]!.id), uid } satisfies RunRef
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving a Run")(e))))
@@ -244,7 +263,8 @@ export const addRunOutputs = (runId: number, artifactIds: Iterable<number>) => l
 export const findComputedRun = (cacheKey: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = ${RunStatus.completed} ORDER BY id DESC LIMIT 1`
+    // `_status_code = 0` literally: the partial index on completed runs applies only then.
+    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 ORDER BY id DESC LIMIT 1`
     return rows[0] === undefined ? undefined : decodeRun(decodeRow(RunModel, rows[0]))
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Looking up cached runs")(e))))
 
