@@ -2,8 +2,9 @@
  * `runMain(program)`: run a Lamina program as a tracked script from a Node entry point.
  *
  * Connects the instance (the current one from `$LAMINA_HOME` unless a layer is given), tracks
- * the script, and turns SIGINT/SIGTERM into fiber interruption so every open run is marked
- * aborted before the process exits — no run is left `started`. A second signal exits at once.
+ * the script (unless `track: false`), and turns SIGINT/SIGTERM into fiber interruption so
+ * every open run is marked aborted before the process exits — no run is left `started`. A
+ * second signal exits at once.
  *
  * @module
  */
@@ -17,7 +18,8 @@ import { tracked, type TrackOptions } from "./track.js"
 export interface RunMainOptions<E2 = never> {
   /** The instance layer (default: the current instance from `$LAMINA_HOME`). */
   readonly layer?: Layer.Layer<Lamina, E2>
-  readonly track?: TrackOptions
+  /** Track the script as a run (default), or `false` to run the program untracked (e.g. a program that starts its own flows). */
+  readonly track?: TrackOptions | false
   /** Set `process.exitCode` from the outcome (default true). */
   readonly setExitCode?: boolean
   /** Print a failure on stderr (default true). */
@@ -34,7 +36,8 @@ export const runMain = <A, E, E2 = LaminaError>(
   options: RunMainOptions<E2> = {}
 ): Promise<Exit.Exit<A, E | E2 | FlowFailed | LaminaError>> => {
   const layer = (options.layer ?? layerFromSettings) as Layer.Layer<Lamina, E2 | LaminaError>
-  const fiber = Effect.runFork(tracked(program, options.track ?? {}).pipe(Effect.provide(layer)))
+  const main: Effect.Effect<A, E | FlowFailed | LaminaError, Lamina> = options.track === false ? program : tracked(program, options.track ?? {})
+  const fiber = Effect.runFork(Effect.provide(main, layer))
   let signalled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled !== undefined) {

@@ -11,8 +11,9 @@
 import { promises as fs } from "node:fs"
 import * as path from "node:path"
 import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
-import { InvalidArgument, StorageError } from "../errors.js"
+import { InvalidArgument, StorageError, type IntegrityError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
+import type { Lamina } from "../instance/Lamina.js"
 import { abortRuns, insertRun, RunStatus, type RunRef } from "../registry/Run.js"
 import { ensureTransform } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
@@ -164,7 +165,7 @@ const finishWith = <A, E>(exit: Exit.Exit<A, E>) =>
   })
 
 /** Finish the tracked run: completed, with finished_at, its inputs and logs. */
-export const finish = (): Effect.Effect<void, InvalidArgument | StorageError | import("../errors.js").IntegrityError, import("../instance/Lamina.js").Lamina> =>
+export const finish = (): Effect.Effect<void, InvalidArgument | StorageError | IntegrityError, Lamina> =>
   Effect.asVoid(finishWith(Exit.void))
 
 /**
