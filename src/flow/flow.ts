@@ -21,6 +21,7 @@ import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
 import { closeRun } from "./lifecycle.js"
+import { cliArgs } from "./track.js"
 import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
 import { failureValue, type TrackedMethodCheck } from "./step.js"
@@ -85,6 +86,8 @@ const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unk
           startedAt: new Date(),
           initiatedByRunId: Option.isSome(parent) ? parent.value.runId : null,
           environmentId,
+          // A top-level flow is what the command line started: record its arguments.
+          cliArgs: Option.isSome(parent) ? null : cliArgs(),
           cacheKey: null,
           cacheParts: null,
           userId: instance.user.id

@@ -52,6 +52,9 @@ interface Tracked {
 
 const tracked_ = new WeakMap<RunScope, Tracked>()
 
+/** The process's command-line arguments, shell-quoted where needed (LaminDB's `cli_args`). */
+export const cliArgs = (): string => process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")
+
 const readScript = (file: string) =>
   Effect.tryPromise({
     try: () => fs.readFile(file, "utf8"),
@@ -99,7 +102,7 @@ export const track = (options: TrackOptions = {}) =>
       startedAt: new Date(),
       initiatedByRunId: null,
       environmentId,
-      cliArgs: process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" "),
+      cliArgs: cliArgs(),
       cacheKey: null,
       cacheParts: null,
       userId: instance.user.id
