@@ -70,7 +70,8 @@ export const cacheKeyOf = (m: KeyMaterial): string =>
       transform: m.transform,
       source: m.source,
       params: m.params,
-      inputs: m.inputs as unknown as Json,
+      // Content, not identity: an input enters the key by where it was passed and its hash.
+      inputs: m.inputs.map((i) => ({ param: i.param, hash: i.hash })),
       env: m.env,
       ...(m.version !== undefined ? { version: m.version } : {})
     })

@@ -86,6 +86,23 @@ describeBackends("failure", ({ instance }) => {
     expect(runs.map((r) => r.status)).toEqual([RunStatus.errored, RunStatus.errored])
   })
 
+  it("records a step that throws a non-Error (a defect) and names it in FlowFailed", async () => {
+    const i = await instance()
+    const bad = step("throws-number", () =>
+      Effect.sync(() => {
+        throw 42
+      })
+    )
+    const e = await i.fail(flow("defect-flow", () => bad())())
+    expect(e).toMatchObject({ _tag: "FlowFailed", step: "throws-number" })
+    expect(e.message).toMatch(/42 \(a non-Error value/)
+    const runs = await i.run(allRuns)
+    expect(runs.map((r) => [r.name, r.status])).toEqual([
+      ["defect-flow", RunStatus.errored],
+      ["throws-number", RunStatus.errored]
+    ])
+  })
+
   it("keeps the body's own error for the step, so retry works; each attempt is a run", async () => {
     const i = await instance()
     let attempts = 0

@@ -119,6 +119,20 @@ describeBackends("tracking", ({ instance }) => {
     expect(runs.filter((r) => r.status === RunStatus.started)).toEqual([])
   })
 
+  it("does not record an artifact the run created itself as its input", async () => {
+    const i = await instance()
+    const roundTrip = step("round-trip", (dir: string) =>
+      Effect.gen(function* () {
+        const a = yield* saveText(dir, "out/self.txt", "self")
+        return yield* loadText(a)
+      })
+    )
+    expect(await i.run(flow("self-flow", (dir: string) => roundTrip(dir))(i.dir))).toBe("self")
+    const [r] = await i.run(Run.filter({ name: "round-trip" }).toArray())
+    expect(await i.run(inputsOf(r!.id))).toEqual([])
+    expect(await i.run(createdBy(r!.id))).toHaveLength(1)
+  })
+
   it("exposes the current run to code inside a step", async () => {
     const i = await instance()
     const who = step("who", () => Effect.map(currentRun, (r) => (Option.isSome(r) ? r.value.name : "none")))
