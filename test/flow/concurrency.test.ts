@@ -6,7 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as os from "node:os"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
-import { flow, step } from "../../src/flow/index.js"
+import { flow, layerFlowConfig, step } from "../../src/flow/index.js"
 import { RunStatus } from "../../src/registry/Run.js"
 import { connect, describeBackends } from "../support/backends.js"
 import { allRuns, count, saveText } from "./support.js"
@@ -56,6 +56,15 @@ describeBackends("concurrency", ({ instance }) => {
     const runs = await i.run(allRuns)
     expect(runs.filter((r) => r.status !== RunStatus.completed)).toEqual([])
     expect(runs.filter((r) => r.name === "leaf").map((r) => r.parent).filter((p) => runs.find((x) => x.uid === p)?.name === "outer")).toHaveLength(4)
+  })
+
+  it("takes the global limit from FlowConfig when the flow sets none", async () => {
+    const i = await instance()
+    const g = gauge()
+    const work = step("config-limited", (n: number) => g.around(Effect.as(Effect.sleep("5 millis"), n)))
+    const f = flow("config-flow", () => Effect.forEach([1, 2, 3, 4], (n) => work(n), { concurrency: "unbounded" }))
+    await i.run(Effect.provide(f(), layerFlowConfig({ concurrency: 1 })))
+    expect(g.max).toBe(1)
   })
 
   it("computes identical keys once when they run at the same time (single flight in process)", async () => {
