@@ -63,13 +63,19 @@ export interface Closed {
   readonly uncacheable?: string
 }
 
-/** Record how a run ended, from its exit. */
+/**
+ * Record how a run ended, from its exit: its inputs, returned outputs, result or error and the
+ * completion hook (releasing a cache claim) in one transaction — one commit per run end.
+ */
 export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: CloseOptions) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
-    yield* addRunInputs(state.runId, inputs)
+    const complete = (end: Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient>) =>
+      sql.withTransaction(
+        Effect.all([addRunInputs(state.runId, inputs), end, options.inCompletion ?? Effect.void], { discard: true })
+      )
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []
       let result: Json | undefined
@@ -80,23 +86,26 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         // Unencodable, or a result schema refusing the value: the run completes, uncached.
         uncacheable = e instanceof Unencodable ? e.message : e instanceof Error ? e.message : String(e)
       }
-      yield* addRunOutputs(
-        state.runId,
-        returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id)).map((a) => a.id)
-      )
       const parts =
         options.cacheParts === undefined
           ? undefined
           : { ...options.cacheParts, loaded: yield* loadedInputs(state.loaded), ...(state.created.size > 0 ? { created: [...state.created] } : {}) }
-      const end = finishRun(state.runId, {
-        status: RunStatus.completed,
-        finishedAt,
-        ...(result !== undefined ? { result } : {}),
-        logs: state.logText,
-        ...(uncacheable !== undefined ? { uncacheable: true } : {}),
-        ...(parts !== undefined ? { cacheParts: parts } : {})
-      })
-      yield* options.inCompletion === undefined ? end : sql.withTransaction(Effect.zipRight(end, options.inCompletion))
+      yield* complete(
+        Effect.zipRight(
+          addRunOutputs(
+            state.runId,
+            returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id)).map((a) => a.id)
+          ),
+          finishRun(state.runId, {
+            status: RunStatus.completed,
+            finishedAt,
+            ...(result !== undefined ? { result } : {}),
+            logs: state.logText,
+            ...(uncacheable !== undefined ? { uncacheable: true } : {}),
+            ...(parts !== undefined ? { cacheParts: parts } : {})
+          })
+        )
+      )
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
     }
     const interrupted = Cause.isInterruptedOnly(exit.cause)
@@ -113,13 +122,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...(interrupted ? { aborted: true } : {})
       })
     const status = interrupted ? RunStatus.aborted : RunStatus.errored
-    const end = finishRun(state.runId, {
-      status,
-      finishedAt,
-      error: encodeRunError(error),
-      logs: state.logText
-    })
-    yield* options.inCompletion === undefined ? end : sql.withTransaction(Effect.zipRight(end, options.inCompletion))
+    yield* complete(finishRun(state.runId, { status, finishedAt, error: encodeRunError(error), logs: state.logText }))
     return { status } as Closed
   }).pipe(
     Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a run")(e))),
