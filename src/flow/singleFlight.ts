@@ -16,7 +16,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import * as os from "node:os"
-import { Deferred, Duration, Effect, Schedule } from "effect"
+import { Deferred, Duration, Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
@@ -137,11 +137,46 @@ export const releaseClaim = (cacheKey: string, runId: number) =>
     Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e)))
   )
 
-/** Keep a claim fresh while its run computes (forked; interrupted when the run ends). */
-export const heartbeat = (cacheKey: string, runId: number) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql`UPDATE lamina_run_claim SET heartbeat_at = ${encodeValue("datetime", new Date())} WHERE cache_key = ${cacheKey} AND run_id = ${runId}`
-  ).pipe(Effect.ignore, Effect.repeat(Schedule.spaced(Duration.millis(HEARTBEAT_MS))), Effect.delay(Duration.millis(HEARTBEAT_MS)), Effect.asVoid)
+/** Claims this process is computing, per registry connection, refreshed by one unref'd timer. */
+interface Heartbeats {
+  readonly claims: Map<string, number>
+  timer: ReturnType<typeof setInterval> | undefined
+}
+const heartbeats = new WeakMap<SqlClient.SqlClient, Heartbeats>()
+
+/**
+ * Keep a claim fresh while its run computes. One timer per connection refreshes every held
+ * claim (no fiber per step), and it is unref'd: it never keeps the process alive.
+ */
+export const holdClaim = (sql: SqlClient.SqlClient, cacheKey: string, runId: number): void => {
+  let hb = heartbeats.get(sql)
+  if (hb === undefined) heartbeats.set(sql, (hb = { claims: new Map(), timer: undefined }))
+  hb.claims.set(cacheKey, runId)
+  if (hb.timer === undefined) {
+    const beats = hb
+    beats.timer = setInterval(() => Effect.runFork(refreshClaims(sql)), HEARTBEAT_MS)
+    beats.timer.unref()
+  }
+}
+
+/** Refresh the heartbeat of every claim this process holds on `sql` (failures ignored). */
+export const refreshClaims = (sql: SqlClient.SqlClient): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const runIds = [...(heartbeats.get(sql)?.claims.values() ?? [])]
+    if (runIds.length === 0) return Effect.void
+    return Effect.ignore(sql`UPDATE lamina_run_claim SET heartbeat_at = ${encodeValue("datetime", new Date())} WHERE ${sql.in("run_id", runIds)}`)
+  })
+
+/** Stop refreshing a claim (its run ended). */
+export const dropClaim = (sql: SqlClient.SqlClient, cacheKey: string): void => {
+  const hb = heartbeats.get(sql)
+  if (hb === undefined) return
+  hb.claims.delete(cacheKey)
+  if (hb.claims.size === 0 && hb.timer !== undefined) {
+    clearInterval(hb.timer)
+    hb.timer = undefined
+  }
+}
 
 /** Wait until the key's claim is gone (released, or abandoned and dropped). */
 export const awaitClaim = (cacheKey: string) =>

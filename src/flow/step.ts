@@ -10,7 +10,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Deferred, Effect, Exit, Fiber, FiberRef, Option, Schema } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberRef, Option, Schema } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -26,7 +26,7 @@ import { currentEnvironment, environmentArtifactId, fingerprint } from "./enviro
 import { invokeBody, type Failure, type Requirements, type Success, type TrackingError } from "./invoke.js"
 import { closeRun } from "./lifecycle.js"
 import { RunState } from "./runState.js"
-import { awaitClaim, claimAndStart, flightsOf, heartbeat, releaseClaim } from "./singleFlight.js"
+import { awaitClaim, claimAndStart, dropClaim, flightsOf, holdClaim, releaseClaim } from "./singleFlight.js"
 import { callerFile, captureSource } from "./source.js"
 
 /** Options of a step. */
@@ -103,6 +103,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     const transform = yield* ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
+    const sql = yield* SqlClient.SqlClient
     const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => ({
       transformId: transform.id,
       name: def.name,
@@ -135,13 +136,13 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
             const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
             report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
             const t0 = performance.now()
-            const beat = cacheKey === null ? undefined : yield* Effect.fork(Effect.interruptible(heartbeat(cacheKey, run.id)))
+            if (cacheKey !== null) holdClaim(sql, cacheKey, run.id)
             const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
               Effect.locally(CurrentRun, Option.some(state.scope)),
               Effect.withTracerEnabled(tracing),
               Effect.exit
             )
-            if (beat !== undefined) yield* Fiber.interrupt(beat)
+            if (cacheKey !== null) dropClaim(sql, cacheKey)
             const closed = yield* closeRun(state, exit, {
               kind: "step",
               name: def.name,
@@ -186,7 +187,6 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     if (material instanceof InvalidArgument) return yield* material
     const cacheKey = cacheKeyOf(material)
     const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, null), flow)
-    const sql = yield* SqlClient.SqlClient
     const flights = flightsOf(sql)
     for (;;) {
       const hit = yield* lookupHit(cacheKey)

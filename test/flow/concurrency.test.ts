@@ -9,6 +9,7 @@ import { expect, it } from "vitest"
 import { flow, layerFlowConfig, step } from "../../src/flow/index.js"
 import { RunStatus } from "../../src/registry/Run.js"
 import { connect, describeBackends } from "../support/backends.js"
+import { refreshClaims } from "../../src/flow/singleFlight.js"
 import { allRuns, count, saveText } from "./support.js"
 
 /** Tracks how many bodies run at once. */
@@ -131,6 +132,24 @@ describeBackends("concurrency", ({ instance }) => {
     } finally {
       await other.close()
     }
+  })
+
+  it("refreshes the heartbeat of claims held while a step computes", async () => {
+    const i = await instance()
+    let seen: ReadonlyArray<{ readonly heartbeat_at: string | Date }> = []
+    const long = step("long", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const old = new Date(Date.now() - 3_600_000).toISOString()
+        yield* sql`UPDATE lamina_run_claim SET heartbeat_at = ${old}`
+        yield* refreshClaims(sql)
+        seen = yield* sql<{ readonly heartbeat_at: string | Date }>`SELECT heartbeat_at FROM lamina_run_claim`
+        return seen.length
+      })
+    )
+    expect(await i.run(flow("beat-flow", () => long())())).toBe(1)
+    expect(Date.now() - new Date(seen[0]!.heartbeat_at).getTime()).toBeLessThan(600_000)
+    expect(await i.run(count("lamina_run_claim"))).toBe(0)
   })
 
   it("takes over a claim abandoned by a dead process or gone silent, and marks its run aborted", async () => {
