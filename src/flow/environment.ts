@@ -84,7 +84,8 @@ export const collectEnvironment = (root: string): Environment => {
     arch: process.arch,
     lockfile: lockName === undefined || lockBytes === undefined ? null : { file: lockName, hash: hashBytes(lockBytes).hash },
     packages: packagesOf(root, lock),
-    git: existsSync(path.join(root, ".git")) || existsSync(path.join(root, "..", ".git")) ? git(root) : null
+    // git itself finds the repository (worktrees, monorepo subfolders); null outside one.
+    git: git(root)
   }
 }
 
