@@ -36,7 +36,22 @@ describeBackends("concurrency", ({ instance }) => {
   it("composes with Effect.forEach and bounds one step with its concurrency option", async () => {
     const i = await instance()
     const g = gauge()
-    const work = step({ name: "bounded", concurrency: 2 }, (n: number) => g.around(Effect.as(Effect.sleep("15 millis"), n * n)))
+    // The first two bodies wait for each other: with a limit of 2 both get in (with 1 this
+    // would hang), and no third can join them.
+    let bothIn!: () => void
+    const twoActive = new Promise<void>((r) => (bothIn = r))
+    let entered = 0
+    const work = step({ name: "bounded", concurrency: 2 }, (n: number) =>
+      g.around(
+        Effect.zipRight(
+          Effect.suspend(() => {
+            if (++entered === 2) bothIn()
+            return Effect.promise(() => twoActive)
+          }),
+          Effect.succeed(n * n)
+        )
+      )
+    )
     const f = flow("bounded-flow", (ns: ReadonlyArray<number>) => Effect.forEach(ns, (n) => work(n), { concurrency: "unbounded" }))
     expect(await i.run(f([1, 2, 3, 4, 5, 6]))).toEqual([1, 4, 9, 16, 25, 36])
     expect(g.max).toBe(2)
