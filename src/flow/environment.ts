@@ -129,6 +129,17 @@ export const environmentArtifactId = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const known = artifactIds.get(sql)
   if (known !== undefined) return known
+  // Flows starting together (a sweep) save it once.
+  let lock = saving.get(sql)
+  if (lock === undefined) saving.set(sql, (lock = Effect.unsafeMakeSemaphore(1)))
+  return yield* lock.withPermits(1)(saveEnvironment(sql))
+})
+
+const saving = new WeakMap<SqlClient.SqlClient, Effect.Semaphore>()
+
+const saveEnvironment = (sql: SqlClient.SqlClient) => Effect.gen(function* () {
+  const known = artifactIds.get(sql)
+  if (known !== undefined) return known
   const env = yield* currentEnvironment
   const bytes = Buffer.from(canonicalJson(env as unknown as Json) + "\n")
   const hash = hashBytes(bytes).hash
