@@ -177,5 +177,19 @@ const runClaims: Migration = {
   }
 }
 
+const artifactSlots: Migration = {
+  id: 30,
+  name: "artifact version slots claimed by saves in flight (multi-writer uploads)",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `CREATE TABLE lamina_artifact_slot (
+        uid ${t.key} NOT NULL PRIMARY KEY,
+        created_at ${t.ts} NOT NULL
+      )`
+    ]
+  }
+}
+
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries, runCaching, runClaims]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, runCaching, runClaims, artifactSlots]

@@ -26,6 +26,15 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
 }
 
+/**
+ * Connections per process: `LAMINA_PG_MAX_CONNECTIONS`, default 8. With many worker processes
+ * on one server, processes × this must stay below the server's `max_connections`.
+ */
+const defaultMaxConnections = (): number => {
+  const n = Number(process.env.LAMINA_PG_MAX_CONNECTIONS)
+  return Number.isInteger(n) && n > 0 ? n : 8
+}
+
 /** Options of the Postgres registry. */
 export interface PostgresOptions {
   readonly url: string
@@ -37,7 +46,7 @@ export const layer = (options: PostgresOptions): Layer.Layer<SqlClient.SqlClient
   PgClient.layer({
     url: Redacted.make(options.url),
     types,
-    maxConnections: options.maxConnections ?? 8,
+    maxConnections: options.maxConnections ?? defaultMaxConnections(),
     connectTimeout: Duration.seconds(5),
     idleTimeout: Duration.seconds(30),
     applicationName: "lamina",

@@ -9,7 +9,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { constants as fsConstants, promises as fs } from "node:fs"
+import { accessSync, constants as fsConstants, promises as fs, statSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Option } from "effect"
 import { DoesNotExist, IntegrityError, InvalidArgument, StorageError } from "../errors.js"
@@ -18,6 +18,7 @@ import { Instance } from "../instance/Instance.js"
 import { QuerySet, type FilterSpec } from "../query/QuerySet.js"
 import type { ContentHash } from "../storage/hash.js"
 import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectStore.js"
+import { isS3Uri } from "../storage/s3uri.js"
 import { insertRow, now, selectRows, sqlFailure, updateRow } from "./crud.js"
 import { defineModel, recordFieldTypes, type Row } from "./model.js"
 import { suffixOf } from "./suffix.js"
@@ -206,7 +207,10 @@ export class Artifact {
     }
   }
 
-  /** Start an artifact from a local file or folder; `save()` copies, hashes and registers it. */
+  /**
+   * Start an artifact from a local file or folder — `save()` copies, hashes and registers it —
+   * or from an `s3://` URI inside the instance's storage, registered in place without a copy.
+   */
   static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | StorageError> {
     return fromPath(localPath, options)
   }
@@ -265,11 +269,12 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
     if (options.key !== undefined) yield* validateKey(options.key)
     if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
       return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
+    if (isS3Uri(localPath)) return yield* fromStorageUri(localPath, options)
     const abs = path.resolve(localPath)
-    const stat = yield* Effect.tryPromise({
-      try: async () => {
-        const st = await fs.stat(abs)
-        await fs.access(abs, fsConstants.R_OK)
+    const stat = yield* Effect.try({
+      try: () => {
+        const st = statSync(abs)
+        if (st.isFile()) accessSync(abs, fsConstants.R_OK)
         return st
       },
       catch: (cause) => {
@@ -298,6 +303,34 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
     return pending
   })
 
+/**
+ * An object or prefix already in (remote) storage, registered in place: the URI must lie inside
+ * the connected instance's storage root. A key is a file when an object has it, else a folder
+ * when objects lie below it.
+ */
+const fromStorageUri = (uri: string, options: ArtifactOptions) =>
+  Effect.gen(function* () {
+    const store = yield* Effect.serviceOption(ObjectStore)
+    if (Option.isNone(store))
+      return yield* new InvalidArgument({ message: `Connect to the instance whose storage holds '${uri}' before registering it.` })
+    const key = store.value.keyOf(uri)
+    if (key === undefined)
+      return yield* new InvalidArgument({
+        message: `'${uri}' is outside this instance's storage (${store.value.root}): register objects inside it, or download the file and save it from a local path.`
+      })
+    const isFolder = !(yield* store.value.exists(key))
+    if (isFolder && (yield* store.value.list(key)).length === 0)
+      return yield* new StorageError({ message: `'${uri}' does not exist: no object or folder has that key. Check the URI and try again.`, path: uri })
+    const pending: PendingArtifact = {
+      localPath: uri.replace(/\/+$/, ""),
+      isFolder,
+      suffix: suffixOf(key),
+      options,
+      save: () => saveArtifact(pending)
+    }
+    return pending
+  })
+
 /** The latest non-trash artifact at `key` in `storageId`. */
 const headOfKey = (storageId: number, key: string) =>
   Effect.map(
@@ -312,12 +345,47 @@ const familyOf = (stem: string) =>
     (rows) => rows.map((r) => new Artifact(r))
   )
 
-/** The next uid in a family: stem + (max suffix incl. trash) + 1. */
-const nextUidOf = (stem: string) =>
-  Effect.map(familyOf(stem), (family) => {
-    const max = family.length === 0 ? undefined : splitUid(family[family.length - 1]!.uid).suffix
-    return stem + (max === undefined ? "0000" : incrementBase62(max))
-  })
+/**
+ * The next free uid of a family: one past the highest uid (trash included), skipping slots
+ * that saves in flight have claimed (`lamina_artifact_slot`).
+ */
+const nextFreeUid = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const lo = stem + "0000"
+    const hi = stem + "zzzz"
+    const max = yield* sql<{ readonly uid: string | null }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi}`
+    const top = max[0]?.uid ?? null
+    const claimed = yield* sql<{ readonly uid: string }>`SELECT uid FROM lamina_artifact_slot WHERE uid >= ${top ?? lo} AND uid <= ${hi}`
+    const taken = new Set(claimed.map((r) => r.uid))
+    let uid = top === null ? lo : stem + incrementBase62(splitUid(top).suffix)
+    while (taken.has(uid)) uid = stem + incrementBase62(splitUid(uid).suffix)
+    return uid
+  }).pipe(Effect.mapError(sqlFailure("Choosing the next version")))
+
+/**
+ * Claim the next free version slot of a family before uploading, so that concurrent writers
+ * of new versions never write their bytes to the same storage key. The claim is released when
+ * the save commits (the slot becomes the version's uid) or fails.
+ */
+const claimSlot = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        yield* lockFor([`lamina-artifact-family:${stem}`])
+        const uid = yield* nextFreeUid(stem)
+        yield* sql`INSERT INTO lamina_artifact_slot (uid, created_at) VALUES (${uid}, ${now().toISOString()})`
+        return uid
+      })
+    )
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Claiming a version slot")(e))))
+
+/** Give a claimed slot back. */
+const releaseSlot = (uid: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_artifact_slot WHERE uid = ${uid}`).pipe(
+    Effect.mapError(sqlFailure("Releasing a version slot"))
+  )
 
 /** Make the newest non-trash member of a family the only `is_latest`. */
 const refreshLatest = (stem: string) =>
@@ -329,6 +397,7 @@ const refreshLatest = (stem: string) =>
     const headUid = head[0]?.uid ?? ""
     // `(uid = ?)` is a boolean in Postgres and 0/1 in SQLite: one statement for both.
     yield* sql`UPDATE lamina_artifact SET is_latest = (uid = ${headUid}) WHERE uid >= ${lo} AND uid <= ${hi}`
+    return headUid
   }).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
 
 /** The existing non-trash artifact with this content, if any (empty files never match). */
@@ -346,7 +415,8 @@ const lockFor = (names: ReadonlyArray<string>) =>
     const sql = yield* SqlClient.SqlClient
     // SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
     yield* sql.onDialectOrElse({
-      pg: () => Effect.forEach([...names].sort(), (n) => sql`SELECT pg_advisory_xact_lock(hashtext(${n}))`, { discard: true }),
+      // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
+      pg: () => sql`SELECT ${sql.csv([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`))}`,
       orElse: () => Effect.void
     })
   })
@@ -374,77 +444,112 @@ const saveArtifact = (pending: PendingArtifact) =>
     if (key === null && options.description === undefined && Option.isNone(run) && options.revises === undefined)
       return yield* new InvalidArgument({ message: "Pass one of key, run or description as a parameter" })
 
-    // Guess the uid before writing so the bytes go straight to their final name.
+    // Choose the uid before writing so the bytes go straight to their final name. A new version
+    // claims its slot first: concurrent writers of one family each get their own slot (and
+    // storage key), and commit in any order without moving bytes. A new family's stem is random.
     const revises = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
-    const guessUid = revises ? yield* nextUidOf(revises.stem) : newFamilyUid(UID_LENGTH.artifact)
     const virtual = inPlaceKey === undefined
+    const claimed = virtual && revises ? yield* claimSlot(revises.stem) : undefined
+    const guessUid = claimed ?? newFamilyUid(UID_LENGTH.artifact)
     let written: string | undefined = virtual ? virtualStorageKey(guessUid, pending.suffix, pending.isFolder) : undefined
-    const content: ContentHash & Partial<FolderSummary> = virtual
+    let slotHeld = claimed !== undefined
+
+    const upload: Effect.Effect<ContentHash & Partial<FolderSummary>, StorageError> = virtual
       ? pending.isFolder
-        ? yield* store.putFolder(pending.localPath, written!)
-        : yield* store.putFile(pending.localPath, written!)
+        ? store.putFolder(pending.localPath, written!)
+        : store.putFile(pending.localPath, written!)
       : pending.isFolder
-        ? yield* store.hashFolder(inPlaceKey)
-        : yield* store.hashObject(inPlaceKey)
+        ? store.hashFolder(inPlaceKey)
+        : store.hashObject(inPlaceKey)
 
-    const register = sql.withTransaction(
-      Effect.gen(function* () {
-        yield* lockFor([`lamina-artifact-key:${storageId}:${key ?? ""}`, `lamina-artifact-hash:${content.hash}`])
-        const same = yield* byHash(content)
-        if (same !== undefined) return { kind: "existing", artifact: same } as SaveOutcome
-        // Re-read the family inside the lock: another writer may have added a version meanwhile.
-        const head = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
-        const uid = head ? yield* nextUidOf(head.stem) : guessUid
-        const stem = splitUid(uid).stem
-        if (options.version_tag !== undefined) {
-          const taken = (yield* familyOf(stem)).some((a) => a.version_tag === options.version_tag)
-          if (taken)
-            return yield* new IntegrityError({ message: `Please change the version tag or leave it \`None\`, '${options.version_tag}' is already taken` })
-        }
-        if (virtual && uid !== guessUid) {
-          const target = virtualStorageKey(uid, pending.suffix, pending.isFolder)
-          yield* store.move(written!, target)
-          written = target
-        }
-        const t = now()
-        const row = yield* insertRow(ArtifactModel, {
-          uid,
-          key: head?.key ?? key,
-          description: options.description ?? null,
-          storage_id: storageId,
-          suffix: pending.suffix,
-          kind: options.kind ?? null,
-          otype: options.otype ?? null,
-          size: content.size,
-          hash: content.hash,
-          hash_type: content.hash_type,
-          n_files: content.n_files ?? 1,
-          n_observations: options.n_observations ?? null,
-          version_tag: options.version_tag ?? null,
-          is_latest: true,
-          run_id: Option.isSome(run) ? run.value.runId : null,
-          _key_is_virtual: virtual,
-          _aux: options.aux ?? null,
-          created_at: t,
-          updated_at: t,
-          created_by_id: instance.user.id,
-          branch: 1,
-          is_locked: false
+    const register = (content: ContentHash & Partial<FolderSummary>) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          yield* lockFor([`lamina-artifact-key:${storageId}:${key ?? ""}`, `lamina-artifact-hash:${content.hash}`])
+          if (claimed !== undefined) {
+            // Released in this transaction whatever the outcome: committed or rolled back together.
+            yield* releaseSlot(claimed)
+          }
+          const same = yield* byHash(content)
+          if (same !== undefined) return { kind: "existing", artifact: same } as SaveOutcome
+          // Re-read the family inside the lock: another writer may have added a version meanwhile.
+          const head = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
+          if (head !== undefined) yield* lockFor([`lamina-artifact-family:${head.stem}`])
+          const uid =
+            head === undefined
+              ? claimed === undefined
+                ? guessUid
+                : newFamilyUid(UID_LENGTH.artifact) // every earlier version went to trash: a new family
+              : claimed !== undefined && splitUid(claimed).stem === head.stem
+                ? claimed
+                : yield* nextFreeUid(head.stem)
+          const stem = splitUid(uid).stem
+          if (options.version_tag !== undefined) {
+            const taken = (yield* familyOf(stem)).some((a) => a.version_tag === options.version_tag)
+            if (taken)
+              return yield* new IntegrityError({ message: `Please change the version tag or leave it \`None\`, '${options.version_tag}' is already taken` })
+          }
+          if (virtual && uid !== guessUid) {
+            // Only when the family changed under us: the target slot is unclaimed, so no
+            // other writer is writing it.
+            const target = virtualStorageKey(uid, pending.suffix, pending.isFolder)
+            yield* store.move(written!, target)
+            written = target
+          }
+          const t = now()
+          const row = yield* insertRow(ArtifactModel, {
+            uid,
+            key: head?.key ?? key,
+            description: options.description ?? null,
+            storage_id: storageId,
+            suffix: pending.suffix,
+            kind: options.kind ?? null,
+            otype: options.otype ?? null,
+            size: content.size,
+            hash: content.hash,
+            hash_type: content.hash_type,
+            n_files: content.n_files ?? 1,
+            n_observations: options.n_observations ?? null,
+            version_tag: options.version_tag ?? null,
+            is_latest: true,
+            run_id: Option.isSome(run) ? run.value.runId : null,
+            _key_is_virtual: virtual,
+            _aux: options.aux ?? null,
+            created_at: t,
+            updated_at: t,
+            created_by_id: instance.user.id,
+            branch: 1,
+            is_locked: false
+          })
+          // A new family has one member, already the latest.
+          const latest = head === undefined ? uid : yield* refreshLatest(stem)
+          return { kind: "created", artifact: new Artifact({ ...row, is_latest: latest === uid }) } as SaveOutcome
         })
-        yield* refreshLatest(stem)
-        return { kind: "created", artifact: new Artifact({ ...row, is_latest: true }) } as SaveOutcome
-      })
-    ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving an artifact")(e))))
+      ).pipe(
+        Effect.tap(() => Effect.sync(() => void (slotHeld = false))),
+        Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving an artifact")(e)))
+      )
 
-    const outcome = yield* register.pipe(
-      // A row with this storage, key and hash in trash: restore it instead of duplicating it.
-      Effect.catchTag("IntegrityError", (e) =>
-        Effect.flatMap(
-          selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${content.hash} AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
-          (rows) => (rows[0] ? Effect.succeed<SaveOutcome>({ kind: "existing", artifact: new Artifact(rows[0]) }) : Effect.fail(e))
+    const outcome = yield* Effect.flatMap(upload, (content) =>
+      register(content).pipe(
+        // A row with this storage, key and hash in trash: restore it instead of duplicating it.
+        Effect.catchTag("IntegrityError", (e) =>
+          Effect.flatMap(
+            selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${content.hash} AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
+            (rows) => (rows[0] ? Effect.succeed<SaveOutcome>({ kind: "existing", artifact: new Artifact(rows[0]) }) : Effect.fail(e))
+          )
         )
-      ),
-      Effect.tapError(() => (written !== undefined ? Effect.ignore(store.remove(written)) : Effect.void))
+      )
+    ).pipe(
+      // Failed or interrupted: no row was committed, so take back the bytes and the slot.
+      Effect.onExit((exit) =>
+        exit._tag === "Success"
+          ? Effect.void
+          : Effect.zipRight(
+              written !== undefined ? Effect.ignore(store.remove(written)) : Effect.void,
+              slotHeld && claimed !== undefined ? Effect.ignore(releaseSlot(claimed)) : Effect.void
+            )
+      )
     )
     if (outcome.kind === "created") {
       if (Option.isSome(run)) yield* run.value.recordOutput(outcome.artifact.id)

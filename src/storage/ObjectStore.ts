@@ -49,6 +49,12 @@ export interface ObjectStore {
   ) => Effect.Effect<string, StorageError>
   /** The bytes of an object. */
   readonly read: (key: string) => Effect.Effect<Uint8Array, StorageError>
+  /**
+   * Bytes `[start, end)` of an object, for `open()`-style partial reads without fetching the
+   * whole object (an S3 ranged GET). `end` is clamped to the object's size; `start >= end`
+   * gives no bytes. Negative or non-integer offsets are an `InvalidArgument`.
+   */
+  readonly readRange: (key: string, start: number, end: number) => Effect.Effect<Uint8Array, StorageError | InvalidArgument>
   /** Rename an object or folder. */
   readonly move: (from: string, to: string) => Effect.Effect<void, StorageError>
   /** Delete an object or a whole folder; a missing one is not an error. */
@@ -81,3 +87,9 @@ export const validateKey = (key: string): Effect.Effect<string, InvalidArgument>
   if (segments[0] === ".lamina") return fail("'.lamina/' is reserved for Lamina's own files")
   return Effect.succeed(key.replace(/\/$/, ""))
 }
+
+/** Check the offsets of a `readRange` call. */
+export const validateRange = (start: number, end: number): Effect.Effect<void, InvalidArgument> =>
+  Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && end >= 0
+    ? Effect.void
+    : Effect.fail(new InvalidArgument({ message: `Invalid byte range [${start}, ${end}): pass whole, non-negative byte offsets with start <= end.` }))

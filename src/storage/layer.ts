@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { Layer } from "effect"
-import { StorageError } from "../errors.js"
+import type { Layer } from "effect"
+import type { StorageError } from "../errors.js"
 import type { S3Settings } from "../instance/settings.js"
 import * as Local from "./local.js"
 import type { ObjectStore } from "./ObjectStore.js"
+import * as S3 from "./s3.js"
+import { isS3Uri } from "./s3uri.js"
 
 /** The object store for `root`: S3 for `s3://…`, a local folder otherwise. */
-export const layerFromRoot = (root: string, _s3?: S3Settings): Layer.Layer<ObjectStore, StorageError> =>
-  root.startsWith("s3://")
-    ? Layer.fail(new StorageError({ message: `S3 storage ('${root}') is not available in this build.` }))
-    : Local.layer(root)
+export const layerFromRoot = (root: string, s3?: S3Settings): Layer.Layer<ObjectStore, StorageError> =>
+  isS3Uri(root) ? S3.layer({ root, ...s3 }) : Local.layer(root)

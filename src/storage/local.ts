@@ -10,7 +10,7 @@ import { Effect, Layer } from "effect"
 import { StorageError } from "../errors.js"
 import { copyAndHash, hashFile, listFiles, writeFileAtomic } from "./fileio.js"
 import { hashFolder, type ContentHash } from "./hash.js"
-import { ObjectStore, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
+import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 
 const describe = (cause: unknown): string => {
   const e = cause as NodeJS.ErrnoException
@@ -105,6 +105,28 @@ export const make = (root: string): ObjectStore => {
         return full(key)
       }),
     read: (key) => io("Reading", full(key), async () => new Uint8Array(await fs.readFile(full(key)))),
+    readRange: (key, start, end) =>
+      Effect.zipRight(
+        validateRange(start, end),
+        io("Reading", full(key), async () => {
+          const fh = await fs.open(full(key), "r")
+          try {
+            const size = (await fh.stat()).size
+            const stop = Math.min(end, size)
+            if (start >= stop) return new Uint8Array(0)
+            const buf = Buffer.allocUnsafe(stop - start)
+            let off = 0
+            while (off < buf.length) {
+              const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off)
+              if (bytesRead === 0) break
+              off += bytesRead
+            }
+            return new Uint8Array(buf.buffer, buf.byteOffset, off)
+          } finally {
+            await fh.close()
+          }
+        })
+      ),
     move: (from, to) =>
       io("Moving", full(from), async () => {
         await fs.mkdir(path.dirname(full(to)), { recursive: true })

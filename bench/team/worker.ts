@@ -1,0 +1,89 @@
+/**
+ * A writer process for the multi-process tests and benchmarks: connects to one instance, says
+ * `ready`, waits for `go` on stdin (so every process starts writing at once), saves artifacts,
+ * and prints one JSON line with the uids it got.
+ *
+ * Usage: `node dist/bench/team/worker.js '<json WorkerConfig>'`
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { createInterface } from "node:readline"
+import { Effect } from "effect"
+import * as Lamina from "../../src/instance/Lamina.js"
+import type { S3Settings } from "../../src/instance/settings.js"
+import { Artifact } from "../../src/registry/Artifact.js"
+
+/** What a worker does. */
+export interface WorkerConfig {
+  readonly storage: string
+  readonly db: string
+  readonly s3?: S3Settings
+  /**
+   * `versions`: `count` saves of new content under one `key` (new versions of one family);
+   * `same`: `count` saves of the identical `content` under `key`;
+   * `distinct`: `count` saves of small new files under keys `{key}/{id}/{n}`.
+   */
+  readonly mode: "versions" | "same" | "distinct"
+  readonly key: string
+  readonly count: number
+  /** Distinguishes this worker's files and content. */
+  readonly id: string
+  /** Scratch folder for the files it saves. */
+  readonly dir: string
+  readonly content?: string
+}
+
+/** What a worker prints when done. */
+export interface WorkerResult {
+  readonly id: string
+  readonly uids: ReadonlyArray<string>
+  /** Wall time of the saves alone, in milliseconds. */
+  readonly ms: number
+}
+
+const waitForGo = () =>
+  new Promise<void>((resolve) => {
+    const rl = createInterface({ input: process.stdin })
+    rl.once("line", () => {
+      rl.close()
+      resolve()
+    })
+  })
+
+const main = async () => {
+  const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig
+  const dir = path.join(config.dir, config.id)
+  mkdirSync(dir, { recursive: true })
+  const saves = Effect.gen(function* () {
+    const uids: Array<string> = []
+    for (let n = 0; n < config.count; n++) {
+      const file = path.join(dir, `${n}.txt`)
+      const content = config.mode === "same" ? (config.content ?? "same") : `${config.id}:${n}:${config.mode}`
+      writeFileSync(file, content)
+      const key = config.mode === "distinct" ? `${config.key}/${config.id}/${n}.txt` : config.key
+      const pending = yield* Artifact.fromPath(file, { key })
+      uids.push((yield* pending.save()).uid)
+    }
+    return uids
+  })
+  const program = Effect.gen(function* () {
+    process.stdout.write("ready\n")
+    yield* Effect.promise(waitForGo)
+    const t0 = performance.now()
+    const uids = yield* saves
+    const result: WorkerResult = { id: config.id, uids, ms: performance.now() - t0 }
+    process.stdout.write(JSON.stringify(result) + "\n")
+  })
+  const layer = Lamina.layer({ storage: config.storage, db: config.db, ...(config.s3 ? { s3: config.s3 } : {}) })
+  await Effect.runPromise(Effect.provide(program, layer).pipe(Effect.withLogSpan("worker"), Effect.orDie))
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`worker failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+    process.exit(1)
+  }
+)
