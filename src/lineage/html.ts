@@ -9,9 +9,11 @@ import { layout, NODE_HEIGHT, nodeWidth } from "./layout.js"
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
 
-const truncate = (s: string, width: number): string => {
-  const max = Math.max(4, Math.floor((width - 20) / 7))
-  return s.length <= max ? s : s.slice(0, max - 1) + "…"
+/** Fit text into a node; `fromStart` keeps the end (a transform key's function name). */
+const truncate = (s: string, width: number, charWidth: number, fromStart = false): string => {
+  const max = Math.max(4, Math.floor((width - 16) / charWidth))
+  if (s.length <= max) return s
+  return fromStart ? "…" + s.slice(s.length - max + 1) : s.slice(0, max - 1) + "…"
 }
 
 const COLORS = {
@@ -22,7 +24,8 @@ const COLORS = {
 
 /** The graph as one HTML page. */
 export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
-  const widths = new Map(graph.nodes.map((n) => [n.id, nodeWidth(n.label)]))
+  const detailOf = (n: (typeof graph.nodes)[number]) => (n.detail ? `${n.kind} · ${n.detail}` : n.kind)
+  const widths = new Map(graph.nodes.map((n) => [n.id, nodeWidth(n.label, detailOf(n))]))
   const lay = layout(graph, (id) => widths.get(id) ?? 120)
   const edges = graph.edges
     .flatMap((e) => {
@@ -47,8 +50,8 @@ export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
         `<g class="node ${n.kind}">`,
         `<title>${esc(`${n.kind} ${n.uid}\n${n.label}${n.detail ? `\n${n.detail}` : ""}`)}</title>`,
         `<rect x="${p.x}" y="${p.y}" width="${p.width}" height="${p.height}" rx="${rx}" fill="${c.fill}" stroke="${c.stroke}"${root}/>`,
-        `<text x="${p.x + p.width / 2}" y="${p.y + 18}" class="label">${esc(truncate(n.label, p.width))}</text>`,
-        `<text x="${p.x + p.width / 2}" y="${p.y + 34}" class="detail">${esc(truncate(n.detail ? `${n.kind} · ${n.detail}` : n.kind, p.width))}</text>`,
+        `<text x="${p.x + p.width / 2}" y="${p.y + 18}" class="label">${esc(truncate(n.label, p.width, 7, n.kind === "transform"))}</text>`,
+        `<text x="${p.x + p.width / 2}" y="${p.y + 34}" class="detail">${esc(truncate(detailOf(n), p.width, 6))}</text>`,
         `</g>`
       ].join("")
     })

@@ -33,8 +33,9 @@ const CHAR_WIDTH = 7
 const MIN_WIDTH = 90
 const MAX_WIDTH = 260
 
-/** The width a node needs for its (truncated) label. */
-export const nodeWidth = (label: string): number => Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, label.length * CHAR_WIDTH + 24))
+/** The width a node needs for its (truncated) label and detail lines. */
+export const nodeWidth = (label: string, detail = ""): number =>
+  Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, label.length * CHAR_WIDTH + 24, detail.length * 6 + 24))
 
 /** Lay out `graph` left to right. */
 export const layout = (graph: LineageGraph, width: (id: string) => number): Layout => {
@@ -60,8 +61,16 @@ export const layout = (graph: LineageGraph, width: (id: string) => number): Layo
     return l
   }
   ids.forEach(depth)
+  // Pull sources (transforms, raw inputs) right, next to their first consumer, so their edges
+  // stay short instead of all starting from the first column.
+  for (const id of ids) {
+    if (preds.get(id)!.length > 0) continue
+    const next = succs.get(id)!.map((n) => layerOf.get(n)!)
+    if (next.length > 0) layerOf.set(id, Math.max(0, Math.min(...next) - 1))
+  }
   const layers: Array<Array<string>> = []
   for (const id of ids) (layers[layerOf.get(id)!] ??= []).push(id)
+  for (let l = 0; l < layers.length; l++) layers[l] ??= []
   // Barycenter sweeps: order each layer by the mean position of its neighbours in the previous one.
   const pos = new Map<string, number>()
   const index = () => layers.forEach((layer) => layer.forEach((id, i) => pos.set(id, i)))
