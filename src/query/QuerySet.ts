@@ -167,7 +167,7 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
   }
 
   private decodeRows(rows: ReadonlyArray<Record<string, unknown>>, columns: ReadonlyArray<OutputColumn>, dialect: Dialect): ReadonlyArray<A> {
-    return rows.map((raw) => this.decode(decodeColumns(raw, columns, dialect)))
+    return rows.map((raw) => this.decode(decodeColumns(raw, columns)))
   }
 
   /** Every matching record (newest first unless ordered). */
@@ -254,7 +254,7 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
     return Effect.gen(this, function* () {
       const prepared = yield* tableProjection(this.state, options)
       const { rows, columns, dialect } = yield* new QuerySet<Row, M>(prepared, (r) => r).run({ _tag: "Rows" })
-      return tableFromRows(columns, rows.map((r) => decodeColumns(r, columns, dialect)))
+      return tableFromRows(columns, rows.map((r) => decodeColumns(r, columns)))
     })
   }
 
@@ -300,7 +300,7 @@ export class GroupedQuerySet<in out M extends Model, in out G extends string> {
       const { text, params } = statement.sql.render(dialect)
       const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Aggregating ${state.model.name}`)))
       return rows.map((r) => {
-        const out = decodeColumns(r, statement.columns, dialect)
+        const out = decodeColumns(r, statement.columns)
         for (const [name, agg] of entries) if (agg.fn === "count") out[name] = Number(out[name] ?? 0)
         return out as ValuesRow<M, G> & AggregateResult<M, S>
       })
@@ -322,14 +322,15 @@ const describeNode = (node: QNode): string => {
 }
 
 /** Decode a raw row by its output columns. */
-export const decodeColumns = (raw: Record<string, unknown>, columns: ReadonlyArray<OutputColumn>, dialect: Dialect): Row => {
+export const decodeColumns = (raw: Record<string, unknown>, columns: ReadonlyArray<OutputColumn>): Row => {
   const out: Row = {}
   for (const c of columns) {
     const v = raw[c.name]
     if (c.encoding === "field") out[c.name] = decodeValue(c.type, v)
     else if (v === null || v === undefined) out[c.name] = c.encoding === "list" ? [] : null
     else {
-      const parsed: unknown = dialect === "sqlite" && typeof v === "string" ? JSON.parse(v) : v
+      // JSON arrives as text from both dialects (db/postgres.ts keeps json/jsonb unparsed).
+      const parsed: unknown = typeof v === "string" ? JSON.parse(v) : v
       out[c.name] = c.encoding === "list" && Array.isArray(parsed) ? parsed.map((x) => decodeValue(c.type, x)) : parsed
     }
   }
