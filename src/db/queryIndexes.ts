@@ -53,7 +53,6 @@ const sqliteFts = (table: string, columns: ReadonlyArray<string>): ReadonlyArray
       INSERT INTO ${fts} (${fts}, rowid, ${cols}) VALUES ('delete', old.id, ${oldCols});
       INSERT INTO ${fts} (rowid, ${cols}) VALUES (new.id, ${newCols});
     END`,
-    `INSERT INTO ${fts} (${fts}) VALUES ('rebuild')`
   ]
 }
 
@@ -82,12 +81,9 @@ const sqlite = (): ReadonlyArray<string> => [
   `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run BEGIN
     DELETE FROM lamina_run_param WHERE run_id = old.id;
   END`,
-  `INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
-    SELECT r.id, r.branch, ${SQLITE_PARAM_SELECT}
-    FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
-    WHERE j.fullkey <> '$'`,
   ...sqliteFts("lamina_artifact", ["key", "description"]),
-  ...sqliteFts("lamina_transform", ["key", "description"])
+  ...sqliteFts("lamina_transform", ["key", "description"]),
+  ...rebuildStatements("sqlite")
 ]
 
 /** Rows of `lamina_run_param` for the runs in `source` (a table or transition table with id, params). */
@@ -150,7 +146,7 @@ const pg = (): ReadonlyArray<string> => [
     FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_update()`,
   `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_delete()`,
-  pgParamRows("lamina_run"),
+  ...rebuildStatements("pg"),
   // pg_trgm for search; skipped (search then scans) when the extension cannot be created.
   `DO $$
   DECLARE s text;
@@ -169,6 +165,24 @@ const pg = (): ReadonlyArray<string> => [
     END IF;
   END $$`
 ]
+
+/**
+ * Statements that rebuild what the triggers maintain (the params side table, SQLite's search
+ * tables) from scratch, set-based: used by the migration, and by bulk loads that drop the
+ * triggers while they insert.
+ */
+export const rebuildStatements = (d: Dialect): ReadonlyArray<string> =>
+  d === "pg"
+    ? [`DELETE FROM lamina_run_param`, pgParamRows("lamina_run")]
+    : [
+        `DELETE FROM lamina_run_param`,
+        `INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
+          SELECT r.id, r.branch, ${SQLITE_PARAM_SELECT}
+          FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
+          WHERE j.fullkey <> '$'`,
+        `INSERT INTO lamina_artifact_fts (lamina_artifact_fts) VALUES ('rebuild')`,
+        `INSERT INTO lamina_transform_fts (lamina_transform_fts) VALUES ('rebuild')`
+      ]
 
 /** Migration 10: params side table, search indexes. */
 export const queryIndexes: Migration = {

@@ -21,7 +21,7 @@ import { InvalidArgument } from "../errors.js"
 import type { FieldType, Model } from "../registry/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { keysIn, type QNode } from "./Q.js"
-import { expandAlias, modelNamed, stepOf, targetModelName } from "./relations.js"
+import { expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
 import { searchSql } from "./search.js"
 import { and, column, ident, join, param, raw, sql, type Sql } from "./sql.js"
 import type { QueryState } from "./state.js"
@@ -146,7 +146,7 @@ class Scope {
       const target = modelNamed(targetModelName(step)) ?? invalid(`${model.name}.${name} leads to ${targetModelName(step)}, which is not loaded.`)
       if (step._tag !== "Forward") {
         if (!options.many) return invalid(`'${key}' goes through the many-valued relation '${name}': use it in filters or in toTable({ include }).`)
-        return this.many(alias, model, step, target, walked.slice(1), key)
+        return this.many(alias, step, target, walked.slice(1), key)
       }
       prefix.push(name)
       const joinKey = prefix.join("__")
@@ -177,7 +177,7 @@ class Scope {
   }
 
   /** A many-valued path as one JSON array per row (ordered by the related id). */
-  private many(alias: string, model: Model, step: NonNullable<ReturnType<typeof stepOf>>, target: Model, rest: ReadonlyArray<string>, key: string): PathExpr {
+  private many(alias: string, step: Step, target: Model, rest: ReadonlyArray<string>, key: string): PathExpr {
     const field = rest[0]!
     const type = target.fields[field]
     if (rest.length !== 1 || type === undefined || type === "json") return invalid(`'${key}': after a many-valued relation, name one field of ${target.name}.`)
@@ -195,7 +195,6 @@ class Scope {
       this.ctx.dialect === "pg"
         ? sql`(SELECT COALESCE(json_agg(${value} ORDER BY ${column(r, "id")}), '[]'::json) FROM ${from})`
         : sql`(SELECT json_group_array(v) FROM (SELECT ${value} AS v FROM ${from} ORDER BY ${column(r, "id")}))`
-    void model
     return { expr, type, nullable: false, encoding: "list" }
   }
 
