@@ -22,11 +22,15 @@ import { Artifact } from "../../src/registry/Artifact.js"
 import { Run } from "../../src/registry/Run.js"
 import { createDatabase } from "../team/pgdb.js"
 import { median } from "../util.js"
-import { seed } from "./seed.js"
+import { withDeferredIndexes } from "./bulk.js"
+import { seedArtifacts, seedRuns, seedTransforms } from "./seed.js"
 
 const N = Number(process.env.LAMINA_BENCH_QUERY_N ?? 1_000_000)
 const WITH_PG = process.env.LAMINA_BENCH_QUERY_PG !== "0"
 const REPEAT = 9
+/** Rows added through the triggers after the bulk load (at most 100,000). */
+const INCREMENTAL = Math.min(100_000, Math.max(1000, Math.floor(N / 10)))
+const EXPLAIN = process.env.LAMINA_BENCH_QUERY_EXPLAIN === "1"
 
 /** One measured query: ours, the naive baseline, and the target (SQLite only). */
 interface Row {
@@ -37,6 +41,14 @@ interface Row {
 }
 
 type Runtime = ManagedRuntime.ManagedRuntime<Lamina.Lamina, unknown>
+
+/** Print the plan of a query (LAMINA_BENCH_QUERY_EXPLAIN=1). */
+const explain = async (rt: Runtime, d: Dialect, label: string, q: { readonly toSql: () => Effect.Effect<{ readonly text: string; readonly params: ReadonlyArray<unknown> }, unknown, SqlClient.SqlClient> }) => {
+  if (!EXPLAIN) return
+  const { text, params } = await rt.runPromise(q.toSql())
+  const rows = await rt.runPromise(raw<Record<string, unknown>>(`${d === "pg" ? "EXPLAIN ANALYZE" : "EXPLAIN QUERY PLAN"} ${text}`, params))
+  console.log(`\n-- ${label}\n${text}\n${rows.map((r) => String(r["QUERY PLAN"] ?? r["detail"])).join("\n")}`)
+}
 
 const measure = async <A>(rt: Runtime, effect: Effect.Effect<A, unknown, Lamina.Lamina>) => {
   for (let i = 0; i < 2; i++) await rt.runPromise(effect)
@@ -92,21 +104,44 @@ const benchBackend = async (backend: Dialect): Promise<{ readonly rows: Readonly
   const pg = backend === "pg" ? await createDatabase() : undefined
   const rt: Runtime = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage"), db: pg?.url ?? path.join(dir, "registry.db") }) as Layer.Layer<Lamina.Lamina, unknown>)
   try {
+    // Bulk: N runs and N artifacts with triggers and non-unique indexes deferred (bulk.ts).
     const seeded = await rt.runPromise(
       Effect.gen(function* () {
         const instance = yield* Instance
-        if (backend === "sqlite") yield* raw("PRAGMA cache_size = -524288")
-        return yield* seed(backend, N, N, instance.user.id, instance.storage.id)
+        if (backend === "sqlite") yield* raw("PRAGMA cache_size = -1048576")
+        const transforms = yield* seedTransforms(backend, instance.user.id)
+        const t0 = performance.now()
+        yield* withDeferredIndexes(
+          backend,
+          ["lamina_run", "lamina_artifact", "lamina_run_param"],
+          Effect.zipRight(seedRuns(backend, 0, N, N, instance.user.id, transforms), seedArtifacts(backend, 0, N, N, instance.user.id, instance.storage.id))
+        )
+        const bulkSeconds = (performance.now() - t0) / 1000
+        // Incremental: more rows through the triggers, as every writer adds them.
+        const t1 = performance.now()
+        yield* seedRuns(backend, N, N + INCREMENTAL, N, instance.user.id, transforms)
+        const runSeconds = (performance.now() - t1) / 1000
+        const t2 = performance.now()
+        yield* seedArtifacts(backend, N, N + INCREMENTAL, N, instance.user.id, instance.storage.id)
+        const artifactSeconds = (performance.now() - t2) / 1000
+        yield* raw(backend === "pg" ? "VACUUM ANALYZE" : "ANALYZE")
+        return { bulkSeconds, runSeconds, artifactSeconds }
       })
     )
     const sideRows = Number((await rt.runPromise(raw<{ readonly n: number }>("SELECT COUNT(*) AS n FROM lamina_run_param")))[0]!.n)
+    const f = (x: number) => Math.round(x).toLocaleString("en")
     const seeding =
-      `${backend}: ${N.toLocaleString("en")} runs in ${seeded.runSeconds.toFixed(1)} s (${Math.round(N / seeded.runSeconds).toLocaleString("en")} runs/s, ` +
-      `${Math.round((N + sideRows) / seeded.runSeconds).toLocaleString("en")} rows/s with ${sideRows.toLocaleString("en")} params rows); ` +
-      `${N.toLocaleString("en")} artifacts in ${seeded.artifactSeconds.toFixed(1)} s (${Math.round(N / seeded.artifactSeconds).toLocaleString("en")} rows/s, search index included)`
+      `${backend}: bulk ${f(N)} runs + ${f(N)} artifacts in ${seeded.bulkSeconds.toFixed(1)} s = ${f((2 * N) / seeded.bulkSeconds)} registry rows/s ` +
+      `(${f((2 * N + sideRows) / seeded.bulkSeconds)} rows/s counting the ${f(sideRows)} params rows; search index included); ` +
+      `through the triggers: ${f(INCREMENTAL / seeded.runSeconds)} runs/s (${f((INCREMENTAL * 7) / seeded.runSeconds)} rows/s with params rows), ` +
+      `${f(INCREMENTAL / seeded.artifactSeconds)} artifacts/s`
     console.log(seeding)
     const rows: Array<Row> = []
     const d = backend
+    await explain(rt, d, "params count", Run.filter({ params__learning_rate: 0.01 }))
+    await explain(rt, d, "params order", Run.filter({ params__epochs__gt: 50 }).orderBy("-params__epochs").slice(0, 20))
+    await explain(rt, d, "key prefix", Artifact.filter({ key__startswith: "raw/2025/" }).slice(0, 100))
+    await explain(rt, d, "search", Artifact.search("batch"))
 
     // 1. params equality, counted
     const q1 = await measure(rt, Run.filter({ params__learning_rate: 0.01 }).count())
@@ -165,7 +200,7 @@ const benchBackend = async (backend: Dialect): Promise<{ readonly rows: Readonly
     const naive = naiveSearch(d, "batch")
     const n4 = await measure(rt, raw<{ readonly id: number }>(naive.text, naive.params))
     same("search", q4.result, n4.result.map((r) => Number(r.id)))
-    rows.push({ name: `Artifact.search("batch") (top 20 of ~${Math.round(N * 0.01).toLocaleString("en")} candidates)`, target: 200, ours: q4, naive: n4 })
+    rows.push({ name: `Artifact.search("batch") (top 20 of ~${Math.round((N + INCREMENTAL) * 0.01).toLocaleString("en")} candidates)`, target: 200, ours: q4, naive: n4 })
 
     return { rows, seeding }
   } finally {
@@ -180,7 +215,7 @@ const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1))
 const results: Array<readonly [Dialect, Awaited<ReturnType<typeof benchBackend>>]> = [["sqlite", await benchBackend("sqlite")]]
 if (WITH_PG) results.push(["pg", await benchBackend("pg")])
 
-console.log(`\n### Query language at ${N.toLocaleString("en")} runs and ${N.toLocaleString("en")} artifacts (best of ${REPEAT}, ms; median in parentheses)\n`)
+console.log(`\n### Query language at ${(N + INCREMENTAL).toLocaleString("en")} runs and ${(N + INCREMENTAL).toLocaleString("en")} artifacts (best of ${REPEAT}, ms; median in parentheses)\n`)
 console.log("| query | backend | Lamina | naive SQL | speed-up | target | ok |")
 console.log("|---|---|---|---|---|---|---|")
 for (const [backend, { rows }] of results) {

@@ -82,27 +82,35 @@ const insertPg = (table: string, columns: ReadonlyArray<readonly [string, string
 const insert = (dialect: Dialect, table: string, columns: ReadonlyArray<readonly [string, string]>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
   dialect === "pg" ? insertPg(table, columns, rows) : insertSqlite(table, columns.map(([n]) => n), rows)
 
-/** Seed `nRuns` runs and `nArtifacts` artifacts; returns the seconds each took. */
-export const seed = (dialect: Dialect, nRuns: number, nArtifacts: number, userId: number, storageId: number) =>
+/** Seed 100 transforms; returns their ids. */
+export const seedTransforms = (dialect: Dialect, userId: number) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const random = rng(42)
-    const t0 = Date.parse("2021-01-01T00:00:00Z")
-    const iso = (i: number, n: number) => new Date(t0 + Math.floor((i / n) * 5 * 365 * 86_400_000)).toISOString()
+    const random = rng(7)
     const bool = (b: boolean) => (dialect === "pg" ? b : b ? 1 : 0)
-    const txn = 100_000
-
+    const at = "2021-01-01T00:00:00.000Z"
     yield* sql.withTransaction(
       insert(
         dialect,
         "lamina_transform",
         [["uid", "text"], ["key", "text"], ["kind", "text"], ["is_latest", "boolean"], ["created_at", "timestamptz"], ["updated_at", "timestamptz"], ["created_by_id", "bigint"], ["branch", "bigint"], ["is_locked", "boolean"]],
-        Array.from({ length: 100 }, (_, k) => [uidOf(random, 16), `pipelines/train_${k}.py`, "pipeline", bool(true), iso(0, 1), iso(0, 1), userId, 1, bool(false)])
+        Array.from({ length: 100 }, (_, k) => [uidOf(random, 16), `pipelines/train_${k}.py`, "pipeline", bool(true), at, at, userId, 1, bool(false)])
       )
     )
-    const transformIds = (yield* sql<{ readonly id: number }>`SELECT id FROM lamina_transform ORDER BY id`).map((r) => Number(r.id))
+    return (yield* sql<{ readonly id: number }>`SELECT id FROM lamina_transform ORDER BY id`).map((r) => Number(r.id))
+  })
 
-    const runColumns: ReadonlyArray<readonly [string, string]> = [
+const T0 = Date.parse("2021-01-01T00:00:00Z")
+const isoAt = (i: number, n: number) => new Date(T0 + Math.floor((i / n) * 5 * 365 * 86_400_000)).toISOString()
+const TXN = 100_000
+
+/** Runs `from` … `to - 1` of `n`, five params each, in 100,000-row transactions. */
+export const seedRuns = (dialect: Dialect, from: number, to: number, n: number, userId: number, transformIds: ReadonlyArray<number>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const random = rng(42 + from)
+    const bool = (b: boolean) => (dialect === "pg" ? b : b ? 1 : 0)
+    const columns: ReadonlyArray<readonly [string, string]> = [
       ["uid", "text"],
       ["name", "text"],
       ["transform_id", "bigint"],
@@ -115,18 +123,23 @@ export const seed = (dialect: Dialect, nRuns: number, nArtifacts: number, userId
       ["is_locked", "boolean"],
       ["_status_code", "bigint"]
     ]
-    const runStart = performance.now()
-    for (let base = 0; base < nRuns; base += txn) {
+    for (let base = from; base < to; base += TXN) {
       const rows: Array<ReadonlyArray<unknown>> = []
-      for (let i = base; i < Math.min(nRuns, base + txn); i++) {
-        const at = iso(i, nRuns)
+      for (let i = base; i < Math.min(to, base + TXN); i++) {
+        const at = isoAt(i, n)
         rows.push([uidOf(random, 16), `run ${i}`, transformIds[i % transformIds.length], at, at, JSON.stringify(paramsOf(random)), at, userId, 1, bool(false), random() < 0.05 ? 1 : 0])
       }
-      yield* sql.withTransaction(insert(dialect, "lamina_run", runColumns, rows))
+      yield* sql.withTransaction(insert(dialect, "lamina_run", columns, rows))
     }
-    const runSeconds = (performance.now() - runStart) / 1000
+  })
 
-    const artifactColumns: ReadonlyArray<readonly [string, string]> = [
+/** Artifacts `from` … `to - 1` of `n`, in 100,000-row transactions. */
+export const seedArtifacts = (dialect: Dialect, from: number, to: number, n: number, userId: number, storageId: number) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const random = rng(4242 + from)
+    const bool = (b: boolean) => (dialect === "pg" ? b : b ? 1 : 0)
+    const columns: ReadonlyArray<readonly [string, string]> = [
       ["uid", "text"],
       ["key", "text"],
       ["description", "text"],
@@ -144,17 +157,13 @@ export const seed = (dialect: Dialect, nRuns: number, nArtifacts: number, userId
       ["branch", "bigint"],
       ["is_locked", "boolean"]
     ]
-    const artifactStart = performance.now()
-    for (let base = 0; base < nArtifacts; base += txn) {
+    for (let base = from; base < to; base += TXN) {
       const rows: Array<ReadonlyArray<unknown>> = []
-      for (let i = base; i < Math.min(nArtifacts, base + txn); i++) {
+      for (let i = base; i < Math.min(to, base + TXN); i++) {
         const { key, description } = artifactOf(random, i)
-        const at = iso(i, nArtifacts)
+        const at = isoAt(i, n)
         rows.push([uidOf(random, 16) + "0000", key, description, storageId, ".h5ad", Math.floor(random() * 1e9), uidOf(random, 22), "md5", 1, bool(true), bool(false), at, at, userId, 1, bool(false)])
       }
-      yield* sql.withTransaction(insert(dialect, "lamina_artifact", artifactColumns, rows))
+      yield* sql.withTransaction(insert(dialect, "lamina_artifact", columns, rows))
     }
-    const artifactSeconds = (performance.now() - artifactStart) / 1000
-    yield* sql.unsafe("ANALYZE")
-    return { runSeconds, artifactSeconds }
   })

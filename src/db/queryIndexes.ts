@@ -8,9 +8,11 @@
  *    `num_value`/`text_value` on Postgres. Triggers on
  *    `lamina_run` keep it in step with every writer (insert, update of params, delete); on
  *    Postgres they are statement-level triggers with transition tables, so a bulk insert costs
- *    one set-based statement. An index on `(key_path, kind, value)` (SQLite; a WITHOUT ROWID
- *    table, so the index ends with `run_id`) or `(key_path, kind, num_value|text_value, run_id)`
- *    (Postgres) answers `params__lr=0.01`, `params__epochs__gt=50`
+ *    one set-based statement. The run's `branch` is copied too (and kept in step), so a count
+ *    of runs by params never has to visit the runs table. An index on
+ *    `(branch, key_path, kind, value)` (SQLite; a WITHOUT ROWID table, so the index ends with
+ *    `run_id`) or `(branch, key_path, kind, num_value|text_value, run_id)` (Postgres) answers
+ *    `params__lr=0.01`, `params__epochs__gt=50`
  *    and `orderBy("-params__epochs")` by index range scans instead of a `json_extract` scan of
  *    every run. (Expression indexes would need to know the keys in advance; params keys are
  *    whatever users pass.)
@@ -28,9 +30,9 @@ const SQLITE_PARAM_SELECT = `j.fullkey,
     CASE j.type WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE j.type END,
     CASE WHEN j.type IN ('integer', 'real', 'text') THEN j.value WHEN j.type = 'true' THEN 1 WHEN j.type = 'false' THEN 0 END`
 
-const sqliteParamRows = (source: string, id: string): string => `
-  INSERT OR REPLACE INTO lamina_run_param (run_id, key_path, kind, value)
-  SELECT ${id}, ${SQLITE_PARAM_SELECT}
+const sqliteParamRows = (source: string, id: string, branch: string): string => `
+  INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
+  SELECT ${id}, ${branch}, ${SQLITE_PARAM_SELECT}
   FROM json_tree(CASE WHEN json_valid(${source}) THEN ${source} END) AS j
   WHERE j.fullkey <> '$'`
 
@@ -51,7 +53,6 @@ const sqliteFts = (table: string, columns: ReadonlyArray<string>): ReadonlyArray
       INSERT INTO ${fts} (${fts}, rowid, ${cols}) VALUES ('delete', old.id, ${oldCols});
       INSERT INTO ${fts} (rowid, ${cols}) VALUES (new.id, ${newCols});
     END`,
-    `INSERT INTO ${fts} (${fts}) VALUES ('rebuild')`
   ]
 }
 
@@ -60,37 +61,38 @@ const sqlite = (): ReadonlyArray<string> => [
   // query it is homogeneous, and one index serves numeric and text lookups.
   `CREATE TABLE lamina_run_param (
     run_id INTEGER NOT NULL,
+    branch INTEGER NOT NULL,
     key_path TEXT NOT NULL,
     kind TEXT NOT NULL,
     value,
     PRIMARY KEY (run_id, key_path)
   ) WITHOUT ROWID`,
-  `CREATE INDEX lamina_run_param_value ON lamina_run_param (key_path, kind, value)`,
+  `CREATE INDEX lamina_run_param_value ON lamina_run_param (branch, key_path, kind, value)`,
   `CREATE TRIGGER lamina_run_param_insert AFTER INSERT ON lamina_run WHEN new.params IS NOT NULL BEGIN
-    ${sqliteParamRows("new.params", "new.id")};
+    ${sqliteParamRows("new.params", "new.id", "new.branch")};
   END`,
   `CREATE TRIGGER lamina_run_param_update AFTER UPDATE OF params ON lamina_run BEGIN
     DELETE FROM lamina_run_param WHERE run_id = old.id;
-    ${sqliteParamRows("new.params", "new.id")};
+    ${sqliteParamRows("new.params", "new.id", "new.branch")};
+  END`,
+  `CREATE TRIGGER lamina_run_param_branch AFTER UPDATE OF branch ON lamina_run WHEN new.branch IS NOT old.branch BEGIN
+    UPDATE lamina_run_param SET branch = new.branch WHERE run_id = new.id;
   END`,
   `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run BEGIN
     DELETE FROM lamina_run_param WHERE run_id = old.id;
   END`,
-  `INSERT OR REPLACE INTO lamina_run_param (run_id, key_path, kind, value)
-    SELECT r.id, ${SQLITE_PARAM_SELECT}
-    FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
-    WHERE j.fullkey <> '$'`,
   ...sqliteFts("lamina_artifact", ["key", "description"]),
-  ...sqliteFts("lamina_transform", ["key", "description"])
+  ...sqliteFts("lamina_transform", ["key", "description"]),
+  ...rebuildStatements("sqlite")
 ]
 
 /** Rows of `lamina_run_param` for the runs in `source` (a table or transition table with id, params). */
 const pgParamRows = (source: string): string => `
-  INSERT INTO lamina_run_param (run_id, key_path, kind, num_value, text_value)
-  WITH RECURSIVE node (run_id, key_path, value) AS (
-    SELECT s.id, '$'::text, s.params FROM ${source} s WHERE s.params IS NOT NULL
+  INSERT INTO lamina_run_param (run_id, branch, key_path, kind, num_value, text_value)
+  WITH RECURSIVE node (run_id, branch, key_path, value) AS (
+    SELECT s.id, s.branch, '$'::text, s.params FROM ${source} s WHERE s.params IS NOT NULL
     UNION ALL
-    SELECT node.run_id, node.key_path || c.segment, c.value
+    SELECT node.run_id, node.branch, node.key_path || c.segment, c.value
     FROM node CROSS JOIN LATERAL (
       SELECT CASE WHEN e.key ~ '^[A-Za-z][A-Za-z0-9]*$' THEN '.' || e.key ELSE '.' || to_json(e.key)::text END AS segment, e.value
       FROM jsonb_each(CASE WHEN jsonb_typeof(node.value) = 'object' THEN node.value ELSE '{}'::jsonb END) AS e
@@ -98,8 +100,10 @@ const pgParamRows = (source: string): string => `
       SELECT '[' || (a.ordinality - 1)::text || ']', a.value
       FROM jsonb_array_elements(CASE WHEN jsonb_typeof(node.value) = 'array' THEN node.value ELSE '[]'::jsonb END) WITH ORDINALITY AS a (value, ordinality)
     ) AS c
+    -- only containers have children: scalars never reach the set-returning functions
+    WHERE jsonb_typeof(node.value) IN ('object', 'array')
   )
-  SELECT run_id, key_path,
+  SELECT run_id, branch, key_path,
     CASE jsonb_typeof(value) WHEN 'number' THEN 'num' WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'bool' ELSE jsonb_typeof(value) END,
     CASE jsonb_typeof(value) WHEN 'number' THEN (value #>> '{}')::double precision WHEN 'boolean' THEN (CASE WHEN value = 'true'::jsonb THEN 1 ELSE 0 END) END,
     CASE WHEN jsonb_typeof(value) = 'string' THEN value #>> '{}' END
@@ -108,27 +112,30 @@ const pgParamRows = (source: string): string => `
 const pg = (): ReadonlyArray<string> => [
   `CREATE TABLE lamina_run_param (
     run_id BIGINT NOT NULL,
+    branch BIGINT NOT NULL,
     key_path TEXT COLLATE "C" NOT NULL,
     kind TEXT NOT NULL,
     num_value DOUBLE PRECISION,
     text_value TEXT COLLATE "C",
     PRIMARY KEY (run_id, key_path)
   )`,
-  `CREATE INDEX lamina_run_param_num ON lamina_run_param (key_path, kind, num_value, run_id)`,
-  `CREATE INDEX lamina_run_param_text ON lamina_run_param (key_path, kind, text_value, run_id)`,
-  `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE INDEX lamina_run_param_num ON lamina_run_param (branch, key_path, kind, num_value, run_id)`,
+  `CREATE INDEX lamina_run_param_text ON lamina_run_param (branch, key_path, kind, text_value, run_id)`,
+  `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     ${pgParamRows("new_rows")};
     RETURN NULL;
   END $$`,
-  `CREATE FUNCTION lamina_run_param_update() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION lamina_run_param_update() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     DELETE FROM lamina_run_param p USING new_rows n JOIN old_rows o ON o.id = n.id
       WHERE p.run_id = n.id AND n.params IS DISTINCT FROM o.params;
-    ${pgParamRows("(SELECT n.id, n.params FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.params IS DISTINCT FROM o.params)")};
+    ${pgParamRows("(SELECT n.id, n.branch, n.params FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.params IS DISTINCT FROM o.params)")};
+    UPDATE lamina_run_param p SET branch = n.branch FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE p.run_id = n.id AND n.branch IS DISTINCT FROM o.branch AND n.params IS NOT DISTINCT FROM o.params;
     RETURN NULL;
   END $$`,
-  `CREATE FUNCTION lamina_run_param_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+  `CREATE FUNCTION lamina_run_param_delete() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
   BEGIN
     DELETE FROM lamina_run_param p USING old_rows o WHERE p.run_id = o.id;
     RETURN NULL;
@@ -139,7 +146,7 @@ const pg = (): ReadonlyArray<string> => [
     FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_update()`,
   `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_delete()`,
-  pgParamRows("lamina_run"),
+  ...rebuildStatements("pg"),
   // pg_trgm for search; skipped (search then scans) when the extension cannot be created.
   `DO $$
   DECLARE s text;
@@ -158,6 +165,24 @@ const pg = (): ReadonlyArray<string> => [
     END IF;
   END $$`
 ]
+
+/**
+ * Statements that rebuild what the triggers maintain (the params side table, SQLite's search
+ * tables) from scratch, set-based: used by the migration, and by bulk loads that drop the
+ * triggers while they insert.
+ */
+export const rebuildStatements = (d: Dialect): ReadonlyArray<string> =>
+  d === "pg"
+    ? [`DELETE FROM lamina_run_param`, pgParamRows("lamina_run")]
+    : [
+        `DELETE FROM lamina_run_param`,
+        `INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
+          SELECT r.id, r.branch, ${SQLITE_PARAM_SELECT}
+          FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
+          WHERE j.fullkey <> '$'`,
+        `INSERT INTO lamina_artifact_fts (lamina_artifact_fts) VALUES ('rebuild')`,
+        `INSERT INTO lamina_transform_fts (lamina_transform_fts) VALUES ('rebuild')`
+      ]
 
 /** Migration 10: params side table, search indexes. */
 export const queryIndexes: Migration = {

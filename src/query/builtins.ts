@@ -1,6 +1,6 @@
 /**
  * Key resolvers Lamina ships: `Run.filter({ status: "completed" })` (LaminDB maps status names
- * to `_status_code`).
+ * to `_status_code`; Lamina adds `cached`).
  *
  * @module
  */
@@ -8,27 +8,21 @@ import { Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
 import { registerKeyResolver, rewrite } from "./resolver.js"
 
-/** LaminDB's run status codes (kept in step with `RunStatus` in registry/Run.ts). */
-const STATUS: Readonly<Record<string, number>> = { scheduled: -3, restarted: -2, started: -1, completed: 0, errored: 1, aborted: 2 }
-
-const code = (v: unknown): number => {
-  const c = typeof v === "string" ? STATUS[v] : undefined
-  if (c === undefined) throw new InvalidArgument({ message: `Invalid Run status '${String(v)}'. Valid statuses: ${Object.keys(STATUS).join(", ")}` })
-  return c
-}
+// The Run registry is imported when the resolver first runs, not while modules load: it imports
+// this package's QuerySet itself, and a static import would make a cycle.
+const statusCode = (name: unknown) =>
+  Effect.flatMap(
+    Effect.promise(() => import("../registry/Run.js")),
+    (run) => run.statusCode(String(name))
+  )
 
 registerKeyResolver("Run", {
   name: "run-status",
   resolve: ({ parts, value }) => {
     if (parts[0] !== "status" || parts.length > 2) return Effect.succeed(undefined)
     const lookup = parts[1] ?? "exact"
-    return Effect.try({
-      try: () => {
-        if (lookup === "exact") return rewrite({ _status_code: code(value) })
-        if (lookup === "in" && Array.isArray(value)) return rewrite({ _status_code__in: value.map(code) })
-        throw new InvalidArgument({ message: `Run.filter(status__${lookup}): use status or status__in with status names.` })
-      },
-      catch: (e) => (e instanceof InvalidArgument ? e : new InvalidArgument({ message: String(e) }))
-    })
+    if (lookup === "exact") return Effect.map(statusCode(value), (code) => rewrite({ _status_code: code }))
+    if (lookup === "in" && Array.isArray(value)) return Effect.map(Effect.forEach(value, statusCode), (codes) => rewrite({ _status_code__in: codes }))
+    return Effect.fail(new InvalidArgument({ message: `Run.filter(status__${lookup}): use status or status__in with status names.` }))
   }
 })

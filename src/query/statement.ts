@@ -21,12 +21,24 @@ import { InvalidArgument } from "../errors.js"
 import type { FieldType, Model } from "../registry/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { keysIn, type QNode } from "./Q.js"
-import { expandAlias, modelNamed, stepOf, targetModelName } from "./relations.js"
+import { expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
 import { searchSql } from "./search.js"
 import { and, column, ident, join, param, raw, sql, type Sql } from "./sql.js"
 import type { QueryState } from "./state.js"
 import { invalid } from "./values.js"
-import { ABSORBABLE, attempt, compileWhere, jsonCondition, jsonView, parseJsonKey, sideView, type Compiling, type Ctx } from "./where.js"
+import {
+  ABSORBABLE,
+  attempt,
+  branchCondition,
+  compileWhere,
+  jsonCondition,
+  jsonView,
+  parseJsonKey,
+  sideView,
+  type BranchScope,
+  type Compiling,
+  type Ctx
+} from "./where.js"
 
 /** How a selected column decodes. */
 export type Encoding =
@@ -134,7 +146,7 @@ class Scope {
       const target = modelNamed(targetModelName(step)) ?? invalid(`${model.name}.${name} leads to ${targetModelName(step)}, which is not loaded.`)
       if (step._tag !== "Forward") {
         if (!options.many) return invalid(`'${key}' goes through the many-valued relation '${name}': use it in filters or in toTable({ include }).`)
-        return this.many(alias, model, step, target, walked.slice(1), key)
+        return this.many(alias, step, target, walked.slice(1), key)
       }
       prefix.push(name)
       const joinKey = prefix.join("__")
@@ -165,7 +177,7 @@ class Scope {
   }
 
   /** A many-valued path as one JSON array per row (ordered by the related id). */
-  private many(alias: string, model: Model, step: NonNullable<ReturnType<typeof stepOf>>, target: Model, rest: ReadonlyArray<string>, key: string): PathExpr {
+  private many(alias: string, step: Step, target: Model, rest: ReadonlyArray<string>, key: string): PathExpr {
     const field = rest[0]!
     const type = target.fields[field]
     if (rest.length !== 1 || type === undefined || type === "json") return invalid(`'${key}': after a many-valued relation, name one field of ${target.name}.`)
@@ -183,7 +195,6 @@ class Scope {
       this.ctx.dialect === "pg"
         ? sql`(SELECT COALESCE(json_agg(${value} ORDER BY ${column(r, "id")}), '[]'::json) FROM ${from})`
         : sql`(SELECT json_group_array(v) FROM (SELECT ${value} AS v FROM ${from} ORDER BY ${column(r, "id")}))`
-    void model
     return { expr, type, nullable: false, encoding: "list" }
   }
 
@@ -276,13 +287,48 @@ const absorb = (state: QueryState): Absorbed | undefined => {
   return undefined
 }
 
+/**
+ * `count()` of runs filtered only by params comparisons (the common "how many runs had
+ * lr = 0.01"), answered from the side table's index alone: it holds each run's branch, and one
+ * row per (run, key), so no run row has to be read. Undefined when the query has anything else.
+ */
+const sideTableCount = (ctx: Ctx, state: QueryState): Sql | undefined => {
+  const leaves: Array<readonly [string, ReadonlyArray<string>, string, unknown]> = []
+  const collect = (node: QNode): boolean => {
+    if (node._tag === "And") return node.children.every(collect)
+    if (node._tag !== "Spec") return false
+    for (const [key, value] of Object.entries(node.spec)) {
+      if (value === undefined) continue
+      const parts = key.split("__")
+      const field = parts[0]!
+      if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model.name, field) === undefined) return false
+      const { keys, lookup } = parseJsonKey(parts.slice(1))
+      if (lookup === "isnull" || (keys.length === 1 && keys[0] === "isnull")) return false
+      leaves.push([field, keys, lookup, value])
+    }
+    return true
+  }
+  if (isSliced(state) || state.distinct || !state.where.every(collect) || leaves.length === 0) return undefined
+  let inner: Sql | undefined
+  for (const [field, keys, lookup, value] of [...leaves].reverse()) {
+    const index = jsonIndexOf(state.model.name, field)!
+    const p = ctx.nextAlias()
+    const cond = jsonCondition(ctx.dialect, sideView(ctx.dialect, p), lookup as Parameters<typeof jsonCondition>[2], value, `${state.model.name}.filter(${field}__${keys.join("__")})`)
+    const conds = [branchCondition(p, "main"), sql`${column(p, "key_path")} = ${canonicalPath(keys)}`, cond]
+    if (inner !== undefined) conds.push(sql`${column(p, index.owner)} IN (${inner})`)
+    inner = sql`SELECT ${column(p, index.owner)} FROM ${ident(index.table)} ${raw(p)} WHERE ${and(conds)}`
+  }
+  const q = ctx.nextAlias()
+  return sql`SELECT COUNT(*) AS n FROM (${inner!}) ${raw(q)}`
+}
+
 const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement> =>
   Effect.gen(function* () {
     if (state.error !== undefined) return yield* state.error
     const d = ctx.dialect
     const model = state.model
     const alias = ctx.nextAlias()
-    const scope = new Scope(ctx, model, alias)
+    const from_ = new Scope(ctx, model, alias)
     const from = sql`${ident(model.table)} ${raw(alias)}`
     const sliced = isSliced(state)
 
@@ -299,11 +345,17 @@ const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement
       return yield* compileIn(ctx, base, { ...mode, within: ids.sql })
     }
 
+    const within = mode._tag === "Aggregate" ? mode.within : undefined
+    const scope: BranchScope = within === undefined && needsBranchFilter(state) ? "main" : "any"
+    if (mode._tag === "Count" && scope === "main" && state.search === undefined) {
+      const fast = yield* attempt(() => sideTableCount(ctx, state))
+      if (fast !== undefined) return { sql: fast, columns: [] }
+    }
     const absorbed = mode._tag === "Rows" || mode._tag === "Subquery" ? absorb(state) : undefined
     const whereNodes = absorbed?.where ?? state.where
-    const conditions: Array<Sql> = [yield* compileWhere(ctx, model, alias, whereNodes)]
-    if (mode._tag === "Aggregate" && mode.within !== undefined) conditions.push(sql`${column(alias, "id")} IN (${mode.within})`)
-    else if (needsBranchFilter(state)) conditions.push(sql`${column(alias, "branch")} = 1`)
+    const conditions: Array<Sql> = [yield* compileWhere(ctx, model, alias, whereNodes, scope)]
+    if (within !== undefined) conditions.push(sql`${column(alias, "id")} IN (${within})`)
+    else if (scope === "main") conditions.push(sql`${column(alias, "branch")} = 1`)
     let rank: Sql | undefined
     if (state.search !== undefined) {
       const s = yield* attempt(() => searchSql(d, model, alias, state.search!))
@@ -319,20 +371,20 @@ const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement
       case "Exists":
         return { sql: sql`SELECT 1 AS x FROM ${from} WHERE ${where} LIMIT 1`, columns: [] }
       case "Aggregate": {
-        const built = yield* attempt(() => aggregateSelect(scope, mode))
+        const built = yield* attempt(() => aggregateSelect(from_, mode))
         const groupBy = built.groups.length > 0 ? sql` GROUP BY ${join(built.groups, ", ")}` : raw("")
         const orderBy = built.groupOrder.length > 0 ? sql` ORDER BY ${join(built.groupOrder, ", ")}` : raw("")
         return {
-          sql: sql`SELECT ${join(built.select, ", ")} FROM ${from}${join(scope.joins, "")} WHERE ${where}${groupBy}${orderBy}`,
+          sql: sql`SELECT ${join(built.select, ", ")} FROM ${from}${join(from_.joins, "")} WHERE ${where}${groupBy}${orderBy}`,
           columns: built.columns
         }
       }
       case "Page": {
         if (state.order.some((k) => k !== "id" && k !== "-id"))
           return yield* new InvalidArgument({ message: "iterate() pages by id: drop orderBy(...) or use toArray()." })
-        const { select, columns } = yield* attempt(() => projection(scope, state))
+        const { select, columns } = yield* attempt(() => projection(from_, state))
         return {
-          sql: sql`SELECT ${column(alias, "id")} AS "__lamina_id", ${select} FROM ${from}${join(scope.joins, "")} WHERE ${where} ORDER BY ${column(alias, "id")}${sliceClause(d, mode.offset, mode.size)}`,
+          sql: sql`SELECT ${column(alias, "id")} AS "__lamina_id", ${select} FROM ${from}${join(from_.joins, "")} WHERE ${where} ORDER BY ${column(alias, "id")}${sliceClause(d, mode.offset, mode.size)}`,
           columns: [{ name: "__lamina_id", type: "int", encoding: "field" }, ...columns]
         }
       }
@@ -341,21 +393,21 @@ const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement
         if (state.projection._tag === "Values") {
           if (state.projection.paths.length !== 1)
             return yield* new InvalidArgument({ message: `${mode.label}: a QuerySet used as a value must select one field (values("id")), not ${state.projection.paths.length}.` })
-          select = (yield* attempt(() => scope.path(state.projection._tag === "Values" ? state.projection.paths[0]! : "id", { many: false }))).expr
+          select = (yield* attempt(() => from_.path(state.projection._tag === "Values" ? state.projection.paths[0]! : "id", { many: false }))).expr
         } else {
           if (mode.expect !== undefined && mode.expect.name !== model.name)
             return yield* new InvalidArgument({ message: `${mode.label} expects a QuerySet of ${mode.expect.name}, got one of ${model.name}.` })
           select = column(alias, "id")
         }
-        const orderBy = sliced ? yield* orderClause(scope, state, absorbed, rank) : raw("")
-        return { sql: sql`SELECT ${select} FROM ${from}${join(scope.joins, "")} WHERE ${where}${orderBy}${sliceClause(d, state.offset, state.limit)}`, columns: [] }
+        const orderBy = sliced ? yield* orderClause(from_, state, absorbed, rank, scope) : raw("")
+        return { sql: sql`SELECT ${select} FROM ${from}${join(from_.joins, "")} WHERE ${where}${orderBy}${sliceClause(d, state.offset, state.limit)}`, columns: [] }
       }
       case "Rows": {
-        const { select, columns } = yield* attempt(() => projection(scope, state))
-        const orderBy = yield* orderClause(scope, state, absorbed, rank)
+        const { select, columns } = yield* attempt(() => projection(from_, state))
+        const orderBy = yield* orderClause(from_, state, absorbed, rank, scope)
         const distinct = state.distinct ? raw("DISTINCT ") : raw("")
         return {
-          sql: sql`SELECT ${distinct}${select} FROM ${from}${join(scope.joins, "")} WHERE ${where}${orderBy}${sliceClause(d, state.offset, state.limit)}`,
+          sql: sql`SELECT ${distinct}${select} FROM ${from}${join(from_.joins, "")} WHERE ${where}${orderBy}${sliceClause(d, state.offset, state.limit)}`,
           columns
         }
       }
@@ -385,7 +437,7 @@ const projection = (scope: Scope, state: QueryState): { readonly select: Sql; re
   return { select: join(select, ", "), columns }
 }
 
-const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undefined, rank: Sql | undefined): Compiling<Sql> =>
+const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undefined, rank: Sql | undefined, branches: BranchScope): Compiling<Sql> =>
   attempt(() => {
     const d = scope.ctx.dialect
     const terms: Array<Sql> = []
@@ -411,7 +463,7 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
       const view = sideView(d, p)
       const cond = jsonCondition(d, view, absorbed.lookup, absorbed.value, `${scope.model.name}.filter(${absorbed.field})`)
       scope.joins.push(
-        sql` JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(scope.alias, "id")} AND ${column(p, "key_path")} = ${canonicalPath(absorbed.keys)} AND ${cond}`
+        sql` JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(scope.alias, "id")} AND ${branchCondition(p, branches)} AND ${column(p, "key_path")} = ${canonicalPath(absorbed.keys)} AND ${cond}`
       )
       const numeric = typeof (Array.isArray(absorbed.value) ? absorbed.value[0] : absorbed.value) === "number"
       terms.push(orderTerm(d, numeric ? view.num : view.text, absorbed.desc, false, numeric ? "float" : "str"))

@@ -16,6 +16,7 @@
  * @module
  */
 import type { FieldType, Model } from "../registry/model.js"
+import type { RunStatusName } from "../registry/Run.js"
 import type { Lookup, Transform } from "./lookup.js"
 import type { Q } from "./Q.js"
 import type { QueryState } from "./state.js"
@@ -148,7 +149,6 @@ export interface FilterKeyExtensions {
 }
 
 type UserReverse = "created_artifacts" | "created_runs" | "created_transforms" | "created_storages"
-type RunStatusName = "scheduled" | "restarted" | "started" | "completed" | "errored" | "aborted"
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 

@@ -70,24 +70,37 @@ export const attempt = <A>(f: () => A): Effect.Effect<A, InvalidArgument> =>
 
 const MAX_DEPTH = 16
 
+/**
+ * Which branches the records being filtered can be on: `main` when the statement keeps only
+ * branch 1 (the default), else `any`. Side-table lookups use it to stay on their index.
+ */
+export type BranchScope = "main" | "any"
+
+/** Lamina's branches: 1 main, 0 archive, -1 trash. */
+export const BRANCHES = [-1, 0, 1] as const
+
+/** The side-table condition for a branch scope. */
+export const branchCondition = (alias: string, scope: BranchScope): Sql =>
+  scope === "main" ? sql`${column(alias, "branch")} = 1` : sql`${column(alias, "branch")} IN (${raw(BRANCHES.join(", "))})`
+
 /** The AND of `nodes` over `model` aliased as `alias`. */
-export const compileWhere = (ctx: Ctx, model: Model, alias: string, nodes: ReadonlyArray<QNode>): Compiling<Sql> =>
+export const compileWhere = (ctx: Ctx, model: Model, alias: string, nodes: ReadonlyArray<QNode>, scope: BranchScope = "any"): Compiling<Sql> =>
   Effect.map(
-    Effect.forEach(nodes, (n) => compileNode(ctx, model, alias, n, 0)),
+    Effect.forEach(nodes, (n) => compileNode(ctx, model, alias, n, 0, scope)),
     and
   )
 
-const compileNode = (ctx: Ctx, model: Model, alias: string, node: QNode, depth: number): Compiling<Sql> => {
+const compileNode = (ctx: Ctx, model: Model, alias: string, node: QNode, depth: number, scope: BranchScope): Compiling<Sql> => {
   if (depth > MAX_DEPTH) return Effect.fail(new InvalidArgument({ message: "Filter nesting is too deep (a key resolver may be rewriting a key into itself)." }))
   switch (node._tag) {
     case "Spec":
-      return compileSpec(ctx, model, alias, node.spec, depth)
+      return compileSpec(ctx, model, alias, node.spec, depth, scope)
     case "And":
-      return Effect.map(Effect.forEach(node.children, (c) => compileNode(ctx, model, alias, c, depth + 1)), and)
+      return Effect.map(Effect.forEach(node.children, (c) => compileNode(ctx, model, alias, c, depth + 1, scope)), and)
     case "Or":
-      return Effect.map(Effect.forEach(node.children, (c) => compileNode(ctx, model, alias, c, depth + 1)), or)
+      return Effect.map(Effect.forEach(node.children, (c) => compileNode(ctx, model, alias, c, depth + 1, scope)), or)
     case "Not":
-      return Effect.map(compileNode(ctx, model, alias, node.child, depth + 1), not)
+      return Effect.map(compileNode(ctx, model, alias, node.child, depth + 1, scope), not)
   }
 }
 
@@ -97,7 +110,7 @@ export const unknownFieldError = (model: Model, names: ReadonlyArray<string>): I
     message: `You can query either by available fields: ${availableNames(model).join(", ")}\nOr fix invalid feature names: ${names.join(", ")}`
   })
 
-const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Record<string, unknown>>, depth: number): Compiling<Sql> =>
+const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Record<string, unknown>>, depth: number, scope: BranchScope): Compiling<Sql> =>
   Effect.gen(function* () {
     const conditions: Array<Sql> = []
     const groups = new Map<string, { readonly step: Step; readonly target: Model; readonly entries: Array<readonly [string, unknown]> }>()
@@ -112,7 +125,7 @@ const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Recor
       const root = parts[0]!
       const type = model.fields[root]
       if (type !== undefined) {
-        conditions.push(yield* fieldLeaf(ctx, model, alias, root, type, parts.slice(1), value, label))
+        conditions.push(yield* fieldLeaf(ctx, model, alias, root, type, parts.slice(1), value, label, scope))
         continue
       }
       const step = stepOf(model, root)
@@ -129,7 +142,7 @@ const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Recor
         }
         continue
       }
-      const resolved = yield* resolveKey(ctx, model, alias, key, rawParts, value, depth)
+      const resolved = yield* resolveKey(ctx, model, alias, key, rawParts, value, depth, scope)
       if (resolved !== undefined) conditions.push(resolved)
       else unknown.push(root)
     }
@@ -138,13 +151,13 @@ const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Recor
     return and(conditions)
   })
 
-const resolveKey = (ctx: Ctx, model: Model, alias: string, key: string, parts: ReadonlyArray<string>, value: unknown, depth: number) =>
+const resolveKey = (ctx: Ctx, model: Model, alias: string, key: string, parts: ReadonlyArray<string>, value: unknown, depth: number, scope: BranchScope) =>
   Effect.gen(function* () {
     for (const resolver of keyResolversOf(model.name)) {
       const answer = yield* resolver.resolve({ model, key, parts, root: parts[0]!, value, dialect: ctx.dialect, alias })
       if (answer === undefined) continue
       if (answer._tag === "Sql") return sql`(${answer.sql})`
-      return yield* compileNode(ctx, model, alias, answer.node, depth + 1)
+      return yield* compileNode(ctx, model, alias, answer.node, depth + 1, scope)
     }
     return undefined
   })
@@ -171,10 +184,11 @@ const fieldLeaf = (
   type: FieldType,
   rest: ReadonlyArray<string>,
   value: unknown,
-  label: string
+  label: string,
+  scope: BranchScope
 ): Compiling<Sql> =>
   Effect.suspend(() => {
-    if (type === "json") return jsonLeaf(ctx, model, alias, field, rest, value, label)
+    if (type === "json") return jsonLeaf(ctx, model, alias, field, rest, value, label, scope)
     const parsed = attempt(() => parseFieldLookup(model, field, type, rest))
     return Effect.flatMap(parsed, ({ transform, lookup }) => {
       const expr = transform === undefined ? column(alias, field) : transformExpr(ctx.dialect, column(alias, field), transform)
@@ -394,7 +408,7 @@ const relationGroup = (
 ): Compiling<Sql> =>
   Effect.gen(function* () {
     const a = ctx.nextAlias()
-    const inner = yield* compileSpec(ctx, target, a, Object.fromEntries(entries), depth + 1)
+    const inner = yield* compileSpec(ctx, target, a, Object.fromEntries(entries), depth + 1, "any")
     const targetTable = sql`${ident(target.table)} ${raw(a)}`
     switch (step._tag) {
       case "Forward":
@@ -481,7 +495,7 @@ export const sideView = (dialect: Dialect, alias: string): JsonView => {
   return { kind, num: value, text: value, sort: [[value, "json"]] }
 }
 
-const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: ReadonlyArray<string>, value: unknown, label: string): Compiling<Sql> =>
+const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: ReadonlyArray<string>, value: unknown, label: string, scope: BranchScope): Compiling<Sql> =>
   attempt(() => {
     const col = column(alias, field)
     if (rest.length === 0) {
@@ -504,7 +518,7 @@ const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: Re
     if (index === undefined) return jsonCondition(ctx.dialect, jsonView(ctx.dialect, col, keys), lookup, value, label)
     const p = ctx.nextAlias()
     const cond = jsonCondition(ctx.dialect, sideView(ctx.dialect, p), lookup, value, label)
-    return sql`${column(alias, "id")} IN (SELECT ${column(p, index.owner)} FROM ${ident(index.table)} ${raw(p)} WHERE ${column(p, "key_path")} = ${canonicalPath(keys)} AND ${cond})`
+    return sql`${column(alias, "id")} IN (SELECT ${column(p, index.owner)} FROM ${ident(index.table)} ${raw(p)} WHERE ${branchCondition(p, scope)} AND ${column(p, "key_path")} = ${canonicalPath(keys)} AND ${cond})`
   })
 
 const kindIs = (view: JsonView, kind: "num" | "text" | "bool" | "null") => sql`${view.kind} = '${raw(kind)}'`

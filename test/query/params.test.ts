@@ -78,6 +78,13 @@ describeBackends("params", ({ instance }) => {
     expect(await names({ params: null })).toEqual(["r5"])
   })
 
+  it("works through relations (any branch of the related runs)", async () => {
+    const { Transform } = await import("../../src/registry/Transform.js")
+    expect((await i.run(Transform.filter({ runs__params__epochs__gt: 50 }).toArray())).map((t) => t.key)).toEqual(["train.py"])
+    expect(await i.run(Transform.filter({ runs__params__epochs: 1000 }).count())).toBe(1)
+    expect(await i.run(Transform.filter({ runs__params__epochs: 12345 }).count())).toBe(0)
+  })
+
   it("combines with Q and exclude", async () => {
     expect(await names({ params__epochs__gt: 5 }, { params__optimizer: "adam" })).toEqual(["r1"])
     expect((await i.run(Run.exclude({ params__epochs__gt: 20 }).toArray())).map((r) => r.name).sort()).toEqual(["r1", "r4", "r5"])
@@ -116,6 +123,11 @@ describeBackends("params", ({ instance }) => {
   it("hides trashed runs; filtering by branch shows them", async () => {
     expect(await names({ params__epochs: 1000 })).toEqual([])
     expect(await names({ params__epochs: 1000, branch: -1 })).toEqual(["r6"])
+    expect(await i.run(Run.filter({ params__epochs: 1000 }).count())).toBe(0)
+    expect(await i.run(Run.filter({ params__epochs: 1000, branch: -1 }).count())).toBe(1)
+    expect(await i.run(Run.filter({ params__epochs__gte: 7 }).count())).toBe(4)
+    expect(await i.run(Run.filter({ params__epochs__gte: 7 }, { params__optimizer__in: ["adam", "sgd"] }).count())).toBe(2)
+    expect(await i.run(Run.filter({ params__epochs__gte: 7, name: "r1" }).count())).toBe(1)
   })
 
   it("keeps the side table in step on update and delete", async () => {
@@ -127,6 +139,11 @@ describeBackends("params", ({ instance }) => {
     expect(await names({ params__alpha: 2, params__beta: "x" })).toEqual(["tmp"])
     await i.run(updateRow(RunModel, run.id, { _status_code: 1 }))
     expect(await names({ params__alpha: 2 })).toEqual(["tmp"])
+    await i.run(updateRow(RunModel, run.id, { branch: -1 }))
+    expect(await i.run(Run.filter({ params__alpha: 2 }).count())).toBe(0)
+    expect(await names({ params__alpha: 2, branch: -1 })).toEqual(["tmp"])
+    await i.run(updateRow(RunModel, run.id, { branch: 1 }))
+    expect(await i.run(Run.filter({ params__alpha: 2 }).count())).toBe(1)
     await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_run WHERE id = ${run.id}`))
     const left = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM lamina_run_param WHERE run_id = ${run.id}`))
     expect(Number(left[0]!.n)).toBe(0)
