@@ -18,17 +18,24 @@ export interface Output {
   readonly wantsJson: boolean
 }
 
-/** A CLI command. */
-export interface Command {
+interface CommandInfo {
   readonly name: string
   readonly summary: string
   /** e.g. "lamina save PATH --key KEY [--description TEXT] [--json]" */
   readonly usage: string
   readonly flags: Readonly<Record<string, FlagSpec>>
-  /**
-   * Whether the command needs a connected instance (provided from `$LAMINA_HOME`). `init`
-   * connects by itself, so it says false.
-   */
-  readonly needsInstance: boolean
-  readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError, Lamina>
 }
+
+/**
+ * A CLI command. Most run on the current instance from `$LAMINA_HOME` (`needsInstance: true`);
+ * `init` connects by itself.
+ */
+export type Command =
+  | (CommandInfo & {
+      readonly needsInstance: true
+      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError, Lamina>
+    })
+  | (CommandInfo & {
+      readonly needsInstance: false
+      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError>
+    })

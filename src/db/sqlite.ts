@@ -13,6 +13,8 @@ import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import Database from "better-sqlite3"
+import { mkdirSync } from "node:fs"
+import * as path from "node:path"
 import { Effect, Layer, Scope } from "effect"
 import { StorageError } from "../errors.js"
 
@@ -84,7 +86,10 @@ const describeCause = (cause: unknown): string => (cause instanceof Error ? caus
 export const make = (options: SqliteOptions) =>
   Effect.gen(function* () {
     const db = yield* Effect.try({
-      try: () => new Database(options.filename),
+      try: () => {
+        if (options.filename !== ":memory:") mkdirSync(path.dirname(path.resolve(options.filename)), { recursive: true })
+        return new Database(options.filename)
+      },
       catch: (cause) =>
         new StorageError({
           message: `Cannot open the SQLite registry '${options.filename}': ${describeCause(cause)}. Check that the folder exists and is writable.`,

@@ -9,7 +9,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { constants as fsConstants, promises as fs } from "node:fs"
+import { accessSync, constants as fsConstants, promises as fs, statSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Option } from "effect"
 import { DoesNotExist, IntegrityError, InvalidArgument, StorageError } from "../errors.js"
@@ -271,10 +271,10 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
       return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
     if (isS3Uri(localPath)) return yield* fromStorageUri(localPath, options)
     const abs = path.resolve(localPath)
-    const stat = yield* Effect.tryPromise({
-      try: async () => {
-        const st = await fs.stat(abs)
-        await fs.access(abs, fsConstants.R_OK)
+    const stat = yield* Effect.try({
+      try: () => {
+        const st = statSync(abs)
+        if (st.isFile()) accessSync(abs, fsConstants.R_OK)
         return st
       },
       catch: (cause) => {

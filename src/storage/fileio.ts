@@ -5,9 +5,9 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { promises as fs } from "node:fs"
+import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { StreamingHash, type ContentHash } from "./hash.js"
+import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 
 /** Read size: large enough that syscalls vanish next to md5, small enough for the cache. */
 const CHUNK = 4 * 1024 * 1024
@@ -17,9 +17,11 @@ export const hashFile = async (file: string): Promise<ContentHash> => {
   const h = new StreamingHash()
   const fh = await fs.open(file, "r")
   try {
-    const buf = Buffer.allocUnsafe(CHUNK)
+    const { size } = await fh.stat()
+    // Small files: one right-sized read instead of a 4 MiB buffer per file.
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, size + 1)))
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null)
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
       if (bytesRead === 0) break
       h.update(buf.subarray(0, bytesRead))
     }
@@ -33,44 +35,58 @@ export const hashFile = async (file: string): Promise<ContentHash> => {
 export const tempSibling = (dest: string): string =>
   path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString("hex")}.tmp`)
 
+/** Thrown when a source file changes while it is being saved. */
+export class SourceChangedError extends Error {}
+
 /**
- * Copy `src` to `dest`, hashing in the same pass. Writes to a temporary sibling and renames, so
- * `dest` appears complete or not at all. Reads of chunk n+1 overlap the write of chunk n.
+ * Copy `src` to `dest` and hash it. Writes to a temporary sibling and renames, so `dest`
+ * appears complete or not at all.
+ *
+ * The kernel copies (`copy_file_range`, a reflink where the file system has them) while the
+ * hasher reads the same pages concurrently on another core: measured ~1.5× faster than a
+ * user-space read→hash→write loop, and faster than `md5sum && cp` (bench/README.md). The source's
+ * identity (size, mtime, inode) is compared before and after, so a file modified mid-save fails
+ * instead of registering bytes that do not match their hash.
  */
 export const copyAndHash = async (src: string, dest: string): Promise<ContentHash> => {
-  await fs.mkdir(path.dirname(dest), { recursive: true })
+  ensureDir(path.dirname(dest))
   const tmp = tempSibling(dest)
-  const h = new StreamingHash()
-  const input = await fs.open(src, "r")
-  let output: fs.FileHandle | undefined
   try {
-    output = await fs.open(tmp, "w")
-    // Small files get small buffers: two 4 MiB allocations per tiny save cost more than the copy.
-    const size = Math.min(CHUNK, Math.max(64 * 1024, (await input.stat()).size + 1))
-    const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
-    let pendingWrite: Promise<unknown> = Promise.resolve()
-    for (let i = 0; ; i++) {
-      const buf = buffers[i % 2]!
-      const { bytesRead } = await input.read(buf, 0, buf.length, null)
-      if (bytesRead === 0) break
-      const chunk = buf.subarray(0, bytesRead)
-      h.update(chunk)
-      await pendingWrite // the other buffer is free again once its write finished
-      const out: fs.FileHandle = output
-      pendingWrite = out.write(chunk, 0, bytesRead)
-    }
-    await pendingWrite
-    await output.close()
-    output = undefined
+    const before = statSync(src)
+    if (before.size <= SMALL) return copySmall(src, tmp, dest)
+    const [hash] = await Promise.all([hashFile(src), fs.copyFile(src, tmp)])
+    const after = await fs.stat(src)
+    if (before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ino !== after.ino || hash.size !== after.size)
+      throw new SourceChangedError(`'${src}' changed while it was being saved; save it again once it is complete`)
     await fs.rename(tmp, dest)
-    return h.digest()
+    return hash
   } catch (e) {
-    if (output) await output.close().catch(() => undefined)
     await fs.rm(tmp, { force: true })
     throw e
-  } finally {
-    await input.close()
   }
+}
+
+/** Files up to this size are copied in one synchronous read and write. */
+const SMALL = 1024 * 1024
+
+/**
+ * Small files: one read, hash in memory, one write, rename — synchronously, since a thread-pool
+ * round trip per system call costs more than the copy itself (bench: 10,000 small files).
+ */
+const copySmall = (src: string, tmp: string, dest: string): ContentHash => {
+  const bytes = readFileSync(src)
+  writeFileSync(tmp, bytes)
+  renameSync(tmp, dest)
+  return hashBytes(bytes)
+}
+
+const knownDirs = new Set<string>()
+
+/** mkdir -p, remembered per process: storage folders are created once, not per file. */
+export const ensureDir = (dir: string): void => {
+  if (knownDirs.has(dir)) return
+  mkdirSync(dir, { recursive: true })
+  knownDirs.add(dir)
 }
 
 /** Write bytes atomically (temporary sibling + rename). */

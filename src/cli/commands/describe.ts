@@ -1,0 +1,57 @@
+/**
+ * `lamina describe KEY_OR_UID [--json]`: an artifact as a readable tree, with its run and transform.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import { Instance } from "../../instance/Instance.js"
+import { Run, statusName } from "../../registry/Run.js"
+import { Transform } from "../../registry/Transform.js"
+import { User } from "../../registry/User.js"
+import type { Command } from "../command.js"
+import { formatSize, tree } from "../present.js"
+import { resolveArtifact } from "../resolve.js"
+
+export const command: Command = {
+  name: "describe",
+  summary: "show an artifact: identity, content, version, location, provenance",
+  usage: "lamina describe KEY_OR_UID [--json]",
+  flags: {},
+  needsInstance: true,
+  run: (args, out) =>
+    Effect.gen(function* () {
+      const artifact = yield* resolveArtifact(args.positionals[0])
+      const { settings } = yield* Instance
+      const [run, creator] = yield* Effect.all([
+        artifact.run_id === null ? Effect.succeed(undefined) : Run.filter({ id: artifact.run_id }).first(),
+        artifact.created_by_id === null ? Effect.succeed(undefined) : User.filter({ id: artifact.created_by_id }).first()
+      ])
+      const transform = run === undefined ? undefined : yield* Transform.filter({ id: run.transform_id }).first()
+      const json = {
+        ...artifact.toJSON(settings.storage),
+        created_by: creator?.handle ?? null,
+        run: run ? { uid: run.uid, status: statusName(run._status_code), started_at: run.started_at?.toISOString() ?? null } : null,
+        transform: transform ? { uid: transform.uid, key: transform.key, kind: transform.kind, version: transform.version_tag ?? transform.uid.slice(-4) } : null,
+        ...(artifact._aux ? { metadata: artifact._aux } : {})
+      }
+      if (out.wantsJson) return out.json(json)
+      const branch = artifact.branch === -1 ? " (in trash)" : artifact.branch === 0 ? " (archived)" : ""
+      const rows: Array<readonly [string, string]> = [
+        ["uid", artifact.uid],
+        ["key", artifact.key ?? "–"],
+        ["description", artifact.description ?? "–"],
+        ["version", `${artifact.version}${artifact.is_latest ? " (latest)" : ""}${branch}`],
+        ["hash", `${artifact.hash ?? "–"} (${artifact.hash_type ?? "–"})`],
+        ["size", `${formatSize(artifact.size)}${artifact.n_files !== null && artifact.n_files > 1 ? `, ${artifact.n_files} files` : ""}`],
+        ...(artifact.otype ? [["otype", artifact.otype] as const] : []),
+        ...(artifact.n_observations !== null ? [["n_observations", String(artifact.n_observations)] as const] : []),
+        ["path", json.path],
+        ["created_at", json.created_at],
+        ["created_by", json.created_by ?? "–"],
+        ...(json.run ? [["run", `${json.run.uid} (${json.run.status}, ${json.run.started_at ?? "not started"})`] as const] : []),
+        ...(json.transform ? [["transform", `${json.transform.key} v${json.transform.version} (${json.transform.kind}, ${json.transform.uid})`] as const] : []),
+        ...Object.entries(artifact._aux ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as const)
+      ]
+      out.line(tree(`Artifact ${artifact.suffix || "(no suffix)"} · ${artifact.key ?? artifact.uid}`, rows))
+    })
+}

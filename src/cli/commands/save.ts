@@ -1,0 +1,42 @@
+/**
+ * `lamina save PATH --key KEY [--description TEXT] [--json]`
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import { Instance } from "../../instance/Instance.js"
+import { Artifact } from "../../registry/Artifact.js"
+import { flagString } from "../args.js"
+import type { Command } from "../command.js"
+import { formatSize } from "../present.js"
+
+export const command: Command = {
+  name: "save",
+  summary: "register a file or folder as an artifact (copied into storage, hashed, versioned)",
+  usage: "lamina save PATH [--key KEY] [--description TEXT] [--version-tag TAG] [--json]",
+  flags: {
+    key: { type: "string", description: "a path-like key in storage, e.g. raw/sample1.csv" },
+    description: { type: "string", description: "a description" },
+    version_tag: { type: "string", description: "a human version tag, e.g. 1.0" },
+    kind: { type: "string", description: "LaminDB kind, e.g. dataset or model" }
+  },
+  needsInstance: true,
+  run: (args, out) =>
+    Effect.gen(function* () {
+      const [localPath] = args.positionals
+      const key = flagString(args, "key")
+      const description = flagString(args, "description")
+      const version_tag = flagString(args, "version_tag")
+      const kind = flagString(args, "kind")
+      const pending = yield* Artifact.fromPath(localPath ?? "", {
+        ...(key !== undefined ? { key } : {}),
+        ...(description !== undefined ? { description } : {}),
+        ...(version_tag !== undefined ? { version_tag } : {}),
+        ...(kind !== undefined ? { kind } : {})
+      })
+      const artifact = yield* pending.save()
+      const { settings } = yield* Instance
+      if (out.wantsJson) return out.json(artifact.toJSON(settings.storage))
+      out.line(`✓ saved ${artifact.uid}  ${artifact.key ?? artifact.description ?? ""}  v${artifact.version}  ${formatSize(artifact.size)}  ${artifact.hash}`)
+    })
+}

@@ -1,0 +1,92 @@
+/**
+ * The `lamina` command line: dispatch to one command per file in `commands/`.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { InvalidArgument, type LaminaError } from "../errors.js"
+import * as Lamina from "../instance/Lamina.js"
+import { parseArgs, globalFlags, type FlagSpec, type ParsedArgs } from "./args.js"
+import type { Command, Output } from "./command.js"
+import { command as del } from "./commands/delete.js"
+import { command as describe } from "./commands/describe.js"
+import { command as init } from "./commands/init.js"
+import { command as load } from "./commands/load.js"
+import { command as ls } from "./commands/ls.js"
+import { command as save } from "./commands/save.js"
+
+/** Every command, in help order. */
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, del]
+
+const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
+  Object.entries({ ...flags, ...globalFlags })
+    .map(([n, s]) => `  --${n.replace(/_/g, "-")}${s.alias ? `, -${s.alias}` : ""}${s.type === "boolean" ? "" : ` ${s.type.toUpperCase()}`}\n      ${s.description}`)
+    .join("\n")
+
+const usage = (): string =>
+  [
+    "lamina — lineage-native data framework",
+    "",
+    "Usage: lamina COMMAND [ARGS] [--json] [--verbose]",
+    "",
+    ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    "",
+    "Run 'lamina COMMAND --help' for a command's options."
+  ].join("\n")
+
+// Logs (warnings such as "returning artifact with same hash") go to stderr: stdout stays clean for --json.
+const stderrLogger = Logger.make(({ logLevel, message }) => {
+  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+  process.stderr.write(`${logLevel.label.toLowerCase()}: ${text}\n`)
+})
+
+const makeOutput = (args: ParsedArgs): Output => ({
+  wantsJson: args.flags.json === true,
+  line: (text) => void process.stdout.write(text + "\n"),
+  json: (value) => void process.stdout.write(JSON.stringify(value, null, 2) + "\n")
+})
+
+const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void, LaminaError> => {
+  const out = makeOutput(args)
+  return cmd.needsInstance ? Effect.provide(cmd.run(args, out), Lamina.layerFromSettings) : cmd.run(args, out)
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const [name, ...rest] = argv
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(usage() + "\n")
+    return name === undefined ? 1 : 0
+  }
+  const verbose = rest.includes("--verbose")
+  const cmd = commands.find((c) => c.name === name)
+  let exit: Exit.Exit<void, LaminaError>
+  if (cmd === undefined) {
+    exit = Exit.fail(new InvalidArgument({ message: `Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}.` }))
+  } else {
+    const parsed = Effect.try({ try: () => parseArgs(rest, cmd.flags), catch: (e) => e as InvalidArgument })
+    exit = await Effect.runPromiseExit(
+      parsed.pipe(
+        Effect.flatMap((args) =>
+          args.flags.help === true
+            ? Effect.sync(() => void process.stdout.write(`${cmd.usage}\n\n${cmd.summary}\n\nOptions:\n${flagHelp(cmd.flags)}\n`))
+            : run(cmd, args)
+        ),
+        Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
+        Logger.withMinimumLogLevel(verbose ? LogLevel.Debug : LogLevel.Info)
+      )
+    )
+  }
+  if (Exit.isSuccess(exit)) return 0
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const e = failure.value
+    process.stderr.write(`error: ${e.message}\n`)
+    if (verbose) process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+    return e._tag === "InvalidArgument" ? 2 : 1
+  }
+  process.stderr.write(`error: internal error: ${Cause.squash(exit.cause) instanceof Error ? (Cause.squash(exit.cause) as Error).message : String(Cause.squash(exit.cause))}\n`)
+  if (verbose) process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+  else process.stderr.write("(run again with --verbose for details; please report this)\n")
+  return 70
+}

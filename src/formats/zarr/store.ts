@@ -1,0 +1,72 @@
+/**
+ * Zarr stores. Lamina takes any zarrita-compatible store (`get(key)`, optionally `set` and
+ * `list`), so a remote store (S3, HTTP) can be plugged in later; {@link localZarrStore} is the
+ * local-folder one.
+ *
+ * Zarr has no listing in its store API; to enumerate a group's children (AnnData `uns`, layers…)
+ * a store either implements `list(prefix)` or the zarr root carries consolidated metadata
+ * (`.zmetadata`, which Lamina writes).
+ *
+ * @module
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { AbsolutePath, AsyncReadable } from "@zarrita/storage"
+
+/** A zarrita-compatible store Lamina reads zarr from. */
+export interface ZarrStore extends AsyncReadable {
+  /** Names directly under `prefix` (a `/`-rooted key prefix without trailing slash). */
+  list?(prefix: AbsolutePath): Promise<ReadonlyArray<string>>
+  /** Writes a key (needed for writing). */
+  set?(key: AbsolutePath, value: Uint8Array): Promise<void>
+}
+
+/** A store Lamina can write zarr to. */
+export interface WritableZarrStore extends ZarrStore {
+  set(key: AbsolutePath, value: Uint8Array): Promise<void>
+}
+
+const keyPath = (root: string, key: AbsolutePath): string => path.join(root, ...key.split("/").filter((p) => p !== ""))
+
+/** A zarr store over a local folder (zarr's `DirectoryStore` layout). */
+export class LocalZarrStore implements WritableZarrStore {
+  constructor(readonly root: string) {}
+
+  get(key: AbsolutePath): Promise<Uint8Array | undefined> {
+    try {
+      const b = fs.readFileSync(keyPath(this.root, key))
+      return Promise.resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      return code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR" ? Promise.resolve(undefined) : Promise.reject(e)
+    }
+  }
+
+  async set(key: AbsolutePath, value: Uint8Array): Promise<void> {
+    const file = keyPath(this.root, key)
+    await fs.promises.mkdir(path.dirname(file), { recursive: true })
+    await fs.promises.writeFile(file, value)
+  }
+
+  list(prefix: AbsolutePath): Promise<ReadonlyArray<string>> {
+    try {
+      return Promise.resolve(fs.readdirSync(keyPath(this.root, prefix)).sort())
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === "ENOENT" ? Promise.resolve([]) : Promise.reject(e)
+    }
+  }
+}
+
+/** A store over a local folder. */
+export const localZarrStore = (folder: string): LocalZarrStore => new LocalZarrStore(path.resolve(folder))
+
+/** A folder path or a store. */
+export type ZarrLocation = string | ZarrStore
+
+/** The store for a location (folders become {@link LocalZarrStore}s). */
+export const storeOf = (location: ZarrLocation): ZarrStore =>
+  typeof location === "string" ? localZarrStore(location) : location
+
+/** The name of a location for messages. */
+export const locationName = (location: ZarrLocation): string =>
+  typeof location === "string" ? location : "root" in location && typeof location.root === "string" ? location.root : "<zarr store>"
