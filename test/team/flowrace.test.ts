@@ -39,7 +39,7 @@ describeBackends(
       expect(runs.map((r) => Number(r.status)).sort()).toEqual([RunStatus.completed, RunStatus.cached, RunStatus.cached, RunStatus.cached].sort())
       const claims = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`SELECT cache_key FROM lamina_run_claim`))
       expect(claims).toEqual([])
-    })
+    }, 300_000)
   },
   { storages: ["local", "s3"] }
 )
