@@ -8,14 +8,15 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, expect, it, vi } from "vitest"
 
-// Many OS processes on a 2-core machine shared with the rest of the suite: minutes, not seconds.
-vi.setConfig({ testTimeout: 300_000 })
 import type { WorkerConfig } from "../../bench/team/worker.js"
 import { runWorkers } from "../../bench/team/spawn.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { BASE62 } from "../../src/registry/uid.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { bundleScript } from "../support/workers.js"
+
+// Many OS processes on a 2-core machine shared with the rest of the suite: minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000 })
 
 const PROCESSES = 8
 const SAVES = 50
