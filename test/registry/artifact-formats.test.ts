@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Bool, Float32, Float64, Int32, Int8, type Table, tableFromArrays, Utf8, vectorFromArray } from "apache-arrow"
+import { Bool, Float32, Int32, Int8, Table, tableFromArrays, Utf8, vectorFromArray } from "apache-arrow"
 import { Effect, Option } from "effect"
 import { expect, it } from "vitest"
 import { type AnnData, makeAnnData } from "../../src/formats/anndata/anndata.js"
@@ -16,17 +16,16 @@ import { dictionaryVector, utf8Vector } from "../../src/formats/table/arrow-buil
 import { writeParquet } from "../../src/formats/table/parquet.js"
 import { writeAnnDataZarr } from "../../src/formats/zarr/anndata-zarr.js"
 import { CurrentRun, type RunScope } from "../../src/flow/CurrentRun.js"
-import { Artifact } from "../../src/registry/Artifact.js"
+import { Artifact, type PendingArtifact } from "../../src/registry/Artifact.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 
-const save = <E, R>(pending: Effect.Effect<{ readonly save: () => Effect.Effect<Artifact, E, R> }, E, R>) =>
-  Effect.flatMap(pending, (p) => p.save())
+const save = <E, R>(pending: Effect.Effect<PendingArtifact, E, R>) => Effect.flatMap(pending, (p) => p.save())
 
 /** A small mixed table: ints, floats, strings, booleans, nulls. */
 export const sampleTable = (): Table =>
-  tableFromArrays({
-    id: Int32Array.of(1, 2, 3),
-    score: Float64Array.of(0.5, 1.25, -2),
+  new Table({
+    id: vectorFromArray(Int32Array.of(1, 2, 3)),
+    score: vectorFromArray(Float64Array.of(0.5, 1.25, -2)),
     name: vectorFromArray(["a", "b,c", null], new Utf8()),
     ok: vectorFromArray([true, false, true], new Bool())
   })
