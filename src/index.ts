@@ -6,6 +6,8 @@
 export * from "./errors.js"
 export { Artifact, type ArtifactJson, type ArtifactOptions, type PendingArtifact } from "./registry/Artifact.js"
 export { Run, RunStatus } from "./registry/Run.js"
+export * from "./flow/index.js"
+export * as Lineage from "./lineage/index.js"
 export { Transform } from "./registry/Transform.js"
 export { Storage } from "./registry/Storage.js"
 export { User } from "./registry/User.js"

@@ -12,11 +12,13 @@ import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
+import { command as lineage } from "./commands/lineage.js"
 import { command as ls } from "./commands/ls.js"
 import { command as save } from "./commands/save.js"
+import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, del]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, lineage, why, del]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

@@ -130,6 +130,53 @@ const coreRegistries: Migration = {
   }
 }
 
+/**
+ * Lineage engine (ids 20–29): cache keys and reuse on runs, persisted step results and errors,
+ * returned-artifact outputs, and the claim table that makes identical cache keys compute once
+ * across processes.
+ */
+const runCaching: Migration = {
+  id: 20,
+  name: "run caching: cache_key, reused_run, result, error, logs, run_output_artifact",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `ALTER TABLE lamina_run ADD COLUMN cache_key ${t.key}`,
+      `ALTER TABLE lamina_run ADD COLUMN reused_run_id ${t.int} REFERENCES lamina_run(id)`,
+      `ALTER TABLE lamina_run ADD COLUMN _result ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN _cache_parts ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN error ${t.json}`,
+      `ALTER TABLE lamina_run ADD COLUMN logs ${t.text}`,
+      // Only completed runs are ever reused: a partial index keeps cached-run inserts cheap.
+      `CREATE INDEX lamina_run_cache_key ON lamina_run (cache_key) WHERE _status_code = 0`,
+      `CREATE TABLE lamina_run_output_artifact (
+        id ${t.id},
+        run_id ${t.int} NOT NULL REFERENCES lamina_run(id) ON DELETE CASCADE,
+        artifact_id ${t.int} NOT NULL REFERENCES lamina_artifact(id) ON DELETE CASCADE,
+        UNIQUE (run_id, artifact_id)
+      )`,
+      `CREATE INDEX lamina_run_output_artifact_artifact ON lamina_run_output_artifact (artifact_id)`
+    ]
+  }
+}
+
+const runClaims: Migration = {
+  id: 21,
+  name: "run claims: one computing run per cache key across processes",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `CREATE TABLE lamina_run_claim (
+        cache_key ${t.key} PRIMARY KEY,
+        run_id ${t.int} NOT NULL,
+        owner ${t.text} NOT NULL,
+        claimed_at ${t.ts} NOT NULL,
+        heartbeat_at ${t.ts} NOT NULL
+      )`
+    ]
+  }
+}
+
 const artifactSlots: Migration = {
   id: 30,
   name: "artifact version slots claimed by saves in flight (multi-writer uploads)",
@@ -145,4 +192,4 @@ const artifactSlots: Migration = {
 }
 
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries, artifactSlots]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, runCaching, runClaims, artifactSlots]

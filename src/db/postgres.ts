@@ -17,13 +17,18 @@ export const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]+:)[^@
 
 const INT8 = 20
 const NUMERIC = 1700
+const JSON_OID = 114
+const JSONB = 3802
 
 // BIGINT (sizes, counts) as numbers: JS numbers are exact to 2^53, far beyond any file size.
+// JSON as text, as SQLite returns it, so one decoder (registry/model.ts) parses both dialects.
 const types = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === INT8 || oid === NUMERIC
       ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+      : oid === JSON_OID || oid === JSONB
+        ? (v: string) => v
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
 }
 
 /**

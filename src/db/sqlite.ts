@@ -82,6 +82,18 @@ const makeConnection = (db: Database.Database): Connection => {
 
 const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
+const semaphores = new Map<string, Effect.Semaphore>()
+
+const semaphoreFor = (filename: string): Effect.Semaphore => {
+  const key = filename === ":memory:" ? `:memory:${semaphores.size}` : path.resolve(filename)
+  let s = semaphores.get(key)
+  if (s === undefined) {
+    s = Effect.unsafeMakeSemaphore(1)
+    semaphores.set(key, s)
+  }
+  return s
+}
+
 /** Make a SQLite `SqlClient` scoped to the current scope; closes the database on release. */
 export const make = (options: SqliteOptions) =>
   Effect.gen(function* () {
@@ -113,8 +125,11 @@ export const make = (options: SqliteOptions) =>
         })
     })
     const connection = makeConnection(db)
-    // One connection per process: fibers take turns; a transaction holds it until it ends.
-    const semaphore = yield* Effect.makeSemaphore(1)
+    // Fibers take turns on the connection; a transaction holds it until it ends. The permit is
+    // shared by every client of the same file in this process: better-sqlite3 waits for a lock
+    // synchronously, so a second connection blocking on a transaction that is suspended at an
+    // await would freeze the event loop until the busy timeout.
+    const semaphore = semaphoreFor(options.filename)
     const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
     const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
       Effect.as(

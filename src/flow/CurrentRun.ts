@@ -11,10 +11,16 @@ import { Effect, FiberRef, Option } from "effect"
 export interface RunScope {
   /** The run's registry id. */
   readonly runId: number
+  /** The run's uid. */
+  readonly runUid: string
+  /** The step, flow or script name. */
+  readonly name: string
   /** Record an artifact as an input of the run (called by load/cache/open). */
   readonly recordInput: (artifactId: number) => Effect.Effect<void>
   /** Note an artifact created by the run (called by save). */
   readonly recordOutput: (artifactId: number) => Effect.Effect<void>
+  /** Append a line to the run's logs (the run logger calls it for `Effect.log` inside the run). */
+  readonly log: (line: string) => void
 }
 
 /** The current run, inherited by child fibers. */

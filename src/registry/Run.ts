@@ -1,11 +1,22 @@
 /**
  * Run registry: one execution of a transform, with its params, status and timing.
  *
+ * Besides LaminDB's fields a run carries what the lineage engine needs: the cache key it was
+ * computed under, the run it reused (status `cached`), its encoded return value, its error and
+ * its logs. The write functions here are the only SQL the lineage engine issues for runs.
+ *
  * @module
  */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect } from "effect"
+import { InvalidArgument } from "../errors.js"
+import { brandRecord } from "../flow/recordRef.js"
+import { explainRun } from "../flow/why.js"
 import { registryAccess } from "./access.js"
-import { UID_LENGTH } from "./uid.js"
-import { defineModel, recordFieldTypes } from "./model.js"
+import { now, sqlFailure } from "./crud.js"
+import { decodeRow, defineModel, encodeValue, recordFieldTypes, type Row } from "./model.js"
+import { randomFillSync } from "node:crypto"
+import { BASE62, UID_LENGTH } from "./uid.js"
 
 /** The run model. */
 export const RunModel = defineModel({
@@ -28,30 +39,44 @@ export const RunModel = defineModel({
     reference_type: "str",
     cli_args: "str",
     initiated_by_run_id: "int",
-    _status_code: "int"
+    _status_code: "int",
+    cache_key: "str",
+    reused_run_id: "int",
+    _result: "json",
+    _cache_parts: "json",
+    error: "json",
+    logs: "str"
   },
   relations: {
     transform: { model: "Transform", column: "transform_id" },
     created_by: { model: "User", column: "created_by_id" },
     initiated_by_run: { model: "Run", column: "initiated_by_run_id" },
+    reused_run: { model: "Run", column: "reused_run_id" },
     report: { model: "Artifact", column: "report_id" },
     environment: { model: "Artifact", column: "environment_id" }
   },
   links: {
-    input_artifacts: { model: "Artifact", table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }
+    input_artifacts: { model: "Artifact", table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" },
+    output_artifacts_returned: { model: "Artifact", table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }
   },
   searchFields: ["name", "description", "entrypoint"],
   versioned: false
 })
 
-/** LaminDB's run status codes. */
+/**
+ * Run status codes: LaminDB's six, plus `cached` (3) — Lamina's own, for a run that did not
+ * execute because an earlier run with the same cache key (`reused_run_id`) already computed
+ * its outputs. 3 is the next free code after LaminDB's `aborted` (2), so no LaminDB code
+ * changes meaning.
+ */
 export const RunStatus = {
   scheduled: -3,
   restarted: -2,
   started: -1,
   completed: 0,
   errored: 1,
-  aborted: 2
+  aborted: 2,
+  cached: 3
 } as const
 
 /** A run status name. */
@@ -60,6 +85,12 @@ export type RunStatusName = keyof typeof RunStatus
 /** The status name of a code. */
 export const statusName = (code: number): string =>
   (Object.entries(RunStatus).find(([, c]) => c === code)?.[0] as string | undefined) ?? `unknown(${code})`
+
+/** The code of a status name; `InvalidArgument` for an unknown one (LaminDB's message). */
+export const statusCode = (name: string): Effect.Effect<number, InvalidArgument> =>
+  name in RunStatus
+    ? Effect.succeed(RunStatus[name as RunStatusName])
+    : Effect.fail(new InvalidArgument({ message: `Invalid Run status '${name}'. Valid: ${Object.keys(RunStatus).join(", ")}` }))
 
 /** A run record. */
 export interface Run {
@@ -81,14 +112,176 @@ export interface Run {
   readonly cli_args: string | null
   readonly initiated_by_run_id: number | null
   readonly _status_code: number
+  /** Hash of everything the step's outputs depend on; null when the run is not cacheable. */
+  readonly cache_key: string | null
+  /** For a `cached` run: the run whose outputs it returned. */
+  readonly reused_run_id: number | null
+  /** `{ value }`: the step's return value, encoded (artifacts by uid); decoded on a cache hit. */
+  readonly _result: unknown
+  /** The cache key's components, kept so `Run.why` can say which one changed. */
+  readonly _cache_parts: unknown
+  /** The persisted error (`StepFailed` / `FlowFailed`) of an errored or aborted run. */
+  readonly error: unknown
+  readonly logs: string | null
   readonly created_at: Date
   readonly created_by_id: number | null
   readonly branch: number
 }
 
-/** The Run registry: `Run.filter({...})`, `Run.get(uid)`. */
-export const Run = registryAccess(
-  RunModel,
-  (row): Run => row as unknown as Run,
-  UID_LENGTH.run
-)
+/** A run decoded from a row, branded so params and results can refer to it as `Run[<uid>]`. */
+export const decodeRun = (row: Row): Run => brandRecord(row as unknown as Run, "Run")
+
+/** The status name of a run. */
+export const runStatus = (run: Pick<Run, "_status_code">): string => statusName(run._status_code)
+
+// ---------------------------------------------------------------------------------------------
+// Writes used by the lineage engine. Few statements per run: the step hot path counts on it.
+
+/** Fields of a new run. */
+export interface NewRun {
+  readonly transformId: number
+  readonly name?: string | null
+  readonly entrypoint: string | null
+  readonly params: unknown
+  readonly status: number
+  readonly startedAt: Date
+  readonly finishedAt?: Date | null
+  readonly initiatedByRunId: number | null
+  readonly environmentId: number | null
+  readonly cliArgs?: string | null
+  readonly cacheKey: string | null
+  readonly cacheParts: unknown
+  readonly reusedRunId?: number | null
+  readonly result?: unknown
+  readonly userId: number | null
+}
+
+/** The id and uid of an inserted run. */
+export interface RunRef {
+  readonly id: number
+  readonly uid: string
+}
+
+const runValues = (r: NewRun, uid: string): Record<string, string | number | null> => {
+  const t = encodeValue("datetime", r.startedAt)
+  return {
+    uid,
+    name: r.name ?? null,
+    transform_id: r.transformId,
+    entrypoint: r.entrypoint,
+    started_at: t,
+    finished_at: r.finishedAt ? encodeValue("datetime", r.finishedAt) : null,
+    params: encodeValue("json", r.params),
+    cli_args: r.cliArgs ?? null,
+    initiated_by_run_id: r.initiatedByRunId,
+    environment_id: r.environmentId,
+    _status_code: r.status,
+    cache_key: r.cacheKey,
+    _cache_parts: encodeValue("json", r.cacheParts),
+    reused_run_id: r.reusedRunId ?? null,
+    _result: r.result === undefined ? null : encodeValue("json", { value: r.result }),
+    created_at: t,
+    created_by_id: r.userId,
+    branch: 1,
+    is_locked: 0
+  }
+}
+
+// Random bytes for run uids, drawn 4 KiB at a time: one syscall per ~250 runs, not per run.
+const pool = Buffer.alloc(4096)
+let poolAt = pool.length
+
+/** A random run uid (16 base62 characters; rejection sampling keeps it uniform). */
+export const newRunUid = (): string => {
+  let out = ""
+  while (out.length < UID_LENGTH.run) {
+    if (poolAt >= pool.length) {
+      randomFillSync(pool)
+      poolAt = 0
+    }
+    const b = pool[poolAt++]! & 0x3f
+    if (b < 62) out += BASE62[b]
+  }
+  return out
+}
+
+/** Insert a run; returns its id and uid. */
+export const insertRun = (r: NewRun) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const uid = newRunUid()
+    const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
+    return { id: Number(rows[0]!.id), uid } satisfies RunRef
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving a Run")(e))))
+
+/** How a run ended. */
+export interface RunEnd {
+  readonly status: number
+  readonly finishedAt: Date
+  readonly result?: unknown
+  readonly error?: unknown
+  readonly logs?: string | null
+  /** Clear the cache key (a result that could not be encoded is not reusable). */
+  readonly uncacheable?: boolean
+  /** Final cache parts (with the inputs loaded during the run). */
+  readonly cacheParts?: unknown
+}
+
+/** Record how a run ended. */
+export const finishRun = (id: number, end: RunEnd) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const values: Record<string, string | number | null> = {
+      _status_code: end.status,
+      finished_at: encodeValue("datetime", end.finishedAt)
+    }
+    // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
+    if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
+    if (end.error !== undefined) values.error = encodeValue("json", end.error)
+    if (end.logs) values.logs = end.logs
+    if (end.uncacheable) values.cache_key = null
+    if (end.cacheParts !== undefined) values._cache_parts = encodeValue("json", end.cacheParts)
+    yield* sql`UPDATE lamina_run SET ${sql.update(values)} WHERE id = ${id}`
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a Run")(e))))
+
+/** Link artifacts to a run through `table` (inputs or returned outputs), ignoring duplicates. */
+const link = (table: "lamina_run_input_artifact" | "lamina_run_output_artifact", runId: number, artifactIds: Iterable<number>) =>
+  Effect.gen(function* () {
+    const ids = [...new Set(artifactIds)]
+    if (ids.length === 0) return
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`INSERT INTO ${sql(table)} ${sql.insert(ids.map((artifact_id) => ({ run_id: runId, artifact_id })))} ON CONFLICT DO NOTHING`
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Linking artifacts to a Run")(e))))
+
+/** Record artifacts as inputs of a run. */
+export const addRunInputs = (runId: number, artifactIds: Iterable<number>) => link("lamina_run_input_artifact", runId, artifactIds)
+
+/** Record returned artifacts the run did not create itself as its outputs. */
+export const addRunOutputs = (runId: number, artifactIds: Iterable<number>) => link("lamina_run_output_artifact", runId, artifactIds)
+
+/** The newest completed run computed under `cacheKey`, if any. */
+export const findComputedRun = (cacheKey: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // `_status_code = 0` literally: the partial index on completed runs applies only then.
+    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 ORDER BY id DESC LIMIT 1`
+    return rows[0] === undefined ? undefined : decodeRun(decodeRow(RunModel, rows[0]))
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Looking up cached runs")(e))))
+
+/** Mark every run still `started` (or `scheduled`) among `ids` as aborted. */
+export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
+  Effect.gen(function* () {
+    if (ids.length === 0) return
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)} WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Aborting runs")(e))))
+
+/** The Run registry: `Run.filter({...})`, `Run.get(uid)`, `Run.why(uid)`. */
+export const Run = {
+  ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),
+  /**
+   * Why a run executed instead of hitting the cache: which part of its cache key (code, a
+   * param, an input, the environment) differs from the closest earlier run of the same step.
+   */
+  why: (uid: string) => Effect.suspend(() => explainRun(uid))
+}

@@ -6,7 +6,10 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { afterAll, beforeAll, expect, it } from "vitest"
+import { afterAll, beforeAll, expect, it, vi } from "vitest"
+
+// Many OS processes on a 2-core machine shared with the rest of the suite: minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000 })
 import type { WorkerConfig } from "../../bench/team/worker.js"
 import { runWorkers } from "../../bench/team/spawn.js"
 import { Artifact } from "../../src/registry/Artifact.js"

@@ -1,0 +1,44 @@
+/**
+ * Artifact helpers for the examples: save text under a key (inside a step it becomes the
+ * step's output), read an artifact's text (inside a step it becomes an input), and register an
+ * input file once per content.
+ *
+ * @module
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { Artifact } from "../../../src/registry/Artifact.js"
+import { hashFile } from "../../../src/storage/fileio.js"
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), "lamina-example-"))
+let n = 0
+
+/** Save `text` as the artifact at `key`. */
+export const saveText = (key: string, text: string, description?: string) =>
+  Effect.suspend(() => {
+    const file = path.join(scratch, `${n++}-${path.basename(key)}`)
+    writeFileSync(file, text)
+    return Effect.flatMap(Artifact.fromPath(file, { key, ...(description ? { description } : {}) }), (p) => p.save())
+  })
+
+/** The text of an artifact. */
+export const readText = (a: Artifact) => Effect.map(a.load(), (bytes) => Buffer.from(bytes).toString("utf8"))
+
+/** Register a local file at `key`, reusing the artifact that already has its content. */
+export const registerFile = (file: string, key: string, description?: string) =>
+  Effect.gen(function* () {
+    const { hash } = yield* Effect.promise(() => hashFile(file))
+    const existing = yield* Artifact.filter({ hash }).first()
+    if (existing !== undefined && existing.branch !== -1) return existing
+    const pending = yield* Artifact.fromPath(file, { key, ...(description ? { description } : {}) })
+    return yield* pending.save()
+  })
+
+/** Write a file (creating its folder). */
+export const writeFile = (file: string, text: string): string => {
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, text)
+  return file
+}

@@ -1,0 +1,166 @@
+/**
+ * Cache keys. A step's outputs are reused when everything they depend on is unchanged:
+ *
+ *   key = hash(transform key, source hash, canonical params, input artifact hashes in argument
+ *              order, declared environment fingerprint, optional cache version)
+ *
+ * The components are stored on the run (`_cache_parts`) so `Run.why` can say which one
+ * changed. Secret params enter the key but are stored redacted.
+ *
+ * @module
+ */
+import { hashString } from "../storage/hash.js"
+import { canonicalJson, type Json } from "./canonical.js"
+
+/** An input artifact in the key: where it was passed and its content hash. */
+export interface KeyInput {
+  readonly param: string
+  readonly uid: string
+  readonly hash: string
+}
+
+/** An artifact the run loaded inside its body (not passed in): checked again on a hit. */
+export interface LoadedInput {
+  readonly id: number
+  readonly uid: string
+  readonly hash: string | null
+}
+
+/** What a cache key is computed from: canonical values, before any hashing. */
+export interface KeyMaterial {
+  readonly transform: string
+  /** Source hash of the step's code. */
+  readonly source: string
+  /** Per param: its canonical value (artifacts by content hash). */
+  readonly params: Readonly<Record<string, Json>>
+  /** Names of params whose values are secrets. */
+  readonly secrets: ReadonlyArray<string>
+  readonly inputs: ReadonlyArray<KeyInput>
+  /** Declared environment items and their values. */
+  readonly env: Readonly<Record<string, string>>
+  /** A user-chosen cache version (`cacheVersion` option): bump it to invalidate. */
+  readonly version?: string
+}
+
+/** The key's components as stored on a run (`_cache_parts`), for `Run.why`. */
+export interface CacheParts {
+  readonly transform: string
+  readonly source: string
+  /** Per param: hash of its canonical value; `redacted` for secrets. */
+  readonly params: Readonly<Record<string, string>>
+  readonly secrets?: ReadonlyArray<string>
+  readonly inputs: ReadonlyArray<KeyInput>
+  readonly env: Readonly<Record<string, string>>
+  readonly version?: string
+  /** Filled in after execution: artifacts loaded inside the body. */
+  readonly loaded?: ReadonlyArray<LoadedInput>
+  /** Filled in after execution: ids of the artifacts the run created. */
+  readonly created?: ReadonlyArray<number>
+  /** When a run with this key existed but could not be reused: which, and why. */
+  readonly refused?: { readonly run: string; readonly reason: string }
+}
+
+/** Redacted marker for stored secret param hashes. */
+export const SECRET_HASH = "redacted"
+
+/** The cache key: one hash over the canonical text of all components (one md5 per call). */
+export const cacheKeyOf = (m: KeyMaterial): string =>
+  hashString(
+    canonicalJson({
+      transform: m.transform,
+      source: m.source,
+      params: m.params,
+      // Content, not identity: an input enters the key by where it was passed and its hash.
+      inputs: m.inputs.map((i) => ({ param: i.param, hash: i.hash })),
+      env: m.env,
+      ...(m.version !== undefined ? { version: m.version } : {})
+    })
+  )
+
+/** The stored form of key material: per-param hashes, secrets redacted (computed on a miss only). */
+export const partsOf = (m: KeyMaterial): CacheParts => {
+  const secrets = new Set(m.secrets)
+  const params: Record<string, string> = {}
+  for (const [name, value] of Object.entries(m.params)) params[name] = secrets.has(name) ? SECRET_HASH : hashString(canonicalJson(value))
+  return {
+    transform: m.transform,
+    source: m.source,
+    params,
+    ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
+    inputs: m.inputs,
+    env: m.env,
+    ...(m.version !== undefined ? { version: m.version } : {})
+  }
+}
+
+/** One difference between two cache keys. */
+export interface KeyChange {
+  readonly component: "transform" | "code" | "param" | "input" | "env" | "version"
+  /** The param, input param or environment item that changed. */
+  readonly name?: string
+  readonly before?: string
+  readonly after?: string
+  readonly detail: string
+}
+
+const diffRecord = (
+  component: KeyChange["component"],
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+  label: string
+): Array<KeyChange> => {
+  const changes: Array<KeyChange> = []
+  for (const name of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    const b = before[name]
+    const a = after[name]
+    if (b === a) continue
+    if (b === undefined) changes.push({ component, name, after: a!, detail: `${label} '${name}' was added` })
+    else if (a === undefined) changes.push({ component, name, before: b, detail: `${label} '${name}' was removed` })
+    else if (a === SECRET_HASH && b === SECRET_HASH) continue
+    else changes.push({ component, name, before: b, after: a, detail: `${label} '${name}' changed` })
+  }
+  return changes
+}
+
+/**
+ * What differs between an earlier run's key parts and a later one's. When the stored parts
+ * are equal but the keys differ, a secret param changed (its hash is not stored).
+ */
+export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boolean): ReadonlyArray<KeyChange> => {
+  const changes: Array<KeyChange> = []
+  if (before.transform !== after.transform)
+    changes.push({ component: "transform", before: before.transform, after: after.transform, detail: "the step's key changed" })
+  if (before.source !== after.source) changes.push({ component: "code", before: before.source, after: after.source, detail: "the step's source code changed" })
+  changes.push(...diffRecord("param", before.params, after.params, "param"))
+  const inputsBefore = Object.fromEntries(before.inputs.map((i) => [i.param, i.hash]))
+  const inputsAfter = Object.fromEntries(after.inputs.map((i) => [i.param, i.hash]))
+  for (const c of diffRecord("input", inputsBefore, inputsAfter, "input")) {
+    const b = before.inputs.find((i) => i.param === c.name)
+    const a = after.inputs.find((i) => i.param === c.name)
+    changes.push({
+      ...c,
+      detail:
+        b && a
+          ? `input '${c.name}' has different content (artifact ${b.uid} → ${a.uid})`
+          : c.detail.replace("input", "input artifact")
+    })
+  }
+  changes.push(...diffRecord("env", before.env, after.env, "environment item"))
+  if ((before.version ?? "") !== (after.version ?? ""))
+    changes.push({ component: "version", before: before.version ?? "", after: after.version ?? "", detail: "the cache version changed" })
+  if (changes.length === 0 && keysDiffer) {
+    const secrets = [...new Set([...(before.secrets ?? []), ...(after.secrets ?? [])])]
+    if (secrets.length > 0)
+      changes.push({ component: "param", name: secrets.join(", "), detail: `a secret param (${secrets.join(", ")}) changed; its value is redacted` })
+  }
+  return changes
+}
+
+/** Parse stored parts (from the registry's JSON), or undefined when absent or malformed. */
+export const parseParts = (json: unknown): CacheParts | undefined => {
+  if (typeof json !== "object" || json === null) return undefined
+  const p = json as Partial<CacheParts>
+  if (typeof p.transform !== "string" || typeof p.source !== "string" || typeof p.params !== "object" || !Array.isArray(p.inputs) || typeof p.env !== "object")
+    return undefined
+  return p as CacheParts
+}

@@ -1,0 +1,343 @@
+/**
+ * Canonical encodings of step arguments and return values.
+ *
+ * - `paramJson`: the JSON recorded in `run.params` (LaminDB's rules: records as
+ *   `Artifact[<uid>]`, dates as ISO strings, secrets redacted) and, in `"key"` mode, the JSON
+ *   hashed into a cache key (artifacts by content hash, nothing redacted).
+ * - `encodeResult` / `decodeResult`: a reversible encoding of a step's return value, so a cache
+ *   hit can return the very same value — artifacts by uid, dates, maps, sets, bytes, Options.
+ *
+ * Values that cannot be encoded canonically (functions, symbols, class instances without a
+ * codec, cycles) raise `Unencodable` with the path of the offending value; callers turn it into
+ * an `InvalidArgument` naming the parameter.
+ *
+ * @module
+ */
+import { Either, Option } from "effect"
+import { Artifact } from "../registry/Artifact.js"
+import { hashBytes } from "../storage/hash.js"
+import { recordModelOf, recordParam } from "./recordRef.js"
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+/** A value that cannot be encoded canonically, with where it sits (`data.items[2]`). */
+export class Unencodable extends Error {
+  constructor(
+    readonly path: string,
+    readonly what: string
+  ) {
+    super(`${path} is ${what}`)
+  }
+}
+
+/**
+ * A codec for a class of values the built-in encoding does not know: `is` recognises a value,
+ * `encode` turns it into an encodable value (recursively encoded), `decode` rebuilds it.
+ */
+export interface Codec<A> {
+  /** A stable name, persisted with encoded values. */
+  readonly tag: string
+  readonly is: (value: unknown) => value is A
+  readonly encode: (value: A) => unknown
+  readonly decode: (encoded: unknown) => A
+}
+
+const codecs = new Map<string, Codec<unknown>>()
+
+/** Teach the canonical encoding a new class of values (used for params, cache keys and results). */
+export const registerCodec = <A>(codec: Codec<A>): void => {
+  codecs.set(codec.tag, codec as Codec<unknown>)
+}
+
+const codecFor = (value: object): Codec<unknown> | undefined => {
+  for (const c of codecs.values()) if (c.is(value)) return c
+  return undefined
+}
+
+const describe = (value: unknown): string => {
+  if (typeof value === "function") return `a function${value.name ? ` (${value.name})` : ""}`
+  if (typeof value === "symbol") return "a symbol"
+  if (typeof value === "object" && value !== null) {
+    const name = Object.getPrototypeOf(value)?.constructor?.name
+    return `an instance of ${name ?? "an unknown class"} without a codec`
+  }
+  return String(value)
+}
+
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+const childPath = (path: string, key: string | number): string =>
+  typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
+
+// ---------------------------------------------------------------------------------------------
+// Secrets (LaminDB: api_key|access_key|secret|token|password|passwd|private_key|client_secret,
+// camelCase converted to snake_case). Matched on whole snake_case words so `max_tokens` stays.
+
+const SECRET_WORDS = ["api_key", "access_key", "secret", "token", "password", "passwd", "private_key", "client_secret", "secret_key"]
+
+/** LaminDB's placeholder for redacted values. */
+export const REDACTED = "***REDACTED***"
+
+/** True when a param name looks like it holds a secret. */
+export const isSecretKey = (key: string): boolean => {
+  const snake = `_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[-\s]/g, "_").toLowerCase()}_`
+  return SECRET_WORDS.some((w) => snake.includes(`_${w}_`))
+}
+
+/** Postgres URLs with a password: the password replaced. */
+const redactUrl = (s: string): string => s.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]+@/, "$1***@")
+
+// ---------------------------------------------------------------------------------------------
+// Params and cache keys
+
+/** An artifact found inside a param value. */
+export interface ArtifactRef {
+  readonly path: string
+  readonly artifact: Artifact
+}
+
+/** Options of `paramJson`. */
+export interface ParamJsonOptions {
+  /** "params": LaminDB's display form; "key": the form hashed into a cache key. */
+  readonly mode: "params" | "key"
+  /** Collects the artifacts met (in order), for input recording and the cache key. */
+  readonly artifacts?: Array<ArtifactRef>
+}
+
+/**
+ * The canonical JSON of a param value. In `"params"` mode `undefined` object entries are
+ * dropped and secrets redacted; in `"key"` mode artifacts become `Artifact#<hash>` so the key
+ * follows content, not identity.
+ */
+export const paramJson = (value: unknown, path: string, options: ParamJsonOptions): Json => {
+  const ancestors = new Set<object>()
+  const go = (v: unknown, p: string, key: string | undefined): Json => {
+    if (options.mode === "params" && key !== undefined && isSecretKey(key) && v !== undefined && v !== null) return REDACTED
+    switch (typeof v) {
+      case "string":
+        return options.mode === "params" ? redactUrl(v) : v
+      case "boolean":
+        return v
+      case "number":
+        return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : String(v)
+      case "bigint":
+        return `${v}n`
+      case "undefined":
+        return null
+      case "function":
+      case "symbol":
+        throw new Unencodable(p, describe(v))
+    }
+    if (v === null) return null
+    const o = v as object
+    if (o instanceof Artifact) {
+      options.artifacts?.push({ path: p, artifact: o })
+      return options.mode === "key" ? `Artifact#${o.hash ?? o.uid}` : recordParam("Artifact", o.uid)
+    }
+    const model = recordModelOf(o)
+    if (model !== undefined) return recordParam(model, (o as { readonly uid: string }).uid)
+    if (o instanceof Date) return Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString()
+    if (o instanceof URL) return o.toString()
+    if (ancestors.has(o)) throw new Unencodable(p, "a reference back to one of its own containers (a cycle)")
+    ancestors.add(o)
+    try {
+      if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i), undefined))
+      if (o instanceof Uint8Array) return `Bytes[${o.byteLength}:${hashBytes(o).hash}]`
+      if (o instanceof Map) {
+        const entries = [...o.entries()].map(([k, x], i): Json => [go(k, childPath(p, i), undefined), go(x, childPath(p, i), undefined)])
+        return entries.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1))
+      }
+      if (o instanceof Set) {
+        const items = [...o].map((x, i) => go(x, childPath(p, i), undefined))
+        return items.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1))
+      }
+      if (Option.isOption(o)) return Option.isSome(o) ? { _tag: "Some", value: go(o.value, childPath(p, "value"), undefined) } : { _tag: "None" }
+      if (Either.isEither(o))
+        return Either.isRight(o)
+          ? { _tag: "Right", right: go(o.right, childPath(p, "right"), undefined) }
+          : { _tag: "Left", left: go(o.left, childPath(p, "left"), undefined) }
+      if (!isPlainObject(o)) {
+        const codec = codecFor(o)
+        if (codec === undefined) throw new Unencodable(p, describe(o))
+        return { [`$${codec.tag}`]: go(codec.encode(o), p, undefined) }
+      }
+      const out: Record<string, Json> = {}
+      for (const k of Object.keys(o).sort()) {
+        const x = (o as Record<string, unknown>)[k]
+        if (x === undefined && options.mode === "params") continue
+        out[k] = go(x, childPath(p, k), k)
+      }
+      return out
+    } finally {
+      ancestors.delete(o)
+    }
+  }
+  return go(value, path, path)
+}
+
+/** JSON text with object keys sorted at every depth: equal values give equal text. */
+export const canonicalJson = (value: Json): string => {
+  if (value === null || typeof value !== "object") return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  const o = value as { readonly [key: string]: Json }
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k]!)}`)
+    .join(",")}}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: reversible
+
+const TAG = "$lamina"
+
+/** A record a decoded result refers to. */
+export interface ResultRefs {
+  readonly artifacts: ReadonlyArray<string>
+  readonly records: ReadonlyArray<{ readonly model: string; readonly uid: string }>
+}
+
+/** Encode a return value reversibly; collects the artifacts it contains. */
+export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json => {
+  const ancestors = new Set<object>()
+  const go = (v: unknown, p: string): Json => {
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        return v
+      case "number":
+        return Number.isFinite(v) && !Object.is(v, -0) ? v : { [TAG]: "number", value: Object.is(v, -0) ? "-0" : String(v) }
+      case "bigint":
+        return { [TAG]: "bigint", value: v.toString() }
+      case "undefined":
+        return { [TAG]: "undefined" }
+      case "function":
+      case "symbol":
+        throw new Unencodable(p, describe(v))
+    }
+    if (v === null) return null
+    const o = v as object
+    if (o instanceof Artifact) {
+      artifacts?.push(o)
+      return { [TAG]: "Artifact", uid: o.uid }
+    }
+    const model = recordModelOf(o)
+    if (model !== undefined) return { [TAG]: "record", model, uid: (o as { readonly uid: string }).uid }
+    if (o instanceof Date) return { [TAG]: "Date", value: Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString() }
+    if (o instanceof URL) return { [TAG]: "URL", value: o.toString() }
+    if (ancestors.has(o)) throw new Unencodable(p, "a reference back to one of its own containers (a cycle)")
+    ancestors.add(o)
+    try {
+      if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i)))
+      if (o instanceof Uint8Array) return { [TAG]: "bytes", value: Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64") }
+      if (o instanceof Map) return { [TAG]: "Map", entries: [...o.entries()].map(([k, x], i) => [go(k, childPath(p, i)), go(x, childPath(p, i))]) }
+      if (o instanceof Set) return { [TAG]: "Set", values: [...o].map((x, i) => go(x, childPath(p, i))) }
+      if (Option.isOption(o)) return Option.isSome(o) ? { [TAG]: "Some", value: go(o.value, childPath(p, "value")) } : { [TAG]: "None" }
+      if (Either.isEither(o))
+        return Either.isRight(o)
+          ? { [TAG]: "Right", value: go(o.right, childPath(p, "right")) }
+          : { [TAG]: "Left", value: go(o.left, childPath(p, "left")) }
+      if (!isPlainObject(o)) {
+        const codec = codecFor(o)
+        if (codec === undefined) throw new Unencodable(p, describe(o))
+        return { [TAG]: "codec", tag: codec.tag, value: go(codec.encode(o), p) }
+      }
+      const out: Record<string, Json> = {}
+      for (const k of Object.keys(o)) out[k] = go((o as Record<string, unknown>)[k], childPath(p, k))
+      // An object that happens to use our tag key is wrapped so decoding leaves it alone.
+      return TAG in out ? { [TAG]: "object", value: out } : out
+    } finally {
+      ancestors.delete(o)
+    }
+  }
+  return go(value, "result")
+}
+
+const tagged = (v: Json): v is { readonly [key: string]: Json } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && typeof (v as Record<string, Json>)[TAG] === "string"
+
+/** The records an encoded result refers to, so they can be fetched in one query. */
+export const resultRefs = (json: Json): ResultRefs => {
+  const artifacts: Array<string> = []
+  const records: Array<{ model: string; uid: string }> = []
+  const go = (v: Json): void => {
+    if (v === null || typeof v !== "object") return
+    if (Array.isArray(v)) return (v as ReadonlyArray<Json>).forEach(go)
+    const o = v as { readonly [key: string]: Json }
+    if (tagged(o)) {
+      if (o[TAG] === "Artifact") artifacts.push(String(o.uid))
+      else if (o[TAG] === "record") records.push({ model: String(o.model), uid: String(o.uid) })
+      else if (o[TAG] === "object") Object.values(o.value as Record<string, Json>).forEach(go)
+      else for (const k of ["value", "entries", "values"]) if (k in o) go(o[k]!)
+      return
+    }
+    for (const x of Object.values(v as Record<string, Json>)) go(x)
+  }
+  go(json)
+  return { artifacts, records }
+}
+
+/** Rebuild a return value; `artifact` and `record` resolve references fetched beforehand. */
+export const decodeResult = (
+  json: Json,
+  resolve: { readonly artifact: (uid: string) => Artifact; readonly record: (model: string, uid: string) => unknown }
+): unknown => {
+  const go = (v: Json): unknown => {
+    if (v === null || typeof v !== "object") return v
+    if (Array.isArray(v)) return v.map(go)
+    const o = v as { readonly [key: string]: Json }
+    if (!tagged(o)) {
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(o)) out[k] = go(o[k]!)
+      return out
+    }
+    switch (o[TAG]) {
+      case "number":
+        return o.value === "-0" ? -0 : Number(o.value)
+      case "bigint":
+        return BigInt(String(o.value))
+      case "undefined":
+        return undefined
+      case "Artifact":
+        return resolve.artifact(String(o.uid))
+      case "record":
+        return resolve.record(String(o.model), String(o.uid))
+      case "Date":
+        return new Date(String(o.value))
+      case "URL":
+        return new URL(String(o.value))
+      case "bytes":
+        return new Uint8Array(Buffer.from(String(o.value), "base64"))
+      case "Map":
+        return new Map((o.entries as ReadonlyArray<ReadonlyArray<Json>>).map(([k, x]) => [go(k!), go(x!)] as const))
+      case "Set":
+        return new Set((o.values as ReadonlyArray<Json>).map(go))
+      case "Some":
+        return Option.some(go(o.value!))
+      case "None":
+        return Option.none()
+      case "Right":
+        return Either.right(go(o.value!))
+      case "Left":
+        return Either.left(go(o.value!))
+      case "codec": {
+        const codec = codecs.get(String(o.tag))
+        if (codec === undefined) throw new Unencodable("result", `encoded with codec '${String(o.tag)}', which is not registered in this process`)
+        return codec.decode(go(o.value!))
+      }
+      case "object": {
+        const inner = o.value as { readonly [key: string]: Json }
+        const out: Record<string, unknown> = {}
+        for (const k of Object.keys(inner)) out[k] = go(inner[k]!)
+        return out
+      }
+      default:
+        throw new Unencodable("result", `tagged with unknown kind '${String(o[TAG])}'`)
+    }
+  }
+  return go(json)
+}

@@ -1,0 +1,173 @@
+/**
+ * A step's or flow's definition (what `step()` / `flow()` capture once, at definition time) and
+ * the preparation of one call: binding arguments to params, recording them canonically, finding
+ * the artifacts passed in, and building the cache key's components.
+ *
+ * @module
+ */
+import { Effect, ParseResult, Schema } from "effect"
+import { InvalidArgument, ValidationError } from "../errors.js"
+import type { KeyMaterial } from "./cacheKey.js"
+import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "./canonical.js"
+import type { EnvItem } from "./environment.js"
+import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
+import type { SourceInfo } from "./source.js"
+
+/** Options shared by steps and flows. */
+export interface CommonOptions {
+  /** The run name and, with the module path, the transform key. Default: the function's name. */
+  readonly name?: string
+  /** Override the transform key (default `<module path>:<name>`). */
+  readonly key?: string
+  readonly description?: string
+  /** Params recorded but left out of the cache key, and allowed to be non-serializable. */
+  readonly ignore?: ReadonlyArray<string>
+}
+
+/** What `step()` / `flow()` capture once per function. */
+export interface Definition {
+  readonly kind: "step" | "flow"
+  readonly name: string
+  /** The transform key for a call on `self` (methods include their class name). */
+  readonly keyFor: (self: unknown) => string
+  /** The run's entrypoint (LaminDB: the function's qualified name). */
+  readonly entrypointFor: (self: unknown) => string
+  readonly source: SourceInfo
+  readonly paramSpecs: ReadonlyArray<ParamSpec>
+  readonly paramsSchema: Schema.Schema<unknown, unknown, never> | undefined
+  readonly ignore: ReadonlySet<string>
+  readonly description: string | undefined
+}
+
+/** A prepared call. */
+export interface PreparedCall {
+  /** Arguments the body is called with (decoded by the params schema, if any). */
+  readonly callArgs: ReadonlyArray<unknown>
+  readonly bound: ReadonlyArray<BoundParam>
+  /** `run.params`: LaminDB's canonical, redacted form. */
+  readonly params: Record<string, Json>
+  /** Artifacts passed in, in argument order. */
+  readonly inputs: ReadonlyArray<ArtifactRef>
+}
+
+const unencodable = (def: Definition, e: Unencodable, param: string): InvalidArgument =>
+  new InvalidArgument({
+    message:
+      `Cannot record parameter '${param}' of ${def.kind} '${def.name}': ${e.message}. ` +
+      `Params must be JSON-like values, artifacts or records. Pass such values through a closure, ` +
+      `list the parameter in { ignore: ['${param}'] }, or register a codec with registerCodec().`
+  })
+
+/** Bind, validate and record a call's arguments. */
+export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effect.Effect<PreparedCall, InvalidArgument | ValidationError> =>
+  Effect.gen(function* () {
+    let callArgs = args
+    let bound: ReadonlyArray<BoundParam>
+    if (def.paramsSchema !== undefined) {
+      const schema = def.paramsSchema
+      const decoded = yield* Schema.decodeUnknown(schema)(args[0]).pipe(
+        Effect.mapError(
+          (e) => new ValidationError({ message: `Invalid params for ${def.kind} '${def.name}':\n${ParseResult.TreeFormatter.formatErrorSync(e)}` })
+        )
+      )
+      const encoded = yield* Schema.encode(schema)(decoded).pipe(
+        Effect.mapError((e) => new ValidationError({ message: `Params of ${def.kind} '${def.name}' do not encode: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
+      )
+      callArgs = [decoded, ...args.slice(1)]
+      bound =
+        typeof encoded === "object" && encoded !== null && !Array.isArray(encoded)
+          ? Object.entries(encoded as Record<string, unknown>).map(([name, value]) => ({ name, value }))
+          : [{ name: "params", value: encoded }]
+    } else {
+      bound = bindParams(def.paramSpecs, args)
+    }
+    const params: Record<string, Json> = {}
+    const inputs: Array<ArtifactRef> = []
+    for (const { name, value } of bound) {
+      // LaminDB drops None and empty lists from params.
+      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue
+      try {
+        params[name] = paramJson(value, name, { mode: "params", artifacts: inputs })
+      } catch (e) {
+        if (!(e instanceof Unencodable)) throw e
+        if (!def.ignore.has(name)) return yield* unencodable(def, e, name)
+        params[name] = `<ignored: ${e.what}>`
+      }
+    }
+    return { callArgs, bound, params, inputs }
+  })
+
+/** What the cache key of a prepared call is computed from. */
+export const keyMaterialOf = (
+  def: Definition,
+  call: PreparedCall,
+  transformKey: string,
+  env: Readonly<Record<string, string>>,
+  version: string | undefined
+): KeyMaterial | InvalidArgument => {
+  const params: Record<string, Json> = {}
+  const secrets: Array<string> = []
+  const inputs: Array<ArtifactRef> = []
+  for (const { name, value } of call.bound) {
+    if (def.ignore.has(name)) continue
+    try {
+      params[name] = paramJson(value, name, { mode: "key", artifacts: inputs })
+    } catch (e) {
+      if (!(e instanceof Unencodable)) throw e
+      return unencodable(def, e, name)
+    }
+    if (isSecretKey(name)) secrets.push(name)
+  }
+  return {
+    transform: transformKey,
+    source: def.source.hash,
+    params,
+    secrets,
+    inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
+    env,
+    ...(version !== undefined ? { version } : {})
+  }
+}
+
+/** Build a definition for a plain function (wrapper) or a method (decorator). */
+export const makeDefinition = (options: {
+  readonly kind: "step" | "flow"
+  readonly name: string
+  readonly fn: { toString(): string }
+  readonly source: SourceInfo
+  readonly key?: string
+  readonly method?: boolean
+  readonly paramsSchema?: Schema.Schema<unknown, unknown, never>
+  readonly ignore?: ReadonlyArray<string>
+  readonly description?: string
+}): Definition => {
+  const classNames = new Map<unknown, string>()
+  const qualified = (self: unknown): string => {
+    if (!options.method) return options.name
+    const owner = typeof self === "function" ? self : (self as { readonly constructor?: unknown } | null | undefined)?.constructor
+    let cls = classNames.get(owner)
+    if (cls === undefined) {
+      cls = (typeof owner === "function" && owner.name) || "<anonymous class>"
+      classNames.set(owner, cls)
+    }
+    return `${cls}.${options.name}`
+  }
+  return {
+    kind: options.kind,
+    name: options.name,
+    keyFor: (self) => options.key ?? `${options.source.module}:${qualified(self)}`,
+    entrypointFor: qualified,
+    source: options.source,
+    paramSpecs: parseParams(options.fn),
+    paramsSchema: options.paramsSchema,
+    ignore: new Set(options.ignore ?? []),
+    description: options.description
+  }
+}
+
+/** Options that configure caching, for the `why` explanation of a run that skipped it. */
+export interface CacheOptions {
+  readonly cache?: boolean
+  readonly env?: ReadonlyArray<EnvItem>
+  readonly cacheVersion?: string
+}

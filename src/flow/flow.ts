@@ -1,0 +1,197 @@
+/**
+ * `flow()`: a tracked pipeline. Each call is a top-level Run of the flow's Transform (kind
+ * "pipeline"); the steps it calls are runs initiated by it. A flow is never cached itself —
+ * its steps are. On failure it fails with `FlowFailed`, naming the step whose failure ended it;
+ * on interruption every run it left open is marked aborted.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
+import { InvalidArgument, type ValidationError } from "../errors.js"
+import { Instance } from "../instance/Instance.js"
+import type { Lamina } from "../instance/Lamina.js"
+import { abortRuns, insertRun, RunStatus, type RunRef } from "../registry/Run.js"
+import { ensureTransform } from "../registry/Transform.js"
+import type { Schema } from "effect"
+import { FlowConfig } from "./config.js"
+import { CurrentFlow, makeFlowContext, report, type FlowContext } from "./context.js"
+import { currentRun, CurrentRun } from "./CurrentRun.js"
+import { makeDefinition, prepareCall, type CommonOptions, type Definition } from "./definition.js"
+import { environmentArtifactId } from "./environment.js"
+import { describeFailure, FlowFailed, withCause } from "./errors.js"
+import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
+import { closeRun } from "./lifecycle.js"
+import { cliArgs } from "./track.js"
+import type { ProgressSink } from "./progress.js"
+import { RunState, runLogger } from "./runState.js"
+import { failureValue, type TrackedMethodCheck } from "./step.js"
+import { callerFile, captureSource } from "./source.js"
+
+/** Options of a flow. */
+export interface FlowOptions extends CommonOptions {
+  /** Allow calling this flow inside another tracked run (recorded as initiated by it). */
+  readonly nested?: boolean
+  /** At most this many step bodies execute at once in this flow (default: FlowConfig's). */
+  readonly concurrency?: number
+  /** Progress sink for this flow's steps (default: FlowConfig's). */
+  readonly progress?: ProgressSink
+}
+
+/** Flow options with an Effect Schema for the params. */
+export interface FlowOptionsWithParams<S extends Schema.Schema.AnyNoContext> extends FlowOptions {
+  readonly params: S
+}
+
+/** The FlowFailed of a failed flow run, naming the step whose failure ended it. */
+const flowFailure = (def: Definition, run: RunRef, ctx: FlowContext, cause: Cause.Cause<unknown>): FlowFailed => {
+  const d = describeFailure(cause)
+  const value = failureValue(cause)
+  const origin = ctx.failures.get(value)
+  const error = new FlowFailed({
+    flow: def.name,
+    run: run.uid,
+    ...(origin !== undefined ? { step: origin.step, stepRun: origin.run } : {}),
+    message:
+      origin !== undefined
+        ? `Step '${origin.step}' failed in flow '${def.name}' (step run ${origin.run}): ${d.message}. Fix it and rerun: completed steps are reused from the cache.`
+        : `Flow '${def.name}' failed (run ${run.uid}): ${d.message}`,
+    ...(d.stack !== undefined ? { errorStack: d.stack } : {}),
+    ...(d.errorTag !== undefined ? { errorTag: d.errorTag } : {})
+  })
+  return withCause(error, value)
+}
+
+const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
+  Effect.gen(function* () {
+    const parent = yield* currentRun
+    if (Option.isSome(parent) && !options.nested)
+      return yield* new InvalidArgument({
+        message: `flow '${def.name}' was called inside the tracked run '${parent.value.name}' (${parent.value.runUid}). Call it from outside, make it a step(), or pass { nested: true } to record it as a nested flow.`
+      })
+    const parentFlow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
+    const call = yield* prepareCall(def, args)
+    const key = def.keyFor(self)
+    const transform = yield* ensureTransform({ key, kind: "pipeline", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
+    const environmentId = yield* environmentArtifactId
+    const instance = yield* Instance
+    const config = yield* FlowConfig
+    return yield* Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const run = yield* insertRun({
+          transformId: transform.id,
+          name: def.name,
+          entrypoint: def.entrypointFor(self),
+          params: call.params,
+          status: RunStatus.started,
+          startedAt: new Date(),
+          initiatedByRunId: Option.isSome(parent) ? parent.value.runId : null,
+          environmentId,
+          // A top-level flow is what the command line started: record its arguments.
+          cliArgs: Option.isSome(parent) ? null : cliArgs(),
+          cacheKey: null,
+          cacheParts: null,
+          userId: instance.user.id
+        })
+        const ctx = makeFlowContext({
+          name: def.name,
+          runId: run.id,
+          runUid: run.uid,
+          concurrency: options.concurrency ?? config.concurrency,
+          progress: options.progress ?? config.progress,
+          parent: parentFlow
+        })
+        parentFlow?.open.add(run.id)
+        const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+        report(ctx, { status: "running", kind: "flow", name: def.name, run: run.uid })
+        const t0 = performance.now()
+        const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
+          Effect.locally(CurrentRun, Option.some(state.scope)),
+          Effect.locally(CurrentFlow, Option.some(ctx)),
+          Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)),
+          Effect.exit
+        )
+        // Steps close their own runs; anything still open here was cut short.
+        if (ctx.open.size > 0) yield* abortRuns([...ctx.open], { _tag: "StepFailed", message: "aborted: its flow ended first", aborted: true })
+        const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+        const failed = Exit.isFailure(exit) && !interrupted ? flowFailure(def, run, ctx, exit.cause) : undefined
+        yield* closeRun(state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
+        parentFlow?.open.delete(run.id)
+        const durationMs = performance.now() - t0
+        report(ctx, {
+          status: Exit.isSuccess(exit) ? "done" : interrupted ? "aborted" : "failed",
+          kind: "flow",
+          name: def.name,
+          run: run.uid,
+          durationMs,
+          ...(failed !== undefined ? { detail: failed.message } : {})
+        })
+        if (Exit.isSuccess(exit)) return exit.value
+        if (failed !== undefined) return yield* Effect.fail(failed)
+        return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+      })
+    )
+  })
+
+/** A flow-wrapped function: same parameters, returns an Effect failing with `FlowFailed`. */
+export type FlowFunction<Args extends ReadonlyArray<unknown>, Ret> = (
+  ...args: Args
+) => Effect.Effect<Success<Ret>, FlowFailed | TrackingError, Requirements<Ret> | Lamina>
+
+/** The `@flow()` decorator (TC39 standard decorators). */
+export type FlowDecorator = <This, Args extends Array<unknown>, A, E, R>(
+  target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & TrackedMethodCheck<E, R, FlowFailed | TrackingError>
+) => (this: This, ...args: Args) => Effect.Effect<A, E, R>
+
+const flowDefinition = (options: FlowOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean) =>
+  makeDefinition({
+    kind: "flow",
+    name,
+    fn,
+    source: captureSource(fn, file),
+    method,
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
+    ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
+    ...(options.description !== undefined ? { description: options.description } : {})
+  })
+
+/**
+ * Make a tracked flow.
+ *
+ * ```ts
+ * const pipeline = flow("pipeline", (regions: ReadonlyArray<string>) => Effect.gen(function* () { … }))
+ * await runtime.runPromise(pipeline(["north", "south"]))
+ * ```
+ *
+ * Called with only a name or options, returns the `@flow()` method decorator.
+ */
+export function flow<S extends Schema.Schema.AnyNoContext, Ret>(
+  options: FlowOptionsWithParams<S>,
+  fn: (params: Schema.Schema.Type<S>) => Ret
+): (params: Schema.Schema.Encoded<S>) => Effect.Effect<Success<Ret>, FlowFailed | TrackingError | ValidationError, Requirements<Ret> | Lamina>
+export function flow<F extends (...args: never[]) => unknown>(nameOrOptions: string | FlowOptions, fn: F): FlowFunction<Parameters<F>, ReturnType<F>>
+export function flow(nameOrOptions?: string | FlowOptions): FlowDecorator
+export function flow(nameOrOptions?: string | FlowOptions, fn?: Function): unknown {
+  const options: FlowOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})
+  const file = callerFile()
+  if (fn === undefined) return flowDecorator(options, file)
+  if (typeof fn !== "function") throw new InvalidArgument({ message: "flow(name, fn): fn must be a function returning an Effect, a Promise or a value." })
+  const def = flowDefinition(options, fn, options.name ?? (fn.name || "flow"), file, false)
+  const wrapped = function (this: unknown, ...args: Array<unknown>) {
+    return callFlow(def, options, fn, this, args)
+  }
+  Object.defineProperty(wrapped, "name", { value: def.name })
+  return wrapped
+}
+
+const flowDecorator = (options: FlowOptions, file: string | undefined): FlowDecorator =>
+  (<This, Args extends Array<unknown>, A, E, R>(
+    target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>>
+  ) => {
+    const def = flowDefinition(options, target, options.name ?? String(context.name), file, true)
+    return function (this: This, ...args: Args) {
+      return callFlow(def, options, target, this, args) as Effect.Effect<A, E, R>
+    }
+  }) as FlowDecorator

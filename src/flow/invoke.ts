@@ -1,0 +1,31 @@
+/**
+ * Calling a user function and typing what comes back: a step or flow body may return an
+ * Effect, a Promise or a plain value; the wrapper always returns an Effect.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import type { UnknownException } from "effect/Cause"
+import type { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
+
+/** What a body's return type succeeds with. */
+export type Success<Ret> = Ret extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<Ret>
+/** What a body's return type fails with. */
+export type Failure<Ret> = Ret extends Effect.Effect<infer _A, infer E, infer _R> ? E : Ret extends PromiseLike<unknown> ? UnknownException : never
+/** What a body's return type requires. */
+export type Requirements<Ret> = Ret extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
+
+/** Errors the tracking machinery itself can raise (bad params, registry or storage failures). */
+export type TrackingError = InvalidArgument | StorageError | IntegrityError
+
+const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as { readonly then?: unknown }).then === "function"
+
+/** Call `fn` with `self` and `args`, as an Effect (a synchronous throw becomes a defect). */
+export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown, never> =>
+  Effect.suspend(() => {
+    const out: unknown = fn.apply(self, args)
+    if (Effect.isEffect(out)) return out as Effect.Effect<unknown, unknown, never>
+    if (isPromiseLike(out)) return Effect.tryPromise(() => Promise.resolve(out))
+    return Effect.succeed(out)
+  })

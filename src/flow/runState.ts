@@ -1,0 +1,85 @@
+/**
+ * What a run accumulates while it executes — the artifacts it reads and creates, and its log
+ * lines — and the `RunScope` the registries see through `CurrentRun`.
+ *
+ * @module
+ */
+import { Effect, FiberRefs, Logger, Option } from "effect"
+import { CurrentRun, type RunScope } from "./CurrentRun.js"
+
+/** Logs kept per run; beyond this the run keeps the first lines and a note. */
+const MAX_LOG_CHARS = 1_000_000
+
+/** A run's accumulating state. */
+export class RunState {
+  /** Artifact ids passed as arguments (recorded as inputs). */
+  readonly argumentInputs: ReadonlyArray<number>
+  private readonly argumentSet: ReadonlySet<number>
+  /** Artifact ids loaded, cached or opened inside the body. */
+  readonly loaded = new Set<number>()
+  /** Artifact ids the run created (saved). */
+  readonly created = new Set<number>()
+  readonly logs: Array<string> = []
+  private logChars = 0
+  readonly scope: RunScope
+
+  constructor(
+    readonly runId: number,
+    readonly runUid: string,
+    readonly name: string,
+    argumentInputs: ReadonlyArray<number>
+  ) {
+    this.argumentInputs = argumentInputs
+    this.argumentSet = new Set(argumentInputs)
+    this.scope = {
+      runId,
+      runUid,
+      name,
+      recordInput: (id) =>
+        Effect.sync(() => {
+          // Arguments are inputs already, keyed by content; `loaded` is what the body found itself.
+          if (!this.created.has(id) && !this.argumentSet.has(id)) this.loaded.add(id)
+        }),
+      recordOutput: (id) =>
+        Effect.sync(() => {
+          this.created.add(id)
+          this.loaded.delete(id)
+        }),
+      log: (line) => {
+        if (this.logChars > MAX_LOG_CHARS) return
+        this.logChars += line.length + 1
+        this.logs.push(this.logChars > MAX_LOG_CHARS ? "… (further log lines dropped)" : line)
+      }
+    }
+  }
+
+  /** Every input: arguments first, then artifacts loaded inside the body. */
+  get inputs(): ReadonlyArray<number> {
+    return [...new Set([...this.argumentInputs, ...this.loaded])]
+  }
+
+  /** The logs as stored on the run, or null when there are none. */
+  get logText(): string | null {
+    return this.logs.length === 0 ? null : this.logs.join("\n")
+  }
+}
+
+const render = (message: unknown): string => {
+  const parts = Array.isArray(message) ? message : [message]
+  return parts
+    .map((m) => {
+      if (typeof m === "string") return m
+      try {
+        return JSON.stringify(m)
+      } catch {
+        return String(m)
+      }
+    })
+    .join(" ")
+}
+
+/** A logger that appends each log line to the innermost current run's logs. */
+export const runLogger: Logger.Logger<unknown, void> = Logger.make(({ logLevel, message, context, date }) => {
+  const run = FiberRefs.getOrDefault(context, CurrentRun)
+  if (Option.isSome(run)) run.value.log(`${date.toISOString()} ${logLevel.label} ${render(message)}`)
+})

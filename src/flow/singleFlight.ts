@@ -1,0 +1,195 @@
+/**
+ * Single flight: concurrent calls with the same cache key compute once.
+ *
+ * - In process: the first caller registers a `Deferred` per key (per registry connection);
+ *   the others wait for it and then find the cache hit.
+ * - Across processes (and across runtimes on one registry): a claim row in
+ *   `lamina_run_claim` (the cache key is its primary key). The claim is taken in the same
+ *   transaction that re-checks the cache and inserts the computing run, and released in the
+ *   transaction that completes it — under SQLite's write lock (BEGIN IMMEDIATE) or a Postgres
+ *   transaction-scoped advisory lock on the key, so no caller can slip between "no hit" and
+ *   "claimed". Waiters poll the claim; a claim whose owner process is gone (same host, dead
+ *   pid) or whose heartbeat is older than `STALE_AFTER_MS` is taken over.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as os from "node:os"
+import { Deferred, Duration, Effect } from "effect"
+import { sqlFailure } from "../registry/crud.js"
+import { encodeValue } from "../registry/model.js"
+import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
+import { type Hit, isHit, lookupHit, type Refusal } from "./cache.js"
+
+/** A claim older than this without a heartbeat is considered abandoned. */
+export const STALE_AFTER_MS = 60_000
+/** How often a computing run refreshes its claim. */
+export const HEARTBEAT_MS = 10_000
+
+const HOST = os.hostname()
+const OWNER = `${HOST}:${process.pid}`
+
+const inflight = new WeakMap<SqlClient.SqlClient, Map<string, Deferred.Deferred<void>>>()
+
+/** The in-process flight map of a registry connection. */
+export const flightsOf = (sql: SqlClient.SqlClient): Map<string, Deferred.Deferred<void>> => {
+  let m = inflight.get(sql)
+  if (m === undefined) inflight.set(sql, (m = new Map()))
+  return m
+}
+
+/** Run `effect` in a transaction holding the cache key's lock. */
+export const withKeyLock = <A, E, R>(cacheKey: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.zipRight(
+        sql.onDialectOrElse({
+          pg: () => Effect.asVoid(sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-cache:" + cacheKey}))`),
+          orElse: () => Effect.void
+        }),
+        effect
+      )
+    )
+  }).pipe(
+    Effect.catchIf(
+      (e): e is SqlError => e instanceof SqlError,
+      (e) => Effect.fail(sqlFailure("Claiming a cache key")(e))
+    ),
+    // SQLite: a transaction must not yield to a writer on another connection of this process,
+    // whose synchronous busy wait would then block the event loop.
+    Effect.withMaxOpsBeforeYield(1_000_000)
+  )
+
+/** A claim as stored. */
+interface ClaimRow {
+  readonly run_id: number
+  readonly owner: string
+  readonly heartbeat_at: string | Date
+}
+
+const isStale = (claim: ClaimRow): boolean => {
+  const beat = new Date(claim.heartbeat_at).getTime()
+  if (Date.now() - beat > STALE_AFTER_MS) return true
+  const [host, pid] = claim.owner.split(":")
+  if (host !== HOST || pid === undefined) return false
+  try {
+    process.kill(Number(pid), 0)
+    return false
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH"
+  }
+}
+
+const readClaim = (cacheKey: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(sql<ClaimRow>`SELECT run_id, owner, heartbeat_at FROM lamina_run_claim WHERE cache_key = ${cacheKey}`, (rows) => rows[0])
+  )
+
+/** Drop an abandoned claim and mark its run aborted. */
+const dropStale = (cacheKey: string, claim: ClaimRow) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${claim.run_id}`
+    yield* abortRuns([Number(claim.run_id)], { _tag: "StepFailed", message: "abandoned: its process stopped while computing" })
+  })
+
+/** The outcome of trying to start a computation. */
+export type Start =
+  | { readonly _tag: "hit"; readonly hit: Hit }
+  | { readonly _tag: "busy" }
+  | { readonly _tag: "claimed"; readonly run: RunRef; readonly refused?: Refusal }
+
+/**
+ * In one locked transaction: a hit, or someone else's live claim, or a new run inserted with
+ * the claim on its key.
+ */
+export const claimAndStart = (cacheKey: string, run: NewRun) =>
+  withKeyLock(
+    cacheKey,
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const claim = yield* readClaim(cacheKey)
+      if (claim !== undefined) {
+        if (!isStale(claim)) return { _tag: "busy" } as Start
+        yield* dropStale(cacheKey, claim)
+      }
+      const hit = yield* lookupHit(cacheKey)
+      if (isHit(hit)) return { _tag: "hit", hit } as Start
+      const ref = yield* insertRun(hit === undefined ? run : withRefusal(run, hit))
+      const t = encodeValue("datetime", new Date())
+      yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: cacheKey, run_id: ref.id, owner: OWNER, claimed_at: t, heartbeat_at: t })}`
+      return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
+    })
+  )
+
+/** Note on a new run why the newest run with its key was not reused. */
+export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>
+  typeof run.cacheParts === "object" && run.cacheParts !== null
+    ? { ...run, cacheParts: { ...run.cacheParts, refused: { run: refused.run.uid, reason: refused.reason } } }
+    : run
+
+/** Release a claim (inside the completing transaction). */
+export const releaseClaim = (cacheKey: string, runId: number) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${runId}`).pipe(
+    Effect.asVoid,
+    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e)))
+  )
+
+/** Claims this process is computing, per registry connection, refreshed by one unref'd timer. */
+interface Heartbeats {
+  readonly claims: Map<string, number>
+  timer: ReturnType<typeof setInterval> | undefined
+}
+const heartbeats = new WeakMap<SqlClient.SqlClient, Heartbeats>()
+
+/**
+ * Keep a claim fresh while its run computes. One timer per connection refreshes every held
+ * claim (no fiber per step), and it is unref'd: it never keeps the process alive.
+ */
+export const holdClaim = (sql: SqlClient.SqlClient, cacheKey: string, runId: number): void => {
+  let hb = heartbeats.get(sql)
+  if (hb === undefined) heartbeats.set(sql, (hb = { claims: new Map(), timer: undefined }))
+  hb.claims.set(cacheKey, runId)
+  if (hb.timer === undefined) {
+    const beats = hb
+    beats.timer = setInterval(() => Effect.runFork(refreshClaims(sql)), HEARTBEAT_MS)
+    beats.timer.unref()
+  }
+}
+
+/** Refresh the heartbeat of every claim this process holds on `sql` (failures ignored). */
+export const refreshClaims = (sql: SqlClient.SqlClient): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const runIds = [...(heartbeats.get(sql)?.claims.values() ?? [])]
+    if (runIds.length === 0) return Effect.void
+    return Effect.ignore(sql`UPDATE lamina_run_claim SET heartbeat_at = ${encodeValue("datetime", new Date())} WHERE ${sql.in("run_id", runIds)}`)
+  })
+
+/** Stop refreshing a claim (its run ended). */
+export const dropClaim = (sql: SqlClient.SqlClient, cacheKey: string): void => {
+  const hb = heartbeats.get(sql)
+  if (hb === undefined) return
+  hb.claims.delete(cacheKey)
+  if (hb.claims.size === 0 && hb.timer !== undefined) {
+    clearInterval(hb.timer)
+    hb.timer = undefined
+  }
+}
+
+/** Wait until the key's claim is gone (released, or abandoned and dropped). */
+export const awaitClaim = (cacheKey: string) =>
+  Effect.gen(function* () {
+    let delay = 5
+    for (;;) {
+      yield* Effect.sleep(Duration.millis(delay))
+      delay = Math.min(delay * 2, 250)
+      const claim = yield* readClaim(cacheKey)
+      if (claim === undefined) return
+      if (isStale(claim)) {
+        yield* withKeyLock(cacheKey, dropStale(cacheKey, claim))
+        return
+      }
+    }
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Waiting for a cache claim")(e))))

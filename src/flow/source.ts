@@ -1,0 +1,84 @@
+/**
+ * Where a step or flow is defined: the defining module (from the call stack at definition
+ * time), its path relative to the project root, and the function's source and hash — computed
+ * once per function, never per call.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { hashString } from "../storage/hash.js"
+
+// This file's folder: frames inside it are Lamina's own and are skipped.
+const ownDir = path.dirname(fileURLToPath(import.meta.url))
+
+const FRAME = /\(?((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?\s*$/
+
+/** The file of the first stack frame outside Lamina's flow module (the user's module). */
+export const callerFile = (): string | undefined => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 40
+  const stack = new Error().stack ?? ""
+  Error.stackTraceLimit = limit
+  for (const line of stack.split("\n").slice(1)) {
+    const m = FRAME.exec(line.trim())
+    if (!m) continue
+    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!
+    if (file.startsWith(ownDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith("node:")) continue
+    return file
+  }
+  return undefined
+}
+
+const roots = new Map<string, string>()
+
+/** The project root of a file: the nearest folder above it with a package.json (else cwd). */
+export const projectRootOf = (file: string): string => {
+  const start = path.dirname(path.resolve(file))
+  const known = roots.get(start)
+  if (known !== undefined) return known
+  let dir = start
+  for (;;) {
+    if (existsSync(path.join(dir, "package.json"))) break
+    const up = path.dirname(dir)
+    if (up === dir) {
+      dir = process.cwd()
+      break
+    }
+    dir = up
+  }
+  roots.set(start, dir)
+  return dir
+}
+
+/**
+ * A module's path relative to its project root, `/`-separated. Compiled output under `dist/`
+ * maps back to its TypeScript source when that exists, so a step keeps its key whether it
+ * runs from `tsc` output or directly from TypeScript.
+ */
+export const modulePath = (file: string): string => {
+  const root = projectRootOf(file)
+  let rel = path.relative(root, path.resolve(file)).split(path.sep).join("/")
+  if (rel.startsWith("dist/")) {
+    const src = rel.slice("dist/".length).replace(/\.(c|m)?js$/, ".$1ts")
+    if (existsSync(path.join(root, src))) rel = src
+  }
+  return rel
+}
+
+/** Where a function is defined and what its code is. */
+export interface SourceInfo {
+  /** Defining module relative to the project root, or "<unknown>". */
+  readonly module: string
+  /** The function's source text. */
+  readonly code: string
+  /** LaminDB-style hash of the source text. */
+  readonly hash: string
+}
+
+/** Capture a function's module (call at definition time) and hash its source once. */
+export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile()): SourceInfo => {
+  const code = fn.toString()
+  return { module: file === undefined ? "<unknown>" : modulePath(file), code, hash: hashString(code) }
+}

@@ -1,0 +1,294 @@
+/**
+ * `step()`: a tracked, cached unit of work inside a flow.
+ *
+ * Each call becomes a Run of the step's Transform (initiated by the enclosing flow's run),
+ * with its params, inputs and outputs recorded. Before executing, the step computes its cache
+ * key; when an earlier run with the same key completed and its outputs are intact, the call
+ * records a `cached` run pointing at it and returns the same value without executing the body.
+ * Identical keys executing at the same time compute once (see `singleFlight.ts`).
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Cause, Deferred, Effect, Exit, FiberRef, Option, Schema } from "effect"
+import { InvalidArgument, type ValidationError } from "../errors.js"
+import { Instance } from "../instance/Instance.js"
+import type { Lamina } from "../instance/Lamina.js"
+import { addRunInputs, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
+import { ensureTransform } from "../registry/Transform.js"
+import type { Hit, Refusal } from "./cache.js"
+import { isHit, lookupHit } from "./cache.js"
+import { cacheKeyOf, partsOf, type CacheParts } from "./cacheKey.js"
+import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
+import { currentRun, CurrentRun } from "./CurrentRun.js"
+import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
+import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
+import { invokeBody, type Failure, type Requirements, type Success, type TrackingError } from "./invoke.js"
+import { closeRun } from "./lifecycle.js"
+import { RunState } from "./runState.js"
+import { awaitClaim, claimAndStart, dropClaim, flightsOf, holdClaim, releaseClaim } from "./singleFlight.js"
+import { callerFile, captureSource } from "./source.js"
+
+/** Options of a step. */
+export interface StepOptions extends CommonOptions, CacheOptions {
+  /** `false`: always execute, never reuse (the run is still recorded). Default true. */
+  readonly cache?: boolean
+  /** At most this many executions of this step at once across the flow. */
+  readonly concurrency?: number
+  /** Encodes the return value for the cache and decodes it on a hit (for class instances). */
+  readonly result?: Schema.Schema.AnyNoContext
+}
+
+/** Step options with an Effect Schema for the params (the step then takes one params object). */
+export interface StepOptionsWithParams<S extends Schema.Schema.AnyNoContext> extends StepOptions {
+  readonly params: S
+}
+
+/** LaminDB's message for a step called without a tracked run around it. */
+export const NOT_TRACKED =
+  "Please track the global run context before using step(): wrap the calling code in flow(), or call track() (or use runMain) first."
+
+const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean): Definition =>
+  makeDefinition({
+    kind: "step",
+    name,
+    fn,
+    source: captureSource(fn, file),
+    method,
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
+    ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
+    ...(options.description !== undefined ? { description: options.description } : {})
+  })
+
+/** Wrap `effect` in the flow's permits: this step's own limit first, then the global one. */
+const withPermits = <A, E, R>(flow: FlowContext | undefined, key: string, limit: number | undefined, effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(FiberRef.get(HeldPermits), (held) => {
+    if (flow === undefined) return effect
+    const acquired = new Set(held)
+    let wrapped = effect
+    if (flow.global !== undefined && !held.has("global")) {
+      wrapped = flow.global.withPermits(1)(wrapped)
+      acquired.add("global")
+    }
+    const stepKey = `step:${key}`
+    if (limit !== undefined && !held.has(stepKey)) {
+      let sem = flow.stepLimits.get(key)
+      if (sem === undefined) flow.stepLimits.set(key, (sem = Effect.unsafeMakeSemaphore(Math.max(1, limit))))
+      wrapped = sem.withPermits(1)(wrapped)
+      acquired.add(stepKey)
+    }
+    return acquired.size === held.size ? wrapped : Effect.locally(wrapped, HeldPermits, acquired)
+  })
+
+/** The failure value of a cause (a failure, else a defect), to attribute it to a step. */
+export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
+  const f = Cause.failureOption(cause)
+  if (Option.isSome(f)) return f.value
+  const d = Cause.dieOption(cause)
+  return Option.isSome(d) ? d.value : undefined
+}
+
+/** Execute one call of a step: the run, the body, the completion. */
+const callStep = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
+  Effect.gen(function* () {
+    const parent = yield* currentRun
+    if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
+    // Lamina's own registry queries are not traced (a span per query costs more than the
+    // query); the body runs with the caller's tracing setting.
+    const tracing = yield* FiberRef.get(FiberRef.currentTracerEnabled)
+    const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
+    const call = yield* prepareCall(def, args)
+    const key = def.keyFor(self)
+    const transform = yield* ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
+    const environmentId = yield* environmentArtifactId
+    const instance = yield* Instance
+    const sql = yield* SqlClient.SqlClient
+    const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => ({
+      transformId: transform.id,
+      name: def.name,
+      entrypoint: def.entrypointFor(self),
+      params: call.params,
+      status: RunStatus.started,
+      startedAt: new Date(),
+      initiatedByRunId: parent.value.runId,
+      environmentId,
+      cacheKey,
+      cacheParts: parts,
+      userId: instance.user.id
+    })
+    type Started = { readonly run: RunRef; readonly refused?: Refusal }
+    const execute = (
+      start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackingError, SqlClient.SqlClient>,
+      cacheKey: string | null,
+      parts: CacheParts | null
+    ) =>
+      withPermits(
+        flow,
+        key,
+        options.concurrency,
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function* () {
+            const started = yield* start(restore)
+            if (Option.isNone(started)) return Option.none<unknown>()
+            const { run, refused } = started.value
+            flow?.open.add(run.id)
+            const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+            report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
+            const t0 = performance.now()
+            if (cacheKey !== null) holdClaim(sql, cacheKey, run.id)
+            const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
+              Effect.locally(CurrentRun, Option.some(state.scope)),
+              Effect.withTracerEnabled(tracing),
+              Effect.exit
+            )
+            if (cacheKey !== null) dropClaim(sql, cacheKey)
+            const closed = yield* closeRun(state, exit, {
+              kind: "step",
+              name: def.name,
+              ...(parts !== null ? { cacheParts: refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } } } : {}),
+              ...(options.result !== undefined ? { stored: Schema.encodeUnknownSync(options.result) } : {}),
+              ...(cacheKey !== null ? { inCompletion: releaseClaim(cacheKey, run.id) } : {})
+            })
+            flow?.open.delete(run.id)
+            const durationMs = performance.now() - t0
+            if (Exit.isSuccess(exit)) {
+              if (closed.uncacheable !== undefined)
+                yield* Effect.logWarning(`step '${def.name}' (run ${run.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
+              report(flow, { status: "done", kind: "step", name: def.name, run: run.uid, durationMs, ...(flow ? { flow: flow.name } : {}) })
+              return Option.some(exit.value)
+            }
+            const interrupted = Cause.isInterruptedOnly(exit.cause)
+            if (!interrupted && flow !== undefined) {
+              const value = failureValue(exit.cause)
+              if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: run.uid })
+            }
+            report(flow, {
+              status: interrupted ? "aborted" : "failed",
+              kind: "step",
+              name: def.name,
+              run: run.uid,
+              durationMs,
+              ...(flow ? { flow: flow.name } : {}),
+              ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
+            })
+            return yield* Effect.failCause(exit.cause)
+          })
+        )
+      )
+
+    // Caching off: always execute.
+    if (options.cache === false) {
+      const out = yield* execute(() => Effect.map(insertRun(newRun(null, null)), (run) => Option.some({ run })), null, null)
+      return Option.getOrUndefined(out)
+    }
+
+    const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion)
+    if (material instanceof InvalidArgument) return yield* material
+    const cacheKey = cacheKeyOf(material)
+    const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, null), flow)
+    const flights = flightsOf(sql)
+    for (;;) {
+      const hit = yield* lookupHit(cacheKey)
+      if (isHit(hit)) return yield* useHit(hit)
+      const other = flights.get(cacheKey)
+      if (other !== undefined) {
+        yield* Deferred.await(other)
+        continue
+      }
+      const mine = yield* Deferred.make<void>()
+      flights.set(cacheKey, mine)
+      const seen: { hit?: Hit } = {}
+      const parts = partsOf(material)
+      const out = yield* execute(
+        (restore) =>
+          Effect.flatMap(claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
+            if (start._tag === "claimed") return Effect.succeed(Option.some<Started>({ run: start.run, ...(start.refused !== undefined ? { refused: start.refused } : {}) }))
+            if (start._tag === "hit") seen.hit = start.hit
+            return Effect.as(start._tag === "busy" ? restore(awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
+          }),
+        cacheKey,
+        parts
+      ).pipe(
+        Effect.ensuring(
+          Effect.suspend(() => {
+            if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
+            return Deferred.succeed(mine, undefined)
+          })
+        )
+      )
+      if (Option.isSome(out)) return out.value
+      if (seen.hit !== undefined) return yield* useHit(seen.hit)
+    }
+  }).pipe(Effect.withTracerEnabled(false))
+
+/** Record a cached run that reuses `hit.run`, and return its value. */
+const recordCached = (def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>
+  Effect.gen(function* () {
+    const value = options.result === undefined ? hit.value : yield* Effect.orDie(Schema.decodeUnknown(options.result)(hit.value))
+    const now = new Date()
+    const ref = yield* insertRun({ ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id })
+    yield* addRunInputs(ref.id, [...call.inputs.map((r) => r.artifact.id), ...hit.loaded.map((l) => l.id)])
+    report(flow, { status: "cached", kind: "step", name: def.name, run: ref.uid, detail: `reused run ${hit.run.uid}`, ...(flow ? { flow: flow.name } : {}) })
+    return value
+  })
+
+/** A step-wrapped function: same parameters, returns an Effect. */
+export type StepFunction<Args extends ReadonlyArray<unknown>, Ret> = (
+  ...args: Args
+) => Effect.Effect<Success<Ret>, Failure<Ret> | TrackingError, Requirements<Ret> | Lamina>
+
+/** Checks a decorated method's declared type leaves room for what tracking adds. */
+export type TrackedMethodCheck<E, R, Err> = [Lamina] extends [R]
+  ? [Err] extends [E]
+    ? unknown
+    : { readonly "the decorated method's error type must include Lamina's TrackingError (InvalidArgument | StorageError | IntegrityError)": never }
+  : { readonly "the decorated method's requirements must include Lamina (SqlClient | ObjectStore | Instance)": never }
+
+/** The `@step()` decorator (TC39 standard decorators). */
+export type StepDecorator = <This, Args extends Array<unknown>, A, E, R>(
+  target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & TrackedMethodCheck<E, R, TrackingError>
+) => (this: This, ...args: Args) => Effect.Effect<A, E, R>
+
+/**
+ * Make a tracked, cached step.
+ *
+ * ```ts
+ * const clean = step("clean", (raw: Artifact, minScore = 0.5) => Effect.gen(function* () { … }))
+ * ```
+ *
+ * With a params schema the step takes one params object, validated and with defaults applied:
+ * `step({ name: "train", params: Schema.Struct({ lr: Schema.Number }) }, ({ lr }) => …)`.
+ *
+ * Called with only a name or options, returns the `@step()` method decorator.
+ */
+export function step<S extends Schema.Schema.AnyNoContext, Ret>(
+  options: StepOptionsWithParams<S>,
+  fn: (params: Schema.Schema.Type<S>) => Ret
+): (params: Schema.Schema.Encoded<S>) => Effect.Effect<Success<Ret>, Failure<Ret> | TrackingError | ValidationError, Requirements<Ret> | Lamina>
+export function step<F extends (...args: never[]) => unknown>(nameOrOptions: string | StepOptions, fn: F): StepFunction<Parameters<F>, ReturnType<F>>
+export function step(nameOrOptions?: string | StepOptions): StepDecorator
+export function step(nameOrOptions?: string | StepOptions, fn?: Function): unknown {
+  const options: StepOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})
+  const file = callerFile()
+  if (fn === undefined) return stepDecorator(options, file)
+  if (typeof fn !== "function") throw new InvalidArgument({ message: "step(name, fn): fn must be a function returning an Effect, a Promise or a value." })
+  const def = stepDefinition(options, fn, options.name ?? (fn.name || "step"), file, false)
+  const wrapped = function (this: unknown, ...args: Array<unknown>) {
+    return callStep(def, options, fn, this, args)
+  }
+  Object.defineProperty(wrapped, "name", { value: def.name })
+  return wrapped
+}
+
+const stepDecorator = (options: StepOptions, file: string | undefined): StepDecorator =>
+  (<This, Args extends Array<unknown>, A, E, R>(
+    target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>>
+  ) => {
+    const def = stepDefinition(options, target, options.name ?? String(context.name), file, true)
+    return function (this: This, ...args: Args) {
+      return callStep(def, options, target, this, args) as Effect.Effect<A, E, R>
+    }
+  }) as StepDecorator

@@ -1,0 +1,200 @@
+/**
+ * The upstream lineage of an artifact or run: the runs that produced it, their transforms and
+ * input artifacts, the runs that produced those, and so on — as a graph with edges
+ * input artifact → run → output artifact, and transform → run. A cached run links to the run
+ * it reused (reused run → cached run), since that run computed its outputs.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect } from "effect"
+import { DoesNotExist, InvalidArgument } from "../errors.js"
+import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { sqlFailure } from "../registry/crud.js"
+import { decodeRow } from "../registry/model.js"
+import { decodeRun, RunModel, statusName, type Run } from "../registry/Run.js"
+import { decodeTransform, TransformModel, type Transform } from "../registry/Transform.js"
+import { isBase62, splitUid, UID_LENGTH } from "../registry/uid.js"
+
+/** A node of the lineage graph. */
+export interface LineageNode {
+  /** `artifact:<uid>`, `run:<uid>` or `transform:<uid>`. */
+  readonly id: string
+  readonly kind: "artifact" | "run" | "transform"
+  readonly uid: string
+  readonly label: string
+  /** Secondary text (status, version, size), for renderers that have room. */
+  readonly detail?: string
+}
+
+/** An edge: data or control flowing from one node to another. */
+export interface LineageEdge {
+  readonly from: string
+  readonly to: string
+}
+
+/** A lineage graph, rooted at the artifact or run asked about. */
+export interface LineageGraph {
+  readonly root: string
+  readonly nodes: ReadonlyArray<LineageNode>
+  readonly edges: ReadonlyArray<LineageEdge>
+}
+
+/** Options of `upstream`. */
+export interface UpstreamOptions {
+  /** How many producing runs to walk back from the root (default: all). */
+  readonly depth?: number
+}
+
+/** What lineage can start from. */
+export type LineageTarget = Artifact | Run | string
+
+const artifactLabel = (a: Artifact): string => a.key ?? a.description ?? a.uid
+const sizeText = (n: number | null): string =>
+  n === null ? "" : n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`
+
+/** Resolve a key or uid: an artifact uid (20), a run uid or artifact stem (16), else an artifact key. */
+export const resolveTarget = (keyOrUid: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    if (keyOrUid.trim() === "") return yield* new InvalidArgument({ message: "Pass an artifact key or uid, or a run uid." })
+    if (isBase62(keyOrUid) && keyOrUid.length === UID_LENGTH.run) {
+      const runs = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE uid = ${keyOrUid}`
+      if (runs[0] !== undefined) return { kind: "run", run: decodeRun(decodeRow(RunModel, runs[0])) } as const
+    }
+    if (isBase62(keyOrUid) && (keyOrUid.length === UID_LENGTH.artifact || keyOrUid.length === UID_LENGTH.artifact - 4)) {
+      const found = yield* Effect.either(Artifact.get(keyOrUid))
+      if (found._tag === "Right") return { kind: "artifact", artifact: found.right } as const
+    }
+    const byKey = yield* Artifact.filter({ key: keyOrUid }).toArray()
+    const latest = byKey.find((a) => a.is_latest) ?? byKey[0]
+    if (latest !== undefined) return { kind: "artifact", artifact: latest } as const
+    return yield* new DoesNotExist({
+      registry: "Artifact",
+      message: `No artifact with key or uid '${keyOrUid}', and no run with that uid. List artifacts with 'lamina ls artifact'.`
+    })
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Resolving a lineage target")(e))))
+
+/** The upstream lineage graph of an artifact or run. */
+export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const depth = options.depth ?? Number.POSITIVE_INFINITY
+    if (!(depth >= 0)) return yield* new InvalidArgument({ message: `depth must be a number ≥ 0, got ${options.depth}.` })
+    const resolved =
+      typeof target === "string"
+        ? yield* resolveTarget(target)
+        : target instanceof Artifact
+          ? ({ kind: "artifact", artifact: target } as const)
+          : ({ kind: "run", run: target } as const)
+
+    const nodes = new Map<string, LineageNode>()
+    const edges = new Map<string, LineageEdge>()
+    const artifacts = new Map<number, Artifact>()
+    const runs = new Map<number, Run>()
+    const transforms = new Map<number, Transform>()
+    const edge = (from: string, to: string) => edges.set(`${from}>${to}`, { from, to })
+    const artifactNode = (a: Artifact) => {
+      artifacts.set(a.id, a)
+      const id = `artifact:${a.uid}`
+      if (!nodes.has(id))
+        nodes.set(id, {
+          id,
+          kind: "artifact",
+          uid: a.uid,
+          label: artifactLabel(a),
+          detail: [`v${a.version}`, sizeText(a.size), a.branch === -1 ? "trash" : ""].filter((s) => s !== "").join(" · ")
+        })
+      return id
+    }
+    const runNode = (r: Run) => {
+      runs.set(r.id, r)
+      const id = `run:${r.uid}`
+      if (!nodes.has(id)) nodes.set(id, { id, kind: "run", uid: r.uid, label: r.name ?? r.entrypoint ?? r.uid, detail: statusName(r._status_code) })
+      return id
+    }
+
+    const loadArtifacts = (ids: ReadonlyArray<number>) =>
+      ids.length === 0
+        ? Effect.succeed([] as ReadonlyArray<Artifact>)
+        : Effect.map(sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE ${sql.in("id", ids)}`, (rows) => rows.map((r) => new Artifact(decodeRow(ArtifactModel, r))))
+    const loadRuns = (ids: ReadonlyArray<number>) =>
+      ids.length === 0
+        ? Effect.succeed([] as ReadonlyArray<Run>)
+        : Effect.map(sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE ${sql.in("id", ids)}`, (rows) => rows.map((r) => decodeRun(decodeRow(RunModel, r))))
+
+    // Walk back level by level: artifacts → their producing runs → those runs' inputs → …
+    let frontierArtifacts: Array<Artifact> = []
+    let frontierRuns: Array<Run> = []
+    if (resolved.kind === "artifact") frontierArtifacts = [resolved.artifact]
+    else {
+      frontierRuns = [resolved.run]
+      // A run's own outputs give it context.
+      const outs = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${resolved.run.id} OR id IN (SELECT artifact_id FROM lamina_run_output_artifact WHERE run_id = ${resolved.run.id})`
+      for (const row of outs) edge(runNode(resolved.run), artifactNode(new Artifact(decodeRow(ArtifactModel, row))))
+    }
+    const root = resolved.kind === "artifact" ? artifactNode(resolved.artifact) : runNode(resolved.run)
+    // Levels count runs: a run root is the first level.
+    let level = resolved.kind === "run" ? 1 : 0
+    while (frontierArtifacts.length > 0 || frontierRuns.length > 0) {
+      // producers of the frontier artifacts
+      if (frontierArtifacts.length > 0 && level < depth) {
+        // The creating run (artifact.run_id) is the producer; a run that only returned an
+        // artifact counts when nobody recorded creating it (registered outside any run).
+        const orphans = frontierArtifacts.filter((a) => a.run_id === null).map((a) => a.id)
+        const linked =
+          orphans.length === 0
+            ? []
+            : yield* sql<{ readonly run_id: number; readonly artifact_id: number }>`SELECT run_id, artifact_id FROM lamina_run_output_artifact WHERE ${sql.in("artifact_id", orphans)}`
+        const producerIds = [...new Set([...frontierArtifacts.flatMap((a) => (a.run_id === null ? [] : [a.run_id])), ...linked.map((l) => Number(l.run_id))])]
+        const producers = yield* loadRuns(producerIds.filter((id) => !runs.has(id)))
+        for (const r of producers) runs.set(r.id, r)
+        for (const a of frontierArtifacts) if (a.run_id !== null && runs.has(a.run_id)) edge(runNode(runs.get(a.run_id)!), artifactNode(a))
+        for (const l of linked) {
+          const r = runs.get(Number(l.run_id))
+          const a = artifacts.get(Number(l.artifact_id))
+          if (r && a) edge(runNode(r), artifactNode(a))
+        }
+        frontierRuns.push(...producers)
+        level++
+      }
+      frontierArtifacts = []
+      if (frontierRuns.length === 0) break
+      // reused runs of cached runs: same level, they computed the outputs
+      const reusedIds = frontierRuns.flatMap((r) => (r.reused_run_id === null || runs.has(r.reused_run_id) ? [] : [r.reused_run_id]))
+      const reused = yield* loadRuns([...new Set(reusedIds)])
+      for (const r of reused) runs.set(r.id, r)
+      for (const r of frontierRuns) if (r.reused_run_id !== null && runs.has(r.reused_run_id)) edge(runNode(runs.get(r.reused_run_id)!), runNode(r))
+      const all = [...frontierRuns, ...reused]
+      // transforms
+      const tIds = [...new Set(all.map((r) => r.transform_id))].filter((id) => !transforms.has(id))
+      if (tIds.length > 0) {
+        const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_transform WHERE ${sql.in("id", tIds)}`
+        for (const row of rows) {
+          const t = decodeTransform(decodeRow(TransformModel, row))
+          transforms.set(t.id, t)
+        }
+      }
+      for (const r of all) {
+        const t = transforms.get(r.transform_id)
+        if (t === undefined) continue
+        const id = `transform:${t.uid}`
+        if (!nodes.has(id)) nodes.set(id, { id, kind: "transform", uid: t.uid, label: t.key ?? t.uid, detail: `${t.kind} v${t.version_tag ?? splitUid(t.uid).suffix}` })
+        edge(id, runNode(r))
+      }
+      // inputs
+      const runIds = all.map((r) => r.id)
+      const links = yield* sql<{ readonly run_id: number; readonly artifact_id: number }>`SELECT run_id, artifact_id FROM lamina_run_input_artifact WHERE ${sql.in("run_id", runIds)}`
+      const inputs = yield* loadArtifacts([...new Set(links.map((l) => Number(l.artifact_id)))].filter((id) => !artifacts.has(id)))
+      for (const a of inputs) artifacts.set(a.id, a)
+      for (const l of links) {
+        const a = artifacts.get(Number(l.artifact_id))
+        const r = runs.get(Number(l.run_id))
+        if (a && r) edge(artifactNode(a), runNode(r))
+      }
+      frontierArtifacts = [...inputs]
+      frontierRuns = []
+      if (level >= depth) break
+    }
+    return { root, nodes: [...nodes.values()], edges: [...edges.values()] } satisfies LineageGraph
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Reading lineage")(e))))

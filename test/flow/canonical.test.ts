@@ -1,0 +1,129 @@
+/**
+ * Pure parts of the engine: parameter binding from source, canonical params, reversible results,
+ * cache-key components and their diff.
+ */
+import { Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { cacheKeyOf, diffParts, partsOf, type KeyMaterial } from "../../src/flow/cacheKey.js"
+import { canonicalJson, decodeResult, encodeResult, isSecretKey, paramJson, resultRefs, Unencodable } from "../../src/flow/canonical.js"
+import { bindParams, literalDefault, parseParams } from "../../src/flow/params.js"
+
+describe("parseParams / bindParams", () => {
+  it("reads names and literal defaults from arrows, functions and methods", () => {
+    expect(parseParams((a: number, b = 2, c = "x, y", d = [1, 2]) => a + b + c + d).map((p) => [p.name, p.defaultText])).toEqual([
+      ["a", undefined],
+      ["b", "2"],
+      ["c", '"x, y"'],
+      ["d", "[1, 2]"]
+    ])
+    expect(parseParams(function named(this: unknown, first: string, ...rest: Array<number>) {
+      return [first, rest]
+    }).map((p) => [p.name, p.kind])).toEqual([
+      ["first", "ident"],
+      ["rest", "rest"]
+    ])
+    class K {
+      method(x: number, /* a comment, with a comma */ y = { a: 1 }) {
+        return [x, y]
+      }
+    }
+    expect(parseParams(K.prototype.method).map((p) => p.name)).toEqual(["x", "y"])
+    expect(parseParams((x: number) => x).map((p) => p.name)).toEqual(["x"])
+    expect(parseParams(() => 1)).toEqual([])
+  })
+
+  it("binds arguments with literal defaults filled in, flattening a single destructured object", () => {
+    const f = (input: string, factor = 2, mode = "fast", _when = new Date()) => [input, factor, mode]
+    expect(bindParams(parseParams(f), ["a"])).toEqual([
+      { name: "input", value: "a" },
+      { name: "factor", value: 2 },
+      { name: "mode", value: "fast" },
+      { name: "_when", value: undefined }
+    ])
+    const g = ({ learning_rate, epochs = 10 }: { learning_rate: number; epochs?: number }) => learning_rate * epochs
+    expect(bindParams(parseParams(g), [{ learning_rate: 0.1 }])).toEqual([
+      { name: "learning_rate", value: 0.1 },
+      { name: "epochs", value: 10 }
+    ])
+    expect(bindParams(parseParams((a: number) => a), [1, 2])).toEqual([
+      { name: "a", value: 1 },
+      { name: "arg1", value: 2 }
+    ])
+    expect(literalDefault("'it\\'s'")).toBe("it's")
+    expect(literalDefault("someCall()")).toBeUndefined()
+  })
+})
+
+describe("canonical params", () => {
+  it("sorts keys, normalises numbers and dates, redacts secrets in params mode only", () => {
+    const v = { b: 1, a: { token: "t0k", max_tokens: 3 }, when: new Date("2024-01-01T00:00:00Z"), neg0: -0, inf: Infinity, big: 5n }
+    expect(canonicalJson(paramJson(v, "v", { mode: "params" }))).toBe(
+      '{"a":{"max_tokens":3,"token":"***REDACTED***"},"b":1,"big":"5n","inf":"Infinity","neg0":0,"when":"2024-01-01T00:00:00.000Z"}'
+    )
+    expect(canonicalJson(paramJson(v, "v", { mode: "key" }))).toContain('"token":"t0k"')
+    expect(["apiKey", "api_key", "clientSecret", "DB_PASSWORD", "auth-token"].every(isSecretKey)).toBe(true)
+    expect(["max_tokens", "keyboard", "tokenizer_name", "secretary"].some(isSecretKey)).toBe(false)
+  })
+
+  it("treats sets and maps as unordered, and names the path of what cannot be encoded", () => {
+    expect(canonicalJson(paramJson(new Set([2, 1]), "s", { mode: "key" }))).toBe(canonicalJson(paramJson(new Set([1, 2]), "s", { mode: "key" })))
+    expect(() => paramJson({ a: [1, { f: () => 1 }] }, "cfg", { mode: "key" })).toThrow(/cfg\.a\[1\]\.f is a function/)
+    const e = (() => {
+      try {
+        paramJson({ x: new (class Model {})() }, "m", { mode: "key" })
+      } catch (err) {
+        return err
+      }
+    })()
+    expect(e).toBeInstanceOf(Unencodable)
+    expect((e as Unencodable).path).toBe("m.x")
+  })
+})
+
+describe("results", () => {
+  it("round-trip special values and escape objects using the tag key", () => {
+    const value = { n: [NaN, -0, Infinity], u: undefined, d: new Date(0), m: new Map([[1, "a"]]), s: new Set(["x"]), o: Option.some(1), $lamina: { nested: true }, b: new Uint8Array([9]) }
+    const json = JSON.parse(JSON.stringify(encodeResult(value)))
+    const back = decodeResult(json, { artifact: () => { throw new Error("none") }, record: () => undefined }) as typeof value
+    expect(back.n.map(String)).toEqual(["NaN", "0", "Infinity"])
+    expect(Object.is(back.n[1], -0)).toBe(true)
+    expect("u" in back && back.u === undefined).toBe(true)
+    expect(back.d).toEqual(new Date(0))
+    expect(back.m.get(1)).toBe("a")
+    expect(back.s.has("x")).toBe(true)
+    expect(back.o).toEqual(Option.some(1))
+    expect(back.$lamina).toEqual({ nested: true })
+    expect(back.b).toEqual(new Uint8Array([9]))
+    expect(resultRefs(encodeResult({ a: 1 }))).toEqual({ artifacts: [], records: [] })
+  })
+})
+
+describe("cache keys", () => {
+  const material = (over: Partial<KeyMaterial> = {}): KeyMaterial => ({
+    transform: "m.ts:step",
+    source: "src1",
+    params: { lr: 0.1, secret_key: "s1" },
+    secrets: ["secret_key"],
+    inputs: [{ param: "data", uid: "u1", hash: "h1" }],
+    env: { node: "v20" },
+    ...over
+  })
+
+  it("changes with every component and with nothing else", () => {
+    const base = cacheKeyOf(material())
+    expect(cacheKeyOf(material())).toBe(base)
+    for (const over of [{ source: "src2" }, { params: { lr: 0.2, secret_key: "s1" } }, { inputs: [{ param: "data", uid: "u2", hash: "h2" }] }, { env: { node: "v22" } }, { version: "2" }])
+      expect(cacheKeyOf(material(over))).not.toBe(base)
+    // the uid of an input does not matter, its content does
+    expect(cacheKeyOf(material({ inputs: [{ param: "data", uid: "other", hash: "h1" }] }))).toBe(base)
+  })
+
+  it("stores secrets redacted, and the diff still says a secret changed", () => {
+    const a = partsOf(material())
+    const b = partsOf(material({ params: { lr: 0.1, secret_key: "s2" } }))
+    expect(a.params.secret_key).toBe("redacted")
+    expect(JSON.stringify(a)).not.toContain("s1")
+    expect(diffParts(a, b, true).map((c) => c.detail)).toEqual(["a secret param (secret_key) changed; its value is redacted"])
+    expect(diffParts(a, partsOf(material({ source: "x", env: { node: "v22" } })), true).map((c) => c.component)).toEqual(["code", "env"])
+  })
+})

@@ -1,0 +1,110 @@
+/**
+ * `@flow()` / `@step()` (TC39 standard decorators) record what the wrappers record.
+ */
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import type { TrackingError } from "../../src/flow/index.js"
+import { flow, FlowFailed, step } from "../../src/flow/index.js"
+import type { Lamina } from "../../src/instance/Lamina.js"
+import { Artifact } from "../../src/registry/Artifact.js"
+import { Run } from "../../src/registry/Run.js"
+import { describeBackends } from "../support/backends.js"
+import { allRuns, loadText, saveText } from "./support.js"
+
+class Pipeline {
+  constructor(readonly dir: string) {}
+
+  @step()
+  shout(input: Artifact, marks = 2): Effect.Effect<Artifact, TrackingError, Lamina> {
+    return Effect.gen(this, function* () {
+      const text = yield* Effect.orDie(loadText(input))
+      return yield* saveText(this.dir, "out/shout.txt", text.toUpperCase() + "!".repeat(marks))
+    })
+  }
+
+  @step({ name: "measure" })
+  size(a: Artifact): Effect.Effect<number, TrackingError, Lamina> {
+    return Effect.succeed(a.size ?? 0)
+  }
+
+  @flow()
+  run(input: Artifact): Effect.Effect<number, FlowFailed | TrackingError, Lamina> {
+    return Effect.flatMap(this.shout(input), (a) => this.size(a))
+  }
+}
+
+// The same pipeline with the wrappers.
+const shout = step("shout", (dir: string, input: Artifact, marks = 2) =>
+  Effect.gen(function* () {
+    const text = yield* Effect.orDie(loadText(input))
+    return yield* saveText(dir, "out/shout.txt", text.toUpperCase() + "!".repeat(marks))
+  })
+)
+const measure = step("measure", (a: Artifact) => Effect.succeed(a.size ?? 0))
+const run = flow("run", (dir: string, input: Artifact) => Effect.flatMap(shout(dir, input), (a) => measure(a)))
+
+// Type test: a decorated method must declare what tracking adds (checked by tsc).
+export class Undeclared {
+  // @ts-expect-error the requirements must include Lamina
+  @step()
+  pure(): Effect.Effect<number, TrackingError> {
+    return Effect.succeed(1)
+  }
+  // @ts-expect-error a flow's error type must include FlowFailed
+  @flow()
+  go(): Effect.Effect<number, TrackingError, Lamina> {
+    return Effect.succeed(1)
+  }
+}
+
+describeBackends("decorators", ({ instance }) => {
+  it("record the same runs as the wrappers: kinds, keys, params, parents, caching", async () => {
+    const i = await instance()
+    const input = await i.run(saveText(i.dir, "in/d.txt", "hey"))
+    const p = new Pipeline(i.dir)
+    expect(await i.run(p.run(input))).toBe(5)
+    expect(await i.run(p.run(input))).toBe(5)
+    const decorated = await i.run(allRuns)
+    expect(decorated.map((r) => [r.name, r.kind, r.status, r.key])).toEqual([
+      ["run", "pipeline", 0, "test/flow/decorators.test.ts:Pipeline.run"],
+      ["shout", "function", 0, "test/flow/decorators.test.ts:Pipeline.shout"],
+      ["measure", "function", 0, "test/flow/decorators.test.ts:Pipeline.measure"],
+      ["run", "pipeline", 0, "test/flow/decorators.test.ts:Pipeline.run"],
+      ["shout", "function", 3, "test/flow/decorators.test.ts:Pipeline.shout"],
+      ["measure", "function", 3, "test/flow/decorators.test.ts:Pipeline.measure"]
+    ])
+    expect(decorated[1]!.parent).toBe(decorated[0]!.uid)
+    const shoutRun = await i.run(Run.get(decorated[1]!.uid))
+    expect(shoutRun.params).toEqual({ input: `Artifact[${input.uid}]`, marks: 2 })
+    expect(shoutRun.entrypoint).toBe("Pipeline.shout")
+
+    expect(await i.run(run(i.dir, input))).toBe(5)
+    const wrapped = (await i.run(allRuns)).slice(6)
+    expect(wrapped.map((r) => [r.name, r.kind, r.status])).toEqual([
+      ["run", "pipeline", 0],
+      ["shout", "function", 0],
+      ["measure", "function", 0]
+    ])
+    const wrappedShout = await i.run(Run.get(wrapped[1]!.uid))
+    expect(wrappedShout.params).toEqual({ dir: i.dir, input: `Artifact[${input.uid}]`, marks: 2 })
+    // same content: the wrapper's shout returns the decorated one's artifact
+    expect((await i.run(Artifact.get({ key: "out/shout.txt" }))).uid).toBeDefined()
+  })
+
+  it("fails a decorated flow with FlowFailed naming the decorated step", async () => {
+    const i = await instance()
+    class Broken {
+      @step()
+      explode(): Effect.Effect<never, Error | TrackingError, Lamina> {
+        return Effect.fail(new Error("kaboom"))
+      }
+      @flow()
+      go(): Effect.Effect<never, FlowFailed | Error | TrackingError, Lamina> {
+        return this.explode()
+      }
+    }
+    const e = await i.fail(new Broken().go())
+    expect(e).toBeInstanceOf(FlowFailed)
+    expect(e).toMatchObject({ _tag: "FlowFailed", flow: "go", step: "explode" })
+  })
+})

@@ -1,0 +1,49 @@
+/**
+ * The example pipelines run on a fresh instance, and a second run is all cache hits.
+ */
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import { expect, it } from "vitest"
+import * as modelSweep from "../../examples/pipelines/model-sweep/main.js"
+import * as salesReport from "../../examples/pipelines/sales-report/main.js"
+import { collectProgress, FlowConfig } from "../../src/flow/index.js"
+import { Artifact } from "../../src/registry/Artifact.js"
+import { Run, RunStatus } from "../../src/registry/Run.js"
+import { describeBackends } from "../support/backends.js"
+import { loadText } from "./support.js"
+
+describeBackends("examples", ({ instance }) => {
+  it("sales-report: 12 step runs with fan-out and fan-in; the rerun is fully cached", async () => {
+    const i = await instance()
+    const run = () => {
+      const p = collectProgress()
+      return Effect.map(
+        Effect.provide(salesReport.main({ workDir: path.join(i.dir, "work") }), Layer.succeed(FlowConfig, { progress: p.sink })),
+        (out) => ({ out, steps: p.events.filter((e) => e.kind === "step" && e.status !== "running") })
+      )
+    }
+    const first = await i.run(run())
+    expect(first.steps).toHaveLength(12)
+    expect(first.steps.every((e) => e.status === "done")).toBe(true)
+    const report = await i.run(loadText(first.out.report))
+    expect(report).toMatch(/^# Sales report 2024/)
+    expect(report).toContain("## Top products")
+    const second = await i.run(run())
+    expect(second.steps.map((e) => e.status)).toEqual(Array(12).fill("cached"))
+    expect(second.out.report.uid).toBe(first.out.report.uid)
+    expect((await i.run(Artifact.get({ key: "sales/report.md" }))).uid).toBe(first.out.report.uid)
+  })
+
+  it("model-sweep: one flow per grid point, split computed once, runs found by params", async () => {
+    const i = await instance()
+    const out = await i.run(modelSweep.main({ workDir: path.join(i.dir, "work") }))
+    expect(await i.run(loadText(out.report))).toMatch(/^# Sweep leaderboard/)
+    const trains = await i.run(Run.filter({ name: "train" }).toArray())
+    expect(trains).toHaveLength(9)
+    expect(trains.every((r) => r._status_code === RunStatus.completed)).toBe(true)
+    const splits = await i.run(Run.filter({ name: "split" }).toArray())
+    expect(splits.filter((r) => r._status_code === RunStatus.completed)).toHaveLength(1)
+    expect(splits.filter((r) => r._status_code === RunStatus.cached)).toHaveLength(8)
+    expect(trains.filter((r) => (r.params as { learning_rate: number }).learning_rate === 0.05)).toHaveLength(3)
+  })
+})

@@ -1,0 +1,103 @@
+/**
+ * track()/finish(), tracked(program) and runMain: a whole script as a Transform of kind
+ * "script"; SIGINT/SIGTERM leave no run `started`.
+ */
+import { EventEmitter } from "node:events"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { Effect, Exit } from "effect"
+import { expect, it } from "vitest"
+import { finish, runMain, step, track, tracked } from "../../src/flow/index.js"
+import * as Lamina from "../../src/instance/Lamina.js"
+import { Run, RunStatus } from "../../src/registry/Run.js"
+import { Transform } from "../../src/registry/Transform.js"
+import { describeBackends } from "../support/backends.js"
+import { allRuns } from "./support.js"
+
+const thisFile = fileURLToPath(import.meta.url)
+const double = step("double", (n: number) => Effect.succeed(n * 2))
+
+describeBackends("track", ({ instance }) => {
+  it("tracks a script: kind script, source from the file, params, cli args, child steps", async () => {
+    const i = await instance()
+    const result = await i.run(
+      Effect.gen(function* () {
+        const run = yield* track({ path: thisFile, params: { mode: "full", threshold: 0.5 } })
+        const x = yield* double(21)
+        yield* Effect.log("script says hi")
+        yield* finish()
+        return { run, x }
+      })
+    )
+    expect(result.x).toBe(42)
+    const t = await i.run(Transform.get({ key: "test/flow/track.test.ts" }))
+    expect(t.kind).toBe("script")
+    expect(t.source_code).toBe(readFileSync(thisFile, "utf8"))
+    const r = await i.run(Run.get(result.run.uid))
+    expect(r).toMatchObject({ _status_code: RunStatus.completed, params: { mode: "full", threshold: 0.5 }, name: "track.test.ts" })
+    expect(typeof r.cli_args).toBe("string")
+    expect(r.logs).toContain("script says hi")
+    const runs = await i.run(allRuns)
+    expect(runs.find((x) => x.name === "double")!.parent).toBe(result.run.uid)
+    // after finish(), steps need a new track()
+    expect((await i.fail(double(1)))._tag).toBe("InvalidArgument")
+  })
+
+  it("tracked(program) closes the run as errored on failure, with FlowFailed naming the step", async () => {
+    const i = await instance()
+    const fails = step("fails", () => Effect.fail(new Error("nope")))
+    const e = await i.fail(tracked(Effect.zipRight(double(1), fails()), { path: thisFile }))
+    expect(e).toMatchObject({ _tag: "FlowFailed", step: "fails" })
+    const runs = await i.run(allRuns)
+    expect(runs.map((r) => [r.kind, r.status])).toEqual([
+      ["script", RunStatus.errored],
+      ["function", RunStatus.completed],
+      ["function", RunStatus.errored]
+    ])
+  })
+
+  it("rejects bad use with typed errors that say what to do", async () => {
+    const i = await instance()
+    const e1 = await i.fail(track({ path: `${i.dir}/no-such-script.ts` }))
+    expect(e1._tag).toBe("StorageError")
+    expect(e1.message).toMatch(/Cannot read the script .*no-such-script\.ts.*ENOENT.*track\(\{ path \}\)/)
+    const e2 = await i.fail(finish())
+    expect(e2.message).toMatch(/call track\(\) first/)
+    const e3 = await i.fail(Effect.zipRight(track({ path: thisFile }), track({ path: thisFile })))
+    expect(e3.message).toMatch(/already tracked/)
+  })
+
+  it("runMain turns SIGINT into interruption: the script and its steps end aborted", async () => {
+    const i = await instance()
+    const signals = new EventEmitter()
+    let started!: () => void
+    const startedP = new Promise<void>((r) => (started = r))
+    const hang = step("hang-forever", () => Effect.zipRight(Effect.sync(() => started()), Effect.never))
+    const done = runMain(Effect.zipRight(double(2), hang()), {
+      layer: Lamina.layer({ storage: i.storage, db: i.db }),
+      track: { path: thisFile },
+      setExitCode: false,
+      printError: false,
+      signals
+    })
+    await startedP
+    const stderr = process.stderr.write
+    process.stderr.write = () => true
+    signals.emit("SIGINT", "SIGINT")
+    const exit = await done.finally(() => (process.stderr.write = stderr))
+    expect(Exit.isInterrupted(exit)).toBe(true)
+    const runs = await i.run(allRuns)
+    expect(runs.map((r) => [r.kind, r.name, r.status])).toEqual([
+      ["script", "track.test.ts", RunStatus.aborted],
+      ["function", "double", RunStatus.completed],
+      ["function", "hang-forever", RunStatus.aborted]
+    ])
+  })
+
+  it("runMain completes a successful program and returns its value", async () => {
+    const i = await instance()
+    const exit = await runMain(double(5), { layer: Lamina.layer({ storage: i.storage, db: i.db }), track: { path: thisFile }, setExitCode: false })
+    expect(exit).toEqual(Exit.succeed(10))
+    expect((await i.run(allRuns)).map((r) => r.status)).toEqual([RunStatus.completed, RunStatus.completed])
+  })
+})
