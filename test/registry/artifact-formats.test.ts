@@ -40,6 +40,9 @@ const fakeRun = (runId: number) => {
   const inputs: Array<number> = []
   const scope: RunScope = {
     runId,
+    runUid: `fake${runId}`,
+    name: "fake",
+    log: () => undefined,
     recordInput: (id) => Effect.sync(() => void inputs.push(id)),
     recordOutput: () => Effect.void
   }
