@@ -214,7 +214,7 @@ export class Artifact {
       const format = yield* this.annDataFormat()
       const local = yield* this.cache()
       const data = yield* artifactData
-      if (format === "zarr" && this.otype !== "AnnData" && !(yield* data.zarrIsAnnData(data.localStore(local)).pipe(Effect.mapError(inArtifact(this)))))
+      if (format === "zarr" && this.otype !== "AnnData" && !(yield* data.zarrIsAnnData(yield* data.localStore(local)).pipe(Effect.mapError(inArtifact(this)))))
         return yield* new InvalidArgument({ message: `Artifact ${this.label} is a zarr store but not an AnnData: use open() for its arrays and groups.` })
       return yield* data.readAnnDataFile(local, format).pipe(Effect.mapError(inArtifact(this)))
     })
@@ -246,7 +246,7 @@ export class Artifact {
       const annData = format === "anndata-zarr" ? true : undefined
       if (store.type === "local") {
         const local = yield* this.cache()
-        return yield* data.openZarrStore(data.localStore(local), annData).pipe(Effect.mapError(inArtifact(this)))
+        return yield* data.openZarrStore(yield* data.localStore(local), annData).pipe(Effect.mapError(inArtifact(this)))
       }
       yield* recordInput(this)
       return yield* data.openZarrStore(new ObjectStoreZarrStore(store, this.storageKey), annData).pipe(Effect.mapError(inArtifact(this)))

@@ -3,9 +3,10 @@
  * (otype, n_observations, columns, shape), writing in-memory tables and AnnData to files for
  * `fromTable`/`fromAnnData`, and reading or opening artifact bytes by format.
  *
- * Loaded on first use (`import()` from Artifact.ts): the format libraries (apache-arrow,
- * parquet-wasm, h5wasm, zarrita) take a second to load, which the CLI's other commands must
- * not pay.
+ * Loaded on first use (`import()` from Artifact.ts), and each operation imports only its own
+ * format's modules: the format libraries (apache-arrow, parquet-wasm, h5wasm, zarrita) take up
+ * to a second each to load, which the CLI's other commands — and `lamina save` of a CSV, which
+ * needs only apache-arrow — must not pay.
  *
  * @module
  */
@@ -16,20 +17,22 @@ import type { Table } from "apache-arrow"
 import { Effect, type Scope } from "effect"
 import type * as zarr from "zarrita"
 import { type InvalidArgument, StorageError, type ValidationError } from "../errors.js"
-import { type AnnData, validateAnnData } from "../formats/anndata/anndata.js"
+import type { AnnData } from "../formats/anndata/anndata.js"
 import type { BackedAnnData } from "../formats/anndata/backed.js"
-import { openH5ad } from "../formats/anndata/h5/open-h5ad.js"
-import { readH5ad } from "../formats/anndata/h5/read-h5ad.js"
-import { writeH5ad } from "../formats/anndata/h5/write-h5ad.js"
-import { describeFile, type FileDescription } from "../formats/describe-file.js"
+import type { FileDescription } from "../formats/describe-file.js"
 import { formatOf } from "../formats/format-of.js"
-import { readCsv, writeCsv } from "../formats/table/csv.js"
-import { readArrowIpc, writeArrowIpc } from "../formats/table/ipc.js"
-import { readParquet, writeParquet } from "../formats/table/parquet.js"
-import { openAnnDataZarr, readAnnDataZarr, writeAnnDataZarr } from "../formats/zarr/anndata-zarr.js"
-import { openZarr, zarrOtype } from "../formats/zarr/open.js"
-import { localZarrStore, type ZarrStore } from "../formats/zarr/store.js"
+import type { ZarrStore } from "../formats/zarr/store.js"
 import type { ArtifactOptions, PendingArtifact } from "./Artifact.js"
+
+/** Modules of the format layer, imported when first needed. */
+const csvModule = Effect.promise(() => import("../formats/table/csv.js"))
+const tableDescribeModule = Effect.promise(() => import("../formats/table/describe.js"))
+const describeModule = Effect.promise(() => import("../formats/describe-file.js"))
+const parquetModule = Effect.promise(() => import("../formats/table/parquet.js"))
+const ipcModule = Effect.promise(() => import("../formats/table/ipc.js"))
+const anndataModule = Effect.promise(() => import("../formats/anndata/anndata.js"))
+const h5adModule = Effect.promise(() => Promise.all([import("../formats/anndata/h5/read-h5ad.js"), import("../formats/anndata/h5/write-h5ad.js"), import("../formats/anndata/h5/open-h5ad.js")]))
+const zarrModule = Effect.promise(() => Promise.all([import("../formats/zarr/anndata-zarr.js"), import("../formats/zarr/open.js"), import("../formats/zarr/store.js")]))
 
 /** Table formats an artifact can hold. */
 export type TableFormat = "parquet" | "arrow" | "csv"
@@ -108,13 +111,18 @@ export const inspectPath = (
   if (format === "csv") {
     const size = statSync(localPath).size
     if (size > (options.maxCsvBytes ?? MAX_INSPECTED_CSV_BYTES)) return Effect.succeed(undefined)
-    return describeFile(localPath).pipe(
-      Effect.map(inspectionOf),
+    // CSV only needs the CSV reader (apache-arrow), not the whole format layer
+    return Effect.gen(function* () {
+      const [{ readCsv }, { describeTable }] = yield* Effect.all([csvModule, tableDescribeModule])
+      const table = yield* readCsv(localPath)
+      const d = describeTable(table)
+      return inspectionOf({ otype: "DataFrame", format: "csv", kind: "dataset", n_observations: d.n_observations, columns: d.columns })
+    }).pipe(
       Effect.catchTag("ValidationError", (e) =>
         Effect.as(Effect.logDebug(`registering ${localPath} as a plain file: ${e.message}`), undefined))
     )
   }
-  return Effect.map(describeFile(localPath), inspectionOf)
+  return Effect.flatMap(describeModule, ({ describeFile }) => Effect.map(describeFile(localPath), inspectionOf))
 }
 
 /** The table format of a suffix or path, if it is one. */
@@ -133,20 +141,23 @@ export const annDataFormatOf = (suffixOrPath: string): AnnDataFormat | undefined
 export const writeTableFile = (table: Table, file: string, format: TableFormat): Effect.Effect<void, InvalidArgument | StorageError> => {
   switch (format) {
     case "parquet":
-      return writeParquet(table, file)
+      return Effect.flatMap(parquetModule, (m) => m.writeParquet(table, file))
     case "arrow":
-      return writeArrowIpc(table, file)
+      return Effect.flatMap(ipcModule, (m) => m.writeArrowIpc(table, file))
     case "csv":
-      return writeCsv(table, file)
+      return Effect.flatMap(csvModule, (m) => m.writeCsv(table, file))
   }
 }
 
 /** Writes an AnnData as `.h5ad` or as an AnnData zarr v2 folder. */
 export const writeAnnDataFile = (adata: AnnData, file: string, format: AnnDataFormat): Effect.Effect<void, ValidationError | StorageError> =>
-  format === "h5ad" ? writeH5ad(adata, file) : writeAnnDataZarr(adata, file)
+  format === "h5ad"
+    ? Effect.flatMap(h5adModule, ([, { writeH5ad }]) => writeH5ad(adata, file))
+    : Effect.flatMap(zarrModule, ([{ writeAnnDataZarr }]) => writeAnnDataZarr(adata, file))
 
 /** Checks an AnnData's alignment before anything is written (obs vs X rows, var vs X columns, …). */
-export const checkAnnData = (adata: AnnData): Effect.Effect<AnnData, ValidationError> => validateAnnData(adata)
+export const checkAnnData = (adata: AnnData): Effect.Effect<AnnData, ValidationError> =>
+  Effect.flatMap(anndataModule, (m) => m.validateAnnData(adata))
 
 /**
  * A pending artifact for an in-memory value: written to a private temporary folder now (so
@@ -187,24 +198,26 @@ export const readTableFile = (
 ): Effect.Effect<Table, ValidationError | StorageError | InvalidArgument> => {
   switch (format) {
     case "parquet":
-      return readParquet(local)
+      return Effect.flatMap(parquetModule, (m) => m.readParquet(local))
     case "arrow":
-      return readArrowIpc(local)
+      return Effect.flatMap(ipcModule, (m) => m.readArrowIpc(local))
     case "csv":
-      return readCsv(local, { delimiter: /\.tsv$/i.test(suffix) ? "\t" : "," })
+      return Effect.flatMap(csvModule, (m) => m.readCsv(local, { delimiter: /\.tsv$/i.test(suffix) ? "\t" : "," }))
   }
 }
 
 /** Whether a local or remote zarr store holds AnnData. */
 export const zarrIsAnnData = (store: ZarrStore): Effect.Effect<boolean, ValidationError | StorageError> =>
-  Effect.map(zarrOtype(store), (o) => o === "AnnData")
+  Effect.flatMap(zarrModule, ([, { zarrOtype }]) => Effect.map(zarrOtype(store), (o) => o === "AnnData"))
 
 /** Reads an AnnData `.h5ad` file or zarr folder into memory. */
 export const readAnnDataFile = (local: string, format: AnnDataFormat): Effect.Effect<AnnData, ValidationError | StorageError> =>
-  format === "h5ad" ? readH5ad(local) : readAnnDataZarr(localZarrStore(local))
+  format === "h5ad"
+    ? Effect.flatMap(h5adModule, ([{ readH5ad }]) => readH5ad(local))
+    : Effect.flatMap(zarrModule, ([{ readAnnDataZarr }, , { localZarrStore }]) => readAnnDataZarr(localZarrStore(local)))
 
 /** A store over a local zarr folder (whatever its name). */
-export const localStore = (folder: string): ZarrStore => localZarrStore(folder)
+export const localStore = (folder: string): Effect.Effect<ZarrStore> => Effect.map(zarrModule, ([, , { localZarrStore }]) => localZarrStore(folder))
 
 /** What `open()` gives: an AnnData opened for partial reads, or a plain zarr array or group. */
 export type OpenedArtifact =
@@ -213,11 +226,12 @@ export type OpenedArtifact =
 
 /** Opens a local `.h5ad` for partial reads; it stays open until the scope closes. */
 export const openH5adFile = (local: string): Effect.Effect<OpenedArtifact, ValidationError | StorageError, Scope.Scope> =>
-  Effect.map(openH5ad(local), (adata) => ({ _tag: "AnnData", format: "h5ad", adata }) as const)
+  Effect.flatMap(h5adModule, ([, , { openH5ad }]) => Effect.map(openH5ad(local), (adata) => ({ _tag: "AnnData", format: "h5ad", adata }) as const))
 
 /** Opens a zarr store: AnnData stores as backed AnnData, anything else as a zarrita node. */
 export const openZarrStore = (store: ZarrStore, annData: boolean | undefined): Effect.Effect<OpenedArtifact, ValidationError | StorageError> =>
   Effect.gen(function* () {
+    const [{ openAnnDataZarr }, { openZarr }] = yield* zarrModule
     const isAnnData = annData ?? (yield* zarrIsAnnData(store))
     if (isAnnData) return { _tag: "AnnData", format: "zarr", adata: yield* openAnnDataZarr(store) } as const
     return { _tag: "Zarr", node: yield* openZarr(store) } as const
