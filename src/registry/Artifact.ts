@@ -326,6 +326,14 @@ export class Artifact {
   /**
    * Start an artifact from a local file or folder — `save()` copies, hashes and registers it —
    * or from an `s3://` URI inside the instance's storage, registered in place without a copy.
+   *
+   * A local `.parquet`, `.arrow`/`.feather`, `.csv`/`.tsv`, `.h5ad` or `.zarr` is recognized here
+   * from its metadata (a Parquet footer, HDF5/zarr metadata; a CSV up to 64 MiB is parsed): the
+   * artifact gets otype `"DataFrame"` or `"AnnData"`, kind `"dataset"`, `n_observations`, and
+   * its shape and columns in `_aux` for `describe`. Options given explicitly win. A damaged
+   * file of those formats fails with a `ValidationError` naming the file (and element); pass
+   * `inspect: false` to register it as plain bytes. A CSV that does not parse as a table, and
+   * `s3://` URIs, are registered without format metadata.
    */
   static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError> {
     return fromPath(localPath, options)

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSy
 import * as path from "node:path"
 import { tableFromArrays } from "apache-arrow"
 import { Effect, Option } from "effect"
+import * as zarr from "zarrita"
 import { expect, it } from "vitest"
 import type { AnnData } from "../../src/formats/anndata/anndata.js"
 import { dataframeTable } from "../../src/formats/anndata/dataframe-index.js"
@@ -181,6 +182,34 @@ describeBackends(
       // same content: the existing artifact comes back
       expect(plain.uid).toBe(c.uid)
       expect(c.toJSON()).toMatchObject({ otype: "DataFrame", n_observations: 2 })
+    })
+
+    it("a plain zarr group: metadata at save, open() gives the zarrita node, read in place on S3", async () => {
+      const i = await instance()
+      const dir = localFile(i, "plain.zarr")
+      mkdirSync(path.join(dir, "values"), { recursive: true })
+      writeFileSync(path.join(dir, ".zgroup"), JSON.stringify({ zarr_format: 2 }))
+      writeFileSync(
+        path.join(dir, "values", ".zarray"),
+        JSON.stringify({ zarr_format: 2, shape: [4], chunks: [4], dtype: "<f8", compressor: null, fill_value: 0, order: "C", filters: null })
+      )
+      writeFileSync(path.join(dir, "values", "0"), Buffer.from(Float64Array.of(1.5, 2.5, 3.5, 4.5).buffer))
+      const a = await i.run(save(Artifact.fromPath(dir, { key: "plain/plain.zarr" })))
+      expect(a).toMatchObject({ otype: null, n_observations: null, _aux: { format: "zarr", zarr: "group", keys: ["values"] } })
+      const values = await i.run(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const opened = yield* a.open()
+            if (opened._tag !== "Zarr" || opened.node.kind !== "group") return yield* Effect.die("expected a zarr group")
+            const arr = yield* Effect.promise(() => zarr.open(opened.node.resolve("values"), { kind: "array" }))
+            const chunk = yield* Effect.promise(() => zarr.get(arr))
+            return [...(chunk.data as Float64Array)]
+          })
+        )
+      )
+      expect(values).toEqual([1.5, 2.5, 3.5, 4.5])
+      expect(await i.fail(a.loadAnnData())).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("not an AnnData") })
+      expect((await i.fail(Effect.scoped(a.openAnnData())))._tag).toBe("InvalidArgument")
     })
 
     it("a CSV that is not a table stays a plain file", async () => {
