@@ -8,6 +8,7 @@
  */
 import { columnTypes } from "./ddl.js"
 import type { Dialect } from "./dialect.js"
+import { queryIndexes } from "./queryIndexes.js"
 
 /** One schema change. */
 export interface Migration {
@@ -192,4 +193,4 @@ const artifactSlots: Migration = {
 }
 
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries, runCaching, runClaims, artifactSlots]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, queryIndexes, runCaching, runClaims, artifactSlots]

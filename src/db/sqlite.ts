@@ -94,6 +94,28 @@ const semaphoreFor = (filename: string): Effect.Semaphore => {
   return s
 }
 
+/**
+ * SQL functions SQLite lacks: `REGEXP` (`x REGEXP p`) and `lamina_iregexp(p, x)` (case-insensitive),
+ * with JavaScript regular expressions in which `.` also matches newlines, as in Postgres.
+ */
+const registerFunctions = (db: Database.Database): void => {
+  const cache = new Map<string, RegExp>()
+  const regex = (pattern: string, flags: string): RegExp => {
+    const key = flags + "/" + pattern
+    let re = cache.get(key)
+    if (re === undefined) {
+      re = new RegExp(pattern, flags)
+      if (cache.size > 256) cache.clear()
+      cache.set(key, re)
+    }
+    return re
+  }
+  const test = (flags: string) => (pattern: unknown, value: unknown) =>
+    pattern === null || value === null ? null : regex(String(pattern), flags).test(String(value)) ? 1 : 0
+  db.function("regexp", { deterministic: true }, test("s"))
+  db.function("lamina_iregexp", { deterministic: true }, test("si"))
+}
+
 /** Make a SQLite `SqlClient` scoped to the current scope; closes the database on release. */
 export const make = (options: SqliteOptions) =>
   Effect.gen(function* () {
@@ -124,6 +146,7 @@ export const make = (options: SqliteOptions) =>
           cause
         })
     })
+    registerFunctions(db)
     const connection = makeConnection(db)
     // Fibers take turns on the connection; a transaction holds it until it ends. The permit is
     // shared by every client of the same file in this process: better-sqlite3 waits for a lock

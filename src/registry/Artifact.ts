@@ -19,7 +19,9 @@ import type { BackedAnnData } from "../formats/anndata/backed.js"
 import { formatOf, type FormatName } from "../formats/format-of.js"
 import { currentRun } from "../flow/CurrentRun.js"
 import { Instance } from "../instance/Instance.js"
-import { QuerySet, type FilterSpec } from "../query/QuerySet.js"
+import { QuerySet } from "../query/QuerySet.js"
+import type { SearchOptions } from "../query/state.js"
+import type { Condition, FilterSpec } from "../query/types.js"
 import type { ContentHash } from "../storage/hash.js"
 import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectStore.js"
 import { isS3Uri } from "../storage/s3uri.js"
@@ -380,15 +382,25 @@ export class Artifact {
   }
 
   /** A lazy query over artifacts (trash hidden unless asked for by uid, id, hash or branch). */
-  static filter(spec: FilterSpec = {}): QuerySet<Artifact> {
-    return new QuerySet(ArtifactModel, (row) => new Artifact(row)).filter(spec)
+  static filter(...conditions: ReadonlyArray<Condition<typeof ArtifactModel>>): QuerySet<Artifact, typeof ArtifactModel> {
+    return QuerySet.of(ArtifactModel, (row) => new Artifact(row)).filter(...conditions)
+  }
+
+  /** Artifacts not matching all `conditions`. */
+  static exclude(...conditions: ReadonlyArray<Condition<typeof ArtifactModel>>): QuerySet<Artifact, typeof ArtifactModel> {
+    return QuerySet.of(ArtifactModel, (row) => new Artifact(row)).exclude(...conditions)
+  }
+
+  /** Ranked search over key and description (LaminDB's ranking; 20 results unless `limit`). */
+  static search(text: string, options?: SearchOptions): QuerySet<Artifact, typeof ArtifactModel> {
+    return QuerySet.of(ArtifactModel, (row) => new Artifact(row)).search(text, options)
   }
 
   /**
    * One artifact: by full uid, by uid stem (the latest version), or by fields (`{ key }` finds
    * the latest version of that key).
    */
-  static get(idOrFields: string | FilterSpec) {
+  static get(idOrFields: string | FilterSpec<typeof ArtifactModel>) {
     return getArtifact(idOrFields)
   }
 }
@@ -816,7 +828,7 @@ const getById = (id: number) =>
       : Effect.fail(new DoesNotExist({ registry: "Artifact", message: `No artifact with id ${id}.` }))
   )
 
-const getArtifact = (idOrFields: string | FilterSpec) =>
+const getArtifact = (idOrFields: string | FilterSpec<typeof ArtifactModel>) =>
   Effect.gen(function* () {
     if (typeof idOrFields === "string") {
       const uid = idOrFields

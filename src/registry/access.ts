@@ -1,26 +1,37 @@
 /**
- * Read access shared by every registry: `filter` (a lazy QuerySet) and `get` (by uid or fields).
+ * Read access shared by every registry: `filter`/`exclude` (lazy QuerySets), `search` (ranked,
+ * LaminDB's rules), `all`, and `get` (by uid or fields).
  *
  * @module
  */
 import { Effect } from "effect"
 import { DoesNotExist, InvalidArgument } from "../errors.js"
-import { QuerySet, type FilterSpec } from "../query/QuerySet.js"
+import { QuerySet } from "../query/QuerySet.js"
+import type { SearchOptions } from "../query/state.js"
+import type { Condition, FilterSpec } from "../query/types.js"
 import type { Model, Row } from "./model.js"
 import { isBase62 } from "./uid.js"
 
-/** `filter` and `get` for a non-versioned registry whose records decode with `decode`. */
-export const registryAccess = <A>(model: Model, decode: (row: Row) => A, uidLength: number) => {
-  const filter = (spec: FilterSpec = {}): QuerySet<A> => new QuerySet(model, decode).filter(spec)
-  const get = (uidOrFields: string | FilterSpec) =>
+/** Query access for a non-versioned registry whose records decode with `decode`. */
+export const registryAccess = <A, M extends Model>(model: M, decode: (row: Row) => A, uidLength: number) => {
+  /** Every record (trash and archive hidden). */
+  const all = (): QuerySet<A, M> => QuerySet.of(model, decode)
+  /** Records matching all `conditions` (keyword objects and `Q`s). */
+  const filter = (...conditions: ReadonlyArray<Condition<M>>): QuerySet<A, M> => all().filter(...conditions)
+  /** Records not matching all `conditions`. */
+  const exclude = (...conditions: ReadonlyArray<Condition<M>>): QuerySet<A, M> => all().exclude(...conditions)
+  /** Ranked search over the registry's text fields (at most 20 results by default). */
+  const search = (text: string, options?: SearchOptions): QuerySet<A, M> => all().search(text, options)
+  /** One record by uid, or by fields (`DoesNotExist` / `MultipleResultsFound` otherwise). */
+  const get = (uidOrFields: string | FilterSpec<M>) =>
     Effect.gen(function* () {
-      if (typeof uidOrFields !== "string") return yield* filter(uidOrFields).one()
+      if (typeof uidOrFields !== "string") return yield* all().filter(uidOrFields as unknown as Condition<M>).one()
       if (!isBase62(uidOrFields) || uidOrFields.length !== uidLength)
         return yield* new InvalidArgument({ message: `'${uidOrFields}' is not a ${model.name} uid (${uidLength} base62 characters).` })
-      const found = yield* filter({ uid: uidOrFields }).first()
+      const found = yield* all().filter({ uid: uidOrFields } as unknown as Condition<M>).first()
       if (found === undefined)
         return yield* new DoesNotExist({ registry: model.name, message: `No ${model.name} with uid '${uidOrFields}'.` })
       return found
     })
-  return { model, filter, get }
+  return { model, all, filter, exclude, search, get }
 }

@@ -27,16 +27,24 @@ export interface LinkRelation {
   readonly otherColumn: string
 }
 
-/** A registry model. */
-export interface Model<Fields extends Record<string, FieldType> = Record<string, FieldType>> {
+/**
+ * A registry model. The type parameters keep the literal field, relation and link names so that
+ * filter keys can be checked at compile time (see `src/query/types.ts`).
+ */
+export interface Model<
+  Fields extends Readonly<Record<string, FieldType>> = Readonly<Record<string, FieldType>>,
+  Relations extends Readonly<Record<string, Relation>> = Readonly<Record<string, Relation>>,
+  Links extends Readonly<Record<string, LinkRelation>> = Readonly<Record<string, LinkRelation>>,
+  Name extends string = string
+> {
   /** Registry name as users write it: "Artifact", "Run", … */
-  readonly name: string
+  readonly name: Name
   readonly table: string
   readonly fields: Fields
   /** Forward relations by name (`run`, `storage`, `created_by`). */
-  readonly relations: Readonly<Record<string, Relation>>
+  readonly relations: Relations
   /** Many-to-many and reverse relations by name (`input_artifacts`, `input_of_runs`). */
-  readonly links: Readonly<Record<string, LinkRelation>>
+  readonly links: Links
   /** Text fields `search()` looks at, most important first. */
   readonly searchFields: ReadonlyArray<string>
   /** True for registries with version families (uid stem + suffix, is_latest). */
@@ -47,8 +55,15 @@ export interface Model<Fields extends Record<string, FieldType> = Record<string,
 export const models = new Map<string, Model>()
 
 /** Declare a model and register it by name. */
-export const defineModel = <const F extends Record<string, FieldType>>(model: Model<F>): Model<F> => {
-  models.set(model.name, model as unknown as Model)
+export const defineModel = <
+  const F extends Readonly<Record<string, FieldType>>,
+  const R extends Readonly<Record<string, Relation>>,
+  const L extends Readonly<Record<string, LinkRelation>>,
+  const N extends string
+>(
+  model: Model<F, R, L, N>
+): Model<F, R, L, N> => {
+  models.set(model.name, model)
   return model
 }
 
@@ -66,7 +81,8 @@ export const recordFieldTypes = {
 /** A decoded row: field name → value. */
 export type Row = Record<string, unknown>
 
-const decodeValue = (type: FieldType, v: unknown): unknown => {
+/** Decode one raw value (SQLite or Postgres) of a field type. */
+export const decodeValue = (type: FieldType, v: unknown): unknown => {
   if (v === null || v === undefined) return null
   switch (type) {
     case "bool":

@@ -1,0 +1,113 @@
+/**
+ * `search(text)`: LaminDB's ranked search, in SQL.
+ *
+ * Candidates are records where any search field contains the text (case-insensitive by
+ * default). Each field adds to the rank, exactly as LaminDB's `_search` does:
+ *
+ * | rule | weight | LaminDB's regex (S = the escaped text) |
+ * |---|---|---|
+ * | exact | 200 | `iexact` |
+ * | synonym exact (a `|`-separated element equals S) | 200 | `(?:^|.*\|)S(?:\|.*|$)` |
+ * | whole word | 10 | `(?:^|.*[ \|\.,;:])S(?:[ \|\.,;:].*|$)` |
+ * | word prefix (element starts with S, no space after) | 8 | `(?:^|.*\|)S[^ ]*(?:\|.*|$)` |
+ * | anchored sub-phrase from the left | 2 | `(?:^|.*[ \|])S.*` |
+ * | anchored sub-phrase from the right | 2 | `.*S(?:$|[ \|\.,;:].*)` |
+ * | contains | 1 | `icontains` |
+ *
+ * LaminDB applies the synonym rule to every searched field (for a field without `|` it doubles
+ * the exact weight); Lamina does the same so the order matches. Results are ordered by rank,
+ * then newest first, and limited to 20 unless asked otherwise.
+ *
+ * Speed: when the text has none of the delimiter characters (` |.,;:`) the rules are evaluated
+ * with LIKE patterns over the lower-cased value (no regular expressions); otherwise with the
+ * regular expressions above. On SQLite an FTS5 trigram index (`lamina_<registry>_fts`) narrows
+ * the candidates for texts of three or more characters; on Postgres pg_trgm GIN indexes serve
+ * the `ILIKE '%text%'` candidate filter. Both only narrow: the ranking and the exact candidate
+ * test run on the candidates. Case folding is ASCII on SQLite and Unicode on Postgres.
+ *
+ * @module
+ */
+import type { Dialect } from "../db/dialect.js"
+import type { Model } from "../registry/model.js"
+import { and, column, ident, join, or, param, raw, sql, type Sql } from "./sql.js"
+import type { SearchState } from "./state.js"
+import { escapeGlob, escapeLike, escapeRegex, invalid } from "./values.js"
+import { regexMatch, textMatch } from "./where.js"
+
+/** SQLite FTS5 trigram tables by registry (created by migration 10). */
+export const ftsTables: ReadonlyMap<string, { readonly table: string; readonly columns: ReadonlyArray<string> }> = new Map([
+  ["Artifact", { table: "lamina_artifact_fts", columns: ["key", "description"] }],
+  ["Transform", { table: "lamina_transform_fts", columns: ["key", "description"] }]
+])
+
+/** LaminDB's weights. */
+export const WEIGHTS = { exact: 200, synonym: 200, word: 10, prefix: 8, right: 2, left: 2, contains: 1 } as const
+
+const DELIMITERS = /[ |.,;:]/
+const WILD = Symbol("wild")
+type PatternPart = string | typeof WILD
+
+/** The candidate filter and the rank expression of a search. */
+export const searchSql = (dialect: Dialect, model: Model, alias: string, search: SearchState): { readonly filter: Sql; readonly rank: Sql } => {
+  const text = search.text
+  for (const f of search.fields) {
+    if (model.fields[f] !== "str")
+      invalid(`search: '${f}' is not a text field of ${model.name}. Text fields: ${Object.entries(model.fields).filter(([, t]) => t === "str").map(([n]) => n).join(", ")}`)
+  }
+  if (search.fields.length === 0) invalid(`search: ${model.name} has no text fields to search.`)
+  const ci = !search.caseSensitive
+  const needle = (s: string): Sql => (ci ? sql`lower(${s})` : param(s))
+  const value = (f: string): Sql => (ci ? sql`lower(COALESCE(${column(alias, f)}, ''))` : sql`COALESCE(${column(alias, f)}, '')`)
+  const glob = dialect === "sqlite" && !ci
+  const matches = (v: Sql, parts: ReadonlyArray<PatternPart>): Sql => {
+    const pieces = parts.map((p) => (p === WILD ? raw(glob ? "'*'" : "'%'") : needle(glob ? escapeGlob(p) : escapeLike(p))))
+    const pattern = join(pieces, " || ")
+    return glob ? sql`${v} GLOB (${pattern})` : sql`${v} LIKE (${pattern}) ESCAPE '\\'`
+  }
+  const spaced = (v: Sql): Sql => {
+    // The delimiters of LaminDB's whole-word rule, replaced by spaces.
+    let out = v
+    for (const c of ["|", ".", ",", ";", ":"]) out = sql`replace(${out}, '${raw(c)}', ' ')`
+    return out
+  }
+  const regex = (f: string, pattern: string): Sql => regexMatch(dialect, sql`COALESCE(${column(alias, f)}, '')`, pattern, ci)
+  const when = (cond: Sql, weight: number): Sql => sql`(CASE WHEN ${cond} THEN ${raw(String(weight))} ELSE 0 END)`
+
+  const fast = !DELIMITERS.test(text)
+  const e = escapeRegex(text)
+  const terms: Array<Sql> = []
+  for (const f of search.fields) {
+    const v = value(f)
+    terms.push(when(sql`${v} = ${needle(text)}`, WEIGHTS.exact))
+    if (fast) {
+      terms.push(
+        when(or([sql`${v} = ${needle(text)}`, matches(v, [text, "|", WILD]), matches(v, [WILD, "|", text]), matches(v, [WILD, "|", text, "|", WILD])]), WEIGHTS.synonym)
+      )
+      terms.push(when(matches(sql`(' ' || ${spaced(v)} || ' ')`, [WILD, ` ${text} `, WILD]), WEIGHTS.word))
+      terms.push(
+        when(
+          sql`(CASE WHEN ${v} LIKE '%|%' THEN ${regex(f, `(?:^|.*\\|)${e}[^ ]*(?:\\|.*|$)`)} ELSE (${and([matches(v, [text, WILD]), sql`NOT ${matches(v, [text, WILD, " ", WILD])}`])}) END)`,
+          WEIGHTS.prefix
+        )
+      )
+      terms.push(when(or([matches(v, [text, WILD]), matches(sql`replace(${v}, '|', ' ')`, [WILD, ` ${text}`, WILD])]), WEIGHTS.right))
+      terms.push(when(matches(sql`(${spaced(v)} || ' ')`, [WILD, `${text} `, WILD]), WEIGHTS.left))
+    } else {
+      terms.push(when(regex(f, `(?:^|.*\\|)${e}(?:\\|.*|$)`), WEIGHTS.synonym))
+      terms.push(when(regex(f, `(?:^|.*[ \\|\\.,;:])${e}(?:[ \\|\\.,;:].*|$)`), WEIGHTS.word))
+      terms.push(when(regex(f, `(?:^|.*\\|)${e}[^ ]*(?:\\|.*|$)`), WEIGHTS.prefix))
+      terms.push(when(regex(f, `(?:^|.*[ \\|])${e}.*`), WEIGHTS.right))
+      terms.push(when(regex(f, `.*${e}(?:$|[ \\|\\.,;:].*)`), WEIGHTS.left))
+    }
+    terms.push(when(matches(v, [WILD, text, WILD]), WEIGHTS.contains))
+  }
+  const rank = sql`(${join(terms, " + ")})`
+
+  const contains = or(search.fields.map((f) => textMatch(dialect, column(alias, f), "contains", text, ci)))
+  const fts = ftsTables.get(model.name)
+  const narrow =
+    dialect === "sqlite" && fts !== undefined && search.fields.every((f) => fts.columns.includes(f)) && [...text].length >= 3
+      ? sql`${column(alias, "id")} IN (SELECT rowid FROM ${ident(fts.table)} WHERE ${ident(fts.table)} MATCH ${`"${text.replace(/"/g, '""')}"`})`
+      : raw("")
+  return { filter: and([narrow, contains]), rank }
+}
