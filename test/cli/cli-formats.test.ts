@@ -21,18 +21,18 @@ describe("lamina CLI on tables and AnnData", () => {
   const parquet = path.join(dir, "t.parquet")
 
   beforeAll(async () => {
-    laminaJson(home, ["init", "--storage", path.join(dir, "storage")])
+    await laminaJson(home, ["init", "--storage", path.join(dir, "storage")])
     const adata = await Effect.runPromise(sampleAnnData())
     await Effect.runPromise(Effect.all([writeH5ad(adata, h5ad), writeAnnDataZarr(adata, zarr), writeParquet(sampleTable(), parquet)]))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it("save x.h5ad --json records otype AnnData and n_observations; describe shows obs and var", () => {
-    const saved = laminaJson(home, ["save", h5ad, "--key", "cells/pbmc.h5ad"])
+  it("save x.h5ad --json records otype AnnData and n_observations; describe shows obs and var", async () => {
+    const saved = await laminaJson(home, ["save", h5ad, "--key", "cells/pbmc.h5ad"])
     expect(saved).toMatchObject({ key: "cells/pbmc.h5ad", suffix: ".h5ad", otype: "AnnData", kind: "dataset", n_observations: 4 })
-    const described = laminaJson(home, ["describe", "cells/pbmc.h5ad"])
+    const described = await laminaJson(home, ["describe", "cells/pbmc.h5ad"])
     expect(described).toMatchObject({ otype: "AnnData", n_observations: 4, metadata: { format: "h5ad", shape: [4, 3], obs: { n: 4 } } })
-    const human = lamina(home, ["describe", "cells/pbmc.h5ad"]).stdout
+    const human = (await lamina(home, ["describe", "cells/pbmc.h5ad"])).stdout
     expect(human).toContain("├── otype:          AnnData")
     expect(human).toContain("├── n_observations: 4")
     expect(human).toContain("4 × 3 (n_obs × n_vars)")
@@ -41,20 +41,20 @@ describe("lamina CLI on tables and AnnData", () => {
     expect(human).toMatch(/└── var: +3 rows, 1 column\n +└── mean +float32/)
   })
 
-  it("save of an AnnData zarr folder and a parquet file", () => {
-    expect(laminaJson(home, ["save", zarr, "--key", "cells/pbmc.zarr"])).toMatchObject({ otype: "AnnData", n_observations: 4, suffix: ".zarr" })
-    expect(laminaJson(home, ["save", parquet, "--key", "tables/t.parquet"])).toMatchObject({ otype: "DataFrame", n_observations: 3 })
-    const human = lamina(home, ["describe", "tables/t.parquet"]).stdout
+  it("save of an AnnData zarr folder and a parquet file", async () => {
+    expect(await laminaJson(home, ["save", zarr, "--key", "cells/pbmc.zarr"])).toMatchObject({ otype: "AnnData", n_observations: 4, suffix: ".zarr" })
+    expect(await laminaJson(home, ["save", parquet, "--key", "tables/t.parquet"])).toMatchObject({ otype: "DataFrame", n_observations: 3 })
+    const human = (await lamina(home, ["describe", "tables/t.parquet"])).stdout
     expect(human).toMatch(/columns: +4 columns\n +├── id +int32\n +├── score +float64\n +├── name +string\n +└── ok +bool/)
   })
 
-  it("save of a damaged .h5ad fails with the file named, exit code 1, nothing registered", () => {
+  it("save of a damaged .h5ad fails with the file named, exit code 1, nothing registered", async () => {
     const bad = path.join(dir, "bad.h5ad")
     writeFileSync(bad, "not an hdf5 file")
-    const r = lamina(home, ["save", bad, "--key", "cells/bad.h5ad"])
+    const r = await lamina(home, ["save", bad, "--key", "cells/bad.h5ad"])
     expect(r.code).toBe(1)
     expect(r.stderr).toContain("bad.h5ad")
     expect(r.stderr).not.toMatch(/RuntimeError|Aborted|wasm/i)
-    expect(lamina(home, ["describe", "cells/bad.h5ad"]).code).not.toBe(0)
+    expect((await lamina(home, ["describe", "cells/bad.h5ad"])).code).not.toBe(0)
   })
 })
