@@ -26,6 +26,7 @@ import { DoesNotExist, InvalidArgument, MultipleResultsFound, type IntegrityErro
 import { sqlFailure } from "../registry/crud.js"
 import { decodeValue, type Model, type Row } from "../registry/model.js"
 import { Agg, type AggregateResult, type Aggregation } from "./aggregate.js"
+import { planPrefixes } from "./prefix.js"
 import { Q, toNode, type QNode } from "./Q.js"
 import { initialState, type QueryState, type SearchOptions } from "./state.js"
 import { compileStatement, type Mode, type OutputColumn } from "./statement.js"
@@ -159,7 +160,9 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
     return Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const dialect = yield* currentDialect
-      const statement = yield* compileStatement(dialect, state, mode)
+      const wanted = mode._tag === "Rows" && state.limit !== undefined ? state.offset + state.limit : undefined
+      const planned = yield* planPrefixes(dialect, state, wanted)
+      const statement = yield* compileStatement(dialect, planned, mode)
       const { text, params } = statement.sql.render(dialect)
       const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Querying ${state.model.name}`)))
       return { rows, columns: statement.columns, dialect }
@@ -219,8 +222,9 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
     const size = options.chunkSize ?? 1000
     if (!Number.isInteger(size) || size <= 0) return Stream.fail(new InvalidArgument({ message: `iterate(): chunkSize must be a positive integer, got ${show(size)}.` }))
     const total = this.state.limit
-    const state: QueryState = { ...this.state, limit: undefined, offset: 0 }
+    const unsliced: QueryState = { ...this.state, limit: undefined, offset: 0 }
     const first = this.state.offset
+    let planned: QueryState | undefined
     interface Cursor {
       readonly afterId: number | undefined
       readonly taken: number
@@ -231,6 +235,8 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
         if (want <= 0) return [Chunk.empty<A>(), Option.none<Cursor>()] as const
         const sql = yield* SqlClient.SqlClient
         const dialect = yield* currentDialect
+        if (planned === undefined) planned = yield* planPrefixes(dialect, unsliced, first + size)
+        const state = planned
         const statement = yield* compileStatement(dialect, state, { _tag: "Page", afterId: cursor.afterId, size: want, offset: cursor.afterId === undefined ? first : 0 })
         const { text, params } = statement.sql.render(dialect)
         const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Querying ${state.model.name}`)))

@@ -126,7 +126,9 @@ class Scope {
   constructor(
     readonly ctx: Ctx,
     readonly model: Model,
-    readonly alias: string
+    readonly alias: string,
+    /** Fields of the main model the filters prove non-NULL (ordering them needs no NULLS clause). */
+    readonly nonNull: ReadonlySet<string> = new Set()
   ) {}
 
   /** Resolve a selectable path (throws `InvalidArgument`). */
@@ -222,7 +224,7 @@ class Scope {
     }
     const p = this.path(path, { many: false })
     if (p.encoding === "json") return invalid(`orderBy('${key}'): order by a JSON key of ${this.model.name} itself.`)
-    return [orderTerm(this.ctx.dialect, p.expr, desc, p.nullable, p.type)]
+    return [orderTerm(this.ctx.dialect, p.expr, desc, p.nullable && !this.nonNull.has(path), p.type)]
   }
 }
 
@@ -241,6 +243,20 @@ const sliceClause = (dialect: Dialect, offset: number, limit: number | undefined
   if (limit !== undefined) return raw(` LIMIT ${limit}${offset > 0 ? ` OFFSET ${offset}` : ""}`)
   if (offset > 0) return raw(dialect === "pg" ? ` OFFSET ${offset}` : ` LIMIT -1 OFFSET ${offset}`)
   return raw("")
+}
+
+/** Plain fields that a top-level condition proves non-NULL (`key__startswith`, `size__gt`, `x__isnull: false`). */
+const nonNullFields = (state: QueryState): ReadonlySet<string> => {
+  const out = new Set<string>()
+  for (const node of state.where) {
+    if (node._tag !== "Spec") continue
+    for (const [key, value] of Object.entries(node.spec)) {
+      const [field, lookup, more] = key.split("__")
+      if (field === undefined || more !== undefined || state.model.fields[field] === undefined || state.model.fields[field] === "json") continue
+      if (lookup === "isnull" ? value === false : value !== null && value !== undefined) out.add(field)
+    }
+  }
+  return out
 }
 
 const isSliced = (state: QueryState): boolean => state.limit !== undefined || state.offset > 0
@@ -328,7 +344,7 @@ const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement
     const d = ctx.dialect
     const model = state.model
     const alias = ctx.nextAlias()
-    const from_ = new Scope(ctx, model, alias)
+    const from_ = new Scope(ctx, model, alias, nonNullFields(state))
     const from = sql`${ident(model.table)} ${raw(alias)}`
     const sliced = isSliced(state)
 

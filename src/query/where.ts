@@ -22,6 +22,7 @@ import { InvalidArgument, type DoesNotExist, type StorageError } from "../errors
 import type { FieldType, Model } from "../registry/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { isLookup, isTransform, lookupsFor, ORDER_LOOKUPS, RELATION_LOOKUPS, TRANSFORMS, type Lookup, type Transform } from "./lookup.js"
+import { isNoIndex, unwrapNoIndex } from "./prefix.js"
 import type { QNode } from "./Q.js"
 import { availableNames, expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
 import { keyResolversOf } from "./resolver.js"
@@ -191,9 +192,12 @@ const fieldLeaf = (
     if (type === "json") return jsonLeaf(ctx, model, alias, field, rest, value, label, scope)
     const parsed = attempt(() => parseFieldLookup(model, field, type, rest))
     return Effect.flatMap(parsed, ({ transform, lookup }) => {
-      const expr = transform === undefined ? column(alias, field) : transformExpr(ctx.dialect, column(alias, field), transform)
+      // A prefix the planner found too broad for the index (prefix.ts): `+col` keeps SQLite off it.
+      const unindexed = isNoIndex(value)
+      const col = unindexed ? sql`+${column(alias, field)}` : column(alias, field)
+      const expr = transform === undefined ? col : transformExpr(ctx.dialect, col, transform)
       const valueType: ValueType = transform === undefined ? type : transform === "date" ? "date" : "int"
-      return compare(ctx, expr, valueType, lookup, value, label)
+      return compare(ctx, expr, valueType, lookup, unindexed ? unwrapNoIndex(value) : value, label)
     })
   })
 

@@ -1,3 +1,4 @@
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Chunk, Effect, Stream } from "effect"
 import { beforeAll, expect, it } from "vitest"
 import { Agg } from "../../src/query/aggregate.js"
@@ -203,6 +204,28 @@ describeBackends("QuerySet", ({ instance }) => {
       off()
     }
     expect((await i.fail(Artifact.filter({ file_type: ".csv" } as Spec).toArray()))._tag).toBe("InvalidArgument")
+  })
+
+  it("answers broad and narrow key prefixes alike (SQLite plans them differently)", async () => {
+    const pad = (n: string, w: number) => (i.backend === "pg" ? `lpad(${n}::text, ${w}, '0')` : `printf('%0${w}d', ${n})`)
+    await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.unsafe(
+          `INSERT INTO lamina_artifact (uid, key, storage_id, suffix, is_latest, _key_is_virtual, created_at, updated_at, branch, is_locked)
+           SELECT 'bulk' || ${pad("n", 16)}, 'wide/' || ${pad("n", 5)}, (SELECT MIN(id) FROM lamina_storage), '', ${i.backend === "pg" ? "TRUE" : "1"}, ${i.backend === "pg" ? "TRUE" : "1"}, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', 1, ${i.backend === "pg" ? "FALSE" : "0"}
+           FROM ${i.backend === "pg" ? "generate_series(1, 1500) AS g(n)" : "(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1500) SELECT n FROM c)"}`
+        )
+      )
+    )
+    try {
+      const newest = await keys(Artifact.filter({ key__startswith: "wide/" }).slice(0, 3))
+      expect(newest).toEqual(["wide/01500", "wide/01499", "wide/01498"])
+      expect(await keys(Artifact.filter({ key__startswith: "wide/0149" }).slice(0, 2))).toEqual(["wide/01499", "wide/01498"])
+      const streamed = await i.run(Stream.runCollect(Artifact.filter({ key__startswith: "wide/" }).iterate({ chunkSize: 500 })))
+      expect(Chunk.size(streamed)).toBe(1500)
+    } finally {
+      await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_artifact WHERE key LIKE 'wide/%'`))
+    }
   })
 
   it("toSql shows bound parameters, never inlined values", async () => {
