@@ -4,7 +4,18 @@
  * @module
  */
 export * from "./errors.js"
-export { Artifact, type ArtifactJson, type ArtifactOptions, type PendingArtifact } from "./registry/Artifact.js"
+export {
+  Artifact,
+  type AnnDataArtifactOptions,
+  type ArtifactJson,
+  type ArtifactOptions,
+  type PendingArtifact,
+  type TableArtifactOptions
+} from "./registry/Artifact.js"
+// Types only: the format layer itself (makeAnnData, DenseArray, readH5ad, writeParquet, …) is
+// `lamina/formats`, so importing `lamina` does not load apache-arrow, parquet-wasm, h5wasm, zarrita.
+export type { AnnDataFormat, OpenedArtifact, TableFormat } from "./registry/artifact-data.js"
+export type { AnnData, BackedAnnData, BackedMatrix, Matrix } from "./formats/index.js"
 export { Run, RunStatus } from "./registry/Run.js"
 export * from "./flow/index.js"
 export * as Lineage from "./lineage/index.js"

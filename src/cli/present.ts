@@ -17,12 +17,25 @@ export const formatSize = (bytes: number | null): string => {
   return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
 }
 
-/** A tree: a title line, then `├──`/`└──` rows of aligned `label: value` pairs. */
-export const tree = (title: string, rows: ReadonlyArray<readonly [string, string]>): string => {
-  const width = Math.max(0, ...rows.map(([k]) => k.length))
-  const lines = rows.map(([k, v], i) => `${i === rows.length - 1 ? "└──" : "├──"} ${(k + ":").padEnd(width + 1)} ${v}`)
-  return [title, ...lines].join("\n")
+/** A row of a {@link tree}: `label: value`, optionally with child rows drawn below it. */
+export type TreeRow = readonly [label: string, value: string, children?: ReadonlyArray<TreeRow>]
+
+const treeLines = (rows: ReadonlyArray<TreeRow>, indent: string, colon: boolean): Array<string> => {
+  // `label: value` rows align after the colon; child rows (`name  type`) keep two spaces
+  const width = Math.max(0, ...rows.map(([k]) => k.length + 1))
+  return rows.flatMap(([k, v, children], i) => {
+    const last = i === rows.length - 1
+    const label = colon ? `${k}:` : k
+    const line = `${indent}${last ? "└──" : "├──"} ${v === "" ? label : `${label.padEnd(width)} ${v}`}`
+    return [line, ...(children === undefined ? [] : treeLines(children, `${indent}${last ? "    " : "│   "}`, false))]
+  })
 }
+
+/**
+ * A tree: a title line, then `├──`/`└──` rows of aligned `label: value` pairs; a row's children
+ * (aligned `name value` pairs, e.g. the columns of a table) hang below it.
+ */
+export const tree = (title: string, rows: ReadonlyArray<TreeRow>): string => [title, ...treeLines(rows, "", true)].join("\n")
 
 /** An aligned text table. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

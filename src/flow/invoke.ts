@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import type { UnknownException } from "effect/Cause"
-import type { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
+import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
 
 /** What a body's return type succeeds with. */
 export type Success<Ret> = Ret extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<Ret>
@@ -15,8 +15,11 @@ export type Failure<Ret> = Ret extends Effect.Effect<infer _A, infer E, infer _R
 /** What a body's return type requires. */
 export type Requirements<Ret> = Ret extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
 
-/** Errors the tracking machinery itself can raise (bad params, registry or storage failures). */
-export type TrackingError = InvalidArgument | StorageError | IntegrityError
+/**
+ * Errors the tracking machinery itself can raise (bad params, registry or storage failures, and
+ * a damaged `.parquet`/`.h5ad`/`.zarr` that `Artifact.fromPath` cannot read the metadata of).
+ */
+export type TrackingError = InvalidArgument | StorageError | IntegrityError | ValidationError
 
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { readonly then?: unknown }).then === "function"

@@ -25,6 +25,7 @@ export {
 export { readArrowIpc, tableFromArrowIpc, writeArrowIpc, type WriteArrowIpcOptions } from "./table/ipc.js"
 export { readCsv, type ReadCsvOptions, tableFromCsv, tableToCsv, writeCsv, type WriteCsvOptions } from "./table/csv.js"
 export { arrowTypeName, type ColumnDescription, describeTable, type TableDescription } from "./table/describe.js"
+export { takeRows } from "./table/take.js"
 
 // AnnData
 export {

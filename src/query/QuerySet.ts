@@ -30,7 +30,7 @@ import { planPrefixes } from "./prefix.js"
 import { Q, toNode, type QNode } from "./Q.js"
 import { initialState, type QueryState, type SearchOptions } from "./state.js"
 import { compileStatement, type Mode, type OutputColumn } from "./statement.js"
-import { tableFromRows, tableProjection, type TableOptions } from "./table.js"
+import type { TableOptions } from "./table.js"
 import { QuerySetTypeId, type AnyQuerySet, type Condition, type FilterSpec, type OrderKey, type PathKey, type ValuesRow } from "./types.js"
 import { show } from "./values.js"
 import "./builtins.js"
@@ -258,6 +258,8 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
    */
   toTable(options: TableOptions<M> = {}): QueryEffect<Table> {
     return Effect.gen(this, function* () {
+      // Loaded on first use: apache-arrow costs ~100 ms of start-up that other queries never need.
+      const { tableFromRows, tableProjection } = yield* Effect.promise(() => import("./table.js"))
       const prepared = yield* tableProjection(this.state, options)
       const { rows, columns, dialect } = yield* new QuerySet<Row, M>(prepared, (r) => r).run({ _tag: "Rows" })
       return tableFromRows(columns, rows.map((r) => decodeColumns(r, columns)))

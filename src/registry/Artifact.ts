@@ -11,8 +11,12 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { accessSync, constants as fsConstants, promises as fs, statSync } from "node:fs"
 import * as path from "node:path"
-import { Effect, Option } from "effect"
-import { DoesNotExist, IntegrityError, InvalidArgument, StorageError } from "../errors.js"
+import type { Table } from "apache-arrow"
+import { Effect, Option, type Scope } from "effect"
+import { DoesNotExist, IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
+import type { AnnData } from "../formats/anndata/anndata.js"
+import type { BackedAnnData } from "../formats/anndata/backed.js"
+import { formatOf, type FormatName } from "../formats/format-of.js"
 import { currentRun } from "../flow/CurrentRun.js"
 import { Instance } from "../instance/Instance.js"
 import { QuerySet } from "../query/QuerySet.js"
@@ -21,8 +25,10 @@ import type { Condition, FilterSpec } from "../query/types.js"
 import type { ContentHash } from "../storage/hash.js"
 import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectStore.js"
 import { isS3Uri } from "../storage/s3uri.js"
+import type { AnnDataFormat, Inspection, OpenedArtifact, TableFormat } from "./artifact-data.js"
 import { insertRow, now, selectRows, sqlFailure, updateRow } from "./crud.js"
 import { defineModel, recordFieldTypes, type Row } from "./model.js"
+import { ObjectStoreZarrStore } from "./object-store-zarr.js"
 import { suffixOf } from "./suffix.js"
 import { incrementBase62, isBase62, newFamilyUid, splitUid, UID_LENGTH } from "./uid.js"
 
@@ -152,17 +158,127 @@ export class Artifact {
     })
   }
 
-  /** The content: the bytes of a file artifact. Records a run input. */
+  /**
+   * The raw bytes of a file artifact, whatever its format. Records a run input.
+   *
+   * Format-aware access has its own typed methods: {@link Artifact.loadTable} (Parquet, Arrow,
+   * CSV → Arrow `Table`), {@link Artifact.loadAnnData} (`.h5ad`, AnnData zarr → `AnnData`) and
+   * {@link Artifact.open} (partial reads of `.h5ad` and `.zarr`). A folder has no bytes: use
+   * `cache()` for its local path, or the methods above for zarr folders.
+   */
   load(): Effect.Effect<Uint8Array, StorageError | InvalidArgument, ArtifactEnv> {
     return Effect.gen(this, function* () {
       if (this.isFolder)
-        return yield* new InvalidArgument({ message: `Artifact ${this.uid} is a folder: use cache() for its local path.` })
+        return yield* new InvalidArgument({
+          message: `Artifact ${this.uid} is a folder: use cache() for its local path${this.suffix.endsWith(".zarr") ? ", loadAnnData() or open() to read the zarr store" : ""}.`
+        })
       const local = yield* this.cache()
       return yield* Effect.tryPromise({
         try: async () => new Uint8Array(await fs.readFile(local)),
         catch: (cause) => new StorageError({ message: `Reading artifact ${this.uid} failed: ${String(cause)}`, path: local, cause })
       })
     })
+  }
+
+  /**
+   * The artifact's format as Lamina reads it: from its suffix, with a `.zarr` folder registered
+   * as AnnData (otype) counted as `"anndata-zarr"`. `undefined` for other files.
+   */
+  get format(): FormatName | undefined {
+    const f = formatOf(this.suffix)
+    return f === "zarr" && this.otype === "AnnData" ? "anndata-zarr" : f
+  }
+
+  /**
+   * A Parquet, Arrow IPC (`.arrow`, `.feather`) or CSV/TSV artifact as an Arrow `Table` (CSV
+   * column types are inferred: numbers, booleans, strings). Records a run input.
+   * Fails with `InvalidArgument` for other artifacts, `ValidationError` for damaged files.
+   */
+  loadTable(): Effect.Effect<Table, InvalidArgument | ValidationError | StorageError, ArtifactEnv> {
+    return Effect.gen(this, function* () {
+      const format = this.format
+      if (format !== "parquet" && format !== "arrow" && format !== "csv")
+        return yield* new InvalidArgument({
+          message: `Artifact ${this.label} (${this.suffix || "no suffix"}) is not a table: loadTable() reads .parquet, .arrow and .csv artifacts${this.isFolder ? "" : "; load() gives its bytes"}.`
+        })
+      const local = yield* this.cache()
+      const data = yield* artifactData
+      return yield* data.readTableFile(local, format, this.suffix).pipe(Effect.mapError(inArtifact(this)))
+    })
+  }
+
+  /**
+   * An `.h5ad` or AnnData zarr artifact read whole into memory. Records a run input.
+   * For large data prefer {@link Artifact.open}, which reads only what is asked.
+   */
+  loadAnnData(): Effect.Effect<AnnData, InvalidArgument | ValidationError | StorageError, ArtifactEnv> {
+    return Effect.gen(this, function* () {
+      const format = yield* this.annDataFormat()
+      const local = yield* this.cache()
+      const data = yield* artifactData
+      if (format === "zarr" && this.otype !== "AnnData" && !(yield* data.zarrIsAnnData(yield* data.localStore(local)).pipe(Effect.mapError(inArtifact(this)))))
+        return yield* new InvalidArgument({ message: `Artifact ${this.label} is a zarr store but not an AnnData: use open() for its arrays and groups.` })
+      return yield* data.readAnnDataFile(local, format).pipe(Effect.mapError(inArtifact(this)))
+    })
+  }
+
+  /**
+   * Opens an `.h5ad` or `.zarr` artifact for partial reads and records a run input:
+   * `{ _tag: "AnnData", adata }` (a `BackedAnnData`: `adata.X.slice(rows, cols)`,
+   * `adata.obs(["cell_type"])`, … read only what is asked) or, for a zarr store that is not an
+   * AnnData, `{ _tag: "Zarr", node }` (a zarrita array or group).
+   *
+   * Needs a `Scope`: an `.h5ad` file stays open until the scope closes (`Effect.scoped`).
+   * On S3, zarr stores are read in place (one listing, then only the chunks that are read);
+   * an `.h5ad` is first downloaded into the cache (verified against its hash), then opened.
+   */
+  open(): Effect.Effect<OpenedArtifact, InvalidArgument | ValidationError | StorageError, ArtifactEnv | Scope.Scope> {
+    return Effect.gen(this, function* () {
+      const format = this.format
+      if (format !== "h5ad" && format !== "zarr" && format !== "anndata-zarr")
+        return yield* new InvalidArgument({
+          message: `Artifact ${this.label} (${this.suffix || "no suffix"}) cannot be opened: open() reads .h5ad and .zarr artifacts; use loadTable() for tables, load() or cache() for other files.`
+        })
+      const data = yield* artifactData
+      if (format === "h5ad") {
+        const local = yield* this.cache()
+        return yield* data.openH5adFile(local).pipe(Effect.mapError(inArtifact(this)))
+      }
+      const store = yield* ObjectStore
+      const annData = format === "anndata-zarr" ? true : undefined
+      if (store.type === "local") {
+        const local = yield* this.cache()
+        return yield* data.openZarrStore(yield* data.localStore(local), annData).pipe(Effect.mapError(inArtifact(this)))
+      }
+      yield* recordInput(this)
+      return yield* data.openZarrStore(new ObjectStoreZarrStore(store, this.storageKey), annData).pipe(Effect.mapError(inArtifact(this)))
+    })
+  }
+
+  /** {@link Artifact.open} for an artifact that must be an AnnData: the `BackedAnnData` itself. */
+  openAnnData(): Effect.Effect<BackedAnnData, InvalidArgument | ValidationError | StorageError, ArtifactEnv | Scope.Scope> {
+    return Effect.flatMap(this.open(), (opened) =>
+      opened._tag === "AnnData"
+        ? Effect.succeed(opened.adata)
+        : Effect.fail(new InvalidArgument({ message: `Artifact ${this.label} is a zarr store but not an AnnData: use open() for its arrays and groups.` }))
+    )
+  }
+
+  /** The AnnData format of this artifact, or an error saying which loader fits. */
+  private annDataFormat(): Effect.Effect<AnnDataFormat, InvalidArgument> {
+    const format = this.format
+    if (format === "h5ad") return Effect.succeed("h5ad")
+    if (format === "zarr" || format === "anndata-zarr") return Effect.succeed("zarr")
+    return Effect.fail(
+      new InvalidArgument({
+        message: `Artifact ${this.label} (${this.suffix || "no suffix"}) is not an AnnData: loadAnnData() reads .h5ad and AnnData .zarr artifacts${format === undefined ? "" : "; use loadTable() for tables"}.`
+      })
+    )
+  }
+
+  /** The key, else the uid, for messages. */
+  get label(): string {
+    return this.key === null ? this.uid : `'${this.key}' (${this.uid})`
   }
 
   /** Every version of this artifact, oldest first (trash excluded). */
@@ -212,9 +328,57 @@ export class Artifact {
   /**
    * Start an artifact from a local file or folder — `save()` copies, hashes and registers it —
    * or from an `s3://` URI inside the instance's storage, registered in place without a copy.
+   *
+   * A local `.parquet`, `.arrow`/`.feather`, `.csv`/`.tsv`, `.h5ad` or `.zarr` is recognized here
+   * from its metadata (a Parquet footer, HDF5/zarr metadata; a CSV up to 64 MiB is parsed): the
+   * artifact gets otype `"DataFrame"` or `"AnnData"`, kind `"dataset"`, `n_observations`, and
+   * its shape and columns in `_aux` for `describe`. Options given explicitly win. A damaged
+   * file of those formats fails with a `ValidationError` naming the file (and element); pass
+   * `inspect: false` to register it as plain bytes. A CSV that does not parse as a table, and
+   * `s3://` URIs, are registered without format metadata.
    */
-  static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | StorageError> {
+  static fromPath(localPath: string, options: ArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError> {
     return fromPath(localPath, options)
+  }
+
+  /**
+   * Start an artifact from an Arrow table: written as Parquet (default), Arrow IPC or CSV to a
+   * temporary file, registered by `save()` like any file (the temporary copy is removed after),
+   * with otype `"DataFrame"`, kind `"dataset"`, `n_observations` = rows, and the column names
+   * and types kept for `describe`. Read it back with {@link Artifact.loadTable}.
+   *
+   * The format follows `options.format`, else the key's suffix (`.parquet`, `.arrow`, `.csv`,
+   * `.tsv`), else Parquet; a key whose suffix names another format is an `InvalidArgument`.
+   */
+  static fromTable(table: Table, options: TableArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError> {
+    return Effect.gen(function* () {
+      const data = yield* artifactData
+      const keyFormat = options.key === undefined ? undefined : data.tableFormatOf(options.key)
+      const format = options.format ?? keyFormat ?? "parquet"
+      const fileName = yield* memoryFileName(options.key, keyFormat === format, TABLE_SUFFIX[format], "table")
+      const { format: _format, ...rest } = options
+      return yield* data.pendingFromMemory(fileName, (file) => data.writeTableFile(table, file, format), { kind: "dataset", ...rest }, fromPath)
+    })
+  }
+
+  /**
+   * Start an artifact from an AnnData: written as `.h5ad` (default) or as an AnnData zarr v2
+   * folder (`format: "zarr"`, or a key ending in `.zarr`), registered by `save()` like any file,
+   * with otype `"AnnData"`, kind `"dataset"`, `n_observations` = `n_obs`, and the shape, X
+   * layout and obs/var columns kept for `describe`. Fails with a `ValidationError` when the
+   * AnnData is misaligned (obs length ≠ rows of X, …). Read it back with
+   * {@link Artifact.loadAnnData} or {@link Artifact.open}.
+   */
+  static fromAnnData(adata: AnnData, options: AnnDataArtifactOptions = {}): Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError> {
+    return Effect.gen(function* () {
+      const data = yield* artifactData
+      yield* data.checkAnnData(adata)
+      const keyFormat = options.key === undefined ? undefined : data.annDataFormatOf(options.key)
+      const format = options.format ?? keyFormat ?? "h5ad"
+      const fileName = yield* memoryFileName(options.key, keyFormat === format, format === "h5ad" ? ".h5ad" : ".zarr", "adata")
+      const { format: _format, ...rest } = options
+      return yield* data.pendingFromMemory(fileName, (file) => data.writeAnnDataFile(adata, file, format), { kind: "dataset", ...rest }, fromPath)
+    })
   }
 
   /** A lazy query over artifacts (trash hidden unless asked for by uid, id, hash or branch). */
@@ -254,8 +418,30 @@ export interface ArtifactOptions {
   readonly version_tag?: string
   /** Make this a new version of that artifact's family. */
   readonly revises?: Artifact
-  /** Format metadata kept for `describe` (columns, shape …). */
+  /**
+   * Format metadata kept for `describe` (columns, shape …). For a file in a known format
+   * `fromPath` fills it (and `otype`, `kind`, `n_observations`) from the file's metadata;
+   * entries given here win.
+   */
   readonly aux?: Record<string, unknown>
+  /**
+   * Read the format metadata of `.parquet`, `.arrow`, `.csv`, `.h5ad` and `.zarr` files at
+   * `fromPath` (default `true`). A damaged file of those formats then fails with a
+   * `ValidationError`; pass `false` to register such a file as plain bytes.
+   */
+  readonly inspect?: boolean
+}
+
+/** Options of {@link Artifact.fromTable}. */
+export interface TableArtifactOptions extends Omit<ArtifactOptions, "otype" | "n_observations" | "inspect"> {
+  /** `"parquet"` (default unless the key's suffix says otherwise), `"arrow"` (IPC file) or `"csv"`. */
+  readonly format?: TableFormat
+}
+
+/** Options of {@link Artifact.fromAnnData}. */
+export interface AnnDataArtifactOptions extends Omit<ArtifactOptions, "otype" | "n_observations" | "inspect"> {
+  /** `"h5ad"` (default unless the key ends in `.zarr`) or `"zarr"` (an AnnData zarr v2 folder). */
+  readonly format?: AnnDataFormat
 }
 
 /** An artifact that is described but not yet saved. */
@@ -305,15 +491,59 @@ const fromPath = (localPath: string, options: ArtifactOptions) =>
     })
     if (!stat.isFile() && !stat.isDirectory())
       return yield* new InvalidArgument({ message: `'${localPath}' is neither a regular file nor a folder.` })
+    const inspection = options.inspect === false || formatOf(abs) === undefined ? undefined : yield* Effect.flatMap(artifactData, (data) => data.inspectPath(abs))
     const pending: PendingArtifact = {
       localPath: abs,
       isFolder: stat.isDirectory(),
       suffix: suffixOf(abs),
-      options,
+      options: inspection === undefined ? options : withInspection(options, inspection),
       save: () => saveArtifact(pending)
     }
     return pending
   })
+
+/** Options completed with what the file's format says; what the caller passed wins. */
+const withInspection = (options: ArtifactOptions, found: Inspection): ArtifactOptions => {
+  const otype = options.otype ?? found.otype
+  const kind = options.kind ?? found.kind
+  const n_observations = options.n_observations ?? found.n_observations
+  return {
+    ...options,
+    ...(otype === undefined ? {} : { otype }),
+    ...(kind === undefined ? {} : { kind }),
+    ...(n_observations === undefined ? {} : { n_observations }),
+    aux: { ...found.aux, ...options.aux }
+  }
+}
+
+/** The format layer, loaded on first use (it pulls in apache-arrow, parquet-wasm, h5wasm, zarrita). */
+const artifactData = Effect.promise(() => import("./artifact-data.js"))
+
+const TABLE_SUFFIX: Readonly<Record<TableFormat, string>> = { parquet: ".parquet", arrow: ".arrow", csv: ".csv" }
+
+/**
+ * The temporary file name of an in-memory value: the key's base name when its suffix fits the
+ * format (so `.tsv` or `.anndata.zarr` keys keep their suffix), else `{fallback}{suffix}`.
+ */
+const memoryFileName = (key: string | undefined, keyFits: boolean, suffix: string, fallback: string): Effect.Effect<string, InvalidArgument> => {
+  if (key === undefined) return Effect.succeed(`${fallback}${suffix}`)
+  if (!keyFits)
+    return Effect.fail(new InvalidArgument({ message: `The suffix '${suffixOf(key)}' of the provided key is incorrect, it should be '${suffix}'.` }))
+  return Effect.succeed(path.posix.basename(key.replace(/\/+$/, "")))
+}
+
+/** The same error, its message prefixed with the artifact it came from. */
+const inArtifact = (artifact: Artifact) => (e: InvalidArgument | ValidationError | StorageError): InvalidArgument | ValidationError | StorageError => {
+  const message = `Artifact ${artifact.label}: ${e.message}`
+  switch (e._tag) {
+    case "InvalidArgument":
+      return new InvalidArgument({ message })
+    case "ValidationError":
+      return new ValidationError({ message })
+    case "StorageError":
+      return new StorageError({ message, ...(e.path === undefined ? {} : { path: e.path }), cause: e.cause ?? e })
+  }
+}
 
 /**
  * An object or prefix already in (remote) storage, registered in place: the URI must lie inside

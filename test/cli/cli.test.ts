@@ -35,37 +35,37 @@ for (const backend of ["sqlite", "pg"] as const) {
       return p
     }
 
-    it("init creates an instance and remembers it; init again keeps the data", () => {
-      const info = laminaJson(home, ["init", "--storage", storage, ...db, "--name", "cli-test"])
+    it("init creates an instance and remembers it; init again keeps the data", async () => {
+      const info = await laminaJson(home, ["init", "--storage", storage, ...db, "--name", "cli-test"])
       expect(info).toMatchObject({ name: "cli-test", storage })
-      const a = laminaJson(home, ["save", write("keep.txt", "keep me"), "--key", "keep.txt"])
-      expect(laminaJson(home, ["init", "--storage", storage, ...db, "--name", "cli-test"])).toMatchObject({ name: "cli-test" })
-      expect(laminaJson(home, ["describe", "keep.txt"])).toMatchObject({ uid: a.uid })
+      const a = await laminaJson(home, ["save", write("keep.txt", "keep me"), "--key", "keep.txt"])
+      expect(await laminaJson(home, ["init", "--storage", storage, ...db, "--name", "cli-test"])).toMatchObject({ name: "cli-test" })
+      expect(await laminaJson(home, ["describe", "keep.txt"])).toMatchObject({ uid: a.uid })
     })
 
-    it("save, new version, describe, ls, load, delete", () => {
-      const v1 = laminaJson(home, ["save", write("data.csv", "a,b\n1,2\n"), "--key", "raw/data.csv", "--description", "first"])
+    it("save, new version, describe, ls, load, delete", async () => {
+      const v1 = await laminaJson(home, ["save", write("data.csv", "a,b\n1,2\n"), "--key", "raw/data.csv", "--description", "first"])
       expect(Object.keys(v1)).toEqual(expect.arrayContaining(["uid", "key", "description", "suffix", "size", "hash", "hash_type", "n_files", "version", "is_latest", "branch", "created_at", "path"]))
       expect(v1).toMatchObject({ key: "raw/data.csv", suffix: ".csv", size: 8, version: "0000", is_latest: true, branch: 1, hash_type: "md5" })
-      const v2 = laminaJson(home, ["save", write("data.csv", "a,b\n1,2\n3,4\n"), "--key", "raw/data.csv"])
+      const v2 = await laminaJson(home, ["save", write("data.csv", "a,b\n1,2\n3,4\n"), "--key", "raw/data.csv"])
       expect(v2.version).toBe("0001")
       expect(String(v2.uid).slice(0, 16)).toBe(String(v1.uid).slice(0, 16))
-      const described = laminaJson(home, ["describe", "raw/data.csv"])
+      const described = await laminaJson(home, ["describe", "raw/data.csv"])
       expect(described).toMatchObject({ uid: v2.uid, is_latest: true, created_by: expect.any(String) })
-      expect(laminaJson(home, ["describe", String(v1.uid)])).toMatchObject({ uid: v1.uid, is_latest: false })
-      const human = lamina(home, ["describe", "raw/data.csv"])
+      expect(await laminaJson(home, ["describe", String(v1.uid)])).toMatchObject({ uid: v1.uid, is_latest: false })
+      const human = await lamina(home, ["describe", "raw/data.csv"])
       expect(human.stdout).toContain("├── uid:")
       expect(human.stdout).toContain("0001 (latest)")
-      const listed = laminaJson<Array<{ uid: string }>>(home, ["ls", "artifact", "--limit", "2"])
+      const listed = await laminaJson<Array<{ uid: string }>>(home, ["ls", "artifact", "--limit", "2"])
       expect(listed.map((a) => a.uid)).toEqual([v2.uid, v1.uid])
-      const loaded = lamina(home, ["load", "raw/data.csv"])
+      const loaded = await lamina(home, ["load", "raw/data.csv"])
       expect(loaded.stdout.trim()).toBe(v2.path)
-      expect(laminaJson(home, ["delete", "raw/data.csv"])).toMatchObject({ deleted: "trash" })
-      expect(laminaJson(home, ["describe", "raw/data.csv"])).toMatchObject({ uid: v1.uid, is_latest: true })
+      expect(await laminaJson(home, ["delete", "raw/data.csv"])).toMatchObject({ deleted: "trash" })
+      expect(await laminaJson(home, ["describe", "raw/data.csv"])).toMatchObject({ uid: v1.uid, is_latest: true })
     })
 
-    it("fails with one clear line and a non-zero exit, changing nothing", () => {
-      const before = laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"]).length
+    it("fails with one clear line and a non-zero exit, changing nothing", async () => {
+      const before = (await laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"])).length
       const stored = readdirSync(path.join(storage, ".lamina")).length
       for (const [args, pattern] of [
         [["save", path.join(dir, "missing.txt"), "--key", "m.txt"], /does not exist/],
@@ -77,13 +77,13 @@ for (const backend of ["sqlite", "pg"] as const) {
         [["frobnicate"], /Unknown command/],
         [["save", "--bogus"], /Unknown option/]
       ] as const) {
-        const r = lamina(home, args)
+        const r = await lamina(home, args)
         expect(r.code, args.join(" ")).not.toBe(0)
         expect(r.stderr).toMatch(pattern)
         expect(r.stderr.trim().split("\n")).toHaveLength(1)
         expect(r.stdout).toBe("")
       }
-      expect(laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"]).length).toBe(before)
+      expect((await laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"])).length).toBe(before)
       expect(readdirSync(path.join(storage, ".lamina")).length).toBe(stored)
     })
 
@@ -93,24 +93,24 @@ for (const backend of ["sqlite", "pg"] as const) {
       const chunk = Buffer.alloc(16 * 1024 * 1024, 1)
       for (let i = 0; i < 24; i++) writeSync(fd, chunk)
       closeSync(fd)
-      const before = laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"]).length
+      const before = (await laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"])).length
       const child = spawn(process.execPath, [cliPath, "save", big, "--key", "big.bin"], { env: { ...process.env, LAMINA_HOME: home }, stdio: "ignore" })
       const lamDir = path.join(storage, ".lamina")
       // Kill as soon as the copy has started (its temporary file exists).
       for (let i = 0; i < 400 && !readdirSync(lamDir).some((f) => f.endsWith(".tmp")); i++) await new Promise((r) => setTimeout(r, 5))
       child.kill("SIGKILL")
       await new Promise((r) => child.once("exit", r))
-      expect(laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"]).length).toBe(before)
+      expect((await laminaJson<Array<unknown>>(home, ["ls", "artifact", "--limit", "100"])).length).toBe(before)
       expect(readdirSync(lamDir).filter((f) => f.endsWith(".bin"))).toEqual([])
-      expect(lamina(home, ["describe", "big.bin"]).code).toBe(1)
+      expect((await lamina(home, ["describe", "big.bin"])).code).toBe(1)
     })
 
-    it("reports an unreachable database without touching settings", () => {
+    it("reports an unreachable database without touching settings", async () => {
       const other = path.join(dir, "home2")
-      const r = lamina(other, ["init", "--storage", path.join(dir, "s2"), "--db", "postgresql://nobody@127.0.0.1:1/none"])
+      const r = await lamina(other, ["init", "--storage", path.join(dir, "s2"), "--db", "postgresql://nobody@127.0.0.1:1/none"])
       expect(r.code).toBe(1)
       expect(r.stderr).toMatch(/Cannot connect to the Postgres registry/)
-      expect(lamina(other, ["ls"]).stderr).toMatch(/No Lamina instance is configured/)
+      expect((await lamina(other, ["ls"])).stderr).toMatch(/No Lamina instance is configured/)
     })
   })
 }

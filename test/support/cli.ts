@@ -2,7 +2,7 @@
  * Run the compiled `lamina` CLI (dist/lamina.mjs, built by `npm test` before vitest) in a
  * temporary LAMINA_HOME.
  */
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import * as path from "node:path"
 
@@ -16,20 +16,30 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Run `lamina ARGS` with `home` as LAMINA_HOME. */
-export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): CliResult => {
-  if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run 'npm run build' first ('npm test' does it).`)
-  const r = spawnSync(process.execPath, [cliPath, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, LAMINA_HOME: home, ...env },
-    timeout: 60_000
+/**
+ * Run `lamina ARGS` with `home` as LAMINA_HOME. Asynchronous on purpose: a test that blocks its
+ * worker in spawnSync for long stalls vitest's worker RPC ("Timeout calling onTaskUpdate").
+ */
+export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<CliResult> => {
+  if (!existsSync(cliPath)) return Promise.reject(new Error(`${cliPath} is missing: run 'npm run build' first ('npm test' does it).`))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, LAMINA_HOME: home, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+    child.once("error", reject)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? -1, stdout, stderr })
+    })
   })
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
 /** Run and parse the single JSON value the command prints with --json. */
-export const laminaJson = <A = Record<string, unknown>>(home: string, args: ReadonlyArray<string>): A => {
-  const r = lamina(home, [...args, "--json"])
+export const laminaJson = async <A = Record<string, unknown>>(home: string, args: ReadonlyArray<string>): Promise<A> => {
+  const r = await lamina(home, [...args, "--json"])
   if (r.code !== 0) throw new Error(`lamina ${args.join(" ")} failed (${r.code}): ${r.stderr}`)
   return JSON.parse(r.stdout) as A
 }

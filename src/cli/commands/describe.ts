@@ -1,5 +1,6 @@
 /**
- * `lamina describe KEY_OR_UID [--json]`: an artifact as a readable tree, with its run and transform.
+ * `lamina describe KEY_OR_UID [--json]`: an artifact as a readable tree, with its run and transform,
+ * and for tables and AnnData their shape and columns (from the metadata recorded at save).
  *
  * @module
  */
@@ -9,7 +10,8 @@ import { Run, statusName } from "../../registry/Run.js"
 import { Transform } from "../../registry/Transform.js"
 import { User } from "../../registry/User.js"
 import type { Command } from "../command.js"
-import { formatSize, tree } from "../present.js"
+import { formatSize, tree, type TreeRow } from "../present.js"
+import { dataRows } from "../present-data.js"
 import { resolveArtifact } from "../resolve.js"
 
 export const command: Command = {
@@ -36,13 +38,14 @@ export const command: Command = {
       }
       if (out.wantsJson) return out.json(json)
       const branch = artifact.branch === -1 ? " (in trash)" : artifact.branch === 0 ? " (archived)" : ""
-      const rows: Array<readonly [string, string]> = [
+      const rows: Array<TreeRow> = [
         ["uid", artifact.uid],
         ["key", artifact.key ?? "–"],
         ["description", artifact.description ?? "–"],
         ["version", `${artifact.version}${artifact.is_latest ? " (latest)" : ""}${branch}`],
         ["hash", `${artifact.hash ?? "–"} (${artifact.hash_type ?? "–"})`],
         ["size", `${formatSize(artifact.size)}${artifact.n_files !== null && artifact.n_files > 1 ? `, ${artifact.n_files} files` : ""}`],
+        ...(artifact.kind ? [["kind", artifact.kind] as const] : []),
         ...(artifact.otype ? [["otype", artifact.otype] as const] : []),
         ...(artifact.n_observations !== null ? [["n_observations", String(artifact.n_observations)] as const] : []),
         ["path", json.path],
@@ -50,7 +53,7 @@ export const command: Command = {
         ["created_by", json.created_by ?? "–"],
         ...(json.run ? [["run", `${json.run.uid} (${json.run.status}, ${json.run.started_at ?? "not started"})`] as const] : []),
         ...(json.transform ? [["transform", `${json.transform.key} v${json.transform.version} (${json.transform.kind}, ${json.transform.uid})`] as const] : []),
-        ...Object.entries(artifact._aux ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as const)
+        ...dataRows(artifact._aux, artifact.otype)
       ]
       out.line(tree(`Artifact ${artifact.suffix || "(no suffix)"} · ${artifact.key ?? artifact.uid}`, rows))
     })
