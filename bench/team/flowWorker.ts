@@ -12,12 +12,12 @@
  */
 import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { createInterface } from "node:readline"
 import { Effect, Schedule } from "effect"
 import { flow, step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import type { S3Settings } from "../../src/instance/settings.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { waitForGo } from "./go.js"
 
 /** What a racer does. */
 export interface FlowWorkerConfig {
@@ -36,15 +36,6 @@ export interface FlowWorkerResult {
   readonly id: string
   readonly uid: string
 }
-
-const waitForGo = () =>
-  new Promise<void>((resolve) => {
-    const rl = createInterface({ input: process.stdin })
-    rl.once("line", () => {
-      rl.close()
-      resolve()
-    })
-  })
 
 const main = async () => {
   const config = JSON.parse(process.argv[2] ?? "{}") as FlowWorkerConfig

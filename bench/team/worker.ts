@@ -9,11 +9,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { createInterface } from "node:readline"
 import { Effect } from "effect"
 import * as Lamina from "../../src/instance/Lamina.js"
 import type { S3Settings } from "../../src/instance/settings.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { waitForGo } from "./go.js"
 
 /** What a worker does. */
 export interface WorkerConfig {
@@ -42,15 +42,6 @@ export interface WorkerResult {
   /** Wall time of the saves alone, in milliseconds. */
   readonly ms: number
 }
-
-const waitForGo = () =>
-  new Promise<void>((resolve) => {
-    const rl = createInterface({ input: process.stdin })
-    rl.once("line", () => {
-      rl.close()
-      resolve()
-    })
-  })
 
 const main = async () => {
   const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig

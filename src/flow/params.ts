@@ -75,11 +75,12 @@ const matchClose = (src: string, open: number): number => {
   return src.length
 }
 
-/** Split on top-level commas (outside brackets, strings, comments). */
-const splitTopLevel = (src: string): Array<string> => {
-  const parts: Array<string> = []
+/**
+ * Visit each character of `src` that lies outside string/template literals and comments and at
+ * bracket depth 0; stop early when `visit` returns true.
+ */
+const scanTopLevel = (src: string, visit: (i: number) => boolean | void): void => {
   let depth = 0
-  let start = 0
   for (let i = 0; i < src.length; ) {
     const skipped = skipLiteral(src, i)
     if (skipped !== i) {
@@ -89,35 +90,36 @@ const splitTopLevel = (src: string): Array<string> => {
     const c = src[i]
     if (c === "(" || c === "[" || c === "{") depth++
     else if (c === ")" || c === "]" || c === "}") depth--
-    else if (c === "," && depth === 0) {
+    else if (depth === 0 && visit(i) === true) return
+    i++
+  }
+}
+
+/** Split on top-level commas (outside brackets, strings, comments). */
+const splitTopLevel = (src: string): Array<string> => {
+  const parts: Array<string> = []
+  let start = 0
+  scanTopLevel(src, (i) => {
+    if (src[i] === ",") {
       parts.push(src.slice(start, i))
       start = i + 1
     }
-    i++
-  }
+  })
   parts.push(src.slice(start))
   return parts.map(stripComments).map((p) => p.trim()).filter((p) => p !== "")
 }
 
 const stripComments = (s: string): string => s.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/\/\/[^\n]*/g, " ")
 
-/** Split `name = default` at the first top-level `=` (not `==`, `=>`). */
+/** Split `name = default` at the first top-level `=` (not `==`, `=>`, `<=`, `>=`, `!=`). */
 const splitDefault = (s: string): { readonly head: string; readonly defaultText?: string } => {
-  let depth = 0
-  for (let i = 0; i < s.length; ) {
-    const skipped = skipLiteral(s, i)
-    if (skipped !== i) {
-      i = skipped
-      continue
-    }
-    const c = s[i]
-    if (c === "(" || c === "[" || c === "{") depth++
-    else if (c === ")" || c === "]" || c === "}") depth--
-    else if (c === "=" && depth === 0 && s[i + 1] !== "=" && s[i + 1] !== ">" && s[i - 1] !== "=" && s[i - 1] !== "!" && s[i - 1] !== "<" && s[i - 1] !== ">")
-      return { head: s.slice(0, i).trim(), defaultText: s.slice(i + 1).trim() }
-    i++
-  }
-  return { head: s.trim() }
+  let at = -1
+  scanTopLevel(s, (i) => {
+    const isAssign = s[i] === "=" && s[i + 1] !== "=" && s[i + 1] !== ">" && (i === 0 || !"=!<>".includes(s[i - 1]!))
+    if (isAssign) at = i
+    return isAssign
+  })
+  return at < 0 ? { head: s.trim() } : { head: s.slice(0, at).trim(), defaultText: s.slice(at + 1).trim() }
 }
 
 const IDENT = /^[A-Za-z_$][\w$]*$/
