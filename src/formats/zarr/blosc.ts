@@ -1,6 +1,7 @@
 /**
  * A Blosc (v1 container) decoder in TypeScript for the chunks Python zarr writes by default
- * (`Blosc(cname="lz4", shuffle=SHUFFLE)`). numcodecs' WASM Blosc decodes at ~200 MB/s; this
+ * (`Blosc(cname="lz4", shuffle=SHUFFLE)`): the fallback when the native decoder
+ * (`native-blosc.ts`) is not available. numcodecs' WASM Blosc decodes at ~200 MB/s; this
  * decodes LZ4 blocks and byte-unshuffles in plain JS several times faster. Blocks compressed with
  * zlib go through `node:zlib`; other inner codecs (blosclz, zstd, snappy) and bit-shuffle return
  * `undefined` so the caller can fall back to numcodecs.
@@ -13,6 +14,10 @@
  * @module
  */
 import * as zlib from "node:zlib"
+import { nativeBlosc } from "./native-blosc.js"
+
+/** A chunk that does not decode: truncated, corrupted, or not what its metadata says. */
+export class CorruptChunkError extends Error {}
 
 const FLAG_SHUFFLE = 0x01
 const FLAG_MEMCPYED = 0x02
@@ -44,7 +49,7 @@ export const lz4DecodeBlock = (src: Uint8Array, start: number, end: number, dst:
     if (s >= end) break
     const offset = src[s] | (src[s + 1] << 8)
     s += 2
-    if (offset === 0) throw new Error("lz4: zero match offset")
+    if (offset === 0) throw new CorruptChunkError("lz4: zero match offset")
     let length = token & 15
     if (length === 15) {
       let b: number
@@ -55,7 +60,7 @@ export const lz4DecodeBlock = (src: Uint8Array, start: number, end: number, dst:
     }
     length += 4
     let from = d - offset
-    if (from < at) throw new Error("lz4: match offset before the block start")
+    if (from < at) throw new CorruptChunkError("lz4: match offset before the block start")
     if (length <= 16) {
       // short match (possibly overlapping): byte by byte
       for (let i = 0; i < length; i++) dst[d + i] = dst[from + i]
@@ -118,10 +123,21 @@ const decodeStream = (codec: number, src: Uint8Array, start: number, csize: numb
 
 /**
  * Decodes a Blosc chunk, or returns `undefined` when it uses a feature this decoder leaves to
- * numcodecs (bit-shuffle, or an inner codec other than LZ4/zlib).
+ * numcodecs (bit-shuffle, or an inner codec other than LZ4/zlib). A malformed chunk throws
+ * {@link CorruptChunkError}.
  */
 export const bloscDecode = (chunk: Uint8Array): Uint8Array | undefined => {
-  if (chunk.length < 16) throw new Error("blosc: chunk shorter than its header")
+  try {
+    return decodeChunk(chunk)
+  } catch (e) {
+    // offsets read from a damaged header or block table point outside the chunk
+    if (e instanceof RangeError) throw new CorruptChunkError(`blosc: ${e.message} (truncated or corrupted chunk?)`)
+    throw e
+  }
+}
+
+const decodeChunk = (chunk: Uint8Array): Uint8Array | undefined => {
+  if (chunk.length < 16) throw new CorruptChunkError("blosc: chunk shorter than its header")
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
   const flags = chunk[2]
   const typesize = chunk[3]
@@ -150,11 +166,29 @@ export const bloscDecode = (chunk: Uint8Array): Uint8Array | undefined => {
       const csize = view.getInt32(pos, true)
       pos += 4
       const written = decodeStream(codec, chunk, pos, csize, tmp, at, neblock)
-      if (written !== neblock) throw new Error(`blosc: block ${k} decoded to ${written} bytes, expected ${neblock}`)
+      if (written !== neblock) throw new CorruptChunkError(`blosc: block ${k} decoded to ${written} bytes, expected ${neblock}`)
       pos += csize
       at += neblock
     }
     if (shuffle) unshuffle(typesize, tmp, 0, bsize, out, start)
   }
+  return out
+}
+
+/** Rethrows the native decoder's rejection (a malformed chunk) as a {@link CorruptChunkError}. */
+export const corrupt = (e: unknown): never => {
+  throw new CorruptChunkError(e instanceof Error ? e.message : String(e))
+}
+
+/**
+ * Decodes a Blosc chunk with the native decoder when it is available (off the main thread,
+ * every inner codec), else with {@link bloscDecode}; `undefined` as for {@link bloscDecode}.
+ */
+export const bloscDecodeAsync = async (chunk: Uint8Array): Promise<Uint8Array | undefined> => {
+  const native = nativeBlosc()
+  if (native === undefined) return bloscDecode(chunk)
+  if (chunk.length < 16) throw new CorruptChunkError("blosc: chunk shorter than its header")
+  const out = new Uint8Array(new DataView(chunk.buffer, chunk.byteOffset, 16).getUint32(4, true))
+  await native.bloscDecode(chunk, out).catch(corrupt)
   return out
 }

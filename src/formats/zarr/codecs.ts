@@ -1,7 +1,7 @@
 /**
  * Zarr codecs backed by `node:zlib`, registered in zarrita's codec registry so zarrita can both
  * decode (faster than its web-stream fallback) and encode `zlib`/`gzip` chunks; Blosc decoded by
- * Lamina's JS decoder (several times faster than numcodecs' WASM); and a `vlen-utf8` codec that
+ * the native addon or Lamina's JS decoder (both several times faster than numcodecs' WASM); and a `vlen-utf8` codec that
  * can encode (zarrita's only decodes). Lamina's zarr writer uses the same functions directly.
  *
  * @module
@@ -9,7 +9,7 @@
 import * as util from "node:util"
 import * as zlib from "node:zlib"
 import * as zarr from "zarrita"
-import { bloscDecode } from "./blosc.js"
+import { bloscDecodeAsync } from "./blosc.js"
 
 /** Encodes strings in numcodecs' `vlen-utf8` layout: count, then (length, UTF-8 bytes) per item. */
 export const encodeVlenUtf8 = (values: ReadonlyArray<string>): Uint8Array => {
@@ -99,7 +99,10 @@ interface NumcodecsCodec {
   decode(data: Uint8Array): Uint8Array | Promise<Uint8Array>
 }
 
-/** Blosc: Lamina's JS decoder (LZ4/zlib inner codecs), numcodecs' WASM for the rest and for encoding. */
+/**
+ * Blosc: the native c-blosc addon when built, else Lamina's JS decoder (LZ4/zlib inner codecs);
+ * numcodecs' WASM for the rest and for encoding.
+ */
 const bloscCodec = {
   kind: "bytes_to_bytes" as const,
   fromConfig: (config: Record<string, unknown>) => {
@@ -111,7 +114,7 @@ const bloscCodec = {
     return {
       kind: "bytes_to_bytes" as const,
       encode: async (bytes: Uint8Array) => (await numcodecs()).encode(bytes),
-      decode: async (bytes: Uint8Array) => bloscDecode(bytes) ?? (await numcodecs()).decode(bytes)
+      decode: async (bytes: Uint8Array) => (await bloscDecodeAsync(bytes)) ?? (await numcodecs()).decode(bytes)
     }
   }
 }

@@ -10,6 +10,7 @@ import { StorageError, ValidationError } from "../../errors.js"
 import { errorText } from "../atomic.js"
 import { allocate, DenseArray, type DType, type NumericData } from "../anndata/dense-array.js"
 import type { ArrayInfo, Attrs, AttrValue, ElementSource, NodeKind, Region } from "../anndata/element-store.js"
+import { CorruptChunkError } from "./blosc.js"
 import { fastArrayMeta, type FastArrayMeta, fastRead } from "./chunked-read.js"
 import { registerNodeCodecs } from "./codecs.js"
 import type { ZarrStore } from "./store.js"
@@ -136,7 +137,7 @@ export const zarrSource = (store: ZarrStore, name: string): ElementSource => {
 
   const fail = (path: string, what: string) => (cause: unknown) => {
     const detail = errorText(cause)
-    return zarr.isZarritaError(cause) || cause instanceof SyntaxError
+    return zarr.isZarritaError(cause) || cause instanceof SyntaxError || cause instanceof CorruptChunkError
       ? new ValidationError({ message: `${name}: element ${path === "" ? "/" : path}: cannot ${what}: ${detail}` })
       : new StorageError({ message: `${name}: element ${path === "" ? "/" : path}: cannot ${what}: ${detail}`, path: name, cause })
   }

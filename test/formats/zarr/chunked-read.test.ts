@@ -3,7 +3,9 @@ import * as path from "node:path"
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as zarr from "zarrita"
-import { bloscDecode } from "../../../src/formats/zarr/blosc.js"
+import { spawnSync } from "node:child_process"
+import { bloscDecode, bloscDecodeAsync } from "../../../src/formats/zarr/blosc.js"
+import { nativeBlosc } from "../../../src/formats/zarr/native-blosc.js"
 import { localZarrStore } from "../../../src/formats/zarr/store.js"
 import { zarrSource } from "../../../src/formats/zarr/zarr-source.js"
 import { describeWithPython, runPythonJson, tempDir } from "../../support/python.js"
@@ -79,8 +81,28 @@ print(json.dumps(out))
     return out
   }
 
-  it.effect("regions across chunk edges, missing chunks, every codec, equal numpy's values", () =>
+  /** Runs `body` once per Blosc decoder available here: native (when built) and JavaScript. */
+  const withEachDecoder = <A, E>(body: (decoder: string) => Effect.Effect<A, E>) =>
     Effect.gen(function*() {
+      for (const decoder of nativeBlosc() === undefined ? ["js"] : ["native", "js"]) {
+        const saved = process.env.LAMINA_NATIVE_BLOSC
+        process.env.LAMINA_NATIVE_BLOSC = decoder === "js" ? "0" : "1"
+        yield* Effect.ensuring(body(decoder), Effect.sync(() => {
+          if (saved === undefined) delete process.env.LAMINA_NATIVE_BLOSC
+          else process.env.LAMINA_NATIVE_BLOSC = saved
+        }))
+      }
+    })
+
+  it("the native Blosc decoder is built wherever the system has libblosc", () => {
+    const ldconfig = spawnSync("/sbin/ldconfig", ["-p"], { encoding: "utf8" })
+    const hasLibblosc = ldconfig.status === 0 && /libblosc\.so\.1\b/.test(ldconfig.stdout)
+    if (!hasLibblosc) return
+    expect(nativeBlosc()?.bloscVersion).toMatch(/^1\./)
+  })
+
+  it.effect("regions across chunk edges, missing chunks, every codec, equal numpy's values (each Blosc decoder)", () =>
+    withEachDecoder(() => Effect.gen(function*() {
       for (const c of cases) {
         const p = path.join(dir, `${c.name}.zarr`)
         const src = zarrSource(localZarrStore(p), p)
@@ -96,7 +118,7 @@ print(json.dumps(out))
           expect(Array.from(got.data as ArrayLike<number>, Number), `${c.name} ${JSON.stringify(region)}`).toEqual(regionOf(c.shape, full, c.values))
         }
       }
-    }))
+    })))
 
   it.effect("the JS Blosc decoder matches numcodecs byte for byte (or defers to it)", () =>
     Effect.gen(function*() {
@@ -123,4 +145,45 @@ print(json.dumps(out))
       const arr = yield* Effect.promise(() => zarr.open.v2(zarr.root(localZarrStore(path.join(dir, "big1d.zarr"))), { kind: "array" }))
       expect(arr.shape).toEqual([100_003])
     }))
+
+  it.effect("the native decoder matches numcodecs byte for byte, every inner codec and shuffle", () =>
+    Effect.gen(function*() {
+      if (nativeBlosc() === undefined) return
+      const Blosc = (yield* Effect.promise(() => import("numcodecs/blosc"))).default
+      const wasm = Blosc.fromConfig({ id: "blosc", cname: "lz4", clevel: 5, shuffle: 1, blocksize: 0 })
+      let decoded = 0
+      for (const c of [...cases.map((x) => x.name), "big1d"]) {
+        const folder = path.join(dir, `${c}.zarr`)
+        const meta = JSON.parse(fs.readFileSync(path.join(folder, ".zarray"), "utf8")) as { compressor: { id: string } | null }
+        if (meta.compressor?.id !== "blosc") continue
+        for (const f of fs.readdirSync(folder).filter((x) => !x.startsWith("."))) {
+          const bytes = new Uint8Array(fs.readFileSync(path.join(folder, f)))
+          const mine = yield* Effect.promise(() => bloscDecodeAsync(bytes))
+          expect(Buffer.compare(Buffer.from(mine!), Buffer.from(yield* Effect.promise(async () => wasm.decode(bytes))))).toBe(0)
+          decoded++
+        }
+      }
+      expect(decoded).toBeGreaterThan(20)
+    }))
+
+  it.effect("a truncated or corrupted Blosc chunk is a ValidationError naming the store and element (each decoder)", () =>
+    withEachDecoder((decoder) => Effect.gen(function*() {
+      const src = path.join(dir, "blosc_lz4_shuffle_f4.zarr")
+      const damaged = path.join(dir, `damaged-${decoder}.zarr`)
+      fs.cpSync(src, damaged, { recursive: true })
+      const chunk = path.join(damaged, "1.0.0")
+      const bytes = fs.readFileSync(chunk)
+      for (const damage of ["truncated", "corrupted"] as const) {
+        if (damage === "truncated") fs.writeFileSync(chunk, bytes.subarray(0, Math.floor(bytes.length / 2)))
+        else {
+          const bad = Buffer.from(bytes)
+          for (let i = 16; i < bad.length; i += 3) bad[i] ^= 0xa5
+          fs.writeFileSync(chunk, bad)
+        }
+        const error = yield* Effect.flip(zarrSource(localZarrStore(damaged), damaged).read(""))
+        expect(error._tag, `${decoder} ${damage}: ${error.message}`).toBe("ValidationError")
+        expect(error.message).toContain(damaged)
+        expect(error.message).toContain("cannot read the array")
+      }
+    })))
 })
