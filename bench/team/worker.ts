@@ -33,6 +33,11 @@ export interface WorkerConfig {
   /** Scratch folder for the files it saves. */
   readonly dir: string
   readonly content?: string
+  /**
+   * Saves (of distinct keys under `{key}-warmup/`) made before `ready`, so the timed saves run on
+   * JIT-compiled code and warm connections, as in a long-lived worker.
+   */
+  readonly warmup?: number
 }
 
 /** What a worker prints when done. */
@@ -47,19 +52,23 @@ const main = async () => {
   const config = JSON.parse(process.argv[2] ?? "{}") as WorkerConfig
   const dir = path.join(config.dir, config.id)
   mkdirSync(dir, { recursive: true })
+  const saveFile = (key: string, file: string, content: string) =>
+    Effect.gen(function* () {
+      writeFileSync(file, content)
+      const pending = yield* Artifact.fromPath(file, { key })
+      return (yield* pending.save()).uid
+    })
   const saves = Effect.gen(function* () {
     const uids: Array<string> = []
     for (let n = 0; n < config.count; n++) {
-      const file = path.join(dir, `${n}.txt`)
       const content = config.mode === "same" ? (config.content ?? "same") : `${config.id}:${n}:${config.mode}`
-      writeFileSync(file, content)
       const key = config.mode === "distinct" ? `${config.key}/${config.id}/${n}.txt` : config.key
-      const pending = yield* Artifact.fromPath(file, { key })
-      uids.push((yield* pending.save()).uid)
+      uids.push(yield* saveFile(key, path.join(dir, `${n}.txt`), content))
     }
     return uids
   })
   const program = Effect.gen(function* () {
+    for (let n = 0; n < (config.warmup ?? 0); n++) yield* saveFile(`${config.key}-warmup/${config.id}/${n}.txt`, path.join(dir, `w${n}.txt`), `${config.id}:${n}:warmup`)
     process.stdout.write("ready\n")
     yield* Effect.promise(waitForGo)
     const t0 = performance.now()

@@ -77,13 +77,13 @@ const decompress = async (meta: FastArrayMeta, bytes: Uint8Array, expected: numb
   }
 }
 
-/** Runs `f` over `items` with at most `limit` in flight. */
-const forEachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (a: A) => Promise<void>) => {
+/** Runs `f` over `items` with at most `limit` in flight; `lane` numbers the concurrent callers. */
+const forEachLimited = async <A>(items: ReadonlyArray<A>, limit: number, f: (a: A, lane: number) => Promise<void>) => {
   let next = 0
-  const worker = async () => {
-    while (next < items.length) await f(items[next++])
+  const worker = async (lane: number) => {
+    while (next < items.length) await f(items[next++], lane)
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, (_, lane) => worker(lane)))
 }
 
 /**
@@ -175,11 +175,14 @@ export const fastRead = async (
   }
   const chunkBytes = shapeSize(meta.chunks) * size
   let unsupported = false
-  await forEachLimited(grid, 8, async (at) => {
+  // one read buffer per lane, reused from chunk to chunk once its bytes are copied out
+  const buffers: Array<Uint8Array | undefined> = []
+  await forEachLimited(grid, 8, async (at, lane) => {
     if (unsupported) return
     const key = (path === "" ? "/" : `/${path}/`) + at.join(meta.separator)
-    const raw = await store.get(key as AbsolutePath)
+    const raw = store.getInto ? await store.getInto(key as AbsolutePath, buffers[lane]) : await store.get(key as AbsolutePath)
     if (raw === undefined) return // missing chunk: fill value
+    if (raw.buffer !== buffers[lane]?.buffer) buffers[lane] = raw // a new, larger buffer: keep it instead
     const segments = copySegments(meta, at, region, outStrides, size)
     const native = meta.compressor === "blosc" ? nativeBlosc() : undefined
     if (native !== undefined) {
