@@ -1,0 +1,53 @@
+/**
+ * The lookups every save and every cached step makes (`WHERE x = ? ORDER BY id LIMIT 1`) must
+ * use their composite index even while a table's statistics are stale — right after a burst of
+ * inserts, before autovacuum analyzes it. With single-column indexes Postgres walked the primary
+ * key and filtered instead: a full scan per save (bench/team/README.md).
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { describeBackends } from "../support/backends.js"
+
+const ROWS = 30_000
+
+const LOOKUPS = [
+  { index: "lamina_artifact_hash", sql: `SELECT * FROM lamina_artifact WHERE hash = 'h123' AND branch <> -1 ORDER BY id LIMIT 1` },
+  { index: "lamina_transform_key", sql: `SELECT uid FROM lamina_transform WHERE key = 'k/123' ORDER BY uid DESC LIMIT 1` },
+  { index: "lamina_transform_hash", sql: `SELECT * FROM lamina_transform WHERE key = 'k/123' AND hash = 'h123' AND branch <> -1 ORDER BY id LIMIT 1` },
+  { index: "lamina_run_cache_key", sql: `SELECT * FROM lamina_run WHERE cache_key = 'c123' AND _status_code = 0 ORDER BY id DESC LIMIT 1` }
+]
+
+describeBackends("lookup indexes", ({ backend, instance }) => {
+  it(`answer hash, key and cache-key lookups from their own index on ${ROWS.toLocaleString("en")} unanalyzed rows`, async () => {
+    const inst = await instance()
+    const plans = await inst.run(Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const series = backend === "pg"
+        ? `generate_series(1, ${ROWS}) AS s(g)`
+        : `(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < ${ROWS}) SELECT g FROM s)`
+      const now = backend === "pg" ? "now()" : "'2026-01-01T00:00:00.000Z'"
+      const pad = (col: string) => backend === "pg" ? `lpad(${col}::text, 20, '0')` : `printf('%020d', ${col})`
+      if (backend === "pg") {
+        for (const t of ["lamina_artifact", "lamina_transform", "lamina_run"]) yield* sql.unsafe(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`)
+      }
+      yield* sql.unsafe(`INSERT INTO lamina_transform (uid, key, kind, hash, is_latest, updated_at, created_at, branch, is_locked)
+        SELECT ${pad("g")}, 'k/' || g, 'pipeline', 'h' || g, TRUE, ${now}, ${now}, 1, FALSE FROM ${series}`)
+      yield* sql.unsafe(`INSERT INTO lamina_run (uid, transform_id, cache_key, _status_code, created_at, branch, is_locked)
+        SELECT ${pad("g")}, (SELECT MIN(id) FROM lamina_transform), 'c' || g, 0, ${now}, 1, FALSE FROM ${series}`)
+      yield* sql.unsafe(`INSERT INTO lamina_artifact (uid, key, storage_id, suffix, size, hash, hash_type, n_files, is_latest, _key_is_virtual, created_at, updated_at, branch, is_locked)
+        SELECT ${pad("g")}, 'k/' || g, (SELECT MIN(id) FROM lamina_storage), '.txt', 1, 'h' || g, 'md5', 1, TRUE, TRUE, ${now}, ${now}, 1, FALSE FROM ${series}`)
+      const explain = backend === "pg" ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
+      const out: Array<{ readonly index: string; readonly plan: string }> = []
+      for (const l of LOOKUPS) {
+        const rows = yield* sql.unsafe<Record<string, unknown>>(explain + l.sql)
+        out.push({ index: l.index, plan: rows.map((r) => String(r["QUERY PLAN"] ?? r["detail"])).join("\n") })
+      }
+      return out
+    }))
+    for (const { index, plan } of plans) {
+      expect(plan, plan).toContain(index)
+      expect(plan, plan).not.toMatch(/_pkey|Seq Scan|SCAN lamina_/)
+    }
+  })
+})
