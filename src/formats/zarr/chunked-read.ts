@@ -1,10 +1,9 @@
 /**
  * A fast path for reading regions of zarr v2 numeric arrays (C order, little-endian, no filters,
  * compressor none/zlib/gzip/blosc): chunks are fetched and decompressed concurrently (zlib and
- * gzip on libuv's thread pool, Blosc with the native c-blosc addon there too, or Lamina's JS
- * decoder without it) and copied into the output
- * row segment by row segment. zarrita's generic path is ~2–3× slower on a 200 MB array; arrays
- * outside this subset still go through zarrita.
+ * gzip on libuv's thread pool; Blosc there too with the native c-blosc addon, else with
+ * Lamina's JS decoder) and copied into the output row segment by row segment. zarrita's generic
+ * path is ~2–3× slower on a 200 MB array; arrays outside this subset still go through zarrita.
  *
  * @module
  */

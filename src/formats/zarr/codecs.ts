@@ -1,8 +1,8 @@
 /**
  * Zarr codecs backed by `node:zlib`, registered in zarrita's codec registry so zarrita can both
  * decode (faster than its web-stream fallback) and encode `zlib`/`gzip` chunks; Blosc decoded by
- * the native addon or Lamina's JS decoder (both several times faster than numcodecs' WASM); and a `vlen-utf8` codec that
- * can encode (zarrita's only decodes). Lamina's zarr writer uses the same functions directly.
+ * the native addon or Lamina's JS decoder (both several times faster than numcodecs' WASM); and
+ * a `vlen-utf8` codec that can encode (zarrita's only decodes). Lamina's zarr writer uses the same functions directly.
  *
  * @module
  */
