@@ -26,6 +26,7 @@ import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
 import { failureValue, type TrackedMethodCheck } from "./step.js"
 import { callerFile, captureSource } from "./source.js"
+import { wrapOrDecorate } from "./wrap.js"
 
 /** Options of a flow. */
 export interface FlowOptions extends CommonOptions {
@@ -173,25 +174,5 @@ export function flow<S extends Schema.Schema.AnyNoContext, Ret>(
 export function flow<F extends (...args: never[]) => unknown>(nameOrOptions: string | FlowOptions, fn: F): FlowFunction<Parameters<F>, ReturnType<F>>
 export function flow(nameOrOptions?: string | FlowOptions): FlowDecorator
 export function flow(nameOrOptions?: string | FlowOptions, fn?: Function): unknown {
-  const options: FlowOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})
-  const file = callerFile()
-  if (fn === undefined) return flowDecorator(options, file)
-  if (typeof fn !== "function") throw new InvalidArgument({ message: "flow(name, fn): fn must be a function returning an Effect, a Promise or a value." })
-  const def = flowDefinition(options, fn, options.name ?? (fn.name || "flow"), file, false)
-  const wrapped = function (this: unknown, ...args: Array<unknown>) {
-    return callFlow(def, options, fn, this, args)
-  }
-  Object.defineProperty(wrapped, "name", { value: def.name })
-  return wrapped
+  return wrapOrDecorate("flow", nameOrOptions, fn, callerFile(), flowDefinition, callFlow)
 }
-
-const flowDecorator = (options: FlowOptions, file: string | undefined): FlowDecorator =>
-  (<This, Args extends Array<unknown>, A, E, R>(
-    target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>>
-  ) => {
-    const def = flowDefinition(options, target, options.name ?? String(context.name), file, true)
-    return function (this: This, ...args: Args) {
-      return callFlow(def, options, target, this, args) as Effect.Effect<A, E, R>
-    }
-  }) as FlowDecorator

@@ -28,6 +28,7 @@ import { closeRun } from "./lifecycle.js"
 import { RunState } from "./runState.js"
 import { awaitClaim, claimAndStart, dropClaim, flightsOf, holdClaim, releaseClaim } from "./singleFlight.js"
 import { callerFile, captureSource } from "./source.js"
+import { wrapOrDecorate } from "./wrap.js"
 
 /** Options of a step. */
 export interface StepOptions extends CommonOptions, CacheOptions {
@@ -270,25 +271,5 @@ export function step<S extends Schema.Schema.AnyNoContext, Ret>(
 export function step<F extends (...args: never[]) => unknown>(nameOrOptions: string | StepOptions, fn: F): StepFunction<Parameters<F>, ReturnType<F>>
 export function step(nameOrOptions?: string | StepOptions): StepDecorator
 export function step(nameOrOptions?: string | StepOptions, fn?: Function): unknown {
-  const options: StepOptions = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})
-  const file = callerFile()
-  if (fn === undefined) return stepDecorator(options, file)
-  if (typeof fn !== "function") throw new InvalidArgument({ message: "step(name, fn): fn must be a function returning an Effect, a Promise or a value." })
-  const def = stepDefinition(options, fn, options.name ?? (fn.name || "step"), file, false)
-  const wrapped = function (this: unknown, ...args: Array<unknown>) {
-    return callStep(def, options, fn, this, args)
-  }
-  Object.defineProperty(wrapped, "name", { value: def.name })
-  return wrapped
+  return wrapOrDecorate("step", nameOrOptions, fn, callerFile(), stepDefinition, callStep)
 }
-
-const stepDecorator = (options: StepOptions, file: string | undefined): StepDecorator =>
-  (<This, Args extends Array<unknown>, A, E, R>(
-    target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>>
-  ) => {
-    const def = stepDefinition(options, target, options.name ?? String(context.name), file, true)
-    return function (this: This, ...args: Args) {
-      return callStep(def, options, target, this, args) as Effect.Effect<A, E, R>
-    }
-  }) as StepDecorator

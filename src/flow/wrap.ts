@@ -1,0 +1,46 @@
+/**
+ * What `step()` and `flow()` share once their options are known: with a function, a tracked
+ * wrapper carrying the definition's name; without one, the TC39 method decorator.
+ *
+ * @module
+ */
+import { InvalidArgument } from "../errors.js"
+import type { CommonOptions, Definition } from "./definition.js"
+
+/** Builds a step's or flow's {@link Definition} from its options and function. */
+type Define<O> = (options: O, fn: Function, name: string, file: string | undefined, method: boolean) => Definition
+
+/** Runs one tracked call of `fn` on `self`. */
+type Call<O> = (def: Definition, options: O, fn: Function, self: unknown, args: ReadonlyArray<unknown>) => unknown
+
+/**
+ * The implementation behind `step(nameOrOptions, fn?)` and `flow(nameOrOptions, fn?)`; `file` is
+ * the caller's module (for the transform key), found by the public function.
+ */
+export const wrapOrDecorate = <O extends CommonOptions>(
+  kind: "step" | "flow",
+  nameOrOptions: string | O | undefined,
+  fn: unknown,
+  file: string | undefined,
+  define: Define<O>,
+  call: Call<O>
+): unknown => {
+  const options = (typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})) as O
+  if (fn === undefined) {
+    return (target: Function, context: ClassMethodDecoratorContext) => {
+      const def = define(options, target, options.name ?? String(context.name), file, true)
+      return function (this: unknown, ...args: Array<unknown>) {
+        return call(def, options, target, this, args)
+      }
+    }
+  }
+  if (typeof fn !== "function") {
+    throw new InvalidArgument({ message: `${kind}(name, fn): fn must be a function returning an Effect, a Promise or a value.` })
+  }
+  const def = define(options, fn, options.name ?? (fn.name || kind), file, false)
+  const wrapped = function (this: unknown, ...args: Array<unknown>) {
+    return call(def, options, fn, this, args)
+  }
+  Object.defineProperty(wrapped, "name", { value: def.name })
+  return wrapped
+}
