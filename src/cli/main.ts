@@ -16,10 +16,11 @@ import { command as lineage } from "./commands/lineage.js"
 import { command as ls } from "./commands/ls.js"
 import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
+import { command as ui } from "./commands/ui.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
