@@ -52,5 +52,7 @@ export const sweepOf = (params: URLSearchParams) =>
         }
       return { uid: r.uid, status: statusOf(r._status_code), params: p, metrics: m }
     })
-    return { transform: transformItem(transform), params: [...paramKeys].sort(), metrics: [...metricKeys].sort(), runs: rows } satisfies SweepJson
+    // A result that echoes a param (`{ mse, learning_rate }`) is not a metric.
+    const metrics = [...metricKeys].filter((k) => !paramKeys.has(k)).sort()
+    return { transform: transformItem(transform), params: [...paramKeys].sort(), metrics, runs: rows } satisfies SweepJson
   })
