@@ -53,7 +53,7 @@ describeBackends("ui api", ({ instance }) => {
   it("lists artifacts newest first, latest versions only, and pages by keyset in every sort", async () => {
     const first = await okJson<Page<ArtifactItem>>(ui.base, "/api/artifacts?limit=5")
     expect(first.items).toHaveLength(5)
-    expect(first.items[0]!.uid).toBe(seeded.keyless.uid)
+    expect(first.items[0]!.uid).toBe(seeded.adata.uid)
     expect(first.next).not.toBeNull()
     const everything = await allPages(ui.base, "/api/artifacts?sort=id")
     const uids = everything.map((a) => a.uid)
@@ -126,6 +126,9 @@ describeBackends("ui api", ({ instance }) => {
     expect(attachment.headers.get("content-type")).toBe("application/octet-stream")
     expect(attachment.headers.get("content-disposition")).toMatch(/^attachment; filename="[A-Za-z0-9._-]+"$/)
     expect(await attachment.text()).toBe(`${XSS}\n`)
+    const cells = await okJson<Preview>(ui.base, `/api/artifacts/${seeded.adata.uid}/preview`)
+    expect(cells).toMatchObject({ kind: "anndata", shape: [3, 2], X: "dense float32" })
+    if (cells.kind === "anndata") expect(cells.obs.map((c) => c.name)).toEqual(["cell_type"])
     const missing = await getJson(ui.base, "/api/artifacts/AAAAAAAAAAAAAAAAAAAA")
     expect(missing.status).toBe(404)
   })

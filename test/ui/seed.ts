@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { deflateSync } from "node:zlib"
 import { Effect } from "effect"
+import { Dictionary, Int8, Utf8, vectorFromArray } from "apache-arrow"
 import { Artifact, flow, step, sweep } from "../../src/index.js"
+import { dataframeTable, DenseArray, makeAnnData } from "../../src/formats/index.js"
 
 /** The XSS payload used as an artifact key and description. */
 export const XSS = `<img src=x onerror=alert(1)>`
@@ -54,6 +56,8 @@ export interface Seeded {
   readonly image: Artifact
   readonly text: Artifact
   readonly keyless: Artifact
+  readonly adata: Artifact
+  readonly shards: ReadonlyArray<Artifact>
 }
 
 /** Write `content` to a fresh file under `dir` and save it. */
@@ -98,6 +102,16 @@ export const seedUi = (dir: string) =>
       })
     )
     const reportArtifact = yield* pipeline(raw.map((a) => a.key!))
+    // A fan-out wider than the lineage view shows at once.
+    const shard = step("shard", (input: Artifact, n: number) =>
+      Effect.gen(function* () {
+        const lines = (yield* text(input)).trim().split("\n")
+        return yield* Effect.forEach(Array.from({ length: n }, (_, k) => k), (k) =>
+          saveFile(dir, `shard-${k}.csv`, [lines[0], ...lines.slice(1).filter((_, j) => j % n === k)].join("\n") + "\n", { key: `shards/north-${String(k).padStart(2, "0")}.csv` })
+        )
+      })
+    )
+    const shards = yield* flow("sharding", (key: string) => Effect.flatMap(Artifact.get({ key }), (a) => shard(a, 12)))("raw/north.csv")
     const score = step("score", (learning_rate: number, epochs: number) =>
       Effect.succeed({ mse: Math.round(1e6 * (Math.abs(Math.log10(learning_rate) + 2) + 10 / epochs)) / 1e6, r2: Math.round(1e4 * (1 - learning_rate / epochs)) / 1e4 })
     )
@@ -107,5 +121,10 @@ export const seedUi = (dir: string) =>
     const image = yield* saveFile(dir, "pixels.png", PNG, { key: "images/pixels.png", description: "a tiny image" })
     const textArtifact = yield* saveFile(dir, "notes.txt", "line one\nline two\n", { key: "notes/readme.txt" })
     const keyless = yield* saveFile(dir, "blob.bin", Buffer.from([0, 1, 2, 3, 255]), { description: "keyless binary blob" })
-    return { raw, report: reportArtifact, xss, image, text: textArtifact, keyless } satisfies Seeded
+    const matrix = yield* makeAnnData({
+      X: DenseArray.of(Float32Array.of(1, 2, 3, 4, 5, 6), [3, 2]),
+      obs: dataframeTable(["c1", "c2", "c3"], [{ name: "cell_type", vector: vectorFromArray(["B", "T", "B"], new Dictionary(new Utf8(), new Int8())) }])
+    })
+    const adata = yield* Effect.flatMap(Artifact.fromAnnData(matrix, { key: "cells/pbmc.h5ad", description: "three cells" }), (p) => p.save())
+    return { raw, report: reportArtifact, xss, image, text: textArtifact, keyless, adata, shards } satisfies Seeded
   })

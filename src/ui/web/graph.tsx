@@ -55,7 +55,8 @@ export const collapse = (graph: GraphJson, expanded: ReadonlySet<string>): Shown
   return { nodes, edges: edges.filter((e) => seen.has(e.from) && seen.has(e.to)) }
 }
 
-const widthOf = (n: GraphNode): number => Math.min(240, Math.max(90, Math.max(n.label.length * 7, (n.detail ?? "").length * 6) + 22))
+const detailText = (n: Shown["nodes"][number]): string => (n.more ? (n.detail ?? "") : `${n.kind}${n.detail ? ` · ${n.detail}` : ""}`)
+const widthOf = (n: Shown["nodes"][number]): number => Math.min(260, Math.max(110, Math.max(n.label.length * 7.2, detailText(n).length * 6.2) + 24))
 const clip = (s: string, width: number, size: number): string => {
   const max = Math.max(4, Math.floor((width - 14) / size))
   return s.length <= max ? s : s.slice(0, max - 1) + "…"
@@ -195,7 +196,7 @@ export const LineageGraph = (props: { readonly graph: GraphJson }) => {
                 {clip(node.label, w, 7)}
               </text>
               <text x={x + w / 2} y={y + 31} text-anchor="middle" class="detail">
-                {clip(node.more ? (node.detail ?? "") : `${node.kind}${node.detail ? ` · ${node.detail}` : ""}`, w, 6)}
+                {clip(detailText(node), w, 6)}
               </text>
             </g>
           ))}

@@ -92,4 +92,7 @@ const App = () => {
   )
 }
 
-render(<App />, document.getElementById("app")!)
+const root = document.getElementById("app")!
+// Replace the static "Loading…" placeholder.
+root.textContent = ""
+render(<App />, root)
