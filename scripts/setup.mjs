@@ -3,7 +3,8 @@
 //  - dependencies installed (npm install; `npm ci` fails on this registry, see DESIGN.md)
 //  - with --test: the local PostgreSQL started if it is installed but down, and the Debian
 //    peers used by format and adapter tests (python3-anndata, python3-zarr, python3-h5py,
-//    snakemake) installed when running as root.
+//    snakemake) and the browser of the UI's end-to-end tests (chromium) installed when running
+//    as root.
 // Every step is idempotent and quick when there is nothing to do.
 import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
@@ -36,11 +37,13 @@ if (forTests) {
   const py = "/usr/bin/python3"
   const havePeers = existsSync(py) && spawnSync(py, ["-c", "import anndata, zarr, h5py"], { stdio: "ignore" }).status === 0
   const haveSnakemake = spawnSync("bash", ["-c", "command -v snakemake"], { stdio: "ignore" }).status === 0
-  if ((!havePeers || !haveSnakemake) && process.getuid?.() === 0) {
-    log("installing Debian peers: python3-anndata python3-zarr python3-h5py snakemake")
-    sh("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-anndata python3-zarr python3-h5py snakemake >/dev/null")
-  } else if (!havePeers || !haveSnakemake) {
-    log("Python peers missing and not root: install python3-anndata python3-zarr python3-h5py snakemake")
+  const haveChromium = existsSync("/usr/bin/chromium")
+  const missing = [...(havePeers ? [] : ["python3-anndata", "python3-zarr", "python3-h5py"]), ...(haveSnakemake ? [] : ["snakemake"]), ...(haveChromium ? [] : ["chromium"])]
+  if (missing.length > 0 && process.getuid?.() === 0) {
+    log(`installing Debian packages: ${missing.join(" ")}`)
+    sh(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(" ")} >/dev/null`)
+  } else if (missing.length > 0) {
+    log(`missing and not root: install ${missing.join(" ")}`)
   }
 }
 

@@ -16,7 +16,7 @@ import { flow, step } from "../../src/index.js"
 import { connect, type TestInstance } from "../support/backends.js"
 import { cliPath, lamina } from "../support/cli.js"
 import { requireComponent } from "../support/env.js"
-import { chromiumAvailable, CHROMIUM, launch } from "./browser.js"
+import { chromiumAvailable, CHROMIUM, launch } from "../../bench/ui/chromium.js"
 import { seedUi, XSS, type Seeded } from "./seed.js"
 
 const enabled = requireComponent(chromiumAvailable(), `Chromium is not installed at ${CHROMIUM} (Debian package 'chromium')`)

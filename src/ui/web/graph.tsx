@@ -100,13 +100,13 @@ declare global {
   }
 }
 
-export const LineageGraph = (props: { readonly graph: GraphJson }) => {
+export const LineageGraph = (props: { readonly graph: GraphJson; readonly expandAll?: boolean }) => {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
   const started = useRef(0)
   const laid = useMemo(() => {
     started.current = performance.now()
-    return layoutGraph(collapse(props.graph, expanded))
-  }, [props.graph, expanded])
+    return layoutGraph(props.expandAll ? { nodes: props.graph.nodes, edges: props.graph.edges } : collapse(props.graph, expanded))
+  }, [props.graph, expanded, props.expandAll])
   const [view, setView] = useState({ x: 0, y: 0, k: 1 })
   const svg = useRef<SVGSVGElement>(null)
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)

@@ -25,6 +25,10 @@ export const LineagePage = (props: { readonly query: URLSearchParams }) => {
           <option value="up">upstream</option>
           <option value="down">downstream</option>
         </select>
+        <label style={{ flexDirection: "row", alignItems: "center", gap: "4px" }}>
+          <input type="checkbox" checked={props.query.get("expand") === "all"} onChange={(e) => navigate(withQuery(props.query, { expand: e.currentTarget.checked ? "all" : undefined }))} />
+          expand every fan-out
+        </label>
       </div>
       {target === "" ? (
         <p class="muted">Pick an artifact or run: open one and press “Lineage”.</p>
@@ -33,7 +37,7 @@ export const LineagePage = (props: { readonly query: URLSearchParams }) => {
           {(g) => (
             <>
               {g.truncated && <p class="muted">Large graph: only the first {g.nodes.length} nodes are shown.</p>}
-              <LineageGraph graph={g} />
+              <LineageGraph graph={g} expandAll={props.query.get("expand") === "all"} />
             </>
           )}
         </Show>

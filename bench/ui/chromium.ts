@@ -1,5 +1,5 @@
 /**
- * Debian's Chromium driven by playwright-core, for the UI's end-to-end tests and benchmark:
+ * Debian's Chromium driven by playwright-core, for the UI benchmark and end-to-end tests:
  * headless, no sandbox (tests run as root), nothing fetched from the network by the browser
  * itself, a fresh profile per launch.
  */
