@@ -1,17 +1,7 @@
 /** Display helpers: sizes, dates, durations, JSON values. */
 
-/** Bytes as a short human size. */
-export const formatSize = (bytes: number | null): string => {
-  if (bytes === null) return "–"
-  const units = ["B", "KB", "MB", "GB", "TB"]
-  let v = bytes
-  let u = 0
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
-}
+/** Bytes as a short human size (the CLI's). */
+export { formatSize } from "../../cli/present.js"
 
 /** An ISO timestamp as `YYYY-MM-DD HH:MM:SS` (UTC). */
 export const formatDate = (iso: string | null): string => (iso === null ? "–" : iso.replace("T", " ").slice(0, 19))
