@@ -6,7 +6,7 @@
  * @module
  */
 import { Effect } from "effect"
-import { Agg, Artifact, Instance, InvalidArgument, Run, RunStatus, Transform } from "../../index.js"
+import { Agg, Artifact, Instance, InvalidArgument, Run, Transform } from "../../index.js"
 import { intParam, param } from "../http.js"
 import { artifactItems, runItems, transformItem } from "./records.js"
 import type { Changes, FilterField, Info, TransformItem } from "./types.js"
@@ -69,14 +69,21 @@ export const filterFields = (params: URLSearchParams) =>
     return { registry: name, fields: [...fields, ...relations] }
   })
 
-/** A cheap stamp of what changed: newest run and artifact ids and the number of open runs. */
+/** Open runs are looked for among this many newest runs (a primary-key range, fast at any size). */
+const OPEN_RUN_WINDOW = 10_000
+
+/**
+ * A cheap stamp of what changed: the newest run and artifact ids, and the open runs (scheduled,
+ * restarted, started) among the newest `OPEN_RUN_WINDOW` runs — one primary-key lookup each, so
+ * polling stays cheap at millions of runs without another index for every run write to keep.
+ */
 export const changes = Effect.gen(function* () {
-  const [runs, artifacts, running] = yield* Effect.all([
+  const [runs, artifacts] = yield* Effect.all([
     Run.filter({ id__gte: 0 }).aggregate({ max: Agg.max("id") }),
-    Artifact.filter({ id__gte: 0 }).aggregate({ max: Agg.max("id") }),
-    Run.filter({ _status_code__in: [RunStatus.started, RunStatus.scheduled] }).count()
+    Artifact.filter({ id__gte: 0 }).aggregate({ max: Agg.max("id") })
   ])
   const r = Number(runs.max ?? 0)
   const a = Number(artifacts.max ?? 0)
+  const running = yield* Run.filter({ id__gt: r - OPEN_RUN_WINDOW, _status_code__lt: 0 }).count()
   return { runs: r, artifacts: a, running, stamp: `${r}.${a}.${running}` } satisfies Changes
 })
