@@ -186,7 +186,12 @@ mkdirSync(dir, { recursive: true })
 try {
   console.log(`load: ${execSync("uptime").toString().trim()}`)
   await artifactsPage(dir, reuse)
-  await lineageGraph(mkdtempSync(path.join(os.tmpdir(), "lamina-bench-ui-graph-")))
+  const graphDir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-ui-graph-"))
+  try {
+    await lineageGraph(graphDir)
+  } finally {
+    rmSync(graphDir, { recursive: true, force: true })
+  }
   console.log(`load: ${execSync("uptime").toString().trim()}`)
 } finally {
   if (kept === undefined) rmSync(dir, { recursive: true, force: true })
