@@ -101,6 +101,7 @@ const artifactsPage = async (dir: string, seeded: boolean) => {
       const cursorMid = Buffer.from(JSON.stringify({ v: Math.floor(N / 2), id: Math.floor(N / 2) })).toString("base64url")
       const keysetMid = await measure(async () => (await timed(`${ui.base}${page}&after=${cursorMid}`)).ms)
       const filtered = await measure(async () => (await timed(`${ui.base}${page}&filter=${encodeURIComponent("key__startswith=raw/2025/")}&sort=key`)).ms)
+      const bySize = await measure(async () => (await timed(`${ui.base}${page}&sort=-size`)).ms)
       const search = await measure(async () => (await timed(`${ui.base}/api/artifacts?q=batch&limit=50`)).ms)
       const changes = await measure(async () => (await timed(`${ui.base}/api/changes`)).ms)
       console.log(`\nArtifacts page at ${N.toLocaleString("en")} artifacts (SQLite; HTTP on loopback, median of ${REPEAT})`)
@@ -111,6 +112,7 @@ const artifactsPage = async (dir: string, seeded: boolean) => {
       console.log(`  page at row ${(N / 2).toLocaleString("en")} (keyset)                                           ${fmt(keysetMid)}   baseline SQL OFFSET ${(N / 2).toLocaleString("en")}: ${fmt(offsetMid)} → ${(offsetMid.median / keysetMid.median).toFixed(1)}× slower`)
       console.log(`  baseline SQL OFFSET 50 (no HTTP, no JSON)                                        ${fmt(offsetNear)}`)
       console.log(`  key__startswith=raw/2025/ sorted by key                                          ${fmt(filtered)}`)
+      console.log(`  sorted by -size (no index on size: a full sort)                                  ${fmt(bySize)}`)
       console.log(`  ranked search "batch"                                                            ${fmt(search)}`)
       console.log(`  /api/changes (live polling)                                                      ${fmt(changes)}`)
     } finally {
