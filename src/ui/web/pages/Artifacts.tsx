@@ -1,5 +1,5 @@
 /** The Artifacts page: ranked search, quick and generic filters, sort, keyset pages. */
-import { useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import type { ArtifactItem, Page } from "../../api/types.js"
 import { useApi } from "../api.js"
 import { ArtifactTable, FilterEditor, Pager, Show } from "../components.js"
@@ -53,6 +53,10 @@ export const ArtifactsPage = (props: { readonly query: URLSearchParams; readonly
   const loaded = useApi<Page<ArtifactItem>>("/api/artifacts", api, api.toString() + (trail.length === 0 ? props.stamp : ""))
   const [text, setText] = useState(q)
   const [quickValues, setQuickValues] = useState<Readonly<Record<string, string>>>(Object.fromEntries(quick))
+  // Back/forward and links change the URL: the inputs follow it.
+  const quickKey = [...quick.entries()].map(([k, v]) => `${k}=${v}`).join("&")
+  useEffect(() => setText(q), [q])
+  useEffect(() => setQuickValues(Object.fromEntries(quick)), [quickKey])
   const setFilters = (quickNext: Readonly<Record<string, string>>, restNext: ReadonlyArray<string>) =>
     navigate(withQuery(query, { filter: [...Object.entries(quickNext).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${v}`), ...restNext], trail: undefined }))
   return (
@@ -101,7 +105,7 @@ export const ArtifactsPage = (props: { readonly query: URLSearchParams; readonly
         ))}
         <button onClick={() => setFilters(quickValues, rest)}>Filter</button>
       </div>
-      <FilterEditor filters={rest} placeholder="e.g. size__gt=1000, run__transform__key__contains=clean" onApply={(next) => setFilters(quickValues, next)} />
+      <FilterEditor key={rest.join("\n")} filters={rest} placeholder="e.g. size__gt=1000, run__transform__key__contains=clean" onApply={(next) => setFilters(quickValues, next)} />
       {q !== "" && (
         <p class="muted">
           Ranked search for “{q}” <a href={withQuery(query, { q: undefined })} onClick={(e) => (e.preventDefault(), setText(""), navigate(withQuery(query, { q: undefined })))}>clear</a>

@@ -44,7 +44,7 @@ export const RunsPage = (props: { readonly query: URLSearchParams; readonly stam
           </select>
         </label>
       </div>
-      <FilterEditor filters={rest} placeholder="e.g. params__learning_rate__lte=0.05, transform__key__contains=train" onApply={(next) => setFilters(status, next)} />
+      <FilterEditor key={rest.join("\n")} filters={rest} placeholder="e.g. params__learning_rate__lte=0.05, transform__key__contains=train" onApply={(next) => setFilters(status, next)} />
       <Show loaded={loaded}>
         {(page) => (
           <>
