@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import * as os from "node:os"
 import * as path from "node:path"
 import { execSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import { Effect, Exit, Layer, ManagedRuntime, Scope } from "effect"
 import { Artifact, flow, step } from "../../src/index.js"
 import { Instance } from "../../src/instance/Instance.js"
@@ -168,8 +169,15 @@ const lineageGraph = async (dir: string) => {
         }
       }
       const api = await measure(async () => (await timed(`${ui.base}/api/lineage?target=${report.uid}&direction=up`)).ms)
+      // How much slower than quiet this machine is right now: md5 of 256 MiB, which runs at
+      // ~700 MB/s on a quiet machine of this kind (bench/README.md, foundation).
+      const buf = Buffer.alloc(256 * 1024 * 1024, 7)
+      const t0 = performance.now()
+      createHash("md5").update(buf).digest()
+      const slowdown = Math.max(1, (performance.now() - t0) / ((256 * 1.048576 * 1000) / 700))
       console.log(`\nLineage graph in Chromium (${nodes} nodes; median of ${times.length} page loads after 2 warm-ups)`)
       console.log(`  layout (dagre) + draw (SVG) until the 2nd frame after it  ${median(times).toFixed(0)} ms (best ${Math.min(...times).toFixed(0)})   target ≤ 1000 ms`)
+      console.log(`  CPU slowdown now vs a quiet machine (md5 reference)     ${slowdown.toFixed(1)}× → graph on a quiet machine ≈ ${(median(times) / slowdown).toFixed(0)} ms`)
       console.log(`  of which layout (dagre)                                  ${median(layoutTimes).toFixed(0)} ms (best ${Math.min(...layoutTimes).toFixed(0)})`)
       console.log(`  /api/lineage (server)                                     ${fmt(api)}`)
     } finally {
