@@ -38,9 +38,15 @@ const GRAPH_STEPS = Number(process.env.LAMINA_BENCH_UI_GRAPH_STEPS ?? 248)
 
 type Runtime = ManagedRuntime.ManagedRuntime<Lamina.Lamina, unknown>
 
-const timed = async (url: string): Promise<{ readonly ms: number; readonly body: string }> => {
+const timed = async (url: string, retried = false): Promise<{ readonly ms: number; readonly body: string }> => {
   const t0 = performance.now()
-  const res = await fetch(url)
+  // A reused keep-alive socket the server is closing at that moment resets (seen at load > 30):
+  // retry once on a fresh connection, timing only the attempt that answered.
+  const res = await fetch(url).catch((e: unknown) => {
+    if (retried) throw e
+    return undefined
+  })
+  if (res === undefined) return timed(url, true)
   const body = await res.text()
   const ms = performance.now() - t0
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${body.slice(0, 200)}`)
