@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FieldType } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
 
 /** Every lookup the compiler understands. */
 export const LOOKUPS = [

@@ -20,7 +20,7 @@
  *
  * Speed: when the text has none of the delimiter characters (` |.,;:`) the rules are evaluated
  * with LIKE patterns over the lower-cased value (no regular expressions); otherwise with the
- * regular expressions above. On SQLite an FTS5 trigram index (`lamina_<registry>_fts`) narrows
+ * regular expressions above. On SQLite the registry's declared FTS5 trigram index (`searchIndex`) narrows
  * the candidates for texts of three or more characters; on Postgres pg_trgm GIN indexes serve
  * the `ILIKE '%text%'` candidate filter. Both only narrow: the ranking and the exact candidate
  * test run on the candidates. Case folding is ASCII on SQLite and Unicode on Postgres.
@@ -28,17 +28,11 @@
  * @module
  */
 import type { Dialect } from "../db/dialect.js"
-import type { Model } from "../registry/model.js"
+import type { Model } from "../schema/model.js"
 import { and, column, ident, join, or, param, raw, sql, type Sql } from "./sql.js"
 import type { SearchState } from "./state.js"
 import { escapeGlob, escapeLike, escapeRegex, invalid } from "./values.js"
 import { regexMatch, textMatch } from "./where.js"
-
-/** SQLite FTS5 trigram tables by registry (created by migration 10). */
-export const ftsTables: ReadonlyMap<string, { readonly table: string; readonly columns: ReadonlyArray<string> }> = new Map([
-  ["Artifact", { table: "lamina_artifact_fts", columns: ["key", "description"] }],
-  ["Transform", { table: "lamina_transform_fts", columns: ["key", "description"] }]
-])
 
 /** LaminDB's weights. */
 export const WEIGHTS = { exact: 200, synonym: 200, word: 10, prefix: 8, right: 2, left: 2, contains: 1 } as const
@@ -104,10 +98,11 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
   const rank = sql`(${join(terms, " + ")})`
 
   const contains = or(search.fields.map((f) => textMatch(dialect, column(alias, f), "contains", text, ci)))
-  const fts = ftsTables.get(model.name)
+  // The declared FTS5 trigram table indexes the declared search fields (SQLite).
+  const fts = model.searchIndex
   const narrow =
-    dialect === "sqlite" && fts !== undefined && search.fields.every((f) => fts.columns.includes(f)) && [...text].length >= 3
-      ? sql`${column(alias, "id")} IN (SELECT rowid FROM ${ident(fts.table)} WHERE ${ident(fts.table)} MATCH ${`"${text.replace(/"/g, '""')}"`})`
+    dialect === "sqlite" && fts !== undefined && search.fields.every((f) => model.searchFields.includes(f)) && [...text].length >= 3
+      ? sql`${column(alias, "id")} IN (SELECT rowid FROM ${ident(fts)} WHERE ${ident(fts)} MATCH ${`"${text.replace(/"/g, '""')}"`})`
       : raw("")
   return { filter: and([narrow, contains]), rank }
 }

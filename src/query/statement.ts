@@ -18,10 +18,11 @@
 import { Effect } from "effect"
 import type { Dialect } from "../db/dialect.js"
 import { InvalidArgument } from "../errors.js"
-import type { FieldType, Model } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
+import type { Model } from "../schema/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { keysIn, type QNode } from "./Q.js"
-import { expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
+import { didYouMean, expandAlias, stepOf, targetOf, type Step } from "./relations.js"
 import { searchSql } from "./search.js"
 import { and, column, ident, join, param, raw, sql, type Sql } from "./sql.js"
 import type { QueryState } from "./state.js"
@@ -84,16 +85,8 @@ export type Mode =
       readonly within?: Sql
     }
 
-/** Columns that are NOT NULL in the schema (ordering them needs no NULLS clause on Postgres). */
-const NOT_NULL: Readonly<Record<string, ReadonlySet<string>>> = {
-  "*": new Set(["id", "uid", "created_at", "branch", "is_locked"]),
-  Artifact: new Set(["storage_id", "suffix", "is_latest", "_key_is_virtual", "updated_at"]),
-  Run: new Set(["transform_id", "_status_code"]),
-  Transform: new Set(["kind", "is_latest", "updated_at"]),
-  User: new Set(["handle", "updated_at"]),
-  Storage: new Set(["root", "type"])
-}
-const notNull = (model: Model, field: string): boolean => NOT_NULL["*"]!.has(field) || (NOT_NULL[model.name]?.has(field) ?? false)
+/** True for a column declared NOT NULL (ordering it needs no NULLS clause on Postgres). */
+const notNull = (model: Model, field: string): boolean => model.columns[field]?.nullable === false
 
 /** Fields that address records directly: with one of these, trash and archive stay visible. */
 const DIRECT = new Set(["id", "uid", "hash", "branch"])
@@ -145,7 +138,7 @@ class Scope {
       const name = walked[0]!
       const step = stepOf(model, name)
       if (step === undefined) return invalid(unknownPath(model, name, key))
-      const target = modelNamed(targetModelName(step)) ?? invalid(`${model.name}.${name} leads to ${targetModelName(step)}, which is not loaded.`)
+      const target = targetOf(step)
       if (step._tag !== "Forward") {
         if (!options.many) return invalid(`'${key}' goes through the many-valued relation '${name}': use it in filters or in toTable({ include }).`)
         return this.many(alias, step, target, walked.slice(1), key)
@@ -165,6 +158,11 @@ class Scope {
     }
     const field = walked[0]!
     const type = model.fields[field]
+    const computed = model.computed[field]
+    if (computed !== undefined && walked.length === 1) {
+      const from = alias
+      return { expr: sql`(${computed.expr((name) => column(from, name))})`, type: computed.type, nullable: true, encoding: "field" }
+    }
     if (type === undefined) {
       const step = stepOf(model, field)
       if (walked.length === 1 && step?._tag === "Forward") return { expr: column(alias, step.relation.column), type: "int", nullable: true, encoding: "field" }
@@ -209,7 +207,7 @@ class Scope {
     // A JSON key of the main model with a side table: join it.
     if (parts.length > 1 && this.model.fields[field] === "json") {
       const { keys } = parseJsonKey(parts.slice(1))
-      const index = jsonIndexOf(this.model.name, field)
+      const index = jsonIndexOf(this.model, field)
       const view =
         index === undefined
           ? jsonView(this.ctx.dialect, column(this.alias, field), keys)
@@ -228,8 +226,10 @@ class Scope {
   }
 }
 
-const unknownPath = (model: Model, name: string, key: string): string =>
-  `Unknown field '${name}' in '${key}'. Available fields of ${model.name}: ${[...Object.keys(model.fields), ...Object.keys(model.relations)].sort().join(", ")}`
+const unknownPath = (model: Model, name: string, key: string): string => {
+  const available = [...Object.keys(model.fields).filter((f) => !f.startsWith("_")), ...Object.keys(model.computed), ...Object.keys(model.relations)].sort()
+  return `Unknown field '${name}' in '${key}'. Available fields of ${model.name}: ${available.join(", ")}.${didYouMean([name], available)}`
+}
 
 const orderTerm = (dialect: Dialect, expr: Sql, desc: boolean, nullable: boolean, type: FieldType): Sql => {
   const e = dialect === "pg" && type === "str" ? sql`${expr} COLLATE "C"` : expr
@@ -282,7 +282,7 @@ const absorb = (state: QueryState): Absorbed | undefined => {
   const desc = first.startsWith("-")
   const parts = (desc ? first.slice(1) : first).split("__")
   const field = parts[0]!
-  if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model.name, field) === undefined) return undefined
+  if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model, field) === undefined) return undefined
   const target = canonicalPath(parseJsonKey(parts.slice(1)).keys)
   for (let i = 0; i < state.where.length; i++) {
     const node = state.where[i]!
@@ -317,7 +317,7 @@ const sideTableCount = (ctx: Ctx, state: QueryState): Sql | undefined => {
       if (value === undefined) continue
       const parts = key.split("__")
       const field = parts[0]!
-      if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model.name, field) === undefined) return false
+      if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model, field) === undefined) return false
       const { keys, lookup } = parseJsonKey(parts.slice(1))
       if (lookup === "isnull" || (keys.length === 1 && keys[0] === "isnull")) return false
       leaves.push([field, keys, lookup, value])
@@ -327,7 +327,7 @@ const sideTableCount = (ctx: Ctx, state: QueryState): Sql | undefined => {
   if (isSliced(state) || state.distinct || !state.where.every(collect) || leaves.length === 0) return undefined
   let inner: Sql | undefined
   for (const [field, keys, lookup, value] of [...leaves].reverse()) {
-    const index = jsonIndexOf(state.model.name, field)!
+    const index = jsonIndexOf(state.model, field)!
     const p = ctx.nextAlias()
     const cond = jsonCondition(ctx.dialect, sideView(ctx.dialect, p), lookup as Parameters<typeof jsonCondition>[2], value, `${state.model.name}.filter(${field}__${keys.join("__")})`)
     const conds = [branchCondition(p, "main"), sql`${column(p, "key_path")} = ${canonicalPath(keys)}`, cond]
@@ -474,7 +474,7 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
     let tiebreakDesc = true
     let tiebreak: Sql = column(scope.alias, "id")
     if (absorbed !== undefined) {
-      const index = jsonIndexOf(scope.model.name, absorbed.field)!
+      const index = jsonIndexOf(scope.model, absorbed.field)!
       const p = scope.ctx.nextAlias()
       const view = sideView(d, p)
       const cond = jsonCondition(d, view, absorbed.lookup, absorbed.value, `${scope.model.name}.filter(${absorbed.field})`)

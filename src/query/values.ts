@@ -11,7 +11,7 @@
  */
 import type { Dialect } from "../db/dialect.js"
 import { InvalidArgument } from "../errors.js"
-import type { FieldType } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
 import type { Bindable } from "./sql.js"
 import { QuerySetTypeId, type AnyQuerySet } from "./types.js"
 

@@ -19,12 +19,13 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Dialect } from "../db/dialect.js"
 import { InvalidArgument, type DoesNotExist, type StorageError } from "../errors.js"
-import type { FieldType, Model } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
+import type { EnumKey, Model } from "../schema/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { isLookup, isTransform, lookupsFor, ORDER_LOOKUPS, RELATION_LOOKUPS, TRANSFORMS, type Lookup, type Transform } from "./lookup.js"
 import { isNoIndex, unwrapNoIndex } from "./prefix.js"
-import type { QNode } from "./Q.js"
-import { availableNames, expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
+import { toNode, type QNode } from "./Q.js"
+import { availableNames, didYouMean, expandAlias, stepOf, targetOf, type Step } from "./relations.js"
 import { keyResolversOf } from "./resolver.js"
 import { and, column, ident, join, not, or, param, raw, sql, type Bindable, type Sql } from "./sql.js"
 import type { QueryState } from "./state.js"
@@ -106,10 +107,13 @@ const compileNode = (ctx: Ctx, model: Model, alias: string, node: QNode, depth: 
 }
 
 /** The LaminDB message for keys that are neither fields nor features. */
-export const unknownFieldError = (model: Model, names: ReadonlyArray<string>): InvalidArgument =>
-  new InvalidArgument({
-    message: `You can query either by available fields: ${availableNames(model).join(", ")}\nOr fix invalid feature names: ${names.join(", ")}`
+export const unknownFieldError = (model: Model, names: ReadonlyArray<string>): InvalidArgument => {
+  const available = availableNames(model)
+  const hint = didYouMean(names, available).trim()
+  return new InvalidArgument({
+    message: `You can query either by available fields: ${available.join(", ")}\nOr fix invalid feature names: ${names.join(", ")}${hint === "" ? "" : `\n${hint}`}`
   })
+}
 
 const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Record<string, unknown>>, depth: number, scope: BranchScope): Compiling<Sql> =>
   Effect.gen(function* () {
@@ -129,9 +133,21 @@ const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Recor
         conditions.push(yield* fieldLeaf(ctx, model, alias, root, type, parts.slice(1), value, label, scope))
         continue
       }
+      const computed = model.computed[root]
+      if (computed !== undefined) {
+        const expr = sql`(${computed.expr((name) => column(alias, name))})`
+        conditions.push(yield* fieldLeaf(ctx, model, alias, root, computed.type, parts.slice(1), value, label, scope, expr))
+        continue
+      }
+      const enumKey = model.enums[root]
+      if (enumKey !== undefined) {
+        const rewritten = yield* attempt(() => enumCondition(model, root, enumKey, parts.slice(1), value))
+        conditions.push(yield* compileSpec(ctx, model, alias, rewritten, depth + 1, scope))
+        continue
+      }
       const step = stepOf(model, root)
       if (step !== undefined) {
-        const target = yield* attempt(() => targetOf(step, model))
+        const target = yield* attempt(() => targetOf(step))
         const rest = parts.slice(1)
         const first = rest[0]
         if (rest.length === 0 || (rest.length === 1 && first !== undefined && isRelationLookup(first) && !(first in target.fields) && stepOf(target, first) === undefined)) {
@@ -152,24 +168,29 @@ const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonly<Recor
     return and(conditions)
   })
 
+/** An enum key (`status: "completed"`, `status__in: [...]`) as a condition on its integer field. */
+const enumCondition = (model: Model, key: string, e: EnumKey, rest: ReadonlyArray<string>, value: unknown): Readonly<Record<string, unknown>> => {
+  const code = (name: unknown): number => {
+    const c = typeof name === "string" && Object.hasOwn(e.values, name) ? e.values[name] : undefined
+    return c ?? invalid(`Invalid ${model.name} ${key} '${String(name)}'. Valid: ${Object.keys(e.values).join(", ")}`)
+  }
+  const lookup = rest.length === 0 ? "exact" : rest.length === 1 ? rest[0]! : rest.join("__")
+  if (lookup === "exact") return { [e.field]: code(value) }
+  if (lookup === "in" && Array.isArray(value)) return { [`${e.field}__in`]: value.map(code) }
+  return invalid(`${model.name}.filter(${key}__${lookup}): use ${key} or ${key}__in with ${key} names.`)
+}
+
+/** Ask the registry's declared resolvers, then those registered at run time, about `key`. */
 const resolveKey = (ctx: Ctx, model: Model, alias: string, key: string, parts: ReadonlyArray<string>, value: unknown, depth: number, scope: BranchScope) =>
   Effect.gen(function* () {
-    for (const resolver of keyResolversOf(model.name)) {
+    for (const resolver of [...model.resolvers, ...keyResolversOf(model.name)]) {
       const answer = yield* resolver.resolve({ model, key, parts, root: parts[0]!, value, dialect: ctx.dialect, alias })
       if (answer === undefined) continue
       if (answer._tag === "Sql") return sql`(${answer.sql})`
-      return yield* compileNode(ctx, model, alias, answer.node, depth + 1, scope)
+      return yield* compileNode(ctx, model, alias, toNode(answer.condition), depth + 1, scope)
     }
     return undefined
   })
-
-const targetOf = (step: Step, model: Model): Model => {
-  const name = targetModelName(step)
-  return (
-    modelNamed(name) ??
-    invalid(`${model.name}.${step.name} leads to the ${name} registry, which is not loaded: import it (or import from the package root).`)
-  )
-}
 
 type RelationLookup = (typeof RELATION_LOOKUPS)[number]
 const isRelationLookup = (s: string): s is RelationLookup => (RELATION_LOOKUPS as ReadonlyArray<string>).includes(s)
@@ -186,7 +207,9 @@ const fieldLeaf = (
   rest: ReadonlyArray<string>,
   value: unknown,
   label: string,
-  scope: BranchScope
+  scope: BranchScope,
+  /** The field's expression, when it is computed rather than a column. */
+  computed?: Sql
 ): Compiling<Sql> =>
   Effect.suspend(() => {
     if (type === "json") return jsonLeaf(ctx, model, alias, field, rest, value, label, scope)
@@ -194,7 +217,7 @@ const fieldLeaf = (
     return Effect.flatMap(parsed, ({ transform, lookup }) => {
       // A prefix the planner found too broad for the index (prefix.ts): `+col` keeps SQLite off it.
       const unindexed = isNoIndex(value)
-      const col = unindexed ? sql`+${column(alias, field)}` : column(alias, field)
+      const col = computed ?? (unindexed ? sql`+${column(alias, field)}` : column(alias, field))
       const expr = transform === undefined ? col : transformExpr(ctx.dialect, col, transform)
       const valueType: ValueType = transform === undefined ? type : transform === "date" ? "date" : "int"
       return compare(ctx, expr, valueType, lookup, unindexed ? unwrapNoIndex(value) : value, label)
@@ -508,7 +531,7 @@ const jsonLeaf = (ctx: Ctx, model: Model, alias: string, field: string, rest: Re
     }
     if (rest.length === 1 && rest[0] === "isnull") return asBool(value, label) ? sql`${col} IS NULL` : sql`${col} IS NOT NULL`
     const { keys, lookup } = parseJsonKey(rest)
-    const index = jsonIndexOf(model.name, field)
+    const index = jsonIndexOf(model, field)
     if (lookup === "isnull") {
       const present =
         index === undefined
