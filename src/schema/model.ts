@@ -7,7 +7,10 @@
  */
 import type { Sql } from "../db/sql.js"
 import type { FieldDecl, FieldType } from "./field.js"
-import type { KeyResolver } from "./resolver.js"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { Effect } from "effect"
+import type { Dialect } from "../db/dialect.js"
+import type { DoesNotExist, InvalidArgument, StorageError } from "../errors.js"
 
 /** A foreign key to another registry (`run` → `lamina_run` via `run_id`). */
 export interface Relation {
@@ -106,4 +109,35 @@ export interface Model<
   readonly searchIndex: string | undefined
   readonly hidden: HiddenRecords | undefined
   readonly resolvers: ReadonlyArray<KeyResolver>
+}
+
+// Key resolvers (see `./resolver.ts`): declared on a model, so their types live with it.
+
+/** What a resolver is asked. */
+export interface KeyResolverInput {
+  readonly model: Model
+  /** The full key, e.g. `cell_type__in`. */
+  readonly key: string
+  /** The key split at `__`. */
+  readonly parts: ReadonlyArray<string>
+  /** The first part. */
+  readonly root: string
+  readonly value: unknown
+  readonly dialect: Dialect
+  /** SQL alias of the registry's table in the query (`t0`). */
+  readonly alias: string
+}
+
+/** A resolver's answer. */
+export type KeyResolution =
+  | { readonly _tag: "Rewrite"; readonly condition: object }
+  | { readonly _tag: "Sql"; readonly sql: Sql }
+
+/** A pluggable resolver of filter keys. */
+export interface KeyResolver {
+  /** Shown in errors. */
+  readonly name: string
+  readonly resolve: (
+    input: KeyResolverInput
+  ) => Effect.Effect<KeyResolution | undefined, InvalidArgument | DoesNotExist | StorageError, SqlClient.SqlClient>
 }
