@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Dialect } from "./dialect.js"
+import { placeholders, type Dialect } from "./dialect.js"
 
 /** A value that can be bound to a statement. */
 export type Bindable = string | number | boolean | null
@@ -26,12 +26,13 @@ export class Sql {
   /** Render for `dialect`: the statement text and its parameters. */
   render(dialect: Dialect): { readonly text: string; readonly params: ReadonlyArray<Bindable> } {
     let text = ""
+    const placeholder = placeholders[dialect]
     const params: Array<Bindable> = []
     for (const p of this.parts) {
       if (p._tag === "text") text += p.text
       else {
         params.push(p.value)
-        text += dialect === "pg" ? `$${params.length}` : "?"
+        text += placeholder(params.length)
       }
     }
     return { text, params }

@@ -12,11 +12,8 @@
 
 import type { JsonIndex, Model } from "../schema/model.js"
 
+export { canonicalPath } from "../db/jsonPath.js"
+
 /** The side table of `model.field`, if its declaration has one. */
 export const jsonIndexOf = (model: Model, field: string): JsonIndex | undefined => model.jsonIndexes[field]
 
-const SIMPLE = /^[A-Za-z][A-Za-z0-9]*$/
-
-/** The canonical path of a sequence of object keys. */
-export const canonicalPath = (keys: ReadonlyArray<string>): string =>
-  "$" + keys.map((k) => (SIMPLE.test(k) ? `.${k}` : `.${JSON.stringify(k)}`)).join("")

@@ -27,12 +27,11 @@
  *
  * @module
  */
-import type { Dialect } from "../db/dialect.js"
+import type { SqlDialect } from "../db/dialects/index.js"
 import type { Model } from "../schema/model.js"
-import { and, column, ident, join, or, param, raw, sql, type Sql } from "./sql.js"
+import { and, column, join, or, param, raw, sql, type Sql } from "./sql.js"
 import type { SearchState } from "./state.js"
-import { escapeGlob, escapeLike, escapeRegex, invalid } from "./values.js"
-import { regexMatch, textMatch } from "./where.js"
+import { escapeLike, escapeRegex, invalid } from "./values.js"
 
 /** LaminDB's weights. */
 export const WEIGHTS = { exact: 200, synonym: 200, word: 10, prefix: 8, right: 2, left: 2, contains: 1 } as const
@@ -42,7 +41,7 @@ const WILD = Symbol("wild")
 type PatternPart = string | typeof WILD
 
 /** The candidate filter and the rank expression of a search. */
-export const searchSql = (dialect: Dialect, model: Model, alias: string, search: SearchState): { readonly filter: Sql; readonly rank: Sql } => {
+export const searchSql = (dialect: SqlDialect, model: Model, alias: string, search: SearchState): { readonly filter: Sql; readonly rank: Sql } => {
   const text = search.text
   for (const f of search.fields) {
     if (model.fields[f] !== "str")
@@ -52,11 +51,11 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
   const ci = !search.caseSensitive
   const needle = (s: string): Sql => (ci ? sql`lower(${s})` : param(s))
   const value = (f: string): Sql => (ci ? sql`lower(COALESCE(${column(alias, f)}, ''))` : sql`COALESCE(${column(alias, f)}, '')`)
-  const glob = dialect === "sqlite" && !ci
+  // Case-insensitive: LIKE over lower-cased values; case-sensitive: the dialect's own patterns.
+  const syntax = ci ? { wildcard: "%", escape: escapeLike, match: (v: Sql, p: Sql) => sql`${v} LIKE (${p}) ESCAPE '\\'` } : dialect.caseSensitivePattern
   const matches = (v: Sql, parts: ReadonlyArray<PatternPart>): Sql => {
-    const pieces = parts.map((p) => (p === WILD ? raw(glob ? "'*'" : "'%'") : needle(glob ? escapeGlob(p) : escapeLike(p))))
-    const pattern = join(pieces, " || ")
-    return glob ? sql`${v} GLOB (${pattern})` : sql`${v} LIKE (${pattern}) ESCAPE '\\'`
+    const pieces = parts.map((p) => (p === WILD ? raw(`'${syntax.wildcard}'`) : needle(syntax.escape(p))))
+    return syntax.match(v, join(pieces, " || "))
   }
   const spaced = (v: Sql): Sql => {
     // The delimiters of LaminDB's whole-word rule, replaced by spaces.
@@ -64,7 +63,7 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
     for (const c of ["|", ".", ",", ";", ":"]) out = sql`replace(${out}, '${raw(c)}', ' ')`
     return out
   }
-  const regex = (f: string, pattern: string): Sql => regexMatch(dialect, sql`COALESCE(${column(alias, f)}, '')`, pattern, ci)
+  const regex = (f: string, pattern: string): Sql => dialect.regexMatch(sql`COALESCE(${column(alias, f)}, '')`, pattern, ci)
   const when = (cond: Sql, weight: number): Sql => sql`(CASE WHEN ${cond} THEN ${raw(String(weight))} ELSE 0 END)`
 
   const fast = !DELIMITERS.test(text)
@@ -97,12 +96,9 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
   }
   const rank = sql`(${join(terms, " + ")})`
 
-  const contains = or(search.fields.map((f) => textMatch(dialect, column(alias, f), "contains", text, ci)))
+  const contains = or(search.fields.map((f) => dialect.textMatch(column(alias, f), "contains", text, ci)))
   // The declared FTS5 trigram table indexes the declared search fields (SQLite).
   const fts = model.searchIndex
-  const narrow =
-    dialect === "sqlite" && fts !== undefined && search.fields.every((f) => model.searchFields.includes(f)) && [...text].length >= 3
-      ? sql`${column(alias, "id")} IN (SELECT rowid FROM ${ident(fts)} WHERE ${ident(fts)} MATCH ${`"${text.replace(/"/g, '""')}"`})`
-      : raw("")
+  const narrow = (fts !== undefined && search.fields.every((f) => model.searchFields.includes(f)) ? dialect.ftsCandidates(column(alias, "id"), fts, text) : undefined) ?? raw("")
   return { filter: and([narrow, contains]), rank }
 }

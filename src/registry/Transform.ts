@@ -12,6 +12,7 @@ import { Instance } from "../instance/Instance.js"
 import { hashString } from "../storage/hash.js"
 import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
+import { lockFor } from "./locks.js"
 import { TransformModel } from "./catalog.js"
 import { brandRecord } from "./recordRef.js"
 import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
@@ -64,11 +65,7 @@ export const ensureTransform = (spec: TransformSpec) =>
     )
     const create = sql.withTransaction(
       Effect.gen(function* () {
-        // SQLite's BEGIN IMMEDIATE holds the write lock; Postgres needs a lock per key.
-        yield* sql.onDialectOrElse({
-          pg: () => sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-transform:" + spec.key}))`,
-          orElse: () => Effect.void
-        })
+        yield* lockFor(["lamina-transform:" + spec.key])
         const existing = yield* find
         if (existing !== undefined) return existing
         const family = yield* sql<{ readonly uid: string }>`SELECT uid FROM lamina_transform WHERE key = ${spec.key} ORDER BY uid DESC LIMIT 1`
