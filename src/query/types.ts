@@ -17,7 +17,9 @@
  *
  * @module
  */
-import type { FieldType } from "../schema/field.js"
+import type { DecodedOf, FieldType } from "../schema/field.js"
+
+export type { DecodedOf } from "../schema/field.js"
 import type { Model } from "../schema/model.js"
 import type { Lookup, Transform } from "./lookup.js"
 import type { Q } from "./Q.js"
@@ -45,16 +47,6 @@ export type ScalarOf<T extends FieldType> = T extends "int" | "float"
         ? Date | string
         : unknown
 
-/** The JS value of a decoded field. */
-export type DecodedOf<T extends FieldType> = T extends "int" | "float"
-  ? number
-  : T extends "str"
-    ? string
-    : T extends "bool"
-      ? boolean
-      : T extends "datetime"
-        ? Date
-        : unknown
 
 type OrderLookup = "exact" | "in" | "gt" | "gte" | "lt" | "lte" | "range" | "isnull"
 type BoolLookup = "exact" | "in" | "isnull"
