@@ -213,5 +213,26 @@ const lookupIndexes: Migration = {
   ]
 }
 
+/**
+ * Cache truth (ids 70–79): the code fingerprints of steps, kept once per distinct fingerprint
+ * (the files and packages a step's module reaches, by hash) so `why` can name the file that
+ * changed while each run stores only the fingerprint's hash.
+ */
+const codeFingerprints: Migration = {
+  id: 70,
+  name: "code fingerprints: files and packages a step's module reaches",
+  statements: (d) => {
+    const t = columnTypes(d)
+    return [
+      `CREATE TABLE lamina_code_fingerprint (
+        hash ${t.key} NOT NULL PRIMARY KEY,
+        files ${t.json} NOT NULL,
+        packages ${t.json} NOT NULL,
+        created_at ${t.ts} NOT NULL
+      )`
+    ]
+  }
+}
+
 /** Every migration, in order. Later issues append here. */
-export const migrations: ReadonlyArray<Migration> = [coreRegistries, queryIndexes, runCaching, runClaims, artifactSlots, lookupIndexes]
+export const migrations: ReadonlyArray<Migration> = [coreRegistries, queryIndexes, runCaching, runClaims, artifactSlots, lookupIndexes, codeFingerprints]
