@@ -278,14 +278,20 @@ export const codeFingerprint = (entry: string): CodeFingerprint => {
   const file = path.resolve(entry)
   const known = fingerprints.get(file)
   if (known !== undefined) return known
+  const result = computeFingerprint(file)
+  fingerprints.set(file, result)
+  return result
+}
+
+/** The fingerprint of what `entry` reaches now (files are re-read when their mtime or size changed). */
+export const computeFingerprint = (entry: string): CodeFingerprint => {
+  const file = path.resolve(entry)
   const root = projectRootOf(file)
   const { files, packages } = walk(file)
   const rel: Record<string, string> = {}
   for (const [f, hash] of files) rel[path.relative(root, f).split(path.sep).join("/")] = hash
   const fp = { files: sorted(rel), packages: sorted(packageVersions(root, packages)) }
-  const result: CodeFingerprint = { hash: hashString(canonicalJson(fp)), ...fp }
-  fingerprints.set(file, result)
-  return result
+  return { hash: hashString(canonicalJson(fp)), ...fp }
 }
 
 /** One difference between two fingerprints, for `why`. */

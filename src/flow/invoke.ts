@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 import type { UnknownException } from "effect/Cause"
 import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
 
@@ -29,6 +29,11 @@ export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unkn
   Effect.suspend(() => {
     const out: unknown = fn.apply(self, args)
     if (Effect.isEffect(out)) return out as Effect.Effect<unknown, unknown, never>
-    if (isPromiseLike(out)) return Effect.tryPromise(() => Promise.resolve(out))
+    // The rejection's own message, not "An unknown error occurred", reaches the run's error.
+    if (isPromiseLike(out))
+      return Effect.tryPromise({
+        try: () => Promise.resolve(out),
+        catch: (e) => new Cause.UnknownException(e, e instanceof Error ? e.message : `the Promise rejected with ${String(e)}`)
+      })
     return Effect.succeed(out)
   })

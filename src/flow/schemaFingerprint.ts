@@ -2,9 +2,11 @@
  * The fingerprint of a step's `result` schema, for its cache key: a hit is decoded with the
  * schema of the step as it is now, so a schema change must be a miss, not a decoding failure.
  *
- * The schema's AST is described structurally (node kinds, fields, annotations) together with
- * the source of the functions in it (refinement predicates, transformations, class
- * constructors), which the AST's own JSON form leaves out. Computed once per schema object.
+ * The schema's AST is described structurally (node kinds, fields, annotations, and the source
+ * text of the functions it holds, such as class constructors, which the AST's own JSON form
+ * leaves out). A refinement's predicate is wrapped in a closure the AST does not expose: its
+ * code counts through the module fingerprint of the file that defines it. Computed once per
+ * schema.
  *
  * @module
  */
