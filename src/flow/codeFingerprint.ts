@@ -42,12 +42,17 @@ const REQUIRE = /\brequire\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g
 // Used only when the lexer rejects a file: over-inclusion costs a miss, omission a stale hit.
 const FALLBACK = /(?:\bfrom|\bimport|\bimport\s*\()\s*(["'])([^"'\n]+)\1/g
 
-/** One file, read once: its hash and the specifiers it imports at run time. */
+/** One file, read once: its hash and what it loads at run time. */
 interface Scanned {
   readonly mtimeMs: number
   readonly size: number
   readonly hash: string
-  readonly specifiers: ReadonlyArray<string>
+  /** Project files it imports (absolute paths). */
+  readonly local: ReadonlyArray<string>
+  /** Relative imports that resolve to no file (absolute paths they would have). */
+  readonly missing: ReadonlyArray<string>
+  /** Bare package names, and absolute paths of files inside node_modules it imports by path. */
+  readonly packages: ReadonlyArray<string>
 }
 
 const scanned = new Map<string, Scanned>()
@@ -70,46 +75,42 @@ export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<s
 }
 
 const scan = (file: string): Scanned | undefined => {
-  let stat
-  try {
-    stat = statSync(file)
-  } catch {
-    return undefined
-  }
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (stat === undefined) return undefined
   const known = scanned.get(file)
   if (known !== undefined && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known
   const bytes = readFileSync(file)
-  const entry: Scanned = {
-    mtimeMs: stat.mtimeMs,
-    size: stat.size,
-    hash: hashBytes(bytes).hash,
-    specifiers: CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : []
+  const local: Array<string> = []
+  const missing: Array<string> = []
+  const packages: Array<string> = []
+  for (const spec of CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : []) {
+    if (isLocal(spec)) {
+      const target = resolveLocal(file, spec)
+      if (target === undefined) missing.push(path.resolve(path.dirname(file), spec))
+      else (inNodeModules(target) ? packages : local).push(target)
+    } else if (!spec.startsWith("#") && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
+      const name = packageName(spec)
+      if (name !== undefined) packages.push(name)
+    }
   }
+  const entry: Scanned = { mtimeMs: stat.mtimeMs, size: stat.size, hash: hashBytes(bytes).hash, local, missing, packages }
   scanned.set(file, entry)
   return entry
 }
 
-const isFile = (p: string): boolean => {
-  try {
-    return statSync(p).isFile()
-  } catch {
-    return false
-  }
-}
+const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true
 
 /** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
 const resolveLocal = (from: string, specifier: string): string | undefined => {
   const bare = specifier.replace(/[?#].*$/, "")
   const target = bare.startsWith("file:") ? fileURLToPath(bare) : path.resolve(path.dirname(from), bare)
+  if (isFile(target)) return target
   const ext = path.extname(target)
-  const candidates = [
-    target,
-    // TypeScript sources import their siblings by the compiled name (`./helper.js` → helper.ts).
-    ...(TS_FOR_JS[ext] ?? []).map((ts) => target.slice(0, -ext.length) + ts),
-    ...EXTENSIONS.map((e) => target + e),
-    ...EXTENSIONS.map((e) => path.join(target, "index" + e))
-  ]
-  return candidates.find(isFile)
+  // TypeScript sources import their siblings by the compiled name (`./helper.js` → helper.ts).
+  for (const ts of TS_FOR_JS[ext] ?? []) if (isFile(target.slice(0, -ext.length) + ts)) return target.slice(0, -ext.length) + ts
+  for (const e of EXTENSIONS) if (isFile(target + e)) return target + e
+  for (const e of EXTENSIONS) if (isFile(path.join(target, "index" + e))) return path.join(target, "index" + e)
+  return undefined
 }
 
 /** The package name of a bare specifier (`@scope/name/sub` → `@scope/name`), or undefined for builtins. */
@@ -133,22 +134,11 @@ const walk = (entry: string): { readonly files: Map<string, string>; readonly pa
     const file = queue.pop()!
     if (files.has(file)) continue
     const s = scan(file)
-    if (s === undefined) {
-      files.set(file, "missing")
-      continue
-    }
-    files.set(file, s.hash)
-    for (const spec of s.specifiers) {
-      if (isLocal(spec)) {
-        const target = resolveLocal(file, spec)
-        if (target === undefined) files.set(path.resolve(path.dirname(file), spec), "missing")
-        else if (inNodeModules(target)) packages.add(target)
-        else if (!files.has(target)) queue.push(target)
-      } else if (!spec.startsWith("#") && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
-        const name = packageName(spec)
-        if (name !== undefined) packages.add(name)
-      }
-    }
+    files.set(file, s?.hash ?? "missing")
+    if (s === undefined) continue
+    for (const m of s.missing) files.set(m, "missing")
+    for (const p of s.packages) packages.add(p)
+    for (const l of s.local) if (!files.has(l)) queue.push(l)
   }
   return { files, packages }
 }

@@ -75,10 +75,11 @@ export interface SourceInfo {
 /** Capture a function's module (call at definition time) and hash its source once. */
 export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile(), mode: FingerprintMode = "module"): SourceInfo => {
   const code = fn.toString()
+  let reached: CodeFingerprint | undefined
   return {
     module: file === undefined ? "<unknown>" : modulePath(file),
     code,
     hash: hashString(code),
-    reach: mode === "module" && file !== undefined ? () => codeFingerprint(file) : undefined
+    reach: mode === "module" && file !== undefined ? () => (reached ??= codeFingerprint(file)) : undefined
   }
 }
