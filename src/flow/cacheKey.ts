@@ -64,6 +64,8 @@ export interface CacheParts {
   readonly loaded?: ReadonlyArray<LoadedInput>
   /** Filled in after execution: ids of the artifacts the run created. */
   readonly created?: ReadonlyArray<number>
+  /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */
+  readonly recreated?: ReadonlyArray<number>
   /** When a run with this key existed but could not be reused: which, and why. */
   readonly refused?: { readonly run: string; readonly reason: string }
 }

@@ -27,8 +27,12 @@ import { ObjectStore, validateKey, type FolderSummary } from "../storage/ObjectS
 import { isS3Uri } from "../storage/s3uri.js"
 import type { AnnDataFormat, Inspection, OpenedArtifact, TableFormat } from "./artifact-data.js"
 import { insertRow, now, selectRows, sqlFailure, updateRow } from "./crud.js"
-import { defineModel, recordFieldTypes, type Row } from "./model.js"
+import { defineModel, encodeValue, recordFieldTypes, type Row } from "./model.js"
 import { ObjectStoreZarrStore } from "./object-store-zarr.js"
+import { ownFilesProblem } from "./ownFiles.js"
+import { recreatingRunsOf } from "./recreating.js"
+import type { Run } from "./Run.js"
+import { checkSource } from "./sourceGuard.js"
 import { suffixOf } from "./suffix.js"
 import { incrementBase62, isBase62, newFamilyUid, splitUid, UID_LENGTH } from "./uid.js"
 
@@ -61,7 +65,8 @@ export const ArtifactModel = defineModel({
     created_by: { model: "User", column: "created_by_id" }
   },
   links: {
-    input_of_runs: { model: "Run", table: "lamina_run_input_artifact", selfColumn: "artifact_id", otherColumn: "run_id" }
+    input_of_runs: { model: "Run", table: "lamina_run_input_artifact", selfColumn: "artifact_id", otherColumn: "run_id" },
+    recreating_runs: { model: "Run", table: "lamina_artifact_recreating_run", selfColumn: "artifact_id", otherColumn: "run_id" }
   },
   searchFields: ["key", "description"],
   versioned: true
@@ -291,15 +296,40 @@ export class Artifact {
     return deleteArtifact(this, options?.permanent ?? false)
   }
 
-  /** Bring a trashed artifact back. */
+  /**
+   * Bring a trashed artifact back. The only way out of trash: a save of the same content never
+   * revives a trashed artifact (it registers a new one). Inside a run, the run is recorded as a
+   * recreating run of the artifact. Fails with `IntegrityError` while a live artifact holds the
+   * same content under the same key (restore would duplicate it).
+   */
   restore() {
     return Effect.gen(this, function* () {
       const sql = yield* SqlClient.SqlClient
+      const duplicate = yield* selectRows(
+        ArtifactModel,
+        (q) => q`storage_id = ${this.storage_id} AND hash = ${this.hash} AND branch <> -1 AND id <> ${this.id} AND ${this.key === null ? q`key IS NULL` : q`key = ${this.key}`}`,
+        "LIMIT 1"
+      )
+      if (duplicate[0] !== undefined)
+        return yield* new IntegrityError({
+          message: `Cannot restore artifact ${this.label}: artifact ${String(duplicate[0].uid)} holds the same content${this.key === null ? "" : " under the same key"} and is not in trash. Use that one, or delete it first.`
+        })
       yield* sql.withTransaction(
         Effect.zipRight(updateRow(ArtifactModel, this.id, { branch: 1, updated_at: now() }), refreshLatest(this.stem))
       ).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Restoring an artifact")(e))))
+      const run = yield* currentRun
+      if (Option.isSome(run) && run.value.runId !== this.run_id && run.value.recordRecreated !== undefined) yield* run.value.recordRecreated(this.id)
+      yield* Effect.logInfo(`restored artifact ${this.label} from trash`)
       return yield* getById(this.id)
     })
+  }
+
+  /**
+   * The runs that recreated this artifact (LaminDB's `recreating_runs`): later runs whose save
+   * produced the same bytes and got this artifact back. `run_id` stays the creating run.
+   */
+  recreatingRuns(): Effect.Effect<ReadonlyArray<Run>, StorageError | IntegrityError, SqlClient.SqlClient> {
+    return Effect.map(recreatingRunsOf([this.id]), (links) => links.map((l) => l.run))
   }
 
   /** LaminDB's field names, snake_case, with the resolved `path`. */
@@ -674,6 +704,15 @@ const saveArtifact = (pending: PendingArtifact) =>
     const { options } = pending
     const storageId = instance.storage.id
 
+    const own = ownFilesProblem(pending.localPath, instance.settings)
+    if (own !== undefined) return yield* own
+    // Two concurrent runs saving from one path may each have saved the other's bytes: refused.
+    const source = isS3Uri(pending.localPath) ? ({ _tag: "ok" } as const) : yield* checkSource(pending.localPath)
+    if (source._tag === "conflict") {
+      for (const c of source.completed) yield* withdrawRun(c.runId, c.message)
+      return yield* source.error
+    }
+
     // A path already inside the storage root is registered in place, without a copy.
     const inPlaceKey = store.keyOf(pending.localPath)
     if (inPlaceKey !== undefined && inPlaceKey.startsWith(".lamina/"))
@@ -774,10 +813,10 @@ const saveArtifact = (pending: PendingArtifact) =>
 
     const outcome = yield* Effect.flatMap(upload, (content) =>
       register(content).pipe(
-        // A row with this storage, key and hash in trash: restore it instead of duplicating it.
+        // A live row with this storage, key and hash that the locked lookup did not see: return it.
         Effect.catchTag("IntegrityError", (e) =>
           Effect.flatMap(
-            selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${content.hash} AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
+            selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${content.hash} AND branch <> -1 AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
             (rows) => (rows[0] ? Effect.succeed<SaveOutcome>({ kind: "existing", artifact: new Artifact(rows[0]) }) : Effect.fail(e))
           )
         )
@@ -797,23 +836,41 @@ const saveArtifact = (pending: PendingArtifact) =>
       if (Option.isSome(run)) yield* run.value.recordOutput(outcome.artifact.id)
       return outcome.artifact
     }
-    // Same content exists: drop the copy, return the existing record (LaminDB's behaviour).
+    // Same content exists (never a trashed artifact: those are not matched, see byHash): drop
+    // the copy, return the existing record (LaminDB's behaviour). The saving run, if it did not
+    // create it, becomes one of its recreating runs when it completes.
     if (written !== undefined) yield* Effect.ignore(store.remove(written))
     const existing = outcome.artifact
     yield* Effect.logWarning(
       `returning artifact with same hash: ${existing.uid}` +
         (key !== null && existing.key !== key ? ` (key '${existing.key}' kept; '${key}' not applied)` : "")
     )
-    const changes: Row = { updated_at: now() }
-    if (options.description !== undefined && options.description !== existing.description) changes.description = options.description
-    if (existing.branch === -1) changes.branch = 1
-    if (Object.keys(changes).length > 1) {
+    if (Option.isSome(run) && existing.run_id !== run.value.runId && run.value.recordRecreated !== undefined) yield* run.value.recordRecreated(existing.id)
+    if (options.description !== undefined && options.description !== existing.description) {
+      const changes: Row = { updated_at: now(), description: options.description }
       yield* updateRow(ArtifactModel, existing.id, changes)
-      if (existing.branch === -1) yield* refreshLatest(existing.stem)
       return new Artifact({ ...existing, ...changes })
     }
     return existing
   })
+
+/**
+ * Withdraw a completed run whose output may hold another run's bytes (see sourceGuard.ts): it
+ * becomes errored with `message`, its outputs go to trash and its recreating links go, so
+ * neither lineage nor the cache ever presents its outputs as computed.
+ */
+const withdrawRun = (runId: number, message: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const outputs = yield* selectRows(ArtifactModel, (q) => q`run_id = ${runId} AND branch <> -1`)
+    for (const row of outputs) yield* deleteArtifact(new Artifact(row), false)
+    const runs = yield* sql<{ readonly uid: string; readonly name: string | null }>`SELECT uid, name FROM lamina_run WHERE id = ${runId}`
+    const error = { _tag: "StepFailed", step: runs[0]?.name ?? "", run: runs[0]?.uid ?? "", message }
+    // 1 = errored (RunStatus.errored; Run.ts is not imported here, it depends on the flow engine).
+    yield* sql`UPDATE lamina_run SET _status_code = ${1}, error = ${encodeValue("json", error)} WHERE id = ${runId}`
+    yield* sql`DELETE FROM lamina_artifact_recreating_run WHERE run_id = ${runId}`
+    yield* Effect.logWarning(`run ${runs[0]?.uid ?? runId} marked errored and its outputs moved to trash: ${message}`)
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Withdrawing a run")(e))))
 
 /** Record `artifact` as an input of the current run, unless that run created it. */
 const recordInput = (artifact: Artifact) =>

@@ -57,7 +57,8 @@ export const RunModel = defineModel({
   },
   links: {
     input_artifacts: { model: "Artifact", table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" },
-    output_artifacts_returned: { model: "Artifact", table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }
+    output_artifacts_returned: { model: "Artifact", table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" },
+    recreated_artifacts: { model: "Artifact", table: "lamina_artifact_recreating_run", selfColumn: "run_id", otherColumn: "artifact_id" }
   },
   searchFields: ["name", "description", "entrypoint"],
   versioned: false
