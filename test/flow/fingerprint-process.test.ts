@@ -3,7 +3,6 @@
  * imports makes the next process execute the step (and `why` names the file); editing a file
  * nothing imports does not; a `fingerprint: "function"` step keeps its narrow key.
  */
-import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -11,6 +10,7 @@ import ts from "typescript"
 import { afterAll, expect, it } from "vitest"
 import { Run, RunStatus } from "../../src/registry/Run.js"
 import { describeBackends } from "../support/backends.js"
+import { runNode } from "../support/cli.js"
 
 const repo = path.resolve(".")
 const dirs: Array<string> = []
@@ -55,22 +55,11 @@ const source = (root: string, name: string, text: string): void => {
   writeFileSync(path.join(root, "dist", name.replace(/\.ts$/, ".js")), out.outputText)
 }
 
-const runPipeline = (root: string, storage: string, db: string): Promise<ReadonlyArray<string>> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "dist", "main.js"), storage, db], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
-    child.once("error", reject)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`pipeline exited ${code}: ${stderr}`))
-      const last = stdout.trim().split("\n").at(-1) ?? ""
-      resolve(JSON.parse(last) as ReadonlyArray<string>)
-    })
-  })
+const runPipeline = async (root: string, storage: string, db: string): Promise<ReadonlyArray<string>> => {
+  const r = await runNode([path.join(root, "dist", "main.js"), storage, db], { cwd: root })
+  if (r.code !== 0) throw new Error(`pipeline exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as ReadonlyArray<string>
+}
 
 describeBackends("code fingerprint across processes", ({ instance }) => {
   it("re-executes a step after a helper it imports changed; an unrelated edit and a function-mode step stay cached", async () => {

@@ -4,7 +4,8 @@
  * artifact is recorded as a recreating run (LaminDB's `recreating_runs`), shown by the API and
  * lineage; restore from trash is explicit; Lamina's own files are never saved.
  */
-import { writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Data, Effect, Fiber } from "effect"
@@ -14,6 +15,7 @@ import { upstream } from "../../src/lineage/graph.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { Run, RunStatus } from "../../src/registry/Run.js"
 import { describeBackends } from "../support/backends.js"
+import { lamina, laminaJson } from "../support/cli.js"
 import { allRuns, createdBy, loadText, saveText } from "./support.js"
 
 class Boom extends Data.TaggedError("Boom")<{ readonly message: string }> {}
@@ -89,6 +91,27 @@ describeBackends("provenance", ({ instance, backend }) => {
     expect(graph.edges).toContainEqual({ from: `run:${script.uid}`, to: `artifact:${first.uid}`, kind: "recreated" })
     expect(graph.nodes.map((n) => n.uid)).not.toContain(makeRuns[2]!.uid)
     expect(graph.nodes.map((n) => n.uid)).not.toContain(runs.find((r) => r.name === "reread" && r.key.endsWith(":reread") && r.kind === "function")!.uid)
+  })
+
+  it("lamina describe shows the creating run and the recreating runs, as text and --json", async () => {
+    const i = await instance()
+    const make = step("make", (dir: string, tag: string) => saveText(dir, `out/${tag}.txt`, "described bytes"))
+    const first = await i.run(flow("describe-a", (dir: string) => make(dir, "a"))(i.dir))
+    await i.run(flow("describe-b", (dir: string) => make(dir, "b"))(i.dir))
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "make")
+    const home = mkdtempSync(path.join(os.tmpdir(), "lamina-home-describe-"))
+    try {
+      await laminaJson(home, ["init", "--storage", i.storage, "--db", i.db])
+      const json = await laminaJson<{ run: { uid: string }; recreating_runs: ReadonlyArray<{ uid: string; name: string; status: string }> }>(home, ["describe", first.uid])
+      expect(json.run.uid).toBe(runs[0]!.uid)
+      expect(json.recreating_runs).toEqual([expect.objectContaining({ uid: runs[1]!.uid, name: "make", status: "completed" })])
+      const text = await lamina(home, ["describe", first.uid])
+      expect(text.code).toBe(0)
+      expect(text.stdout).toMatch(/recreating_runs:\s+1 later run saved the same bytes/)
+      expect(text.stdout).toContain(`${runs[1]!.uid}  make (completed, `)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 
   it("brings an artifact back from trash only when asked; refuses while a live artifact holds the same content and key", async () => {
