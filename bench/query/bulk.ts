@@ -10,7 +10,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Dialect } from "../../src/db/dialect.js"
-import { rebuildStatements } from "../../src/db/queryIndexes.js"
+import { rebuildStatements } from "../../src/db/migrations/010-query-indexes.js"
 
 interface Definition {
   readonly name: string

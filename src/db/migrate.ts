@@ -7,7 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { IntegrityError } from "../errors.js"
 import { currentDialect } from "./dialect.js"
-import { migrations, type Migration } from "./migrations.js"
+import { migrations, type Migration } from "./migrations/index.js"
 
 /** Arbitrary constant naming Lamina's migration lock among Postgres advisory locks. */
 const MIGRATION_LOCK = 727_001

@@ -22,7 +22,9 @@ import type { BackedAnnData } from "../formats/anndata/backed.js"
 import type { FileDescription } from "../formats/describe-file.js"
 import { formatOf } from "../formats/format-of.js"
 import type { ZarrStore } from "../formats/zarr/store.js"
-import type { ArtifactOptions, PendingArtifact } from "./Artifact.js"
+import type { AnnDataFormat, ArtifactOptions, PendingOf, TableFormat } from "./artifact/options.js"
+
+export type { AnnDataFormat, TableFormat } from "./artifact/options.js"
 
 /** Modules of the format layer, imported when first needed. */
 const csvModule = Effect.promise(() => import("../formats/table/csv.js"))
@@ -33,12 +35,6 @@ const ipcModule = Effect.promise(() => import("../formats/table/ipc.js"))
 const anndataModule = Effect.promise(() => import("../formats/anndata/anndata.js"))
 const h5adModule = Effect.promise(() => Promise.all([import("../formats/anndata/h5/read-h5ad.js"), import("../formats/anndata/h5/write-h5ad.js"), import("../formats/anndata/h5/open-h5ad.js")]))
 const zarrModule = Effect.promise(() => Promise.all([import("../formats/zarr/anndata-zarr.js"), import("../formats/zarr/open.js"), import("../formats/zarr/store.js")]))
-
-/** Table formats an artifact can hold. */
-export type TableFormat = "parquet" | "arrow" | "csv"
-
-/** AnnData formats an artifact can hold (`zarr`: an AnnData zarr v2 folder). */
-export type AnnDataFormat = "h5ad" | "zarr"
 
 /** What the registry records about a file in a known format. */
 export interface Inspection {
@@ -164,12 +160,12 @@ export const checkAnnData = (adata: AnnData): Effect.Effect<AnnData, ValidationE
  * `fromPath` can describe it), registered by `save()` through the normal save path, and the
  * temporary copy removed once `save()` ends. A second `save()` writes it again.
  */
-export const pendingFromMemory = (
+export const pendingFromMemory = <A>(
   fileName: string,
   write: (file: string) => Effect.Effect<void, InvalidArgument | ValidationError | StorageError>,
   options: ArtifactOptions,
-  fromPath: (file: string, options: ArtifactOptions) => Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError>
-): Effect.Effect<PendingArtifact, InvalidArgument | ValidationError | StorageError> =>
+  fromPath: (file: string, options: ArtifactOptions) => Effect.Effect<PendingOf<A>, InvalidArgument | ValidationError | StorageError>
+): Effect.Effect<PendingOf<A>, InvalidArgument | ValidationError | StorageError> =>
   Effect.gen(function* () {
     const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-artifact-"))
     const file = path.join(dir, fileName)
@@ -187,7 +183,7 @@ export const pendingFromMemory = (
     return {
       ...pending,
       save: () => ensureWritten.pipe(Effect.zipRight(Effect.suspend(() => pending.save())), Effect.ensuring(cleanup))
-    } satisfies PendingArtifact
+    } satisfies PendingOf<A>
   })
 
 /** Reads a Parquet, Arrow IPC or CSV/TSV file (`suffix` decides the CSV delimiter). */

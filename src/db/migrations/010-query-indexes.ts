@@ -23,8 +23,8 @@
  *
  * @module
  */
-import type { Dialect } from "./dialect.js"
-import type { Migration } from "./migrations.js"
+import type { Dialect } from "../dialect.js"
+import type { Migration } from "./migration.js"
 
 const SQLITE_PARAM_SELECT = `j.fullkey,
     CASE j.type WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE j.type END,

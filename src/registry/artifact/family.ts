@@ -1,0 +1,115 @@
+/**
+ * Version families: the artifacts sharing a uid stem (`stem + 0000`, `stem + 0001`, …), the
+ * head of a key, version slots claimed by saves in flight, and the one `is_latest` per family.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect } from "effect"
+import type { ContentHash } from "../../storage/hash.js"
+import { now, selectRows, sqlFailure } from "../crud.js"
+import type { Row } from "../model.js"
+import { incrementBase62, splitUid } from "../uid.js"
+import { ArtifactModel, type ArtifactRow } from "./model.js"
+
+const asRow = (row: Row): ArtifactRow => row as unknown as ArtifactRow
+
+/** The artifact with this id. */
+export const rowById = (id: number) => Effect.map(selectRows(ArtifactModel, (sql) => sql`id = ${id}`), (rows) => (rows[0] ? asRow(rows[0]) : undefined))
+
+/** The latest non-trash artifact at `key` in `storageId`. */
+export const headOfKey = (storageId: number, key: string) =>
+  Effect.map(
+    selectRows(ArtifactModel, (sql) => sql`storage_id = ${storageId} AND key = ${key} AND branch <> -1`, "ORDER BY is_latest DESC, uid DESC LIMIT 1"),
+    (rows) => (rows[0] ? asRow(rows[0]) : undefined)
+  )
+
+/** Every artifact of a uid family (trash included), oldest first. */
+export const familyOf = (stem: string) =>
+  Effect.map(
+    selectRows(ArtifactModel, (sql) => sql`uid >= ${stem + "0000"} AND uid <= ${stem + "zzzz"}`, "ORDER BY uid"),
+    (rows) => rows.map(asRow)
+  )
+
+/** The existing non-trash artifact with this content, if any (empty files never match). */
+export const byHash = (content: ContentHash) =>
+  content.size === 0
+    ? Effect.succeed(undefined)
+    : Effect.map(
+        selectRows(ArtifactModel, (sql) => sql`hash = ${content.hash} AND branch <> -1`, "ORDER BY id LIMIT 1"),
+        (rows) => (rows[0] ? asRow(rows[0]) : undefined)
+      )
+
+/** An artifact in any branch with this storage, key and content (the unique index's tuple). */
+export const byStorageKeyHash = (storageId: number, key: string | null, hash: string) =>
+  Effect.map(
+    selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${hash} AND branch <> -1 AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
+    (rows) => (rows[0] ? asRow(rows[0]) : undefined)
+  )
+
+/** Take Postgres transaction-scoped locks so concurrent saves of one key or content serialize. */
+export const lockFor = (names: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
+    yield* sql.onDialectOrElse({
+      // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
+      pg: () => sql`SELECT ${sql.csv([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`))}`,
+      orElse: () => Effect.void
+    })
+  })
+
+/**
+ * The next free uid of a family: one past the highest uid (trash included), skipping slots
+ * that saves in flight have claimed (`lamina_artifact_slot`).
+ */
+export const nextFreeUid = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const lo = stem + "0000"
+    const hi = stem + "zzzz"
+    const max = yield* sql<{ readonly uid: string | null }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi}`
+    const top = max[0]?.uid ?? null
+    const claimed = yield* sql<{ readonly uid: string }>`SELECT uid FROM lamina_artifact_slot WHERE uid >= ${top ?? lo} AND uid <= ${hi}`
+    const taken = new Set(claimed.map((r) => r.uid))
+    let uid = top === null ? lo : stem + incrementBase62(splitUid(top).suffix)
+    while (taken.has(uid)) uid = stem + incrementBase62(splitUid(uid).suffix)
+    return uid
+  }).pipe(Effect.mapError(sqlFailure("Choosing the next version")))
+
+/**
+ * Claim the next free version slot of a family before uploading, so that concurrent writers
+ * of new versions never write their bytes to the same storage key. The claim is released when
+ * the save commits (the slot becomes the version's uid) or fails.
+ */
+export const claimSlot = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        yield* lockFor([`lamina-artifact-family:${stem}`])
+        const uid = yield* nextFreeUid(stem)
+        yield* sql`INSERT INTO lamina_artifact_slot (uid, created_at) VALUES (${uid}, ${now().toISOString()})`
+        return uid
+      })
+    )
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Claiming a version slot")(e))))
+
+/** Give a claimed slot back. */
+export const releaseSlot = (uid: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_artifact_slot WHERE uid = ${uid}`).pipe(
+    Effect.mapError(sqlFailure("Releasing a version slot"))
+  )
+
+/** Make the newest non-trash member of a family the only `is_latest`. */
+export const refreshLatest = (stem: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const lo = stem + "0000"
+    const hi = stem + "zzzz"
+    const head = yield* sql<{ readonly uid: string }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi} AND branch <> -1`
+    const headUid = head[0]?.uid ?? ""
+    // `(uid = ?)` is a boolean in Postgres and 0/1 in SQLite: one statement for both.
+    yield* sql`UPDATE lamina_artifact SET is_latest = (uid = ${headUid}) WHERE uid >= ${lo} AND uid <= ${hi}`
+    return headUid
+  }).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
