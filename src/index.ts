@@ -3,6 +3,9 @@
  *
  * @module
  */
+import { explainRun } from "./flow/why.js"
+import { Run as RunRegistry } from "./registry/Run.js"
+
 export * from "./errors.js"
 export {
   Artifact,
@@ -16,7 +19,13 @@ export {
 // `lamina/formats`, so importing `lamina` does not load apache-arrow, parquet-wasm, h5wasm, zarrita.
 export type { AnnDataFormat, OpenedArtifact, TableFormat } from "./registry/artifact-data.js"
 export type { AnnData, BackedAnnData, BackedMatrix, Matrix } from "./formats/index.js"
-export { Run, RunStatus } from "./registry/Run.js"
+export { RunStatus } from "./registry/Run.js"
+/**
+ * The Run registry: `Run.filter({...})`, `Run.get(uid)`, and `Run.why(uid)` — why a run
+ * executed instead of hitting the cache: which part of its cache key (code, a param, an input,
+ * the environment) differs from the closest earlier run of the same step.
+ */
+export const Run = { ...RunRegistry, why: (uid: string) => explainRun(uid) }
 export * from "./flow/index.js"
 export * as Lineage from "./lineage/index.js"
 export { Transform } from "./registry/Transform.js"

@@ -1,5 +1,6 @@
 /**
- * The SQL dialects Lamina speaks, and the handful of differences kept in one place.
+ * The SQL dialects Lamina speaks by name. What differs between them lives in one object per
+ * backend: `./dialects/`.
  *
  * @module
  */
@@ -8,6 +9,9 @@ import { Effect } from "effect"
 
 /** The registry's SQL dialect. */
 export type Dialect = "sqlite" | "pg"
+
+/** The placeholder of the `n`-th bound parameter (1-based) of each dialect. */
+export const placeholders: Readonly<Record<Dialect, (n: number) => string>> = { sqlite: () => "?", pg: (n) => `$${n}` }
 
 /** The dialect of the current `SqlClient`. */
 export const currentDialect: Effect.Effect<Dialect, never, SqlClient.SqlClient> = Effect.map(

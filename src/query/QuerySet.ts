@@ -23,9 +23,11 @@ import type { Table } from "apache-arrow"
 import { Chunk, Effect, Option, Stream } from "effect"
 import { currentDialect, type Dialect } from "../db/dialect.js"
 import { DoesNotExist, InvalidArgument, MultipleResultsFound, type IntegrityError, type StorageError } from "../errors.js"
-import { sqlFailure } from "../registry/crud.js"
-import { decodeValue, type Model, type Row } from "../registry/model.js"
+import { sqlFailure } from "../db/failure.js"
+import { decodeValue, type Row } from "../schema/codec.js"
+import type { Model } from "../schema/model.js"
 import { Agg, type AggregateResult, type Aggregation } from "./aggregate.js"
+import { warnMissingKeys } from "./missingKeys.js"
 import { planPrefixes } from "./prefix.js"
 import { Q, toNode, type QNode } from "./Q.js"
 import { initialState, type QueryState, type SearchOptions } from "./state.js"
@@ -33,7 +35,6 @@ import { compileStatement, type Mode, type OutputColumn } from "./statement.js"
 import type { TableOptions } from "./table.js"
 import { QuerySetTypeId, type AnyQuerySet, type Condition, type FilterSpec, type OrderKey, type PathKey, type ValuesRow } from "./types.js"
 import { show } from "./values.js"
-import "./builtins.js"
 
 export type { FilterSpec } from "./types.js"
 
@@ -165,6 +166,8 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
       const statement = yield* compileStatement(dialect, planned, mode)
       const { text, params } = statement.sql.render(dialect)
       const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Querying ${state.model.name}`)))
+      const empty = mode._tag === "Count" ? Number(rows[0]?.["n"] ?? 0) === 0 : (mode._tag === "Rows" || mode._tag === "Exists") && rows.length === 0
+      if (empty) yield* warnMissingKeys(state)
       return { rows, columns: statement.columns, dialect }
     })
   }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Model } from "../registry/model.js"
+import type { Model } from "../schema/model.js"
 import type { PathValue } from "./types.js"
 
 /** An aggregate function name. */

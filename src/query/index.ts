@@ -8,7 +8,7 @@
 export { Agg, type AggFn, type AggregateResult, type Aggregation } from "./aggregate.js"
 export { Q, type QNode } from "./Q.js"
 export { GroupedQuerySet, QuerySet, type QueryEffect, type QueryError } from "./QuerySet.js"
-export { registerAlias, registerReverseRelation, type ReverseRelation } from "./relations.js"
+export type { ReverseRelation } from "../schema/model.js"
 export { rawCondition, registerKeyResolver, rewrite, type KeyResolution, type KeyResolver, type KeyResolverInput } from "./resolver.js"
 export { column, param, raw, sql, type Sql } from "./sql.js"
 export type { SearchOptions } from "./state.js"

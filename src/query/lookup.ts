@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { FieldType } from "../registry/model.js"
+import type { MatchMode } from "../db/dialects/index.js"
+import type { FieldType } from "../schema/field.js"
 
 /** Every lookup the compiler understands. */
 export const LOOKUPS = [
@@ -73,3 +74,17 @@ export const isTransform = (s: string): s is Transform => (TRANSFORMS as Readonl
 
 /** Lookups that compare text patterns. */
 export const PATTERN_LOOKUPS = new Set<Lookup>(["iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "regex", "iregex"])
+
+/** Pattern lookups: how they anchor, and whether they ignore case. */
+export const PATTERNS: Readonly<Partial<Record<Lookup, readonly [MatchMode, boolean]>>> = {
+  iexact: ["exact", true],
+  contains: ["contains", false],
+  icontains: ["contains", true],
+  startswith: ["startswith", false],
+  istartswith: ["startswith", true],
+  endswith: ["endswith", false],
+  iendswith: ["endswith", true]
+}
+
+/** Comparison lookups and their operators. */
+export const COMPARATORS: Readonly<Partial<Record<Lookup, string>>> = { gt: ">", gte: ">=", lt: "<", lte: "<=" }

@@ -15,7 +15,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Dialect } from "../db/dialect.js"
-import { sqlFailure } from "../registry/crud.js"
+import { sqlFailure } from "../db/failure.js"
 import type { QNode } from "./Q.js"
 import type { QueryState } from "./state.js"
 import { escapeGlob } from "./values.js"

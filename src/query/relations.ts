@@ -1,18 +1,11 @@
 /**
- * How filter keys walk between registries: forward relations and links come from the models
- * (`src/registry/*`); this module adds reverse foreign keys under LaminDB's related names
- * (`Transform.runs`, `Run.output_artifacts`, …) and LaminDB's key aliases (`transform` on
- * Artifact means `run__transform`).
+ * How filter keys walk between registries. Everything comes from the compiled models
+ * (`src/schema/`): forward relations, links (declared or derived from the other side),
+ * reverse foreign keys under LaminDB's related names and key aliases.
  *
  * @module
  */
-import { models, type LinkRelation, type Model, type Relation } from "../registry/model.js"
-
-/** A reverse foreign key: rows of `model` whose `column` points at this record. */
-export interface ReverseRelation {
-  readonly model: string
-  readonly column: string
-}
+import type { LinkRelation, Model, Relation, ReverseRelation } from "../schema/model.js"
 
 /** One step of a path between registries. */
 export type Step =
@@ -20,36 +13,9 @@ export type Step =
   | { readonly _tag: "Link"; readonly name: string; readonly link: LinkRelation }
   | { readonly _tag: "Reverse"; readonly name: string; readonly reverse: ReverseRelation }
 
-const reverse = new Map<string, Map<string, ReverseRelation>>()
-const aliases = new Map<string, Map<string, ReadonlyArray<string>>>()
-
-/** Declare `modelName.name` as the reverse of `model.column` (e.g. `Transform.runs` ← `Run.transform_id`). */
-export const registerReverseRelation = (modelName: string, name: string, relation: ReverseRelation): void => {
-  const m = reverse.get(modelName) ?? new Map<string, ReverseRelation>()
-  m.set(name, relation)
-  reverse.set(modelName, m)
-}
-
-/** Declare `alias` on `modelName` as shorthand for a path (`transform` → `run__transform`). */
-export const registerAlias = (modelName: string, alias: string, path: string): void => {
-  const m = aliases.get(modelName) ?? new Map<string, ReadonlyArray<string>>()
-  m.set(alias, path.split("__"))
-  aliases.set(modelName, m)
-}
-
-registerReverseRelation("Run", "output_artifacts", { model: "Artifact", column: "run_id" })
-registerReverseRelation("Run", "initiated_runs", { model: "Run", column: "initiated_by_run_id" })
-registerReverseRelation("Transform", "runs", { model: "Run", column: "transform_id" })
-registerReverseRelation("Storage", "artifacts", { model: "Artifact", column: "storage_id" })
-registerReverseRelation("User", "created_artifacts", { model: "Artifact", column: "created_by_id" })
-registerReverseRelation("User", "created_runs", { model: "Run", column: "created_by_id" })
-registerReverseRelation("User", "created_transforms", { model: "Transform", column: "created_by_id" })
-registerReverseRelation("User", "created_storages", { model: "Storage", column: "created_by_id" })
-registerAlias("Artifact", "transform", "run__transform")
-
 /** Expand a leading alias (`transform__key` → `run__transform__key`). */
 export const expandAlias = (model: Model, parts: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const target = aliases.get(model.name)?.get(parts[0]!)
+  const target = model.aliases[parts[0]!]
   return target === undefined ? parts : [...target, ...parts.slice(1)]
 }
 
@@ -59,24 +25,63 @@ export const stepOf = (model: Model, name: string): Step | undefined => {
   if (relation !== undefined) return { _tag: "Forward", name, relation }
   const link = model.links[name]
   if (link !== undefined) return { _tag: "Link", name, link }
-  const rev = reverse.get(model.name)?.get(name)
+  const rev = model.reverse[name]
   if (rev !== undefined) return { _tag: "Reverse", name, reverse: rev }
   return undefined
 }
 
 /** The registry a step leads to. */
-export const targetModelName = (step: Step): string =>
-  step._tag === "Forward" ? step.relation.model : step._tag === "Link" ? step.link.model : step.reverse.model
+export const targetOf = (step: Step): Model =>
+  step._tag === "Forward" ? step.relation.target() : step._tag === "Link" ? step.link.target() : step.reverse.target()
 
-/** The loaded model named `name`, if its module has been imported. */
-export const modelNamed = (name: string): Model | undefined => models.get(name)
-
-/** Every name a filter key may start with on `model`: fields, relations, links, reverse relations, aliases. */
+/**
+ * Every public name a filter key may start with on `model`: fields (private `_…` ones are
+ * left out, though they stay filterable), computed fields, enum keys, relations, links,
+ * reverse relations, aliases.
+ */
 export const availableNames = (model: Model): ReadonlyArray<string> =>
   [
-    ...Object.keys(model.fields),
+    ...Object.keys(model.fields).filter((f) => !f.startsWith("_")),
+    ...Object.keys(model.computed),
+    ...Object.keys(model.enums),
     ...Object.keys(model.relations),
     ...Object.keys(model.links),
-    ...(reverse.get(model.name)?.keys() ?? []),
-    ...(aliases.get(model.name)?.keys() ?? [])
+    ...Object.keys(model.reverse),
+    ...Object.keys(model.aliases)
   ].sort()
+
+/** Edit distance counting a swap of neighbours as one edit (optimal string alignment). */
+const distance = (a: string, b: string): number => {
+  const d: Array<Array<number>> = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
+      d[i]![j] = v
+    }
+  return d[a.length]![b.length]!
+}
+
+/** The closest of `candidates` to `name` (edit distance at most a third of its length, ≥ 1), if any. */
+export const closest = (name: string, candidates: ReadonlyArray<string>): string | undefined => {
+  let best: string | undefined
+  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1
+  for (const c of candidates) {
+    const d = distance(name.toLowerCase(), c.toLowerCase())
+    if (d < bestD) {
+      best = c
+      bestD = d
+    }
+  }
+  return best
+}
+
+/** " Did you mean 'x'?" for the first name with a close match, else "". */
+export const didYouMean = (names: ReadonlyArray<string>, candidates: ReadonlyArray<string>): string => {
+  for (const n of names) {
+    const c = closest(n, candidates)
+    if (c !== undefined) return ` Did you mean '${c}'?`
+  }
+  return ""
+}

@@ -20,25 +20,18 @@
  *
  * Speed: when the text has none of the delimiter characters (` |.,;:`) the rules are evaluated
  * with LIKE patterns over the lower-cased value (no regular expressions); otherwise with the
- * regular expressions above. On SQLite an FTS5 trigram index (`lamina_<registry>_fts`) narrows
+ * regular expressions above. On SQLite the registry's declared FTS5 trigram index (`searchIndex`) narrows
  * the candidates for texts of three or more characters; on Postgres pg_trgm GIN indexes serve
  * the `ILIKE '%text%'` candidate filter. Both only narrow: the ranking and the exact candidate
  * test run on the candidates. Case folding is ASCII on SQLite and Unicode on Postgres.
  *
  * @module
  */
-import type { Dialect } from "../db/dialect.js"
-import type { Model } from "../registry/model.js"
-import { and, column, ident, join, or, param, raw, sql, type Sql } from "./sql.js"
+import type { SqlDialect } from "../db/dialects/index.js"
+import type { Model } from "../schema/model.js"
+import { and, column, join, or, param, raw, sql, type Sql } from "./sql.js"
 import type { SearchState } from "./state.js"
-import { escapeGlob, escapeLike, escapeRegex, invalid } from "./values.js"
-import { regexMatch, textMatch } from "./where.js"
-
-/** SQLite FTS5 trigram tables by registry (created by migration 10). */
-export const ftsTables: ReadonlyMap<string, { readonly table: string; readonly columns: ReadonlyArray<string> }> = new Map([
-  ["Artifact", { table: "lamina_artifact_fts", columns: ["key", "description"] }],
-  ["Transform", { table: "lamina_transform_fts", columns: ["key", "description"] }]
-])
+import { escapeLike, escapeRegex, invalid } from "./values.js"
 
 /** LaminDB's weights. */
 export const WEIGHTS = { exact: 200, synonym: 200, word: 10, prefix: 8, right: 2, left: 2, contains: 1 } as const
@@ -48,7 +41,7 @@ const WILD = Symbol("wild")
 type PatternPart = string | typeof WILD
 
 /** The candidate filter and the rank expression of a search. */
-export const searchSql = (dialect: Dialect, model: Model, alias: string, search: SearchState): { readonly filter: Sql; readonly rank: Sql } => {
+export const searchSql = (dialect: SqlDialect, model: Model, alias: string, search: SearchState): { readonly filter: Sql; readonly rank: Sql } => {
   const text = search.text
   for (const f of search.fields) {
     if (model.fields[f] !== "str")
@@ -58,11 +51,11 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
   const ci = !search.caseSensitive
   const needle = (s: string): Sql => (ci ? sql`lower(${s})` : param(s))
   const value = (f: string): Sql => (ci ? sql`lower(COALESCE(${column(alias, f)}, ''))` : sql`COALESCE(${column(alias, f)}, '')`)
-  const glob = dialect === "sqlite" && !ci
+  // Case-insensitive: LIKE over lower-cased values; case-sensitive: the dialect's own patterns.
+  const syntax = ci ? { wildcard: "%", escape: escapeLike, match: (v: Sql, p: Sql) => sql`${v} LIKE (${p}) ESCAPE '\\'` } : dialect.caseSensitivePattern
   const matches = (v: Sql, parts: ReadonlyArray<PatternPart>): Sql => {
-    const pieces = parts.map((p) => (p === WILD ? raw(glob ? "'*'" : "'%'") : needle(glob ? escapeGlob(p) : escapeLike(p))))
-    const pattern = join(pieces, " || ")
-    return glob ? sql`${v} GLOB (${pattern})` : sql`${v} LIKE (${pattern}) ESCAPE '\\'`
+    const pieces = parts.map((p) => (p === WILD ? raw(`'${syntax.wildcard}'`) : needle(syntax.escape(p))))
+    return syntax.match(v, join(pieces, " || "))
   }
   const spaced = (v: Sql): Sql => {
     // The delimiters of LaminDB's whole-word rule, replaced by spaces.
@@ -70,7 +63,7 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
     for (const c of ["|", ".", ",", ";", ":"]) out = sql`replace(${out}, '${raw(c)}', ' ')`
     return out
   }
-  const regex = (f: string, pattern: string): Sql => regexMatch(dialect, sql`COALESCE(${column(alias, f)}, '')`, pattern, ci)
+  const regex = (f: string, pattern: string): Sql => dialect.regexMatch(sql`COALESCE(${column(alias, f)}, '')`, pattern, ci)
   const when = (cond: Sql, weight: number): Sql => sql`(CASE WHEN ${cond} THEN ${raw(String(weight))} ELSE 0 END)`
 
   const fast = !DELIMITERS.test(text)
@@ -103,11 +96,9 @@ export const searchSql = (dialect: Dialect, model: Model, alias: string, search:
   }
   const rank = sql`(${join(terms, " + ")})`
 
-  const contains = or(search.fields.map((f) => textMatch(dialect, column(alias, f), "contains", text, ci)))
-  const fts = ftsTables.get(model.name)
-  const narrow =
-    dialect === "sqlite" && fts !== undefined && search.fields.every((f) => fts.columns.includes(f)) && [...text].length >= 3
-      ? sql`${column(alias, "id")} IN (SELECT rowid FROM ${ident(fts.table)} WHERE ${ident(fts.table)} MATCH ${`"${text.replace(/"/g, '""')}"`})`
-      : raw("")
+  const contains = or(search.fields.map((f) => dialect.textMatch(column(alias, f), "contains", text, ci)))
+  // The declared FTS5 trigram table indexes the declared search fields (SQLite).
+  const fts = model.searchIndex
+  const narrow = (fts !== undefined && search.fields.every((f) => model.searchFields.includes(f)) ? dialect.ftsCandidates(column(alias, "id"), fts, text) : undefined) ?? raw("")
   return { filter: and([narrow, contains]), rank }
 }

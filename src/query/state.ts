@@ -4,7 +4,7 @@
  * @module
  */
 import type { InvalidArgument } from "../errors.js"
-import type { Model } from "../registry/model.js"
+import type { Model } from "../schema/model.js"
 import type { QNode } from "./Q.js"
 
 /** Options of `search()`. */

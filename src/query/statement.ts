@@ -17,44 +17,23 @@
  */
 import { Effect } from "effect"
 import type { Dialect } from "../db/dialect.js"
+
+export type { Encoding, OutputColumn } from "./columns.js"
+import { sqlDialect, type SortType, type SqlDialect } from "../db/dialects/index.js"
 import { InvalidArgument } from "../errors.js"
-import type { FieldType, Model } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
+import type { Model } from "../schema/model.js"
 import { canonicalPath, jsonIndexOf } from "./jsonpath.js"
 import { keysIn, type QNode } from "./Q.js"
-import { expandAlias, modelNamed, stepOf, targetModelName, type Step } from "./relations.js"
+import { didYouMean, expandAlias, stepOf, targetOf, type Step } from "./relations.js"
 import { searchSql } from "./search.js"
 import { and, column, ident, join, param, raw, sql, type Sql } from "./sql.js"
 import type { QueryState } from "./state.js"
 import { invalid } from "./values.js"
-import {
-  ABSORBABLE,
-  attempt,
-  branchCondition,
-  compileWhere,
-  jsonCondition,
-  jsonView,
-  parseJsonKey,
-  sideView,
-  type BranchScope,
-  type Compiling,
-  type Ctx
-} from "./where.js"
-
-/** How a selected column decodes. */
-export type Encoding =
-  /** A field value: decode by field type. */
-  | "field"
-  /** A JSON value: text on SQLite, parsed on Postgres. */
-  | "json"
-  /** A JSON array built by the query (many-valued include). */
-  | "list"
-
-/** A selected column. */
-export interface OutputColumn {
-  readonly name: string
-  readonly type: FieldType
-  readonly encoding: Encoding
-}
+import type { Encoding, OutputColumn } from "./columns.js"
+import { absorb, isSliced, needsBranchFilter, nonNullFields, sideTableCount, type Absorbed } from "./plan.js"
+import { orderTerm, Scope } from "./scope.js"
+import { ABSORBABLE, attempt, branchCondition, compileSpec, compileWhere, jsonCondition, parseJsonKey, type BranchScope, type Compiling, type Ctx } from "./where.js"
 
 /** A compiled statement and how to decode its columns. */
 export interface Statement {
@@ -84,27 +63,15 @@ export type Mode =
       readonly within?: Sql
     }
 
-/** Columns that are NOT NULL in the schema (ordering them needs no NULLS clause on Postgres). */
-const NOT_NULL: Readonly<Record<string, ReadonlySet<string>>> = {
-  "*": new Set(["id", "uid", "created_at", "branch", "is_locked"]),
-  Artifact: new Set(["storage_id", "suffix", "is_latest", "_key_is_virtual", "updated_at"]),
-  Run: new Set(["transform_id", "_status_code"]),
-  Transform: new Set(["kind", "is_latest", "updated_at"]),
-  User: new Set(["handle", "updated_at"]),
-  Storage: new Set(["root", "type"])
-}
-const notNull = (model: Model, field: string): boolean => NOT_NULL["*"]!.has(field) || (NOT_NULL[model.name]?.has(field) ?? false)
-
-/** Fields that address records directly: with one of these, trash and archive stay visible. */
-const DIRECT = new Set(["id", "uid", "hash", "branch"])
-
 /** A fresh compiler context. */
 export const makeCtx = (dialect: Dialect): Ctx => {
   let n = 0
   const ctx: Ctx = {
     dialect,
+    d: sqlDialect(dialect),
     nextAlias: () => `t${n++}`,
-    subquery: (state, expect, label) => Effect.map(compileIn(ctx, state, { _tag: "Subquery", expect, label }), (s) => s.sql)
+    subquery: (state, expect, label) => Effect.map(compileIn(ctx, state, { _tag: "Subquery", expect, label }), (s) => s.sql),
+    spec: (model, alias, spec, depth, scope) => compileSpec(ctx, model, alias, spec, depth, scope)
   }
   return ctx
 }
@@ -112,236 +79,16 @@ export const makeCtx = (dialect: Dialect): Ctx => {
 /** Compile `state` for `mode`. */
 export const compileStatement = (dialect: Dialect, state: QueryState, mode: Mode): Compiling<Statement> => compileIn(makeCtx(dialect), state, mode)
 
-interface PathExpr {
-  readonly expr: Sql
-  readonly type: FieldType
-  readonly nullable: boolean
-  readonly encoding: Encoding
-}
-
-/** The FROM clause of one statement: the main table and the joins paths need. */
-class Scope {
-  readonly joins: Array<Sql> = []
-  private readonly joined = new Map<string, string>()
-  constructor(
-    readonly ctx: Ctx,
-    readonly model: Model,
-    readonly alias: string,
-    /** Fields of the main model the filters prove non-NULL (ordering them needs no NULLS clause). */
-    readonly nonNull: ReadonlySet<string> = new Set()
-  ) {}
-
-  /** Resolve a selectable path (throws `InvalidArgument`). */
-  path(key: string, options: { readonly many: boolean }): PathExpr {
-    const { ctx } = this
-    const parts = key.split("__")
-    if (parts.some((p) => p === "")) return invalid(`Invalid path ${JSON.stringify(key)}: names are separated by a double underscore.`)
-    let model = this.model
-    let alias = this.alias
-    let nullable = false
-    let walked = expandAlias(model, parts)
-    const prefix: Array<string> = []
-    while (walked.length > 1 && model.fields[walked[0]!] === undefined) {
-      const name = walked[0]!
-      const step = stepOf(model, name)
-      if (step === undefined) return invalid(unknownPath(model, name, key))
-      const target = modelNamed(targetModelName(step)) ?? invalid(`${model.name}.${name} leads to ${targetModelName(step)}, which is not loaded.`)
-      if (step._tag !== "Forward") {
-        if (!options.many) return invalid(`'${key}' goes through the many-valued relation '${name}': use it in filters or in toTable({ include }).`)
-        return this.many(alias, step, target, walked.slice(1), key)
-      }
-      prefix.push(name)
-      const joinKey = prefix.join("__")
-      let next = this.joined.get(joinKey)
-      if (next === undefined) {
-        next = ctx.nextAlias()
-        this.joins.push(sql` LEFT JOIN ${ident(target.table)} ${raw(next)} ON ${column(next, "id")} = ${column(alias, step.relation.column)}`)
-        this.joined.set(joinKey, next)
-      }
-      model = target
-      alias = next
-      nullable = true
-      walked = walked.slice(1)
-    }
-    const field = walked[0]!
-    const type = model.fields[field]
-    if (type === undefined) {
-      const step = stepOf(model, field)
-      if (walked.length === 1 && step?._tag === "Forward") return { expr: column(alias, step.relation.column), type: "int", nullable: true, encoding: "field" }
-      return invalid(unknownPath(model, field, key))
-    }
-    if (walked.length === 1) return { expr: column(alias, field), type, nullable: nullable || !notNull(model, field), encoding: "field" }
-    if (type !== "json") return invalid(`'${key}': ${model.name}.${field} is a ${type} field; only JSON fields have keys.`)
-    const keys = walked.slice(1)
-    const col = column(alias, field)
-    const expr = ctx.dialect === "pg" ? sql`(${col} #> ARRAY[${join(keys.map(param), ", ")}]::text[])` : sql`(${col} -> ${canonicalPath(keys)})`
-    return { expr, type: "json", nullable: true, encoding: "json" }
-  }
-
-  /** A many-valued path as one JSON array per row (ordered by the related id). */
-  private many(alias: string, step: Step, target: Model, rest: ReadonlyArray<string>, key: string): PathExpr {
-    const field = rest[0]!
-    const type = target.fields[field]
-    if (rest.length !== 1 || type === undefined || type === "json") return invalid(`'${key}': after a many-valued relation, name one field of ${target.name}.`)
-    const r = this.ctx.nextAlias()
-    const l = this.ctx.nextAlias()
-    const self = column(alias, "id")
-    const from =
-      step._tag === "Link"
-        ? sql`${ident(step.link.table)} ${raw(l)} JOIN ${ident(target.table)} ${raw(r)} ON ${column(r, "id")} = ${column(l, step.link.otherColumn)} WHERE ${column(l, step.link.selfColumn)} = ${self}`
-        : step._tag === "Reverse"
-          ? sql`${ident(target.table)} ${raw(r)} WHERE ${column(r, step.reverse.column)} = ${self}`
-          : invalid(`'${key}' is not many-valued.`)
-    const value = column(r, field)
-    const expr =
-      this.ctx.dialect === "pg"
-        ? sql`(SELECT COALESCE(json_agg(${value} ORDER BY ${column(r, "id")}), '[]'::json) FROM ${from})`
-        : sql`(SELECT json_group_array(v) FROM (SELECT ${value} AS v FROM ${from} ORDER BY ${column(r, "id")}))`
-    return { expr, type, nullable: false, encoding: "list" }
-  }
-
-  /** ORDER BY terms for one key (throws `InvalidArgument`). */
-  order(key: string): ReadonlyArray<Sql> {
-    const desc = key.startsWith("-")
-    const path = desc ? key.slice(1) : key
-    const parts = path.split("__")
-    const field = parts[0]!
-    // A JSON key of the main model with a side table: join it.
-    if (parts.length > 1 && this.model.fields[field] === "json") {
-      const { keys } = parseJsonKey(parts.slice(1))
-      const index = jsonIndexOf(this.model.name, field)
-      const view =
-        index === undefined
-          ? jsonView(this.ctx.dialect, column(this.alias, field), keys)
-          : (() => {
-              const p = this.ctx.nextAlias()
-              this.joins.push(
-                sql` LEFT JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(this.alias, "id")} AND ${column(p, "key_path")} = ${canonicalPath(keys)}`
-              )
-              return sideView(this.ctx.dialect, p)
-            })()
-      return view.sort.map(([expr, type]) => orderTerm(this.ctx.dialect, expr, desc, false, type))
-    }
-    const p = this.path(path, { many: false })
-    if (p.encoding === "json") return invalid(`orderBy('${key}'): order by a JSON key of ${this.model.name} itself.`)
-    return [orderTerm(this.ctx.dialect, p.expr, desc, p.nullable && !this.nonNull.has(path), p.type)]
-  }
-}
-
-const unknownPath = (model: Model, name: string, key: string): string =>
-  `Unknown field '${name}' in '${key}'. Available fields of ${model.name}: ${[...Object.keys(model.fields), ...Object.keys(model.relations)].sort().join(", ")}`
-
-const orderTerm = (dialect: Dialect, expr: Sql, desc: boolean, nullable: boolean, type: FieldType): Sql => {
-  const e = dialect === "pg" && type === "str" ? sql`${expr} COLLATE "C"` : expr
-  const dir = desc ? " DESC" : ""
-  // NULL sorts as the smallest value: SQLite's native order, explicit on Postgres.
-  const nulls = dialect === "pg" && nullable ? (desc ? " NULLS LAST" : " NULLS FIRST") : ""
-  return sql`${e}${raw(dir + nulls)}`
-}
-
-const sliceClause = (dialect: Dialect, offset: number, limit: number | undefined): Sql => {
+const sliceClause = (d: SqlDialect, offset: number, limit: number | undefined): Sql => {
   if (limit !== undefined) return raw(` LIMIT ${limit}${offset > 0 ? ` OFFSET ${offset}` : ""}`)
-  if (offset > 0) return raw(dialect === "pg" ? ` OFFSET ${offset}` : ` LIMIT -1 OFFSET ${offset}`)
+  if (offset > 0) return raw(d.offsetOnly(offset))
   return raw("")
-}
-
-/** Plain fields that a top-level condition proves non-NULL (`key__startswith`, `size__gt`, `x__isnull: false`). */
-const nonNullFields = (state: QueryState): ReadonlySet<string> => {
-  const out = new Set<string>()
-  for (const node of state.where) {
-    if (node._tag !== "Spec") continue
-    for (const [key, value] of Object.entries(node.spec)) {
-      const [field, lookup, more] = key.split("__")
-      if (field === undefined || more !== undefined || state.model.fields[field] === undefined || state.model.fields[field] === "json") continue
-      if (lookup === "isnull" ? value === false : value !== null && value !== undefined) out.add(field)
-    }
-  }
-  return out
-}
-
-const isSliced = (state: QueryState): boolean => state.limit !== undefined || state.offset > 0
-
-/** True when no condition addresses records directly (so the default branch filter applies). */
-const needsBranchFilter = (state: QueryState): boolean =>
-  "branch" in state.model.fields &&
-  !state.where.some((node) => keysIn(node).some((k) => DIRECT.has(expandAlias(state.model, k.split("__"))[0]!)))
-
-/** A top-level comparison on the JSON key the query is ordered by, moved into the ordering join. */
-interface Absorbed {
-  readonly where: ReadonlyArray<QNode>
-  readonly field: string
-  readonly keys: ReadonlyArray<string>
-  readonly lookup: "exact" | "gt" | "gte" | "lt" | "lte" | "range"
-  readonly value: unknown
-  readonly desc: boolean
-}
-
-const absorb = (state: QueryState): Absorbed | undefined => {
-  const first = state.order[0]
-  if (first === undefined || state.search !== undefined || state.distinct) return undefined
-  const desc = first.startsWith("-")
-  const parts = (desc ? first.slice(1) : first).split("__")
-  const field = parts[0]!
-  if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model.name, field) === undefined) return undefined
-  const target = canonicalPath(parseJsonKey(parts.slice(1)).keys)
-  for (let i = 0; i < state.where.length; i++) {
-    const node = state.where[i]!
-    if (node._tag !== "Spec") continue
-    for (const [key, value] of Object.entries(node.spec)) {
-      const kp = key.split("__")
-      if (kp[0] !== field || kp.length < 2) continue
-      const { keys, lookup } = parseJsonKey(kp.slice(1))
-      if (canonicalPath(keys) !== target || !ABSORBABLE.has(lookup)) continue
-      const scalar = (v: unknown) => (typeof v === "number" && Number.isFinite(v)) || typeof v === "string"
-      const ok = lookup === "range" ? Array.isArray(value) && value.length === 2 && value.every(scalar) && typeof value[0] === typeof value[1] : scalar(value)
-      if (!ok) continue
-      const rest = Object.fromEntries(Object.entries(node.spec).filter(([k]) => k !== key))
-      const where = [...state.where.slice(0, i), { _tag: "Spec" as const, spec: rest }, ...state.where.slice(i + 1)]
-      return { where, field, keys, lookup: lookup as Absorbed["lookup"], value, desc }
-    }
-  }
-  return undefined
-}
-
-/**
- * `count()` of runs filtered only by params comparisons (the common "how many runs had
- * lr = 0.01"), answered from the side table's index alone: it holds each run's branch, and one
- * row per (run, key), so no run row has to be read. Undefined when the query has anything else.
- */
-const sideTableCount = (ctx: Ctx, state: QueryState): Sql | undefined => {
-  const leaves: Array<readonly [string, ReadonlyArray<string>, string, unknown]> = []
-  const collect = (node: QNode): boolean => {
-    if (node._tag === "And") return node.children.every(collect)
-    if (node._tag !== "Spec") return false
-    for (const [key, value] of Object.entries(node.spec)) {
-      if (value === undefined) continue
-      const parts = key.split("__")
-      const field = parts[0]!
-      if (parts.length < 2 || state.model.fields[field] !== "json" || jsonIndexOf(state.model.name, field) === undefined) return false
-      const { keys, lookup } = parseJsonKey(parts.slice(1))
-      if (lookup === "isnull" || (keys.length === 1 && keys[0] === "isnull")) return false
-      leaves.push([field, keys, lookup, value])
-    }
-    return true
-  }
-  if (isSliced(state) || state.distinct || !state.where.every(collect) || leaves.length === 0) return undefined
-  let inner: Sql | undefined
-  for (const [field, keys, lookup, value] of [...leaves].reverse()) {
-    const index = jsonIndexOf(state.model.name, field)!
-    const p = ctx.nextAlias()
-    const cond = jsonCondition(ctx.dialect, sideView(ctx.dialect, p), lookup as Parameters<typeof jsonCondition>[2], value, `${state.model.name}.filter(${field}__${keys.join("__")})`)
-    const conds = [branchCondition(p, "main"), sql`${column(p, "key_path")} = ${canonicalPath(keys)}`, cond]
-    if (inner !== undefined) conds.push(sql`${column(p, index.owner)} IN (${inner})`)
-    inner = sql`SELECT ${column(p, index.owner)} FROM ${ident(index.table)} ${raw(p)} WHERE ${and(conds)}`
-  }
-  const q = ctx.nextAlias()
-  return sql`SELECT COUNT(*) AS n FROM (${inner!}) ${raw(q)}`
 }
 
 const compileIn = (ctx: Ctx, state: QueryState, mode: Mode): Compiling<Statement> =>
   Effect.gen(function* () {
     if (state.error !== undefined) return yield* state.error
-    const d = ctx.dialect
+    const d = ctx.d
     const model = state.model
     const alias = ctx.nextAlias()
     const from_ = new Scope(ctx, model, alias, nonNullFields(state))
@@ -446,7 +193,7 @@ const projection = (scope: Scope, state: QueryState): { readonly select: Sql; re
   for (const path of state.projection.paths) {
     const p = scope.path(path, { many: true })
     // Text by code point on Postgres, so DISTINCT … ORDER BY "path" sorts like SQLite.
-    const e = scope.ctx.dialect === "pg" && p.type === "str" && p.encoding === "field" ? sql`${p.expr} COLLATE "C"` : p.expr
+    const e = p.type === "str" && p.encoding === "field" ? scope.ctx.d.byCodePoint(p.expr) : p.expr
     select.push(sql`${e} AS ${ident(path)}`)
     columns.push({ name: path, type: p.type, encoding: p.encoding })
   }
@@ -455,7 +202,7 @@ const projection = (scope: Scope, state: QueryState): { readonly select: Sql; re
 
 const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undefined, rank: Sql | undefined, branches: BranchScope): Compiling<Sql> =>
   attempt(() => {
-    const d = scope.ctx.dialect
+    const d = scope.ctx.d
     const terms: Array<Sql> = []
     if (rank !== undefined) terms.push(sql`${rank} DESC`)
     let keys = state.order
@@ -474,9 +221,9 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
     let tiebreakDesc = true
     let tiebreak: Sql = column(scope.alias, "id")
     if (absorbed !== undefined) {
-      const index = jsonIndexOf(scope.model.name, absorbed.field)!
+      const index = jsonIndexOf(scope.model, absorbed.field)!
       const p = scope.ctx.nextAlias()
-      const view = sideView(d, p)
+      const view = d.sideView(p)
       const cond = jsonCondition(d, view, absorbed.lookup, absorbed.value, `${scope.model.name}.filter(${absorbed.field})`)
       scope.joins.push(
         sql` JOIN ${ident(index.table)} ${raw(p)} ON ${column(p, index.owner)} = ${column(scope.alias, "id")} AND ${branchCondition(p, branches)} AND ${column(p, "key_path")} = ${canonicalPath(absorbed.keys)} AND ${cond}`
@@ -496,7 +243,7 @@ const orderClause = (scope: Scope, state: QueryState, absorbed: Absorbed | undef
   })
 
 const aggregateSelect = (scope: Scope, mode: Extract<Mode, { readonly _tag: "Aggregate" }>) => {
-  const d = scope.ctx.dialect
+  const d = scope.ctx.d
   const select: Array<Sql> = []
   const columns: Array<OutputColumn> = []
   const groups: Array<Sql> = []
@@ -520,9 +267,8 @@ const aggregateSelect = (scope: Scope, mode: Extract<Mode, { readonly _tag: "Agg
       return invalid(`aggregate '${name}': ${agg.fn} needs a numeric field; '${agg.path}' is ${p.type}.`)
     if (p.type === "json") return invalid(`aggregate '${name}': aggregate a field, not the JSON path '${agg.path}'.`)
     const arg = agg.distinct ? sql`DISTINCT ${p.expr}` : p.expr
-    const e = (agg.fn === "min" || agg.fn === "max") && d === "pg" && p.type === "str" ? sql`${arg} COLLATE "C"` : arg
-    const fn = agg.fn.toUpperCase()
-    const expr = agg.fn === "avg" && d === "pg" ? sql`CAST(AVG(${e}) AS DOUBLE PRECISION)` : sql`${raw(fn)}(${e})`
+    const e = (agg.fn === "min" || agg.fn === "max") && p.type === "str" ? d.byCodePoint(arg) : arg
+    const expr = agg.fn === "avg" ? d.avg(e) : sql`${raw(agg.fn.toUpperCase())}(${e})`
     select.push(sql`${expr} AS ${ident(name)}`)
     columns.push({ name, type: agg.fn === "count" ? "int" : agg.fn === "avg" ? "float" : p.type, encoding: "field" })
   }

@@ -27,7 +27,9 @@ import {
 } from "apache-arrow"
 import { Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
-import type { FieldType, Model, Row } from "../registry/model.js"
+import type { Row } from "../schema/codec.js"
+import type { FieldType } from "../schema/field.js"
+import type { Model } from "../schema/model.js"
 import { keysIn, Q, toNode } from "./Q.js"
 import type { QueryState } from "./state.js"
 import type { OutputColumn } from "./statement.js"
@@ -68,9 +70,9 @@ export const tableProjection = (state: QueryState, options: TableOptions): Effec
       paths = [...head, ...include.filter((p) => !head.includes(p) && !extraOwn.includes(p)), ...extraOwn]
     }
     let where = state.where
-    const kindFiltered = where.some((n) => keysIn(n).some((k) => k.split("__")[0] === "kind"))
-    if (state.model.name === "Artifact" && !kindFiltered)
-      where = [...where, toNode(Q.or({ kind__isnull: true }, Q.not({ kind__startswith: "__lamin" })))]
+    const hidden = state.model.hidden
+    if (hidden !== undefined && !where.some((n) => keysIn(n).some((k) => k.split("__")[0] === hidden.field)))
+      where = [...where, toNode(Q.or({ [`${hidden.field}__isnull`]: true }, Q.not({ [`${hidden.field}__startswith`]: hidden.prefix })))]
     const sliced = state.limit !== undefined || state.offset > 0
     return Effect.succeed({
       ...state,

@@ -5,8 +5,10 @@
  * - every `field__lookup` the field's type accepts (`size__gt`, `key__istartswith`,
  *   `created_at__year__gte`), with the lookup's value type (`__in` takes an array or a
  *   QuerySet, `__range` a pair, `__isnull` a boolean);
- * - relations and links by name (a record, an id or `null`) and any path through them, typed
- *   loosely (`run__transform__key`, `input_of_runs__uid__in`);
+ * - relations, links and reverse relations by name (a record, an id or `null`), and any path
+ *   through them or through an alias, typed loosely (`run__transform__key`, `input_of_runs__uid__in`);
+ * - computed fields like fields (`version__startswith`), enum keys by their names
+ *   (`status: "completed"`, `status__in`);
  * - JSON fields' key paths, typed loosely (`params__learning_rate__gt`);
  * - keys that key resolvers answer, declared by augmenting {@link FilterKeyExtensions}.
  *
@@ -15,8 +17,10 @@
  *
  * @module
  */
-import type { FieldType, Model } from "../registry/model.js"
-import type { RunStatusName } from "../registry/Run.js"
+import type { DecodedOf, FieldType } from "../schema/field.js"
+
+export type { DecodedOf } from "../schema/field.js"
+import type { Model } from "../schema/model.js"
 import type { Lookup, Transform } from "./lookup.js"
 import type { Q } from "./Q.js"
 import type { QueryState } from "./state.js"
@@ -43,16 +47,6 @@ export type ScalarOf<T extends FieldType> = T extends "int" | "float"
         ? Date | string
         : unknown
 
-/** The JS value of a decoded field. */
-export type DecodedOf<T extends FieldType> = T extends "int" | "float"
-  ? number
-  : T extends "str"
-    ? string
-    : T extends "bool"
-      ? boolean
-      : T extends "datetime"
-        ? Date
-        : unknown
 
 type OrderLookup = "exact" | "in" | "gt" | "gte" | "lt" | "lte" | "range" | "isnull"
 type BoolLookup = "exact" | "in" | "isnull"
@@ -94,13 +88,22 @@ export type FieldLookupValue<T extends FieldType, L extends string> = T extends 
       : LookupValue<string, L>
     : LookupValue<ScalarOf<T>, L>
 
-type Fields<M extends Model> = M["fields"]
+type Fields<M extends Model> = M["fields"] & { readonly [K in keyof M["computed"]]: M["computed"][K]["type"] }
 type NonJson<F> = { [K in keyof F & string]: F[K] extends "json" ? never : K }[keyof F & string]
 type JsonFields<F> = { [K in keyof F & string]: F[K] extends "json" ? K : never }[keyof F & string]
 type LookupKeys<F extends Record<string, FieldType>> = {
   [K in NonJson<F>]: `${K}__${LookupsOf<F[K]>}`
 }[NonJson<F>]
-type RelationNames<M extends Model> = (keyof M["relations"] & string) | (keyof M["links"] & string)
+type RelationNames<M extends Model> =
+  | (keyof M["relations"] & string)
+  | (keyof M["links"] & string)
+  | (keyof M["reverse"] & string)
+  | (keyof M["aliases"] & string)
+type EnumKeys<M extends Model> = {
+  readonly [K in keyof M["enums"] & string]?: keyof M["enums"][K]["values"]
+} & {
+  readonly [K in keyof M["enums"] & string as `${K}__in`]?: ReadonlyArray<keyof M["enums"][K]["values"]>
+}
 
 /**
  * Typed filter keys a resolver adds. Augment with one entry per extension:
@@ -113,42 +116,8 @@ type RelationNames<M extends Model> = (keyof M["relations"] & string) | (keyof M
  * }
  * ```
  */
-export interface FilterKeyExtensions {
-  /** LaminDB's alias: `transform` on Artifact means `run__transform`. */
-  readonly "builtin.Artifact.transform": {
-    readonly model: "Artifact"
-    readonly keys: { readonly transform?: RelationValue } & { readonly [K in `transform__${string}`]?: unknown }
-  }
-  /** `Run.filter({ status: "completed" })` maps the status name to `_status_code`. */
-  readonly "builtin.Run.status": {
-    readonly model: "Run"
-    readonly keys: {
-      readonly status?: RunStatusName
-      readonly status__in?: ReadonlyArray<RunStatusName>
-    }
-  }
-  /** Reverse relations of foreign keys (LaminDB's related names). */
-  readonly "builtin.reverse.Run": {
-    readonly model: "Run"
-    readonly keys: { readonly [K in "output_artifacts" | "initiated_runs"]?: RelationValue | AnyQuerySet } & {
-      readonly [K in `${"output_artifacts" | "initiated_runs"}__${string}`]?: unknown
-    }
-  }
-  readonly "builtin.reverse.Transform": {
-    readonly model: "Transform"
-    readonly keys: { readonly runs?: RelationValue | AnyQuerySet } & { readonly [K in `runs__${string}`]?: unknown }
-  }
-  readonly "builtin.reverse.Storage": {
-    readonly model: "Storage"
-    readonly keys: { readonly artifacts?: RelationValue | AnyQuerySet } & { readonly [K in `artifacts__${string}`]?: unknown }
-  }
-  readonly "builtin.reverse.User": {
-    readonly model: "User"
-    readonly keys: { readonly [K in UserReverse]?: RelationValue | AnyQuerySet } & { readonly [K in `${UserReverse}__${string}`]?: unknown }
-  }
-}
-
-type UserReverse = "created_artifacts" | "created_runs" | "created_transforms" | "created_storages"
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface FilterKeyExtensions {}
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
@@ -182,7 +151,7 @@ export type FilterSpec<M extends Model = Model> = {
   readonly [R in RelationNames<M>]?: RelationValue | AnyQuerySet
 } & {
   readonly [P in `${RelationNames<M>}__${string}`]?: unknown
-} & ExtensionKeys<M["name"]>
+} & EnumKeys<M> & ExtensionKeys<M["name"]>
 
 /** A filter condition for model `M`: a keyword object or a `Q` built from them. */
 export type Condition<M extends Model = Model> = FilterSpec<M> | Q<FilterSpec<M>, keyof FilterSpec<M>>

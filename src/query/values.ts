@@ -4,14 +4,14 @@
  *
  * - timestamps are compared as UTC ISO-8601 text on SQLite (how they are stored) and as
  *   TIMESTAMPTZ on Postgres (the server parses the same ISO text);
- * - booleans are 0/1 on SQLite, true/false on Postgres;
+ * - booleans as the dialect binds them (0/1 on SQLite, true/false on Postgres);
  * - a record (anything with a numeric `id`) stands for its id.
  *
  * @module
  */
-import type { Dialect } from "../db/dialect.js"
+import type { SqlDialect } from "../db/dialects/index.js"
 import { InvalidArgument } from "../errors.js"
-import type { FieldType } from "../registry/model.js"
+import type { FieldType } from "../schema/field.js"
 import type { Bindable } from "./sql.js"
 import { QuerySetTypeId, type AnyQuerySet } from "./types.js"
 
@@ -52,7 +52,7 @@ const toDate = (v: unknown, label: string): Date => {
 }
 
 /** Encode one value for comparison with an expression of type `type`. */
-export const encode = (type: ValueType, v: unknown, dialect: Dialect, label: string): Bindable => {
+export const encode = (type: ValueType, v: unknown, dialect: SqlDialect, label: string): Bindable => {
   switch (type) {
     case "int":
     case "float": {
@@ -67,7 +67,7 @@ export const encode = (type: ValueType, v: unknown, dialect: Dialect, label: str
     case "bool": {
       const b = v === true || v === 1 ? true : v === false || v === 0 ? false : undefined
       if (b === undefined) return invalid(`${label} expects a boolean, got ${show(v)}.`)
-      return dialect === "pg" ? b : b ? 1 : 0
+      return dialect.bool(b)
     }
     case "datetime":
       return toDate(v, label).toISOString()
@@ -79,11 +79,7 @@ export const encode = (type: ValueType, v: unknown, dialect: Dialect, label: str
   }
 }
 
-/** Escape `%`, `_` and `\` so that LIKE matches `s` literally (with `ESCAPE '\'`). */
-export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => "\\" + c)
-
-/** Escape `*`, `?` and `[` so that SQLite's GLOB matches `s` literally. */
-export const escapeGlob = (s: string): string => s.replace(/[*?[]/g, (c) => `[${c}]`)
+export { escapeGlob, escapeLike } from "../db/dialects/escape.js"
 
 /** Escape regular-expression syntax so a pattern matches `s` literally (valid for JS and Postgres AREs). */
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, (c) => "\\" + c)

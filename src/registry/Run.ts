@@ -7,78 +7,22 @@
  *
  * @module
  */
+import { randomFillSync } from "node:crypto"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
-import { brandRecord } from "../flow/recordRef.js"
-import { explainRun } from "../flow/why.js"
 import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
-import { decodeRow, defineModel, encodeValue, recordFieldTypes, type Row } from "./model.js"
-import { randomFillSync } from "node:crypto"
+import { RunModel } from "./catalog.js"
+import { brandRecord } from "./recordRef.js"
+import { RunStatus } from "./declarations/run.js"
+import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
+
+export { RunModel } from "./catalog.js"
+export { RunStatus } from "./declarations/run.js"
 import { BASE62, UID_LENGTH } from "./uid.js"
 
-/** The run model. */
-export const RunModel = defineModel({
-  name: "Run",
-  table: "lamina_run",
-  fields: {
-    ...recordFieldTypes,
-    name: "str",
-    description: "str",
-    transform_id: "int",
-    entrypoint: "str",
-    started_at: "datetime",
-    finished_at: "datetime",
-    report_id: "int",
-    environment_id: "int",
-    params: "json",
-    plan: "json",
-    extra_data: "json",
-    reference: "str",
-    reference_type: "str",
-    cli_args: "str",
-    initiated_by_run_id: "int",
-    _status_code: "int",
-    cache_key: "str",
-    reused_run_id: "int",
-    _result: "json",
-    _cache_parts: "json",
-    error: "json",
-    logs: "str"
-  },
-  relations: {
-    transform: { model: "Transform", column: "transform_id" },
-    created_by: { model: "User", column: "created_by_id" },
-    initiated_by_run: { model: "Run", column: "initiated_by_run_id" },
-    reused_run: { model: "Run", column: "reused_run_id" },
-    report: { model: "Artifact", column: "report_id" },
-    environment: { model: "Artifact", column: "environment_id" }
-  },
-  links: {
-    input_artifacts: { model: "Artifact", table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" },
-    output_artifacts_returned: { model: "Artifact", table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" },
-    recreated_artifacts: { model: "Artifact", table: "lamina_artifact_recreating_run", selfColumn: "run_id", otherColumn: "artifact_id" }
-  },
-  searchFields: ["name", "description", "entrypoint"],
-  versioned: false
-})
 
-/**
- * Run status codes: LaminDB's six, plus `cached` (3) — Lamina's own, for a run that did not
- * execute because an earlier run with the same cache key (`reused_run_id`) already computed
- * its outputs. 3 is the next free code after LaminDB's `aborted` (2), so no LaminDB code
- * changes meaning.
- */
-export const RunStatus = {
-  scheduled: -3,
-  restarted: -2,
-  started: -1,
-  completed: 0,
-  errored: 1,
-  aborted: 2,
-  cached: 3
-} as const
 
 /** A run status name. */
 export type RunStatusName = keyof typeof RunStatus
@@ -93,41 +37,12 @@ export const statusCode = (name: string): Effect.Effect<number, InvalidArgument>
     ? Effect.succeed(RunStatus[name as RunStatusName])
     : Effect.fail(new InvalidArgument({ message: `Invalid Run status '${name}'. Valid: ${Object.keys(RunStatus).join(", ")}` }))
 
-/** A run record. */
-export interface Run {
-  readonly id: number
-  readonly uid: string
-  readonly name: string | null
-  readonly description: string | null
-  readonly transform_id: number
-  readonly entrypoint: string | null
-  readonly started_at: Date | null
-  readonly finished_at: Date | null
-  readonly report_id: number | null
-  readonly environment_id: number | null
-  readonly params: unknown
-  readonly plan: unknown
-  readonly extra_data: unknown
-  readonly reference: string | null
-  readonly reference_type: string | null
-  readonly cli_args: string | null
-  readonly initiated_by_run_id: number | null
-  readonly _status_code: number
-  /** Hash of everything the step's outputs depend on; null when the run is not cacheable. */
-  readonly cache_key: string | null
-  /** For a `cached` run: the run whose outputs it returned. */
-  readonly reused_run_id: number | null
-  /** `{ value }`: the step's return value, encoded (artifacts by uid); decoded on a cache hit. */
-  readonly _result: unknown
-  /** The cache key's components, kept so `Run.why` can say which one changed. */
-  readonly _cache_parts: unknown
-  /** The persisted error (`StepFailed` / `FlowFailed`) of an errored or aborted run. */
-  readonly error: unknown
-  readonly logs: string | null
-  readonly created_at: Date
-  readonly created_by_id: number | null
-  readonly branch: number
-}
+/**
+ * A run record. Besides LaminDB's fields: `cache_key` (null when not cacheable),
+ * `reused_run_id` (for a `cached` run, the run whose outputs it returned), `_result` (the
+ * encoded return value), `_cache_parts` (what `Run.why` compares), `error` and `logs`.
+ */
+export type Run = RecordOf<typeof RunModel>
 
 /** A run decoded from a row, branded so params and results can refer to it as `Run[<uid>]`. */
 export const decodeRun = (row: Row): Run => brandRecord(row as unknown as Run, "Run")
@@ -277,12 +192,8 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
     yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)} WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Aborting runs")(e))))
 
-/** The Run registry: `Run.filter({...})`, `Run.get(uid)`, `Run.why(uid)`. */
-export const Run = {
-  ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),
-  /**
-   * Why a run executed instead of hitting the cache: which part of its cache key (code, a
-   * param, an input, the environment) differs from the closest earlier run of the same step.
-   */
-  why: (uid: string) => Effect.suspend(() => explainRun(uid))
-}
+/**
+ * The Run registry: `Run.filter({...})`, `Run.get(uid)`. The public `Run` (`src/index.ts`) adds
+ * `Run.why(uid)`, which lives with the cache it explains (`src/flow/why.ts`).
+ */
+export const Run = registryAccess(RunModel, decodeRun, UID_LENGTH.run)

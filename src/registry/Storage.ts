@@ -6,33 +6,15 @@
 import { Effect } from "effect"
 import { insertRow, now, selectRows } from "./crud.js"
 import { registryAccess } from "./access.js"
-import { defineModel, recordFieldTypes } from "./model.js"
+import { StorageModel } from "./catalog.js"
+import type { RecordOf } from "./model.js"
+
+export { StorageModel } from "./catalog.js"
 import { base62, UID_LENGTH } from "./uid.js"
 
-/** The storage model. */
-export const StorageModel = defineModel({
-  name: "Storage",
-  table: "lamina_storage",
-  fields: { ...recordFieldTypes, root: "str", description: "str", type: "str", region: "str", instance_uid: "str" },
-  relations: { created_by: { model: "User", column: "created_by_id" } },
-  links: {},
-  searchFields: ["root", "description"],
-  versioned: false
-})
 
 /** A storage record. */
-export interface Storage {
-  readonly id: number
-  readonly uid: string
-  readonly root: string
-  readonly description: string | null
-  readonly type: string
-  readonly region: string | null
-  readonly instance_uid: string | null
-  readonly created_at: Date
-  readonly created_by_id: number | null
-  readonly branch: number
-}
+export type Storage = RecordOf<typeof StorageModel>
 
 /** The storage record for `root`, registered if missing. */
 export const ensureStorage = (options: {

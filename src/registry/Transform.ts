@@ -8,55 +8,21 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
-import { brandRecord } from "../flow/recordRef.js"
 import { Instance } from "../instance/Instance.js"
 import { hashString } from "../storage/hash.js"
 import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
-import { decodeRow, defineModel, encodeValue, recordFieldTypes, type Row } from "./model.js"
+import { lockFor } from "./locks.js"
+import { TransformModel } from "./catalog.js"
+import { brandRecord } from "./recordRef.js"
+import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
+
+export { TransformModel } from "./catalog.js"
 import { incrementBase62, newFamilyUid, splitUid, UID_LENGTH } from "./uid.js"
 
-/** The transform model. */
-export const TransformModel = defineModel({
-  name: "Transform",
-  table: "lamina_transform",
-  fields: {
-    ...recordFieldTypes,
-    key: "str",
-    description: "str",
-    kind: "str",
-    source_code: "str",
-    hash: "str",
-    reference: "str",
-    reference_type: "str",
-    version_tag: "str",
-    is_latest: "bool",
-    updated_at: "datetime"
-  },
-  relations: { created_by: { model: "User", column: "created_by_id" } },
-  links: {},
-  searchFields: ["key", "description"],
-  versioned: true
-})
 
 /** A transform record. */
-export interface Transform {
-  readonly id: number
-  readonly uid: string
-  readonly key: string | null
-  readonly description: string | null
-  readonly kind: string
-  readonly source_code: string | null
-  readonly hash: string | null
-  readonly reference: string | null
-  readonly reference_type: string | null
-  readonly version_tag: string | null
-  readonly is_latest: boolean
-  readonly created_at: Date
-  readonly updated_at: Date
-  readonly created_by_id: number | null
-  readonly branch: number
-}
+export type Transform = RecordOf<typeof TransformModel>
 
 /** A transform decoded from a row, branded so params can refer to it as `Transform[<uid>]`. */
 export const decodeTransform = (row: Row): Transform => brandRecord(row as unknown as Transform, "Transform")
@@ -99,11 +65,7 @@ export const ensureTransform = (spec: TransformSpec) =>
     )
     const create = sql.withTransaction(
       Effect.gen(function* () {
-        // SQLite's BEGIN IMMEDIATE holds the write lock; Postgres needs a lock per key.
-        yield* sql.onDialectOrElse({
-          pg: () => sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-transform:" + spec.key}))`,
-          orElse: () => Effect.void
-        })
+        yield* lockFor(["lamina-transform:" + spec.key])
         const existing = yield* find
         if (existing !== undefined) return existing
         const family = yield* sql<{ readonly uid: string }>`SELECT uid FROM lamina_transform WHERE key = ${spec.key} ORDER BY uid DESC LIMIT 1`

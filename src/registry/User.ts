@@ -7,28 +7,14 @@ import { Effect } from "effect"
 import { insertRow, now, selectRows } from "./crud.js"
 import { registryAccess } from "./access.js"
 import { UID_LENGTH } from "./uid.js"
-import { defineModel } from "./model.js"
+import { UserModel } from "./catalog.js"
+import type { RecordOf } from "./model.js"
 
-/** The user model. */
-export const UserModel = defineModel({
-  name: "User",
-  table: "lamina_user",
-  fields: { id: "int", uid: "str", handle: "str", name: "str", created_at: "datetime", updated_at: "datetime" },
-  relations: {},
-  links: {},
-  searchFields: ["handle", "name"],
-  versioned: false
-})
+export { UserModel } from "./catalog.js"
+
 
 /** A user record. */
-export interface User {
-  readonly id: number
-  readonly uid: string
-  readonly handle: string
-  readonly name: string | null
-  readonly created_at: Date
-  readonly updated_at: Date
-}
+export type User = RecordOf<typeof UserModel>
 
 /** The user with this handle, created if missing (idempotent under concurrent callers). */
 export const ensureUser = (user: { readonly uid: string; readonly handle: string; readonly name?: string }) =>

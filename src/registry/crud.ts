@@ -4,28 +4,11 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import { IntegrityError, StorageError } from "../errors.js"
-import { decodeRow, encodeValue, type Model, type Row } from "./model.js"
+import { sqlFailure } from "../db/failure.js"
+import { decodeRow, encodeRow, type Model, type Row } from "./model.js"
 
-/** Turn driver errors into Lamina errors: constraint violations are `IntegrityError`s. */
-export const sqlFailure = (what: string) => (e: SqlError): IntegrityError | StorageError => {
-  const text = `${e.message} ${e.cause instanceof Error ? e.cause.message : ""}`
-  return /UNIQUE|unique constraint|duplicate key|FOREIGN KEY|foreign key|NOT NULL|violates/i.test(text)
-    ? new IntegrityError({ message: `${what}: the registry refused the write (${text.trim()}).`, cause: e })
-    : new StorageError({ message: `${what}: registry query failed (${text.trim()}).`, cause: e })
-}
-
-const encodeRow = (model: Model, values: Row): Record<string, string | number | null> => {
-  const out: Record<string, string | number | null> = {}
-  for (const [k, v] of Object.entries(values)) {
-    const type = model.fields[k]
-    if (type === undefined) throw new Error(`${model.name} has no field '${k}'`)
-    out[k] = encodeValue(type, v)
-  }
-  return out
-}
+export { sqlFailure } from "../db/failure.js"
 
 /** Insert a row; returns the decoded row as stored. */
 export const insertRow = (model: Model, values: Row) =>

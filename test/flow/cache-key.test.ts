@@ -6,7 +6,7 @@
 import { Effect, Schema } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
-import { Run, RunStatus } from "../../src/registry/Run.js"
+import { Run, RunStatus } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
 import { allRuns } from "./support.js"
 

@@ -8,7 +8,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import ts from "typescript"
 import { afterAll, expect, it } from "vitest"
-import { Run, RunStatus } from "../../src/registry/Run.js"
+import { Run, RunStatus } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
 import { runNode } from "../support/cli.js"
 

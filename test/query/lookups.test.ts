@@ -147,7 +147,14 @@ describeBackends("lookups", ({ instance }) => {
   it("rejects unknown fields with LaminDB's message, and unknown or misplaced lookups", async () => {
     const unknown = await i.fail(Artifact.filter({ siz__gt: 1, colour: "red" } as Spec).toArray())
     expect(unknown._tag).toBe("InvalidArgument")
-    expect(unknown.message).toMatch(/^You can query either by available fields: .*\bsize\b.*\nOr fix invalid feature names: siz, colour$/)
+    expect(unknown.message).toMatch(/^You can query either by available fields: .*\bsize\b.*\nOr fix invalid feature names: siz, colour\nDid you mean 'size'\?$/)
+    // Private fields stay filterable but are not offered; computed fields and relations are.
+    expect(unknown.message).not.toMatch(/_aux|_key_is_virtual/)
+    for (const name of ["version", "input_of_runs", "transform", "storage"]) expect(unknown.message).toMatch(new RegExp(`\\b${name}\\b`))
+    expect((await i.fail(Artifact.filter({ zzz: 1 } as Spec).toArray())).message).not.toContain("Did you mean")
+    const path = await i.fail(Artifact.filter().orderBy("sise" as "size").toArray())
+    expect(path.message).toContain("Did you mean 'size'?")
+    expect(path.message).not.toContain("_aux")
     const lookup = await i.fail(Artifact.filter({ size__startswith: "1" } as Spec).toArray())
     expect(lookup.message).toContain("Unsupported lookup 'startswith' for Artifact.size (int). Valid lookups: exact, in, gt, gte, lt, lte, range, isnull")
     expect((await i.fail(Artifact.filter({ key__nope: "1" } as Spec).toArray())).message).toContain("Valid lookups: exact, iexact, contains")

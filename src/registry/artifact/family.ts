@@ -9,8 +9,11 @@ import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { now, selectRows, sqlFailure } from "../crud.js"
 import type { Row } from "../model.js"
+import { lockFor } from "../locks.js"
 import { incrementBase62, splitUid } from "../uid.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
+
+export { lockFor } from "../locks.js"
 
 const asRow = (row: Row): ArtifactRow => row as unknown as ArtifactRow
 
@@ -46,18 +49,6 @@ export const byStorageKeyHash = (storageId: number, key: string | null, hash: st
     selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${hash} AND branch <> -1 AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
     (rows) => (rows[0] ? asRow(rows[0]) : undefined)
   )
-
-/** Take Postgres transaction-scoped locks so concurrent saves of one key or content serialize. */
-export const lockFor = (names: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    // SQLite: BEGIN IMMEDIATE already holds the database's single write lock.
-    yield* sql.onDialectOrElse({
-      // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
-      pg: () => sql`SELECT ${sql.csv([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`))}`,
-      orElse: () => Effect.void
-    })
-  })
 
 /**
  * The next free uid of a family: one past the highest uid (trash included), skipping slots

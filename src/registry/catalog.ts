@@ -1,0 +1,30 @@
+/**
+ * Every registry, known statically: the declarations compiled into one catalog. A new registry
+ * is one declaration file in `./declarations/`, one line here and one migration.
+ *
+ * @module
+ */
+import { buildCatalog } from "../schema/catalog.js"
+import { ArtifactDecl } from "./declarations/artifact.js"
+import { RunDecl } from "./declarations/run.js"
+import { StorageDecl } from "./declarations/storage.js"
+import { TransformDecl } from "./declarations/transform.js"
+import { UserDecl } from "./declarations/user.js"
+
+/** The declarations of every registry, by name. */
+export const declarations = {
+  User: UserDecl,
+  Storage: StorageDecl,
+  Transform: TransformDecl,
+  Run: RunDecl,
+  Artifact: ArtifactDecl
+} as const
+
+/** Every registry's compiled model, by name. */
+export const catalog = buildCatalog(declarations)
+
+export const ArtifactModel = catalog.Artifact
+export const RunModel = catalog.Run
+export const TransformModel = catalog.Transform
+export const StorageModel = catalog.Storage
+export const UserModel = catalog.User
