@@ -19,6 +19,11 @@ export interface RunScope {
   readonly recordInput: (artifactId: number) => Effect.Effect<void>
   /** Note an artifact created by the run (called by save). */
   readonly recordOutput: (artifactId: number) => Effect.Effect<void>
+  /**
+   * Note an existing artifact whose bytes the run saved again (the save returned it): linked
+   * as a recreating run of it when the run completes. Ignored for the run's own inputs.
+   */
+  readonly recordRecreated?: (artifactId: number) => Effect.Effect<void>
   /** Append a line to the run's logs (the run logger calls it for `Effect.log` inside the run). */
   readonly log: (line: string) => void
 }

@@ -51,17 +51,20 @@ export const validateHit = (run: Run) =>
     const parts = parseParts(run._cache_parts)
     const loaded = parts?.loaded ?? []
     const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
+    const recreated = new Set(parts?.recreated ?? [])
     // Runs that created, returned and loaded no artifacts need no check (the common no-op case).
     const rows =
-      uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0
+      uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0
         ? []
-        : yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${run.id}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}`
+        : yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${run.id}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${recreated.size > 0 ? sql` OR ${sql.in("id", [...recreated])}` : sql``}`
     const byUid = new Map<string, Artifact>()
     for (const row of rows) {
       const a = new Artifact(decodeRow(ArtifactModel, row))
       byUid.set(a.uid, a)
-      if (a.run_id === run.id && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` } as Refusal
+      if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` } as Refusal
     }
+    for (const id of recreated)
+      if (![...byUid.values()].some((a) => a.id === id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` } as Refusal
     for (const uid of refs.artifacts) {
       const a = byUid.get(uid)
       if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` } as Refusal

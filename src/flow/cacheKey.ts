@@ -1,8 +1,9 @@
 /**
  * Cache keys. A step's outputs are reused when everything they depend on is unchanged:
  *
- *   key = hash(transform key, source hash, canonical params, input artifact hashes in argument
- *              order, declared environment fingerprint, optional cache version)
+ *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
+ *              step's module reaches), result schema, canonical params, input artifact hashes in
+ *              argument order, declared environment fingerprint, optional cache version)
  *
  * The components are stored on the run (`_cache_parts`) so `Run.why` can say which one
  * changed. Secret params enter the key but are stored redacted.
@@ -31,6 +32,10 @@ export interface KeyMaterial {
   readonly transform: string
   /** Source hash of the step's code. */
   readonly source: string
+  /** Hash of what the step's module reaches (absent with `fingerprint: "function"`). */
+  readonly code?: string
+  /** Hash of the step's `result` schema, if it has one. */
+  readonly result?: string
   /** Per param: its canonical value (artifacts by content hash). */
   readonly params: Readonly<Record<string, Json>>
   /** Names of params whose values are secrets. */
@@ -46,6 +51,9 @@ export interface KeyMaterial {
 export interface CacheParts {
   readonly transform: string
   readonly source: string
+  /** Code fingerprint hash: its files and packages are kept once in `lamina_code_fingerprint`. */
+  readonly code?: string
+  readonly result?: string
   /** Per param: hash of its canonical value; `redacted` for secrets. */
   readonly params: Readonly<Record<string, string>>
   readonly secrets?: ReadonlyArray<string>
@@ -56,9 +64,14 @@ export interface CacheParts {
   readonly loaded?: ReadonlyArray<LoadedInput>
   /** Filled in after execution: ids of the artifacts the run created. */
   readonly created?: ReadonlyArray<number>
+  /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */
+  readonly recreated?: ReadonlyArray<number>
   /** When a run with this key existed but could not be reused: which, and why. */
   readonly refused?: { readonly run: string; readonly reason: string }
 }
+
+/** The name of the key change "code the step's module reaches changed", before `why` details it. */
+export const REACH = "<reach>"
 
 /** Redacted marker for stored secret param hashes. */
 export const SECRET_HASH = "redacted"
@@ -69,6 +82,8 @@ export const cacheKeyOf = (m: KeyMaterial): string =>
     canonicalJson({
       transform: m.transform,
       source: m.source,
+      ...(m.code !== undefined ? { code: m.code } : {}),
+      ...(m.result !== undefined ? { result: m.result } : {}),
       params: m.params,
       // Content, not identity: an input enters the key by where it was passed and its hash.
       inputs: m.inputs.map((i) => ({ param: i.param, hash: i.hash })),
@@ -85,6 +100,8 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
   return {
     transform: m.transform,
     source: m.source,
+    ...(m.code !== undefined ? { code: m.code } : {}),
+    ...(m.result !== undefined ? { result: m.result } : {}),
     params,
     ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
     inputs: m.inputs,
@@ -95,8 +112,8 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
 
 /** One difference between two cache keys. */
 export interface KeyChange {
-  readonly component: "transform" | "code" | "param" | "input" | "env" | "version"
-  /** The param, input param or environment item that changed. */
+  readonly component: "transform" | "code" | "package" | "result" | "param" | "input" | "env" | "version"
+  /** The file, package, param, input param or environment item that changed. */
   readonly name?: string
   readonly before?: string
   readonly after?: string
@@ -131,6 +148,24 @@ export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boo
   if (before.transform !== after.transform)
     changes.push({ component: "transform", before: before.transform, after: after.transform, detail: "the step's key changed" })
   if (before.source !== after.source) changes.push({ component: "code", before: before.source, after: after.source, detail: "the step's source code changed" })
+  if ((before.code ?? "") !== (after.code ?? ""))
+    changes.push({
+      component: "code",
+      name: REACH,
+      before: before.code ?? "",
+      after: after.code ?? "",
+      detail:
+        before.code === undefined || after.code === undefined
+          ? `the step's fingerprint mode changed (${before.code === undefined ? "function → module" : "module → function"})`
+          : "code the step's module imports changed"
+    })
+  if ((before.result ?? "") !== (after.result ?? ""))
+    changes.push({
+      component: "result",
+      before: before.result ?? "",
+      after: after.result ?? "",
+      detail: before.result === undefined ? "a result schema was added" : after.result === undefined ? "the result schema was removed" : "the step's result schema changed"
+    })
   changes.push(...diffRecord("param", before.params, after.params, "param"))
   const inputsBefore = Object.fromEntries(before.inputs.map((i) => [i.param, i.hash]))
   const inputsAfter = Object.fromEntries(after.inputs.map((i) => [i.param, i.hash]))

@@ -11,7 +11,7 @@ import type { KeyMaterial } from "./cacheKey.js"
 import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "./canonical.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
-import type { SourceInfo } from "./source.js"
+import type { FingerprintMode, SourceInfo } from "./source.js"
 
 /** Options shared by steps and flows. */
 export interface CommonOptions {
@@ -103,7 +103,8 @@ export const keyMaterialOf = (
   call: PreparedCall,
   transformKey: string,
   env: Readonly<Record<string, string>>,
-  version: string | undefined
+  version: string | undefined,
+  result?: string
 ): KeyMaterial | InvalidArgument => {
   const params: Record<string, Json> = {}
   const secrets: Array<string> = []
@@ -121,6 +122,8 @@ export const keyMaterialOf = (
   return {
     transform: transformKey,
     source: def.source.hash,
+    ...(def.source.reach !== undefined ? { code: def.source.reach().hash } : {}),
+    ...(result !== undefined ? { result } : {}),
     params,
     secrets,
     inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
@@ -170,4 +173,10 @@ export interface CacheOptions {
   readonly cache?: boolean
   readonly env?: ReadonlyArray<EnvItem>
   readonly cacheVersion?: string
+  /**
+   * What of the step's code its cache key covers. `"module"` (default): its own source, every
+   * project file its module reaches through imports (a helper edited anywhere is a miss) and
+   * the versions of the packages those import. `"function"`: only the function's own source.
+   */
+  readonly fingerprint?: FingerprintMode
 }

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 import type { UnknownException } from "effect/Cause"
 import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
+import { guardBody } from "../registry/sourceGuard.js"
 
 /** What a body's return type succeeds with. */
 export type Success<Ret> = Ret extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<Ret>
@@ -24,11 +25,19 @@ export type TrackingError = InvalidArgument | StorageError | IntegrityError | Va
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { readonly then?: unknown }).then === "function"
 
-/** Call `fn` with `self` and `args`, as an Effect (a synchronous throw becomes a defect). */
+/**
+ * Call `fn` with `self` and `args`, as an Effect (a synchronous throw becomes a defect), guarded
+ * against a concurrent run saving from the same path (see registry/sourceGuard.ts).
+ */
 export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown, never> =>
-  Effect.suspend(() => {
+  guardBody(Effect.suspend(() => {
     const out: unknown = fn.apply(self, args)
     if (Effect.isEffect(out)) return out as Effect.Effect<unknown, unknown, never>
-    if (isPromiseLike(out)) return Effect.tryPromise(() => Promise.resolve(out))
+    // The rejection's own message, not "An unknown error occurred", reaches the run's error.
+    if (isPromiseLike(out))
+      return Effect.tryPromise({
+        try: () => Promise.resolve(out),
+        catch: (e) => new Cause.UnknownException(e, e instanceof Error ? e.message : `the Promise rejected with ${String(e)}`)
+      })
     return Effect.succeed(out)
-  })
+  }))

@@ -11,6 +11,7 @@ import type { IntegrityError, StorageError } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
+import { addRecreatingRun } from "../registry/recreating.js"
 import { addRunInputs, addRunOutputs, finishRun, RunStatus } from "../registry/Run.js"
 import type { CacheParts, LoadedInput } from "./cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "./canonical.js"
@@ -89,21 +90,30 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
       const parts =
         options.cacheParts === undefined
           ? undefined
-          : { ...options.cacheParts, loaded: yield* loadedInputs(state.loaded), ...(state.created.size > 0 ? { created: [...state.created] } : {}) }
+          : {
+              ...options.cacheParts,
+              loaded: yield* loadedInputs(state.loaded),
+              ...(state.created.size > 0 ? { created: [...state.created] } : {}),
+              ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {})
+            }
       yield* complete(
-        Effect.zipRight(
-          addRunOutputs(
-            state.runId,
-            returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id)).map((a) => a.id)
-          ),
-          finishRun(state.runId, {
-            status: RunStatus.completed,
-            finishedAt,
-            ...(result !== undefined ? { result } : {}),
-            logs: state.logText,
-            ...(uncacheable !== undefined ? { uncacheable: true } : {}),
-            ...(parts !== undefined ? { cacheParts: parts } : {})
-          })
+        Effect.all(
+          [
+            addRecreatingRun(state.runId, state.recreated),
+            addRunOutputs(
+              state.runId,
+              returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id) && !state.recreated.has(a.id)).map((a) => a.id)
+            ),
+            finishRun(state.runId, {
+              status: RunStatus.completed,
+              finishedAt,
+              ...(result !== undefined ? { result } : {}),
+              logs: state.logText,
+              ...(uncacheable !== undefined ? { uncacheable: true } : {}),
+              ...(parts !== undefined ? { cacheParts: parts } : {})
+            })
+          ],
+          { discard: true }
         )
       )
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed

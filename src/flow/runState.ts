@@ -19,6 +19,8 @@ export class RunState {
   readonly loaded = new Set<number>()
   /** Artifact ids the run created (saved). */
   readonly created = new Set<number>()
+  /** Existing artifacts whose bytes the run saved again (its recreating-run links). */
+  readonly recreated = new Set<number>()
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -38,12 +40,17 @@ export class RunState {
       recordInput: (id) =>
         Effect.sync(() => {
           // Arguments are inputs already, keyed by content; `loaded` is what the body found itself.
-          if (!this.created.has(id) && !this.argumentSet.has(id)) this.loaded.add(id)
+          if (!this.created.has(id) && !this.recreated.has(id) && !this.argumentSet.has(id)) this.loaded.add(id)
         }),
       recordOutput: (id) =>
         Effect.sync(() => {
           this.created.add(id)
           this.loaded.delete(id)
+        }),
+      recordRecreated: (id) =>
+        Effect.sync(() => {
+          // An input saved back unchanged stays an input (LaminDB: no cycle in the lineage).
+          if (!this.loaded.has(id) && !this.argumentSet.has(id)) this.recreated.add(id)
         }),
       log: (line) => {
         if (this.logChars > MAX_LOG_CHARS) return

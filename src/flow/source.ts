@@ -9,6 +9,10 @@ import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"
+import { codeFingerprint, type CodeFingerprint } from "./codeFingerprint.js"
+import { projectRootOf } from "./projectRoot.js"
+
+export { projectRootOf }
 
 // This file's folder: frames inside it are Lamina's own and are skipped.
 const ownDir = path.dirname(fileURLToPath(import.meta.url))
@@ -31,27 +35,6 @@ export const callerFile = (): string | undefined => {
   return undefined
 }
 
-const roots = new Map<string, string>()
-
-/** The project root of a file: the nearest folder above it with a package.json (else cwd). */
-export const projectRootOf = (file: string): string => {
-  const start = path.dirname(path.resolve(file))
-  const known = roots.get(start)
-  if (known !== undefined) return known
-  let dir = start
-  for (;;) {
-    if (existsSync(path.join(dir, "package.json"))) break
-    const up = path.dirname(dir)
-    if (up === dir) {
-      dir = process.cwd()
-      break
-    }
-    dir = up
-  }
-  roots.set(start, dir)
-  return dir
-}
-
 /**
  * A module's path relative to its project root, `/`-separated. Compiled output under `dist/`
  * maps back to its TypeScript source when that exists, so a step keeps its key whether it
@@ -67,18 +50,36 @@ export const modulePath = (file: string): string => {
   return rel
 }
 
+/**
+ * What a step's cache key covers of its code: `"module"` (default) its own source plus every
+ * project file its module reaches through imports and the packages those import;
+ * `"function"` only the function's own source text.
+ */
+export type FingerprintMode = "module" | "function"
+
 /** Where a function is defined and what its code is. */
 export interface SourceInfo {
   /** Defining module relative to the project root, or "<unknown>". */
   readonly module: string
   /** The function's source text. */
   readonly code: string
-  /** LaminDB-style hash of the source text. */
+  /** LaminDB-style hash of the source text: the transform's version. */
   readonly hash: string
+  /**
+   * What the function can reach (module mode with a known defining file): computed on first
+   * use, once per module per process. Undefined in function mode.
+   */
+  readonly reach: (() => CodeFingerprint) | undefined
 }
 
 /** Capture a function's module (call at definition time) and hash its source once. */
-export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile()): SourceInfo => {
+export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile(), mode: FingerprintMode = "module"): SourceInfo => {
   const code = fn.toString()
-  return { module: file === undefined ? "<unknown>" : modulePath(file), code, hash: hashString(code) }
+  let reached: CodeFingerprint | undefined
+  return {
+    module: file === undefined ? "<unknown>" : modulePath(file),
+    code,
+    hash: hashString(code),
+    reach: mode === "module" && file !== undefined ? () => (reached ??= codeFingerprint(file)) : undefined
+  }
 }

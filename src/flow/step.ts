@@ -27,6 +27,8 @@ import { invokeBody, type Failure, type Requirements, type Success, type Trackin
 import { closeRun } from "./lifecycle.js"
 import { RunState } from "./runState.js"
 import { awaitClaim, claimAndStart, dropClaim, flightsOf, holdClaim, releaseClaim } from "./singleFlight.js"
+import { recordFingerprint } from "./fingerprintRecord.js"
+import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
 
@@ -54,7 +56,7 @@ const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema
     kind: "step",
     name,
     fn,
-    source: captureSource(fn, file),
+    source: captureSource(fn, file, options.fingerprint),
     method,
     ...(options.key !== undefined ? { key: options.key } : {}),
     ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
@@ -184,7 +186,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       return Option.getOrUndefined(out)
     }
 
-    const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion)
+    const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (material instanceof InvalidArgument) return yield* material
     const cacheKey = cacheKeyOf(material)
     const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, null), flow)
@@ -200,6 +202,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       const mine = yield* Deferred.make<void>()
       flights.set(cacheKey, mine)
       const seen: { hit?: Hit } = {}
+      if (def.source.reach !== undefined) yield* recordFingerprint(def.source.reach())
       const parts = partsOf(material)
       const out = yield* execute(
         (restore) =>

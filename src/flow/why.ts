@@ -14,7 +14,9 @@ import { decodeRow } from "../registry/model.js"
 import { decodeRun, RunModel, RunStatus, statusName, type Run } from "../registry/Run.js"
 import { isBase62, UID_LENGTH } from "../registry/uid.js"
 import { validateHit } from "./cache.js"
-import { diffParts, parseParts, type CacheParts, type KeyChange } from "./cacheKey.js"
+import { diffParts, parseParts, REACH, type CacheParts, type KeyChange } from "./cacheKey.js"
+import { diffFingerprints } from "./codeFingerprint.js"
+import { loadFingerprints } from "./fingerprintRecord.js"
 
 /** How a run came to be computed or reused. */
 export type WhyOutcome =
@@ -48,6 +50,30 @@ const dedupe = (changes: ReadonlyArray<KeyChange>): ReadonlyArray<KeyChange> => 
   const inputRoots = new Set(changes.filter((c) => c.component === "input").map((c) => (c.name ?? "").split(/[.[]/)[0]))
   return changes.filter((c) => c.component !== "param" || !inputRoots.has(c.name ?? ""))
 }
+
+/** Replace a "code the module imports changed" entry by the files and packages that changed. */
+const expandReach = (before: CacheParts, after: CacheParts, changes: ReadonlyArray<KeyChange>) =>
+  Effect.gen(function* () {
+    const i = changes.findIndex((c) => c.component === "code" && c.name === REACH)
+    if (i < 0 || before.code === undefined || after.code === undefined) return changes
+    const stored = yield* loadFingerprints([before.code, after.code])
+    const b = stored.get(before.code)
+    const a = stored.get(after.code)
+    if (b === undefined || a === undefined) return changes
+    const detailed = diffFingerprints(b, a).map((d): KeyChange => {
+      const what = d.kind === "file" ? `file '${d.name}'` : `package '${d.name}'`
+      const detail =
+        d.before === undefined
+          ? `${what} is newly reached by the step's module`
+          : d.after === undefined
+            ? `${what} is no longer reached by the step's module`
+            : d.kind === "file"
+              ? d.after === "missing" ? `${what} was deleted` : `${what} changed`
+              : `${what} changed (${d.before} → ${d.after})`
+      return { component: d.kind === "file" ? "code" : "package", name: d.name, ...(d.before !== undefined ? { before: d.before } : {}), ...(d.after !== undefined ? { after: d.after } : {}), detail }
+    })
+    return detailed.length === 0 ? changes : [...changes.slice(0, i), ...detailed, ...changes.slice(i + 1)]
+  })
 
 /** Explain run `uid`'s cache outcome. */
 export const explainRun = (uid: string) =>
@@ -134,7 +160,7 @@ export const explainRun = (uid: string) =>
     }
     const beforeParams = (closest.params ?? {}) as Record<string, unknown>
     const afterParams = (run.params ?? {}) as Record<string, unknown>
-    const changes = best.changes.map((c) =>
+    const changes = (yield* expandReach(best.parts, parts, best.changes)).map((c) =>
       c.component === "param" && c.name !== undefined && !(parts.secrets ?? []).includes(c.name)
         ? { ...c, beforeValue: beforeParams[c.name], afterValue: afterParams[c.name], detail: `${c.detail} (${describeValue(beforeParams[c.name])} → ${describeValue(afterParams[c.name])})` }
         : c

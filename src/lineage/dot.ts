@@ -20,7 +20,7 @@ const attrs = (n: LineageNode, root: boolean): string => {
 export const renderDot = (graph: LineageGraph): string => {
   const lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#777777"];']
   for (const n of graph.nodes) lines.push(`  ${q(n.id)} [${attrs(n, n.id === graph.root)}];`)
-  for (const e of graph.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)};`)
+  for (const e of graph.edges) lines.push(e.kind === "recreated" ? `  ${q(e.from)} -> ${q(e.to)} [style=dashed, label="recreated"];` : `  ${q(e.from)} -> ${q(e.to)};`)
   lines.push("}")
   return lines.join("\n") + "\n"
 }

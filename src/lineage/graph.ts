@@ -2,7 +2,9 @@
  * The upstream lineage of an artifact or run: the runs that produced it, their transforms and
  * input artifacts, the runs that produced those, and so on — as a graph with edges
  * input artifact → run → output artifact, and transform → run. A cached run links to the run
- * it reused (reused run → cached run), since that run computed its outputs.
+ * it reused (reused run → cached run), since that run computed its outputs. A run that saved
+ * the same bytes as an existing artifact (a recreating run) links to it with a `recreated`
+ * edge; errored and aborted runs never appear as producers.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { DoesNotExist, InvalidArgument } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
+import { recreatingRunsOf } from "../registry/recreating.js"
 import { decodeRun, RunModel, statusName, type Run } from "../registry/Run.js"
 import { decodeTransform, TransformModel, type Transform } from "../registry/Transform.js"
 import { isBase62, splitUid, UID_LENGTH } from "../registry/uid.js"
@@ -31,6 +34,8 @@ export interface LineageNode {
 export interface LineageEdge {
   readonly from: string
   readonly to: string
+  /** `recreated`: a later run saved the artifact's bytes again (it did not create the artifact). */
+  readonly kind?: "recreated"
 }
 
 /** A lineage graph, rooted at the artifact or run asked about. */
@@ -93,7 +98,9 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
     const artifacts = new Map<number, Artifact>()
     const runs = new Map<number, Run>()
     const transforms = new Map<number, Transform>()
-    const edge = (from: string, to: string) => edges.set(`${from}>${to}`, { from, to })
+    const edge = (from: string, to: string, kind?: "recreated") => {
+      if (!edges.has(`${from}>${to}`)) edges.set(`${from}>${to}`, { from, to, ...(kind !== undefined ? { kind } : {}) })
+    }
     const artifactNode = (a: Artifact) => {
       artifacts.set(a.id, a)
       const id = `artifact:${a.uid}`
@@ -132,6 +139,8 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
       // A run's own outputs give it context.
       const outs = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${resolved.run.id} OR id IN (SELECT artifact_id FROM lamina_run_output_artifact WHERE run_id = ${resolved.run.id})`
       for (const row of outs) edge(runNode(resolved.run), artifactNode(new Artifact(decodeRow(ArtifactModel, row))))
+      const recreated = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE id IN (SELECT artifact_id FROM lamina_artifact_recreating_run WHERE run_id = ${resolved.run.id})`
+      for (const row of recreated) edge(runNode(resolved.run), artifactNode(new Artifact(decodeRow(ArtifactModel, row))), "recreated")
     }
     const root = resolved.kind === "artifact" ? artifactNode(resolved.artifact) : runNode(resolved.run)
     // Levels count runs: a run root is the first level.
@@ -147,8 +156,17 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
             ? []
             : yield* sql<{ readonly run_id: number; readonly artifact_id: number }>`SELECT run_id, artifact_id FROM lamina_run_output_artifact WHERE ${sql.in("artifact_id", orphans)}`
         const producerIds = [...new Set([...frontierArtifacts.flatMap((a) => (a.run_id === null ? [] : [a.run_id])), ...linked.map((l) => Number(l.run_id))])]
-        const producers = yield* loadRuns(producerIds.filter((id) => !runs.has(id)))
+        const producers: Array<Run> = [...(yield* loadRuns(producerIds.filter((id) => !runs.has(id))))]
         for (const r of producers) runs.set(r.id, r)
+        const recreating = yield* recreatingRunsOf(frontierArtifacts.map((a) => a.id))
+        for (const { artifactId, run } of recreating) {
+          if (!runs.has(run.id)) {
+            runs.set(run.id, run)
+            producers.push(run)
+          }
+          const a = artifacts.get(artifactId)
+          if (a !== undefined) edge(runNode(runs.get(run.id)!), artifactNode(a), "recreated")
+        }
         for (const a of frontierArtifacts) if (a.run_id !== null && runs.has(a.run_id)) edge(runNode(runs.get(a.run_id)!), artifactNode(a))
         for (const l of linked) {
           const r = runs.get(Number(l.run_id))

@@ -37,7 +37,7 @@ export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
       const x2 = b.x
       const y2 = b.y + NODE_HEIGHT / 2
       const dx = Math.max(30, (x2 - x1) / 2)
-      return [`<path class="edge" d="M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}" marker-end="url(#arrow)"/>`]
+      return [`<path class="edge${e.kind === "recreated" ? " recreated" : ""}" d="M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}" marker-end="url(#arrow)"/>`]
     })
     .join("\n")
   const nodes = graph.nodes
@@ -71,6 +71,7 @@ export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
   .legend i { display: inline-block; width: 12px; height: 12px; border: 1px solid; vertical-align: -2px; margin-right: 4px; }
   main { overflow: auto; padding: 12px; }
   .edge { fill: none; stroke: #888; stroke-width: 1.3; }
+  .edge.recreated { stroke-dasharray: 5 4; }
   .label { font-size: 12px; text-anchor: middle; fill: #222; }
   .detail { font-size: 10px; text-anchor: middle; fill: #666; }
   .node:hover rect { filter: brightness(0.95); }

@@ -28,7 +28,7 @@ const shape = (n: LineageNode): string => {
 export const renderMermaid = (graph: LineageGraph): string => {
   const lines = ["flowchart LR"]
   for (const n of graph.nodes) lines.push(`  ${mid(n.id)}${shape(n)}`)
-  for (const e of graph.edges) lines.push(`  ${mid(e.from)} --> ${mid(e.to)}`)
+  for (const e of graph.edges) lines.push(e.kind === "recreated" ? `  ${mid(e.from)} -. recreated .-> ${mid(e.to)}` : `  ${mid(e.from)} --> ${mid(e.to)}`)
   lines.push("  classDef artifact fill:#e8f1ff,stroke:#3b6fb6", "  classDef run fill:#fff4e0,stroke:#c98a1b", "  classDef transform fill:#eef7ee,stroke:#4a8a4a")
   for (const kind of ["artifact", "run", "transform"] as const) {
     const ids = graph.nodes.filter((n) => n.kind === kind).map((n) => mid(n.id))

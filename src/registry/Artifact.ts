@@ -35,6 +35,8 @@ import { describePath, pendingAnnData, pendingTable, type DescribeError } from "
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
+import { recreatingRunsOf } from "./recreating.js"
+import type { Run } from "./Run.js"
 import type { Row } from "./model.js"
 import { splitUid, UID_LENGTH } from "./uid.js"
 
@@ -196,9 +198,21 @@ export class Artifact implements ArtifactView {
     return deleteArtifact(this, options?.permanent ?? false)
   }
 
-  /** Bring a trashed artifact back. */
+  /**
+   * Bring a trashed artifact back: the only way out of trash (a save of the same content
+   * registers a new artifact instead). Inside a run, the run is recorded as recreating it.
+   * Fails with `IntegrityError` while a live artifact holds the same content under the same key.
+   */
   restore() {
     return Effect.map(restoreArtifact(this), (row) => new Artifact(row))
+  }
+
+  /**
+   * The runs that recreated this artifact (LaminDB's `recreating_runs`): later runs whose save
+   * produced the same bytes and got this artifact back. `run_id` stays the creating run.
+   */
+  recreatingRuns(): Effect.Effect<ReadonlyArray<Run>, StorageError | IntegrityError, SqlClient.SqlClient> {
+    return Effect.map(recreatingRunsOf([this.id]), (links) => links.map((l) => l.run))
   }
 
   /** LaminDB's field names, snake_case, with the resolved `path`. */

@@ -234,9 +234,11 @@ describeBackends("caching", ({ instance }) => {
     const why = await i.run(Run.why(runs[1]!.uid))
     expect(why.outcome).toBe("outputs-unavailable")
     expect(why.message).toContain("is in trash")
-    // same content: the trashed artifact is restored by the save, not duplicated
-    expect(out2.uid).toBe(out1.uid)
-    expect((await i.run(Artifact.get(out2.uid))).branch).toBe(1)
+    // same content: a new artifact; the trashed one is never revived by a save
+    expect(out2.uid).not.toBe(out1.uid)
+    expect((await i.run(Artifact.get({ key: out1.key! }))).uid).toBe(out2.uid)
+    expect((await i.run(Artifact.get(out1.uid))).branch).toBe(-1)
+    expect(out2.run_id).toBe((await i.run(Run.get(runs[1]!.uid))).id)
     await i.run((await i.run(Artifact.get(out2.uid))).delete({ permanent: true }))
     await i.run(pipeline(input, 2, i.dir))
     expect(executions.transform).toBe(3)

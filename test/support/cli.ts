@@ -22,8 +22,13 @@ export interface CliResult {
  */
 export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): Promise<CliResult> => {
   if (!existsSync(cliPath)) return Promise.reject(new Error(`${cliPath} is missing: run 'npm run build' first ('npm test' does it).`))
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, LAMINA_HOME: home, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  return runNode([cliPath, ...args], { env: { LAMINA_HOME: home, ...env } })
+}
+
+/** Run `node ARGS` (stdout and stderr collected; killed after two minutes). */
+export const runNode = (args: ReadonlyArray<string>, options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...args], { env: { ...process.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
@@ -35,7 +40,6 @@ export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<st
       resolve({ code: code ?? -1, stdout, stderr })
     })
   })
-}
 
 /** Run and parse the single JSON value the command prints with --json. */
 export const laminaJson = async <A = Record<string, unknown>>(home: string, args: ReadonlyArray<string>): Promise<A> => {

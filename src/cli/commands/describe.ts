@@ -29,11 +29,14 @@ export const command: Command = {
         artifact.created_by_id === null ? Effect.succeed(undefined) : User.filter({ id: artifact.created_by_id }).first()
       ])
       const transform = run === undefined ? undefined : yield* Transform.filter({ id: run.transform_id }).first()
+      const recreating = yield* artifact.recreatingRuns()
       const json = {
         ...artifact.toJSON(settings.storage),
         created_by: creator?.handle ?? null,
         run: run ? { uid: run.uid, status: statusName(run._status_code), started_at: run.started_at?.toISOString() ?? null } : null,
         transform: transform ? { uid: transform.uid, key: transform.key, kind: transform.kind, version: transform.version_tag ?? transform.uid.slice(-4) } : null,
+        // Later runs that saved the same bytes and got this artifact back (LaminDB's recreating_runs).
+        recreating_runs: recreating.map((r) => ({ uid: r.uid, name: r.name, status: statusName(r._status_code), started_at: r.started_at?.toISOString() ?? null })),
         ...(artifact._aux ? { metadata: artifact._aux } : {})
       }
       if (out.wantsJson) return out.json(json)
@@ -53,6 +56,15 @@ export const command: Command = {
         ["created_by", json.created_by ?? "–"],
         ...(json.run ? [["run", `${json.run.uid} (${json.run.status}, ${json.run.started_at ?? "not started"})`] as const] : []),
         ...(json.transform ? [["transform", `${json.transform.key} v${json.transform.version} (${json.transform.kind}, ${json.transform.uid})`] as const] : []),
+        ...(json.recreating_runs.length > 0
+          ? [
+              [
+                "recreating_runs",
+                `${json.recreating_runs.length} later run${json.recreating_runs.length === 1 ? "" : "s"} saved the same bytes`,
+                json.recreating_runs.map((r): TreeRow => [r.uid, `${r.name ?? "run"} (${r.status}, ${r.started_at ?? "not started"})`])
+              ] as const
+            ]
+          : []),
         ...dataRows(artifact._aux, artifact.otype)
       ]
       out.line(tree(`Artifact ${artifact.suffix || "(no suffix)"} · ${artifact.key ?? artifact.uid}`, rows))

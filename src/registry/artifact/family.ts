@@ -46,7 +46,7 @@ export const byHash = (content: ContentHash) =>
 /** An artifact in any branch with this storage, key and content (the unique index's tuple). */
 export const byStorageKeyHash = (storageId: number, key: string | null, hash: string) =>
   Effect.map(
-    selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${hash} AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
+    selectRows(ArtifactModel, (q) => q`storage_id = ${storageId} AND hash = ${hash} AND branch <> -1 AND ${key === null ? q`key IS NULL` : q`key = ${key}`}`),
     (rows) => (rows[0] ? asRow(rows[0]) : undefined)
   )
 

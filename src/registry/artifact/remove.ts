@@ -4,11 +4,12 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect } from "effect"
-import { DoesNotExist } from "../../errors.js"
+import { Effect, Option } from "effect"
+import { DoesNotExist, IntegrityError } from "../../errors.js"
+import { currentRun } from "../../flow/CurrentRun.js"
 import { ObjectStore } from "../../storage/ObjectStore.js"
 import { now, sqlFailure, updateRow } from "../crud.js"
-import { refreshLatest, rowById } from "./family.js"
+import { byStorageKeyHash, refreshLatest, rowById } from "./family.js"
 import { ArtifactModel } from "./model.js"
 import type { ArtifactView } from "./paths.js"
 
@@ -38,13 +39,26 @@ export const deleteArtifact = (artifact: ArtifactView, permanent: boolean) =>
     if (hard) yield* store.remove(artifact.storageKey).pipe(Effect.catchAll((e) => Effect.logWarning(`artifact row deleted, bytes left in storage: ${e.message}`)))
   })
 
-/** Bring a trashed artifact back; the restored row. */
+/**
+ * Bring a trashed artifact back; the restored row. The only way out of trash: a save of the same
+ * content never revives a trashed artifact (it registers a new one). Inside a run, the run is
+ * recorded as a recreating run of the artifact. Fails with `IntegrityError` while a live
+ * artifact holds the same content under the same key (restoring would duplicate it).
+ */
 export const restoreArtifact = (artifact: ArtifactView) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const duplicate = artifact.hash === null ? undefined : yield* byStorageKeyHash(artifact.storage_id, artifact.key, artifact.hash)
+    if (duplicate !== undefined && duplicate.id !== artifact.id)
+      return yield* new IntegrityError({
+        message: `Cannot restore artifact ${artifact.label}: artifact ${duplicate.uid} holds the same content${artifact.key === null ? "" : " under the same key"} and is not in trash. Use that one, or delete it first.`
+      })
     yield* sql
       .withTransaction(Effect.zipRight(updateRow(ArtifactModel, artifact.id, { branch: 1, updated_at: now() }), refreshLatest(artifact.stem)))
       .pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Restoring an artifact")(e))))
+    const run = yield* currentRun
+    if (Option.isSome(run) && run.value.runId !== artifact.run_id && run.value.recordRecreated !== undefined) yield* run.value.recordRecreated(artifact.id)
+    yield* Effect.logInfo(`restored artifact ${artifact.label} from trash`)
     const row = yield* rowById(artifact.id)
     if (row === undefined) return yield* new DoesNotExist({ registry: "Artifact", message: `No artifact with id ${artifact.id}.` })
     return row

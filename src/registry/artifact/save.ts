@@ -14,17 +14,23 @@ import { currentRun } from "../../flow/CurrentRun.js"
 import { Instance } from "../../instance/Instance.js"
 import type { ContentHash } from "../../storage/hash.js"
 import { ObjectStore, type FolderSummary } from "../../storage/ObjectStore.js"
-import { insertRow, now, sqlFailure, updateRow } from "../crud.js"
-import type { Row } from "../model.js"
+import { isS3Uri } from "../../storage/s3uri.js"
+import { insertRow, now, selectRows, sqlFailure, updateRow } from "../crud.js"
+import { encodeValue, type Row } from "../model.js"
+import { ownFilesProblem } from "../ownFiles.js"
+import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
 import { byHash, byStorageKeyHash, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
+import { deleteArtifact } from "./remove.js"
 import type { PendingSource } from "./options.js"
-import { virtualStorageKey } from "./paths.js"
+import { formatOfRow, isFolderRow, labelOf, storageKeyOf, virtualStorageKey, type ArtifactView } from "./paths.js"
 
 type SaveOutcome = { readonly kind: "created" | "existing"; readonly artifact: ArtifactRow }
 
 const stemOf = (a: ArtifactRow): string => splitUid(a.uid).stem
+
+const viewOf = (a: ArtifactRow): ArtifactView => ({ ...a, isFolder: isFolderRow(a), storageKey: storageKeyOf(a), format: formatOfRow(a), label: labelOf(a), stem: stemOf(a) })
 
 /** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
 export const saveArtifact = (pending: PendingSource) =>
@@ -35,6 +41,15 @@ export const saveArtifact = (pending: PendingSource) =>
     const run = yield* currentRun
     const { options } = pending
     const storageId = instance.storage.id
+
+    const own = ownFilesProblem(pending.localPath, instance.settings)
+    if (own !== undefined) return yield* own
+    // Two concurrent runs saving from one path may each have saved the other's bytes: refused.
+    const source = isS3Uri(pending.localPath) ? ({ _tag: "ok" } as const) : yield* checkSource(pending.localPath)
+    if (source._tag === "conflict") {
+      for (const c of source.completed) yield* withdrawRun(c.runId, c.message)
+      return yield* source.error
+    }
 
     // A path already inside the storage root is registered in place, without a copy.
     const inPlaceKey = store.keyOf(pending.localPath)
@@ -136,7 +151,7 @@ export const saveArtifact = (pending: PendingSource) =>
 
     const outcome = yield* Effect.flatMap(upload, (content) =>
       register(content).pipe(
-        // A row with this storage, key and hash in trash: restore it instead of duplicating it.
+        // A live row with this storage, key and hash that the locked lookup did not see: return it.
         Effect.catchTag("IntegrityError", (e) =>
           Effect.flatMap(byStorageKeyHash(storageId, key, content.hash), (row) =>
             row ? Effect.succeed<SaveOutcome>({ kind: "existing", artifact: row }) : Effect.fail(e)
@@ -158,20 +173,38 @@ export const saveArtifact = (pending: PendingSource) =>
       if (Option.isSome(run)) yield* run.value.recordOutput(outcome.artifact.id)
       return outcome.artifact
     }
-    // Same content exists: drop the copy, return the existing record (LaminDB's behaviour).
+    // Same content exists (never a trashed artifact: those are not matched, see byHash): drop
+    // the copy, return the existing record (LaminDB's behaviour). The saving run, if it did not
+    // create it, becomes one of its recreating runs when it completes.
     if (written !== undefined) yield* Effect.ignore(store.remove(written))
     const existing = outcome.artifact
     yield* Effect.logWarning(
       `returning artifact with same hash: ${existing.uid}` +
         (key !== null && existing.key !== key ? ` (key '${existing.key}' kept; '${key}' not applied)` : "")
     )
-    const changes: Row = { updated_at: now() }
-    if (options.description !== undefined && options.description !== existing.description) changes.description = options.description
-    if (existing.branch === -1) changes.branch = 1
-    if (Object.keys(changes).length > 1) {
+    if (Option.isSome(run) && existing.run_id !== run.value.runId && run.value.recordRecreated !== undefined) yield* run.value.recordRecreated(existing.id)
+    if (options.description !== undefined && options.description !== existing.description) {
+      const changes: Row = { updated_at: now(), description: options.description }
       yield* updateRow(ArtifactModel, existing.id, changes)
-      if (existing.branch === -1) yield* refreshLatest(stemOf(existing))
       return { ...existing, ...changes } as ArtifactRow
     }
     return existing
   })
+
+/**
+ * Withdraw a completed run whose output may hold another run's bytes (see sourceGuard.ts): it
+ * becomes errored with `message`, its outputs go to trash and its recreating links go, so
+ * neither lineage nor the cache ever presents its outputs as computed.
+ */
+const withdrawRun = (runId: number, message: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const outputs = yield* selectRows(ArtifactModel, (q) => q`run_id = ${runId} AND branch <> -1`)
+    for (const row of outputs) yield* deleteArtifact(viewOf(row as unknown as ArtifactRow), false)
+    const runs = yield* sql<{ readonly uid: string; readonly name: string | null }>`SELECT uid, name FROM lamina_run WHERE id = ${runId}`
+    const error = { _tag: "StepFailed", step: runs[0]?.name ?? "", run: runs[0]?.uid ?? "", message }
+    // 1 = errored (RunStatus.errored; Run.ts is not imported here, it depends on the flow engine).
+    yield* sql`UPDATE lamina_run SET _status_code = ${1}, error = ${encodeValue("json", error)} WHERE id = ${runId}`
+    yield* sql`DELETE FROM lamina_artifact_recreating_run WHERE run_id = ${runId}`
+    yield* Effect.logWarning(`run ${runs[0]?.uid ?? runId} marked errored and its outputs moved to trash: ${message}`)
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Withdrawing a run")(e))))

@@ -62,7 +62,9 @@ export const RunDecl = defineRegistry({
   },
   links: {
     input_artifacts: m2m("Artifact", { table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }, "input_of_runs"),
-    output_artifacts_returned: m2m("Artifact", { table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" })
+    output_artifacts_returned: m2m("Artifact", { table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }),
+    /** Existing artifacts whose bytes the run saved again (LaminDB: `Artifact.recreating_runs`). */
+    recreated_artifacts: m2m("Artifact", { table: "lamina_artifact_recreating_run", selfColumn: "run_id", otherColumn: "artifact_id" }, "recreating_runs")
   },
   /** `Run.filter({ status: "completed" })` (LaminDB maps status names to `_status_code`). */
   enums: { status: { field: "_status_code", values: RunStatus } },

@@ -1,0 +1,310 @@
+/**
+ * Code fingerprints: everything a step's code can reach, so that editing a helper — in the
+ * step's own file or in a project module it imports, however indirectly — is a cache miss.
+ *
+ * Starting from the module that defines the step (the file actually executed: compiled JS
+ * under `dist/`, or TypeScript under tsx/vitest), the static and dynamic `import`s, `export …
+ * from`s and `require()`s with a literal relative or absolute specifier are followed
+ * transitively; each reached file enters by its content hash. Type-only imports are skipped
+ * (they are erased). Bare specifiers are packages: they enter by name and resolved version,
+ * with their dependencies, read from the lockfile (`package-lock.json`; with another lockfile,
+ * its hash; without any, each package's installed version).
+ *
+ * Node loads a module once per process, so the code a step runs cannot change while the
+ * process lives: each file is read, hashed and lexed once per process (kept by path, mtime and
+ * size), and each defining module's fingerprint is computed once, on its first step call.
+ *
+ * @module
+ */
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { isBuiltin } from "node:module"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { parse } from "es-module-lexer"
+import { hashBytes, hashString } from "../storage/hash.js"
+import { canonicalJson } from "./canonical.js"
+import { projectRootOf } from "./projectRoot.js"
+
+/** What a step's code can reach, and the hash that enters its cache key. */
+export interface CodeFingerprint {
+  /** Hash over `files` and `packages`. */
+  readonly hash: string
+  /** Reached project files (path relative to the project root, `/`-separated) → content hash. */
+  readonly files: Readonly<Record<string, string>>
+  /** Reached packages (with their dependencies) → resolved version, or a lockfile → its hash. */
+  readonly packages: Readonly<Record<string, string>>
+}
+
+const CODE = /\.(?:[cm]?[jt]sx?)$/
+const TS_FOR_JS: Readonly<Record<string, ReadonlyArray<string>>> = { ".js": [".ts", ".tsx"], ".jsx": [".tsx"], ".mjs": [".mts"], ".cjs": [".cts"] }
+const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json"]
+const REQUIRE = /\brequire\s*\(\s*(["'])([^"'\n]+)\1\s*\)/g
+// Used only when the lexer rejects a file: over-inclusion costs a miss, omission a stale hit.
+const FALLBACK = /(?:\bfrom|\bimport|\bimport\s*\()\s*(["'])([^"'\n]+)\1/g
+
+/** One file, read once: its hash and what it loads at run time. */
+interface Scanned {
+  readonly mtimeMs: number
+  readonly size: number
+  readonly hash: string
+  /** Project files it imports (absolute paths). */
+  readonly local: ReadonlyArray<string>
+  /** Relative imports that resolve to no file (absolute paths they would have). */
+  readonly missing: ReadonlyArray<string>
+  /** Bare package names, and absolute paths of files inside node_modules it imports by path. */
+  readonly packages: ReadonlyArray<string>
+}
+
+const scanned = new Map<string, Scanned>()
+
+/** Specifiers a module loads at run time (type-only imports are erased, so skipped). */
+export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<string> => {
+  const out = new Set<string>()
+  try {
+    const [imports] = parse(source, file)
+    for (const i of imports) {
+      if (i.type === "import-meta") continue
+      if (i.type === "dynamic" ? i.probablyTypeOnly || i.glob : i.typeOnly) continue
+      if (i.specifier !== undefined) out.add(i.specifier)
+    }
+  } catch {
+    for (const m of source.matchAll(FALLBACK)) out.add(m[2]!)
+  }
+  for (const m of source.matchAll(REQUIRE)) out.add(m[2]!)
+  return [...out]
+}
+
+const scan = (file: string): Scanned | undefined => {
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (stat === undefined) return undefined
+  const known = scanned.get(file)
+  if (known !== undefined && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known
+  const bytes = readFileSync(file)
+  const local: Array<string> = []
+  const missing: Array<string> = []
+  const packages: Array<string> = []
+  for (const spec of CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : []) {
+    if (isLocal(spec)) {
+      const target = resolveLocal(file, spec)
+      if (target === undefined) missing.push(path.resolve(path.dirname(file), spec))
+      else (inNodeModules(target) ? packages : local).push(target)
+    } else if (!spec.startsWith("#") && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
+      const name = packageName(spec)
+      if (name !== undefined) packages.push(name)
+    }
+  }
+  const entry: Scanned = { mtimeMs: stat.mtimeMs, size: stat.size, hash: hashBytes(bytes).hash, local, missing, packages }
+  scanned.set(file, entry)
+  return entry
+}
+
+const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true
+
+/** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
+const resolveLocal = (from: string, specifier: string): string | undefined => {
+  const bare = specifier.replace(/[?#].*$/, "")
+  const target = bare.startsWith("file:") ? fileURLToPath(bare) : path.resolve(path.dirname(from), bare)
+  if (isFile(target)) return target
+  const ext = path.extname(target)
+  // TypeScript sources import their siblings by the compiled name (`./helper.js` → helper.ts).
+  for (const ts of TS_FOR_JS[ext] ?? []) if (isFile(target.slice(0, -ext.length) + ts)) return target.slice(0, -ext.length) + ts
+  for (const e of EXTENSIONS) if (isFile(target + e)) return target + e
+  for (const e of EXTENSIONS) if (isFile(path.join(target, "index" + e))) return path.join(target, "index" + e)
+  return undefined
+}
+
+/** The package name of a bare specifier (`@scope/name/sub` → `@scope/name`), or undefined for builtins. */
+const packageName = (specifier: string): string | undefined => {
+  if (specifier.startsWith("node:") || isBuiltin(specifier)) return undefined
+  const parts = specifier.split("/")
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]
+}
+
+const isLocal = (specifier: string): boolean =>
+  specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier === ".." || specifier.startsWith("/") || specifier.startsWith("file:")
+
+const inNodeModules = (file: string): boolean => file.split(path.sep).includes("node_modules")
+
+/** The project files reachable from `entry`, and the packages they import. */
+const walk = (entry: string): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
+  const files = new Map<string, string>()
+  const packages = new Set<string>()
+  const queue = [entry]
+  while (queue.length > 0) {
+    const file = queue.pop()!
+    if (files.has(file)) continue
+    const s = scan(file)
+    files.set(file, s?.hash ?? "missing")
+    if (s === undefined) continue
+    for (const m of s.missing) files.set(m, "missing")
+    for (const p of s.packages) packages.add(p)
+    for (const l of s.local) if (!files.has(l)) queue.push(l)
+  }
+  return { files, packages }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packages: versions from the lockfile, with the dependencies each package pulls in.
+
+interface LockEntry {
+  readonly version?: string
+  readonly resolved?: string
+  readonly link?: boolean
+  readonly dependencies?: Readonly<Record<string, string>>
+  readonly optionalDependencies?: Readonly<Record<string, string>>
+  readonly peerDependencies?: Readonly<Record<string, string>>
+}
+
+type Lock =
+  | { readonly kind: "npm"; readonly packages: Readonly<Record<string, LockEntry>> }
+  | { readonly kind: "other"; readonly file: string; readonly hash: string }
+  | { readonly kind: "none"; readonly root: string }
+
+const LOCKFILES = ["package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"]
+const locks = new Map<string, Lock>()
+
+/** The lockfile governing `root` (it or the nearest folder above with one: workspaces). */
+const lockOf = (root: string): Lock => {
+  const known = locks.get(root)
+  if (known !== undefined) return known
+  let lock: Lock = { kind: "none", root }
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const name = LOCKFILES.find((f) => existsSync(path.join(dir, f)))
+    if (name !== undefined) {
+      const file = path.join(dir, name)
+      const bytes = readFileSync(file)
+      let parsed: { readonly packages?: Record<string, LockEntry> } | undefined
+      if (name.endsWith(".json")) {
+        try {
+          parsed = JSON.parse(bytes.toString("utf8")) as { readonly packages?: Record<string, LockEntry> }
+        } catch {
+          parsed = undefined
+        }
+      }
+      lock = parsed?.packages !== undefined ? { kind: "npm", packages: parsed.packages } : { kind: "other", file: path.relative(root, file).split(path.sep).join("/") || name, hash: hashBytes(bytes).hash }
+      break
+    }
+    if (path.dirname(dir) === dir) break
+  }
+  locks.set(root, lock)
+  return lock
+}
+
+/** The lockfile key a dependency `name` of the package at `from` resolves to (Node's nested lookup). */
+const lockKeyOf = (packages: Readonly<Record<string, LockEntry>>, from: string, name: string): string | undefined => {
+  for (let base = from; ; ) {
+    const key = base === "" ? `node_modules/${name}` : `${base}/node_modules/${name}`
+    if (packages[key] !== undefined) return key
+    if (base === "") return undefined
+    const i = base.lastIndexOf("/node_modules/")
+    base = i < 0 ? "" : base.slice(0, i)
+  }
+}
+
+const versionOf = (e: LockEntry): string => (e.link ? `link:${e.resolved ?? ""}` : (e.version ?? e.resolved ?? "unknown"))
+
+/** name@version of each package and of everything it depends on, per the npm lockfile. */
+const npmClosure = (packages: Readonly<Record<string, LockEntry>>, names: Iterable<string>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  const seen = new Set<string>()
+  const queue: Array<[string, string]> = [...names].map((n) => ["", n])
+  while (queue.length > 0) {
+    const [from, name] = queue.pop()!
+    const key = lockKeyOf(packages, from, name)
+    if (key === undefined) {
+      out[name] ??= "not installed"
+      continue
+    }
+    if (seen.has(key)) continue
+    seen.add(key)
+    const entry = packages[key]!
+    // Nested copies of one package under different versions: list each.
+    const label = out[name] === undefined || out[name] === versionOf(entry) ? name : `${name} (${key})`
+    out[label] = versionOf(entry)
+    const resolvedKey = entry.link && entry.resolved !== undefined ? entry.resolved : key
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) queue.push([resolvedKey, dep])
+  }
+  return out
+}
+
+/** A package's installed version, read from its package.json (no lockfile to ask). */
+const installedVersion = (root: string, name: string): string => {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "node_modules", name, "package.json")
+    if (existsSync(manifest)) {
+      try {
+        return String((JSON.parse(readFileSync(manifest, "utf8")) as { readonly version?: unknown }).version ?? "unknown")
+      } catch {
+        return "unreadable"
+      }
+    }
+    if (path.dirname(dir) === dir) return "not installed"
+  }
+}
+
+const packageVersions = (root: string, names: ReadonlySet<string>): Record<string, string> => {
+  const bare = [...names].filter((n) => !path.isAbsolute(n))
+  const out: Record<string, string> = {}
+  // Files reached inside node_modules by a relative path: by content, like project files.
+  for (const file of [...names].filter((n) => path.isAbsolute(n))) out[path.relative(root, file).split(path.sep).join("/")] = scan(file)?.hash ?? "missing"
+  if (bare.length === 0) return out
+  const lock = lockOf(root)
+  if (lock.kind === "npm") return { ...out, ...npmClosure(lock.packages, bare) }
+  if (lock.kind === "other") return { ...out, [lock.file]: lock.hash }
+  for (const name of bare) out[name] = installedVersion(root, name)
+  return out
+}
+
+const sorted = (m: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+
+const fingerprints = new Map<string, CodeFingerprint>()
+
+/**
+ * The fingerprint of what the module `entry` reaches: computed once per module per process
+ * (Node never reloads a module, so what runs cannot change).
+ */
+export const codeFingerprint = (entry: string): CodeFingerprint => {
+  const file = path.resolve(entry)
+  const known = fingerprints.get(file)
+  if (known !== undefined) return known
+  const result = computeFingerprint(file)
+  fingerprints.set(file, result)
+  return result
+}
+
+/** The fingerprint of what `entry` reaches now (files are re-read when their mtime or size changed). */
+export const computeFingerprint = (entry: string): CodeFingerprint => {
+  const file = path.resolve(entry)
+  const root = projectRootOf(file)
+  const { files, packages } = walk(file)
+  const rel: Record<string, string> = {}
+  for (const [f, hash] of files) rel[path.relative(root, f).split(path.sep).join("/")] = hash
+  const fp = { files: sorted(rel), packages: sorted(packageVersions(root, packages)) }
+  return { hash: hashString(canonicalJson(fp)), ...fp }
+}
+
+/** One difference between two fingerprints, for `why`. */
+export interface CodeChange {
+  readonly kind: "file" | "package"
+  readonly name: string
+  readonly before?: string
+  readonly after?: string
+}
+
+/** Which files and packages differ between two fingerprints. */
+export const diffFingerprints = (
+  before: Pick<CodeFingerprint, "files" | "packages">,
+  after: Pick<CodeFingerprint, "files" | "packages">
+): ReadonlyArray<CodeChange> => {
+  const changes: Array<CodeChange> = []
+  for (const kind of ["file", "package"] as const) {
+    const b = kind === "file" ? before.files : before.packages
+    const a = kind === "file" ? after.files : after.packages
+    for (const name of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) {
+      if (b[name] === a[name]) continue
+      changes.push({ kind, name, ...(b[name] !== undefined ? { before: b[name] } : {}), ...(a[name] !== undefined ? { after: a[name] } : {}) })
+    }
+  }
+  return changes
+}

@@ -1,0 +1,28 @@
+/**
+ * The project a file belongs to: the nearest folder above it with a package.json.
+ *
+ * @module
+ */
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+
+const roots = new Map<string, string>()
+
+/** The project root of a file: the nearest folder above it with a package.json (else cwd). */
+export const projectRootOf = (file: string): string => {
+  const start = path.dirname(path.resolve(file))
+  const known = roots.get(start)
+  if (known !== undefined) return known
+  let dir = start
+  for (;;) {
+    if (existsSync(path.join(dir, "package.json"))) break
+    const up = path.dirname(dir)
+    if (up === dir) {
+      dir = process.cwd()
+      break
+    }
+    dir = up
+  }
+  roots.set(start, dir)
+  return dir
+}

@@ -1,0 +1,155 @@
+/**
+ * Code fingerprints: which files and packages a step's module reaches, and that an edit to a
+ * reached file changes the fingerprint while an unrelated file does not.
+ */
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Schema } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { computeFingerprint, diffFingerprints, runtimeSpecifiers } from "../../src/flow/codeFingerprint.js"
+import { schemaFingerprint } from "../../src/flow/schemaFingerprint.js"
+
+const dirs: Array<string> = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+/** A project folder with `files` (path → content). */
+const project = (files: Record<string, string>): string => {
+  const root = mkdtempSync(path.join(os.tmpdir(), "lamina-fp-"))
+  dirs.push(root)
+  for (const [name, content] of Object.entries(files)) write(root, name, content)
+  return root
+}
+
+let tick = 0
+/** Write a file with an mtime no earlier write had (the scan cache keys on mtime and size). */
+const write = (root: string, name: string, content: string): void => {
+  const p = path.join(root, name)
+  mkdirSync(path.dirname(p), { recursive: true })
+  writeFileSync(p, content)
+  const t = new Date(Date.UTC(2020, 0, 1) + ++tick * 1000)
+  utimesSync(p, t, t)
+}
+
+const lock = (packages: Record<string, { version: string; dependencies?: Record<string, string> }>) =>
+  JSON.stringify({ name: "p", lockfileVersion: 3, packages: { "": { name: "p" }, ...packages } })
+
+describe("code fingerprints", () => {
+  it("follows static, dynamic, re-export and require imports of project files; skips type-only imports", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "src/main.ts": [
+        `import { Effect } from "effect"`,
+        `import type { Shape } from "./types.js"`,
+        `import { clean } from "./helpers/clean.js"`,
+        `export * from "./reexported.js"`,
+        `import * as fs from "node:fs"`,
+        `const lazy = () => import("./lazy.js")`,
+        `const cjs = require("./legacy.cjs")`,
+        `import data from "./data.json" with { type: "json" }`,
+        `export const step = (s: Shape) => Effect.succeed(clean(s.x))`
+      ].join("\n"),
+      "src/types.ts": `export interface Shape { readonly x: string }`,
+      "src/helpers/clean.ts": `import { trim } from "../util"\nexport const clean = (s: string) => trim(s)`,
+      "src/util/index.ts": `import { z } from "zod/v4"\nexport const trim = (s: string) => s.trim()`,
+      "src/reexported.ts": `export const r = 1`,
+      "src/lazy.ts": `export const l = 1`,
+      "src/legacy.cjs": `module.exports = 1`,
+      "src/data.json": `{"a":1}`,
+      "src/unrelated.ts": `export const u = 1`,
+      "package-lock.json": lock({
+        "node_modules/effect": { version: "3.22.4", dependencies: { "fast-check": "^3" } },
+        "node_modules/fast-check": { version: "3.23.2", dependencies: { "pure-rand": "^6" } },
+        "node_modules/pure-rand": { version: "6.1.0" },
+        "node_modules/zod": { version: "4.1.0" },
+        "node_modules/unused": { version: "1.0.0" }
+      })
+    })
+    const fp = computeFingerprint(path.join(root, "src/main.ts"))
+    expect(Object.keys(fp.files)).toEqual([
+      "src/data.json",
+      "src/helpers/clean.ts",
+      "src/lazy.ts",
+      "src/legacy.cjs",
+      "src/main.ts",
+      "src/reexported.ts",
+      "src/util/index.ts"
+    ])
+    expect(fp.packages).toEqual({ effect: "3.22.4", "fast-check": "3.23.2", "pure-rand": "6.1.0", zod: "4.1.0" })
+  })
+
+  it("changes when a reached helper changes, not when an unrelated file does; the diff names the file", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import { helper } from "./lib/helper.js"\nexport const f = () => helper()`,
+      "lib/helper.js": `import { deep } from "./deep.js"\nexport const helper = () => deep() + 1`,
+      "lib/deep.js": `export const deep = () => 1`,
+      "other.js": `export const o = 1`
+    })
+    const entry = path.join(root, "main.js")
+    const before = computeFingerprint(entry)
+    write(root, "other.js", `export const o = 2`)
+    expect(computeFingerprint(entry).hash).toBe(before.hash)
+    write(root, "lib/deep.js", `export const deep = () => 2`)
+    const after = computeFingerprint(entry)
+    expect(after.hash).not.toBe(before.hash)
+    expect(diffFingerprints(before, after)).toEqual([{ kind: "file", name: "lib/deep.js", before: before.files["lib/deep.js"], after: after.files["lib/deep.js"] }])
+    // A new import is a newly reached file.
+    write(root, "lib/helper.js", `import { deep } from "./deep.js"\nimport "../other.js"\nexport const helper = () => deep() + 1`)
+    const third = computeFingerprint(entry)
+    expect(diffFingerprints(after, third).map((d) => [d.kind, d.name, d.before === undefined])).toEqual([
+      ["file", "lib/helper.js", false],
+      ["file", "other.js", true]
+    ])
+  })
+
+  it("records a package version change from the lockfile, and a missing import as missing", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import "left-pad"\nimport "./gone.js"`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.0.0" } })
+    })
+    const entry = path.join(root, "main.js")
+    const before = computeFingerprint(entry)
+    expect(before.packages).toEqual({ "left-pad": "1.0.0" })
+    expect(Object.values(before.files)).toContain("missing")
+    // The lockfile is read once per process per project: a new process sees the new version.
+    const other = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import "left-pad"\nimport "./gone.js"`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.3.0" } })
+    })
+    const after = computeFingerprint(path.join(other, "main.js"))
+    expect(diffFingerprints(before, after)).toEqual([{ kind: "package", name: "left-pad", before: "1.0.0", after: "1.3.0" }])
+  })
+
+  it("lexes TypeScript: type-only imports and exports are skipped, value imports kept", () => {
+    expect(
+      runtimeSpecifiers(
+        [
+          `import type { A } from "./a.js"`,
+          `import { type B, c } from "./b.js"`,
+          `export type { D } from "./d.js"`,
+          `const x: number = 1 / 2 // import("./not-a-call.js") in a comment`,
+          `const y = <T,>(v: T) => v`,
+          `const z = await import("./z.js")`
+        ].join("\n"),
+        "m.ts"
+      )
+    ).toEqual(["./b.js", "./z.js"])
+  })
+})
+
+describe("result schema fingerprints", () => {
+  it("differ when a field's type changes, a refinement is added, or a class field is added", () => {
+    class P1 extends Schema.Class<P1>("P")({ x: Schema.Number }) {}
+    class P2 extends Schema.Class<P2>("P")({ x: Schema.String }) {}
+    class P3 extends Schema.Class<P3>("P")({ x: Schema.Number, y: Schema.Number }) {}
+    const prints = [P1, P2, P3, Schema.Number, Schema.Number.pipe(Schema.positive())].map(schemaFingerprint)
+    expect(new Set(prints).size).toBe(prints.length)
+    // Stable for equal structure.
+    expect(schemaFingerprint(Schema.Struct({ a: Schema.Number }))).toBe(schemaFingerprint(Schema.Struct({ a: Schema.Number })))
+  })
+})
