@@ -15,7 +15,8 @@ import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
 import { RunModel } from "./catalog.js"
 import { brandRecord } from "./recordRef.js"
-import { RunStatus } from "./declarations/run.js"
+import { RunFeatures, RunStatus } from "./declarations/run.js"
+import { annotationsOf } from "./annotate/manager.js"
 import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
 
 export { RunModel } from "./catalog.js"
@@ -196,4 +197,8 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
  * The Run registry: `Run.filter({...})`, `Run.get(uid)`. The public `Run` (`src/index.ts`) adds
  * `Run.why(uid)`, which lives with the cache it explains (`src/flow/why.ts`).
  */
-export const Run = registryAccess(RunModel, decodeRun, UID_LENGTH.run)
+export const Run = {
+  ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),
+  /** `features`, `labels`, `projects`, `references` of a run (LaminDB's `run.features`, …). */
+  annotations: (run: Pick<Run, "id">) => annotationsOf({ model: RunModel, ...RunFeatures }, run.id)
+}
