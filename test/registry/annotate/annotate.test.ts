@@ -111,7 +111,7 @@ describeBackends("annotate", ({ instance }) => {
       )
     })
     const keys = async (spec: Readonly<globalThis.Record<string, unknown>>) =>
-      (await i.run(Artifact.filter(spec as never).toArray())).map((a) => a.key).sort()
+      (await i.run(Artifact.filter(spec).toArray())).map((a) => a.key).sort()
 
     it("reads values back", async () => {
       const a = await i.run(Artifact.get({ key: "a.csv" }))
@@ -147,13 +147,13 @@ describeBackends("annotate", ({ instance }) => {
       expect(await keys({ ulabels__name: "IFNG" })).toEqual(["b.csv"])
       expect(await keys({ records__name: "P53mutant1" })).toEqual(["a.csv"])
       expect((await i.run(ULabel.filter({ artifacts__key: "b.csv" }).toArray())).map((l) => l.name).sort()).toEqual(["DMSO", "IFNG"])
-      const e = await i.fail(Artifact.filter({ perturbation: "IFNJ" } as never).toArray())
+      const e = await i.fail(Artifact.filter({ perturbation: "IFNJ" }).toArray())
       expect(e._tag).toBe("DoesNotExist")
       expect(e.message).toContain("Did not find a ULabel matching name=\"IFNJ\"")
     })
 
     it("fails unknown feature names with LaminDB's message", async () => {
-      const e = await i.fail(Artifact.filter({ temperatur__gt: 1 } as never).toArray())
+      const e = await i.fail(Artifact.filter({ temperatur__gt: 1 }).toArray())
       expect(e._tag).toBe("InvalidArgument")
       expect(e.message).toContain("You can query either by available fields: ")
       expect(e.message).toContain("Or fix invalid feature names: temperatur")
@@ -226,11 +226,11 @@ describeBackends("annotate", ({ instance }) => {
         })
       )
       await i.run(Run.annotations(run).features.add({ temperature: 30, perturbation: "IFNG" }))
-      expect((await i.run(Run.filter({ temperature__gte: 30 } as never).toArray())).map((r) => r.name)).toEqual(["annotated"])
-      expect((await i.run(Run.filter({ perturbation: "IFNG" } as never).toArray())).map((r) => r.name)).toEqual(["annotated"])
+      expect((await i.run(Run.filter({ temperature__gte: 30 }).toArray())).map((r) => r.name)).toEqual(["annotated"])
+      expect((await i.run(Run.filter({ perturbation: "IFNG" }).toArray())).map((r) => r.name)).toEqual(["annotated"])
       const rec = await i.run(Record.create({ name: "P53mutant3", type: "Sample", features: { temperature: 37, perturbation: "DMSO" } }))
       expect(await i.run(Record.annotations(rec).features.get())).toEqual({ temperature: 37, perturbation: "DMSO" })
-      expect((await i.run(Record.filter({ temperature: 37 } as never).toArray())).map((r) => r.name)).toEqual(["P53mutant3"])
+      expect((await i.run(Record.filter({ temperature: 37 }).toArray())).map((r) => r.name)).toEqual(["P53mutant3"])
       expect((await i.fail(Record.create({ name: "P53mutant4", type: "Sample", features: { temperature: "x" } })))._tag).toBe("ValidationError")
       expect(await i.run(Record.filter({ name: "P53mutant4" }).count())).toBe(0)
     })
