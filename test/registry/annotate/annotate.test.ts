@@ -7,7 +7,7 @@ import * as path from "node:path"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
-import { Artifact, Feature, Project, Record, Reference, Run, ULabel } from "../../../src/index.js"
+import { Artifact, Feature, flow, Project, Record, Reference, Run, ULabel } from "../../../src/index.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
 import { seedRun, seedTransform } from "../../support/seed.js"
 
@@ -233,6 +233,16 @@ describeBackends("annotate", ({ instance }) => {
       expect((await i.run(Record.filter({ temperature: 37 }).toArray())).map((r) => r.name)).toEqual(["P53mutant3"])
       expect((await i.fail(Record.create({ name: "P53mutant4", type: "Sample", features: { temperature: "x" } })))._tag).toBe("ValidationError")
       expect(await i.run(Record.filter({ name: "P53mutant4" }).count())).toBe(0)
+    })
+
+    it("records features of flow runs, refusing bad ones before the run starts", async () => {
+      const annotatedFlow = flow({ name: "annotated-flow", features: { experiment: "Flow experiment", temperature: 12.5 } }, () => Effect.succeed(1))
+      expect(await i.run(annotatedFlow())).toBe(1)
+      const runs = await i.run(Run.filter({ experiment: "Flow experiment" }).toArray())
+      expect(runs.map((r) => r.name)).toEqual(["annotated-flow"])
+      const badFlow = flow({ name: "bad-annotated-flow", features: { temperature: "warm" } }, () => Effect.succeed(1))
+      expect((await i.fail(badFlow()))._tag).toBe("ValidationError")
+      expect(await i.run(Run.filter({ name: "bad-annotated-flow" }).count())).toBe(0)
     })
 
     it("keeps feature values out of trash queries and side tables in step", async () => {
