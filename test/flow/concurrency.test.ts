@@ -9,7 +9,7 @@ import { expect, it } from "vitest"
 import { flow, layerFlowConfig, step } from "../../src/flow/index.js"
 import { RunStatus } from "../../src/registry/Run.js"
 import { connect, describeBackends } from "../support/backends.js"
-import { refreshClaims } from "../../src/flow/singleFlight.js"
+import { Tracker } from "../../src/tracker/index.js"
 import { allRuns, count, saveText } from "./support.js"
 
 /** Tracks how many bodies run at once. */
@@ -157,7 +157,7 @@ describeBackends("concurrency", ({ instance }) => {
         const sql = yield* SqlClient.SqlClient
         const old = new Date(Date.now() - 3_600_000).toISOString()
         yield* sql`UPDATE lamina_run_claim SET heartbeat_at = ${old}`
-        yield* refreshClaims(sql)
+        yield* (yield* Tracker).heartbeat.beat
         seen = yield* sql<{ readonly heartbeat_at: string | Date }>`SELECT heartbeat_at FROM lamina_run_claim`
         return seen.length
       })
