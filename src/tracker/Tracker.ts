@@ -23,7 +23,7 @@ import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
-import { makeGroupCommit } from "./groupCommit.js"
+import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
 import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
 import { OWNER } from "./owner.js"
@@ -93,6 +93,8 @@ export interface Tracker {
   readonly reapExpiredRuns: Effect.Effect<ReadonlyArray<number>, TrackerError>
   /** The heartbeat (renews leases and claims; `beat` renews now). */
   readonly heartbeat: Heartbeat
+  /** The group commit carrying run writes (its `stats` show how many shared a transaction). */
+  readonly group: GroupCommit
 }
 
 /** The `Tracker` service tag. */
@@ -232,7 +234,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
 
       reapExpiredRuns: provided(reapExpiredRuns),
 
-      heartbeat
+      heartbeat,
+      group
     }
     return tracker
   })

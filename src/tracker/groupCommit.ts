@@ -19,6 +19,8 @@ import type { IntegrityError, StorageError } from "../errors.js"
 export interface GroupCommit {
   /** Run `write` in a transaction shared with the writes queued alongside it. */
   readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.Effect<A, E | StorageError | IntegrityError>
+  /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
+  readonly stats: () => { readonly commits: number; readonly writes: number }
 }
 
 interface Job {
@@ -32,6 +34,8 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
     const scope = yield* Effect.scope
     let queue: Array<Job> = []
     let flushing = false
+    let commits = 0
+    let writes = 0
 
     // Driver errors (a failed BEGIN or COMMIT) become Lamina's errors.
     const lamina = <A, E, R>(e: Effect.Effect<A, E, R>) =>
@@ -41,6 +45,7 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
 
     const runBatch = (batch: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
+        commits++
         if (batch.length === 1) {
           const job = batch[0]!
           yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
@@ -72,6 +77,7 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
           queue.push({ write, done })
+          writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
           flushing = true
@@ -79,5 +85,5 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
         })
       )
 
-    return { submit } satisfies GroupCommit
+    return { submit, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit, never, Scope.Scope>
