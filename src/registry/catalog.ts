@@ -6,6 +6,7 @@
  */
 import { buildCatalog } from "../schema/catalog.js"
 import { ArtifactDecl } from "./declarations/artifact.js"
+import { CollectionDecl } from "./declarations/collection.js"
 import { FeatureDecl } from "./declarations/feature.js"
 import { ProjectDecl } from "./declarations/project.js"
 import { RecordDecl } from "./declarations/record.js"
@@ -27,7 +28,8 @@ export const declarations = {
   ULabel: ULabelDecl,
   Record: RecordDecl,
   Project: ProjectDecl,
-  Reference: ReferenceDecl
+  Reference: ReferenceDecl,
+  Collection: CollectionDecl
 } as const
 
 /** Every registry's compiled model, by name. */
@@ -43,3 +45,4 @@ export const ULabelModel = catalog.ULabel
 export const RecordRegistryModel = catalog.Record
 export const ProjectModel = catalog.Project
 export const ReferenceModel = catalog.Reference
+export const CollectionModel = catalog.Collection

@@ -18,6 +18,7 @@ import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
+import { collections } from "./120-collections.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -33,5 +34,6 @@ export const migrations: ReadonlyArray<Migration> = [
   runLeases,
   codeFingerprints,
   recreatingRuns,
-  annotationRegistries
+  annotationRegistries,
+  collections
 ].sort((a, b) => a.id - b.id)
