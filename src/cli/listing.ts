@@ -15,6 +15,7 @@ import { Run, statusName } from "../registry/Run.js"
 import { Storage } from "../registry/Storage.js"
 import { Transform } from "../registry/Transform.js"
 import { User } from "../registry/User.js"
+import { Collection } from "../registry/Collection.js"
 import { Feature } from "../registry/Feature.js"
 import { Project } from "../registry/Project.js"
 import { Record as RecordRegistry } from "../registry/Record.js"
@@ -25,7 +26,7 @@ import type { Output } from "./command.js"
 import { formatSize, table } from "./present.js"
 
 /** Registries the CLI lists. */
-export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference"] as const
+export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "collection"] as const
 
 /** A registry name on the command line. */
 export type RegistryName = (typeof REGISTRIES)[number]
@@ -154,6 +155,10 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
       case "project": {
         const rows = yield* build(Project.filter(), request).toArray()
         return show(out, rows, recordJson, ["uid", "name", "abbr", "start_date"], (p) => [p.uid, p.name, p.abbr ?? "", p.start_date ?? ""])
+      }
+      case "collection": {
+        const rows = yield* build(Collection.filter(), request).toArray()
+        return show(out, rows, (c) => c.toJSON(), ["uid", "key", "version", "created_at"], (c) => [c.uid, c.key ?? "", c.version + (c.is_latest ? "*" : ""), iso(c.created_at)])
       }
       case "reference": {
         const rows = yield* build(Reference.filter(), request).toArray()
