@@ -99,7 +99,9 @@ const main = async () => {
     }
     const plainMs = performance.now() - t0
     const rt = runtime(dir)
-    await rt.runPromise(Effect.flatMap(Artifact.fromPath(paths[0]!, { key: "warm/0.txt" }), (a) => a.save()))
+    const warm = path.join(dir, "warm.txt")
+    writeFileSync(warm, "warm-up")
+    await rt.runPromise(Effect.flatMap(Artifact.fromPath(warm, { key: "warm/0.txt" }), (a) => a.save()))
     const half = Math.floor(saves / 2)
     t0 = performance.now()
     await rt.runPromise(Effect.forEach(paths.slice(0, half), (p, i) => Effect.flatMap(Artifact.fromPath(p, { key: `seq/${i}.txt` }), (a) => a.save()), { discard: true }))
