@@ -1,0 +1,18 @@
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { ingest } from "../../src/adapters/nextflow/ingest.js"
+import { describeBackends } from "../support/backends.js"
+import { fixtureDirs } from "./fixtures.js"
+
+describeBackends("nextflow ingest", ({ instance }) => {
+  for (const dir of fixtureDirs("nextflow"))
+    it(`ingests ${dir.split("/").pop()}`, async () => {
+      const lamina = await instance()
+      const first = await lamina.run(ingest(dir))
+      console.log(JSON.stringify({ ...first, warnings: first.warnings.length }))
+      expect(first.runs.new).toBeGreaterThan(0)
+      const again = await lamina.run(ingest(dir))
+      expect(again.runs.new).toBe(0)
+      expect(again.artifacts.new).toBe(0)
+    }, 60_000)
+})
