@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { existsSync, statSync } from "node:fs"
-import * as path from "node:path"
 import { Effect } from "effect"
-import { InvalidArgument } from "../../errors.js"
+import { checkDirs } from "../dirs.js"
 import type { WriteProgress } from "../write.js"
 import { registryWriter } from "../write.js"
 import { planNextflow, type NextflowOptions } from "./plan.js"
@@ -18,19 +16,6 @@ export interface NextflowIngestOptions extends NextflowOptions {
   /** Called as files are stored and launches written (the CLI prints a progress line). */
   readonly onProgress?: ((p: WriteProgress) => void) | undefined
 }
-
-/** Check that every folder exists; `InvalidArgument` naming the first that does not. */
-export const checkDirs = (dirs: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    if (dirs.length === 0) return yield* new InvalidArgument({ message: "Pass at least one folder a workflow run left behind." })
-    const out: Array<string> = []
-    for (const dir of dirs) {
-      if (typeof dir !== "string" || dir === "" || !existsSync(dir) || !statSync(dir).isDirectory())
-        return yield* new InvalidArgument({ message: `'${String(dir)}' is not a folder: pass the folder a workflow run left behind (its project or results folder).` })
-      out.push(path.resolve(dir))
-    }
-    return out
-  })
 
 /** Ingest one or more Nextflow folders. */
 export const ingest = (dirs: string | ReadonlyArray<string>, options: NextflowIngestOptions = {}) =>

@@ -1,0 +1,27 @@
+/**
+ * Workflow adapters: Nextflow and Snakemake runs become Lamina lineage.
+ *
+ * ```ts
+ * const summary = yield* Adapters.nextflow.ingest("results", { exclude: ["**\/*.bam"] })
+ * const dag = yield* Adapters.snakemake.ingest(".")
+ * ```
+ *
+ * @module
+ */
+import { ingest as nextflowIngest } from "./nextflow/ingest.js"
+import { ingest as snakemakeIngest } from "./snakemake/ingest.js"
+
+export type { NextflowIngestOptions } from "./nextflow/ingest.js"
+export type { SnakemakeIngestOptions } from "./snakemake/ingest.js"
+export type { IngestSummary } from "./summary.js"
+export type { IngestWarning } from "./warnings.js"
+export type { WriteProgress } from "./write.js"
+export { formatSummary } from "./summary.js"
+
+/** Ingest what workflow managers leave behind. */
+export const Adapters = {
+  /** Nextflow: traces, logs, params, software versions and published files of one or more folders. */
+  nextflow: { ingest: nextflowIngest },
+  /** Snakemake: `.snakemake/metadata`, logs, the Snakefile and the files of a working directory. */
+  snakemake: { ingest: snakemakeIngest }
+} as const
