@@ -10,6 +10,7 @@
  */
 import { ingest as nextflowIngest } from "./nextflow/ingest.js"
 import { ingest as snakemakeIngest } from "./snakemake/ingest.js"
+import { runTracked } from "./command.js"
 
 export type { NextflowIngestOptions } from "./nextflow/ingest.js"
 export type { SnakemakeIngestOptions } from "./snakemake/ingest.js"
@@ -17,11 +18,14 @@ export type { IngestSummary } from "./summary.js"
 export type { IngestWarning } from "./warnings.js"
 export type { WriteProgress } from "./write.js"
 export { formatSummary } from "./summary.js"
+export type { RunTrackedOptions, Tracked } from "./command.js"
 
 /** Ingest what workflow managers leave behind. */
 export const Adapters = {
   /** Nextflow: traces, logs, params, software versions and published files of one or more folders. */
   nextflow: { ingest: nextflowIngest },
   /** Snakemake: `.snakemake/metadata`, logs, the Snakefile and the files of a working directory. */
-  snakemake: { ingest: snakemakeIngest }
+  snakemake: { ingest: snakemakeIngest },
+  /** Run a `snakemake …` or `nextflow run …` command as a tracked run, then ingest its outputs. */
+  run: runTracked
 } as const

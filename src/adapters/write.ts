@@ -36,9 +36,16 @@ export interface WriteProgress {
   readonly filesTotal: number
 }
 
+/** Options of a write. */
+export interface WriteOptions {
+  readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** A run that started the launches (`lamina run`): their pipeline runs become its children. */
+  readonly parentRunId?: number | undefined
+}
+
 /** Applies ingest plans. */
 export interface IngestWriter {
-  readonly write: (plan: IngestPlan, onProgress?: (p: WriteProgress) => void) => Effect.Effect<IngestSummary, LaminaError, Lamina>
+  readonly write: (plan: IngestPlan, options?: WriteOptions) => Effect.Effect<IngestSummary, LaminaError, Lamina>
 }
 
 const CHUNK = 500
@@ -107,7 +114,8 @@ const writeLaunch = (
   transforms: Map<string, Transform>,
   refs: Map<string, number>,
   warnings: Array<IngestWarning>,
-  onFile: () => void
+  onFile: () => void,
+  parentRunId: number | null
 ) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -150,7 +158,7 @@ const writeLaunch = (
       const runIds = new Map<PlannedRun, number>()
       const parentId = idOf(launch.run) ?? null
       for (const r of fresh) {
-        const parent = r === launch.run ? null : parentId ?? runIds.get(launch.run) ?? null
+        const parent = r === launch.run ? parentRunId : parentId ?? runIds.get(launch.run) ?? null
         const reused = r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null
         const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert({
           uid: newRunUid(),
@@ -280,8 +288,9 @@ const insertArtifact = (s: StagedNew, runId: number | null, storageId: number, u
  * by SQL, one transaction per launch.
  */
 export const registryWriter: IngestWriter = {
-  write: (plan, onProgress) =>
+  write: (plan, options = {}) =>
     Effect.gen(function* () {
+      const onProgress = options.onProgress
       const warnings: Array<IngestWarning> = [...plan.warnings]
       const transforms = new Map<string, Transform>()
       const refs = new Map<string, number>()
@@ -294,7 +303,7 @@ export const registryWriter: IngestWriter = {
         const r = yield* writeLaunch(launch, transforms, refs, warnings, () => {
           files++
           if (onProgress && files % 100 === 0) onProgress({ launch: i, launches: plan.launches.length, files, filesTotal })
-        })
+        }, options.parentRunId ?? null)
         summary.runs.new += r.newRuns
         summary.runs.existing += r.existingRuns
         summary.cached += r.cached

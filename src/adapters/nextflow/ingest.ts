@@ -15,6 +15,8 @@ import { planNextflow, type NextflowOptions } from "./plan.js"
 export interface NextflowIngestOptions extends NextflowOptions {
   /** Called as files are stored and launches written (the CLI prints a progress line). */
   readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** A run that started the workflow (`lamina run`): the launches become its children. */
+  readonly parentRunId?: number | undefined
 }
 
 /** Ingest one or more Nextflow folders. */
@@ -22,5 +24,5 @@ export const ingest = (dirs: string | ReadonlyArray<string>, options: NextflowIn
   Effect.gen(function* () {
     const abs = yield* checkDirs(typeof dirs === "string" ? [dirs] : dirs)
     const plan = yield* planNextflow(abs, options)
-    return yield* registryWriter.write(plan, options.onProgress)
+    return yield* registryWriter.write(plan, options)
   })

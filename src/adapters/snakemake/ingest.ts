@@ -13,6 +13,8 @@ import { planSnakemake, type SnakemakeOptions } from "./plan.js"
 /** Options of `Adapters.snakemake.ingest`. */
 export interface SnakemakeIngestOptions extends SnakemakeOptions {
   readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** A run that started the workflow (`lamina run`): the launches become its children. */
+  readonly parentRunId?: number | undefined
 }
 
 /** Ingest a Snakemake working directory. */
@@ -20,5 +22,5 @@ export const ingest = (dir: string, options: SnakemakeIngestOptions = {}) =>
   Effect.gen(function* () {
     const [abs] = yield* checkDirs([dir])
     const plan = yield* planSnakemake(abs!, options)
-    return yield* registryWriter.write(plan, options.onProgress)
+    return yield* registryWriter.write(plan, options)
   })
