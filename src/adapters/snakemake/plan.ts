@@ -49,10 +49,11 @@ const toDate = (epochSeconds: number | undefined): Date | undefined => (epochSec
 export const planSnakemake = (dir: string, options: SnakemakeOptions = {}) =>
   Effect.gen(function* () {
     const metadataDir = path.join(dir, ".snakemake", "metadata")
-    if (!existsSync(metadataDir))
-      return yield* new ValidationError({ message: `No '.snakemake/metadata' in '${dir}': pass the working directory Snakemake ran in (the folder holding '.snakemake/').` })
+    if (!existsSync(path.join(dir, ".snakemake")))
+      return yield* new ValidationError({ message: `No '.snakemake' folder in '${dir}': pass the working directory Snakemake ran in (the folder holding '.snakemake/').` })
     const warnings: Array<IngestWarning> = []
-    const records = yield* readRecords(metadataDir)
+    // A run whose every job failed leaves logs but no records.
+    const records = existsSync(metadataDir) ? yield* readRecords(metadataDir) : []
     const logDir = path.join(dir, ".snakemake", "log")
     const logs: Array<SnakemakeLog> = []
     if (existsSync(logDir))
