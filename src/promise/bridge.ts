@@ -20,7 +20,7 @@ import type { Lamina } from "../instance/Lamina.js"
 import { QuerySet } from "../query/QuerySet.js"
 import { makePromiseQuerySet } from "./querySet.js"
 import type { Runner } from "./runner.js"
-import { effectArgs, effectWorld, EffectValue, isPlain, mapArray } from "./unwrap.js"
+import { effectArgs, effectWorld, EffectValue, isPlain, mapArray, mapObject } from "./unwrap.js"
 
 /**
  * Methods of the Effect API whose Effect needs a `Scope` (the resource stays open until the
@@ -89,8 +89,10 @@ export class Bridge {
     if (isData(value) || Option.isOption(value) || Either.isEither(value)) return value
     if (Effect.isEffect(value)) return this.runner.run(value as Effect.Effect<unknown, unknown, never>).then((a) => this.promised(a))
     if (Array.isArray(value)) return mapArray(value, (x) => this.promised(x))
-    if (isPlain(value) ? plainNeedsProxy(value, 1) : isRecordWithMethods(value)) return this.proxy(value)
-    return value
+    // A plain object with methods is converted lazily, member by member; a plain data object
+    // (`{ table: artifact, kept: 12 }`) is copied only if a value in it converts.
+    if (isPlain(value)) return plainNeedsProxy(value, 1) ? this.proxy(value) : mapObject(value, (x) => this.promised(x))
+    return isRecordWithMethods(value) ? this.proxy(value) : value
   }
 
   /** A stream as an async iterable; breaking out of `for await` stops it. */

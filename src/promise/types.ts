@@ -71,10 +71,10 @@ export type Promised<T> = T extends Data
   ? T
   : T extends QuerySet<infer A, infer M>
     ? PromiseQuerySet<A, M>
-    : T extends Stream.Stream<infer A, infer _E, infer _R>
-      ? AsyncIterable<Promised<A>>
-      : T extends Effect.Effect<infer A, infer _E, infer R>
-        ? Promise<Scope.Scope extends R ? Promised<A> & Closeable : Promised<A>>
+    : T extends Effect.Effect<infer A, infer _E, infer R>
+      ? Promise<Scope.Scope extends R ? Promised<A> & Closeable : Promised<A>>
+      : T extends Stream.Stream<infer A, infer _E, infer _R>
+        ? AsyncIterable<Promised<A>>
         : T extends (...args: infer P) => infer R
           ? (...args: Accepting<P>) => Promised<R>
           : T extends ReadonlyArray<infer X>

@@ -28,7 +28,7 @@ export const mapArray = (xs: ReadonlyArray<unknown>, f: (x: unknown) => unknown)
 }
 
 /** `o` with `f` applied to its values, or `o` itself when `f` changed nothing. */
-const mapObject = (o: object, f: (x: unknown) => unknown): object => {
+export const mapObject = (o: object, f: (x: unknown) => unknown): object => {
   let out: Record<string, unknown> | undefined
   for (const k of Object.keys(o)) {
     const x = (o as Record<string, unknown>)[k]

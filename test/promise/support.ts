@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { onTestFinished } from "vitest"
-import { connect, type Connection, type ConnectOptions } from "../../src/promise/index.js"
+import { connect, type Artifact, type Connection, type ConnectOptions } from "../../src/promise/index.js"
 import type { BackendContext, TestInstance } from "../support/backends.js"
 
 /** A fresh instance of the suite's backend and a Promise connection to it (closed after the test). */
@@ -29,7 +29,7 @@ export const scratchFile = (i: TestInstance, name: string, content: string | Uin
 }
 
 /** Save text as an artifact at `key` through the Promise API (an output when called in a step). */
-export const saveText = async (lm: Connection, i: TestInstance, key: string, content: string) =>
+export const saveText = async (lm: Connection, i: TestInstance, key: string, content: string): Promise<Artifact> =>
   (await lm.Artifact.fromPath(scratchFile(i, path.basename(key), content), { key })).save()
 
 /** An artifact's bytes as text (an input when called in a step). */
