@@ -20,7 +20,8 @@ import { chromiumAvailable, CHROMIUM, launch } from "../../bench/ui/chromium.js"
 import { seedUi, XSS, type Seeded } from "./seed.js"
 
 const enabled = requireComponent(chromiumAvailable(), `Chromium is not installed at ${CHROMIUM} (Debian package 'chromium')`)
-const SHOTS = path.resolve("docs/ui")
+// docs/ui/ is refreshed only on request, so a test run leaves the checkout clean.
+const SHOTS = path.resolve(process.env.LAMINA_UI_SCREENSHOTS === "1" ? "docs/ui" : "test-results/ui/pages")
 const FAILURES = path.resolve("test-results/ui")
 
 /** Start `lamina ui --port 0` and wait for the URL it prints. */
