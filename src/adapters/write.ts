@@ -4,6 +4,11 @@
  * never leaves a half-ingested run. It is idempotent: runs are identified by their reference
  * (a trace's hash, a Snakemake job), files by content.
  *
+ * Transforms go through the engine's `Tracker` (found or created, versioned by source, cached
+ * per process). Runs do not: the Tracker's run writes are for live runs (a lease, a heartbeat,
+ * one completion per run), while an ingested launch is already finished and must land whole —
+ * thousands of finished task runs in one transaction with multi-row inserts.
+ *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -20,7 +25,8 @@ import { now, sqlFailure } from "../registry/crud.js"
 import { lockFor } from "../registry/locks.js"
 import { encodeValue } from "../registry/model.js"
 import { newRunUid, RunStatus } from "../registry/Run.js"
-import { ensureTransform, type Transform } from "../registry/Transform.js"
+import type { Transform } from "../registry/Transform.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { splitUid } from "../registry/uid.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { isPlannedBytes, type IngestPlan, type PlannedFile, type PlannedLaunch, type PlannedRun, type PlannedTransform } from "./plan.js"
@@ -71,7 +77,8 @@ const transformOf = (t: PlannedTransform, known: Map<string, Transform>) =>
     const id = `${t.key}\u0000${t.source}`
     const hit = known.get(id)
     if (hit !== undefined) return hit
-    const transform = yield* ensureTransform({ key: t.key, kind: t.kind, source: t.source, description: t.description ?? null })
+    const tracker = yield* Tracker
+    const transform = yield* tracker.ensureTransform({ key: t.key, kind: t.kind, source: t.source, description: t.description ?? null })
     const missing: Record<string, string> = {}
     if (t.versionTag !== undefined && transform.version_tag === null) missing.version_tag = t.versionTag
     if (t.reference !== undefined && transform.reference === null) missing.reference = t.reference
@@ -300,7 +307,7 @@ const insertVersion = (s: StagedNew, runId: number | null, storageId: number, us
   })
 
 /**
- * The writer over the registry: transforms through `ensureTransform`, runs, artifacts and links
+ * The writer over the registry: transforms through the Tracker, runs, artifacts and links
  * by SQL, one transaction per launch.
  */
 export const registryWriter: IngestWriter = {
