@@ -12,8 +12,8 @@ import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 /** Read size: large enough that syscalls vanish next to md5, small enough for the cache. */
 const CHUNK = 4 * 1024 * 1024
 
-/** Hash a whole file (md5, streamed). */
-export const hashFile = async (file: string): Promise<ContentHash> => {
+/** Hash a whole file (md5, streamed); `onBytes` hears the size of each chunk read. */
+export const hashFile = async (file: string, onBytes?: (bytes: number) => void): Promise<ContentHash> => {
   const h = new StreamingHash()
   const fh = await fs.open(file, "r")
   try {
@@ -24,6 +24,7 @@ export const hashFile = async (file: string): Promise<ContentHash> => {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null)
       if (bytesRead === 0) break
       h.update(buf.subarray(0, bytesRead))
+      onBytes?.(bytesRead)
     }
   } finally {
     await fh.close()
@@ -31,9 +32,29 @@ export const hashFile = async (file: string): Promise<ContentHash> => {
   return h.digest()
 }
 
-/** A sibling temporary name for `dest`, unique per call. */
+/**
+ * A sibling temporary name for `dest`, unique per call: `.{name}.{pid}-{random}.tmp`. The
+ * writer's pid lets `lamina check` tell a temp file of a live save from one a killed save left
+ * behind (`parseTempName`).
+ */
 export const tempSibling = (dest: string): string =>
-  path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString("hex")}.tmp`)
+  path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`)
+
+/** What a temporary name says: the final name it was for and the writer's pid (if recorded). */
+export interface TempName {
+  readonly target: string
+  readonly pid: number | undefined
+}
+
+/**
+ * Parse a temporary name made by `tempSibling` (or the older `.{name}.{random}.tmp` without a
+ * pid); undefined for any other name.
+ */
+export const parseTempName = (name: string): TempName | undefined => {
+  const m = /^\.(.+)\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/.exec(name)
+  if (m === null) return undefined
+  return { target: m[1]!, pid: m[2] === undefined ? undefined : Number(m[2]) }
+}
 
 /** Thrown when a source file changes while it is being saved. */
 export class SourceChangedError extends Error {}
