@@ -11,7 +11,9 @@ import type { Command, Output } from "./command.js"
 import { command as check } from "./commands/check.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
+import { command as exportCommand } from "./commands/export.js"
 import { command as gc } from "./commands/gc.js"
+import { command as importCommand } from "./commands/import.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
 import { command as lineage } from "./commands/lineage.js"
@@ -22,7 +24,7 @@ import { command as ui } from "./commands/ui.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, check, gc, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, check, gc, exportCommand, importCommand, ui]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
