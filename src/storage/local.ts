@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import { StorageError } from "../errors.js"
-import { copyAndHash, ensureDir, hashFile, listFiles, tempSibling, writeFileAtomic } from "./fileio.js"
+import { copyAndHash, ensureDir, hashFile, listFiles, listFilesWithStats, tempSibling, writeFileAtomic } from "./fileio.js"
 import { hashFolder, type ContentHash } from "./hash.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 
@@ -108,19 +108,9 @@ export const make = (root: string): ObjectStore => {
         return st?.isFile() ?? false
       }),
     list: (prefix) =>
-      io("Listing", full(prefix), async () => {
-        const dir = full(prefix)
-        const files = await listFiles(dir).catch((e: NodeJS.ErrnoException) => {
-          if (e.code === "ENOENT") return []
-          throw e
-        })
-        return Promise.all(
-          files.map(async (f): Promise<ObjectInfo> => {
-            const st = await fs.stat(path.join(dir, f))
-            return { key: prefix === "" ? f : `${prefix}/${f}`, size: st.size, modifiedAt: st.mtime }
-          })
-        )
-      }),
+      io("Listing", full(prefix), async () =>
+        listFilesWithStats(full(prefix)).map((f): ObjectInfo => ({ key: prefix === "" ? f.rel : `${prefix}/${f.rel}`, size: f.size, modifiedAt: f.mtime }))
+      ),
     localPath: (key) =>
       io("Opening", full(key), async () => {
         await fs.access(full(key))
