@@ -72,8 +72,8 @@ export const check = (options: CheckOptions = {}) =>
       if (options.fix) yield* fixFamily(f)
       repaired(familyProblem(f), options.fix === true)
     }
-    if (options.fix) yield* endDeadRuns(dead)
-    for (const r of dead) repaired(deadRunProblem(r), options.fix === true)
+    const ended = options.fix && dead.length > 0 ? new Set(yield* endDeadRuns) : new Set<number>()
+    for (const r of dead) repaired(deadRunProblem(r), ended.has(r.id))
     for (const d of dangling) {
       const removable = options.fix === true && d.reference.link
       if (removable) yield* deleteDanglingLinks(d)

@@ -1,40 +1,24 @@
 /**
- * `lamina export DIR [--no-data] [--json]`: write a portable dump of the current instance —
- * every registry as JSON lines and the stored objects (or, with `--no-data`, only the rows:
- * the objects stay where they are) — into a new folder.
+ * `lamina export`: a portable dump of the instance (`lamina export DIR [--no-data]`, read back
+ * by `lamina import`), or runs as OpenLineage events (`lamina export openlineage …`).
  *
  * @module
  */
-import { Effect } from "effect"
-import { InvalidArgument } from "../../errors.js"
-import { exportInstance, type TransferProgress } from "../../integrity/index.js"
-import { flagBoolean } from "../args.js"
 import type { Command } from "../command.js"
-import { formatSize } from "../present.js"
-import { progressBar } from "../progressBar.js"
+import { DUMP_USAGE, exportDump } from "./export-dump.js"
+import { exportOpenLineage, OPENLINEAGE_USAGE } from "./export-openlineage.js"
 
-/** Draw transfer progress on a bar. */
-export const drawTransfer = (label: string) => {
-  const bar = progressBar(label)
-  return (p: TransferProgress) => {
-    const state = { done: p.bytesDone, total: p.bytesTotal, elapsedMs: p.elapsedMs, detail: `${p.objectsDone}/${p.objectsTotal} artifacts` }
-    if (p.objectsDone === p.objectsTotal) bar.finish(state)
-    else bar.update(state)
-  }
-}
-
+/** The `export` command. */
 export const command: Command = {
   name: "export",
-  summary: "write a portable dump of the instance (registries as JSON lines + stored objects)",
-  usage: "lamina export DIR [--no-data] [--json]",
-  flags: { no_data: { type: "boolean", description: "rows only: the objects stay in storage (for moving the registry to another database)" } },
+  summary: "write a portable dump of the instance (registries + objects), or runs as OpenLineage events",
+  usage: `${DUMP_USAGE}\n       ${OPENLINEAGE_USAGE}`,
+  flags: {
+    no_data: { type: "boolean", description: "dump: rows only, the objects stay in storage (to move the registry to another database)" },
+    since: { type: "string", description: "openlineage: runs created at or after DATE (2026-03-25 or an ISO time)" },
+    output: { type: "string", alias: "o", description: "openlineage: write to FILE instead of stdout" }
+  },
   needsInstance: true,
-  run: (args, out) =>
-    Effect.gen(function* () {
-      if (args.positionals.length !== 1) return yield* new InvalidArgument({ message: "Usage: lamina export DIR [--no-data]: pass one new folder." })
-      const report = yield* exportInstance(args.positionals[0]!, { data: !flagBoolean(args, "no_data"), onProgress: drawTransfer("exporting") })
-      if (out.wantsJson) return out.json(report)
-      for (const t of report.tables) out.line(`  ${t.table.padEnd(32)} ${t.rows} row(s)`)
-      out.line(`✓ exported to ${report.dir}: ${report.tables.reduce((n, t) => n + t.rows, 0)} row(s), ${report.objects} object(s), ${formatSize(report.bytes)}`)
-    })
+  // `openlineage` names the format; anything else is the dump's folder (write `./openlineage` for a folder of that name).
+  run: (args, out) => (args.positionals[0] === "openlineage" ? exportOpenLineage(args, out) : exportDump(args, out))
 }

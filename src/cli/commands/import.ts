@@ -10,7 +10,7 @@ import { InvalidArgument } from "../../errors.js"
 import { importInstance } from "../../integrity/index.js"
 import type { Command } from "../command.js"
 import { formatSize } from "../present.js"
-import { drawTransfer } from "./export.js"
+import { drawTransfer } from "./export-dump.js"
 
 export const command: Command = {
   name: "import",
