@@ -10,6 +10,7 @@ import { FeatureDecl } from "./declarations/feature.js"
 import { ProjectDecl } from "./declarations/project.js"
 import { RecordDecl } from "./declarations/record.js"
 import { ReferenceDecl } from "./declarations/reference.js"
+import { SchemaDecl } from "./declarations/schema.js"
 import { RunDecl } from "./declarations/run.js"
 import { StorageDecl } from "./declarations/storage.js"
 import { TransformDecl } from "./declarations/transform.js"
@@ -27,7 +28,8 @@ export const declarations = {
   ULabel: ULabelDecl,
   Record: RecordDecl,
   Project: ProjectDecl,
-  Reference: ReferenceDecl
+  Reference: ReferenceDecl,
+  Schema: SchemaDecl
 } as const
 
 /** Every registry's compiled model, by name. */
@@ -43,3 +45,4 @@ export const ULabelModel = catalog.ULabel
 export const RecordRegistryModel = catalog.Record
 export const ProjectModel = catalog.Project
 export const ReferenceModel = catalog.Reference
+export const SchemaModel = catalog.Schema

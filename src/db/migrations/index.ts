@@ -17,6 +17,7 @@ import { lookupIndexes } from "./040-lookup-indexes.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
+import { schemaRegistry } from "./150-schema-registry.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -31,5 +32,6 @@ export const migrations: ReadonlyArray<Migration> = [
   lookupIndexes,
   codeFingerprints,
   recreatingRuns,
-  annotationRegistries
+  annotationRegistries,
+  schemaRegistry
 ].sort((a, b) => a.id - b.id)
