@@ -7,6 +7,7 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
+import * as CuratorLayer from "../curate/Curator.js"
 import { currentDialect } from "../db/dialect.js"
 import { migrate } from "../db/migrate.js"
 import * as Postgres from "../db/postgres.js"
@@ -19,8 +20,8 @@ import { ObjectStore } from "../storage/ObjectStore.js"
 import { Instance } from "./Instance.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
-/** Every service a Lamina program can use. */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance
+/** Every service a Lamina program can use (`Curator`: validation against the registries, src/curate). */
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | CuratorLayer.Curator
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -68,7 +69,8 @@ const layerInstance = (settings: InstanceSettings) =>
 /** Connect the instance described by `settings`. */
 export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
-  return Layer.provideMerge(layerInstance(settings), base)
+  // The Curator validates against this instance's registries (see src/curate).
+  return Layer.provideMerge(CuratorLayer.layer, Layer.provideMerge(layerInstance(settings), base))
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

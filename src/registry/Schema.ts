@@ -26,7 +26,7 @@ import { insertRow, now, sqlFailure } from "./crud.js"
 import { parseDtype, dtypeText } from "./feature/dtype.js"
 import { featuresByName, type FeatureDef } from "./feature/lookup.js"
 import { lockFor } from "./locks.js"
-import type { RecordOf, Row } from "./model.js"
+import { encodeValue, type RecordOf, type Row } from "./model.js"
 import { brandRecord, recordModelOf } from "./recordRef.js"
 import { schemaHash } from "./schema/hash.js"
 import { itypeText, parseItype } from "./schema/itype.js"
@@ -188,7 +188,7 @@ const saveDefinition = (
         })
         const id = Number(row.id)
         for (const [i, f] of members.entries())
-          yield* sql`INSERT INTO lamina_schema_feature (schema_id, feature_id, position, optional) VALUES (${id}, ${f.id}, ${i}, ${optional[i] === true})`
+          yield* sql`INSERT INTO lamina_schema_feature (schema_id, feature_id, position, optional) VALUES (${id}, ${f.id}, ${i}, ${encodeValue("bool", optional[i] === true)})`
         for (const [slot, c] of components) yield* sql`INSERT INTO lamina_schema_component (composite_id, component_id, slot) VALUES (${id}, ${c.id}, ${slot})`
         return decodeSchema(row)
       })
