@@ -36,6 +36,7 @@ import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArti
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
 import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
+import { describeAnnotations } from "./annotate/describe.js"
 import { featureManager, labelManager, linkManager } from "./annotate/manager.js"
 import { ArtifactFeatures } from "./declarations/artifact.js"
 import { sqlTransaction } from "./transaction.js"
@@ -212,6 +213,11 @@ export class Artifact implements ArtifactView {
   /** References the artifact cites: `add(reference)`, `get()`, `remove(reference)`. */
   get references() {
     return linkManager(annotated, "references", this.id)
+  }
+
+  /** `describe`'s annotation sections: "Linked features" (name, dtype, value) and "Labels" (by link). */
+  describeAnnotations() {
+    return describeAnnotations(annotated, this.id)
   }
 
   /** The key, else the uid, for messages. */

@@ -17,6 +17,8 @@ import { RunModel } from "./catalog.js"
 import { brandRecord } from "./recordRef.js"
 import { RunFeatures, RunStatus } from "./declarations/run.js"
 import { annotationsOf } from "./annotate/manager.js"
+import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
+import { sqlTransaction } from "./transaction.js"
 import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
 
 export { RunModel } from "./catalog.js"
@@ -197,8 +199,18 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
  * The Run registry: `Run.filter({...})`, `Run.get(uid)`. The public `Run` (`src/index.ts`) adds
  * `Run.why(uid)`, which lives with the cache it explains (`src/flow/why.ts`).
  */
+const runAnnotated = { model: RunModel, ...RunFeatures }
+
+/** Check feature values for a run about to start (nothing is written). */
+export const planRunFeatures = (values: Readonly<Record<string, unknown>> | undefined) =>
+  values === undefined ? Effect.succeed(undefined) : Effect.map(planFeatureValues(runAnnotated, values), (plan) => plan)
+
+/** Write feature values checked by `planRunFeatures` on run `runId` (one transaction). */
+export const writeRunFeatures = (runId: number, plan: Effect.Effect.Success<ReturnType<typeof planRunFeatures>>) =>
+  plan === undefined ? Effect.void : sqlTransaction(writeFeatureValues(runAnnotated, runId, plan))
+
 export const Run = {
   ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),
   /** `features`, `labels`, `projects`, `references` of a run (LaminDB's `run.features`, …). */
-  annotations: (run: Pick<Run, "id">) => annotationsOf({ model: RunModel, ...RunFeatures }, run.id)
+  annotations: (run: Pick<Run, "id">) => annotationsOf(runAnnotated, run.id)
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { describeAnnotations } from "./describe.js"
 import type { Annotated, FeatureValues } from "./features.js"
 import { addFeatureValues, getFeatureValues, removeFeatureValue } from "./features.js"
 import { addLabels, addLinked, getLabels, linkedRecords, removeLinked, type SavedRecord } from "./links.js"
@@ -42,6 +43,8 @@ export const linkManager = (owner: Annotated, linkName: string, id: number) => (
 
 /** Every accessor of record `id` of `owner`. */
 export const annotationsOf = (owner: Annotated, id: number) => ({
+  /** The "Linked features" and "Labels" sections of `describe`. */
+  describe: () => describeAnnotations(owner, id),
   features: featureManager(owner, id),
   labels: labelManager(owner, id),
   projects: linkManager(owner, "projects", id),

@@ -29,6 +29,7 @@ import { labelModel, resolveLabels, type LabelLinks } from "./labels.js"
 import { featuresByName, type FeatureDef } from "./lookup.js"
 
 export { featureValuesExpansion } from "./pivot.js"
+export type { FeatureFilterValue } from "./filterKeys.js"
 
 /** Where a registry keeps feature values: its JSON field and its label links. */
 export interface FeatureStorage {

@@ -7,7 +7,7 @@ import * as path from "node:path"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
-import { Artifact, Feature, Project, Record, Reference, Run, ULabel } from "../../../src/index.js"
+import { Artifact, Feature, flow, Project, Record, Reference, Run, ULabel } from "../../../src/index.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
 import { seedRun, seedTransform } from "../../support/seed.js"
 
@@ -111,7 +111,7 @@ describeBackends("annotate", ({ instance }) => {
       )
     })
     const keys = async (spec: Readonly<globalThis.Record<string, unknown>>) =>
-      (await i.run(Artifact.filter(spec as never).toArray())).map((a) => a.key).sort()
+      (await i.run(Artifact.filter(spec).toArray())).map((a) => a.key).sort()
 
     it("reads values back", async () => {
       const a = await i.run(Artifact.get({ key: "a.csv" }))
@@ -147,13 +147,13 @@ describeBackends("annotate", ({ instance }) => {
       expect(await keys({ ulabels__name: "IFNG" })).toEqual(["b.csv"])
       expect(await keys({ records__name: "P53mutant1" })).toEqual(["a.csv"])
       expect((await i.run(ULabel.filter({ artifacts__key: "b.csv" }).toArray())).map((l) => l.name).sort()).toEqual(["DMSO", "IFNG"])
-      const e = await i.fail(Artifact.filter({ perturbation: "IFNJ" } as never).toArray())
+      const e = await i.fail(Artifact.filter({ perturbation: "IFNJ" }).toArray())
       expect(e._tag).toBe("DoesNotExist")
       expect(e.message).toContain("Did not find a ULabel matching name=\"IFNJ\"")
     })
 
     it("fails unknown feature names with LaminDB's message", async () => {
-      const e = await i.fail(Artifact.filter({ temperatur__gt: 1 } as never).toArray())
+      const e = await i.fail(Artifact.filter({ temperatur__gt: 1 }).toArray())
       expect(e._tag).toBe("InvalidArgument")
       expect(e.message).toContain("You can query either by available fields: ")
       expect(e.message).toContain("Or fix invalid feature names: temperatur")
@@ -226,13 +226,23 @@ describeBackends("annotate", ({ instance }) => {
         })
       )
       await i.run(Run.annotations(run).features.add({ temperature: 30, perturbation: "IFNG" }))
-      expect((await i.run(Run.filter({ temperature__gte: 30 } as never).toArray())).map((r) => r.name)).toEqual(["annotated"])
-      expect((await i.run(Run.filter({ perturbation: "IFNG" } as never).toArray())).map((r) => r.name)).toEqual(["annotated"])
+      expect((await i.run(Run.filter({ temperature__gte: 30 }).toArray())).map((r) => r.name)).toEqual(["annotated"])
+      expect((await i.run(Run.filter({ perturbation: "IFNG" }).toArray())).map((r) => r.name)).toEqual(["annotated"])
       const rec = await i.run(Record.create({ name: "P53mutant3", type: "Sample", features: { temperature: 37, perturbation: "DMSO" } }))
       expect(await i.run(Record.annotations(rec).features.get())).toEqual({ temperature: 37, perturbation: "DMSO" })
-      expect((await i.run(Record.filter({ temperature: 37 } as never).toArray())).map((r) => r.name)).toEqual(["P53mutant3"])
+      expect((await i.run(Record.filter({ temperature: 37 }).toArray())).map((r) => r.name)).toEqual(["P53mutant3"])
       expect((await i.fail(Record.create({ name: "P53mutant4", type: "Sample", features: { temperature: "x" } })))._tag).toBe("ValidationError")
       expect(await i.run(Record.filter({ name: "P53mutant4" }).count())).toBe(0)
+    })
+
+    it("records features of flow runs, refusing bad ones before the run starts", async () => {
+      const annotatedFlow = flow({ name: "annotated-flow", features: { experiment: "Flow experiment", temperature: 12.5 } }, () => Effect.succeed(1))
+      expect(await i.run(annotatedFlow())).toBe(1)
+      const runs = await i.run(Run.filter({ experiment: "Flow experiment" }).toArray())
+      expect(runs.map((r) => r.name)).toEqual(["annotated-flow"])
+      const badFlow = flow({ name: "bad-annotated-flow", features: { temperature: "warm" } }, () => Effect.succeed(1))
+      expect((await i.fail(badFlow()))._tag).toBe("ValidationError")
+      expect(await i.run(Run.filter({ name: "bad-annotated-flow" }).count())).toBe(0)
     })
 
     it("keeps feature values out of trash queries and side tables in step", async () => {
