@@ -6,3 +6,4 @@
 export { Curator, layer, layerWith, make, sourceText, type CuratorService, type TermMatch, type TermSource } from "./Curator.js"
 export { DataFrameCurator, type SaveArtifactOptions } from "./DataFrameCurator.js"
 export type { CategoricalReport, TableReport } from "./validateTable.js"
+export { AnnDataCurator } from "./AnnDataCurator.js"
