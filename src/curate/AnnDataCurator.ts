@@ -14,7 +14,7 @@
  */
 import type { Table } from "apache-arrow"
 import { Effect } from "effect"
-import { InvalidArgument, type IntegrityError, type StorageError, type ValidationError, type ValidationProblem } from "../errors.js"
+import { InvalidArgument, type DoesNotExist, type MultipleResultsFound, type IntegrityError, type StorageError, type ValidationError, type ValidationProblem } from "../errors.js"
 import type { AnnData } from "../formats/anndata/anndata.js"
 import { indexColumnName, indexValues } from "../formats/anndata/dataframe-index.js"
 import { Artifact } from "../registry/Artifact.js"
@@ -62,7 +62,7 @@ export interface AnnDataCurator {
   /** Validate every slot; a `ValidationError` carries the problems of all of them. */
   readonly validate: () => Effect.Effect<ReadonlyArray<TableReport>, ValidationError | StorageError | IntegrityError>
   /** Validate, then save (or, for an artifact, keep) and link the composite schema, each slot's schema and the labels. */
-  readonly saveArtifact: (options?: SaveArtifactOptions) => Effect.Effect<Artifact, InvalidArgument | ValidationError | StorageError | IntegrityError, ArtifactEnv>
+  readonly saveArtifact: (options?: SaveArtifactOptions) => Effect.Effect<Artifact, InvalidArgument | ValidationError | StorageError | IntegrityError | DoesNotExist | MultipleResultsFound, ArtifactEnv>
 }
 
 const make = (data: AnnData | Artifact, schema: Schema | string) =>

@@ -14,7 +14,7 @@
  */
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from "apache-arrow"
 import { Effect, Ref } from "effect"
-import { InvalidArgument, ValidationError, type IntegrityError, type StorageError } from "../errors.js"
+import { InvalidArgument, ValidationError, type DoesNotExist, type IntegrityError, type MultipleResultsFound, type StorageError } from "../errors.js"
 import { Artifact } from "../registry/Artifact.js"
 import type { ArtifactEnv } from "../registry/artifact/options.js"
 import type { Schema } from "../registry/Schema.js"
@@ -118,7 +118,7 @@ export interface DataFrameCurator {
   /** Save the column's unvalidated terms as labels of its feature's first registry. */
   readonly addNewFrom: (column: string) => Effect.Effect<ReadonlyArray<string>, InvalidArgument | ValidationError | StorageError | IntegrityError>
   /** Validate, then save as an artifact linked to the schema, its labels and features. */
-  readonly saveArtifact: (options?: SaveArtifactOptions) => Effect.Effect<Artifact, InvalidArgument | ValidationError | StorageError | IntegrityError, ArtifactEnv>
+  readonly saveArtifact: (options?: SaveArtifactOptions) => Effect.Effect<Artifact, InvalidArgument | ValidationError | StorageError | IntegrityError | DoesNotExist | MultipleResultsFound, ArtifactEnv>
 }
 
 const make = (data: Table | Artifact, schema: Schema | string) =>

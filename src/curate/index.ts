@@ -7,3 +7,4 @@ export { Curator, layer, layerWith, make, sourceText, type CuratorService, type 
 export { DataFrameCurator, type SaveArtifactOptions } from "./DataFrameCurator.js"
 export type { CategoricalReport, TableReport } from "./validateTable.js"
 export { AnnDataCurator } from "./AnnDataCurator.js"
+export { tableCurationLayer } from "./tableCuration.js"

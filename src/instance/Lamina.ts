@@ -8,6 +8,8 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import * as CuratorLayer from "../curate/Curator.js"
+import { tableCurationLayer } from "../curate/tableCuration.js"
+import type { TableCuration } from "../registry/artifact/curation.js"
 import { currentDialect } from "../db/dialect.js"
 import { migrate } from "../db/migrate.js"
 import * as Postgres from "../db/postgres.js"
@@ -21,7 +23,7 @@ import { Instance } from "./Instance.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use (`Curator`: validation against the registries, src/curate). */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | CuratorLayer.Curator
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | CuratorLayer.Curator | TableCuration
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -70,7 +72,8 @@ const layerInstance = (settings: InstanceSettings) =>
 export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
   // The Curator validates against this instance's registries (see src/curate).
-  return Layer.provideMerge(CuratorLayer.layer, Layer.provideMerge(layerInstance(settings), base))
+  const curation = Layer.provideMerge(tableCurationLayer, CuratorLayer.layer)
+  return Layer.provideMerge(curation, Layer.provideMerge(layerInstance(settings), base))
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

@@ -166,6 +166,18 @@ describeBackends("curate: DataFrame", ({ instance }) => {
       expect(await i.run(Artifact.filter({ key: "examples/bad.parquet" }).count())).toBe(0)
     })
 
+    it("Artifact.fromTable with a schema validates before writing and annotates on save", async () => {
+      const saved = await i.run(
+        Effect.flatMap(Artifact.fromTable(dataset(["IFNG", "DMSO"]), { key: "examples/valid.parquet", schema: "valid_features" }), (p) => p.save())
+      )
+      const slots = await i.run(artifactSchemas(saved.id))
+      expect(slots.map((s) => [s.slot, s.schema.name])).toEqual([["columns", "valid_features"]])
+      expect((await i.run(saved.features.get())).perturbation).toEqual(["DMSO", "IFNG"])
+      const e = (await i.fail(Artifact.fromTable(dataset(["IFNJ"]), { key: "examples/typo.parquet", schema: "My DataFrame schema" }))) as ValidationError
+      expect(e.message).toContain("1 term is not validated: 'IFNJ'")
+      expect(await i.run(Artifact.filter({ key: "examples/typo.parquet" }).count())).toBe(0)
+    })
+
     it("valid_features validates whatever columns are features", async () => {
       const { result, lines } = await i.run(logged(Effect.flatMap(DataFrameCurator.make(dataset(["DMSO"]), "valid_features"), (c) => c.validate())))
       expect(result._tag).toBe("Right")
