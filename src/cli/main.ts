@@ -19,13 +19,15 @@ import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
 import { command as annotate } from "./commands/annotate.js"
 import { command as feature } from "./commands/feature.js"
+import { command as schema } from "./commands/schema.js"
+import { command as validate } from "./commands/validate.js"
 import { command as project } from "./commands/project.js"
 import { command as record } from "./commands/record.js"
 import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, feature, ulabel, record, project, annotate]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, feature, ulabel, record, project, annotate, schema, validate]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
