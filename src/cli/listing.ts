@@ -15,6 +15,7 @@ import { Run, statusName } from "../registry/Run.js"
 import { Storage } from "../registry/Storage.js"
 import { Transform } from "../registry/Transform.js"
 import { User } from "../registry/User.js"
+import { Collection } from "../registry/Collection.js"
 import { Feature } from "../registry/Feature.js"
 import { Schema } from "../registry/Schema.js"
 import { Project } from "../registry/Project.js"
@@ -26,7 +27,7 @@ import type { Output } from "./command.js"
 import { formatSize, table } from "./present.js"
 
 /** Registries the CLI lists. */
-export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "schema"] as const
+export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "collection", "schema"] as const
 
 /** A registry name on the command line. */
 export type RegistryName = (typeof REGISTRIES)[number]
@@ -166,6 +167,10 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
           s.n_members === null ? "" : String(s.n_members),
           [s.maximal_set ? "maximal" : "", s.ordered_set ? "ordered" : "", s.flexible ? "flexible" : "", s.coerce ? "coerce" : ""].filter((x) => x !== "").join(",")
         ])
+      }
+      case "collection": {
+        const rows = yield* build(Collection.filter(), request).toArray()
+        return show(out, rows, (c) => c.toJSON(), ["uid", "key", "version", "created_at"], (c) => [c.uid, c.key ?? "", c.version + (c.is_latest ? "*" : ""), iso(c.created_at)])
       }
       case "reference": {
         const rows = yield* build(Reference.filter(), request).toArray()

@@ -18,6 +18,7 @@ import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
 import { command as annotate } from "./commands/annotate.js"
+import { command as collection } from "./commands/collection.js"
 import { command as feature } from "./commands/feature.js"
 import { command as schema } from "./commands/schema.js"
 import { command as validate } from "./commands/validate.js"
@@ -27,7 +28,7 @@ import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, feature, ulabel, record, project, annotate, schema, validate]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

@@ -19,11 +19,12 @@ import { ensureStorage } from "../registry/Storage.js"
 import { ensureUser } from "../registry/User.js"
 import { layerFromRoot } from "../storage/layer.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
+import * as Tracker from "../tracker/Tracker.js"
 import { Instance } from "./Instance.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use (`Curator`: validation against the registries, src/curate). */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | CuratorLayer.Curator | TableCuration
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | Tracker.Tracker | CuratorLayer.Curator | TableCuration
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -73,7 +74,7 @@ export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, S
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
   // The Curator validates against this instance's registries (see src/curate).
   const curation = Layer.provideMerge(tableCurationLayer, CuratorLayer.layer)
-  return Layer.provideMerge(curation, Layer.provideMerge(layerInstance(settings), base))
+  return Layer.provideMerge(curation, Layer.provideMerge(Tracker.layer(), Layer.provideMerge(layerInstance(settings), base)))
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

@@ -17,8 +17,7 @@ import { RunModel } from "./catalog.js"
 import { brandRecord } from "./recordRef.js"
 import { RunFeatures, RunStatus } from "./declarations/run.js"
 import { annotationsOf } from "./annotate/manager.js"
-import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
-import { sqlTransaction } from "./transaction.js"
+import { planFeatureValues, writeFeatureLinks, type PlannedFeatures } from "./annotate/features.js"
 import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
 
 export { RunModel } from "./catalog.js"
@@ -73,6 +72,10 @@ export interface NewRun {
   readonly reusedRunId?: number | null
   readonly result?: unknown
   readonly userId: number | null
+  /** The lease of an open run: its owner process and when it runs out unless renewed. */
+  readonly lease?: { readonly owner: string; readonly expiresAt: Date }
+  /** Feature values checked by `planRunFeatures`, written with the run row. */
+  readonly features?: PlannedFeatures
 }
 
 /** The id and uid of an inserted run. */
@@ -102,9 +105,14 @@ const runValues = (r: NewRun, uid: string): Record<string, string | number | nul
     created_at: t,
     created_by_id: r.userId,
     branch: 1,
-    is_locked: 0
+    is_locked: 0,
+    _lease_owner: r.lease?.owner ?? null,
+    _lease_expires_at: r.lease ? encodeValue("datetime", r.lease.expiresAt) : null,
+    _features: r.features === undefined || Object.keys(r.features.json).length === 0 ? null : encodeValue("json", r.features.json)
   }
 }
+
+const runAnnotated = { model: RunModel, ...RunFeatures }
 
 // Random bytes for run uids, drawn 4 KiB at a time: one syscall per ~250 runs, not per run.
 const pool = Buffer.alloc(4096)
@@ -130,7 +138,10 @@ export const insertRun = (r: NewRun) =>
     const sql = yield* SqlClient.SqlClient
     const uid = newRunUid()
     const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
-    return { id: Number(rows[0]!.id), uid } satisfies RunRef
+    const id = Number(rows[0]!.id)
+    // Categorical feature values are label links (the JSON values went in with the row).
+    if (r.features !== undefined) yield* writeFeatureLinks(runAnnotated, id, r.features)
+    return { id, uid } satisfies RunRef
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving a Run")(e))))
 
 /** How a run ended. */
@@ -152,7 +163,10 @@ export const finishRun = (id: number, end: RunEnd) =>
     const sql = yield* SqlClient.SqlClient
     const values: Record<string, string | number | null> = {
       _status_code: end.status,
-      finished_at: encodeValue("datetime", end.finishedAt)
+      finished_at: encodeValue("datetime", end.finishedAt),
+      // An ended run holds no lease (and leaves the partial lease index).
+      _lease_owner: null,
+      _lease_expires_at: null
     }
     // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
     if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
@@ -192,22 +206,17 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
   Effect.gen(function* () {
     if (ids.length === 0) return
     const sql = yield* SqlClient.SqlClient
-    yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)} WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
+    yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)}, _lease_owner = NULL, _lease_expires_at = NULL WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Aborting runs")(e))))
 
 /**
  * The Run registry: `Run.filter({...})`, `Run.get(uid)`. The public `Run` (`src/index.ts`) adds
  * `Run.why(uid)`, which lives with the cache it explains (`src/flow/why.ts`).
  */
-const runAnnotated = { model: RunModel, ...RunFeatures }
 
-/** Check feature values for a run about to start (nothing is written). */
+/** Check feature values for a run about to start (nothing is written); pass the result as `NewRun.features`. */
 export const planRunFeatures = (values: Readonly<Record<string, unknown>> | undefined) =>
-  values === undefined ? Effect.succeed(undefined) : Effect.map(planFeatureValues(runAnnotated, values), (plan) => plan)
-
-/** Write feature values checked by `planRunFeatures` on run `runId` (one transaction). */
-export const writeRunFeatures = (runId: number, plan: Effect.Effect.Success<ReturnType<typeof planRunFeatures>>) =>
-  plan === undefined ? Effect.void : sqlTransaction(writeFeatureValues(runAnnotated, runId, plan))
+  values === undefined ? Effect.succeed(undefined) : planFeatureValues(runAnnotated, values)
 
 export const Run = {
   ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),

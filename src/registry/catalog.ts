@@ -6,6 +6,7 @@
  */
 import { buildCatalog } from "../schema/catalog.js"
 import { ArtifactDecl } from "./declarations/artifact.js"
+import { CollectionDecl } from "./declarations/collection.js"
 import { FeatureDecl } from "./declarations/feature.js"
 import { ProjectDecl } from "./declarations/project.js"
 import { RecordDecl } from "./declarations/record.js"
@@ -29,6 +30,7 @@ export const declarations = {
   Record: RecordDecl,
   Project: ProjectDecl,
   Reference: ReferenceDecl,
+  Collection: CollectionDecl,
   Schema: SchemaDecl
 } as const
 
@@ -45,4 +47,5 @@ export const ULabelModel = catalog.ULabel
 export const RecordRegistryModel = catalog.Record
 export const ProjectModel = catalog.Project
 export const ReferenceModel = catalog.Reference
+export const CollectionModel = catalog.Collection
 export const SchemaModel = catalog.Schema

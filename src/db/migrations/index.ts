@@ -14,9 +14,11 @@ import { runCaching } from "./020-run-caching.js"
 import { runClaims } from "./021-run-claims.js"
 import { artifactSlots } from "./030-artifact-slots.js"
 import { lookupIndexes } from "./040-lookup-indexes.js"
+import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
+import { collections } from "./120-collections.js"
 import { schemaRegistry } from "./150-schema-registry.js"
 import type { Migration } from "./migration.js"
 
@@ -30,8 +32,10 @@ export const migrations: ReadonlyArray<Migration> = [
   runClaims,
   artifactSlots,
   lookupIndexes,
+  runLeases,
   codeFingerprints,
   recreatingRuns,
   annotationRegistries,
+  collections,
   schemaRegistry
 ].sort((a, b) => a.id - b.id)

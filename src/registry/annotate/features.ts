@@ -34,7 +34,7 @@ export type FeatureValues = Readonly<Record<string, unknown>>
 const show = (v: unknown): string => (v instanceof Date ? v.toISOString() : (JSON.stringify(v) ?? String(v)))
 
 /** What one `add` writes, after validation. */
-interface Planned {
+export interface PlannedFeatures {
   readonly json: Record<string, unknown>
   readonly links: ReadonlyArray<{ readonly feature: FeatureDef; readonly label: LabelRef }>
 }
@@ -105,7 +105,7 @@ export const planFeatureValues = (owner: Annotated, values: FeatureValues) =>
       return yield* new ValidationError({
         message: `These values could not be validated: ${show(notValidated)}\nHere is how to create them:\n\n${hint.trimEnd()}`
       })
-    return { json, links } satisfies Planned
+    return { json, links } satisfies PlannedFeatures
   })
 
 /**
@@ -122,7 +122,7 @@ export const insertLink = (sql: SqlClient.SqlClient, table: string, selfColumn: 
 }
 
 /** Write planned values for record `id` in the current transaction. */
-const writePlanned = (owner: Annotated, id: number, plan: Planned) =>
+const writePlanned = (owner: Annotated, id: number, plan: PlannedFeatures) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     if (Object.keys(plan.json).length > 0) {
@@ -131,11 +131,22 @@ const writePlanned = (owner: Annotated, id: number, plan: Planned) =>
       const current = (decodeValue("json", rows[0].v) as Record<string, unknown> | null) ?? {}
       yield* sql`UPDATE ${sql(owner.model.table)} SET ${sql(owner.field)} = ${encodeValue("json", { ...current, ...plan.json })} WHERE id = ${id}`
     }
-    for (const { feature, label } of plan.links) {
+    yield* writeLinks(owner, id, plan.links)
+  })
+
+/** Insert the label links of categorical values (in the caller's transaction). */
+const writeLinks = (owner: Annotated, id: number, links: PlannedFeatures["links"]) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    for (const { feature, label } of links) {
       const link = owner.model.links[owner.labelLinks[label.registry]]!
       yield* insertLink(sql, link.table, link.selfColumn, link.otherColumn, id, label.id, feature.id)
     }
   })
+
+/** Write the categorical values of a plan for a record just inserted with the JSON values in its row. */
+export const writeFeatureLinks = (owner: Annotated, id: number, plan: PlannedFeatures) =>
+  writeLinks(owner, id, plan.links).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Annotating a ${owner.model.name}`)(e))))
 
 /** Validate, then write `values` on record `id` of `owner` in one transaction. */
 export const addFeatureValues = (owner: Annotated, id: number, values: FeatureValues) =>
@@ -151,7 +162,7 @@ export const addFeatureValues = (owner: Annotated, id: number, values: FeatureVa
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Annotating a ${owner.model.name}`)(e))))
 
 /** Write values already validated by `planFeatureValues`, inside the caller's transaction (creation with features). */
-export const writeFeatureValues = (owner: Annotated, id: number, plan: Effect.Effect.Success<ReturnType<typeof planFeatureValues>>) =>
+export const writeFeatureValues = (owner: Annotated, id: number, plan: PlannedFeatures) =>
   writePlanned(owner, id, plan).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Annotating a ${owner.model.name}`)(e))))
 
 /** Feature name → value of record `id`: categorical values as label names (a list when several). */

@@ -55,6 +55,10 @@ export const RunDecl = defineRegistry({
     _cache_parts: f.nullable(f.json),
     error: f.nullable(f.json),
     logs: f.nullable(f.str),
+    /** Process holding an open run's lease (`host:pid`); null once the run ended. */
+    _lease_owner: f.nullable(f.str),
+    /** When an open run's lease runs out unless renewed; null once the run ended. */
+    _lease_expires_at: f.nullable(f.datetime),
     /** Non-categorical feature values by feature uid (see `src/registry/annotate/`). */
     _features: f.nullable(f.json)
   },
