@@ -8,9 +8,12 @@ import { InvalidArgument, type LaminaError } from "../errors.js"
 import * as Lamina from "../instance/Lamina.js"
 import { parseArgs, globalFlags, type FlagSpec, type ParsedArgs } from "./args.js"
 import type { Command, ExitCode, Output } from "./command.js"
+import { command as check } from "./commands/check.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
 import { command as exportCommand } from "./commands/export.js"
+import { command as gc } from "./commands/gc.js"
+import { command as importCommand } from "./commands/import.js"
 import { command as ingest } from "./commands/ingest.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
@@ -31,7 +34,7 @@ import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, exportCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

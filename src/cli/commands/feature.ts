@@ -20,7 +20,7 @@ export const command: Command = {
     unit: { type: "string", description: "the unit of the values, e.g. °C" },
     description: { type: "string", description: "what the feature means" },
     coerce: { type: "boolean", description: "accept numbers in strings and date strings, converting them" },
-    "not-nullable": { type: "boolean", description: "refuse null values" }
+    not_nullable: { type: "boolean", description: "refuse null values" }
   },
   needsInstance: true,
   run: (args, out) =>
@@ -34,7 +34,7 @@ export const command: Command = {
         ...(unit !== undefined ? { unit } : {}),
         ...(description !== undefined ? { description } : {}),
         coerce: flagBoolean(args, "coerce"),
-        nullable: !flagBoolean(args, "not-nullable")
+        nullable: !flagBoolean(args, "not_nullable")
       })
       printRecord(out, "Feature", feature, `dtype ${feature.dtype}`)
     })

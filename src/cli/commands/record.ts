@@ -18,7 +18,7 @@ export const command: Command = {
   usage,
   flags: {
     type: { type: "string", description: "the name of the record's type (a record created with --is-type)" },
-    "is-type": { type: "boolean", description: "this record is a type, e.g. Sample" },
+    is_type: { type: "boolean", description: "this record is a type, e.g. Sample" },
     description: { type: "string", description: "what the record is" },
     feature: { type: "string", multiple: true, description: "a feature value NAME=VALUE (repeatable)" }
   },
@@ -31,7 +31,7 @@ export const command: Command = {
       const features = yield* parseFeatureFlags(flagList(args, "feature"))
       const record = yield* Record.create({
         name,
-        is_type: flagBoolean(args, "is-type"),
+        is_type: flagBoolean(args, "is_type"),
         ...(type !== undefined ? { type } : {}),
         ...(description !== undefined ? { description } : {}),
         ...(Object.keys(features).length > 0 ? { features } : {})

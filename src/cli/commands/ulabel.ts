@@ -17,7 +17,7 @@ export const command: Command = {
   usage,
   flags: {
     type: { type: "string", description: "the name of the label's type (a ulabel created with --is-type)" },
-    "is-type": { type: "boolean", description: "this label is a type grouping other labels" },
+    is_type: { type: "boolean", description: "this label is a type grouping other labels" },
     description: { type: "string", description: "what the label means" }
   },
   needsInstance: true,
@@ -28,7 +28,7 @@ export const command: Command = {
       const description = flagString(args, "description")
       const label = yield* ULabel.create({
         name,
-        is_type: flagBoolean(args, "is-type"),
+        is_type: flagBoolean(args, "is_type"),
         ...(type !== undefined ? { type } : {}),
         ...(description !== undefined ? { description } : {})
       })
