@@ -17,6 +17,7 @@ import { Transform } from "../registry/Transform.js"
 import { User } from "../registry/User.js"
 import { Collection } from "../registry/Collection.js"
 import { Feature } from "../registry/Feature.js"
+import { Schema } from "../registry/Schema.js"
 import { Project } from "../registry/Project.js"
 import { Record as RecordRegistry } from "../registry/Record.js"
 import { Reference } from "../registry/Reference.js"
@@ -26,7 +27,7 @@ import type { Output } from "./command.js"
 import { formatSize, table } from "./present.js"
 
 /** Registries the CLI lists. */
-export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "collection"] as const
+export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "collection", "schema"] as const
 
 /** A registry name on the command line. */
 export type RegistryName = (typeof REGISTRIES)[number]
@@ -155,6 +156,17 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
       case "project": {
         const rows = yield* build(Project.filter(), request).toArray()
         return show(out, rows, recordJson, ["uid", "name", "abbr", "start_date"], (p) => [p.uid, p.name, p.abbr ?? "", p.start_date ?? ""])
+      }
+      case "schema": {
+        const rows = yield* build(Schema.filter(), request).toArray()
+        return show(out, rows, recordJson, ["uid", "name", "itype", "otype", "n_members", "flags"], (s) => [
+          s.uid,
+          s.name ?? "",
+          s.itype ?? "",
+          s.otype ?? "",
+          s.n_members === null ? "" : String(s.n_members),
+          [s.maximal_set ? "maximal" : "", s.ordered_set ? "ordered" : "", s.flexible ? "flexible" : "", s.coerce ? "coerce" : ""].filter((x) => x !== "").join(",")
+        ])
       }
       case "collection": {
         const rows = yield* build(Collection.filter(), request).toArray()

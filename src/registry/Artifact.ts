@@ -15,8 +15,8 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { Table } from "apache-arrow"
-import { Effect, type Scope } from "effect"
-import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
+import { Effect, Option, type Scope } from "effect"
+import { InvalidArgument, type DoesNotExist, type IntegrityError, type MultipleResultsFound, type StorageError, type ValidationError } from "../errors.js"
 import type { AnnData } from "../formats/anndata/anndata.js"
 import type { BackedAnnData } from "../formats/anndata/backed.js"
 import type { FormatName } from "../formats/format-of.js"
@@ -32,6 +32,7 @@ import { ArtifactModel, type ArtifactRow } from "./artifact/model.js"
 import type { AnnDataArtifactOptions, ArtifactEnv, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions } from "./artifact/options.js"
 import { formatOfRow, isFolderRow, joinRoot, labelOf, storageKeyOf, type ArtifactView } from "./artifact/paths.js"
 import { describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
+import { TableCuration } from "./artifact/curation.js"
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
@@ -68,6 +69,9 @@ export interface ArtifactJson {
   readonly created_at: string
   readonly path: string
 }
+
+/** Errors of validating a table against a schema in `fromTable`. */
+export type TableCurationError = DoesNotExist | MultipleResultsFound | IntegrityError
 
 /** An artifact that is described but not yet saved. */
 export type PendingArtifact = PendingOf<Artifact>
@@ -300,8 +304,17 @@ export class Artifact implements ArtifactView {
    * The format follows `options.format`, else the key's suffix (`.parquet`, `.arrow`, `.csv`,
    * `.tsv`), else Parquet; a key whose suffix names another format is an `InvalidArgument`.
    */
-  static fromTable(table: Table, options: TableArtifactOptions = {}): Effect.Effect<PendingArtifact, DescribeError> {
-    return pendingTable(table, options, fromPath)
+  static fromTable(table: Table, options: TableArtifactOptions = {}): Effect.Effect<PendingArtifact, DescribeError | TableCurationError> {
+    if (options?.schema === undefined) return pendingTable(table, options, fromPath)
+    const { schema, ...rest } = options
+    return Effect.gen(function* () {
+      const curation = yield* Effect.serviceOption(TableCuration)
+      if (Option.isNone(curation))
+        return yield* new InvalidArgument({ message: "Artifact.fromTable with a schema needs the curation layer: run it with Lamina.layer (or provide Curate.tableCurationLayer)." })
+      const annotate = yield* curation.value.prepare(table, schema)
+      const pending = yield* pendingTable(table, rest, fromPath)
+      return { ...pending, save: () => Effect.tap(pending.save(), (a) => sqlTransaction(annotate(a.id))) }
+    })
   }
 
   /**

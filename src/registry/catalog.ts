@@ -11,6 +11,7 @@ import { FeatureDecl } from "./declarations/feature.js"
 import { ProjectDecl } from "./declarations/project.js"
 import { RecordDecl } from "./declarations/record.js"
 import { ReferenceDecl } from "./declarations/reference.js"
+import { SchemaDecl } from "./declarations/schema.js"
 import { RunDecl } from "./declarations/run.js"
 import { StorageDecl } from "./declarations/storage.js"
 import { TransformDecl } from "./declarations/transform.js"
@@ -29,7 +30,8 @@ export const declarations = {
   Record: RecordDecl,
   Project: ProjectDecl,
   Reference: ReferenceDecl,
-  Collection: CollectionDecl
+  Collection: CollectionDecl,
+  Schema: SchemaDecl
 } as const
 
 /** Every registry's compiled model, by name. */
@@ -46,3 +48,4 @@ export const RecordRegistryModel = catalog.Record
 export const ProjectModel = catalog.Project
 export const ReferenceModel = catalog.Reference
 export const CollectionModel = catalog.Collection
+export const SchemaModel = catalog.Schema

@@ -14,6 +14,8 @@ import { formatSize, tree, type TreeRow } from "../present.js"
 import { dataRows } from "../present-data.js"
 import { resolveArtifact } from "../resolve.js"
 import { showValue } from "../../registry/annotate/describe.js"
+import { artifactSchemas, DATASET_SLOT } from "../../registry/schema/artifactSchemas.js"
+import { schemaDefinition } from "../../registry/schema/definition.js"
 
 export const command: Command = {
   name: "describe",
@@ -32,6 +34,14 @@ export const command: Command = {
       const transform = run === undefined ? undefined : yield* Transform.filter({ id: run.transform_id }).first()
       const recreating = yield* artifact.recreatingRuns()
       const annotations = yield* artifact.describeAnnotations()
+      // The schemas the artifact was validated against, per slot, with their members (LaminDB's "Dataset features").
+      const slots = yield* Effect.forEach(yield* artifactSchemas(artifact.id), ({ slot, schema }) =>
+        Effect.map(schemaDefinition(schema.id), (d) => ({
+          slot,
+          schema: { uid: schema.uid, name: schema.name, itype: schema.itype, dtype: schema.dtype },
+          features: d.members.map((m) => ({ name: m.feature.name, dtype: m.feature.dtype }))
+        }))
+      )
       const json = {
         ...artifact.toJSON(settings.storage),
         created_by: creator?.handle ?? null,
@@ -41,7 +51,8 @@ export const command: Command = {
         recreating_runs: recreating.map((r) => ({ uid: r.uid, name: r.name, status: statusName(r._status_code), started_at: r.started_at?.toISOString() ?? null })),
         ...(artifact._aux ? { metadata: artifact._aux } : {}),
         linked_features: annotations.linked_features,
-        labels: Object.fromEntries(annotations.labels.map((g) => [g.link, g.names]))
+        labels: Object.fromEntries(annotations.labels.map((g) => [g.link, g.names])),
+        schemas: slots
       }
       if (out.wantsJson) return out.json(json)
       const branch = artifact.branch === -1 ? " (in trash)" : artifact.branch === 0 ? " (archived)" : ""
@@ -84,6 +95,18 @@ export const command: Command = {
           )
         )
       }
+      const shown = slots.filter((s) => s.slot !== DATASET_SLOT)
+      if (shown.length > 0)
+        out.line(
+          tree(
+            "Dataset features",
+            shown.map((s): TreeRow => [
+              `${s.slot} (${s.schema.name ?? s.schema.uid})`,
+              s.features.length > 0 ? s.features.map((f) => `${f.name} ${f.dtype}`).join(", ") : `${s.schema.itype ?? ""}${s.schema.dtype ? ` (${s.schema.dtype})` : ""}`
+            ]),
+            { colon: false }
+          )
+        )
       if (annotations.labels.length > 0) {
         const w = Math.max(...annotations.labels.map((g) => g.link.length + 1))
         const r = Math.max(...annotations.labels.map((g) => g.registry.length))

@@ -19,6 +19,7 @@ import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
 import { collections } from "./120-collections.js"
+import { schemaRegistry } from "./150-schema-registry.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -35,5 +36,6 @@ export const migrations: ReadonlyArray<Migration> = [
   codeFingerprints,
   recreatingRuns,
   annotationRegistries,
-  collections
+  collections,
+  schemaRegistry
 ].sort((a, b) => a.id - b.id)

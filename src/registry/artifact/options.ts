@@ -55,6 +55,12 @@ export interface ArtifactOptions {
 
 /** Options of `Artifact.fromTable`. */
 export interface TableArtifactOptions extends Omit<ArtifactOptions, "otype" | "n_observations" | "inspect"> {
+  /**
+   * Validate the table against this schema (a Schema record, its uid or name; `"valid_features"`
+   * checks every column that is a feature) before anything is written, and on `save()` link the
+   * artifact to the schema and its categorical values as labels. Fails with `ValidationError`.
+   */
+  readonly schema?: import("./curation.js").SchemaRef
   /** `"parquet"` (default unless the key's suffix says otherwise), `"arrow"` (IPC file) or `"csv"`. */
   readonly format?: TableFormat
 }
