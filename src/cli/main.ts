@@ -23,10 +23,16 @@ import { command as runCommand } from "./commands/run.js"
 import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
+import { command as annotate } from "./commands/annotate.js"
+import { command as collection } from "./commands/collection.js"
+import { command as feature } from "./commands/feature.js"
+import { command as project } from "./commands/project.js"
+import { command as record } from "./commands/record.js"
+import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, check, gc, exportCommand, importCommand, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
