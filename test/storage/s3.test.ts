@@ -89,10 +89,13 @@ describe("S3 store", () => {
     expect(Buffer.from(await s.run(s.store.read("a/big.bin"))).equals(bytes)).toBe(true)
     expect(await s.run(s.store.exists("a/big.bin"))).toBe(true)
     expect(await s.run(s.store.exists("a"))).toBe(false)
-    expect(await s.run(s.store.list("a"))).toEqual([
+    const listed = await s.run(s.store.list("a"))
+    expect(listed.map(({ key, size }) => ({ key, size }))).toEqual([
       { key: "a/big.bin", size: bytes.length },
       { key: "a/small.txt", size: 3 }
     ])
+    // Listings carry the modification time (what `gc` and `check` judge an orphan's age by).
+    expect(listed.every((o) => o.modifiedAt instanceof Date && Math.abs(o.modifiedAt.getTime() - Date.now()) < 600_000)).toBe(true)
     await s.close()
   })
 
