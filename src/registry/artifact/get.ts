@@ -31,10 +31,12 @@ export const artifactGetter =
         if (rows[0]) return wrap(rows[0] as unknown as ArtifactRow)
         return yield* new DoesNotExist({ registry: "Artifact", message: `No artifact with uid '${uid}'. List artifacts with 'lamina ls artifact'.` })
       }
-      // Versioned registries: prefer the latest version, then fall back to any match.
+      // Versioned registries: prefer the latest version, then fall back to any match. Several
+      // latest matches (two artifacts carrying one label, say) are MultipleResultsFound, never
+      // an arbitrary pick.
       // (Through `unknown`: relating the spec type to the condition type is costly for the checker.)
       const spec = idOrFields as unknown as Record<string, unknown>
-      const latest = yield* filter({ ...spec, is_latest: true } as unknown as Condition<typeof ArtifactModel>).first()
+      const latest = yield* filter({ ...spec, is_latest: true } as unknown as Condition<typeof ArtifactModel>).oneOrNone()
       if (latest !== undefined) return latest
       return yield* filter(spec as unknown as Condition<typeof ArtifactModel>).one()
     })

@@ -214,6 +214,9 @@ describeBackends("annotate", ({ instance }) => {
       expect(await keys({ references__name: "Smith 2026" })).toEqual(["d.csv"])
       // a plain label is not a feature value
       expect(await keys({ perturbation: "IFNG" })).toEqual(["b.csv"])
+      // two latest artifacts carry IFNG: get names the ambiguity instead of picking one
+      expect((await i.fail(Artifact.get({ ulabels__name: "IFNG" })))._tag).toBe("MultipleResultsFound")
+      expect((await i.run(Artifact.get({ projects__name: "Lamina paper" }))).key).toBe("d.csv")
       expect((await i.fail(d.projects.add(r as never)))._tag).toBe("InvalidArgument")
       expect((await i.fail(d.labels.add(p as never)))._tag).toBe("InvalidArgument")
     })
