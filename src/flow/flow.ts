@@ -19,6 +19,7 @@ import { currentRun, CurrentRun } from "./CurrentRun.js"
 import { makeDefinition, prepareCall, type CommonOptions, type Definition } from "./definition.js"
 import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
+import { markFlowCall } from "./flowCall.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
 import { closeRun } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
@@ -63,11 +64,14 @@ const flowFailure = (def: Definition, run: RunRef, ctx: FlowContext, cause: Caus
 }
 
 const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
+  markFlowCall(callFlowRun(def, options, fn, self, args), def.name)
+
+const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isSome(parent) && !options.nested)
       return yield* new InvalidArgument({
-        message: `flow '${def.name}' was called inside the tracked run '${parent.value.name}' (${parent.value.runUid}). Call it from outside, make it a step(), or pass { nested: true } to record it as a nested flow.`
+        message: `flow '${def.name}' was called inside the tracked run '${parent.value.name}' (${parent.value.runUid}). Pass the flow call itself to runMain (runMain(${def.name}(…)) makes the flow the tracked run), run the surrounding program untracked with runMain(program, { track: false }), make it a step(), or pass { nested: true } to record it as a nested flow.`
       })
     const parentFlow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
