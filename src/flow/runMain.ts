@@ -13,7 +13,10 @@ import { Cause, Effect, Exit, Fiber, Layer } from "effect"
 import type { LaminaError } from "../errors.js"
 import { layerFromSettings, type Lamina } from "../instance/Lamina.js"
 import type { FlowFailed } from "./errors.js"
+import { layerStderrLogger } from "../instance/logging.js"
+import { FlowConfig } from "./config.js"
 import { flowCallName } from "./flowCall.js"
+import type { ProgressSink } from "./progress.js"
 import { tracked, type TrackOptions } from "./track.js"
 
 /** Options of `runMain`. */
@@ -30,6 +33,8 @@ export interface RunMainOptions<E2 = never> {
   readonly setExitCode?: boolean
   /** Print a failure on stderr (default true). */
   readonly printError?: boolean
+  /** Progress of the program's flows and steps, e.g. `stderrProgress` (default: FlowConfig's, none unless configured). */
+  readonly progress?: ProgressSink
   /** Where SIGINT/SIGTERM come from (default `process`; tests pass an EventEmitter). */
   readonly signals?: Pick<NodeJS.EventEmitter, "on" | "off">
 }
@@ -45,7 +50,11 @@ export const runMain = <A, E, E2 = LaminaError>(
   // A flow call is its own top-level run: tracking the script around it would make it nested.
   const main: Effect.Effect<A, E | FlowFailed | LaminaError, Lamina> =
     options.track === false || flowCallName(program) !== undefined ? program : tracked(program, options.track ?? {})
-  const fiber = Effect.runFork(Effect.provide(main, layer))
+  const withProgress =
+    options.progress === undefined
+      ? main
+      : Effect.flatMap(FlowConfig, (settings) => Effect.provideService(main, FlowConfig, { ...settings, progress: options.progress }))
+  const fiber = Effect.runFork(Effect.provide(withProgress, Layer.merge(layer, layerStderrLogger)))
   let signalled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled !== undefined) {

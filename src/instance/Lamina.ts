@@ -17,6 +17,7 @@ import { ensureUser } from "../registry/User.js"
 import { layerFromRoot } from "../storage/layer.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { Instance } from "./Instance.js"
+import { layerStderrLogger } from "./logging.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use. */
@@ -68,7 +69,8 @@ const layerInstance = (settings: InstanceSettings) =>
 /** Connect the instance described by `settings`. */
 export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
-  return Layer.provideMerge(layerInstance(settings), base)
+  // Library warnings go to stderr, not into the program's stdout.
+  return Layer.merge(Layer.provideMerge(layerInstance(settings), base), layerStderrLogger)
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

@@ -124,4 +124,33 @@ describeBackends("track", ({ instance }) => {
     expect(e.message).toContain("{ nested: true }")
     expect(e.message).toContain("runMain(inner(…))")
   })
+
+  it("runMain's progress option reports each step; library logs go to stderr, not stdout", async () => {
+    const i = await instance()
+    const events: Array<string> = []
+    const pipeline = flow("progress-pipeline", () => Effect.zipRight(Effect.logWarning("careful"), double(3)))
+    const out: Array<string> = []
+    const err: Array<string> = []
+    const log = console.log
+    const error = console.error
+    console.log = (...a: Array<unknown>) => void out.push(a.join(" "))
+    console.error = (...a: Array<unknown>) => void err.push(a.join(" "))
+    const exit = await runMain(pipeline(), {
+      layer: Lamina.layer({ storage: i.storage, db: i.db }),
+      setExitCode: false,
+      progress: (e) => void events.push(`${e.kind}:${e.name}:${e.status}`)
+    }).finally(() => {
+      console.log = log
+      console.error = error
+    })
+    expect(exit).toEqual(Exit.succeed(6))
+    expect(events).toEqual(["flow:progress-pipeline:running", "step:double:running", "step:double:done", "flow:progress-pipeline:done"])
+    expect(out.join("\n")).not.toContain("careful")
+    expect(err.join("\n")).toMatch(/level=WARN.*careful/)
+    // the same for a program run with Lamina.layer alone
+    const err2: Array<string> = []
+    console.error = (...a: Array<unknown>) => void err2.push(a.join(" "))
+    await Effect.runPromise(Effect.provide(Effect.logWarning("also careful"), Lamina.layer({ storage: i.storage, db: i.db }))).finally(() => (console.error = error))
+    expect(err2.join("\n")).toMatch(/level=WARN.*also careful/)
+  })
 })
