@@ -9,19 +9,22 @@
  */
 import { Effect } from "effect"
 import { InvalidArgument } from "../../errors.js"
-import { flagList, flagNumber } from "../args.js"
+import { flagBoolean, flagList, flagNumber } from "../args.js"
 import type { Command } from "../command.js"
-import { list, parseFilters, registryName } from "../listing.js"
+import { FILTER_HELP, list, parseFilters, registryName } from "../listing.js"
 
 export const command: Command = {
   name: "ls",
   summary: "list records of a registry, filtered and ordered with the query language",
-  usage: "lamina ls [artifact|run|transform|user|storage] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--json]",
+  usage: "lamina ls [artifact|run|transform|user|storage] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--all] [--json]",
   flags: {
     filter: { type: "string", multiple: true, alias: "f", description: "a condition KEY=VALUE, e.g. 'size__gt=1000' (repeatable; all must hold)" },
     order: { type: "string", multiple: true, alias: "o", description: "order by a field or path; '-' for descending (repeatable or comma-separated)" },
-    limit: { type: "number", alias: "n", description: "how many records (default 20)" }
+    limit: { type: "number", alias: "n", description: "how many records (default 20)" },
+    all: { type: "boolean", description: "also list internal records (__lamina_run__ run environment artifacts)" }
   },
+  notes: FILTER_HELP,
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {
@@ -32,6 +35,6 @@ export const command: Command = {
       if (!Number.isInteger(limit) || limit < 1) return yield* new InvalidArgument({ message: "--limit must be a positive whole number." })
       const filter = yield* parseFilters(flagList(args, "filter"))
       const order = flagList(args, "order").flatMap((o) => o.split(",").map((s) => s.trim()).filter((s) => s !== ""))
-      yield* list(registry, { filter, order, limit }, out)
+      yield* list(registry, { filter, order, limit, all: flagBoolean(args, "all") }, out)
     })
 }
