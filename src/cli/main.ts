@@ -8,13 +8,16 @@ import { InvalidArgument, type LaminaError } from "../errors.js"
 import * as Lamina from "../instance/Lamina.js"
 import { instanceSettingsFor } from "../instance/settings.js"
 import { flagString, globalFlags, parseArgs, type FlagSpec, type ParsedArgs } from "./args.js"
-import type { Command, Output } from "./command.js"
+import type { Command, ExitCode, Output } from "./command.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
+import { command as exportCommand } from "./commands/export.js"
+import { command as ingest } from "./commands/ingest.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
 import { command as lineage } from "./commands/lineage.js"
 import { command as ls } from "./commands/ls.js"
+import { command as runCommand } from "./commands/run.js"
 import { command as save } from "./commands/save.js"
 import { command as restore } from "./commands/restore.js"
 import { command as search } from "./commands/search.js"
@@ -23,7 +26,7 @@ import { command as why } from "./commands/why.js"
 import { versionLines } from "./version.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, exportCommand, ui]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
@@ -64,7 +67,7 @@ const instanceLayer = (args: ParsedArgs) => {
   return ref === undefined ? Lamina.layerFromSettings : Layer.unwrapEffect(Effect.map(instanceSettingsFor(ref), Lamina.layerSettings))
 }
 
-const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void, LaminaError> => {
+const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void | ExitCode, LaminaError> => {
   const out = makeOutput(args)
   if (args.positionals.length > cmd.maxPositionals)
     return Effect.fail(
@@ -106,7 +109,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     return name === undefined ? 1 : 0
   }
   const cmd = commands.find((c) => c.name === name)
-  let exit: Exit.Exit<void, LaminaError>
+  let exit: Exit.Exit<void | ExitCode, LaminaError>
   if (cmd === undefined) {
     exit = Exit.fail(new InvalidArgument({ message: `Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}.` }))
   } else {
@@ -123,7 +126,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       )
     )
   }
-  if (Exit.isSuccess(exit)) return 0
+  if (Exit.isSuccess(exit)) return exit.value === undefined ? 0 : exit.value.exitCode
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     const e = failure.value

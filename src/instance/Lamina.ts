@@ -16,12 +16,13 @@ import { ensureStorage } from "../registry/Storage.js"
 import { ensureUser } from "../registry/User.js"
 import { layerFromRoot } from "../storage/layer.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
+import * as Tracker from "../tracker/Tracker.js"
 import { Instance } from "./Instance.js"
 import { layerStderrLogger } from "./logging.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use. */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | Tracker.Tracker
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -70,7 +71,7 @@ const layerInstance = (settings: InstanceSettings) =>
 export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
   // Library warnings go to stderr, not into the program's stdout.
-  return Layer.merge(Layer.provideMerge(layerInstance(settings), base), layerStderrLogger)
+  return Layer.merge(Layer.provideMerge(Tracker.layer(), Layer.provideMerge(layerInstance(settings), base)), layerStderrLogger)
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

@@ -50,7 +50,11 @@ export const RunDecl = defineRegistry({
     _result: f.nullable(f.json),
     _cache_parts: f.nullable(f.json),
     error: f.nullable(f.json),
-    logs: f.nullable(f.str)
+    logs: f.nullable(f.str),
+    /** Process holding an open run's lease (`host:pid`); null once the run ended. */
+    _lease_owner: f.nullable(f.str),
+    /** When an open run's lease runs out unless renewed; null once the run ended. */
+    _lease_expires_at: f.nullable(f.datetime)
   },
   relations: {
     transform: fk("Transform", "transform_id", "runs"),
