@@ -64,7 +64,7 @@ export const commandHelp = (cmd: Command): string =>
 /** The instance a command runs on: `--instance NAME|PATH`, else the current one. */
 const instanceLayer = (args: ParsedArgs) => {
   const ref = flagString(args, "instance")
-  return ref === undefined ? Lamina.layerFromSettings : Layer.unwrapEffect(Effect.map(instanceSettingsFor(ref), Lamina.layerSettings))
+  return ref === undefined ? Lamina.layerFromSettings : Layer.unwrapEffect(Effect.map(instanceSettingsFor(ref), (settings) => Lamina.layerSettings(settings)))
 }
 
 const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void | ExitCode, LaminaError> => {

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { FiberRef, HashSet, Layer, Logger } from "effect"
+import { Effect, FiberRef, HashSet, Layer, Logger } from "effect"
 
 /** Effect's default logger, but writing to stderr (`console.error`). */
 export const stderrLogger: Logger.Logger<unknown, void> = Logger.withConsoleError(Logger.logfmtLogger)
 
 /** Replace Effect's default (stdout) logger with {@link stderrLogger}, when it is installed. */
 export const layerStderrLogger: Layer.Layer<never> = Layer.scopedDiscard(
-  FiberRef.locallyScopedWith(FiberRef.currentLoggers, (loggers) =>
+  Effect.locallyScopedWith(FiberRef.currentLoggers, (loggers) =>
     HashSet.has(loggers, Logger.defaultLogger) ? HashSet.add(HashSet.remove(loggers, Logger.defaultLogger), stderrLogger) : loggers
   )
 )
