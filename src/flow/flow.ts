@@ -143,10 +143,21 @@ export type FlowFunction<Args extends ReadonlyArray<unknown>, Ret> = (
   ...args: Args
 ) => Effect.Effect<Success<Ret>, FlowFailed | TrackingError, Requirements<Ret> | Lamina>
 
+/**
+ * What a `@flow()` method's declared type must allow, named in the compile error when it does
+ * not: Lamina in its requirements, then `FlowFailed` and the engine's `TrackingError` in its
+ * error type — `Effect.Effect<A, FlowFailed | TrackingError, Lamina>`.
+ */
+export type FlowMethodCheck<E, R> = [Lamina] extends [R]
+  ? [FlowFailed] extends [E]
+    ? TrackedMethodCheck<E, R, TrackingError>
+    : { readonly "the decorated flow's error type must include FlowFailed (declare the method as returning Effect.Effect<A, FlowFailed | TrackingError, Lamina>)": never }
+  : TrackedMethodCheck<E, R, TrackingError>
+
 /** The `@flow()` decorator (TC39 standard decorators). */
 export type FlowDecorator = <This, Args extends Array<unknown>, A, E, R>(
   target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & TrackedMethodCheck<E, R, FlowFailed | TrackingError>
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & FlowMethodCheck<E, R>
 ) => (this: This, ...args: Args) => Effect.Effect<A, E, R>
 
 const flowDefinition = (options: FlowOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean) =>
