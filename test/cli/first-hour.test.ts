@@ -14,7 +14,8 @@ import * as Lamina from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { lamina, laminaJson } from "../support/cli.js"
 
-describe("lamina CLI: the first hour", () => {
+// Each test spawns many CLI processes: generous on a loaded machine.
+describe("lamina CLI: the first hour", { timeout: 300_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-cli-first-"))
   const home = path.join(dir, "home")
   const storageA = path.join(dir, "a")

@@ -35,7 +35,7 @@ const startProxy = async () => {
   }
 }
 
-;(pgUp ? describe : describe.skip)("CLI record resolution when the registry fails", () => {
+;(pgUp ? describe : describe.skip)("CLI record resolution when the registry fails", { timeout: 180_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-resolve-"))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

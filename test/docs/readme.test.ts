@@ -38,7 +38,8 @@ const requireBuild = () => {
     throw new Error("dist/ is missing: run 'npm run build' first ('npm test' does it).")
 }
 
-describe("docs", () => {
+// tsc over the blocks and several node processes per test: generous on a loaded machine.
+describe("docs", { timeout: 600_000 }, () => {
   it("every TypeScript block in README.md, docs/ and examples/ compiles (strict)", async () => {
     const dir = path.join(scratch, "compile")
     scratchProject(dir)

@@ -56,7 +56,8 @@ const artifacts: ReadonlyArray<Artifact> = exit.value
 console.log(JSON.stringify({ keys: artifacts.map((a) => a.key), steps: events.filter((e) => e.kind === "step" && e.status !== "running").map((e) => e.status) }))
 `
 
-describe("npm pack → a strict consumer project", () => {
+// npm pack, an npm install from the cache and a tsc run: generous on a loaded machine.
+describe("npm pack → a strict consumer project", { timeout: 900_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-pack-"))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
