@@ -22,6 +22,8 @@ export interface RunTrackedOptions {
   /** Working directory of the command (default: the current one). */
   readonly cwd?: string | undefined
   readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** Where the command's stdout goes: inherited (default), or onto stderr (keeps `--json` output clean). */
+  readonly stdout?: "inherit" | "stderr" | undefined
 }
 
 /** What a tracked command did. */
@@ -50,9 +52,9 @@ const snakemakeDir = (argv: ReadonlyArray<string>, cwd: string): string => {
   return cwd
 }
 
-const spawnCommand = (argv: ReadonlyArray<string>, cwd: string) =>
+const spawnCommand = (argv: ReadonlyArray<string>, cwd: string, stdout: "inherit" | "stderr") =>
   Effect.async<number, StorageError>((resume) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: "inherit" })
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["inherit", stdout === "stderr" ? 2 : "inherit", "inherit"] })
     child.once("error", (cause) =>
       resume(Effect.fail(new StorageError({ message: `Cannot start '${argv[0]}': ${cause.message}. Is it installed and on PATH?`, cause })))
     )
@@ -93,7 +95,7 @@ export const runTracked = (argv: ReadonlyArray<string>, options: RunTrackedOptio
     })
     const end = (status: number, error?: unknown) =>
       tracker.completeRun({ runId: run.id, inputs: [], end: { status, finishedAt: new Date(), ...(error === undefined ? {} : { error }) } })
-    const exitCode = yield* spawnCommand(argv, cwd).pipe(
+    const exitCode = yield* spawnCommand(argv, cwd, options.stdout ?? "inherit").pipe(
       Effect.onInterrupt(() => Effect.ignore(end(RunStatus.aborted, { _tag: "WorkflowFailed", message: `'${command}' was interrupted.` }))),
       Effect.tapError((e) => Effect.ignore(end(RunStatus.errored, { _tag: "WorkflowFailed", message: e.message })))
     )

@@ -162,6 +162,8 @@ const writeLaunch = (
     )
 
     const t = encodeValue("datetime", now())
+    // New versions move their bytes to the version's uid inside the transaction: on failure those go too.
+    const moved: Array<string> = []
     const apply = Effect.gen(function* () {
       // Runs: the pipeline run first, so its children can name it; children in multi-row inserts.
       const runIds = new Map<PlannedRun, number>()
@@ -233,7 +235,7 @@ const writeLaunch = (
         const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_artifact ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
         for (const st of batch) artifactIds.set(st.file.path, ids.get(st.uid)!)
       }
-      for (const st of versions) artifactIds.set(st.file.path, yield* insertVersion(st, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id))
+      for (const st of versions) artifactIds.set(st.file.path, yield* insertVersion(st, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, moved))
       for (const [p, twin] of twins) artifactIds.set(p, artifactIds.get(twin.file.path)!)
       // Links: inputs; outputs another run created; report and environment.
       const inputs: Array<{ run_id: number; artifact_id: number }> = []
@@ -263,7 +265,9 @@ const writeLaunch = (
     })
     yield* sql.withTransaction(apply).pipe(
       Effect.mapError((e) => ("_tag" in e && e._tag === "SqlError" ? sqlFailure(`Writing the run of ${launch.source}`)(e) : e)),
-      Effect.tapError(() => unstage(copies)),
+      Effect.tapError(() =>
+        Effect.zipRight(unstage(copies), Effect.flatMap(ObjectStore, (store) => Effect.forEach(moved, (key) => Effect.ignore(store.remove(key)), { discard: true })))
+      ),
       // SQLite: never yield to another connection's writer in the middle of the launch.
       Effect.withMaxOpsBeforeYield(1_000_000)
     )
@@ -293,14 +297,16 @@ const artifactRow = (s: StagedNew, uid: string, runId: number | null, storageId:
 })
 
 /** Register a staged file as the next version of the latest artifact at its key. */
-const insertVersion = (s: StagedNew, runId: number | null, storageId: number, userId: number) =>
+const insertVersion = (s: StagedNew, runId: number | null, storageId: number, userId: number, moved: Array<string>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const store = yield* ObjectStore
     const stem = splitUid(s.revises!.uid).stem
     yield* lockFor([`lamina-artifact-family:${stem}`])
     const uid = yield* nextFreeUid(stem)
-    yield* store.move(s.storageKey, virtualStorageKey(uid, s.suffix, s.file.isFolder))
+    const target = virtualStorageKey(uid, s.suffix, s.file.isFolder)
+    yield* store.move(s.storageKey, target)
+    moved.push(target)
     const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_artifact ${sql.insert(artifactRow(s, uid, runId, storageId, userId, encodeValue("datetime", now())))} RETURNING id`
     yield* refreshLatest(stem)
     return Number(rows[0]!.id)

@@ -9,9 +9,12 @@ import * as Lamina from "../instance/Lamina.js"
 import { instanceSettingsFor } from "../instance/settings.js"
 import { flagString, globalFlags, parseArgs, type FlagSpec, type ParsedArgs } from "./args.js"
 import type { Command, ExitCode, Output } from "./command.js"
+import { command as check } from "./commands/check.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
 import { command as exportCommand } from "./commands/export.js"
+import { command as gc } from "./commands/gc.js"
+import { command as importCommand } from "./commands/import.js"
 import { command as ingest } from "./commands/ingest.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
@@ -26,7 +29,7 @@ import { command as why } from "./commands/why.js"
 import { versionLines } from "./version.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, exportCommand, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

@@ -176,7 +176,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       recordCached: (run, inputs) =>
-        group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
+        // One statement needs no transaction of its own: it commits by itself.
+        inputs.length === 0 ? provided(insertRun(run)) : group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
 
       completeRun: (c) =>
         group

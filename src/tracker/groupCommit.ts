@@ -60,9 +60,8 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
         for (const job of batch) yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
       })
 
-    const flush: Effect.Effect<void> = Effect.gen(function* () {
-      // Let the fibers that are finishing in this turn queue their writes too.
-      yield* Effect.yieldNow()
+    /** Commit what is queued, batch after batch, then stand down. */
+    const drain: Effect.Effect<void> = Effect.gen(function* () {
       while (queue.length > 0) {
         const batch = queue.length <= options.maxBatch ? queue : queue.slice(0, options.maxBatch)
         queue = queue.length <= options.maxBatch ? [] : queue.slice(options.maxBatch)
@@ -70,6 +69,9 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
       }
       flushing = false
     }).pipe(Effect.withMaxOpsBeforeYield(1_000_000))
+
+    // Let the fibers that are finishing in this turn queue their writes too.
+    const flush = Effect.zipRight(Effect.yieldNow(), drain)
 
     const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>

@@ -12,6 +12,7 @@ import { InvalidArgument } from "../../errors.js"
 import { flagBoolean, flagList, flagNumber } from "../args.js"
 import type { Command } from "../command.js"
 import { FILTER_HELP, list, parseFilters, registryName } from "../listing.js"
+import { Tracker } from "../../tracker/Tracker.js"
 
 export const command: Command = {
   name: "ls",
@@ -35,6 +36,8 @@ export const command: Command = {
       if (!Number.isInteger(limit) || limit < 1) return yield* new InvalidArgument({ message: "--limit must be a positive whole number." })
       const filter = yield* parseFilters(flagList(args, "filter"))
       const order = flagList(args, "order").flatMap((o) => o.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+      // Runs left `started` by a process that died are shown as what they are: aborted.
+      if (registry === "run") yield* Effect.flatMap(Tracker, (t) => t.reapExpiredRuns)
       yield* list(registry, { filter, order, limit, all: flagBoolean(args, "all") }, out)
     })
 }
