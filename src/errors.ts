@@ -25,9 +25,28 @@ export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
   readonly message: string
 }> {}
 
-/** Data failed validation against a schema, feature or format specification. */
+/**
+ * One problem found by validating data against a schema, as data (for a UI or a CI report);
+ * `message` is the line LaminDB would print for it.
+ */
+export interface ValidationProblem {
+  readonly kind: "not_validated" | "dtype" | "missing_column" | "extra_column" | "order" | "nulls" | "index"
+  /** The slot (`columns`, `obs`, `var`, …) the problem is in. */
+  readonly slot: string
+  /** The column (or feature) concerned, if one. */
+  readonly column?: string
+  /** Offending values (unvalidated terms), if any. */
+  readonly values?: ReadonlyArray<string>
+  readonly message: string
+}
+
+/**
+ * Data failed validation against a schema, feature or format specification. Validation against
+ * a schema also carries every problem as data (`problems`).
+ */
 export class ValidationError extends Data.TaggedError("ValidationError")<{
   readonly message: string
+  readonly problems?: ReadonlyArray<ValidationProblem>
 }> {}
 
 /** The registry refused a write (a unique constraint, a taken version tag, a failed migration). */

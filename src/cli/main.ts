@@ -25,11 +25,19 @@ import { command as save } from "./commands/save.js"
 import { command as restore } from "./commands/restore.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
+import { command as annotate } from "./commands/annotate.js"
+import { command as collection } from "./commands/collection.js"
+import { command as feature } from "./commands/feature.js"
+import { command as schema } from "./commands/schema.js"
+import { command as validate } from "./commands/validate.js"
+import { command as project } from "./commands/project.js"
+import { command as record } from "./commands/record.js"
+import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 import { versionLines } from "./version.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
@@ -72,7 +80,7 @@ const instanceLayer = (args: ParsedArgs) => {
 
 const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void | ExitCode, LaminaError> => {
   const out = makeOutput(args)
-  if (args.positionals.length > cmd.maxPositionals)
+  if (cmd.maxPositionals !== undefined && args.positionals.length > cmd.maxPositionals)
     return Effect.fail(
       new InvalidArgument({
         message: `'lamina ${cmd.name}' takes ${cmd.maxPositionals === 0 ? "no arguments" : `at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? "" : "s"}`}; unexpected: ${args.positionals

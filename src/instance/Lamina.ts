@@ -7,6 +7,9 @@
 import type * as SqlClient from "@effect/sql/SqlClient"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
+import * as CuratorLayer from "../curate/Curator.js"
+import { tableCurationLayer } from "../curate/tableCuration.js"
+import type { TableCuration } from "../registry/artifact/curation.js"
 import { currentDialect } from "../db/dialect.js"
 import { migrate } from "../db/migrate.js"
 import * as Postgres from "../db/postgres.js"
@@ -21,8 +24,8 @@ import { Instance } from "./Instance.js"
 import { layerStderrLogger } from "./logging.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
-/** Every service a Lamina program can use. */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | Tracker.Tracker
+/** Every service a Lamina program can use (`Curator`: validation against the registries, src/curate). */
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | Tracker.Tracker | CuratorLayer.Curator | TableCuration
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -70,8 +73,10 @@ const layerInstance = (settings: InstanceSettings) =>
 /** Connect the instance described by `settings` (`tracker`: lease and group-commit tuning, for tests and benchmarks). */
 export const layerSettings = (settings: InstanceSettings, tracker: Tracker.TrackerOptions = {}): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
+  // The Curator validates against this instance's registries (see src/curate).
+  const curation = Layer.provideMerge(tableCurationLayer, CuratorLayer.layer)
   // Library warnings go to stderr, not into the program's stdout.
-  return Layer.merge(Layer.provideMerge(Tracker.layer(tracker), Layer.provideMerge(layerInstance(settings), base)), layerStderrLogger)
+  return Layer.merge(Layer.provideMerge(curation, Layer.provideMerge(Tracker.layer(tracker), Layer.provideMerge(layerInstance(settings), base))), layerStderrLogger)
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

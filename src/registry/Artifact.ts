@@ -15,8 +15,8 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { Table } from "apache-arrow"
-import { Effect, type Scope } from "effect"
-import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
+import { Effect, Option, type Scope } from "effect"
+import { InvalidArgument, type DoesNotExist, type IntegrityError, type MultipleResultsFound, type StorageError, type ValidationError } from "../errors.js"
 import type { AnnData } from "../formats/anndata/anndata.js"
 import type { BackedAnnData } from "../formats/anndata/backed.js"
 import type { FormatName } from "../formats/format-of.js"
@@ -32,9 +32,15 @@ import { ArtifactModel, type ArtifactRow } from "./artifact/model.js"
 import type { AnnDataArtifactOptions, ArtifactEnv, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions } from "./artifact/options.js"
 import { formatOfRow, isFolderRow, joinRoot, labelOf, storageKeyOf, type ArtifactView } from "./artifact/paths.js"
 import { describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
+import { TableCuration } from "./artifact/curation.js"
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
+import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
+import { describeAnnotations } from "./annotate/describe.js"
+import { featureManager, labelManager, linkManager } from "./annotate/manager.js"
+import { ArtifactFeatures } from "./declarations/artifact.js"
+import { sqlTransaction } from "./transaction.js"
 import { recreatingRunsOf } from "./recreating.js"
 import type { Run } from "./Run.js"
 import type { Row } from "./model.js"
@@ -64,6 +70,9 @@ export interface ArtifactJson {
   readonly path: string
 }
 
+/** Errors of validating a table against a schema in `fromTable`. */
+export type TableCurationError = DoesNotExist | MultipleResultsFound | IntegrityError
+
 /** An artifact that is described but not yet saved. */
 export type PendingArtifact = PendingOf<Artifact>
 
@@ -87,6 +96,8 @@ export class Artifact implements ArtifactView {
   readonly run_id!: number | null
   readonly _key_is_virtual!: boolean
   readonly _aux!: Record<string, unknown> | null
+  /** Non-categorical feature values by feature uid; read them with `features.get()`. */
+  readonly _features!: Record<string, unknown> | null
   readonly created_at!: Date
   readonly updated_at!: Date
   readonly created_by_id!: number | null
@@ -183,6 +194,36 @@ export class Artifact implements ArtifactView {
     return openAnnData(this)
   }
 
+  /**
+   * Feature values (LaminDB's `artifact.features`): `add({ temperature: 21.6, experiment: "My
+   * experiment" })` checks each value against its feature's dtype (categorical values are
+   * resolved to labels) and writes them in one transaction; `get()` returns name → value;
+   * `remove(name)`.
+   */
+  get features() {
+    return featureManager(annotated, this.id)
+  }
+
+  /** Labels: `add(ulabel | record | [...], { feature? })`, `get()`, `remove(ulabel)`. */
+  get labels() {
+    return labelManager(annotated, this.id)
+  }
+
+  /** Projects the artifact belongs to: `add(project)`, `get()`, `remove(project)`. */
+  get projects() {
+    return linkManager(annotated, "projects", this.id)
+  }
+
+  /** References the artifact cites: `add(reference)`, `get()`, `remove(reference)`. */
+  get references() {
+    return linkManager(annotated, "references", this.id)
+  }
+
+  /** `describe`'s annotation sections: "Linked features" (name, dtype, value) and "Labels" (by link). */
+  describeAnnotations() {
+    return describeAnnotations(annotated, this.id)
+  }
+
   /** The key, else the uid, for messages. */
   get label(): string {
     return labelOf(this)
@@ -263,8 +304,17 @@ export class Artifact implements ArtifactView {
    * The format follows `options.format`, else the key's suffix (`.parquet`, `.arrow`, `.csv`,
    * `.tsv`), else Parquet; a key whose suffix names another format is an `InvalidArgument`.
    */
-  static fromTable(table: Table, options: TableArtifactOptions = {}): Effect.Effect<PendingArtifact, DescribeError> {
-    return pendingTable(table, options, fromPath)
+  static fromTable(table: Table, options: TableArtifactOptions = {}): Effect.Effect<PendingArtifact, DescribeError | TableCurationError> {
+    if (options?.schema === undefined) return pendingTable(table, options, fromPath)
+    const { schema, ...rest } = options
+    return Effect.gen(function* () {
+      const curation = yield* Effect.serviceOption(TableCuration)
+      if (Option.isNone(curation))
+        return yield* new InvalidArgument({ message: "Artifact.fromTable with a schema needs the curation layer: run it with Lamina.layer (or provide Curate.tableCurationLayer)." })
+      const annotate = yield* curation.value.prepare(table, schema)
+      const pending = yield* pendingTable(table, rest, fromPath)
+      return { ...pending, save: () => Effect.tap(pending.save(), (a) => sqlTransaction(annotate(a.id))) }
+    })
   }
 
   /**
@@ -307,7 +357,21 @@ const wrap = (row: Row | ArtifactRow): Artifact => new Artifact(row)
 const access = registryAccess(ArtifactModel, wrap, UID_LENGTH.artifact)
 const get = artifactGetter<Artifact>(access.filter, wrap)
 
-const pendingOf = (source: PendingSource): PendingArtifact => ({ ...source, save: () => Effect.map(saveArtifact(source), wrap) })
+const annotated = { model: ArtifactModel, ...ArtifactFeatures }
+
+// Feature values given at creation are validated before the bytes are saved, and written once
+// the row exists (a same-content save annotates the artifact it returns).
+const pendingOf = (source: PendingSource): PendingArtifact => ({
+  ...source,
+  save: () =>
+    Effect.gen(function* () {
+      const values = source.options.features
+      const plan = values === undefined ? undefined : yield* planFeatureValues(annotated, values)
+      const artifact = wrap(yield* saveArtifact(source))
+      if (plan !== undefined) yield* sqlTransaction(writeFeatureValues(annotated, artifact.id, plan))
+      return artifact
+    })
+})
 
 const fromPath = (localPath: string, options: ArtifactOptions): Effect.Effect<PendingArtifact, DescribeError> =>
   Effect.map(describePath(localPath, options), pendingOf)

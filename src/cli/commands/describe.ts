@@ -14,6 +14,9 @@ import { formatSize, tree, type TreeRow } from "../present.js"
 import { dataRows } from "../present-data.js"
 import { describeRun, describeTransform } from "../describe-run.js"
 import { resolveDescribed } from "../resolve.js"
+import { showValue } from "../../registry/annotate/describe.js"
+import { artifactSchemas, DATASET_SLOT } from "../../registry/schema/artifactSchemas.js"
+import { schemaDefinition } from "../../registry/schema/definition.js"
 
 export const command: Command = {
   name: "describe",
@@ -35,6 +38,15 @@ export const command: Command = {
       ])
       const transform = run === undefined ? undefined : yield* Transform.filter({ id: run.transform_id }).first()
       const recreating = yield* artifact.recreatingRuns()
+      const annotations = yield* artifact.describeAnnotations()
+      // The schemas the artifact was validated against, per slot, with their members (LaminDB's "Dataset features").
+      const slots = yield* Effect.forEach(yield* artifactSchemas(artifact.id), ({ slot, schema }) =>
+        Effect.map(schemaDefinition(schema.id), (d) => ({
+          slot,
+          schema: { uid: schema.uid, name: schema.name, itype: schema.itype, dtype: schema.dtype },
+          features: d.members.map((m) => ({ name: m.feature.name, dtype: m.feature.dtype }))
+        }))
+      )
       const json = {
         ...artifact.toJSON(settings.storage),
         created_by: creator?.handle ?? null,
@@ -42,7 +54,10 @@ export const command: Command = {
         transform: transform ? { uid: transform.uid, key: transform.key, kind: transform.kind, version: transform.version_tag ?? transform.uid.slice(-4) } : null,
         // Later runs that saved the same bytes and got this artifact back (LaminDB's recreating_runs).
         recreating_runs: recreating.map((r) => ({ uid: r.uid, name: r.name, status: statusName(r._status_code), started_at: r.started_at?.toISOString() ?? null })),
-        ...(artifact._aux ? { metadata: artifact._aux } : {})
+        ...(artifact._aux ? { metadata: artifact._aux } : {}),
+        linked_features: annotations.linked_features,
+        labels: Object.fromEntries(annotations.labels.map((g) => [g.link, g.names])),
+        schemas: slots
       }
       if (out.wantsJson) return out.json(json)
       const branch = artifact.branch === -1 ? " (in trash)" : artifact.branch === 0 ? " (archived)" : ""
@@ -73,5 +88,34 @@ export const command: Command = {
         ...dataRows(artifact._aux, artifact.otype)
       ]
       out.line(tree(`Artifact ${artifact.suffix || "(no suffix)"} · ${artifact.key ?? artifact.uid}`, rows))
+      // LaminDB's sections: "Linked features" (name, dtype, value), "Labels" (.link, registry, names).
+      if (annotations.linked_features.length > 0) {
+        const w = Math.max(...annotations.linked_features.map((f) => f.name.length))
+        const d = Math.max(...annotations.linked_features.map((f) => f.dtype.length))
+        out.line(
+          tree(
+            "Linked features",
+            annotations.linked_features.map((f): TreeRow => [`${f.name.padEnd(w)}  ${f.dtype.padEnd(d)}`, `${showValue(f.value)}${f.unit ? ` ${f.unit}` : ""}`]),
+            { colon: false }
+          )
+        )
+      }
+      const shown = slots.filter((s) => s.slot !== DATASET_SLOT)
+      if (shown.length > 0)
+        out.line(
+          tree(
+            "Dataset features",
+            shown.map((s): TreeRow => [
+              `${s.slot} (${s.schema.name ?? s.schema.uid})`,
+              s.features.length > 0 ? s.features.map((f) => `${f.name} ${f.dtype}`).join(", ") : `${s.schema.itype ?? ""}${s.schema.dtype ? ` (${s.schema.dtype})` : ""}`
+            ]),
+            { colon: false }
+          )
+        )
+      if (annotations.labels.length > 0) {
+        const w = Math.max(...annotations.labels.map((g) => g.link.length + 1))
+        const r = Math.max(...annotations.labels.map((g) => g.registry.length))
+        out.line(tree("Labels", annotations.labels.map((g): TreeRow => [`.${g.link}`.padEnd(w) + "  " + g.registry.padEnd(r), g.names.join(", ")]), { colon: false }))
+      }
     })
 }

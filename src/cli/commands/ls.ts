@@ -1,8 +1,8 @@
 /**
- * `lamina ls [artifact|run|transform|user|storage] [--filter KEY=VALUE]… [--order FIELD] [--limit N] [--json]`
+ * `lamina ls [artifact|run|transform|user|storage|feature|ulabel|record|project|reference|collection|schema] [--filter KEY=VALUE]… [--order FIELD] [--limit N] [--json]`
  *
  * Filters use the query language (`size__gt=1000`, `key__startswith=raw/`,
- * `params__learning_rate=0.01`, `transform__key=train.py`); values are JSON when they parse as
+ * `params__learning_rate=0.01`, `transform__key=train.py`, feature names: `temperature__gt=20`); values are JSON when they parse as
  * JSON, else strings. Newest first unless `--order` says otherwise.
  *
  * @module
@@ -17,7 +17,7 @@ import { Tracker } from "../../tracker/Tracker.js"
 export const command: Command = {
   name: "ls",
   summary: "list records of a registry, filtered and ordered with the query language",
-  usage: "lamina ls [artifact|run|transform|user|storage] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--all] [--json]",
+  usage: "lamina ls [artifact|run|transform|user|storage|feature|ulabel|record|project|reference|collection|schema] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--all] [--json]",
   flags: {
     filter: { type: "string", multiple: true, alias: "f", description: "a condition KEY=VALUE, e.g. 'size__gt=1000' (repeatable; all must hold)" },
     order: { type: "string", multiple: true, alias: "o", description: "order by a field or path; '-' for descending (repeatable or comma-separated)" },

@@ -17,6 +17,9 @@ import { lookupIndexes } from "./040-lookup-indexes.js"
 import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
+import { annotationRegistries } from "./110-annotation-registries.js"
+import { collections } from "./120-collections.js"
+import { schemaRegistry } from "./150-schema-registry.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -31,5 +34,8 @@ export const migrations: ReadonlyArray<Migration> = [
   lookupIndexes,
   runLeases,
   codeFingerprints,
-  recreatingRuns
+  recreatingRuns,
+  annotationRegistries,
+  collections,
+  schemaRegistry
 ].sort((a, b) => a.id - b.id)
