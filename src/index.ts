@@ -18,7 +18,10 @@ export {
 // Types only: the format layer itself (makeAnnData, DenseArray, readH5ad, writeParquet, …) is
 // `lamina/formats`, so importing `lamina` does not load apache-arrow, parquet-wasm, h5wasm, zarrita.
 export type { AnnDataFormat, OpenedArtifact, TableFormat } from "./registry/artifact-data.js"
-export type { AnnData, BackedAnnData, BackedMatrix, Matrix } from "./formats/index.js"
+// Imported from their own modules, not the format index: a consumer's strict build (no
+// skipLibCheck) then never reaches zarrita's declarations through Lamina's root types.
+export type { AnnData, Matrix } from "./formats/anndata/anndata.js"
+export type { BackedAnnData, BackedMatrix } from "./formats/anndata/backed.js"
 export { RunStatus } from "./registry/Run.js"
 /**
  * The Run registry: `Run.filter({...})`, `Run.get(uid)`, and `Run.why(uid)` — why a run

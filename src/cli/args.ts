@@ -26,6 +26,10 @@ export interface ParsedArgs {
 export const globalFlags: Readonly<Record<string, FlagSpec>> = {
   json: { type: "boolean", description: "print exactly one JSON value on stdout" },
   verbose: { type: "boolean", description: "print stack traces on errors" },
+  instance: {
+    type: "string",
+    description: "NAME|PATH: run on this instance — a name 'lamina init' remembered, or a local instance's folder — without making it current"
+  },
   help: { type: "boolean", alias: "h", description: "show help" }
 }
 

@@ -29,6 +29,10 @@ interface CommandInfo {
   /** e.g. "lamina save PATH --key KEY [--description TEXT] [--json]" */
   readonly usage: string
   readonly flags: Readonly<Record<string, FlagSpec>>
+  /** How many positional arguments the command takes at most; more are rejected, not ignored (unset: the command checks them itself). */
+  readonly maxPositionals?: number
+  /** More help after the options (e.g. the filter syntax). */
+  readonly notes?: string
 }
 
 /**

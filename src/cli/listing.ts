@@ -7,6 +7,8 @@
 import { Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
+import { Q } from "../query/index.js"
+import { LOOKUPS } from "../query/lookup.js"
 import type { QuerySet } from "../query/QuerySet.js"
 import type { Condition, OrderKey } from "../query/types.js"
 import { Artifact } from "../registry/Artifact.js"
@@ -38,6 +40,8 @@ export interface ListRequest {
   readonly order: ReadonlyArray<string>
   readonly limit: number
   readonly search?: string
+  /** Also list internal records (`__lamina_run__` environment artifacts); default hidden unless `kind` is filtered. */
+  readonly all?: boolean
 }
 
 /** Check a registry name. */
@@ -68,11 +72,25 @@ export const parseFilters = (flags: ReadonlyArray<string>): Effect.Effect<Readon
     return Effect.succeed(spec)
   })
 
+const distinctIds = (ids: ReadonlyArray<number | null>): Array<number> => [...new Set(ids.filter((id): id is number => id !== null))]
+
+/** id → label for the records of a query (one query for a whole page of rows). */
+const uidsById = <A extends { readonly id: number }, M extends Model>(ids: ReadonlyArray<number>, query: (ids: Array<number>) => QuerySet<A, M>, label: (a: A) => string) =>
+  ids.length === 0
+    ? Effect.succeed(new Map<number, string>())
+    : Effect.map(query([...ids]).toArray(), (records) => new Map(records.map((r) => [r.id, label(r)] as const)))
+
 const iso = (d: Date | null): string => (d === null ? "" : d.toISOString().replace("T", " ").slice(0, 19))
 
 const build = <A, M extends Model>(all: QuerySet<A, M>, request: ListRequest): QuerySet<A, M> => {
   // CLI filters are untyped: keys are checked when the query compiles.
-  const filtered = all.filter(request.filter as unknown as Condition<M>)
+  const hidden = all.model.hidden
+  const showHidden = request.all === true || hidden === undefined || Object.keys(request.filter).some((k) => k.split("__")[0] === hidden.field)
+  // Like LaminDB's hidden `__lamindb…` artifacts: internal records stay out unless asked for.
+  const visible = showHidden
+    ? all
+    : all.filter(Q.or({ [`${hidden.field}__isnull`]: true }, Q.not({ [`${hidden.field}__startswith`]: hidden.prefix })) as unknown as Condition<M>)
+  const filtered = visible.filter(request.filter as unknown as Condition<M>)
   if (request.search !== undefined) return filtered.search(request.search, { limit: request.limit })
   const ordered = request.order.length > 0 ? filtered.orderBy(...(request.order as unknown as ReadonlyArray<OrderKey<M>>)) : filtered
   return ordered.limit(request.limit)
@@ -103,9 +121,17 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
       case "artifact": {
         const { settings } = yield* Instance
         const rows = yield* build(Artifact.filter(), request).toArray()
-        return show(out, rows, (a) => a.toJSON(settings.storage), ["uid", "key", "version", "size", "created_at"], (a) => [
+        const runs = yield* uidsById(distinctIds(rows.map((a) => a.run_id)), (ids) => Run.filter({ id__in: ids }), (r) => r.uid)
+        const users = yield* uidsById(distinctIds(rows.map((a) => a.created_by_id)), (ids) => User.filter({ id__in: ids }), (u) => u.handle)
+        // LaminDB's table columns: the run that created it (uid) and its creator (handle).
+        const json = (a: Artifact) => ({
+          ...a.toJSON(settings.storage),
+          run: a.run_id === null ? null : (runs.get(a.run_id) ?? null),
+          created_by: a.created_by_id === null ? null : (users.get(a.created_by_id) ?? null)
+        })
+        return show(out, rows, json, ["uid", "key", "version", "size", "created_at"], (a) => [
           a.uid,
-          a.key ?? a.description ?? "",
+          a.key ?? "–",
           a.version + (a.is_latest ? "*" : ""),
           formatSize(a.size),
           iso(a.created_at)
@@ -178,3 +204,14 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
       }
     }
   })
+
+/** The filter syntax, for `lamina ls --help` and `lamina search --help`. */
+export const FILTER_HELP = [
+  "Filters (--filter KEY=VALUE, repeatable; all must hold):",
+  "  KEY is a field, or a path with a lookup after '__': key__startswith=raw/, size__gt=1000000,",
+  "  run__transform__key=train.py, params__learning_rate=0.01, created_by__handle=alice, version=0001.",
+  `  Lookups: ${LOOKUPS.join(", ")}.`,
+  "  VALUE is JSON when it parses as JSON, else a string. '__in' takes a JSON list and '__range' a",
+  "  pair: --filter 'suffix__in=[\".csv\",\".parquet\"]'  --filter 'size__range=[1000,5000]'.",
+  "  Artifacts of internal kinds (__lamina_run__ run environments) are listed only with --all or a kind filter."
+].join("\n")

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { Cause, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option } from "effect"
 import { InvalidArgument, type LaminaError } from "../errors.js"
 import * as Lamina from "../instance/Lamina.js"
-import { parseArgs, globalFlags, type FlagSpec, type ParsedArgs } from "./args.js"
+import { instanceSettingsFor } from "../instance/settings.js"
+import { flagString, globalFlags, parseArgs, type FlagSpec, type ParsedArgs } from "./args.js"
 import type { Command, ExitCode, Output } from "./command.js"
 import { command as check } from "./commands/check.js"
 import { command as del } from "./commands/delete.js"
@@ -21,6 +22,7 @@ import { command as lineage } from "./commands/lineage.js"
 import { command as ls } from "./commands/ls.js"
 import { command as runCommand } from "./commands/run.js"
 import { command as save } from "./commands/save.js"
+import { command as restore } from "./commands/restore.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
 import { command as annotate } from "./commands/annotate.js"
@@ -32,9 +34,10 @@ import { command as project } from "./commands/project.js"
 import { command as record } from "./commands/record.js"
 import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
+import { versionLines } from "./version.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
@@ -45,11 +48,12 @@ const usage = (): string =>
   [
     "lamina — lineage-native data framework",
     "",
-    "Usage: lamina COMMAND [ARGS] [--json] [--verbose]",
+    "Usage: lamina COMMAND [ARGS] [--instance NAME|PATH] [--json] [--verbose]",
+    "       lamina --version [--verbose]    lamina help COMMAND",
     "",
     ...commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     "",
-    "Run 'lamina COMMAND --help' for a command's options."
+    "Run 'lamina help COMMAND' (or 'lamina COMMAND --help') for a command's options."
   ].join("\n")
 
 // Logs (warnings such as "returning artifact with same hash") go to stderr: stdout stays clean for --json.
@@ -64,19 +68,57 @@ const makeOutput = (args: ParsedArgs): Output => ({
   json: (value) => void process.stdout.write(JSON.stringify(value, null, 2) + "\n")
 })
 
+/** A command's help: usage, summary, every option (its own and the global ones), notes. */
+export const commandHelp = (cmd: Command): string =>
+  `${cmd.usage}\n\n${cmd.summary}\n\nOptions:\n${flagHelp(cmd.flags)}${cmd.notes ? `\n\n${cmd.notes}` : ""}`
+
+/** The instance a command runs on: `--instance NAME|PATH`, else the current one. */
+const instanceLayer = (args: ParsedArgs) => {
+  const ref = flagString(args, "instance")
+  return ref === undefined ? Lamina.layerFromSettings : Layer.unwrapEffect(Effect.map(instanceSettingsFor(ref), (settings) => Lamina.layerSettings(settings)))
+}
+
 const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void | ExitCode, LaminaError> => {
   const out = makeOutput(args)
-  return cmd.needsInstance ? Effect.provide(cmd.run(args, out), Lamina.layerFromSettings) : cmd.run(args, out)
+  if (cmd.maxPositionals !== undefined && args.positionals.length > cmd.maxPositionals)
+    return Effect.fail(
+      new InvalidArgument({
+        message: `'lamina ${cmd.name}' takes ${cmd.maxPositionals === 0 ? "no arguments" : `at most ${cmd.maxPositionals} argument${cmd.maxPositionals === 1 ? "" : "s"}`}; unexpected: ${args.positionals
+          .slice(cmd.maxPositionals)
+          .map((p) => `'${p}'`)
+          .join(" ")} (quote values with spaces).\nUsage: ${cmd.usage}`
+      })
+    )
+  if (!cmd.needsInstance) {
+    if (args.flags.instance !== undefined)
+      return Effect.fail(new InvalidArgument({ message: `'lamina ${cmd.name}' does not take --instance: it ${cmd.name === "init" ? "creates or connects the instance given by --storage" : "needs no instance"}.` }))
+    return cmd.run(args, out)
+  }
+  return Effect.provide(cmd.run(args, out), instanceLayer(args))
 }
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [name, ...rest] = argv
+  const verbose = rest.includes("--verbose")
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write((await Effect.runPromise(versionLines(verbose))).join("\n") + "\n")
+    return 0
+  }
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    const topic = rest.find((a) => !a.startsWith("-"))
+    if (topic !== undefined) {
+      const c = commands.find((x) => x.name === topic)
+      if (c === undefined) {
+        process.stderr.write(`error: Unknown command '${topic}'. Commands: ${commands.map((x) => x.name).join(", ")}.\n`)
+        return 2
+      }
+      process.stdout.write(commandHelp(c) + "\n")
+      return 0
+    }
     process.stdout.write(usage() + "\n")
     return name === undefined ? 1 : 0
   }
-  const verbose = rest.includes("--verbose")
   const cmd = commands.find((c) => c.name === name)
   let exit: Exit.Exit<void | ExitCode, LaminaError>
   if (cmd === undefined) {
@@ -87,7 +129,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       parsed.pipe(
         Effect.flatMap((args) =>
           args.flags.help === true
-            ? Effect.sync(() => void process.stdout.write(`${cmd.usage}\n\n${cmd.summary}\n\nOptions:\n${flagHelp(cmd.flags)}\n`))
+            ? Effect.sync(() => void process.stdout.write(`${commandHelp(cmd)}\n`))
             : run(cmd, args)
         ),
         Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),

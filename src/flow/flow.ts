@@ -19,6 +19,7 @@ import { currentRun, CurrentRun } from "./CurrentRun.js"
 import { makeDefinition, prepareCall, type CommonOptions, type Definition } from "./definition.js"
 import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
+import { markFlowCall } from "./flowCall.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
 import { closeFlowRun } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
@@ -65,11 +66,14 @@ const flowFailure = (def: Definition, run: RunRef, ctx: FlowContext, cause: Caus
 }
 
 const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
+  markFlowCall(callFlowRun(def, options, fn, self, args), def.name)
+
+const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isSome(parent) && !options.nested)
       return yield* new InvalidArgument({
-        message: `flow '${def.name}' was called inside the tracked run '${parent.value.name}' (${parent.value.runUid}). Call it from outside, make it a step(), or pass { nested: true } to record it as a nested flow.`
+        message: `flow '${def.name}' was called inside the tracked run '${parent.value.name}' (${parent.value.runUid}). Pass the flow call itself to runMain (runMain(${def.name}(…)) makes the flow the tracked run), run the surrounding program untracked with runMain(program, { track: false }), make it a step(), or pass { nested: true } to record it as a nested flow.`
       })
     const parentFlow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
@@ -143,10 +147,21 @@ export type FlowFunction<Args extends ReadonlyArray<unknown>, Ret> = (
   ...args: Args
 ) => Effect.Effect<Success<Ret>, FlowFailed | TrackingError, Requirements<Ret> | Lamina>
 
+/**
+ * What a `@flow()` method's declared type must allow, named in the compile error when it does
+ * not: Lamina in its requirements, then `FlowFailed` and the engine's `TrackingError` in its
+ * error type — `Effect.Effect<A, FlowFailed | TrackingError, Lamina>`.
+ */
+export type FlowMethodCheck<E, R> = [Lamina] extends [R]
+  ? [FlowFailed] extends [E]
+    ? TrackedMethodCheck<E, R, TrackingError>
+    : { readonly "the decorated flow's error type must include FlowFailed (declare the method as returning Effect.Effect<A, FlowFailed | TrackingError, Lamina>)": never }
+  : TrackedMethodCheck<E, R, TrackingError>
+
 /** The `@flow()` decorator (TC39 standard decorators). */
 export type FlowDecorator = <This, Args extends Array<unknown>, A, E, R>(
   target: (this: This, ...args: Args) => Effect.Effect<A, E, R>,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & TrackedMethodCheck<E, R, FlowFailed | TrackingError>
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & FlowMethodCheck<E, R>
 ) => (this: This, ...args: Args) => Effect.Effect<A, E, R>
 
 const flowDefinition = (options: FlowOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean) =>

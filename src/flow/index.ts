@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { flow, type FlowDecorator, type FlowFunction, type FlowOptions, type FlowOptionsWithParams } from "./flow.js"
+export { flow, type FlowDecorator, type FlowFunction, type FlowMethodCheck, type FlowOptions, type FlowOptionsWithParams } from "./flow.js"
 export { step, NOT_TRACKED, type StepDecorator, type StepFunction, type StepOptions, type StepOptionsWithParams } from "./step.js"
 export { track, finish, tracked, type TrackOptions } from "./track.js"
 export { runMain, type RunMainOptions } from "./runMain.js"

@@ -2,7 +2,8 @@
  * `runMain(program)`: run a Lamina program as a tracked script from a Node entry point.
  *
  * Connects the instance (the current one from `$LAMINA_HOME` unless a layer is given), tracks
- * the script (unless `track: false`), and turns SIGINT/SIGTERM into fiber interruption so
+ * the script (unless `track: false`, or the program is a flow call such as
+ * `runMain(pipeline(args))`: then the flow's run is the top-level run), and turns SIGINT/SIGTERM into fiber interruption so
  * every open run is marked aborted before the process exits — no run is left `started`. A
  * second signal exits at once.
  *
@@ -12,18 +13,28 @@ import { Cause, Effect, Exit, Fiber, Layer } from "effect"
 import type { LaminaError } from "../errors.js"
 import { layerFromSettings, type Lamina } from "../instance/Lamina.js"
 import type { FlowFailed } from "./errors.js"
+import { layerStderrLogger } from "../instance/logging.js"
+import { FlowConfig } from "./config.js"
+import { flowCallName } from "./flowCall.js"
+import type { ProgressSink } from "./progress.js"
 import { tracked, type TrackOptions } from "./track.js"
 
 /** Options of `runMain`. */
 export interface RunMainOptions<E2 = never> {
   /** The instance layer (default: the current instance from `$LAMINA_HOME`). */
   readonly layer?: Layer.Layer<Lamina, E2>
-  /** Track the script as a run (default), or `false` to run the program untracked (e.g. a program that starts its own flows). */
+  /**
+   * Track the script as a run (default), or `false` to run the program untracked (e.g. a
+   * program that starts several flows). Ignored when the program is a flow call: the flow's
+   * own run is the tracked run.
+   */
   readonly track?: TrackOptions | false
   /** Set `process.exitCode` from the outcome (default true). */
   readonly setExitCode?: boolean
   /** Print a failure on stderr (default true). */
   readonly printError?: boolean
+  /** Progress of the program's flows and steps, e.g. `stderrProgress` (default: FlowConfig's, none unless configured). */
+  readonly progress?: ProgressSink
   /** Where SIGINT/SIGTERM come from (default `process`; tests pass an EventEmitter). */
   readonly signals?: Pick<NodeJS.EventEmitter, "on" | "off">
 }
@@ -36,8 +47,14 @@ export const runMain = <A, E, E2 = LaminaError>(
   options: RunMainOptions<E2> = {}
 ): Promise<Exit.Exit<A, E | E2 | FlowFailed | LaminaError>> => {
   const layer = (options.layer ?? layerFromSettings) as Layer.Layer<Lamina, E2 | LaminaError>
-  const main: Effect.Effect<A, E | FlowFailed | LaminaError, Lamina> = options.track === false ? program : tracked(program, options.track ?? {})
-  const fiber = Effect.runFork(Effect.provide(main, layer))
+  // A flow call is its own top-level run: tracking the script around it would make it nested.
+  const main: Effect.Effect<A, E | FlowFailed | LaminaError, Lamina> =
+    options.track === false || flowCallName(program) !== undefined ? program : tracked(program, options.track ?? {})
+  const withProgress =
+    options.progress === undefined
+      ? main
+      : Effect.flatMap(FlowConfig, (settings) => Effect.provideService(main, FlowConfig, { ...settings, progress: options.progress }))
+  const fiber = Effect.runFork(Effect.provide(withProgress, Layer.merge(layer, layerStderrLogger)))
   let signalled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled !== undefined) {

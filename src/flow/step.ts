@@ -234,7 +234,7 @@ export type StepFunction<Args extends ReadonlyArray<unknown>, Ret> = (
 export type TrackedMethodCheck<E, R, Err> = [Lamina] extends [R]
   ? [Err] extends [E]
     ? unknown
-    : { readonly "the decorated method's error type must include Lamina's TrackingError (InvalidArgument | StorageError | IntegrityError | ValidationError)": never }
+    : { readonly "the decorated method's error type must include Lamina's TrackingError (InvalidArgument | StorageError | IntegrityError | ValidationError): declare it as returning Effect.Effect<A, E | TrackingError, Lamina>": never }
   : { readonly "the decorated method's requirements must include Lamina (SqlClient | ObjectStore | Instance | Tracker)": never }
 
 /** The `@step()` decorator (TC39 standard decorators). */

@@ -15,6 +15,7 @@ import { type AnnDataSummary, type DataFrameSummary, describeAnnData } from "./a
 import type { ElementSource } from "./anndata/element-store.js"
 import { h5Source, openH5File } from "./anndata/h5/h5-source.js"
 import { type FormatName } from "./format-of.js"
+import type { FileDescription } from "./file-description.js"
 import { detectFormat, type LoadError } from "./load.js"
 import { readCsv } from "./table/csv.js"
 import { type ColumnDescription, describeTable } from "./table/describe.js"
@@ -24,27 +25,7 @@ import { zarrOtype } from "./zarr/open.js"
 import { localZarrStore } from "./zarr/store.js"
 import { zarrSource } from "./zarr/zarr-source.js"
 
-/** What {@link describeFile} returns. */
-export interface FileDescription {
-  readonly otype: "DataFrame" | "AnnData" | "array" | "group"
-  readonly format: FormatName
-  /** `"dataset"` for tables and AnnData (LaminDB's artifact kind). */
-  readonly kind?: "dataset"
-  /** Rows of a table, `n_obs` of an AnnData. */
-  readonly n_observations?: number
-  /** Array shape, or `[n_obs, n_vars]`. */
-  readonly shape?: ReadonlyArray<number>
-  /** Element type of an array. */
-  readonly dtype?: string
-  /** Columns of a table. */
-  readonly columns?: ReadonlyArray<ColumnDescription>
-  readonly obs?: DataFrameSummary
-  readonly var?: DataFrameSummary
-  /** Everything else about an AnnData (X layout, keys of layers, obsm, …, uns). */
-  readonly anndata?: AnnDataSummary
-  /** Children of a zarr group. */
-  readonly keys?: ReadonlyArray<string>
-}
+export type { FileDescription } from "./file-description.js"
 
 const tableDescription = (format: FormatName, table: Table): FileDescription => {
   const d = describeTable(table)

@@ -21,6 +21,7 @@ import { layerFromRoot } from "../storage/layer.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import * as Tracker from "../tracker/Tracker.js"
 import { Instance } from "./Instance.js"
+import { layerStderrLogger } from "./logging.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use (`Curator`: validation against the registries, src/curate). */
@@ -74,7 +75,8 @@ export const layerSettings = (settings: InstanceSettings, tracker: Tracker.Track
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
   // The Curator validates against this instance's registries (see src/curate).
   const curation = Layer.provideMerge(tableCurationLayer, CuratorLayer.layer)
-  return Layer.provideMerge(curation, Layer.provideMerge(Tracker.layer(tracker), Layer.provideMerge(layerInstance(settings), base)))
+  // Library warnings go to stderr, not into the program's stdout.
+  return Layer.merge(Layer.provideMerge(curation, Layer.provideMerge(Tracker.layer(tracker), Layer.provideMerge(layerInstance(settings), base))), layerStderrLogger)
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

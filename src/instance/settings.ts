@@ -75,8 +75,43 @@ export const loadInstanceSettings: Effect.Effect<InstanceSettings, InvalidArgume
   )
 )
 
-/** Remember `settings` as the current instance. */
-export const saveInstanceSettings = (settings: InstanceSettings) => writeJson(instanceFile(), settings)
+const knownDir = () => path.join(laminaHome(), "instances")
+const knownFile = (name: string) => path.join(knownDir(), `${encodeURIComponent(name)}.json`)
+
+/** Remember `settings` as the current instance (and by name, for `--instance NAME`). */
+export const saveInstanceSettings = (settings: InstanceSettings) =>
+  Effect.zipRight(writeJson(knownFile(settings.name), settings), writeJson(instanceFile(), settings))
+
+/** Names of the instances `lamina init` has connected from this `$LAMINA_HOME`. */
+const knownNames = (): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.promise(() =>
+    fs.readdir(knownDir()).then(
+      (files) => files.filter((f) => f.endsWith(".json")).map((f) => decodeURIComponent(f.slice(0, -5))).sort(),
+      () => []
+    )
+  )
+
+/**
+ * The instance `--instance NAME|PATH` names, without making it current: a name `lamina init`
+ * remembered, or the folder of a local instance (its registry at `PATH/.lamina/lamina.db`).
+ * Never creates an instance.
+ */
+export const instanceSettingsFor = (ref: string): Effect.Effect<InstanceSettings, InvalidArgument | StorageError> =>
+  Effect.gen(function* () {
+    if (ref.trim() === "") return yield* new InvalidArgument({ message: "--instance needs an instance name or the folder of a local instance." })
+    const byName = yield* Effect.either(readJson<InstanceSettings>(knownFile(ref)))
+    if (byName._tag === "Right") return byName.right
+    if (byName.left.code !== "ENOENT")
+      return yield* new StorageError({ message: `Cannot read ${knownFile(ref)}: ${byName.left.message}. Fix or delete the file.`, cause: byName.left })
+    const storage = path.resolve(ref)
+    const db = defaultDbFor(storage)
+    const isLocal = yield* Effect.promise(() => fs.stat(db).then((st) => st.isFile(), () => false))
+    if (isLocal) return { name: path.basename(storage) || "lamina", storage, db }
+    const names = yield* knownNames()
+    return yield* new InvalidArgument({
+      message: `No instance '${ref}': no instance of that name (${names.length > 0 ? `known: ${names.join(", ")}` : "none remembered yet"}) and no local instance at ${storage} (no ${db}). Create it with 'lamina init --storage ${ref}'.`
+    })
+  })
 
 /** The local user, created on first use (handle from `LAMINA_USER` or the OS user name). */
 export const loadOrCreateUser: Effect.Effect<UserSettings, StorageError> = Effect.suspend(() =>

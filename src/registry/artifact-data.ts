@@ -15,13 +15,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import type { Table } from "apache-arrow"
 import { Effect, type Scope } from "effect"
-import type * as zarr from "zarrita"
 import { type InvalidArgument, StorageError, type ValidationError } from "../errors.js"
 import type { AnnData } from "../formats/anndata/anndata.js"
 import type { BackedAnnData } from "../formats/anndata/backed.js"
-import type { FileDescription } from "../formats/describe-file.js"
+import type { FileDescription } from "../formats/file-description.js"
 import { formatOf } from "../formats/format-of.js"
-import type { ZarrStore } from "../formats/zarr/store.js"
+import type { ZarrNode, ZarrStore } from "../formats/zarr/store.js"
 import type { AnnDataFormat, ArtifactOptions, PendingOf, TableFormat } from "./artifact/options.js"
 
 export type { AnnDataFormat, TableFormat } from "./artifact/options.js"
@@ -218,7 +217,7 @@ export const localStore = (folder: string): Effect.Effect<ZarrStore> => Effect.m
 /** What `open()` gives: an AnnData opened for partial reads, or a plain zarr array or group. */
 export type OpenedArtifact =
   | { readonly _tag: "AnnData"; readonly format: AnnDataFormat; readonly adata: BackedAnnData }
-  | { readonly _tag: "Zarr"; readonly node: zarr.Array<zarr.DataType, ZarrStore> | zarr.Group<ZarrStore> }
+  | { readonly _tag: "Zarr"; readonly node: ZarrNode }
 
 /** Opens a local `.h5ad` for partial reads; it stays open until the scope closes. */
 export const openH5adFile = (local: string): Effect.Effect<OpenedArtifact, ValidationError | StorageError, Scope.Scope> =>

@@ -4,6 +4,7 @@
 import { Effect } from "effect"
 import { expect, it } from "vitest"
 import type { TrackingError } from "../../src/flow/index.js"
+import type { FlowMethodCheck } from "../../src/flow/flow.js"
 import { flow, FlowFailed, step } from "../../src/flow/index.js"
 import type { Lamina } from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
@@ -111,3 +112,9 @@ describeBackends("decorators", ({ instance }) => {
     expect(e).toMatchObject({ _tag: "FlowFailed", flow: "go", step: "explode" })
   })
 })
+
+// The compile error of a @flow method whose error type lacks FlowFailed names FlowFailed.
+type MissingFlowFailed = keyof FlowMethodCheck<TrackingError, Lamina>
+export const flowFailedIsNamed: MissingFlowFailed extends `the decorated flow's error type must include FlowFailed${string}` ? true : false = true
+// …and one that has both passes the check.
+export const complete: unknown extends FlowMethodCheck<FlowFailed | TrackingError, Lamina> ? true : false = true

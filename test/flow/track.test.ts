@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit } from "effect"
 import { expect, it } from "vitest"
-import { finish, runMain, step, track, tracked } from "../../src/flow/index.js"
+import { finish, flow, runMain, step, track, tracked } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import { Run, RunStatus } from "../../src/registry/Run.js"
 import { Transform } from "../../src/registry/Transform.js"
@@ -99,5 +99,58 @@ describeBackends("track", ({ instance }) => {
     const exit = await runMain(double(5), { layer: Lamina.layer({ storage: i.storage, db: i.db }), track: { path: thisFile }, setExitCode: false })
     expect(exit).toEqual(Exit.succeed(10))
     expect((await i.run(allRuns)).map((r) => r.status)).toEqual([RunStatus.completed, RunStatus.completed])
+  })
+
+  it("runMain(flowCall) makes the flow the tracked run (no script run around it)", async () => {
+    const i = await instance()
+    const pipeline = flow("pipeline", (ns: ReadonlyArray<number>) => Effect.forEach(ns, (n) => double(n), { concurrency: "unbounded" }))
+    const exit = await runMain(pipeline([1, 2]), { layer: Lamina.layer({ storage: i.storage, db: i.db }), setExitCode: false })
+    expect(exit).toEqual(Exit.succeed([2, 4]))
+    const runs = await i.run(allRuns)
+    expect(runs.map((r) => [r.kind, r.name, r.status])).toEqual([
+      ["pipeline", "pipeline", RunStatus.completed],
+      ["function", "double", RunStatus.completed],
+      ["function", "double", RunStatus.completed]
+    ])
+    expect(typeof (await i.run(Run.get(runs[0]!.uid))).cli_args).toBe("string")
+  })
+
+  it("a flow nested in a tracked script fails with a message naming runMain's track: false and nested: true", async () => {
+    const i = await instance()
+    const inner = flow("inner", () => Effect.succeed(1))
+    const e = await i.fail(tracked(Effect.flatMap(Effect.void, () => inner()), { path: thisFile }))
+    expect(e.message).toMatch(/flow 'inner' was called inside the tracked run/)
+    expect(e.message).toContain("{ track: false }")
+    expect(e.message).toContain("{ nested: true }")
+    expect(e.message).toContain("runMain(inner(…))")
+  })
+
+  it("runMain's progress option reports each step; library logs go to stderr, not stdout", async () => {
+    const i = await instance()
+    const events: Array<string> = []
+    const pipeline = flow("progress-pipeline", () => Effect.zipRight(Effect.logWarning("careful"), double(3)))
+    const out: Array<string> = []
+    const err: Array<string> = []
+    const log = console.log
+    const error = console.error
+    console.log = (...a: Array<unknown>) => void out.push(a.join(" "))
+    console.error = (...a: Array<unknown>) => void err.push(a.join(" "))
+    const exit = await runMain(pipeline(), {
+      layer: Lamina.layer({ storage: i.storage, db: i.db }),
+      setExitCode: false,
+      progress: (e) => void events.push(`${e.kind}:${e.name}:${e.status}`)
+    }).finally(() => {
+      console.log = log
+      console.error = error
+    })
+    expect(exit).toEqual(Exit.succeed(6))
+    expect(events).toEqual(["flow:progress-pipeline:running", "step:double:running", "step:double:done", "flow:progress-pipeline:done"])
+    expect(out.join("\n")).not.toContain("careful")
+    expect(err.join("\n")).toMatch(/level=WARN.*careful/)
+    // the same for a program run with Lamina.layer alone
+    const err2: Array<string> = []
+    console.error = (...a: Array<unknown>) => void err2.push(a.join(" "))
+    await Effect.runPromise(Effect.provide(Effect.logWarning("also careful"), Lamina.layer({ storage: i.storage, db: i.db }))).finally(() => (console.error = error))
+    expect(err2.join("\n")).toMatch(/level=WARN.*also careful/)
   })
 })

@@ -201,7 +201,7 @@ describeBackends(
           Effect.gen(function* () {
             const opened = yield* a.open()
             if (opened._tag !== "Zarr" || opened.node.kind !== "group") return yield* Effect.die("expected a zarr group")
-            const arr = yield* Effect.promise(() => zarr.open(opened.node.resolve("values"), { kind: "array" }))
+            const arr = yield* Effect.promise(() => zarr.open(zarr.root(opened.node.store).resolve(opened.node.path).resolve("values"), { kind: "array" }))
             const chunk = yield* Effect.promise(() => zarr.get(arr))
             return [...(chunk.data as Float64Array)]
           })

@@ -51,6 +51,7 @@ export const command: Command = {
     fix: { type: "boolean", description: "remove temp files of killed saves, re-derive is_latest, end dead runs aborted, drop dangling link rows" },
     min_age: { type: "number", description: "with --fix: leave temp files younger than this many seconds (default 3600)" }
   },
+  maxPositionals: 0,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -13,6 +13,7 @@ export const command: Command = {
   summary: "move an artifact to trash (again, or with --permanent: delete row and bytes)",
   usage: "lamina delete KEY_OR_UID [--permanent] [--json]",
   flags: { permanent: { type: "boolean", description: "delete the record and its bytes for good" } },
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {
@@ -20,6 +21,6 @@ export const command: Command = {
       const permanent = flagBoolean(args, "permanent") || artifact.branch === -1
       yield* artifact.delete({ permanent })
       if (out.wantsJson) return out.json({ uid: artifact.uid, key: artifact.key, deleted: permanent ? "permanent" : "trash" })
-      out.line(permanent ? `✓ deleted ${artifact.uid} permanently` : `✓ moved ${artifact.uid} to trash (restore it, or delete again to remove it for good)`)
+      out.line(permanent ? `✓ deleted ${artifact.uid} permanently` : `✓ moved ${artifact.uid} to trash (undo: lamina restore ${artifact.uid}; delete again to remove it for good)`)
     })
 }

@@ -1,5 +1,5 @@
 /**
- * `lamina describe KEY_OR_UID [--json]`: an artifact as a readable tree, with its run and transform,
+ * `lamina describe KEY_OR_UID|RUN_UID|TRANSFORM [--json]`: an artifact as a readable tree, with its run and transform,
  * and for tables and AnnData their shape and columns (from the metadata recorded at save).
  *
  * @module
@@ -12,20 +12,25 @@ import { User } from "../../registry/User.js"
 import type { Command } from "../command.js"
 import { formatSize, tree, type TreeRow } from "../present.js"
 import { dataRows } from "../present-data.js"
-import { resolveArtifact } from "../resolve.js"
+import { describeRun, describeTransform } from "../describe-run.js"
+import { resolveDescribed } from "../resolve.js"
 import { showValue } from "../../registry/annotate/describe.js"
 import { artifactSchemas, DATASET_SLOT } from "../../registry/schema/artifactSchemas.js"
 import { schemaDefinition } from "../../registry/schema/definition.js"
 
 export const command: Command = {
   name: "describe",
-  summary: "show an artifact: identity, content, version, location, provenance",
-  usage: "lamina describe KEY_OR_UID [--json]",
+  summary: "show an artifact (identity, content, version, location, provenance), a run or a transform",
+  usage: "lamina describe KEY_OR_UID|RUN_UID|TRANSFORM_KEY_OR_UID [--json]",
   flags: {},
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {
-      const artifact = yield* resolveArtifact(args.positionals[0])
+      const described = yield* resolveDescribed(args.positionals[0])
+      if (described._tag === "Run") return yield* describeRun(described.run, out)
+      if (described._tag === "Transform") return yield* describeTransform(described.transform, out)
+      const artifact = described.artifact
       const { settings } = yield* Instance
       const [run, creator] = yield* Effect.all([
         artifact.run_id === null ? Effect.succeed(undefined) : Run.filter({ id: artifact.run_id }).first(),

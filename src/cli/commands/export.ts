@@ -18,6 +18,7 @@ export const command: Command = {
     since: { type: "string", description: "openlineage: runs created at or after DATE (2026-03-25 or an ISO time)" },
     output: { type: "string", alias: "o", description: "openlineage: write to FILE instead of stdout" }
   },
+  maxPositionals: 2,
   needsInstance: true,
   // `openlineage` names the format; anything else is the dump's folder (write `./openlineage` for a folder of that name).
   run: (args, out) => (args.positionals[0] === "openlineage" ? exportOpenLineage(args, out) : exportDump(args, out))

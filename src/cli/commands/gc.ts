@@ -21,6 +21,7 @@ export const command: Command = {
     min_age: { type: "number", description: "leave objects younger than this many seconds (default 3600: a save may be about to register them)" },
     dry_run: { type: "boolean", description: "list what would be removed, remove nothing" }
   },
+  maxPositionals: 0,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -17,6 +17,7 @@ export const command: Command = {
   summary: "load a dump made by 'lamina export' into the instance (idempotent)",
   usage: "lamina import DIR [--json]",
   flags: {},
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

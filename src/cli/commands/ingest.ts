@@ -46,6 +46,7 @@ export const command: Command = {
     snakefile: { type: "string", description: "Snakemake: the Snakefile, when not DIR/Snakefile or DIR/workflow/Snakefile" },
     key_prefix: { type: "string", description: "prefix of artifact keys (default: paths relative to DIR)" }
   },
+  maxPositionals: Number.POSITIVE_INFINITY,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -24,6 +24,7 @@ export const command: Command = {
     s3_region: { type: "string", description: "S3 region" },
     s3_path_style: { type: "boolean", description: "address buckets by path, not host name" }
   },
+  maxPositionals: 1,
   needsInstance: false,
   run: (args, out) =>
     Effect.gen(function* () {

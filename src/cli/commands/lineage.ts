@@ -24,6 +24,7 @@ export const command: Command = {
     depth: { type: "number", description: "how many producing runs to walk back (default: all)" },
     output: { type: "string", alias: "o", description: "write to FILE instead of stdout" }
   },
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -13,6 +13,7 @@ export const command: Command = {
   summary: "print a local path to an artifact (downloaded into the cache for remote storage)",
   usage: "lamina load KEY_OR_UID [--json]",
   flags: {},
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

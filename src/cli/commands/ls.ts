@@ -9,20 +9,23 @@
  */
 import { Effect } from "effect"
 import { InvalidArgument } from "../../errors.js"
-import { flagList, flagNumber } from "../args.js"
+import { flagBoolean, flagList, flagNumber } from "../args.js"
 import type { Command } from "../command.js"
-import { list, parseFilters, registryName } from "../listing.js"
+import { FILTER_HELP, list, parseFilters, registryName } from "../listing.js"
 import { Tracker } from "../../tracker/Tracker.js"
 
 export const command: Command = {
   name: "ls",
   summary: "list records of a registry, filtered and ordered with the query language",
-  usage: "lamina ls [artifact|run|transform|user|storage|feature|ulabel|record|project|reference|collection|schema] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--json]",
+  usage: "lamina ls [artifact|run|transform|user|storage|feature|ulabel|record|project|reference|collection|schema] [--filter KEY=VALUE]... [--order [-]FIELD] [--limit N] [--all] [--json]",
   flags: {
     filter: { type: "string", multiple: true, alias: "f", description: "a condition KEY=VALUE, e.g. 'size__gt=1000' (repeatable; all must hold)" },
     order: { type: "string", multiple: true, alias: "o", description: "order by a field or path; '-' for descending (repeatable or comma-separated)" },
-    limit: { type: "number", alias: "n", description: "how many records (default 20)" }
+    limit: { type: "number", alias: "n", description: "how many records (default 20)" },
+    all: { type: "boolean", description: "also list internal records (__lamina_run__ run environment artifacts)" }
   },
+  notes: FILTER_HELP,
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {
@@ -35,6 +38,6 @@ export const command: Command = {
       const order = flagList(args, "order").flatMap((o) => o.split(",").map((s) => s.trim()).filter((s) => s !== ""))
       // Runs left `started` by a process that died are shown as what they are: aborted.
       if (registry === "run") yield* Effect.flatMap(Tracker, (t) => t.reapExpiredRuns)
-      yield* list(registry, { filter, order, limit }, out)
+      yield* list(registry, { filter, order, limit, all: flagBoolean(args, "all") }, out)
     })
 }

@@ -19,6 +19,7 @@ export const command: Command = {
   summary: "run a Snakemake or Nextflow command as a tracked run, then ingest its runs and files",
   usage: USAGE,
   flags: {},
+  maxPositionals: Number.POSITIVE_INFINITY,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

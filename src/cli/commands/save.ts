@@ -1,5 +1,5 @@
 /**
- * `lamina save PATH --key KEY [--description TEXT] [--json]`
+ * `lamina save PATH [--key KEY] [--description TEXT] [--version-tag TAG] [--kind KIND] [--json]`
  *
  * @module
  */
@@ -13,13 +13,14 @@ import { formatSize } from "../present.js"
 export const command: Command = {
   name: "save",
   summary: "register a file or folder as an artifact (copied into storage, hashed, versioned)",
-  usage: "lamina save PATH [--key KEY] [--description TEXT] [--version-tag TAG] [--json]",
+  usage: "lamina save PATH [--key KEY] [--description TEXT] [--version-tag TAG] [--kind KIND] [--json]",
   flags: {
     key: { type: "string", description: "a path-like key in storage, e.g. raw/sample1.csv" },
     description: { type: "string", description: "a description" },
     version_tag: { type: "string", description: "a human version tag, e.g. 1.0" },
     kind: { type: "string", description: "LaminDB kind, e.g. dataset or model" }
   },
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {
@@ -34,9 +35,17 @@ export const command: Command = {
         ...(version_tag !== undefined ? { version_tag } : {}),
         ...(kind !== undefined ? { kind } : {})
       })
+      // A new artifact gets an id above every existing one; dedup returns a live, older one.
+      const newest = yield* Artifact.filter().orderBy("-id").first()
       const artifact = yield* pending.save()
+      const existed = newest !== undefined && artifact.id <= newest.id
       const { settings } = yield* Instance
-      if (out.wantsJson) return out.json(artifact.toJSON(settings.storage))
-      out.line(`✓ saved ${artifact.uid}  ${artifact.key ?? artifact.description ?? ""}  v${artifact.version}  ${formatSize(artifact.size)}  ${artifact.hash}`)
+      if (out.wantsJson) return out.json({ ...artifact.toJSON(settings.storage), already_saved: existed })
+      const name = artifact.key ?? artifact.description ?? "(no key)"
+      out.line(
+        existed
+          ? `= already saved as ${artifact.uid}  ${name}  v${artifact.version}  (same content${key !== undefined && key !== artifact.key ? `; key '${key}' not applied` : ""})`
+          : `✓ saved ${artifact.uid}  ${name}  v${artifact.version}  ${formatSize(artifact.size)}  ${artifact.hash}`
+      )
     })
 }

@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { InvalidArgument } from "../../errors.js"
 import { flagList, flagNumber } from "../args.js"
 import type { Command } from "../command.js"
-import { list, parseFilters, registryName, REGISTRIES } from "../listing.js"
+import { FILTER_HELP, list, parseFilters, registryName, REGISTRIES } from "../listing.js"
 
 export const command: Command = {
   name: "search",
@@ -18,6 +18,8 @@ export const command: Command = {
     filter: { type: "string", multiple: true, alias: "f", description: "narrow with a condition KEY=VALUE (repeatable)" },
     limit: { type: "number", alias: "n", description: "how many results (default 20)" }
   },
+  notes: FILTER_HELP,
+  maxPositionals: Number.POSITIVE_INFINITY,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -32,6 +32,7 @@ export const command: Command = {
     host: { type: "string", description: "address to bind (default 127.0.0.1); any other host requires the printed token" },
     open: { type: "boolean", description: "open the app in the default browser" }
   },
+  maxPositionals: 0,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -17,6 +17,7 @@ export const command: Command = {
   summary: "Explain a run's cache outcome: what changed since the closest earlier run, or what it reused",
   usage: USAGE,
   flags: {},
+  maxPositionals: 1,
   needsInstance: true,
   run: (args, out) =>
     Effect.gen(function* () {

@@ -43,20 +43,37 @@ const locate = (): string | undefined => {
   return undefined
 }
 
+/** Why the native decoder is not in use (undefined when it loaded). */
+let unavailable: string | undefined
+
 const load = (): NativeBlosc | undefined => {
   const file = locate()
-  if (file === undefined) return undefined
+  if (file === undefined) {
+    unavailable = "the addon is not built (no C compiler at install, or install scripts not allowed for lamina)"
+    return undefined
+  }
   try {
     const addon = createRequire(import.meta.url)(file) as Addon
+    if (addon.bloscDecode && addon.bloscVersion) return { bloscDecode: addon.bloscDecode, bloscVersion: addon.bloscVersion }
     // no libblosc.so.1 on this machine: the addon loads without bloscDecode
-    return addon.bloscDecode && addon.bloscVersion ? { bloscDecode: addon.bloscDecode, bloscVersion: addon.bloscVersion } : undefined
-  } catch {
+    unavailable = "the system's c-blosc (libblosc.so.1, Debian libblosc1) was not found"
+    return undefined
+  } catch (e) {
     // built for another Node ABI or platform: the JavaScript decoder takes over
+    unavailable = `the addon at ${file} does not load here (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`
     return undefined
   }
 }
 
 const addon = load()
+
+/** Which Blosc decoder zarr reads use, and why: for `lamina --version --verbose`. */
+export const bloscDecoder = (): { readonly decoder: "native" | "javascript"; readonly detail: string } =>
+  process.env.LAMINA_NATIVE_BLOSC === "0"
+    ? { decoder: "javascript", detail: "LAMINA_NATIVE_BLOSC=0" }
+    : addon !== undefined
+      ? { decoder: "native", detail: `c-blosc ${addon.bloscVersion}` }
+      : { decoder: "javascript", detail: unavailable ?? "unknown" }
 
 /**
  * The native decoder, or `undefined` when it is not built, cannot load here, or

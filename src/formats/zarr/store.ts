@@ -11,10 +11,17 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { AbsolutePath, AsyncReadable } from "@zarrita/storage"
+/** A store key: `/`-rooted (zarrita's `AbsolutePath`). */
+export type AbsolutePath = `/${string}`
 
-/** A zarrita-compatible store Lamina reads zarr from. */
-export interface ZarrStore extends AsyncReadable {
+/**
+ * A zarrita-compatible store Lamina reads zarr from (zarrita's `AsyncReadable`, written out
+ * here so Lamina's public types do not pull @zarrita/storage's DOM-typed declarations into a
+ * consumer's build).
+ */
+export interface ZarrStore {
+  /** The bytes of a key, or undefined when it does not exist. */
+  get(key: AbsolutePath, options?: unknown): Promise<Uint8Array | undefined>
   /** Names directly under `prefix` (a `/`-rooted key prefix without trailing slash). */
   list?(prefix: AbsolutePath): Promise<ReadonlyArray<string>>
   /** Writes a key (needed for writing). */
@@ -99,3 +106,15 @@ export const storeOf = (location: ZarrLocation): ZarrStore =>
 /** The name of a location for messages. */
 export const locationName = (location: ZarrLocation): string =>
   typeof location === "string" ? location : "root" in location && typeof location.root === "string" ? location.root : "<zarr store>"
+
+/**
+ * A zarr array or group as opened by zarrita (its `Array` or `Group`), typed by what Lamina's
+ * public API promises. To use zarrita's functions on it (`zarr.get(node, …)`), narrow it with
+ * zarrita's own types: `node as unknown as zarr.Array<zarr.DataType>` when `node.kind === "array"`.
+ */
+export interface ZarrNode {
+  readonly kind: "array" | "group"
+  readonly path: AbsolutePath
+  readonly attrs: Readonly<Record<string, unknown>>
+  readonly store: ZarrStore
+}
