@@ -33,8 +33,12 @@ export interface StepInvocation {
   readonly def: Definition
   readonly fn: Function
   readonly self: unknown
+  /** The arguments as the caller passed them. */
+  readonly args: ReadonlyArray<unknown>
   readonly call: PreparedCall
   readonly run: RunRef
+  /** The run that initiated this one (the flow's, or an enclosing step's). */
+  readonly parent: number
   readonly state: RunState
   /** The run's cache key (null with `cache: false`). */
   readonly cacheKey: string | null

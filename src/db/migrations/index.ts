@@ -16,6 +16,7 @@ import { artifactSlots } from "./030-artifact-slots.js"
 import { lookupIndexes } from "./040-lookup-indexes.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
+import { clusterRuns } from "./170-cluster-runs.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -29,5 +30,6 @@ export const migrations: ReadonlyArray<Migration> = [
   artifactSlots,
   lookupIndexes,
   codeFingerprints,
-  recreatingRuns
+  recreatingRuns,
+  clusterRuns
 ].sort((a, b) => a.id - b.id)

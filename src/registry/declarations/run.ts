@@ -50,7 +50,11 @@ export const RunDecl = defineRegistry({
     _result: f.nullable(f.json),
     _cache_parts: f.nullable(f.json),
     error: f.nullable(f.json),
-    logs: f.nullable(f.str)
+    logs: f.nullable(f.str),
+    /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `Lamina.cluster`. */
+    runner: f.nullable(f.str),
+    /** The host name of the machine whose runner executed the run. */
+    host: f.nullable(f.str)
   },
   relations: {
     transform: fk("Transform", "transform_id", "runs"),
