@@ -221,15 +221,17 @@ const trashLost = (runId: number) =>
   })
 
 /**
- * Inside the transaction completing `runId`: fail unless it is still the call's current,
- * `started` run — a runner presumed lost whose call was taken over must not complete it.
+ * Inside the transaction completing `runId` (after its status is written): fail unless it is
+ * still the call's current attempt and, for a cached call, still holds the key's claim — a
+ * runner presumed lost, whose call was taken over or whose claim was dropped as abandoned,
+ * must not complete it.
  */
-export const guardCompletion = (dispatchId: string, runId: number): Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient> =>
+export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const row = (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${forUpdate(sql)}`)[0]
-    const run = (yield* sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE id = ${runId}`)[0]
-    if (row === undefined || Number(row.run_id) !== runId || run === undefined || Number(run.s) !== RunStatus.started)
+    const claim = cacheKey === null ? undefined : (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_run_claim WHERE cache_key = ${cacheKey}`)[0]
+    if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(claim?.run_id) !== runId))
       return yield* new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))))
 

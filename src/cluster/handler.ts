@@ -187,17 +187,19 @@ const execute = (
         continue
       }
       const { run, attempts } = attempt
+      yield* Effect.logDebug(`step '${def.name}' attempt ${attempts}: run ${run.uid}`)
       const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
       const executed = yield* Effect.uninterruptibleMask((restore) =>
         executeHere(
           { def, fn: handle.fn, self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
           restore,
-          guardCompletion(d.id, run.id)
+          guardCompletion(d.id, run.id, d.cacheKey)
         )
       ).pipe(
         Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)),
         Effect.either
       )
+      yield* Effect.logDebug(`step '${def.name}' run ${run.uid} ended: ${executed._tag === "Left" ? executed.left.message : executed.right._tag}`)
       if (executed._tag === "Left") {
         if (isTakenOver(executed.left)) {
           yield* trashCreated(state.created)
