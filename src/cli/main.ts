@@ -18,9 +18,10 @@ import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
 import { command as why } from "./commands/why.js"
+import { command as worker } from "./commands/worker.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, worker]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
