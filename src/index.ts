@@ -28,6 +28,7 @@ export { RunStatus } from "./registry/Run.js"
 export const Run = { ...RunRegistry, why: (uid: string) => explainRun(uid) }
 export * from "./flow/index.js"
 export * as Lineage from "./lineage/index.js"
+export { Adapters, formatSummary, type IngestSummary, type IngestWarning, type NextflowIngestOptions, type SnakemakeIngestOptions, type WriteProgress } from "./adapters/index.js"
 export { Transform } from "./registry/Transform.js"
 export { Storage } from "./registry/Storage.js"
 export { User } from "./registry/User.js"

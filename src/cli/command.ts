@@ -18,6 +18,11 @@ export interface Output {
   readonly wantsJson: boolean
 }
 
+/** A process exit code a command chose (`lamina run` passes on the workflow's). */
+export interface ExitCode {
+  readonly exitCode: number
+}
+
 interface CommandInfo {
   readonly name: string
   readonly summary: string
@@ -33,9 +38,9 @@ interface CommandInfo {
 export type Command =
   | (CommandInfo & {
       readonly needsInstance: true
-      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError, Lamina>
+      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void | ExitCode, LaminaError, Lamina>
     })
   | (CommandInfo & {
       readonly needsInstance: false
-      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void, LaminaError>
+      readonly run: (args: ParsedArgs, out: Output) => Effect.Effect<void | ExitCode, LaminaError>
     })

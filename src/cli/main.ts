@@ -7,13 +7,16 @@ import { Cause, Effect, Exit, Logger, LogLevel, Option } from "effect"
 import { InvalidArgument, type LaminaError } from "../errors.js"
 import * as Lamina from "../instance/Lamina.js"
 import { parseArgs, globalFlags, type FlagSpec, type ParsedArgs } from "./args.js"
-import type { Command, Output } from "./command.js"
+import type { Command, ExitCode, Output } from "./command.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
+import { command as exportCommand } from "./commands/export.js"
+import { command as ingest } from "./commands/ingest.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
 import { command as lineage } from "./commands/lineage.js"
 import { command as ls } from "./commands/ls.js"
+import { command as runCommand } from "./commands/run.js"
 import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
@@ -21,7 +24,7 @@ import { command as why } from "./commands/why.js"
 import { command as worker } from "./commands/worker.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ui, worker]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, exportCommand, ui, worker]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })
@@ -51,7 +54,7 @@ const makeOutput = (args: ParsedArgs): Output => ({
   json: (value) => void process.stdout.write(JSON.stringify(value, null, 2) + "\n")
 })
 
-const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void, LaminaError> => {
+const run = (cmd: Command, args: ParsedArgs): Effect.Effect<void | ExitCode, LaminaError> => {
   const out = makeOutput(args)
   return cmd.needsInstance ? Effect.provide(cmd.run(args, out), Lamina.layerFromSettings) : cmd.run(args, out)
 }
@@ -65,7 +68,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const verbose = rest.includes("--verbose")
   const cmd = commands.find((c) => c.name === name)
-  let exit: Exit.Exit<void, LaminaError>
+  let exit: Exit.Exit<void | ExitCode, LaminaError>
   if (cmd === undefined) {
     exit = Exit.fail(new InvalidArgument({ message: `Unknown command '${name}'. Commands: ${commands.map((c) => c.name).join(", ")}.` }))
   } else {
@@ -82,7 +85,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       )
     )
   }
-  if (Exit.isSuccess(exit)) return 0
+  if (Exit.isSuccess(exit)) return exit.value === undefined ? 0 : exit.value.exitCode
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
     const e = failure.value

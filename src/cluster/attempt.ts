@@ -23,10 +23,12 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, type StorageError } from "../errors.js"
-import { isHit, lookupHit } from "../flow/cache.js"
+import { isHit, lookupHit } from "../tracker/cache.js"
 import { encodeRunError, StepFailed } from "../flow/errors.js"
-import { trashCreated } from "../flow/lifecycle.js"
-import { withKeyLock } from "../flow/singleFlight.js"
+import { withKeyLock } from "../tracker/claims.js"
+import { LEASE_MS } from "../tracker/leases.js"
+import { OWNER } from "../tracker/owner.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -126,8 +128,10 @@ export const beginAttempt = (
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         const now = encodeValue("datetime", new Date())
+        // The runner executes the run: it records itself, and its heartbeat renews the lease.
+        const lease = encodeValue("datetime", new Date(Date.now() + LEASE_MS))
         const place = (runId: number) =>
-          sql`UPDATE lamina_run SET runner = ${me.address}, host = ${me.host}, environment_id = ${environmentId} WHERE id = ${runId}`
+          sql`UPDATE lamina_run SET runner = ${me.address}, host = ${me.host}, environment_id = ${environmentId}, _lease_owner = ${OWNER}, _lease_expires_at = ${lease} WHERE id = ${runId}`
         const superseded: Attempt = {
           _tag: "answer",
           outcome: { status: "superseded", run: d.run, runner: me.address, host: me.host, attempts: 0 }
@@ -138,7 +142,7 @@ export const beginAttempt = (
           const run = (yield* sql<RunRow>`SELECT id, uid, _status_code, _result, error FROM lamina_run WHERE id = ${d.run.id}`)[0]
           if (run === undefined || Number(run._status_code) !== RunStatus.started) return superseded
           if (d.cacheKey !== null) {
-            const claimed = yield* sql`UPDATE lamina_run_claim SET owner = ${me.token}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey} AND run_id = ${d.run.id} RETURNING run_id`
+            const claimed = yield* sql`UPDATE lamina_run_claim SET owner = ${OWNER}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey} AND run_id = ${d.run.id} RETURNING run_id`
             if (claimed.length === 0) {
               yield* abortRuns([d.run.id], encodeRunError(new StepFailed({ step: stepName, run: d.run.uid, message: "aborted: another run took over its cache key before a runner started it", aborted: true })))
               return superseded
@@ -193,9 +197,9 @@ export const beginAttempt = (
           }
           const ref = yield* insertRun(next)
           if (claim !== undefined)
-            yield* sql`UPDATE lamina_run_claim SET run_id = ${ref.id}, owner = ${me.token}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey}`
+            yield* sql`UPDATE lamina_run_claim SET run_id = ${ref.id}, owner = ${OWNER}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey}`
           else
-            yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: d.cacheKey, run_id: ref.id, owner: me.token, claimed_at: now, heartbeat_at: now })}`
+            yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: d.cacheKey, run_id: ref.id, owner: OWNER, claimed_at: now, heartbeat_at: now })}`
           yield* sql`UPDATE lamina_cluster_dispatch SET run_id = ${ref.id}, attempts = ${attempts + 1}, runner = ${me.token}, updated_at = ${now} WHERE id = ${d.id}`
           yield* place(ref.id)
           return { _tag: "run", run: ref, attempts: attempts + 1, lost: Number(current.id) } as Attempt
@@ -206,7 +210,11 @@ export const beginAttempt = (
         return { _tag: "run", run: ref, attempts: attempts + 1, lost: Number(current.id) } as Attempt
       }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Starting a dispatched step")(e))))
     )
-    if (attempt._tag === "run" && attempt.lost !== undefined) yield* trashLost(attempt.lost)
+    if (attempt._tag === "run") {
+      const tracker = yield* Tracker
+      yield* tracker.heartbeat.hold(attempt.run.id, d.cacheKey ?? undefined)
+      if (attempt.lost !== undefined) yield* trashLost(attempt.lost)
+    }
     return attempt
   })
 
@@ -217,16 +225,16 @@ const trashLost = (runId: number) =>
     const rows = yield* sql<{ readonly id: number }>`SELECT id FROM lamina_artifact WHERE run_id = ${runId} AND branch <> -1`.pipe(
       Effect.mapError(sqlFailure("Reading a lost attempt's outputs"))
     )
-    yield* trashCreated(rows.map((r) => Number(r.id)))
+    yield* (yield* Tracker).trashArtifacts(rows.map((r) => Number(r.id)))
   })
 
 /**
- * Inside the transaction completing `runId` (after its status is written): fail unless it is
+ * Before completing `runId` (its own transaction, moments before the completion): fail unless it is
  * still the call's current attempt and, for a cached call, still holds the key's claim — a
  * runner presumed lost, whose call was taken over or whose claim was dropped as abandoned,
  * must not complete it.
  */
-export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient> =>
+export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, Lamina> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const row = (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${forUpdate(sql)}`)[0]

@@ -17,14 +17,13 @@ import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { decodeRow } from "../registry/model.js"
 import { RunStatus, type NewRun } from "../registry/Run.js"
-import { ensureTransform } from "../registry/Transform.js"
-import { cacheKeyOf, diffParts, parseParts, partsOf } from "../flow/cacheKey.js"
-import { decodeResult, resultRefs, Unencodable, type Json } from "../flow/canonical.js"
+import { cacheKeyOf, diffParts, parseParts, partsOf } from "../tracker/cacheKey.js"
+import { decodeResult, resultRefs, Unencodable, type Json } from "../tracker/canonical.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { keyMaterialOf, prepareCall } from "../flow/definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "../flow/environment.js"
 import { describeFailure } from "../flow/errors.js"
 import { executeHere } from "../flow/executor.js"
-import { trashCreated } from "../flow/lifecycle.js"
 import { RunState, runLogger } from "../flow/runState.js"
 import { schemaFingerprint } from "../flow/schemaFingerprint.js"
 import type { StepOptions } from "../flow/step.js"
@@ -165,7 +164,8 @@ const execute = (
     const options = handle.options as StepOptions
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
-    const transform = yield* ensureTransform({ key: d.transform, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
+    const tracker = yield* Tracker
+    const transform = yield* tracker.ensureTransform({ key: d.transform, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const retryRun = (): NewRun => ({
       transformId: transform.id,
       name: def.name,
@@ -202,7 +202,8 @@ const execute = (
       yield* Effect.logDebug(`step '${def.name}' run ${run.uid} ended: ${executed._tag === "Left" ? executed.left.message : executed.right._tag}`)
       if (executed._tag === "Left") {
         if (isTakenOver(executed.left)) {
-          yield* trashCreated(state.created)
+          yield* tracker.trashArtifacts([...state.created])
+          yield* tracker.heartbeat.release(run.id)
           return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
         }
         return yield* Effect.fail(executed.left)

@@ -15,12 +15,12 @@ import { Cause, Effect, Exit, Schema } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { isHit, validateHit } from "../flow/cache.js"
-import { encodeResult, Unencodable } from "../flow/canonical.js"
+import { isHit, validateHit } from "../tracker/cache.js"
+import { encodeResult, Unencodable } from "../tracker/canonical.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { StepFailed } from "../flow/errors.js"
 import { executeHere, type Executed, type Executor, type Placement, type StepInvocation } from "../flow/executor.js"
 import { closeRun, type Closed } from "../flow/lifecycle.js"
-import { releaseClaim } from "../flow/singleFlight.js"
 import { Instance } from "../instance/Instance.js"
 import { decodeRow } from "../registry/model.js"
 import { decodeRun, RunModel, RunStatus } from "../registry/Run.js"
@@ -40,8 +40,6 @@ export interface RemoteOptions {
 
 type Restore = <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
 
-const NOT_STARTED = "the run is no longer started"
-
 /**
  * Close the caller's run with `exit` unless it already ended (a runner may have completed or
  * aborted it): the caller never overwrites what a runner recorded.
@@ -49,20 +47,14 @@ const NOT_STARTED = "the run is no longer started"
 const closeIfStarted = (inv: StepInvocation, exit: Exit.Exit<unknown, unknown>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const check = Effect.flatMap(
-      sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE id = ${inv.run.id}`.pipe(Effect.mapError(sqlFailure("Closing a dispatched run"))),
-      (rows) => (Number(rows[0]?.s) === RunStatus.started ? Effect.void : Effect.fail(new IntegrityError({ message: NOT_STARTED })))
-    )
-    return yield* closeRun(inv.state, exit, {
-      kind: "step",
-      name: inv.def.name,
-      inCompletion: inv.cacheKey !== null ? Effect.zipRight(check, releaseClaim(inv.cacheKey, inv.run.id)) : check
-    }).pipe(
-      Effect.catchIf(
-        (e) => e instanceof IntegrityError && e.message === NOT_STARTED,
-        () => Effect.succeed<Closed>({ status: RunStatus.aborted })
-      )
-    )
+    const tracker = yield* Tracker
+    const rows = yield* sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE id = ${inv.run.id}`.pipe(Effect.mapError(sqlFailure("Closing a dispatched run")))
+    if (Number(rows[0]?.s) !== RunStatus.started) {
+      // A runner ended it (or took it over): only stop renewing its lease here.
+      yield* tracker.heartbeat.release(inv.run.id)
+      return { status: Number(rows[0]?.s ?? RunStatus.aborted) } as Closed
+    }
+    return yield* closeRun(inv.state, exit, { kind: "step", name: inv.def.name, ...(inv.cacheKey !== null ? { releaseClaim: inv.cacheKey } : {}) })
   })
 
 /** End the call here with a failure the caller records on its own run. */
@@ -152,6 +144,8 @@ const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: 
       )
     }
     const outcome = exit.value
+    // The runner renews the lease now; this process stops.
+    yield* (yield* Tracker).heartbeat.release(inv.run.id)
     const runner = { address: outcome.runner, host: outcome.host, attempts: outcome.attempts }
     if (outcome.status === "superseded") {
       yield* closeIfStarted(inv, Exit.interrupt(inv.run.id as never))

@@ -22,7 +22,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parse } from "es-module-lexer"
 import { hashBytes, hashString } from "../storage/hash.js"
-import { canonicalJson } from "./canonical.js"
+import { canonicalJson } from "../tracker/canonical.js"
 import { projectRootOf } from "./projectRoot.js"
 
 /** What a step's code can reach, and the hash that enters its cache key. */

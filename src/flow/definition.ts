@@ -7,8 +7,8 @@
  */
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidArgument, ValidationError } from "../errors.js"
-import type { KeyMaterial } from "./cacheKey.js"
-import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "./canonical.js"
+import type { KeyMaterial } from "../tracker/cacheKey.js"
+import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
 import type { FingerprintMode, SourceInfo } from "./source.js"

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
@@ -14,9 +13,10 @@ import * as path from "node:path"
 import { Effect, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
 import { hashBytes, hashString } from "../storage/hash.js"
-import { canonicalJson, type Json } from "./canonical.js"
+import { canonicalJson, type Json } from "../tracker/canonical.js"
 import { CurrentRun } from "./CurrentRun.js"
 import { projectRootOf } from "./source.js"
+import { Tracker } from "../tracker/Tracker.js"
 
 /** What Lamina records about the environment of a run. */
 export interface Environment {
@@ -118,28 +118,14 @@ export const fingerprint = (env: Environment, items: ReadonlyArray<EnvItem>): Re
   return out
 }
 
-// Environment artifact id per registry connection: saved once per process and instance.
-const artifactIds = new WeakMap<SqlClient.SqlClient, number>()
-
 /**
- * The id of this process's environment artifact in the connected instance, saved if new.
- * Saved outside any run, so it is nobody's output.
+ * The id of this process's environment artifact in the connected instance, saved if new (once
+ * per Tracker: flows starting together save it once). Saved outside any run, so it is nobody's
+ * output.
  */
-export const environmentArtifactId = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const known = artifactIds.get(sql)
-  if (known !== undefined) return known
-  // Flows starting together (a sweep) save it once.
-  let lock = saving.get(sql)
-  if (lock === undefined) saving.set(sql, (lock = Effect.unsafeMakeSemaphore(1)))
-  return yield* lock.withPermits(1)(saveEnvironment(sql))
-})
+export const environmentArtifactId = Effect.flatMap(Tracker, (tracker) => tracker.environmentId(saveEnvironment))
 
-const saving = new WeakMap<SqlClient.SqlClient, Effect.Semaphore>()
-
-const saveEnvironment = (sql: SqlClient.SqlClient) => Effect.gen(function* () {
-  const known = artifactIds.get(sql)
-  if (known !== undefined) return known
+const saveEnvironment = Effect.gen(function* () {
   const env = yield* currentEnvironment
   const bytes = Buffer.from(canonicalJson(env as unknown as Json) + "\n")
   const hash = hashBytes(bytes).hash
@@ -155,7 +141,6 @@ const saveEnvironment = (sql: SqlClient.SqlClient) => Effect.gen(function* () {
       Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
     )
   }
-  artifactIds.set(sql, artifact.id)
   return artifact.id
 })
 

@@ -9,18 +9,16 @@
  *
  * @module
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, type Exit, Option, Schema } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { RunRef } from "../registry/Run.js"
-import type { CacheParts } from "./cacheKey.js"
+import type { CacheParts } from "../tracker/cacheKey.js"
 import { CurrentRun } from "./CurrentRun.js"
 import type { Definition, PreparedCall } from "./definition.js"
 import { invokeBody, type TrackingError } from "./invoke.js"
 import { closeRun, type Closed } from "./lifecycle.js"
 import type { RunState } from "./runState.js"
-import { dropClaim, holdClaim, releaseClaim } from "./singleFlight.js"
 
 /** Where a call was placed by `admit`: a runner address, or nowhere in particular (local). */
 export interface Placement {
@@ -80,34 +78,30 @@ export interface Executor {
 }
 
 /**
- * Execute a body here and close its run. `inCompletion` runs inside the completing
- * transaction after the claim is released (a runner checks there that its attempt is still
- * the current one).
+ * Execute a body here and close its run. `beforeCompletion` runs after the body and before the
+ * run is recorded; when it fails the run is not completed (a runner checks there that its
+ * attempt is still the current one).
  */
 export const executeHere = (
   inv: StepInvocation,
   restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
-  inCompletion?: Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient>
+  beforeCompletion?: Effect.Effect<void, StorageError | IntegrityError, Lamina>
 ): Effect.Effect<Executed, TrackingError, Lamina> =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
     const { cacheKey, run, state } = inv
-    if (cacheKey !== null) holdClaim(sql, cacheKey, run.id)
     const exit = yield* restore(invokeBody(inv.fn, inv.self, inv.call.callArgs)).pipe(
       Effect.locally(CurrentRun, Option.some(state.scope)),
       Effect.withTracerEnabled(inv.tracing),
       Effect.exit
     )
-    if (cacheKey !== null) dropClaim(sql, cacheKey)
-    const release = cacheKey !== null ? releaseClaim(cacheKey, run.id) : undefined
-    const hook = release !== undefined && inCompletion !== undefined ? Effect.zipRight(inCompletion, release) : (release ?? inCompletion)
+    if (beforeCompletion !== undefined) yield* beforeCompletion
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",
       name: inv.def.name,
       ...(inv.parts !== null ? { cacheParts: inv.parts } : {}),
       ...(result !== undefined ? { stored: Schema.encodeUnknownSync(result) } : {}),
-      ...(hook !== undefined ? { inCompletion: hook } : {})
+      ...(cacheKey !== null ? { releaseClaim: cacheKey } : {})
     })
     return { _tag: "executed", exit, closed, run } as Executed
   })

@@ -8,27 +8,11 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
-import { encodeValue } from "../registry/model.js"
+import { Tracker } from "../tracker/Tracker.js"
 import type { CodeFingerprint } from "./codeFingerprint.js"
 
-// Per fingerprint, the registries it is known to be stored in: one insert per process and instance.
-const stored = new WeakMap<CodeFingerprint, WeakSet<SqlClient.SqlClient>>()
-
-/** Store `fp` in the connected registry unless this process already did. */
-export const recordFingerprint = (fp: CodeFingerprint) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    let known = stored.get(fp)
-    if (known?.has(sql)) return
-    yield* sql`INSERT INTO lamina_code_fingerprint ${sql.insert({
-      hash: fp.hash,
-      files: encodeValue("json", fp.files),
-      packages: encodeValue("json", fp.packages),
-      created_at: encodeValue("datetime", new Date())
-    })} ON CONFLICT DO NOTHING`
-    if (known === undefined) stored.set(fp, (known = new WeakSet()))
-    known.add(sql)
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a code fingerprint")(e))))
+/** Store `fp` in the connected registry unless this process already did (the Tracker remembers). */
+export const recordFingerprint = (fp: CodeFingerprint) => Effect.flatMap(Tracker, (tracker) => tracker.recordFingerprint(fp))
 
 const parseMap = (v: unknown): Record<string, string> => {
   const o = typeof v === "string" ? (JSON.parse(v) as unknown) : v

@@ -10,8 +10,8 @@ import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { abortRuns, insertRun, RunStatus, type RunRef } from "../registry/Run.js"
-import { ensureTransform } from "../registry/Transform.js"
+import { RunStatus, type RunRef } from "../registry/Run.js"
+import { Tracker } from "../tracker/Tracker.js"
 import type { Schema } from "effect"
 import { FlowConfig } from "./config.js"
 import { CurrentFlow, makeFlowContext, report, type FlowContext } from "./context.js"
@@ -20,7 +20,7 @@ import { makeDefinition, prepareCall, type CommonOptions, type Definition } from
 import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
-import { closeRun } from "./lifecycle.js"
+import { closeFlowRun } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
 import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
@@ -72,13 +72,16 @@ const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unk
     const parentFlow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
     const key = def.keyFor(self)
-    const transform = yield* ensureTransform({ key, kind: "pipeline", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
+    const tracker = yield* Tracker
+    // A new top-level flow ends the runs that dead processes left open.
+    if (Option.isNone(parent)) yield* tracker.reapExpiredRuns
+    const transform = yield* tracker.ensureTransform({ key, kind: "pipeline", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
     const config = yield* FlowConfig
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        const run = yield* insertRun({
+        const run = yield* tracker.startRun({
           transformId: transform.id,
           name: def.name,
           entrypoint: def.entrypointFor(self),
@@ -111,11 +114,9 @@ const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unk
           Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)),
           Effect.exit
         )
-        // Steps close their own runs; anything still open here was cut short.
-        if (ctx.open.size > 0) yield* abortRuns([...ctx.open], { _tag: "StepFailed", message: "aborted: its flow ended first", aborted: true })
         const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
         const failed = Exit.isFailure(exit) && !interrupted ? flowFailure(def, run, ctx, exit.cause) : undefined
-        yield* closeRun(state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
+        yield* closeFlowRun(ctx, state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
         parentFlow?.open.delete(run.id)
         const durationMs = performance.now() - t0
         report(ctx, {

@@ -7,28 +7,15 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Exit } from "effect"
-import type { IntegrityError, StorageError } from "../errors.js"
-import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import type { Artifact } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
-import { decodeRow } from "../registry/model.js"
-import { addRecreatingRun } from "../registry/recreating.js"
-import { addRunInputs, addRunOutputs, finishRun, RunStatus } from "../registry/Run.js"
-import type { CacheParts, LoadedInput } from "./cacheKey.js"
-import { encodeResult, Unencodable, type Json } from "./canonical.js"
+import { RunStatus } from "../registry/Run.js"
+import { Tracker } from "../tracker/Tracker.js"
+import type { CacheParts, LoadedInput } from "../tracker/cacheKey.js"
+import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import type { RunState } from "./runState.js"
-
-/** Move artifacts created by a failed run to trash (soft delete; restorable). */
-export const trashCreated = (ids: Iterable<number>) =>
-  Effect.gen(function* () {
-    const list = [...ids]
-    if (list.length === 0) return
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE ${sql.in("id", list)} AND branch <> -1`.pipe(
-      Effect.mapError(sqlFailure("Reading a failed run's outputs"))
-    )
-    for (const row of rows) yield* new Artifact(decodeRow(ArtifactModel, row)).delete()
-  })
+import type { FlowContext } from "./context.js"
 
 /** The uid and hash of artifacts loaded inside a run, for the cache parts. */
 const loadedInputs = (ids: ReadonlySet<number>) =>
@@ -51,8 +38,8 @@ export interface CloseOptions {
   readonly failure?: (cause: Cause.Cause<unknown>) => StepFailed | FlowFailed
   /** Turn the return value into what is stored (a result schema's encoder). */
   readonly stored?: (value: unknown) => unknown
-  /** Hook run in the transaction that completes the run (releases a cache claim). */
-  readonly inCompletion?: Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient>
+  /** The cache key whose claim the completing transaction releases. */
+  readonly releaseClaim?: string
 }
 
 /** What closing a run concluded. */
@@ -66,17 +53,15 @@ export interface Closed {
 
 /**
  * Record how a run ended, from its exit: its inputs, returned outputs, result or error and the
- * completion hook (releasing a cache claim) in one transaction — one commit per run end.
+ * release of its cache claim in one transaction (the Tracker's; concurrent completions share it).
+ * flow, step and track all end their runs here.
  */
 export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: CloseOptions) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
+    const tracker = yield* Tracker
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
-    const complete = (end: Effect.Effect<void, StorageError | IntegrityError, SqlClient.SqlClient>) =>
-      sql.withTransaction(
-        Effect.all([addRunInputs(state.runId, inputs), end, options.inCompletion ?? Effect.void], { discard: true })
-      )
+    const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim } : {}
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []
       let result: Json | undefined
@@ -96,30 +81,25 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
               ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {})
             }
-      yield* complete(
-        Effect.all(
-          [
-            addRecreatingRun(state.runId, state.recreated),
-            addRunOutputs(
-              state.runId,
-              returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id) && !state.recreated.has(a.id)).map((a) => a.id)
-            ),
-            finishRun(state.runId, {
-              status: RunStatus.completed,
-              finishedAt,
-              ...(result !== undefined ? { result } : {}),
-              logs: state.logText,
-              ...(uncacheable !== undefined ? { uncacheable: true } : {}),
-              ...(parts !== undefined ? { cacheParts: parts } : {})
-            })
-          ],
-          { discard: true }
-        )
-      )
+      yield* tracker.completeRun({
+        runId: state.runId,
+        inputs,
+        recreated: [...state.recreated],
+        outputs: returned.filter((a) => a.run_id !== state.runId && !state.created.has(a.id) && !state.recreated.has(a.id)).map((a) => a.id),
+        end: {
+          status: RunStatus.completed,
+          finishedAt,
+          ...(result !== undefined ? { result } : {}),
+          logs: state.logText,
+          ...(uncacheable !== undefined ? { uncacheable: true } : {}),
+          ...(parts !== undefined ? { cacheParts: parts } : {})
+        },
+        ...release
+      })
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
     }
     const interrupted = Cause.isInterruptedOnly(exit.cause)
-    yield* trashCreated(state.created)
+    yield* tracker.trashArtifacts([...state.created])
     const described = describeFailure(exit.cause)
     const error =
       options.failure?.(exit.cause) ??
@@ -132,10 +112,19 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...(interrupted ? { aborted: true } : {})
       })
     const status = interrupted ? RunStatus.aborted : RunStatus.errored
-    yield* complete(finishRun(state.runId, { status, finishedAt, error: encodeRunError(error), logs: state.logText }))
+    yield* tracker.completeRun({ runId: state.runId, inputs, end: { status, finishedAt, error: encodeRunError(error), logs: state.logText }, ...release })
     return { status } as Closed
-  }).pipe(
-    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a run")(e))),
-    // SQLite: never yield to another connection's writer in the middle of the completion.
-    Effect.withMaxOpsBeforeYield(1_000_000)
-  )
+  })
+
+/**
+ * Close the run of a flow or tracked script: steps close their own runs, so any still open
+ * were cut short and end aborted first; then the run itself ends as `closeRun` records it.
+ */
+export const closeFlowRun = <A, E>(ctx: FlowContext, state: RunState, exit: Exit.Exit<A, E>, options: CloseOptions & { readonly kind: "flow" | "script" }) =>
+  Effect.gen(function* () {
+    if (ctx.open.size > 0) {
+      const tracker = yield* Tracker
+      yield* tracker.abortRuns([...ctx.open], { _tag: "StepFailed", message: `aborted: its ${options.kind} ended first`, aborted: true })
+    }
+    return yield* closeRun(state, exit, options)
+  })

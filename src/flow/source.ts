@@ -14,8 +14,10 @@ import { projectRootOf } from "./projectRoot.js"
 
 export { projectRootOf }
 
-// This file's folder: frames inside it are Lamina's own and are skipped.
+// Lamina's own frames are skipped: this folder, and the Promise API's (src/promise), which
+// defines steps on behalf of the user's module.
 const ownDir = path.dirname(fileURLToPath(import.meta.url))
+const promiseDir = path.join(path.dirname(ownDir), "promise")
 
 const FRAME = /\(?((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?\s*$/
 
@@ -31,7 +33,7 @@ export const callerFile = (): string | undefined => {
     const m = FRAME.exec(line.trim())
     if (!m) continue
     const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!
-    if (file.startsWith(ownDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith("node:")) continue
+    if (file.startsWith(ownDir + path.sep) || file.startsWith(promiseDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith("node:")) continue
     return file
   }
   return undefined

@@ -9,16 +9,14 @@
  *
  * @module
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Deferred, Effect, Exit, FiberRef, Option, Schema } from "effect"
+import { Cause, Effect, Exit, FiberRef, Option, Schema } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { addRunInputs, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
-import { ensureTransform } from "../registry/Transform.js"
-import type { Hit, Refusal } from "./cache.js"
-import { isHit, lookupHit } from "./cache.js"
-import { cacheKeyOf, partsOf, type CacheParts } from "./cacheKey.js"
+import { RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
+import type { Hit, Refusal } from "../tracker/cache.js"
+import { isHit } from "../tracker/cache.js"
+import { cacheKeyOf, partsOf, type CacheParts } from "../tracker/cacheKey.js"
 import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
 import { currentRun } from "./CurrentRun.js"
 import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
@@ -26,11 +24,11 @@ import { currentEnvironment, environmentArtifactId, fingerprint } from "./enviro
 import { StepExecutor } from "./executor.js"
 import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
 import { RunState } from "./runState.js"
-import { awaitClaim, claimAndStart, flightsOf } from "./singleFlight.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
+import { Tracker, type TrackerError } from "../tracker/Tracker.js"
 
 /** Options of a step. */
 export interface StepOptions extends CommonOptions, CacheOptions {
@@ -103,10 +101,10 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
     const key = def.keyFor(self)
-    const transform = yield* ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
+    const tracker = yield* Tracker
+    const transform = yield* tracker.ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
-    const sql = yield* SqlClient.SqlClient
     const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => ({
       transformId: transform.id,
       name: def.name,
@@ -123,7 +121,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
     const executor = yield* StepExecutor
     const execute = (
-      start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackingError, SqlClient.SqlClient>,
+      start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackerError>,
       cacheKey: string | null,
       parts: CacheParts | null
     ) =>
@@ -196,57 +194,49 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
 
     // Caching off: always execute.
     if (options.cache === false) {
-      const out = yield* execute(() => Effect.map(insertRun(newRun(null, null)), (run) => Option.some({ run })), null, null)
+      const out = yield* execute(() => Effect.map(tracker.startRun(newRun(null, null)), (run) => Option.some({ run })), null, null)
       return Option.getOrUndefined(out)
     }
 
     const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (material instanceof InvalidArgument) return yield* material
     const cacheKey = cacheKeyOf(material)
-    const useHit = (hit: Hit) => recordCached(def, options, call, hit, newRun(cacheKey, null), flow)
-    const flights = flightsOf(sql)
+    const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow)
     for (;;) {
-      const hit = yield* lookupHit(cacheKey)
+      const hit = yield* tracker.lookupHit(cacheKey)
       if (isHit(hit)) return yield* useHit(hit)
-      const other = flights.get(cacheKey)
-      if (other !== undefined) {
-        yield* Deferred.await(other)
+      const flight = yield* tracker.joinFlight(cacheKey)
+      if (flight._tag === "follower") {
+        yield* flight.wait
         continue
       }
-      const mine = yield* Deferred.make<void>()
-      flights.set(cacheKey, mine)
       const seen: { hit?: Hit } = {}
       if (def.source.reach !== undefined) yield* recordFingerprint(def.source.reach())
       const parts = partsOf(material)
       const out = yield* execute(
         (restore) =>
-          Effect.flatMap(claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
+          Effect.flatMap(tracker.claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
             if (start._tag === "claimed") return Effect.succeed(Option.some<Started>({ run: start.run, ...(start.refused !== undefined ? { refused: start.refused } : {}) }))
             if (start._tag === "hit") seen.hit = start.hit
-            return Effect.as(start._tag === "busy" ? restore(awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
+            return Effect.as(start._tag === "busy" ? restore(tracker.awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
           }),
         cacheKey,
         parts
-      ).pipe(
-        Effect.ensuring(
-          Effect.suspend(() => {
-            if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
-            return Deferred.succeed(mine, undefined)
-          })
-        )
-      )
+      ).pipe(Effect.ensuring(flight.land))
       if (Option.isSome(out)) return out.value
       if (seen.hit !== undefined) return yield* useHit(seen.hit)
     }
   }).pipe(Effect.withTracerEnabled(false))
 
 /** Record a cached run that reuses `hit.run`, and return its value. */
-const recordCached = (def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>
+const recordCached = (tracker: Tracker, def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>
   Effect.gen(function* () {
     const value = options.result === undefined ? hit.value : yield* Effect.orDie(Schema.decodeUnknown(options.result)(hit.value))
     const now = new Date()
-    const ref = yield* insertRun({ ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id })
-    yield* addRunInputs(ref.id, [...call.inputs.map((r) => r.artifact.id), ...hit.loaded.map((l) => l.id)])
+    const ref = yield* tracker.recordCached({ ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id }, [
+      ...call.inputs.map((r) => r.artifact.id),
+      ...hit.loaded.map((l) => l.id)
+    ])
     report(flow, { status: "cached", kind: "step", name: def.name, run: ref.uid, detail: `reused run ${hit.run.uid}`, ...(flow ? { flow: flow.name } : {}) })
     return value
   })
@@ -261,7 +251,7 @@ export type TrackedMethodCheck<E, R, Err> = [Lamina] extends [R]
   ? [Err] extends [E]
     ? unknown
     : { readonly "the decorated method's error type must include Lamina's TrackingError (InvalidArgument | StorageError | IntegrityError | ValidationError)": never }
-  : { readonly "the decorated method's requirements must include Lamina (SqlClient | ObjectStore | Instance)": never }
+  : { readonly "the decorated method's requirements must include Lamina (SqlClient | ObjectStore | Instance | Tracker)": never }
 
 /** The `@step()` decorator (TC39 standard decorators). */
 export type StepDecorator = <This, Args extends Array<unknown>, A, E, R>(

@@ -14,16 +14,16 @@ import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
 import { InvalidArgument, StorageError, type IntegrityError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { abortRuns, insertRun, RunStatus, type RunRef } from "../registry/Run.js"
-import { ensureTransform } from "../registry/Transform.js"
+import { RunStatus, type RunRef } from "../registry/Run.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { hashString } from "../storage/hash.js"
-import { paramJson, Unencodable, type Json } from "./canonical.js"
+import { paramJson, Unencodable, type Json } from "../tracker/canonical.js"
 import { FlowConfig } from "./config.js"
 import { CurrentFlow, makeFlowContext, report, type FlowContext } from "./context.js"
-import { currentRun, CurrentRun, type RunScope } from "./CurrentRun.js"
+import { currentRun, CurrentRun } from "./CurrentRun.js"
 import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
-import { closeRun } from "./lifecycle.js"
+import { closeFlowRun } from "./lifecycle.js"
 import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
 import { failureValue } from "./step.js"
@@ -50,7 +50,8 @@ interface Tracked {
   readonly t0: number
 }
 
-const tracked_ = new WeakMap<RunScope, Tracked>()
+/** The script run `track()` opened in this fiber (read by `finish()`). */
+const CurrentScript: FiberRef.FiberRef<Option.Option<Tracked>> = FiberRef.unsafeMake<Option.Option<Tracked>>(Option.none())
 
 /** The process's command-line arguments, shell-quoted where needed (LaminDB's `cli_args`). */
 export const cliArgs = (): string => process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")
@@ -79,7 +80,9 @@ export const track = (options: TrackOptions = {}) =>
       return yield* new InvalidArgument({ message: "Cannot tell which script is running: pass track({ path: import.meta.filename })." })
     const source = yield* readScript(file)
     const key = options.key ?? modulePath(file)
-    const transform = yield* ensureTransform({ key, kind: "script", source, hash: hashString(source), description: options.description ?? null })
+    const tracker = yield* Tracker
+    yield* tracker.reapExpiredRuns
+    const transform = yield* tracker.ensureTransform({ key, kind: "script", source, hash: hashString(source), description: options.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
     const config = yield* FlowConfig
@@ -93,7 +96,7 @@ export const track = (options: TrackOptions = {}) =>
         return yield* new InvalidArgument({ message: `Cannot record param '${name}' of the script: ${e.message}. Pass JSON-like values.` })
       }
     }
-    const run = yield* insertRun({
+    const run = yield* tracker.startRun({
       transformId: transform.id,
       name: path.basename(file),
       entrypoint: null,
@@ -116,7 +119,7 @@ export const track = (options: TrackOptions = {}) =>
       progress: options.progress ?? config.progress,
       parent: undefined
     })
-    tracked_.set(state.scope, { state, ctx, name: key, t0: performance.now() })
+    yield* FiberRef.set(CurrentScript, Option.some({ state, ctx, name: key, t0: performance.now() }))
     yield* FiberRef.set(CurrentRun, Option.some(state.scope))
     yield* FiberRef.set(CurrentFlow, Option.some(ctx))
     yield* FiberRef.update(FiberRef.currentLoggers, HashSet.add(runLogger))
@@ -128,11 +131,12 @@ export const track = (options: TrackOptions = {}) =>
 const finishWith = <A, E>(exit: Exit.Exit<A, E>) =>
   Effect.gen(function* () {
     const scope = yield* currentRun
-    const t = Option.isSome(scope) ? tracked_.get(scope.value) : undefined
+    const script = yield* FiberRef.get(CurrentScript)
+    // The script's own run must be the current one (not a step's run inside it).
+    const t = Option.isSome(scope) && Option.isSome(script) && script.value.state.scope === scope.value ? script.value : undefined
     if (t === undefined)
       return yield* new InvalidArgument({ message: "Nothing is tracked in this fiber: call track() first (finish() closes the run track() started)." })
     const { state, ctx } = t
-    if (ctx.open.size > 0) yield* abortRuns([...ctx.open], { _tag: "StepFailed", message: "aborted: its script ended first", aborted: true })
     const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
     let failed: FlowFailed | undefined
     if (Exit.isFailure(exit) && !interrupted) {
@@ -151,8 +155,8 @@ const finishWith = <A, E>(exit: Exit.Exit<A, E>) =>
       )
     }
     const f = failed
-    yield* closeRun(state, exit, { kind: "script", name: t.name, ...(f !== undefined ? { failure: () => f } : {}) })
-    tracked_.delete(state.scope)
+    yield* closeFlowRun(ctx, state, exit, { kind: "script", name: t.name, ...(f !== undefined ? { failure: () => f } : {}) })
+    yield* FiberRef.set(CurrentScript, Option.none())
     yield* FiberRef.set(CurrentRun, Option.none())
     yield* FiberRef.set(CurrentFlow, Option.none())
     yield* FiberRef.update(FiberRef.currentLoggers, HashSet.remove(runLogger))

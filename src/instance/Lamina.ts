@@ -16,11 +16,12 @@ import { ensureStorage } from "../registry/Storage.js"
 import { ensureUser } from "../registry/User.js"
 import { layerFromRoot } from "../storage/layer.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
+import * as Tracker from "../tracker/Tracker.js"
 import { Instance } from "./Instance.js"
 import { defaultDbFor, loadInstanceSettings, loadOrCreateUser, type InstanceSettings, type S3Settings } from "./settings.js"
 
 /** Every service a Lamina program can use. */
-export type Lamina = SqlClient.SqlClient | ObjectStore | Instance
+export type Lamina = SqlClient.SqlClient | ObjectStore | Instance | Tracker.Tracker
 
 /** Options of `Lamina.layer`. */
 export interface LaminaOptions {
@@ -68,7 +69,7 @@ const layerInstance = (settings: InstanceSettings) =>
 /** Connect the instance described by `settings`. */
 export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
-  return Layer.provideMerge(layerInstance(settings), base)
+  return Layer.provideMerge(Tracker.layer(), Layer.provideMerge(layerInstance(settings), base))
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */

@@ -70,6 +70,8 @@ export interface NewRun {
   readonly reusedRunId?: number | null
   readonly result?: unknown
   readonly userId: number | null
+  /** The lease of an open run: its owner process and when it runs out unless renewed. */
+  readonly lease?: { readonly owner: string; readonly expiresAt: Date }
 }
 
 /** The id and uid of an inserted run. */
@@ -99,7 +101,9 @@ const runValues = (r: NewRun, uid: string): Record<string, string | number | nul
     created_at: t,
     created_by_id: r.userId,
     branch: 1,
-    is_locked: 0
+    is_locked: 0,
+    _lease_owner: r.lease?.owner ?? null,
+    _lease_expires_at: r.lease ? encodeValue("datetime", r.lease.expiresAt) : null
   }
 }
 
@@ -149,7 +153,10 @@ export const finishRun = (id: number, end: RunEnd) =>
     const sql = yield* SqlClient.SqlClient
     const values: Record<string, string | number | null> = {
       _status_code: end.status,
-      finished_at: encodeValue("datetime", end.finishedAt)
+      finished_at: encodeValue("datetime", end.finishedAt),
+      // An ended run holds no lease (and leaves the partial lease index).
+      _lease_owner: null,
+      _lease_expires_at: null
     }
     // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
     if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
@@ -189,7 +196,7 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
   Effect.gen(function* () {
     if (ids.length === 0) return
     const sql = yield* SqlClient.SqlClient
-    yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)} WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
+    yield* sql`UPDATE lamina_run SET _status_code = ${RunStatus.aborted}, finished_at = ${encodeValue("datetime", now())}, error = ${encodeValue("json", error)}, _lease_owner = NULL, _lease_expires_at = NULL WHERE ${sql.in("id", ids)} AND _status_code IN (${RunStatus.started}, ${RunStatus.scheduled})`
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Aborting runs")(e))))
 
 /**

@@ -42,22 +42,15 @@ export interface TransformSpec {
   readonly description?: string | null
 }
 
-// Transform rows per registry connection, by key and hash: a step resolves its transform once
-// per process, not once per call.
-const cache = new WeakMap<SqlClient.SqlClient, Map<string, Transform>>()
-
 /**
  * The transform for `spec`: the existing version with this source hash, else a new version of
- * the key's family (or a new family). Safe under concurrent callers and processes.
+ * the key's family (or a new family). Safe under concurrent callers and processes. The engine
+ * calls it through the Tracker, which remembers the answer per key and hash.
  */
 export const ensureTransform = (spec: TransformSpec) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const hash = spec.hash ?? hashString(spec.source)
-    const cacheKey = `${spec.key}\u0000${hash}`
-    let byKey = cache.get(sql)
-    const hit = byKey?.get(cacheKey)
-    if (hit !== undefined) return hit
     const instance = yield* Instance
     const find = Effect.map(
       sql<Record<string, unknown>>`SELECT * FROM lamina_transform WHERE key = ${spec.key} AND hash = ${hash} AND branch <> -1 ORDER BY id LIMIT 1`,
@@ -90,14 +83,5 @@ export const ensureTransform = (spec: TransformSpec) =>
         return decodeTransform(decodeRow(TransformModel, rows[0]!))
       })
     )
-    const found = yield* find
-    const transform = found ?? (yield* create)
-    if (byKey === undefined) cache.set(sql, (byKey = new Map()))
-    byKey.set(cacheKey, transform)
-    return transform
+    return (yield* find) ?? (yield* create)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving a Transform")(e))))
-
-/** Forget cached transform rows (after a transform was deleted behind this process's back). */
-export const clearTransformCache = (sql: SqlClient.SqlClient): void => {
-  cache.delete(sql)
-}

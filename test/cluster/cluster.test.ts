@@ -34,7 +34,7 @@ const query = async <R extends Record<string, unknown>>(url: string, text: strin
 
 /** What a flow recorded, independent of ids, uids and times. */
 const registryContent = async (url: string) => ({
-  runs: await query(url, `SELECT name, _status_code AS status, params::text AS params, cache_key FROM lamina_run WHERE name <> 'noops' ORDER BY name, cache_key NULLS FIRST, _status_code`),
+  runs: await query(url, `SELECT name, _status_code AS status, regexp_replace(params::text, 'Artifact\[[0-9A-Za-z]+\]', 'Artifact[uid]', 'g') AS params, cache_key FROM lamina_run WHERE name <> 'noops' ORDER BY name, cache_key NULLS FIRST, _status_code`),
   inputs: await query(
     url,
     `SELECT r.name, r.cache_key, a.key, a.hash FROM lamina_run_input_artifact l JOIN lamina_run r ON r.id = l.run_id JOIN lamina_artifact a ON a.id = l.artifact_id ORDER BY r.name, r.cache_key, a.key`
@@ -190,7 +190,7 @@ const executions = (log: string): ReadonlyArray<string> => {
     expect(executions(env.LAMINA_TEST_EXEC_LOG).slice(before).filter((l) => l.startsWith("square "))).toEqual([])
     const squares = await query<{ status: number }>(stale.db, `SELECT _status_code AS status FROM lamina_run WHERE name = 'square'`)
     expect(squares.length).toBeGreaterThan(0)
-    for (const r of squares) expect(Number(r.status)).toBe(1)
+    for (const r of squares) expect(Number(r.status)).not.toBe(0)
     expect(await query(stale.db, `SELECT id FROM lamina_artifact WHERE key LIKE 'squares/%'`)).toEqual([])
   }, 300_000)
 })

@@ -3,24 +3,53 @@
  * use their composite index even while a table's statistics are stale — right after a burst of
  * inserts, before autovacuum analyzes it. With single-column indexes Postgres walked the primary
  * key and filtered instead: a full scan per save (bench/team/README.md).
+ *
+ * The statements explained are the ones the code issues: a save, a transform lookup and a cache
+ * lookup run first with a statement transformer recording their SQL and parameters.
  */
-import { SqlClient } from "@effect/sql"
+import { SqlClient, Statement } from "@effect/sql"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
+import { Tracker } from "../../src/tracker/index.js"
+import { saveText } from "../flow/support.js"
 import { describeBackends } from "../support/backends.js"
 
 const ROWS = 30_000
 
+/** Which captured statement each index must answer. */
 const LOOKUPS = [
-  { index: "lamina_artifact_hash", sql: `SELECT * FROM lamina_artifact WHERE hash = 'h123' AND branch <> -1 ORDER BY id LIMIT 1` },
-  { index: "lamina_transform_key", sql: `SELECT uid FROM lamina_transform WHERE key = 'k/123' ORDER BY uid DESC LIMIT 1` },
-  { index: "lamina_transform_hash", sql: `SELECT * FROM lamina_transform WHERE key = 'k/123' AND hash = 'h123' AND branch <> -1 ORDER BY id LIMIT 1` },
-  { index: "lamina_run_cache_key", sql: `SELECT * FROM lamina_run WHERE cache_key = 'c123' AND _status_code = 0 ORDER BY id DESC LIMIT 1` }
+  { index: "lamina_artifact_hash", matches: /FROM "?lamina_artifact"? WHERE hash = \S+ AND branch <> -1 ORDER BY id LIMIT 1/ },
+  { index: "lamina_transform_key", matches: /SELECT uid FROM "?lamina_transform"? WHERE key = \S+ ORDER BY uid DESC LIMIT 1/ },
+  { index: "lamina_transform_hash", matches: /FROM "?lamina_transform"? WHERE key = \S+ AND hash = \S+ AND branch <> -1 ORDER BY id LIMIT 1/ },
+  { index: "lamina_run_cache_key", matches: /FROM "?lamina_run"? WHERE cache_key = \S+ AND _status_code = 0 ORDER BY id DESC LIMIT 1/ }
 ]
 
 describeBackends("lookup indexes", ({ backend, instance }) => {
   it(`answer hash, key and cache-key lookups from their own index on ${ROWS.toLocaleString("en")} unanalyzed rows`, async () => {
     const inst = await instance()
+    // The real statements: a save (content dedup by hash), a new transform (key and hash
+    // lookups, then its family's head) and a cache lookup.
+    const issued: Array<readonly [string, ReadonlyArray<unknown>]> = []
+    await inst.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        yield* saveText(inst.dir, "explain/a.txt", "explain me")
+        yield* tracker.ensureTransform({ key: "explain/k.ts", kind: "function", source: "() => 1" })
+        yield* tracker.lookupHit("explain-cache-key")
+      }).pipe(
+        Statement.withTransformer((statement) =>
+          Effect.sync(() => {
+            issued.push(statement.compile())
+            return statement
+          })
+        )
+      )
+    )
+    const statements = LOOKUPS.map((l) => {
+      const found = issued.find(([text]) => l.matches.test(text))
+      if (found === undefined) throw new Error(`no statement issued matches ${l.matches}; the code's lookups changed:\n${issued.map(([t]) => t).join("\n")}`)
+      return { index: l.index, text: found[0], params: found[1] }
+    })
     const plans = await inst.run(Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const series = backend === "pg"
@@ -39,8 +68,8 @@ describeBackends("lookup indexes", ({ backend, instance }) => {
         SELECT ${pad("g")}, 'k/' || g, (SELECT MIN(id) FROM lamina_storage), '.txt', 1, 'h' || g, 'md5', 1, TRUE, TRUE, ${now}, ${now}, 1, FALSE FROM ${series}`)
       const explain = backend === "pg" ? "EXPLAIN " : "EXPLAIN QUERY PLAN "
       const out: Array<{ readonly index: string; readonly plan: string }> = []
-      for (const l of LOOKUPS) {
-        const rows = yield* sql.unsafe<Record<string, unknown>>(explain + l.sql)
+      for (const l of statements) {
+        const rows = yield* sql.unsafe<Record<string, unknown>>(explain + l.text, l.params)
         out.push({ index: l.index, plan: rows.map((r) => String(r["QUERY PLAN"] ?? r["detail"])).join("\n") })
       }
       return out

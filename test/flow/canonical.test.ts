@@ -4,8 +4,8 @@
  */
 import { Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { cacheKeyOf, diffParts, partsOf, type KeyMaterial } from "../../src/flow/cacheKey.js"
-import { canonicalJson, decodeResult, encodeResult, isSecretKey, paramJson, resultRefs, Unencodable } from "../../src/flow/canonical.js"
+import { cacheKeyOf, diffParts, partsOf, type KeyMaterial } from "../../src/tracker/cacheKey.js"
+import { canonicalJson, decodeResult, encodeResult, isSecretKey, paramJson, resultRefs, Unencodable } from "../../src/tracker/canonical.js"
 import { bindParams, literalDefault, parseParams } from "../../src/flow/params.js"
 
 describe("parseParams / bindParams", () => {

@@ -9,7 +9,7 @@ import { expect, it } from "vitest"
 import { flow, layerFlowConfig, step } from "../../src/flow/index.js"
 import { RunStatus } from "../../src/registry/Run.js"
 import { connect, describeBackends } from "../support/backends.js"
-import { refreshClaims } from "../../src/flow/singleFlight.js"
+import { Tracker } from "../../src/tracker/index.js"
 import { allRuns, count, saveText } from "./support.js"
 
 /** Tracks how many bodies run at once. */
@@ -132,10 +132,17 @@ describeBackends("concurrency", ({ instance }) => {
       const a = i.run(fA(i.dir))
       await startedP
       const b = other.run(fB(i.dir))
+      let bDone = false
+      void b.then(() => (bDone = true), () => (bDone = true))
       await bReadyP
-      // B is now at its cache check: it finds A's claim and waits for it
-      await new Promise((r) => setTimeout(r, 60))
+      // B is now at its cache check: it finds A's claim and must wait for it. Give it time to
+      // do otherwise: had it not waited, it would have executed the body (a second execution,
+      // with a run of its own) or returned before A finished.
+      await new Promise((r) => setTimeout(r, 300))
       expect(await i.run(count("lamina_run_claim"))).toBe(1)
+      expect(executions).toBe(1)
+      expect(bDone).toBe(false)
+      expect((await i.run(allRuns)).filter((r) => r.name === "shared")).toHaveLength(1)
       open()
       const [ra, rb] = await Promise.all([a, b])
       expect(executions).toBe(1)
@@ -157,7 +164,7 @@ describeBackends("concurrency", ({ instance }) => {
         const sql = yield* SqlClient.SqlClient
         const old = new Date(Date.now() - 3_600_000).toISOString()
         yield* sql`UPDATE lamina_run_claim SET heartbeat_at = ${old}`
-        yield* refreshClaims(sql)
+        yield* (yield* Tracker).heartbeat.beat
         seen = yield* sql<{ readonly heartbeat_at: string | Date }>`SELECT heartbeat_at FROM lamina_run_claim`
         return seen.length
       })

@@ -87,8 +87,11 @@ describeBackends("decorators", ({ instance }) => {
     ])
     const wrappedShout = await i.run(Run.get(wrapped[1]!.uid))
     expect(wrappedShout.params).toEqual({ dir: i.dir, input: `Artifact[${input.uid}]`, marks: 2 })
-    // same content: the wrapper's shout returns the decorated one's artifact
-    expect((await i.run(Artifact.get({ key: "out/shout.txt" }))).uid).toBeDefined()
+    // same content: the wrapper's shout returns the decorated one's artifact (one artifact,
+    // created by the decorated run; the wrapper's run is its recreating run)
+    const outs = await i.run(Artifact.filter({ key: "out/shout.txt" }).toArray())
+    expect(outs.map((a) => a.run_id)).toEqual([shoutRun.id])
+    expect(await i.run(Run.filter({ recreated_artifacts__uid: outs[0]!.uid }).toArray())).toEqual([expect.objectContaining({ uid: wrapped[1]!.uid })])
   })
 
   it("fails a decorated flow with FlowFailed naming the decorated step", async () => {

@@ -14,6 +14,7 @@ import { runCaching } from "./020-run-caching.js"
 import { runClaims } from "./021-run-claims.js"
 import { artifactSlots } from "./030-artifact-slots.js"
 import { lookupIndexes } from "./040-lookup-indexes.js"
+import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
 import { clusterRuns } from "./170-cluster-runs.js"
@@ -29,6 +30,7 @@ export const migrations: ReadonlyArray<Migration> = [
   runClaims,
   artifactSlots,
   lookupIndexes,
+  runLeases,
   codeFingerprints,
   recreatingRuns,
   clusterRuns

@@ -51,6 +51,10 @@ export const RunDecl = defineRegistry({
     _cache_parts: f.nullable(f.json),
     error: f.nullable(f.json),
     logs: f.nullable(f.str),
+    /** Process holding an open run's lease (`host:pid`); null once the run ended. */
+    _lease_owner: f.nullable(f.str),
+    /** When an open run's lease runs out unless renewed; null once the run ended. */
+    _lease_expires_at: f.nullable(f.datetime),
     /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `Lamina.cluster`. */
     runner: f.nullable(f.str),
     /** The host name of the machine whose runner executed the run. */

@@ -146,6 +146,9 @@ with h5py.File(${JSON.stringify(appended)}, "r") as f:
         flags: { type: "ndarray", dtype: "bool", shape: [2], values: [true, false] },
         deep: { grid: { type: "ndarray", dtype: "uint16", shape: [2, 3], values: [[1, 2, 3], [4, 5, 6]] } }
       })
-      expect(Dictionary).toBeDefined()
+      // and TypeScript reads its own categorical back as an ordered dictionary of strings
+      const kind = (yield* readH5ad(out)).obs.schema.fields.find((f) => f.name === "kind")!.type
+      expect(kind).toBeInstanceOf(Dictionary)
+      expect((kind as Dictionary).isOrdered).toBe(true)
     }))
 })

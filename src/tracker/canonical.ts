@@ -16,7 +16,7 @@
 import { Either, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
 import { hashBytes } from "../storage/hash.js"
-import { recordModelOf, recordParam } from "./recordRef.js"
+import { recordModelOf, recordParam } from "../registry/recordRef.js"
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }

@@ -1,43 +1,26 @@
 /**
- * Single flight: concurrent calls with the same cache key compute once.
+ * Single-flight claims across processes: a row in `lamina_run_claim` (the cache key is its
+ * primary key). The claim is taken in the same transaction that re-checks the cache and inserts
+ * the computing run, and released in the transaction that completes it — under SQLite's write
+ * lock (BEGIN IMMEDIATE) or a Postgres transaction-scoped advisory lock on the key, so no caller
+ * can slip between "no hit" and "claimed". Waiters poll the claim; a claim whose owner process
+ * is gone (same host, dead pid) or whose heartbeat is older than `STALE_AFTER_MS` is taken over.
  *
- * - In process: the first caller registers a `Deferred` per key (per registry connection);
- *   the others wait for it and then find the cache hit.
- * - Across processes (and across runtimes on one registry): a claim row in
- *   `lamina_run_claim` (the cache key is its primary key). The claim is taken in the same
- *   transaction that re-checks the cache and inserts the computing run, and released in the
- *   transaction that completes it — under SQLite's write lock (BEGIN IMMEDIATE) or a Postgres
- *   transaction-scoped advisory lock on the key, so no caller can slip between "no hit" and
- *   "claimed". Waiters poll the claim; a claim whose owner process is gone (same host, dead
- *   pid) or whose heartbeat is older than `STALE_AFTER_MS` is taken over.
+ * The in-process half (one `Deferred` per key) and the heartbeat are the Tracker layer's state.
  *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import * as os from "node:os"
-import { Deferred, Duration, Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
 import { type Hit, isHit, lookupHit, type Refusal } from "./cache.js"
+import { OWNER, ownerState } from "./owner.js"
 
 /** A claim older than this without a heartbeat is considered abandoned. */
 export const STALE_AFTER_MS = 60_000
-/** How often a computing run refreshes its claim. */
-export const HEARTBEAT_MS = 10_000
-
-const HOST = os.hostname()
-const OWNER = `${HOST}:${process.pid}`
-
-const inflight = new WeakMap<SqlClient.SqlClient, Map<string, Deferred.Deferred<void>>>()
-
-/** The in-process flight map of a registry connection. */
-export const flightsOf = (sql: SqlClient.SqlClient): Map<string, Deferred.Deferred<void>> => {
-  let m = inflight.get(sql)
-  if (m === undefined) inflight.set(sql, (m = new Map()))
-  return m
-}
 
 /** Run `effect` in a transaction holding the cache key's lock. */
 export const withKeyLock = <A, E, R>(cacheKey: string, effect: Effect.Effect<A, E, R>) =>
@@ -69,18 +52,8 @@ interface ClaimRow {
   readonly heartbeat_at: string | Date
 }
 
-const isStale = (claim: ClaimRow): boolean => {
-  const beat = new Date(claim.heartbeat_at).getTime()
-  if (Date.now() - beat > STALE_AFTER_MS) return true
-  const [host, pid] = claim.owner.split(":")
-  if (host !== HOST || pid === undefined) return false
-  try {
-    process.kill(Number(pid), 0)
-    return false
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH"
-  }
-}
+const isStale = (claim: ClaimRow, staleAfterMs: number): boolean =>
+  Date.now() - new Date(claim.heartbeat_at).getTime() > staleAfterMs || ownerState(claim.owner) === "dead"
 
 const readClaim = (cacheKey: string) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -105,14 +78,14 @@ export type Start =
  * In one locked transaction: a hit, or someone else's live claim, or a new run inserted with
  * the claim on its key.
  */
-export const claimAndStart = (cacheKey: string, run: NewRun) =>
+export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
   withKeyLock(
     cacheKey,
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const claim = yield* readClaim(cacheKey)
       if (claim !== undefined) {
-        if (!isStale(claim)) return { _tag: "busy" } as Start
+        if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
         yield* dropStale(cacheKey, claim)
       }
       const hit = yield* lookupHit(cacheKey)
@@ -137,49 +110,8 @@ export const releaseClaim = (cacheKey: string, runId: number) =>
     Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e)))
   )
 
-/** Claims this process is computing, per registry connection, refreshed by one unref'd timer. */
-interface Heartbeats {
-  readonly claims: Map<string, number>
-  timer: ReturnType<typeof setInterval> | undefined
-}
-const heartbeats = new WeakMap<SqlClient.SqlClient, Heartbeats>()
-
-/**
- * Keep a claim fresh while its run computes. One timer per connection refreshes every held
- * claim (no fiber per step), and it is unref'd: it never keeps the process alive.
- */
-export const holdClaim = (sql: SqlClient.SqlClient, cacheKey: string, runId: number): void => {
-  let hb = heartbeats.get(sql)
-  if (hb === undefined) heartbeats.set(sql, (hb = { claims: new Map(), timer: undefined }))
-  hb.claims.set(cacheKey, runId)
-  if (hb.timer === undefined) {
-    const beats = hb
-    beats.timer = setInterval(() => Effect.runFork(refreshClaims(sql)), HEARTBEAT_MS)
-    beats.timer.unref()
-  }
-}
-
-/** Refresh the heartbeat of every claim this process holds on `sql` (failures ignored). */
-export const refreshClaims = (sql: SqlClient.SqlClient): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const runIds = [...(heartbeats.get(sql)?.claims.values() ?? [])]
-    if (runIds.length === 0) return Effect.void
-    return Effect.ignore(sql`UPDATE lamina_run_claim SET heartbeat_at = ${encodeValue("datetime", new Date())} WHERE ${sql.in("run_id", runIds)}`)
-  })
-
-/** Stop refreshing a claim (its run ended). */
-export const dropClaim = (sql: SqlClient.SqlClient, cacheKey: string): void => {
-  const hb = heartbeats.get(sql)
-  if (hb === undefined) return
-  hb.claims.delete(cacheKey)
-  if (hb.claims.size === 0 && hb.timer !== undefined) {
-    clearInterval(hb.timer)
-    hb.timer = undefined
-  }
-}
-
 /** Wait until the key's claim is gone (released, or abandoned and dropped). */
-export const awaitClaim = (cacheKey: string) =>
+export const awaitClaim = (cacheKey: string, staleAfterMs: number = STALE_AFTER_MS) =>
   Effect.gen(function* () {
     let delay = 5
     for (;;) {
@@ -187,7 +119,7 @@ export const awaitClaim = (cacheKey: string) =>
       delay = Math.min(delay * 2, 250)
       const claim = yield* readClaim(cacheKey)
       if (claim === undefined) return
-      if (isStale(claim)) {
+      if (isStale(claim, staleAfterMs)) {
         yield* withKeyLock(cacheKey, dropStale(cacheKey, claim))
         return
       }

@@ -1,0 +1,317 @@
+/**
+ * The one seam through which the adapters write: an `IngestWriter` applies a plan, one launch
+ * (a pipeline run with its task runs, their artifacts and links) per transaction, so a failure
+ * never leaves a half-ingested run. It is idempotent: runs are identified by their reference
+ * (a trace's hash, a Snakemake job), files by content.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect } from "effect"
+import type { LaminaError } from "../errors.js"
+import { Instance } from "../instance/Instance.js"
+import type { Lamina } from "../instance/Lamina.js"
+import { nextFreeUid, refreshLatest } from "../registry/artifact/family.js"
+import { virtualStorageKey } from "../registry/artifact/paths.js"
+import { now, sqlFailure } from "../registry/crud.js"
+import { lockFor } from "../registry/locks.js"
+import { encodeValue } from "../registry/model.js"
+import { newRunUid, RunStatus } from "../registry/Run.js"
+import { ensureTransform, type Transform } from "../registry/Transform.js"
+import { splitUid } from "../registry/uid.js"
+import { ObjectStore } from "../storage/ObjectStore.js"
+import { isPlannedBytes, type IngestPlan, type PlannedFile, type PlannedLaunch, type PlannedRun, type PlannedTransform } from "./plan.js"
+import { stageFiles, unstage, type Staged, type StagedNew } from "./stage.js"
+import type { IngestSummary } from "./summary.js"
+import type { IngestWarning } from "./warnings.js"
+
+/** Progress of a write: files staged and runs written so far. */
+export interface WriteProgress {
+  readonly launch: number
+  readonly launches: number
+  readonly files: number
+  readonly filesTotal: number
+}
+
+/** Options of a write. */
+export interface WriteOptions {
+  readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** A run that started the launches (`lamina run`): their pipeline runs become its children. */
+  readonly parentRunId?: number | undefined
+}
+
+/** Applies ingest plans. */
+export interface IngestWriter {
+  readonly write: (plan: IngestPlan, options?: WriteOptions) => Effect.Effect<IngestSummary, LaminaError, Lamina>
+}
+
+const CHUNK = 500
+
+/** Runs already recorded with these references: reference → id. */
+const runsByReference = (referenceType: string, references: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const out = new Map<string, { readonly id: number; readonly status: number }>()
+    for (let i = 0; i < references.length; i += CHUNK) {
+      const part = references.slice(i, i + CHUNK)
+      const rows = yield* sql<{ readonly id: number; readonly reference: string; readonly _status_code: number }>`SELECT id, reference, _status_code FROM lamina_run WHERE reference_type = ${referenceType} AND ${sql.in("reference", part)} ORDER BY id`
+      for (const r of rows) if (!out.has(r.reference)) out.set(r.reference, { id: Number(r.id), status: Number(r._status_code) })
+    }
+    return out
+  }).pipe(Effect.mapError(sqlFailure("Looking up ingested runs")))
+
+/** The transform of a planned one: found or created (versioned by its source), metadata filled in. */
+const transformOf = (t: PlannedTransform, known: Map<string, Transform>) =>
+  Effect.gen(function* () {
+    const id = `${t.key}\u0000${t.source}`
+    const hit = known.get(id)
+    if (hit !== undefined) return hit
+    const transform = yield* ensureTransform({ key: t.key, kind: t.kind, source: t.source, description: t.description ?? null })
+    const missing: Record<string, string> = {}
+    if (t.versionTag !== undefined && transform.version_tag === null) missing.version_tag = t.versionTag
+    if (t.reference !== undefined && transform.reference === null) missing.reference = t.reference
+    if (t.referenceType !== undefined && transform.reference_type === null) missing.reference_type = t.referenceType
+    if (Object.keys(missing).length > 0) {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`UPDATE lamina_transform SET ${sql.update(missing)} WHERE id = ${transform.id}`.pipe(Effect.mapError(sqlFailure("Updating a Transform")))
+    }
+    const filled = { ...transform, ...missing } as Transform
+    known.set(id, filled)
+    return filled
+  })
+
+/** Environment bytes become a small temporary file, staged like any other. */
+const bytesFile = (dir: string, bytes: { readonly bytes: Uint8Array; readonly name: string; readonly description: string }, i: number): PlannedFile => {
+  const file = path.join(dir, String(i), bytes.name)
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(file, bytes.bytes)
+  return { path: file, key: "", isFolder: false, description: bytes.description, kind: "__lamina_run__" }
+}
+
+/** Every file a run names, with whether the run wrote it. */
+const filesOf = (run: PlannedRun, envFile: PlannedFile | undefined): ReadonlyArray<PlannedFile> => [
+  ...run.inputs,
+  ...run.outputs,
+  ...(run.report ? [run.report] : []),
+  ...(envFile ? [envFile] : [])
+]
+
+interface LaunchResult {
+  newRuns: number
+  existingRuns: number
+  cached: number
+  failed: number
+  newArtifacts: number
+  existingArtifacts: number
+}
+
+/** Write one launch in one transaction. `refs` maps references of runs written so far to ids. */
+const writeLaunch = (
+  launch: PlannedLaunch,
+  transforms: Map<string, Transform>,
+  refs: Map<string, number>,
+  warnings: Array<IngestWarning>,
+  onFile: () => void,
+  parentRunId: number | null
+) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const instance = yield* Instance
+    const all = [launch.run, ...launch.children]
+    const byType = new Map<string, Array<string>>()
+    for (const r of all) byType.set(r.referenceType, [...(byType.get(r.referenceType) ?? []), r.reference])
+    const existing = new Map<string, number>()
+    for (const [type, references] of byType)
+      for (const [ref, row] of yield* runsByReference(type, references)) existing.set(`${type}\u0000${ref}`, row.id)
+    const idOf = (r: PlannedRun) => existing.get(`${r.referenceType}\u0000${r.reference}`)
+    const fresh = all.filter((r) => idOf(r) === undefined)
+    for (const r of all) {
+      const id = idOf(r)
+      if (id !== undefined) refs.set(`${r.referenceType}\u0000${r.reference}`, id)
+    }
+    const result: LaunchResult = { newRuns: 0, existingRuns: all.length - fresh.length, cached: 0, failed: 0, newArtifacts: 0, existingArtifacts: 0 }
+    if (fresh.length === 0) return result
+
+    // Transforms first: found or created outside the launch's transaction (idempotent, versioned).
+    const transformIds = new Map<PlannedRun, number>()
+    for (const r of fresh) transformIds.set(r, (yield* transformOf(r.transform, transforms)).id)
+
+    // Environment bytes → temporary files, staged with the rest.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), "lamina-ingest-"))
+    const envFiles = new Map<PlannedRun, PlannedFile>()
+    fresh.forEach((r, i) => {
+      if (r.environment === undefined) return
+      envFiles.set(r, isPlannedBytes(r.environment) ? bytesFile(tmp, r.environment, i) : r.environment)
+    })
+    const unique = new Map<string, PlannedFile>()
+    for (const r of fresh) for (const f of filesOf(r, envFiles.get(r))) if (!unique.has(f.path)) unique.set(f.path, f)
+    const { staged, copies } = yield* stageFiles([...unique.values()], warnings, onFile).pipe(
+      Effect.ensuring(Effect.sync(() => rmSync(tmp, { recursive: true, force: true })))
+    )
+
+    const t = encodeValue("datetime", now())
+    const apply = Effect.gen(function* () {
+      // Runs: the pipeline run first, so its children can name it.
+      const runIds = new Map<PlannedRun, number>()
+      const parentId = idOf(launch.run) ?? null
+      for (const r of fresh) {
+        const parent = r === launch.run ? parentRunId : parentId ?? runIds.get(launch.run) ?? null
+        const reused = r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null
+        const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert({
+          uid: newRunUid(),
+          name: r.name,
+          transform_id: transformIds.get(r)!,
+          started_at: r.startedAt === undefined ? null : encodeValue("datetime", r.startedAt),
+          finished_at: r.finishedAt === undefined ? null : encodeValue("datetime", r.finishedAt),
+          params: encodeValue("json", r.params),
+          reference: r.reference,
+          reference_type: r.referenceType,
+          cli_args: r.cliArgs ?? null,
+          initiated_by_run_id: parent,
+          _status_code: r.status,
+          reused_run_id: reused,
+          error: r.error === undefined ? null : encodeValue("json", { _tag: "WorkflowFailed", ...r.error }),
+          created_at: t,
+          created_by_id: instance.user.id,
+          branch: 1,
+          is_locked: encodeValue("bool", false)
+        })} RETURNING id`
+        const id = Number(rows[0]!.id)
+        runIds.set(r, id)
+        refs.set(`${r.referenceType}\u0000${r.reference}`, id)
+        if (r.status === RunStatus.cached) result.cached++
+        if (r.status === RunStatus.errored || r.status === RunStatus.aborted) result.failed++
+      }
+      // Artifacts: a file's creator is the first run that lists it as an output.
+      const creator = new Map<string, number>()
+      for (const r of fresh) for (const o of r.outputs) if (!creator.has(o.path)) creator.set(o.path, runIds.get(r)!)
+      const artifactIds = new Map<string, number>()
+      const byHash = new Map<string, number>()
+      const seen = new Set<string>()
+      for (const [p, s] of staged) {
+        if (s._tag === "existing") {
+          artifactIds.set(p, s.id)
+          if (!seen.has(p)) result.existingArtifacts++
+          seen.add(p)
+          continue
+        }
+        // Two paths with one content in this launch: one artifact.
+        const twin = s.content.size > 0 ? byHash.get(s.content.hash) : undefined
+        if (twin !== undefined) {
+          artifactIds.set(p, twin)
+          result.existingArtifacts++
+          continue
+        }
+        const id = yield* insertArtifact(s, creator.get(p) ?? null, instance.storage.id, instance.user.id)
+        artifactIds.set(p, id)
+        if (s.content.size > 0) byHash.set(s.content.hash, id)
+        result.newArtifacts++
+      }
+      // Links: inputs; outputs another run created; report and environment.
+      const inputs: Array<{ run_id: number; artifact_id: number }> = []
+      const outputs: Array<{ run_id: number; artifact_id: number }> = []
+      for (const r of fresh) {
+        const runId = runIds.get(r)!
+        for (const f of r.inputs) {
+          const a = artifactIds.get(f.path)
+          if (a !== undefined) inputs.push({ run_id: runId, artifact_id: a })
+        }
+        for (const f of r.outputs) {
+          const a = artifactIds.get(f.path)
+          if (a !== undefined && creator.get(f.path) !== runId) outputs.push({ run_id: runId, artifact_id: a })
+          else if (a !== undefined && staged.get(f.path)?._tag === "existing") outputs.push({ run_id: runId, artifact_id: a })
+        }
+        const report = r.report === undefined ? undefined : artifactIds.get(r.report.path)
+        const envPath = envFiles.get(r)?.path
+        const env = envPath === undefined ? undefined : artifactIds.get(envPath)
+        if (report !== undefined || env !== undefined)
+          yield* sql`UPDATE lamina_run SET ${sql.update({ report_id: report ?? null, environment_id: env ?? null })} WHERE id = ${runId}`
+      }
+      for (let i = 0; i < inputs.length; i += CHUNK)
+        yield* sql`INSERT INTO lamina_run_input_artifact ${sql.insert(inputs.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`
+      for (let i = 0; i < outputs.length; i += CHUNK)
+        yield* sql`INSERT INTO lamina_run_output_artifact ${sql.insert(outputs.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`
+      result.newRuns = fresh.length
+    })
+    yield* sql.withTransaction(apply).pipe(
+      Effect.mapError((e) => ("_tag" in e && e._tag === "SqlError" ? sqlFailure(`Writing the run of ${launch.source}`)(e) : e)),
+      Effect.tapError(() => unstage(copies)),
+      // SQLite: never yield to another connection's writer in the middle of the launch.
+      Effect.withMaxOpsBeforeYield(1_000_000)
+    )
+    return result
+  })
+
+/** Register a staged file: a new family, or the next version of the latest artifact at its key. */
+const insertArtifact = (s: StagedNew, runId: number | null, storageId: number, userId: number) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const store = yield* ObjectStore
+    const key = s.file.key === "" ? null : s.file.key
+    let uid = s.uid
+    if (s.revises !== undefined) {
+      const stem = splitUid(s.revises.uid).stem
+      yield* lockFor([`lamina-artifact-family:${stem}`])
+      uid = yield* nextFreeUid(stem)
+      yield* store.move(s.storageKey, virtualStorageKey(uid, s.suffix, s.file.isFolder))
+    }
+    const t = encodeValue("datetime", now())
+    const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_artifact ${sql.insert({
+      uid,
+      key,
+      description: s.file.description ?? null,
+      storage_id: storageId,
+      suffix: s.suffix,
+      kind: s.file.kind ?? null,
+      size: s.content.size,
+      hash: s.content.hash,
+      hash_type: s.content.hash_type,
+      n_files: s.content.n_files ?? 1,
+      is_latest: encodeValue("bool", true),
+      run_id: runId,
+      _key_is_virtual: encodeValue("bool", true),
+      created_at: t,
+      updated_at: t,
+      created_by_id: userId,
+      branch: 1,
+      is_locked: encodeValue("bool", false)
+    })} RETURNING id`
+    if (s.revises !== undefined) yield* refreshLatest(splitUid(uid).stem)
+    return Number(rows[0]!.id)
+  })
+
+/**
+ * The writer over the registry: transforms through `ensureTransform`, runs, artifacts and links
+ * by SQL, one transaction per launch.
+ */
+export const registryWriter: IngestWriter = {
+  write: (plan, options = {}) =>
+    Effect.gen(function* () {
+      const onProgress = options.onProgress
+      const warnings: Array<IngestWarning> = [...plan.warnings]
+      const transforms = new Map<string, Transform>()
+      const refs = new Map<string, number>()
+      const summary = { runs: { new: 0, existing: 0 }, cached: 0, failed: 0, artifacts: { new: 0, existing: 0 } }
+      const filesTotal = plan.launches.reduce((n, l) => n + [l.run, ...l.children].reduce((m, r) => m + r.inputs.length + r.outputs.length, 0), 0)
+      let files = 0
+      let i = 0
+      for (const launch of plan.launches) {
+        i++
+        const r = yield* writeLaunch(launch, transforms, refs, warnings, () => {
+          files++
+          if (onProgress && files % 100 === 0) onProgress({ launch: i, launches: plan.launches.length, files, filesTotal })
+        }, options.parentRunId ?? null)
+        summary.runs.new += r.newRuns
+        summary.runs.existing += r.existingRuns
+        summary.cached += r.cached
+        summary.failed += r.failed
+        summary.artifacts.new += r.newArtifacts
+        summary.artifacts.existing += r.existingArtifacts
+        onProgress?.({ launch: i, launches: plan.launches.length, files, filesTotal })
+      }
+      return { tool: plan.tool, launches: plan.launches.length, ...summary, warnings } satisfies IngestSummary
+    })
+}

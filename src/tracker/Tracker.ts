@@ -1,0 +1,245 @@
+/**
+ * `Tracker`: the engine's one write path. flow, step and track (and the adapters and runners
+ * built on them) write runs, transforms, inputs and outputs, look up the cache and take
+ * single-flight claims only through this service; it holds what used to be module-level state
+ * keyed by connection (transform rows, the environment artifact, in-flight keys, stored code
+ * fingerprints) and the scoped heartbeat fiber that renews run leases and claims.
+ *
+ * `layer` is part of `Lamina.layer`: programs never provide it themselves.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Context, Deferred, Effect, Layer, type Scope } from "effect"
+import type { IntegrityError, StorageError } from "../errors.js"
+import { Instance } from "../instance/Instance.js"
+import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { sqlFailure } from "../registry/crud.js"
+import { decodeRow, encodeValue } from "../registry/model.js"
+import { addRecreatingRun } from "../registry/recreating.js"
+import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
+import { hashString } from "../storage/hash.js"
+import { ObjectStore } from "../storage/ObjectStore.js"
+import { type Hit, lookupHit, type Refusal } from "./cache.js"
+import { awaitClaim, claimAndStart, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
+import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
+import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
+import { OWNER } from "./owner.js"
+
+/** Errors of the Tracker's registry writes. */
+export type TrackerError = StorageError | IntegrityError
+
+/** How a run ends, as the Tracker records it (in one transaction). */
+export interface Completion {
+  readonly runId: number
+  /** Artifacts the run read (arguments and loads), excluding those it created. */
+  readonly inputs: ReadonlyArray<number>
+  readonly end: RunEnd
+  /** Returned artifacts the run did not create (its output links). */
+  readonly outputs?: ReadonlyArray<number>
+  /** Existing artifacts whose bytes the run saved again (recreating-run links). */
+  readonly recreated?: ReadonlyArray<number>
+  /** The cache key whose claim the completion releases. */
+  readonly releaseClaim?: string
+}
+
+/** A code fingerprint as stored (`lamina_code_fingerprint`). */
+export interface StoredFingerprint {
+  readonly hash: string
+  readonly files: Readonly<Record<string, string>>
+  readonly packages: Readonly<Record<string, string>>
+}
+
+/** In-process single flight for one cache key: lead the computation, or wait for the leader. */
+export type Flight =
+  | { readonly _tag: "leader"; /** Let the waiters go (the leader's run ended, however). */ readonly land: Effect.Effect<void> }
+  | { readonly _tag: "follower"; /** Wait for the leader to land. */ readonly wait: Effect.Effect<void> }
+
+/** The Tracker service. */
+export interface Tracker {
+  /** The transform for `spec` (found or created), remembered per key and source hash. */
+  readonly ensureTransform: (spec: TransformSpec) => Effect.Effect<Transform, TrackerError>
+  /** Insert an open run (status `started`) holding a lease that the heartbeat renews. */
+  readonly startRun: (run: NewRun) => Effect.Effect<RunRef, TrackerError>
+  /**
+   * In one transaction under the cache key's lock: a hit, someone else's live claim, or a new
+   * open run holding the key's claim (renewed with its lease).
+   */
+  readonly claimAndStart: (cacheKey: string, run: NewRun) => Effect.Effect<Start, TrackerError>
+  /** Wait until the key's claim is released or abandoned. */
+  readonly awaitClaim: (cacheKey: string) => Effect.Effect<void, TrackerError>
+  /** Join the in-process flight of `cacheKey`. */
+  readonly joinFlight: (cacheKey: string) => Effect.Effect<Flight>
+  /** Record a `cached` run (finished, reusing `run.reusedRunId`) with its inputs. */
+  readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<RunRef, TrackerError>
+  /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
+  readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
+  /** End runs still open among `ids` as aborted, with `error`. */
+  readonly abortRuns: (ids: ReadonlyArray<number>, error: unknown) => Effect.Effect<void, TrackerError>
+  /** Move artifacts a failed run created to trash. */
+  readonly trashArtifacts: (ids: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
+  /** The usable cache hit for `cacheKey`; else why its newest run was refused, if any. */
+  readonly lookupHit: (cacheKey: string) => Effect.Effect<Hit | Refusal | undefined, TrackerError>
+  /** Store a code fingerprint's files and packages once per process. */
+  readonly recordFingerprint: (fp: StoredFingerprint) => Effect.Effect<void, TrackerError>
+  /**
+   * This process's environment artifact id: `save` runs once per Tracker (concurrent callers
+   * wait for it), later calls return the remembered id.
+   */
+  readonly environmentId: <E, R>(save: Effect.Effect<number, E, R>) => Effect.Effect<number, E, R>
+  /** End runs whose lease expired or whose process is gone (see `leases.ts`); their ids. */
+  readonly reapExpiredRuns: Effect.Effect<ReadonlyArray<number>, TrackerError>
+  /** The heartbeat (renews leases and claims; `beat` renews now). */
+  readonly heartbeat: Heartbeat
+  /** The group commit carrying run writes (its `stats` show how many shared a transaction). */
+  readonly group: GroupCommit
+}
+
+/** The `Tracker` service tag. */
+export const Tracker = Context.GenericTag<Tracker>("lamina/Tracker")
+
+/** Timing of leases and claims. */
+export interface TrackerOptions {
+  /** How long a run's lease lasts without renewal (default 60 s; `LAMINA_RUN_LEASE_MS`). */
+  readonly leaseMs?: number
+  /** How often leases and claims are renewed (default 10 s, at most a third of the lease). */
+  readonly heartbeatMs?: number
+  /** A claim without a heartbeat for this long is taken over (default 60 s). */
+  readonly staleClaimMs?: number
+  /** At most this many run writes share one transaction (default 256). */
+  readonly maxBatch?: number
+}
+
+const envMs = (name: string): number | undefined => {
+  const v = Number(process.env[name])
+  return Number.isFinite(v) && v > 0 ? v : undefined
+}
+
+/** Build a Tracker over the connected instance; its heartbeat and flushes live in the scope. */
+export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never, SqlClient.SqlClient | Instance | ObjectStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const context = yield* Effect.context<SqlClient.SqlClient | Instance | ObjectStore>()
+    const leaseMs = options.leaseMs ?? envMs("LAMINA_RUN_LEASE_MS") ?? LEASE_MS
+    const staleClaimMs = options.staleClaimMs ?? STALE_AFTER_MS
+    const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
+    const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256 })
+    const withLease = (run: NewRun): NewRun => ({ ...run, lease: { owner: OWNER, expiresAt: new Date(Date.now() + leaseMs) } })
+    const provided = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient | Instance | ObjectStore>): Effect.Effect<A, E> => Effect.provide(e, context)
+
+    // Layer state (formerly module-level maps keyed by connection).
+    const transforms = new Map<string, Transform>()
+    const flights = new Map<string, Deferred.Deferred<void>>()
+    const fingerprints = new Set<string>()
+    let environment: number | undefined
+    const environmentLock = yield* Effect.makeSemaphore(1)
+
+    const tracker: Tracker = {
+      ensureTransform: (spec) =>
+        Effect.suspend(() => {
+          const hash = spec.hash ?? hashString(spec.source)
+          const key = `${spec.key}\u0000${hash}`
+          const known = transforms.get(key)
+          if (known !== undefined) return Effect.succeed(known)
+          return Effect.tap(provided(ensureTransform({ ...spec, hash })), (t) => Effect.sync(() => transforms.set(key, t)))
+        }),
+
+      startRun: (run) =>
+        Effect.tap(group.submit(insertRun(withLease(run))), (ref) => heartbeat.hold(ref.id)),
+
+      claimAndStart: (cacheKey, run) =>
+        Effect.tap(provided(claimAndStart(cacheKey, withLease(run), staleClaimMs)), (start) =>
+          start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void
+        ),
+
+      awaitClaim: (cacheKey) => provided(awaitClaim(cacheKey, staleClaimMs)),
+
+      joinFlight: (cacheKey) =>
+        Effect.map(Deferred.make<void>(), (mine): Flight => {
+          // Check and register in one synchronous step: no other fiber runs in between.
+          const other = flights.get(cacheKey)
+          if (other !== undefined) return { _tag: "follower", wait: Deferred.await(other) }
+          flights.set(cacheKey, mine)
+          return {
+            _tag: "leader",
+            land: Effect.suspend(() => {
+              if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
+              return Deferred.succeed(mine, undefined)
+            })
+          }
+        }),
+
+      recordCached: (run, inputs) =>
+        group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
+
+      completeRun: (c) =>
+        group
+          .submit(
+            Effect.all(
+              [
+                addRunInputs(c.runId, c.inputs),
+                addRecreatingRun(c.runId, c.recreated ?? []),
+                addRunOutputs(c.runId, c.outputs ?? []),
+                finishRun(c.runId, c.end),
+                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId) : Effect.void
+              ],
+              { discard: true }
+            )
+          )
+          .pipe(Effect.ensuring(heartbeat.release(c.runId))),
+
+      abortRuns: (ids, error) =>
+        Effect.ensuring(provided(abortRuns(ids, error)), Effect.forEach(ids, heartbeat.release, { discard: true })),
+
+      trashArtifacts: (ids) =>
+        provided(
+          Effect.gen(function* () {
+            if (ids.length === 0) return
+            const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE ${sql.in("id", [...ids])} AND branch <> -1`.pipe(
+              Effect.mapError(sqlFailure("Reading a failed run's outputs"))
+            )
+            for (const row of rows) yield* new Artifact(decodeRow(ArtifactModel, row)).delete()
+          })
+        ),
+
+      lookupHit: (cacheKey) => provided(lookupHit(cacheKey)),
+
+      recordFingerprint: (fp) =>
+        Effect.suspend(() => {
+          if (fingerprints.has(fp.hash)) return Effect.void
+          return sql`INSERT INTO lamina_code_fingerprint ${sql.insert({
+            hash: fp.hash,
+            files: encodeValue("json", fp.files),
+            packages: encodeValue("json", fp.packages),
+            created_at: encodeValue("datetime", new Date())
+          })} ON CONFLICT DO NOTHING`.pipe(
+            Effect.zipRight(Effect.sync(() => fingerprints.add(fp.hash))),
+            Effect.asVoid,
+            Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a code fingerprint")(e)))
+          )
+        }),
+
+      environmentId: (save) =>
+        Effect.suspend(() =>
+          environment !== undefined
+            ? Effect.succeed(environment)
+            : environmentLock.withPermits(1)(
+                Effect.suspend(() =>
+                  environment !== undefined ? Effect.succeed(environment) : Effect.tap(save, (id) => Effect.sync(() => (environment = id)))
+                )
+              )
+        ),
+
+      reapExpiredRuns: provided(reapExpiredRuns),
+
+      heartbeat,
+      group
+    }
+    return tracker
+  })
+
+/** The Tracker layer over the connected instance (part of `Lamina.layer`). */
+export const layer = (options: TrackerOptions = {}): Layer.Layer<Tracker, never, SqlClient.SqlClient | Instance | ObjectStore> =>
+  Layer.scoped(Tracker, make(options))

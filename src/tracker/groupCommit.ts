@@ -1,0 +1,89 @@
+/**
+ * Group commit: the run writes of concurrent steps share one transaction.
+ *
+ * A write is queued; the first one in schedules a flush after the current turn of the
+ * scheduler, so every write queued meanwhile (concurrent steps finishing together) commits in
+ * the same transaction, each in its own savepoint: a write that fails rolls back alone and fails
+ * only its own caller. Writes queued while a batch commits form the next batch. A caller resumes
+ * only after its batch committed, so nothing it reports as done can be lost.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import { Deferred, Effect, Exit, type Scope } from "effect"
+import { sqlFailure } from "../registry/crud.js"
+import type { IntegrityError, StorageError } from "../errors.js"
+
+/** A group-committing writer over one registry connection. */
+export interface GroupCommit {
+  /** Run `write` in a transaction shared with the writes queued alongside it. */
+  readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.Effect<A, E | StorageError | IntegrityError>
+  /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
+  readonly stats: () => { readonly commits: number; readonly writes: number }
+}
+
+interface Job {
+  readonly write: Effect.Effect<unknown, unknown, SqlClient.SqlClient>
+  readonly done: Deferred.Deferred<unknown, unknown>
+}
+
+/** A group commit for `sql`; flushes run in `scope` (the Tracker's). */
+export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly maxBatch: number }) =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    let queue: Array<Job> = []
+    let flushing = false
+    let commits = 0
+    let writes = 0
+
+    // Driver errors (a failed BEGIN or COMMIT) become Lamina's errors.
+    const lamina = <A, E, R>(e: Effect.Effect<A, E, R>) =>
+      Effect.catchIf(e, (x): x is Extract<E, SqlError> => x instanceof SqlError, (x) => Effect.fail(sqlFailure("Committing run records")(x)))
+    const inTransaction = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+      lamina(sql.withTransaction(e)).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+
+    const runBatch = (batch: ReadonlyArray<Job>) =>
+      Effect.gen(function* () {
+        commits++
+        if (batch.length === 1) {
+          const job = batch[0]!
+          yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
+          return
+        }
+        const exits: Array<Exit.Exit<unknown, unknown>> = []
+        // Each write in its own savepoint: one failure does not undo the others.
+        const outer = yield* Effect.exit(inTransaction(Effect.forEach(batch, (job) => Effect.map(Effect.exit(lamina(sql.withTransaction(job.write))), (x) => exits.push(x)), { discard: true })))
+        if (Exit.isSuccess(outer)) {
+          for (let i = 0; i < batch.length; i++) yield* Deferred.done(batch[i]!.done, exits[i]!)
+          return
+        }
+        // The commit itself failed: retry each write on its own.
+        for (const job of batch) yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
+      })
+
+    const flush: Effect.Effect<void> = Effect.gen(function* () {
+      // Let the fibers that are finishing in this turn queue their writes too.
+      yield* Effect.yieldNow()
+      while (queue.length > 0) {
+        const batch = queue.length <= options.maxBatch ? queue : queue.slice(0, options.maxBatch)
+        queue = queue.length <= options.maxBatch ? [] : queue.slice(options.maxBatch)
+        yield* runBatch(batch)
+      }
+      flushing = false
+    }).pipe(Effect.withMaxOpsBeforeYield(1_000_000))
+
+    const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>): Effect.Effect<A, E | StorageError | IntegrityError> =>
+      Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
+        Effect.suspend(() => {
+          queue.push({ write, done })
+          writes++
+          const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
+          if (flushing) return wait
+          flushing = true
+          return Effect.zipRight(Effect.forkIn(flush, scope), wait)
+        })
+      )
+
+    return { submit, stats: () => ({ commits, writes }) } satisfies GroupCommit
+  }) satisfies Effect.Effect<GroupCommit, never, Scope.Scope>

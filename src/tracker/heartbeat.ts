@@ -1,0 +1,75 @@
+/**
+ * The heartbeat: one scoped fiber per Tracker renews the lease of every run this process has
+ * open and the claim of every cache key it is computing — one UPDATE for all runs, one for all
+ * claims, every `intervalMs`. The fiber runs only while something is held (a finished program
+ * leaves no timer behind) and stops with the Tracker's scope.
+ *
+ * @module
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import { Duration, Effect, FiberHandle, type Scope } from "effect"
+import { encodeValue } from "../registry/model.js"
+
+/** The heartbeat of one Tracker. */
+export interface Heartbeat {
+  /** Renew `runId`'s lease (and the claim on `claim`, when it computes a cache key) until released. */
+  readonly hold: (runId: number, claim?: string) => Effect.Effect<void>
+  /** Stop renewing `runId` (it ended). */
+  readonly release: (runId: number) => Effect.Effect<void>
+  /** Renew every held lease and claim now. */
+  readonly beat: Effect.Effect<void>
+  /** The runs held (for tests and diagnostics). */
+  readonly held: () => ReadonlyMap<number, string | undefined>
+}
+
+/** Statements carry at most this many ids (SQLite's bound-parameter limit is 32,766). */
+const CHUNK = 10_000
+
+const chunks = <A>(xs: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK))
+  return out
+}
+
+/** A heartbeat renewing leases for `leaseMs` every `intervalMs`. */
+export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly intervalMs: number; readonly leaseMs: number }) =>
+  Effect.gen(function* () {
+    const runs = new Map<number, string | undefined>()
+    const handle = yield* FiberHandle.make<void, never>()
+
+    const beat: Effect.Effect<void> = Effect.suspend(() => {
+      if (runs.size === 0) return Effect.void
+      const runIds = [...runs.keys()]
+      const claimed = runIds.filter((id) => runs.get(id) !== undefined)
+      const now = Date.now()
+      const expires = encodeValue("datetime", new Date(now + options.leaseMs))
+      const at = encodeValue("datetime", new Date(now))
+      return Effect.all(
+        [
+          ...chunks(runIds).map((ids) => sql`UPDATE lamina_run SET _lease_expires_at = ${expires} WHERE ${sql.in("id", ids)} AND _lease_expires_at IS NOT NULL`),
+          ...chunks(claimed).map((ids) => sql`UPDATE lamina_run_claim SET heartbeat_at = ${at} WHERE ${sql.in("run_id", ids)}`)
+        ],
+        { discard: true }
+      ).pipe(
+        // A missed beat is not fatal: the lease lasts several intervals.
+        Effect.catchAll((e) => Effect.logWarning(`Lamina could not renew its run leases (will retry): ${e.message}`))
+      )
+    })
+
+    const loop = Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(options.intervalMs)), beat))
+
+    const hold = (runId: number, claim?: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        runs.set(runId, claim)
+        return FiberHandle.run(handle, loop, { onlyIfMissing: true })
+      }).pipe(Effect.asVoid)
+
+    const release = (runId: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        runs.delete(runId)
+        // Nothing left to renew: stop the timer, so an idle program can exit.
+        return runs.size === 0 ? FiberHandle.clear(handle) : Effect.void
+      })
+
+    return { hold, release, beat, held: () => runs } satisfies Heartbeat
+  }) satisfies Effect.Effect<Heartbeat, never, Scope.Scope>

@@ -1,0 +1,206 @@
+/**
+ * The Tracker service: run leases (renewed by the scoped heartbeat, reaped when their process is
+ * gone), group commit (concurrent completions share a transaction; a failing write rolls back
+ * alone), and the state it keeps per layer (transforms, environment artifact).
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as os from "node:os"
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { flow, step } from "../../src/flow/index.js"
+import { encodeValue } from "../../src/registry/model.js"
+import { RunStatus } from "../../src/registry/Run.js"
+import { OWNER, REAPED_ERROR, Tracker } from "../../src/tracker/index.js"
+import { describeBackends } from "../support/backends.js"
+import { saveText } from "../flow/support.js"
+
+interface LeaseRow {
+  readonly id: number
+  readonly status: number
+  readonly owner: string | null
+  readonly expires: string | Date | null
+  readonly error: unknown
+}
+
+const runRow = (id: number) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<LeaseRow>`SELECT id, _status_code AS status, _lease_owner AS owner, _lease_expires_at AS expires, error FROM lamina_run WHERE id = ${id}`,
+      (rows) => ({ ...rows[0]!, status: Number(rows[0]!.status) })
+    )
+  )
+
+/** A transform to hang test runs on. */
+const transformId = Effect.flatMap(Tracker, (t) => Effect.map(t.ensureTransform({ key: "test/lease.ts", kind: "function", source: "() => 1" }), (x) => x.id))
+
+const newRun = (transform: number) => ({
+  transformId: transform,
+  name: "leased",
+  entrypoint: null,
+  params: {},
+  status: RunStatus.started,
+  startedAt: new Date(),
+  initiatedByRunId: null,
+  environmentId: null,
+  cacheKey: null,
+  cacheParts: null,
+  userId: null
+})
+
+/** Pretend a run belongs to `owner` with a lease ending at `expires`. */
+const setLease = (id: number, owner: string, expires: Date) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`UPDATE lamina_run SET _lease_owner = ${owner}, _lease_expires_at = ${encodeValue("datetime", expires)} WHERE id = ${id}`
+  )
+
+describeBackends("tracker", ({ instance }) => {
+  it("gives a started run a lease that the heartbeat renews and the run's end clears", async () => {
+    const i = await instance()
+    const seen: Array<LeaseRow> = []
+    const probe = step("probe", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const tracker = yield* Tracker
+        const rows = yield* sql<{ readonly id: number }>`SELECT id FROM lamina_run WHERE name = 'probe'`
+        const id = Number(rows[0]!.id)
+        seen.push(yield* runRow(id))
+        // Age the lease, then beat: it is pushed forward again.
+        yield* sql`UPDATE lamina_run SET _lease_expires_at = ${encodeValue("datetime", new Date(Date.now() - 1000))} WHERE id = ${id}`
+        expect(tracker.heartbeat.held().has(id)).toBe(true)
+        yield* tracker.heartbeat.beat
+        seen.push(yield* runRow(id))
+        return id
+      })
+    )
+    const id = await i.run(flow("lease-flow", () => probe())())
+    expect(seen[0]!.owner).toBe(OWNER)
+    expect(new Date(seen[0]!.expires!).getTime()).toBeGreaterThan(Date.now())
+    expect(new Date(seen[1]!.expires!).getTime()).toBeGreaterThan(Date.now())
+    const ended = await i.run(runRow(id))
+    expect(ended.status).toBe(RunStatus.completed)
+    expect(ended.owner).toBeNull()
+    expect(ended.expires).toBeNull()
+    // Nothing open: the heartbeat holds nothing (its fiber stopped).
+    expect(await i.run(Effect.map(Tracker, (t) => t.heartbeat.held().size))).toBe(0)
+  })
+
+  it("reaps runs of dead processes and expired leases as aborted, trashing what they created, and leaves live ones", async () => {
+    const i = await instance()
+    const ids = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const t = yield* transformId
+        const dead = yield* tracker.startRun(newRun(t))
+        const expired = yield* tracker.startRun(newRun(t))
+        const lateButAlive = yield* tracker.startRun(newRun(t))
+        const fresh = yield* tracker.startRun(newRun(t))
+        // Simulate a crash: the dead run's process is gone (pid beyond Linux's range) ...
+        yield* setLease(dead.id, `${os.hostname()}:4194305`, new Date(Date.now() + 60_000))
+        // ... another host stopped renewing ten minutes ago ...
+        yield* setLease(expired.id, "elsewhere:1", new Date(Date.now() - 600_000))
+        // ... this (live) process is late: never reaped.
+        yield* setLease(lateButAlive.id, OWNER, new Date(Date.now() - 600_000))
+        // An artifact the dead run created, and one of the live run.
+        const sql = yield* SqlClient.SqlClient
+        const a = yield* saveText(i.dir, "reap/dead.txt", "partial output")
+        const b = yield* saveText(i.dir, "reap/live.txt", "live output")
+        yield* sql`UPDATE lamina_artifact SET run_id = ${dead.id} WHERE id = ${a.id}`
+        yield* sql`UPDATE lamina_artifact SET run_id = ${fresh.id} WHERE id = ${b.id}`
+        return { dead: dead.id, expired: expired.id, late: lateButAlive.id, fresh: fresh.id, a: a.id, b: b.id }
+      })
+    )
+    const reaped = await i.run(Effect.flatMap(Tracker, (t) => t.reapExpiredRuns))
+    expect([...reaped].sort((x, y) => x - y)).toEqual([ids.dead, ids.expired])
+    for (const id of [ids.dead, ids.expired]) {
+      const row = await i.run(runRow(id))
+      expect(row.status).toBe(RunStatus.aborted)
+      expect(row.expires).toBeNull()
+      const error = typeof row.error === "string" ? JSON.parse(row.error) : row.error
+      expect(error).toMatchObject({ message: REAPED_ERROR.message })
+    }
+    expect((await i.run(runRow(ids.late))).status).toBe(RunStatus.started)
+    expect((await i.run(runRow(ids.fresh))).status).toBe(RunStatus.started)
+    const branches = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly id: number; readonly branch: number }>`SELECT id, branch FROM lamina_artifact WHERE ${sql.in("id", [ids.a, ids.b])} ORDER BY id`)
+    )
+    expect(branches.map((r) => Number(r.branch))).toEqual([-1, 1])
+    // A second look finds nothing more to do.
+    expect(await i.run(Effect.flatMap(Tracker, (t) => t.reapExpiredRuns))).toEqual([])
+  })
+
+  it("reaps at the start of the next flow", async () => {
+    const i = await instance()
+    const orphan = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const run = yield* tracker.startRun(newRun(yield* transformId))
+        yield* setLease(run.id, "elsewhere:1", new Date(Date.now() - 1000))
+        return run.id
+      })
+    )
+    await i.run(flow("after-crash", () => Effect.succeed(1))())
+    expect((await i.run(runRow(orphan))).status).toBe(RunStatus.aborted)
+  })
+
+  it("commits the completions of concurrent steps together, and a failing write alone rolls back", async () => {
+    const i = await instance()
+    const leaf = step("leaf", (n: number) => Effect.succeed(n + 1))
+    const f = flow("wide", (n: number) => Effect.forEach(Array.from({ length: n }, (_, k) => k), (k) => leaf(k), { concurrency: "unbounded" }))
+    const before = await i.run(Effect.map(Tracker, (t) => t.group.stats()))
+    expect(await i.run(f(40))).toHaveLength(40)
+    const after = await i.run(Effect.map(Tracker, (t) => t.group.stats()))
+    const writes = after.writes - before.writes
+    const commits = after.commits - before.commits
+    // 40 completions + the flow's start and end, in far fewer transactions.
+    expect(writes).toBeGreaterThanOrEqual(42)
+    expect(commits).toBeLessThan(writes / 2)
+    const done = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM lamina_run WHERE name = 'leaf' AND _status_code = ${RunStatus.completed}`)
+    )
+    expect(Number(done[0]!.n)).toBe(40)
+
+    // Three writes in one batch; the middle one fails after writing: only it is undone.
+    const outcome = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const sql = yield* SqlClient.SqlClient
+        const t = yield* transformId
+        const write = (name: string, fail: boolean) =>
+          Effect.zipRight(
+            Effect.flatMap(SqlClient.SqlClient, (s) => s`INSERT INTO lamina_run ${s.insert({ uid: name.padEnd(16, "0"), name, transform_id: t, _status_code: 0, created_at: encodeValue("datetime", new Date()), branch: 1, is_locked: 0 })}`),
+            fail ? Effect.fail("refused" as const) : Effect.void
+          )
+        const c0 = tracker.group.stats().commits
+        const exits = yield* Effect.all(
+          [Effect.exit(tracker.group.submit(write("gcA", false))), Effect.exit(tracker.group.submit(write("gcB", true))), Effect.exit(tracker.group.submit(write("gcC", false)))],
+          { concurrency: "unbounded" }
+        )
+        const names = yield* sql<{ readonly name: string }>`SELECT name FROM lamina_run WHERE name LIKE 'gc%' ORDER BY name`
+        return { exits: exits.map((x) => x._tag), names: names.map((r) => r.name), commits: tracker.group.stats().commits - c0 }
+      })
+    )
+    expect(outcome.exits).toEqual(["Success", "Failure", "Success"])
+    expect(outcome.names).toEqual(["gcA", "gcC"])
+    expect(outcome.commits).toBe(1)
+  })
+
+  it("keeps transforms and the environment artifact as layer state: resolved once per Tracker", async () => {
+    const i = await instance()
+    const counts = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        let saves = 0
+        const save = Effect.sync(() => ++saves)
+        const ids = yield* Effect.all([tracker.environmentId(save), tracker.environmentId(save), tracker.environmentId(save)], { concurrency: "unbounded" })
+        const t1 = yield* tracker.ensureTransform({ key: "k.ts", kind: "function", source: "a" })
+        const t2 = yield* tracker.ensureTransform({ key: "k.ts", kind: "function", source: "a" })
+        const t3 = yield* tracker.ensureTransform({ key: "k.ts", kind: "function", source: "b" })
+        return { saves, ids, same: t1 === t2, versions: [t1.uid.slice(0, 12) === t3.uid.slice(0, 12), t1.uid !== t3.uid] }
+      })
+    )
+    expect(counts.saves).toBe(1)
+    expect(counts.ids).toEqual([1, 1, 1])
+    expect(counts.same).toBe(true)
+    expect(counts.versions).toEqual([true, true])
+  })
+})
