@@ -13,11 +13,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Effect, Exit, Layer, Logger } from "effect"
-import { collectProgress, layerFlowConfig, runMain, stderrProgress, type ProgressEvent } from "../src/flow/index.js"
+import { collectProgress, layerFlowConfig, runMain, stderrProgress, type ProgressEvent, type ProgressSink } from "../src/flow/index.js"
 import * as Lamina from "../src/instance/Lamina.js"
 import { loadInstanceSettings, saveInstanceSettings, type InstanceSettings } from "../src/instance/settings.js"
 import { Artifact } from "../src/registry/Artifact.js"
-import type { ExampleModule } from "./pipelines/_lib/example.js"
+import { connect } from "../src/promise/index.js"
+import type { ExampleModule, PromiseExampleModule } from "./pipelines/_lib/example.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const pipelinesDir = path.join(here, "pipelines")
@@ -54,6 +55,29 @@ const describeValue = (v: unknown, indent = "  "): Array<string> => {
 const firstArtifact = (v: unknown): Artifact | undefined =>
   v instanceof Artifact ? v : typeof v === "object" && v !== null ? Object.values(v).find((x): x is Artifact => x instanceof Artifact) : undefined
 
+/** Run a `lamina/promise` example on its own connection; Ctrl-C aborts its flows. */
+const runPromiseExample = async (example: PromiseExampleModule, settings: InstanceSettings, workDir: string, progress: ProgressSink): Promise<Exit.Exit<unknown, unknown>> => {
+  const lm = await connect({ storage: settings.storage, db: settings.db, name: settings.name, ...(settings.s3 ? { s3: settings.s3 } : {}), progress })
+  const controller = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.stderr.write(`\n[lamina] ${signal}: aborting; open runs are being marked aborted.\n`)
+    controller.abort(new Error(`interrupted by ${signal}`))
+  }
+  process.once("SIGINT", onSignal)
+  process.once("SIGTERM", onSignal)
+  try {
+    return Exit.succeed(await example.main({ workDir, lm, signal: controller.signal }))
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? `${(e as { readonly _tag?: string })._tag ?? e.name}: ${e.message}` : String(e)}\n`)
+    process.exitCode = controller.signal.aborted ? 130 : 1
+    return Exit.fail(e)
+  } finally {
+    process.off("SIGINT", onSignal)
+    process.off("SIGTERM", onSignal)
+    await lm.close()
+  }
+}
+
 const main = async () => {
   const name = process.argv[2]
   const names = available()
@@ -78,9 +102,11 @@ const main = async () => {
   }
   // Logs (also kept on each run) go to stderr with the progress; stdout gets the summary.
   const logs = Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: false }))
-  const layer = Layer.mergeAll(Lamina.layerSettings(settings), layerFlowConfig({ progress }), logs)
   const workDir = path.join(os.tmpdir(), "lamina-examples", name)
-  const exit = await runMain(example.main({ workDir }), { layer, track: false })
+  const exit =
+    example.api === "promise"
+      ? await runPromiseExample(example, settings, workDir, progress)
+      : await runMain(example.main({ workDir }), { layer: Layer.mergeAll(Lamina.layerSettings(settings), layerFlowConfig({ progress }), logs), track: false })
   const steps = collected.events.filter((e) => e.kind === "step" && e.status !== "running")
   const count = (s: ProgressEvent["status"]) => steps.filter((e) => e.status === s).length
   process.stdout.write(`\n${name}: ${steps.length} step runs — ${count("done")} executed, ${count("cached")} cached, ${count("failed")} failed\n`)

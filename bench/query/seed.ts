@@ -79,7 +79,8 @@ const insertPg = (table: string, columns: ReadonlyArray<readonly [string, string
     }
   })
 
-const insert = (dialect: Dialect, table: string, columns: ReadonlyArray<readonly [string, string]>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
+/** Bulk-insert rows into `table` (multi-row INSERTs on SQLite, unnest on Postgres). */
+export const insert = (dialect: Dialect, table: string, columns: ReadonlyArray<readonly [string, string]>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
   dialect === "pg" ? insertPg(table, columns, rows) : insertSqlite(table, columns.map(([n]) => n), rows)
 
 /** Seed 100 transforms; returns their ids. */

@@ -1,28 +1,29 @@
 /**
- * `lamina run -- snakemake …` / `-- nextflow run …`: run the workflow command, record it as a
- * run (transform = the tool, params = argv, status = its exit), then ingest what it left, the
+ * `lamina run -- snakemake …` / `-- nextflow run …`: run the workflow command as a tracked run
+ * (transform = the tool, params = argv, status = its exit), then ingest what it left, the
  * workflow's runs becoming children of the command's run.
  *
  * @module
  */
-import * as SqlClient from "@effect/sql/SqlClient"
 import { spawn } from "node:child_process"
-import { randomUUID } from "node:crypto"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { InvalidArgument, StorageError } from "../errors.js"
-import { sqlFailure } from "../registry/crud.js"
+import { Instance } from "../instance/Instance.js"
 import { RunStatus } from "../registry/Run.js"
 import { ingest as nextflowIngest } from "./nextflow/ingest.js"
 import { ingest as snakemakeIngest } from "./snakemake/ingest.js"
 import type { IngestSummary } from "./summary.js"
-import { registryWriter, type WriteProgress } from "./write.js"
+import { Tracker } from "../tracker/Tracker.js"
+import type { WriteProgress } from "./write.js"
 
 /** Options of `runTracked`. */
 export interface RunTrackedOptions {
   /** Working directory of the command (default: the current one). */
   readonly cwd?: string | undefined
   readonly onProgress?: ((p: WriteProgress) => void) | undefined
+  /** Where the command's stdout goes: inherited (default), or onto stderr (keeps `--json` output clean). */
+  readonly stdout?: "inherit" | "stderr" | undefined
 }
 
 /** What a tracked command did. */
@@ -51,9 +52,9 @@ const snakemakeDir = (argv: ReadonlyArray<string>, cwd: string): string => {
   return cwd
 }
 
-const spawnCommand = (argv: ReadonlyArray<string>, cwd: string) =>
+const spawnCommand = (argv: ReadonlyArray<string>, cwd: string, stdout: "inherit" | "stderr") =>
   Effect.async<number, StorageError>((resume) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: "inherit" })
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["inherit", stdout === "stderr" ? 2 : "inherit", "inherit"] })
     child.once("error", (cause) =>
       resume(Effect.fail(new StorageError({ message: `Cannot start '${argv[0]}': ${cause.message}. Is it installed and on PATH?`, cause })))
     )
@@ -61,7 +62,11 @@ const spawnCommand = (argv: ReadonlyArray<string>, cwd: string) =>
     return Effect.sync(() => void child.kill("SIGTERM"))
   })
 
-/** Run a Snakemake or Nextflow command, record it, ingest what it left. */
+/**
+ * Run a Snakemake or Nextflow command as a live run (started through the Tracker, so its lease
+ * says it is running and a crash is reaped), end it with the command's exit status, then ingest
+ * what it left.
+ */
 export const runTracked = (argv: ReadonlyArray<string>, options: RunTrackedOptions = {}) =>
   Effect.gen(function* () {
     const tool = toolOf(argv)
@@ -70,47 +75,38 @@ export const runTracked = (argv: ReadonlyArray<string>, options: RunTrackedOptio
         message: `lamina run tracks a Snakemake or Nextflow command, got '${argv[0] ?? ""}'. Example: lamina run -- snakemake --cores 1`
       })
     const cwd = path.resolve(options.cwd ?? process.cwd())
-    const startedAt = new Date()
-    const exitCode = yield* spawnCommand(argv, cwd)
-    const finishedAt = new Date()
-    const reference = randomUUID()
-    yield* registryWriter.write({
-      tool,
-      warnings: [],
-      launches: [
-        {
-          source: argv.join(" "),
-          children: [],
-          run: {
-            reference,
-            referenceType: "lamina_command",
-            name: argv.join(" ").slice(0, 200),
-            transform: { key: tool, kind: "script", source: `command: ${tool}`, description: `${tool} command run by lamina run` },
-            params: { argv: [...argv], cwd, exit_code: exitCode },
-            status: exitCode === 0 ? RunStatus.completed : RunStatus.errored,
-            startedAt,
-            finishedAt,
-            cliArgs: argv.join(" "),
-            ...(exitCode === 0 ? {} : { error: { message: `'${argv.join(" ")}' exited with status ${exitCode}.` } }),
-            inputs: [],
-            outputs: []
-          }
-        }
-      ]
+    const tracker = yield* Tracker
+    const instance = yield* Instance
+    const transform = yield* tracker.ensureTransform({ key: tool, kind: "script", source: `command: ${tool}`, description: `${tool} command run by lamina run` })
+    const command = argv.join(" ")
+    const run = yield* tracker.startRun({
+      transformId: transform.id,
+      name: command.slice(0, 200),
+      entrypoint: null,
+      params: { argv: [...argv], cwd },
+      status: RunStatus.started,
+      startedAt: new Date(),
+      initiatedByRunId: null,
+      environmentId: null,
+      cliArgs: command,
+      cacheKey: null,
+      cacheParts: null,
+      userId: instance.user.id
     })
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ readonly id: number; readonly uid: string }>`SELECT id, uid FROM lamina_run WHERE reference_type = 'lamina_command' AND reference = ${reference}`.pipe(
-      Effect.mapError(sqlFailure("Reading the command's run"))
+    const end = (status: number, error?: unknown) =>
+      tracker.completeRun({ runId: run.id, inputs: [], end: { status, finishedAt: new Date(), ...(error === undefined ? {} : { error }) } })
+    const exitCode = yield* spawnCommand(argv, cwd, options.stdout ?? "inherit").pipe(
+      Effect.onInterrupt(() => Effect.ignore(end(RunStatus.aborted, { _tag: "WorkflowFailed", message: `'${command}' was interrupted.` }))),
+      Effect.tapError((e) => Effect.ignore(end(RunStatus.errored, { _tag: "WorkflowFailed", message: e.message })))
     )
-    const parentRunId = Number(rows[0]!.id)
-    const ingestOptions = { parentRunId, onProgress: options.onProgress }
-    const ingested =
-      tool === "snakemake" ? snakemakeIngest(snakemakeDir(argv, cwd), ingestOptions) : nextflowIngest(cwd, ingestOptions)
+    yield* end(exitCode === 0 ? RunStatus.completed : RunStatus.errored, exitCode === 0 ? undefined : { _tag: "WorkflowFailed", message: `'${command}' exited with status ${exitCode}.` })
+    const ingestOptions = { parentRunId: run.id, onProgress: options.onProgress }
+    const ingested = tool === "snakemake" ? snakemakeIngest(snakemakeDir(argv, cwd), ingestOptions) : nextflowIngest(cwd, ingestOptions)
     // A workflow that failed before writing anything leaves nothing to ingest: the command's run says so.
     const outcome = yield* Effect.either(ingested)
     return {
       exitCode,
-      run: rows[0]!.uid,
+      run: run.uid,
       summary: outcome._tag === "Right" ? outcome.right : undefined,
       ingestError: outcome._tag === "Left" ? outcome.left.message : undefined
     } satisfies Tracked

@@ -4,6 +4,11 @@
  * never leaves a half-ingested run. It is idempotent: runs are identified by their reference
  * (a trace's hash, a Snakemake job), files by content.
  *
+ * Transforms go through the engine's `Tracker` (found or created, versioned by source, cached
+ * per process). Runs do not: the Tracker's run writes are for live runs (a lease, a heartbeat,
+ * one completion per run), while an ingested launch is already finished and must land whole —
+ * thousands of finished task runs in one transaction with multi-row inserts.
+ *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -20,7 +25,8 @@ import { now, sqlFailure } from "../registry/crud.js"
 import { lockFor } from "../registry/locks.js"
 import { encodeValue } from "../registry/model.js"
 import { newRunUid, RunStatus } from "../registry/Run.js"
-import { ensureTransform, type Transform } from "../registry/Transform.js"
+import type { Transform } from "../registry/Transform.js"
+import { Tracker } from "../tracker/Tracker.js"
 import { splitUid } from "../registry/uid.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { isPlannedBytes, type IngestPlan, type PlannedFile, type PlannedLaunch, type PlannedRun, type PlannedTransform } from "./plan.js"
@@ -49,6 +55,8 @@ export interface IngestWriter {
 }
 
 const CHUNK = 500
+/** Rows per multi-row insert (well under SQLite's bound-parameter limit at ~20 columns). */
+const BATCH = 200
 
 /** Runs already recorded with these references: reference → id. */
 const runsByReference = (referenceType: string, references: ReadonlyArray<string>) =>
@@ -69,7 +77,8 @@ const transformOf = (t: PlannedTransform, known: Map<string, Transform>) =>
     const id = `${t.key}\u0000${t.source}`
     const hit = known.get(id)
     if (hit !== undefined) return hit
-    const transform = yield* ensureTransform({ key: t.key, kind: t.kind, source: t.source, description: t.description ?? null })
+    const tracker = yield* Tracker
+    const transform = yield* tracker.ensureTransform({ key: t.key, kind: t.kind, source: t.source, description: t.description ?? null })
     const missing: Record<string, string> = {}
     if (t.versionTag !== undefined && transform.version_tag === null) missing.version_tag = t.versionTag
     if (t.reference !== undefined && transform.reference === null) missing.reference = t.reference
@@ -153,63 +162,81 @@ const writeLaunch = (
     )
 
     const t = encodeValue("datetime", now())
+    // New versions move their bytes to the version's uid inside the transaction: on failure those go too.
+    const moved: Array<string> = []
     const apply = Effect.gen(function* () {
-      // Runs: the pipeline run first, so its children can name it.
+      // Runs: the pipeline run first, so its children can name it; children in multi-row inserts.
       const runIds = new Map<PlannedRun, number>()
-      const parentId = idOf(launch.run) ?? null
-      for (const r of fresh) {
-        const parent = r === launch.run ? parentRunId : parentId ?? runIds.get(launch.run) ?? null
-        const reused = r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null
-        const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert({
-          uid: newRunUid(),
-          name: r.name,
-          transform_id: transformIds.get(r)!,
-          started_at: r.startedAt === undefined ? null : encodeValue("datetime", r.startedAt),
-          finished_at: r.finishedAt === undefined ? null : encodeValue("datetime", r.finishedAt),
-          params: encodeValue("json", r.params),
-          reference: r.reference,
-          reference_type: r.referenceType,
-          cli_args: r.cliArgs ?? null,
-          initiated_by_run_id: parent,
-          _status_code: r.status,
-          reused_run_id: reused,
-          error: r.error === undefined ? null : encodeValue("json", { _tag: "WorkflowFailed", ...r.error }),
-          created_at: t,
-          created_by_id: instance.user.id,
-          branch: 1,
-          is_locked: encodeValue("bool", false)
-        })} RETURNING id`
-        const id = Number(rows[0]!.id)
-        runIds.set(r, id)
-        refs.set(`${r.referenceType}\u0000${r.reference}`, id)
-        if (r.status === RunStatus.cached) result.cached++
-        if (r.status === RunStatus.errored || r.status === RunStatus.aborted) result.failed++
-      }
+      const runRow = (r: PlannedRun, parent: number | null) => ({
+        uid: newRunUid(),
+        name: r.name,
+        transform_id: transformIds.get(r)!,
+        started_at: r.startedAt === undefined ? null : encodeValue("datetime", r.startedAt),
+        finished_at: r.finishedAt === undefined ? null : encodeValue("datetime", r.finishedAt),
+        params: encodeValue("json", r.params),
+        reference: r.reference,
+        reference_type: r.referenceType,
+        cli_args: r.cliArgs ?? null,
+        initiated_by_run_id: parent,
+        _status_code: r.status,
+        reused_run_id: r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null,
+        error: r.error === undefined ? null : encodeValue("json", { _tag: "WorkflowFailed", ...r.error }),
+        created_at: t,
+        created_by_id: instance.user.id,
+        branch: 1,
+        is_locked: encodeValue("bool", false)
+      })
+      const insertRuns = (batch: ReadonlyArray<PlannedRun>, parent: number | null) =>
+        Effect.gen(function* () {
+          const rows = batch.map((r) => runRow(r, parent))
+          // Matched back by uid: the order RETURNING yields rows in is not promised.
+          const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_run ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
+          batch.forEach((r, i) => {
+            const id = ids.get(rows[i]!.uid)!
+            runIds.set(r, id)
+            refs.set(`${r.referenceType}\u0000${r.reference}`, id)
+            if (r.status === RunStatus.cached) result.cached++
+            if (r.status === RunStatus.errored || r.status === RunStatus.aborted) result.failed++
+          })
+        })
+      if (idOf(launch.run) === undefined) yield* insertRuns([launch.run], parentRunId)
+      const parentId = idOf(launch.run) ?? runIds.get(launch.run)!
+      const children = fresh.filter((r) => r !== launch.run)
+      for (let i = 0; i < children.length; i += BATCH) yield* insertRuns(children.slice(i, i + BATCH), parentId)
+
       // Artifacts: a file's creator is the first run that lists it as an output.
       const creator = new Map<string, number>()
       for (const r of fresh) for (const o of r.outputs) if (!creator.has(o.path)) creator.set(o.path, runIds.get(r)!)
       const artifactIds = new Map<string, number>()
-      const byHash = new Map<string, number>()
-      const seen = new Set<string>()
-      for (const [p, s] of staged) {
-        if (s._tag === "existing") {
-          artifactIds.set(p, s.id)
-          if (!seen.has(p)) result.existingArtifacts++
-          seen.add(p)
-          continue
-        }
-        // Two paths with one content in this launch: one artifact.
-        const twin = s.content.size > 0 ? byHash.get(s.content.hash) : undefined
-        if (twin !== undefined) {
-          artifactIds.set(p, twin)
+      const byHash = new Map<string, StagedNew>()
+      const twins: Array<[string, StagedNew]> = []
+      const families: Array<StagedNew> = []
+      const versions: Array<StagedNew> = []
+      for (const [p, st] of staged) {
+        if (st._tag === "existing") {
+          artifactIds.set(p, st.id)
           result.existingArtifacts++
           continue
         }
-        const id = yield* insertArtifact(s, creator.get(p) ?? null, instance.storage.id, instance.user.id)
-        artifactIds.set(p, id)
-        if (s.content.size > 0) byHash.set(s.content.hash, id)
+        // Two paths with one content in this launch: one artifact.
+        const twin = st.content.size > 0 ? byHash.get(st.content.hash) : undefined
+        if (twin !== undefined) {
+          twins.push([p, twin])
+          result.existingArtifacts++
+          continue
+        }
+        if (st.content.size > 0) byHash.set(st.content.hash, st)
+        ;(st.revises === undefined ? families : versions).push(st)
         result.newArtifacts++
       }
+      for (let i = 0; i < families.length; i += BATCH) {
+        const batch = families.slice(i, i + BATCH)
+        const rows = batch.map((st) => artifactRow(st, st.uid, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, t))
+        const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_artifact ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
+        for (const st of batch) artifactIds.set(st.file.path, ids.get(st.uid)!)
+      }
+      for (const st of versions) artifactIds.set(st.file.path, yield* insertVersion(st, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, moved))
+      for (const [p, twin] of twins) artifactIds.set(p, artifactIds.get(twin.file.path)!)
       // Links: inputs; outputs another run created; report and environment.
       const inputs: Array<{ run_id: number; artifact_id: number }> = []
       const outputs: Array<{ run_id: number; artifact_id: number }> = []
@@ -238,53 +265,55 @@ const writeLaunch = (
     })
     yield* sql.withTransaction(apply).pipe(
       Effect.mapError((e) => ("_tag" in e && e._tag === "SqlError" ? sqlFailure(`Writing the run of ${launch.source}`)(e) : e)),
-      Effect.tapError(() => unstage(copies)),
+      Effect.tapError(() =>
+        Effect.zipRight(unstage(copies), Effect.flatMap(ObjectStore, (store) => Effect.forEach(moved, (key) => Effect.ignore(store.remove(key)), { discard: true })))
+      ),
       // SQLite: never yield to another connection's writer in the middle of the launch.
       Effect.withMaxOpsBeforeYield(1_000_000)
     )
     return result
   })
 
-/** Register a staged file: a new family, or the next version of the latest artifact at its key. */
-const insertArtifact = (s: StagedNew, runId: number | null, storageId: number, userId: number) =>
+/** The row of a staged file. */
+const artifactRow = (s: StagedNew, uid: string, runId: number | null, storageId: number, userId: number, t: unknown) => ({
+  uid,
+  key: s.file.key === "" ? null : s.file.key,
+  description: s.file.description ?? null,
+  storage_id: storageId,
+  suffix: s.suffix,
+  kind: s.file.kind ?? null,
+  size: s.content.size,
+  hash: s.content.hash,
+  hash_type: s.content.hash_type,
+  n_files: s.content.n_files ?? 1,
+  is_latest: encodeValue("bool", true),
+  run_id: runId,
+  _key_is_virtual: encodeValue("bool", true),
+  created_at: t as string,
+  updated_at: t as string,
+  created_by_id: userId,
+  branch: 1,
+  is_locked: encodeValue("bool", false)
+})
+
+/** Register a staged file as the next version of the latest artifact at its key. */
+const insertVersion = (s: StagedNew, runId: number | null, storageId: number, userId: number, moved: Array<string>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const store = yield* ObjectStore
-    const key = s.file.key === "" ? null : s.file.key
-    let uid = s.uid
-    if (s.revises !== undefined) {
-      const stem = splitUid(s.revises.uid).stem
-      yield* lockFor([`lamina-artifact-family:${stem}`])
-      uid = yield* nextFreeUid(stem)
-      yield* store.move(s.storageKey, virtualStorageKey(uid, s.suffix, s.file.isFolder))
-    }
-    const t = encodeValue("datetime", now())
-    const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_artifact ${sql.insert({
-      uid,
-      key,
-      description: s.file.description ?? null,
-      storage_id: storageId,
-      suffix: s.suffix,
-      kind: s.file.kind ?? null,
-      size: s.content.size,
-      hash: s.content.hash,
-      hash_type: s.content.hash_type,
-      n_files: s.content.n_files ?? 1,
-      is_latest: encodeValue("bool", true),
-      run_id: runId,
-      _key_is_virtual: encodeValue("bool", true),
-      created_at: t,
-      updated_at: t,
-      created_by_id: userId,
-      branch: 1,
-      is_locked: encodeValue("bool", false)
-    })} RETURNING id`
-    if (s.revises !== undefined) yield* refreshLatest(splitUid(uid).stem)
+    const stem = splitUid(s.revises!.uid).stem
+    yield* lockFor([`lamina-artifact-family:${stem}`])
+    const uid = yield* nextFreeUid(stem)
+    const target = virtualStorageKey(uid, s.suffix, s.file.isFolder)
+    yield* store.move(s.storageKey, target)
+    moved.push(target)
+    const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_artifact ${sql.insert(artifactRow(s, uid, runId, storageId, userId, encodeValue("datetime", now())))} RETURNING id`
+    yield* refreshLatest(stem)
     return Number(rows[0]!.id)
   })
 
 /**
- * The writer over the registry: transforms through `ensureTransform`, runs, artifacts and links
+ * The writer over the registry: transforms through the Tracker, runs, artifacts and links
  * by SQL, one transaction per launch.
  */
 export const registryWriter: IngestWriter = {

@@ -15,11 +15,18 @@ import { Run, statusName } from "../registry/Run.js"
 import { Storage } from "../registry/Storage.js"
 import { Transform } from "../registry/Transform.js"
 import { User } from "../registry/User.js"
+import { Collection } from "../registry/Collection.js"
+import { Feature } from "../registry/Feature.js"
+import { Project } from "../registry/Project.js"
+import { Record as RecordRegistry } from "../registry/Record.js"
+import { Reference } from "../registry/Reference.js"
+import { ULabel } from "../registry/ULabel.js"
+import { recordJson } from "./create.js"
 import type { Output } from "./command.js"
 import { formatSize, table } from "./present.js"
 
 /** Registries the CLI lists. */
-export const REGISTRIES = ["artifact", "run", "transform", "user", "storage"] as const
+export const REGISTRIES = ["artifact", "run", "transform", "user", "storage", "feature", "ulabel", "record", "project", "reference", "collection"] as const
 
 /** A registry name on the command line. */
 export type RegistryName = (typeof REGISTRIES)[number]
@@ -81,6 +88,13 @@ const show = <A>(
   else out.line(rows.length === 0 ? "(no records)" : table(header, rows.map(row)))
 }
 
+/** Names of the types of `rows` (by type id). */
+const typeNames = <E, R>(
+  rows: ReadonlyArray<{ readonly type_id: number | null }>,
+  fetch: (ids: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<{ readonly id: number; readonly name: string | null }>, E, R>
+) =>
+  Effect.map(fetch([...new Set(rows.flatMap((r) => (r.type_id === null ? [] : [r.type_id])))]), (types) => new Map(types.map((t) => [t.id, t.name ?? ""])))
+
 /** Run a listing and print it (`--json`: one JSON array). */
 export const list = (registry: RegistryName, request: ListRequest, out: Output) =>
   Effect.gen(function* () {
@@ -123,6 +137,32 @@ export const list = (registry: RegistryName, request: ListRequest, out: Output) 
       case "storage": {
         const rows = yield* build(Storage.filter(), request).toArray()
         return show(out, rows, (s) => s, ["uid", "root", "type", "region"], (s) => [s.uid, s.root, s.type, s.region ?? ""])
+      }
+      case "feature": {
+        const rows = yield* build(Feature.filter(), request).toArray()
+        return show(out, rows, recordJson, ["uid", "name", "dtype", "unit", "coerce"], (f) => [f.uid, f.name, f.dtype ?? "(type)", f.unit ?? "", f.coerce ? "yes" : ""])
+      }
+      case "ulabel": {
+        const rows = yield* build(ULabel.filter(), request).toArray()
+        const types = yield* typeNames(rows, (ids) => ULabel.filter({ id__in: ids }).toArray())
+        return show(out, rows, (l) => ({ ...recordJson(l), type: types.get(l.type_id ?? -1) ?? null }), ["uid", "name", "type", "is_type"], (l) => [l.uid, l.name, types.get(l.type_id ?? -1) ?? "", l.is_type ? "yes" : ""])
+      }
+      case "record": {
+        const rows = yield* build(RecordRegistry.filter(), request).toArray()
+        const types = yield* typeNames(rows, (ids) => RecordRegistry.filter({ id__in: ids }).toArray())
+        return show(out, rows, (r) => ({ ...recordJson(r), type: types.get(r.type_id ?? -1) ?? null }), ["uid", "name", "type", "is_type"], (r) => [r.uid, r.name ?? "", types.get(r.type_id ?? -1) ?? "", r.is_type ? "yes" : ""])
+      }
+      case "project": {
+        const rows = yield* build(Project.filter(), request).toArray()
+        return show(out, rows, recordJson, ["uid", "name", "abbr", "start_date"], (p) => [p.uid, p.name, p.abbr ?? "", p.start_date ?? ""])
+      }
+      case "collection": {
+        const rows = yield* build(Collection.filter(), request).toArray()
+        return show(out, rows, (c) => c.toJSON(), ["uid", "key", "version", "created_at"], (c) => [c.uid, c.key ?? "", c.version + (c.is_latest ? "*" : ""), iso(c.created_at)])
+      }
+      case "reference": {
+        const rows = yield* build(Reference.filter(), request).toArray()
+        return show(out, rows, recordJson, ["uid", "name", "doi", "url"], (r) => [r.uid, r.name, r.doi ?? "", r.url ?? ""])
       }
     }
   })

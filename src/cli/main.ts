@@ -8,9 +8,12 @@ import { InvalidArgument, type LaminaError } from "../errors.js"
 import * as Lamina from "../instance/Lamina.js"
 import { parseArgs, globalFlags, type FlagSpec, type ParsedArgs } from "./args.js"
 import type { Command, ExitCode, Output } from "./command.js"
+import { command as check } from "./commands/check.js"
 import { command as del } from "./commands/delete.js"
 import { command as describe } from "./commands/describe.js"
 import { command as exportCommand } from "./commands/export.js"
+import { command as gc } from "./commands/gc.js"
+import { command as importCommand } from "./commands/import.js"
 import { command as ingest } from "./commands/ingest.js"
 import { command as init } from "./commands/init.js"
 import { command as load } from "./commands/load.js"
@@ -20,11 +23,17 @@ import { command as runCommand } from "./commands/run.js"
 import { command as save } from "./commands/save.js"
 import { command as search } from "./commands/search.js"
 import { command as ui } from "./commands/ui.js"
+import { command as annotate } from "./commands/annotate.js"
+import { command as collection } from "./commands/collection.js"
+import { command as feature } from "./commands/feature.js"
+import { command as project } from "./commands/project.js"
+import { command as record } from "./commands/record.js"
+import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
 import { command as worker } from "./commands/worker.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, exportCommand, ui, worker]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, worker]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

@@ -35,7 +35,8 @@ const treeLines = (rows: ReadonlyArray<TreeRow>, indent: string, colon: boolean)
  * A tree: a title line, then `├──`/`└──` rows of aligned `label: value` pairs; a row's children
  * (aligned `name value` pairs, e.g. the columns of a table) hang below it.
  */
-export const tree = (title: string, rows: ReadonlyArray<TreeRow>): string => [title, ...treeLines(rows, "", true)].join("\n")
+export const tree = (title: string, rows: ReadonlyArray<TreeRow>, options: { readonly colon?: boolean } = {}): string =>
+  [title, ...treeLines(rows, "", options.colon ?? true)].join("\n")
 
 /** An aligned text table. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

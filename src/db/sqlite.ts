@@ -28,6 +28,8 @@ export interface SqliteOptions {
 
 type Statement = Database.Statement<Array<unknown>, unknown>
 
+const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/
+
 const makeConnection = (db: Database.Database): Connection => {
   const cache = new Map<string, Statement>()
   const prepare = (sql: string): Statement => {
@@ -43,7 +45,9 @@ const makeConnection = (db: Database.Database): Connection => {
     Effect.try({
       try: () => {
         const params = readonlyParams as Array<unknown>
-        const s: Statement = prepared ? prepare(sql) : db.prepare(sql)
+        // Transaction control (BEGIN, COMMIT, savepoints) comes unprepared from @effect/sql but
+        // repeats on every write: reuse its prepared statement too.
+        const s: Statement = prepared || TRANSACTION_CONTROL.test(sql) ? prepare(sql) : db.prepare(sql)
         if (s.reader) return s.all(...params) as ReadonlyArray<object>
         const result = s.run(...params)
         return raw ? [result] : []

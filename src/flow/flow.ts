@@ -10,7 +10,7 @@ import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { RunStatus, type RunRef } from "../registry/Run.js"
+import { planRunFeatures, RunStatus, type RunRef } from "../registry/Run.js"
 import { Tracker } from "../tracker/Tracker.js"
 import type { Schema } from "effect"
 import { FlowConfig } from "./config.js"
@@ -36,6 +36,8 @@ export interface FlowOptions extends CommonOptions {
   readonly concurrency?: number
   /** Progress sink for this flow's steps (default: FlowConfig's). */
   readonly progress?: ProgressSink
+  /** Feature values of each run of this flow (`{ experiment: "My experiment" }`), checked before the run starts. */
+  readonly features?: Readonly<Record<string, unknown>>
 }
 
 /** Flow options with an Effect Schema for the params. */
@@ -79,6 +81,7 @@ const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unk
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
     const config = yield* FlowConfig
+    const features = yield* planRunFeatures(options.features)
     return yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
         const run = yield* tracker.startRun({
@@ -94,7 +97,8 @@ const callFlow = (def: Definition, options: FlowOptions, fn: Function, self: unk
           cliArgs: Option.isSome(parent) ? null : cliArgs(),
           cacheKey: null,
           cacheParts: null,
-          userId: instance.user.id
+          userId: instance.user.id,
+          ...(features !== undefined ? { features } : {})
         })
         const ctx = makeFlowContext({
           name: def.name,

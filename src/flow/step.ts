@@ -5,7 +5,7 @@
  * with its params, inputs and outputs recorded. Before executing, the step computes its cache
  * key; when an earlier run with the same key completed and its outputs are intact, the call
  * records a `cached` run pointing at it and returns the same value without executing the body.
- * Identical keys executing at the same time compute once (see `singleFlight.ts`).
+ * Identical keys executing at the same time compute once (the Tracker's flights and claims, `src/tracker/claims.ts`).
  *
  * @module
  */

@@ -14,7 +14,7 @@ import { Cause, Effect, Exit, FiberRef, HashSet, Option } from "effect"
 import { InvalidArgument, StorageError, type IntegrityError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { RunStatus, type RunRef } from "../registry/Run.js"
+import { planRunFeatures, RunStatus, type RunRef } from "../registry/Run.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { hashString } from "../storage/hash.js"
 import { paramJson, Unencodable, type Json } from "../tracker/canonical.js"
@@ -38,6 +38,8 @@ export interface TrackOptions {
   readonly description?: string
   /** Params of the script run (e.g. parsed CLI options). */
   readonly params?: Readonly<Record<string, unknown>>
+  /** Feature values of the script's run (`{ experiment: "My experiment" }`), checked before the run starts. */
+  readonly features?: Readonly<Record<string, unknown>>
   /** Limit on concurrently executing steps (default: FlowConfig's). */
   readonly concurrency?: number
   readonly progress?: ProgressSink
@@ -96,6 +98,7 @@ export const track = (options: TrackOptions = {}) =>
         return yield* new InvalidArgument({ message: `Cannot record param '${name}' of the script: ${e.message}. Pass JSON-like values.` })
       }
     }
+    const features = yield* planRunFeatures(options.features)
     const run = yield* tracker.startRun({
       transformId: transform.id,
       name: path.basename(file),
@@ -108,7 +111,8 @@ export const track = (options: TrackOptions = {}) =>
       cliArgs: cliArgs(),
       cacheKey: null,
       cacheParts: null,
-      userId: instance.user.id
+      userId: instance.user.id,
+      ...(features !== undefined ? { features } : {})
     })
     const state = new RunState(run.id, run.uid, key, [])
     const ctx = makeFlowContext({

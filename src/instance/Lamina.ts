@@ -66,17 +66,17 @@ const layerInstance = (settings: InstanceSettings) =>
     })
   )
 
-/** Connect the instance described by `settings`. */
-export const layerSettings = (settings: InstanceSettings): Layer.Layer<Lamina, StorageError | IntegrityError> => {
+/** Connect the instance described by `settings` (`tracker`: lease and group-commit tuning, for tests and benchmarks). */
+export const layerSettings = (settings: InstanceSettings, tracker: Tracker.TrackerOptions = {}): Layer.Layer<Lamina, StorageError | IntegrityError> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
-  return Layer.provideMerge(Tracker.layer(), Layer.provideMerge(layerInstance(settings), base))
+  return Layer.provideMerge(Tracker.layer(tracker), Layer.provideMerge(layerInstance(settings), base))
 }
 
 /** Connect an instance from explicit options (creates it when new; never destroys data). */
 export const layer = (options: LaminaOptions): Layer.Layer<Lamina, StorageError | IntegrityError | InvalidArgument> =>
-  Layer.unwrapEffect(Effect.map(resolveSettings(options), layerSettings))
+  Layer.unwrapEffect(Effect.map(resolveSettings(options), (settings) => layerSettings(settings)))
 
 /** Connect the current instance remembered in `$LAMINA_HOME`. */
 export const layerFromSettings: Layer.Layer<Lamina, StorageError | IntegrityError | InvalidArgument> = Layer.unwrapEffect(
-  Effect.map(loadInstanceSettings, layerSettings)
+  Effect.map(loadInstanceSettings, (settings) => layerSettings(settings))
 )

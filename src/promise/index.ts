@@ -19,13 +19,10 @@
  *
  * @module
  */
-import type { Artifact as EffectArtifact, PendingArtifact as EffectPendingArtifact } from "../registry/Artifact.js"
-import type { Promised } from "./types.js"
-
 export { connect, Connection, type ConnectOptions, type Registries } from "./connection.js"
 export type { PromiseFlow, PromiseMethodDecorator, PromiseStep, EffectSide, EffectArgs } from "./tracking.js"
 export type { SweepResult } from "./sweep.js"
-export type { Accept, Accepting, Closeable, Promised, PromiseQuerySet } from "./types.js"
+export type { Accept, Accepting, Artifact, Bridged, Closeable, PendingArtifact, Promised, PromiseQuerySet } from "./types.js"
 export * from "../errors.js"
 export { FlowFailed, StepFailed, RunStatus, stderrProgress, collectProgress, type ProgressEvent, type ProgressSink } from "../index.js"
 export { Agg, Q } from "../query/index.js"
@@ -33,8 +30,3 @@ export type { Run } from "../registry/Run.js"
 export type { Transform } from "../registry/Transform.js"
 export type { StepOptions, FlowOptions, TrackOptions, SweepOptions, Grid } from "../flow/index.js"
 export type { ArtifactOptions, TableArtifactOptions, AnnDataArtifactOptions } from "../registry/Artifact.js"
-
-/** A registered artifact, with Promise-returning methods (`load()`, `loadTable()`, `versions`…). */
-export type Artifact = Promised<EffectArtifact>
-/** An artifact described but not yet saved: `await pending.save()`. */
-export type PendingArtifact = Promised<EffectPendingArtifact>

@@ -7,6 +7,8 @@
  */
 import type { Stream } from "effect"
 import type { QuerySet } from "../query/QuerySet.js"
+import type { QueryState } from "../query/state.js"
+import { QuerySetTypeId } from "../query/types.js"
 import type { Model } from "../schema/model.js"
 import type { Runner } from "./runner.js"
 import type { PromiseQuerySet } from "./types.js"
@@ -29,6 +31,11 @@ class PromiseQuerySetImpl<A, M extends Model> {
 
   get [EffectValue](): QuerySet<A, M> {
     return this.query
+  }
+
+  /** The query's state: a PromiseQuerySet is a subquery wherever a QuerySet is. */
+  get [QuerySetTypeId](): QueryState {
+    return this.query[QuerySetTypeId]
   }
 
   private next(query: QuerySet<A, M>): PromiseQuerySetImpl<A, M> {

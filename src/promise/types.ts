@@ -15,7 +15,8 @@ import type { AggregateResult, Aggregation } from "../query/aggregate.js"
 import type { QuerySet } from "../query/QuerySet.js"
 import type { SearchOptions } from "../query/state.js"
 import type { TableOptions } from "../query/table.js"
-import type { Condition, OrderKey, PathKey, ValuesRow } from "../query/types.js"
+import type { AnyQuerySet, Condition, OrderKey, PathKey, ValuesRow } from "../query/types.js"
+import type { Artifact as EffectArtifact, PendingArtifact as EffectPendingArtifact } from "../registry/Artifact.js"
 import type { Model } from "../schema/model.js"
 
 /** Values that pass between the two APIs unchanged. */
@@ -66,22 +67,42 @@ export interface Closeable extends AsyncDisposable {
   readonly close: () => Promise<void>
 }
 
+/** An object's members in their Promise-API form. */
+export type Bridged<T> = { readonly [K in keyof T]: Promised<T[K]> }
+
+/**
+ * A registered artifact, with Promise-returning methods: `load()`, `loadTable()`,
+ * `loadAnnData()`, `openAnnData()` (closeable), `cache()`, `delete()`, `restore()`,
+ * `recreatingRuns()`, and `versions` / `path` as Promises. (Named, so declarations and
+ * messages show `Artifact` rather than its members.)
+ */
+export interface Artifact extends Bridged<EffectArtifact> {}
+
+/** An artifact described but not yet saved: `await pending.save()` copies, hashes and registers it. */
+export interface PendingArtifact extends Bridged<EffectPendingArtifact> {}
+
 /** The Promise-API form of `T`. */
 export type Promised<T> = T extends Data
   ? T
-  : T extends QuerySet<infer A, infer M>
+  : T extends EffectArtifact
+    ? Artifact
+    : T extends EffectPendingArtifact
+      ? PendingArtifact
+      : PromisedOther<T>
+
+type PromisedOther<T> = T extends QuerySet<infer A, infer M>
     ? PromiseQuerySet<A, M>
     : T extends Effect.Effect<infer A, infer _E, infer R>
       ? Promise<Scope.Scope extends R ? Promised<A> & Closeable : Promised<A>>
       : T extends Stream.Stream<infer A, infer _E, infer _R>
         ? AsyncIterable<Promised<A>>
-        : T extends (...args: infer P) => infer R
+        : T extends (...args: infer P extends ReadonlyArray<unknown>) => infer R
           ? (...args: Accepting<P>) => Promised<R>
           : T extends ReadonlyArray<infer X>
             ? ReadonlyArray<Promised<X>>
             : T extends object
               ? NeedsBridge<T> extends true
-                ? { readonly [K in keyof T]: Promised<T[K]> }
+                ? Bridged<T>
                 : T
               : T
 
@@ -95,9 +116,9 @@ export type Accepting<P extends ReadonlyArray<unknown>> = { [I in keyof P]: Acce
  * A lazy, immutable query (the Effect API's `QuerySet`) whose terminal methods return Promises.
  * Build with `filter`, `exclude`, `orderBy`, `slice`…; run with `toArray()`, `first()`, `count()`…;
  * or `for await (const record of query)`, which fetches keyset pages of 1,000 so memory stays
- * flat at any size.
+ * flat at any size. Like a `QuerySet`, it can be a subquery (`id__in: lm.Artifact.filter(…).values("id")`).
  */
-export interface PromiseQuerySet<A, M extends Model = Model> extends AsyncIterable<Promised<A>> {
+export interface PromiseQuerySet<A, M extends Model = Model> extends AsyncIterable<Promised<A>>, AnyQuerySet {
   /** The Effect `QuerySet` underneath (for the Effect API, e.g. inside `lm.runPromise`). */
   readonly query: QuerySet<A, M>
   /** Narrow by keyword objects and `Q` conditions, all combined with AND. */

@@ -262,10 +262,13 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
   toTable(options: TableOptions<M> = {}): QueryEffect<Table> {
     return Effect.gen(this, function* () {
       // Loaded on first use: apache-arrow costs ~100 ms of start-up that other queries never need.
-      const { tableFromRows, tableProjection } = yield* Effect.promise(() => import("./table.js"))
+      const { expansionsOf, tableFromRows, tableProjection } = yield* Effect.promise(() => import("./table.js"))
       const prepared = yield* tableProjection(this.state, options)
       const { rows, columns, dialect } = yield* new QuerySet<Row, M>(prepared, (r) => r).run({ _tag: "Rows" })
-      return tableFromRows(columns, rows.map((r) => decodeColumns(r, columns)))
+      const decoded = rows.map((r) => decodeColumns(r, columns))
+      const ids = decoded.map((r) => Number(r.id))
+      const expanded = yield* Effect.forEach(expansionsOf(this.state.model, options), (e) => e.columns(this.state.model, ids))
+      return tableFromRows(columns, decoded, expanded.flat())
     })
   }
 

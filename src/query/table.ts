@@ -29,7 +29,7 @@ import { Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
 import type { Row } from "../schema/codec.js"
 import type { FieldType } from "../schema/field.js"
-import type { Model } from "../schema/model.js"
+import type { ExpandedColumn, Model, TableExpansion } from "../schema/model.js"
 import { keysIn, Q, toNode } from "./Q.js"
 import type { QueryState } from "./state.js"
 import type { OutputColumn } from "./statement.js"
@@ -37,7 +37,11 @@ import type { PathKey } from "./types.js"
 
 /** Options of `toTable`. */
 export interface TableOptions<M extends Model = Model> {
-  /** Related fields to add as columns (`run__transform__key`, `created_by__handle`, `input_of_runs__uid`). */
+  /**
+   * Related fields to add as columns (`run__transform__key`, `created_by__handle`,
+   * `input_of_runs__uid`), and names of the registry's declared expansions (`"features"`: one
+   * column per feature).
+   */
   readonly include?: ReadonlyArray<PathKey<M> | (string & {})>
   /** At most this many rows (default 100, LaminDB's); `null` for all. Ignored when the query is sliced. */
   readonly limit?: number | null
@@ -54,16 +58,20 @@ export const basicColumns = (model: Model): ReadonlyArray<string> => {
   return ["id", ...("uid" in model.fields ? ["uid"] : []), ...ordered, ...fkCols]
 }
 
+/** The declared expansions `include` asks for (`"features"`), in order. */
+export const expansionsOf = (model: Model, options: TableOptions): ReadonlyArray<TableExpansion> =>
+  (options.include ?? []).filter((p) => Object.hasOwn(model.expansions, p)).map((p) => model.expansions[p]!)
+
 /** The query `toTable` runs: a projection of LaminDB's columns and the includes. */
 export const tableProjection = (state: QueryState, options: TableOptions): Effect.Effect<QueryState, InvalidArgument> =>
   Effect.suspend(() => {
-    const include = options.include ?? []
+    const include = (options.include ?? []).filter((p) => !Object.hasOwn(state.model.expansions, p))
     const limit = options.limit === undefined ? 100 : options.limit
     if (limit !== null && (!Number.isInteger(limit) || limit < 0))
       return Effect.fail(new InvalidArgument({ message: `toTable(): limit must be a non-negative integer or null, got ${String(limit)}.` }))
     const basic = basicColumns(state.model)
     let paths: Array<string>
-    if (include.length === 0) paths = [...basic]
+    if (include.length === 0 && (options.include ?? []).length === 0) paths = [...basic]
     else {
       const head = basic.slice(0, 3)
       const extraOwn = basic.slice(3).filter((f) => include.includes(f))
@@ -112,8 +120,8 @@ const arrowValue = (type: FieldType, v: unknown): unknown => {
   }
 }
 
-/** Build the Arrow table from decoded rows. */
-export const tableFromRows = (columns: ReadonlyArray<OutputColumn>, rows: ReadonlyArray<Row>): Table => {
+/** Build the Arrow table from decoded rows, then the expanded columns (renamed `<name> (feature)` if a column has their name). */
+export const tableFromRows = (columns: ReadonlyArray<OutputColumn>, rows: ReadonlyArray<Row>, expanded: ReadonlyArray<ExpandedColumn> = []): Table => {
   const vectors: Record<string, Vector> = {}
   for (const c of columns) {
     const type = c.encoding === "json" ? "json" : c.type
@@ -127,6 +135,16 @@ export const tableFromRows = (columns: ReadonlyArray<OutputColumn>, rows: Readon
         arrowType(type)
       )
     }
+  }
+  for (const e of expanded) {
+    const name = e.name in vectors ? `${e.name} (feature)` : e.name
+    const inner = arrowType(e.type)
+    vectors[name] = e.list
+      ? vectorFromArray(
+          e.values.map((v) => (Array.isArray(v) ? v.map((x) => arrowValue(e.type, x)) : v === null || v === undefined ? null : [arrowValue(e.type, v)])),
+          new List(new Field("item", inner, true))
+        )
+      : vectorFromArray(e.values.map((v) => arrowValue(e.type, v)), inner)
   }
   return new Table(vectors)
 }

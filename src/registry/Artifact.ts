@@ -35,6 +35,11 @@ import { describePath, pendingAnnData, pendingTable, type DescribeError } from "
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
+import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
+import { describeAnnotations } from "./annotate/describe.js"
+import { featureManager, labelManager, linkManager } from "./annotate/manager.js"
+import { ArtifactFeatures } from "./declarations/artifact.js"
+import { sqlTransaction } from "./transaction.js"
 import { recreatingRunsOf } from "./recreating.js"
 import type { Run } from "./Run.js"
 import type { Row } from "./model.js"
@@ -87,6 +92,8 @@ export class Artifact implements ArtifactView {
   readonly run_id!: number | null
   readonly _key_is_virtual!: boolean
   readonly _aux!: Record<string, unknown> | null
+  /** Non-categorical feature values by feature uid; read them with `features.get()`. */
+  readonly _features!: Record<string, unknown> | null
   readonly created_at!: Date
   readonly updated_at!: Date
   readonly created_by_id!: number | null
@@ -181,6 +188,36 @@ export class Artifact implements ArtifactView {
   /** {@link Artifact.open} for an artifact that must be an AnnData: the `BackedAnnData` itself. */
   openAnnData(): Effect.Effect<BackedAnnData, InvalidArgument | ValidationError | StorageError, ArtifactEnv | Scope.Scope> {
     return openAnnData(this)
+  }
+
+  /**
+   * Feature values (LaminDB's `artifact.features`): `add({ temperature: 21.6, experiment: "My
+   * experiment" })` checks each value against its feature's dtype (categorical values are
+   * resolved to labels) and writes them in one transaction; `get()` returns name → value;
+   * `remove(name)`.
+   */
+  get features() {
+    return featureManager(annotated, this.id)
+  }
+
+  /** Labels: `add(ulabel | record | [...], { feature? })`, `get()`, `remove(ulabel)`. */
+  get labels() {
+    return labelManager(annotated, this.id)
+  }
+
+  /** Projects the artifact belongs to: `add(project)`, `get()`, `remove(project)`. */
+  get projects() {
+    return linkManager(annotated, "projects", this.id)
+  }
+
+  /** References the artifact cites: `add(reference)`, `get()`, `remove(reference)`. */
+  get references() {
+    return linkManager(annotated, "references", this.id)
+  }
+
+  /** `describe`'s annotation sections: "Linked features" (name, dtype, value) and "Labels" (by link). */
+  describeAnnotations() {
+    return describeAnnotations(annotated, this.id)
   }
 
   /** The key, else the uid, for messages. */
@@ -307,7 +344,21 @@ const wrap = (row: Row | ArtifactRow): Artifact => new Artifact(row)
 const access = registryAccess(ArtifactModel, wrap, UID_LENGTH.artifact)
 const get = artifactGetter<Artifact>(access.filter, wrap)
 
-const pendingOf = (source: PendingSource): PendingArtifact => ({ ...source, save: () => Effect.map(saveArtifact(source), wrap) })
+const annotated = { model: ArtifactModel, ...ArtifactFeatures }
+
+// Feature values given at creation are validated before the bytes are saved, and written once
+// the row exists (a same-content save annotates the artifact it returns).
+const pendingOf = (source: PendingSource): PendingArtifact => ({
+  ...source,
+  save: () =>
+    Effect.gen(function* () {
+      const values = source.options.features
+      const plan = values === undefined ? undefined : yield* planFeatureValues(annotated, values)
+      const artifact = wrap(yield* saveArtifact(source))
+      if (plan !== undefined) yield* sqlTransaction(writeFeatureValues(annotated, artifact.id, plan))
+      return artifact
+    })
+})
 
 const fromPath = (localPath: string, options: ArtifactOptions): Effect.Effect<PendingArtifact, DescribeError> =>
   Effect.map(describePath(localPath, options), pendingOf)

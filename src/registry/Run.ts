@@ -15,7 +15,9 @@ import { registryAccess } from "./access.js"
 import { now, sqlFailure } from "./crud.js"
 import { RunModel } from "./catalog.js"
 import { brandRecord } from "./recordRef.js"
-import { RunStatus } from "./declarations/run.js"
+import { RunFeatures, RunStatus } from "./declarations/run.js"
+import { annotationsOf } from "./annotate/manager.js"
+import { planFeatureValues, writeFeatureLinks, type PlannedFeatures } from "./annotate/features.js"
 import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
 
 export { RunModel } from "./catalog.js"
@@ -72,6 +74,8 @@ export interface NewRun {
   readonly userId: number | null
   /** The lease of an open run: its owner process and when it runs out unless renewed. */
   readonly lease?: { readonly owner: string; readonly expiresAt: Date }
+  /** Feature values checked by `planRunFeatures`, written with the run row. */
+  readonly features?: PlannedFeatures
 }
 
 /** The id and uid of an inserted run. */
@@ -103,9 +107,12 @@ const runValues = (r: NewRun, uid: string): Record<string, string | number | nul
     branch: 1,
     is_locked: 0,
     _lease_owner: r.lease?.owner ?? null,
-    _lease_expires_at: r.lease ? encodeValue("datetime", r.lease.expiresAt) : null
+    _lease_expires_at: r.lease ? encodeValue("datetime", r.lease.expiresAt) : null,
+    _features: r.features === undefined || Object.keys(r.features.json).length === 0 ? null : encodeValue("json", r.features.json)
   }
 }
+
+const runAnnotated = { model: RunModel, ...RunFeatures }
 
 // Random bytes for run uids, drawn 4 KiB at a time: one syscall per ~250 runs, not per run.
 const pool = Buffer.alloc(4096)
@@ -131,7 +138,10 @@ export const insertRun = (r: NewRun) =>
     const sql = yield* SqlClient.SqlClient
     const uid = newRunUid()
     const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
-    return { id: Number(rows[0]!.id), uid } satisfies RunRef
+    const id = Number(rows[0]!.id)
+    // Categorical feature values are label links (the JSON values went in with the row).
+    if (r.features !== undefined) yield* writeFeatureLinks(runAnnotated, id, r.features)
+    return { id, uid } satisfies RunRef
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Saving a Run")(e))))
 
 /** How a run ended. */
@@ -203,4 +213,13 @@ export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>
  * The Run registry: `Run.filter({...})`, `Run.get(uid)`. The public `Run` (`src/index.ts`) adds
  * `Run.why(uid)`, which lives with the cache it explains (`src/flow/why.ts`).
  */
-export const Run = registryAccess(RunModel, decodeRun, UID_LENGTH.run)
+
+/** Check feature values for a run about to start (nothing is written); pass the result as `NewRun.features`. */
+export const planRunFeatures = (values: Readonly<Record<string, unknown>> | undefined) =>
+  values === undefined ? Effect.succeed(undefined) : planFeatureValues(runAnnotated, values)
+
+export const Run = {
+  ...registryAccess(RunModel, decodeRun, UID_LENGTH.run),
+  /** `features`, `labels`, `projects`, `references` of a run (LaminDB's `run.features`, …). */
+  annotations: (run: Pick<Run, "id">) => annotationsOf(runAnnotated, run.id)
+}

@@ -18,6 +18,7 @@ export const UID_LENGTH = {
   schema: 16,
   feature: 12,
   project: 12,
+  reference: 12,
   storage: 12,
   ulabel: 8,
   user: 8

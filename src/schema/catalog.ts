@@ -91,7 +91,8 @@ export const buildCatalog = <const Ds extends Decls>(decls: Ds): Catalog<Ds> => 
       searchFields: d.searchFields,
       searchIndex: d.searchIndex,
       hidden: d.hidden,
-      resolvers: d.resolvers ?? []
+      resolvers: d.resolvers ?? [],
+      expansions: d.expansions ?? {}
     })
   }
   // Reverse sides: one edge, declared once on the side holding the column or the link.

@@ -8,7 +8,7 @@
  * @module
  */
 import type { FieldDecl } from "./field.js"
-import type { ComputedField, EnumKey, HiddenRecords, JsonIndex } from "./model.js"
+import type { ComputedField, EnumKey, HiddenRecords, JsonIndex, TableExpansion } from "./model.js"
 import type { KeyResolver } from "./resolver.js"
 
 /** A foreign key: `fk("Run", "run_id", "output_artifacts")`. */
@@ -49,6 +49,8 @@ export interface RegistryDecl {
   readonly searchIndex?: string
   readonly hidden?: HiddenRecords
   readonly resolvers?: ReadonlyArray<KeyResolver>
+  /** Named groups of extra `toTable` columns (`include: ["features"]`). */
+  readonly expansions?: Readonly<Record<string, TableExpansion>>
 }
 
 /** Declare a registry (keeps the literal names for compile-time checks). */

@@ -9,5 +9,5 @@ export { decodeRow, decodeValue, encodeRow, encodeValue, type RecordOf, type Row
 export { createTableStatements } from "./ddl.js"
 export { defineRegistry, fk, m2m, type ForeignKeyDecl, type LinkDecl, type RegistryDecl } from "./declare.js"
 export { f, recordFields, type DecodedOf, type FieldDecl, type FieldType, type ValueOf } from "./field.js"
-export type { ComputedField, EnumKey, HiddenRecords, JsonIndex, LinkRelation, Model, Relation, ReverseRelation } from "./model.js"
+export type { ComputedField, EnumKey, ExpandedColumn, HiddenRecords, JsonIndex, LinkRelation, Model, Relation, ReverseRelation, TableExpansion } from "./model.js"
 export { rawCondition, rewrite, type KeyResolution, type KeyResolver, type KeyResolverInput } from "./resolver.js"

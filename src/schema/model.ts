@@ -109,6 +109,28 @@ export interface Model<
   readonly searchIndex: string | undefined
   readonly hidden: HiddenRecords | undefined
   readonly resolvers: ReadonlyArray<KeyResolver>
+  /** Named groups of extra `toTable` columns (`include: ["features"]`). */
+  readonly expansions: Readonly<Record<string, TableExpansion>>
+}
+
+/** One extra `toTable` column: a value per requested record id, in the order asked. */
+export interface ExpandedColumn {
+  readonly name: string
+  readonly type: FieldType
+  /** Many values per record (an Arrow `List` column). */
+  readonly list: boolean
+  readonly values: ReadonlyArray<unknown>
+}
+
+/**
+ * Extra `toTable` columns computed for a page of records, declared by name on a registry
+ * (`toTable({ include: ["features"] })` pivots feature values into one column per feature).
+ */
+export interface TableExpansion {
+  readonly columns: (
+    model: Model,
+    ids: ReadonlyArray<number>
+  ) => Effect.Effect<ReadonlyArray<ExpandedColumn>, InvalidArgument | DoesNotExist | StorageError, SqlClient.SqlClient>
 }
 
 // Key resolvers (see `./resolver.ts`): declared on a model, so their types live with it.

@@ -18,7 +18,12 @@ export interface FolderSummary extends ContentHash {
 export interface ObjectInfo {
   readonly key: string
   readonly size: number
+  /** When the object was last written (file mtime, S3 LastModified). */
+  readonly modifiedAt?: Date
 }
+
+/** Called with the number of bytes just read, as a long read proceeds (progress display). */
+export type OnBytes = (bytes: number) => void
 
 /** The storage service. */
 export interface ObjectStore {
@@ -35,9 +40,22 @@ export interface ObjectStore {
   readonly hashObject: (key: string) => Effect.Effect<ContentHash, StorageError>
   /** Hash a stored folder (registration in place). */
   readonly hashFolder: (prefix: string) => Effect.Effect<FolderSummary, StorageError>
+  /**
+   * Read an object's bytes and hash them: whole-content md5, never an ETag or other metadata,
+   * so the answer says whether the stored bytes still match their recorded hash. Streamed with
+   * bounded memory; `onBytes` hears each chunk.
+   */
+  readonly hashContent: (key: string, onBytes?: OnBytes) => Effect.Effect<ContentHash, StorageError>
+  /**
+   * Copy an object to a local file (temporary name + rename: `dest` appears whole or not at
+   * all), hashing what it copies; the hash of the copied bytes.
+   */
+  readonly download: (key: string, dest: string, onBytes?: OnBytes) => Effect.Effect<ContentHash, StorageError>
+  /** Size and modification time of the object at `key`; undefined when there is none (or it is a folder). */
+  readonly stat: (key: string) => Effect.Effect<ObjectInfo | undefined, StorageError>
   /** True when `key` is a stored object (not a folder). */
   readonly exists: (key: string) => Effect.Effect<boolean, StorageError>
-  /** Objects below a prefix. */
+  /** Objects below a prefix, with their size and modification time. */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<ObjectInfo>, StorageError>
   /**
    * A local path holding the object's or folder's bytes: the file itself for local storage, a

@@ -5,25 +5,44 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, writeFileSync, type Dirent } from "node:fs"
 import * as path from "node:path"
 import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 
 /** Read size: large enough that syscalls vanish next to md5, small enough for the cache. */
 const CHUNK = 4 * 1024 * 1024
 
-/** Hash a whole file (md5, streamed). */
-export const hashFile = async (file: string): Promise<ContentHash> => {
+/**
+ * Hash a whole file (md5, streamed); `onBytes` hears the size of each chunk read. Two buffers
+ * alternate: the next chunk is read on the thread pool while this one is hashed, so reading
+ * and hashing overlap (bench/integrity: `check --deep` against `md5sum`).
+ */
+export const hashFile = async (file: string, onBytes?: (bytes: number) => void): Promise<ContentHash> => {
   const h = new StreamingHash()
   const fh = await fs.open(file, "r")
   try {
     const { size } = await fh.stat()
     // Small files: one right-sized read instead of a 4 MiB buffer per file.
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, size + 1)))
+    const length = Math.max(1, Math.min(CHUNK, size + 1))
+    let current = Buffer.allocUnsafe(length)
+    let spare = size + 1 > CHUNK ? Buffer.allocUnsafe(length) : current
+    let position = 0
+    let pending = fh.read(current, 0, length, position)
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
+      const { bytesRead } = await pending
       if (bytesRead === 0) break
-      h.update(buf.subarray(0, bytesRead))
+      const chunk = current
+      position += bytesRead
+      const readAhead = spare !== chunk
+      if (readAhead) {
+        pending = fh.read(spare, 0, length, position)
+        current = spare
+        spare = chunk
+      }
+      h.update(chunk.subarray(0, bytesRead))
+      onBytes?.(bytesRead)
+      // A file that fits one buffer: the read that finds its end, after hashing.
+      if (!readAhead) pending = fh.read(current, 0, length, position)
     }
   } finally {
     await fh.close()
@@ -31,9 +50,29 @@ export const hashFile = async (file: string): Promise<ContentHash> => {
   return h.digest()
 }
 
-/** A sibling temporary name for `dest`, unique per call. */
+/**
+ * A sibling temporary name for `dest`, unique per call: `.{name}.{pid}-{random}.tmp`. The
+ * writer's pid lets `lamina check` tell a temp file of a live save from one a killed save left
+ * behind (`parseTempName`).
+ */
 export const tempSibling = (dest: string): string =>
-  path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString("hex")}.tmp`)
+  path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`)
+
+/** What a temporary name says: the final name it was for and the writer's pid (if recorded). */
+export interface TempName {
+  readonly target: string
+  readonly pid: number | undefined
+}
+
+/**
+ * Parse a temporary name made by `tempSibling` (or the older `.{name}.{random}.tmp` without a
+ * pid); undefined for any other name.
+ */
+export const parseTempName = (name: string): TempName | undefined => {
+  const m = /^\.(.+)\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/.exec(name)
+  if (m === null) return undefined
+  return { target: m[1]!, pid: m[2] === undefined ? undefined : Number(m[2]) }
+}
 
 /** Thrown when a source file changes while it is being saved. */
 export class SourceChangedError extends Error {}
@@ -100,6 +139,42 @@ export const writeFileAtomic = async (dest: string, bytes: Uint8Array | string):
     await fs.rm(tmp, { force: true })
     throw e
   }
+}
+
+/** A file found by `listFilesWithStats`. */
+export interface ListedFile {
+  /** Path relative to the listed folder, `/`-separated. */
+  readonly rel: string
+  readonly size: number
+  readonly mtime: Date
+}
+
+/**
+ * Every regular file below `dir` with its size and mtime, sorted; empty when `dir` is missing.
+ * Synchronous on purpose: for a folder of 100,000 objects one thread-pool round trip per
+ * `stat` costs several times the `stat` itself (bench/integrity).
+ */
+export const listFilesWithStats = (dir: string): ReadonlyArray<ListedFile> => {
+  let entries: Array<Dirent>
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return []
+    throw e
+  }
+  const out: Array<ListedFile> = []
+  for (const e of entries) {
+    if (!e.isFile()) continue
+    const full = path.join(e.parentPath, e.name)
+    try {
+      const st = statSync(full)
+      out.push({ rel: path.relative(dir, full).split(path.sep).join("/"), size: st.size, mtime: st.mtime })
+    } catch (err) {
+      // Removed since the listing (a temp file renamed into place): not there any more.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err
+    }
+  }
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
 }
 
 /** All regular files below `dir`, as paths relative to it with `/` separators, sorted. */

@@ -3,12 +3,11 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto"
 import { promises as fs } from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import { StorageError } from "../errors.js"
-import { copyAndHash, hashFile, listFiles, writeFileAtomic } from "./fileio.js"
+import { copyAndHash, ensureDir, hashFile, listFiles, listFilesWithStats, tempSibling, writeFileAtomic } from "./fileio.js"
 import { hashFolder, type ContentHash } from "./hash.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 
@@ -60,7 +59,7 @@ export const make = (root: string): ObjectStore => {
       io("Copying folder into storage", localDir, async () => {
         // Stage the whole folder under a temporary name, then rename it into place.
         const dest = full(prefix)
-        const staging = path.join(path.dirname(dest), `.${path.basename(dest)}.${randomBytes(6).toString("hex")}.tmp`)
+        const staging = tempSibling(dest)
         try {
           const files = await listFiles(localDir)
           const hashes: Array<ContentHash> = []
@@ -79,26 +78,39 @@ export const make = (root: string): ObjectStore => {
         return hashFile(full(key))
       }),
     hashObject: (key) => io("Hashing", full(key), () => hashFile(full(key))),
+    hashContent: (key, onBytes) => io("Hashing", full(key), () => hashFile(full(key), onBytes)),
+    download: (key, dest, onBytes) =>
+      io("Copying", full(key), async () => {
+        // Hash the source while the kernel copies it (as a save does), then rename into place.
+        ensureDir(path.dirname(dest))
+        const tmp = tempSibling(dest)
+        try {
+          const [hash] = await Promise.all([hashFile(full(key), onBytes), fs.copyFile(full(key), tmp)])
+          await fs.rename(tmp, dest)
+          return hash
+        } catch (e) {
+          await fs.rm(tmp, { force: true })
+          throw e
+        }
+      }),
     hashFolder: (prefix) => io("Hashing folder", full(prefix), () => summarizeFolder(full(prefix))),
+    stat: (key) =>
+      io("Checking", full(key), async () => {
+        const st = await fs.stat(full(key)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT" || e.code === "ENOTDIR") return undefined
+          throw e
+        })
+        return st?.isFile() ? { key, size: st.size, modifiedAt: st.mtime } : undefined
+      }),
     exists: (key) =>
       io("Checking", full(key), async () => {
         const st = await fs.stat(full(key)).catch(() => undefined)
         return st?.isFile() ?? false
       }),
     list: (prefix) =>
-      io("Listing", full(prefix), async () => {
-        const dir = full(prefix)
-        const files = await listFiles(dir).catch((e: NodeJS.ErrnoException) => {
-          if (e.code === "ENOENT") return []
-          throw e
-        })
-        return Promise.all(
-          files.map(async (f): Promise<ObjectInfo> => ({
-            key: prefix === "" ? f : `${prefix}/${f}`,
-            size: (await fs.stat(path.join(dir, f))).size
-          }))
-        )
-      }),
+      io("Listing", full(prefix), async () =>
+        listFilesWithStats(full(prefix)).map((f): ObjectInfo => ({ key: prefix === "" ? f.rel : `${prefix}/${f.rel}`, size: f.size, modifiedAt: f.mtime }))
+      ),
     localPath: (key) =>
       io("Opening", full(key), async () => {
         await fs.access(full(key))

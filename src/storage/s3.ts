@@ -35,10 +35,10 @@ import { StorageError } from "../errors.js"
 import { makeBufferPool } from "./bufferpool.js"
 import { makeCache, cacheDir, type Downloaded, type RemoteObject } from "./cache.js"
 import { hashFromEtag } from "./etag.js"
-import { listFiles } from "./fileio.js"
+import { listFiles, tempSibling } from "./fileio.js"
 import { StreamingHash, type ContentHash } from "./hash.js"
 import { summarize } from "./local.js"
-import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
+import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo, type OnBytes } from "./ObjectStore.js"
 import { makeApi, makeClient, type S3Api, type S3ClientConfig } from "./s3client.js"
 import { putBytes, uploadFile, type UploadTuning } from "./s3upload.js"
 import { folderPrefix, keyOfObject, keyOfUri, objectKey, parseS3Root, rootUri, type S3Location } from "./s3uri.js"
@@ -66,6 +66,7 @@ interface RawObject {
   readonly key: string
   readonly size: number
   readonly etag?: string
+  readonly modifiedAt?: Date
 }
 
 /** Make an S3 store; checks that the bucket exists and the credentials are accepted. */
@@ -105,7 +106,14 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
   const head = (k: string) =>
     Effect.map(
       api.callOptional("Reading metadata of", uriOfObject(k), (signal) => client.send(new HeadObjectCommand({ Bucket, Key: k }), { abortSignal: signal })),
-      (out) => (out === undefined ? undefined : { size: out.ContentLength ?? 0, ...(out.ETag !== undefined ? { etag: out.ETag } : {}) })
+      (out) =>
+        out === undefined
+          ? undefined
+          : {
+              size: out.ContentLength ?? 0,
+              ...(out.ETag !== undefined ? { etag: out.ETag } : {}),
+              ...(out.LastModified !== undefined ? { modifiedAt: out.LastModified } : {})
+            }
     )
 
   /** Every object below a listing prefix (paginated). */
@@ -122,14 +130,20 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
           { notFound: "NoSuchBucket" }
         )
         for (const o of page.Contents ?? [])
-          if (o.Key !== undefined && !o.Key.endsWith("/")) out.push({ key: o.Key, size: o.Size ?? 0, ...(o.ETag !== undefined ? { etag: o.ETag } : {}) })
+          if (o.Key !== undefined && !o.Key.endsWith("/"))
+            out.push({
+              key: o.Key,
+              size: o.Size ?? 0,
+              ...(o.ETag !== undefined ? { etag: o.ETag } : {}),
+              ...(o.LastModified !== undefined ? { modifiedAt: o.LastModified } : {})
+            })
         token = page.IsTruncated ? page.NextContinuationToken : undefined
       } while (token !== undefined)
       return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     })
 
   /** Stream an object into `sink`, hashing it. */
-  const fetchInto = (k: string, sink: () => Writable, cleanup: () => Promise<void>): Effect.Effect<Downloaded, StorageError> =>
+  const fetchInto = (k: string, sink: () => Writable, cleanup: () => Promise<void>, onBytes?: OnBytes): Effect.Effect<Downloaded, StorageError> =>
     api.call("Downloading", uriOfObject(k), async (signal) => {
       const out = await client.send(new GetObjectCommand({ Bucket, Key: k }), { abortSignal: signal })
       if (!(out.Body instanceof Readable)) throw new Error("the S3 response has no readable body")
@@ -140,6 +154,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
           async function* (source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
               h.update(chunk)
+              onBytes?.(chunk.byteLength)
               yield chunk
             }
           },
@@ -165,10 +180,10 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
       () => fs.rm(dest, { force: true })
     )
 
-  /** Hash an object by reading it (for ETags that are not md5-shaped). */
-  const hashByReading = (k: string) =>
+  /** Hash an object by reading it (for ETags that are not md5-shaped, and for verification). */
+  const hashByReading = (k: string, onBytes?: OnBytes) =>
     Effect.map(
-      fetchInto(k, () => new Writable({ write: (_c, _e, done) => done() }), async () => undefined),
+      fetchInto(k, () => new Writable({ write: (_c, _e, done) => done() }), async () => undefined, onBytes),
       (d) => d.content
     )
 
@@ -295,12 +310,36 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
         }, { concurrency: 4 })
         return summarize(hashes) satisfies FolderSummary
       }),
+    hashContent: (key, onBytes) => hashByReading(objectKey(loc, key), onBytes),
+    download: (key, dest, onBytes) =>
+      Effect.gen(function* () {
+        yield* Effect.tryPromise({
+          try: () => fs.mkdir(path.dirname(dest), { recursive: true }),
+          catch: (cause) => new StorageError({ message: `Creating folder '${path.dirname(dest)}' failed: ${String(cause)}. Check that it is writable.`, path: dest, cause })
+        })
+        const tmp = tempSibling(dest)
+        const got = yield* fetchInto(
+          objectKey(loc, key),
+          () => createWriteStream(tmp, { highWaterMark: MIB }),
+          () => fs.rm(tmp, { force: true }),
+          onBytes
+        )
+        yield* Effect.tryPromise({
+          try: () => fs.rename(tmp, dest),
+          catch: (cause) => new StorageError({ message: `Writing '${dest}' failed: ${String(cause)}. Check that it is writable.`, path: dest, cause })
+        })
+        return got.content
+      }),
+    stat: (key) =>
+      Effect.map(head(objectKey(loc, key)), (h): ObjectInfo | undefined =>
+        h === undefined ? undefined : { key, size: h.size, ...(h.modifiedAt !== undefined ? { modifiedAt: h.modifiedAt } : {}) }
+      ),
     exists: (key) => Effect.map(head(objectKey(loc, key)), (h) => h !== undefined),
     list: (prefix) =>
       Effect.map(listRaw(folderPrefix(loc, prefix)), (objects) =>
         objects.flatMap((o): Array<ObjectInfo> => {
           const key = keyOfObject(loc, o.key)
-          return key === undefined ? [] : [{ key, size: o.size }]
+          return key === undefined ? [] : [{ key, size: o.size, ...(o.modifiedAt !== undefined ? { modifiedAt: o.modifiedAt } : {}) }]
         })
       ),
     localPath: (key, options) => {

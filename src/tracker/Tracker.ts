@@ -126,6 +126,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const staleClaimMs = options.staleClaimMs ?? STALE_AFTER_MS
     const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
     const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256 })
+    // SQLite: claims join the group commit too (BEGIN IMMEDIATE serializes whole batches). Not
+    // on Postgres: two processes' batches taking advisory locks on keys in different orders
+    // could deadlock.
+    const batchClaims = (yield* Instance).dialect === "sqlite"
     const withLease = (run: NewRun): NewRun => ({ ...run, lease: { owner: OWNER, expiresAt: new Date(Date.now() + leaseMs) } })
     const provided = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient | Instance | ObjectStore>): Effect.Effect<A, E> => Effect.provide(e, context)
 
@@ -150,7 +154,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         Effect.tap(group.submit(insertRun(withLease(run))), (ref) => heartbeat.hold(ref.id)),
 
       claimAndStart: (cacheKey, run) =>
-        Effect.tap(provided(claimAndStart(cacheKey, withLease(run), staleClaimMs)), (start) =>
+        Effect.tap(batchClaims ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs)) : provided(claimAndStart(cacheKey, withLease(run), staleClaimMs)), (start) =>
           start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void
         ),
 
@@ -172,7 +176,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       recordCached: (run, inputs) =>
-        group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
+        // One statement needs no transaction of its own: it commits by itself.
+        inputs.length === 0 ? provided(insertRun(run)) : group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
 
       completeRun: (c) =>
         group

@@ -1,9 +1,8 @@
 /**
  * Group commit: the run writes of concurrent steps share one transaction.
  *
- * A write is queued; the first one in schedules a flush after the current turn of the
- * scheduler, so every write queued meanwhile (concurrent steps finishing together) commits in
- * the same transaction, each in its own savepoint: a write that fails rolls back alone and fails
+ * A write is queued; the first one in leads: it yields one turn of the scheduler, so every
+ * write queued meanwhile (concurrent steps finishing together) commits in the same transaction, each in its own savepoint: a write that fails rolls back alone and fails
  * only its own caller. Writes queued while a batch commits form the next batch. A caller resumes
  * only after its batch committed, so nothing it reports as done can be lost.
  *
@@ -11,7 +10,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Deferred, Effect, Exit, type Scope } from "effect"
+import { Deferred, Effect, Exit } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
@@ -28,10 +27,9 @@ interface Job {
   readonly done: Deferred.Deferred<unknown, unknown>
 }
 
-/** A group commit for `sql`; flushes run in `scope` (the Tracker's). */
+/** A group commit for `sql`. */
 export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly maxBatch: number }) =>
   Effect.gen(function* () {
-    const scope = yield* Effect.scope
     let queue: Array<Job> = []
     let flushing = false
     let commits = 0
@@ -62,9 +60,8 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
         for (const job of batch) yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
       })
 
-    const flush: Effect.Effect<void> = Effect.gen(function* () {
-      // Let the fibers that are finishing in this turn queue their writes too.
-      yield* Effect.yieldNow()
+    /** Commit what is queued, batch after batch, then stand down. */
+    const drain: Effect.Effect<void> = Effect.gen(function* () {
       while (queue.length > 0) {
         const batch = queue.length <= options.maxBatch ? queue : queue.slice(0, options.maxBatch)
         queue = queue.length <= options.maxBatch ? [] : queue.slice(options.maxBatch)
@@ -73,6 +70,9 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
       flushing = false
     }).pipe(Effect.withMaxOpsBeforeYield(1_000_000))
 
+    // Let the fibers that are finishing in this turn queue their writes too.
+    const flush = Effect.zipRight(Effect.yieldNow(), drain)
+
     const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
@@ -80,10 +80,11 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
           writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
+          // The first writer leads: it commits the batch (its own write and those queued meanwhile).
           flushing = true
-          return Effect.zipRight(Effect.forkIn(flush, scope), wait)
+          return Effect.zipRight(Effect.uninterruptible(flush), wait)
         })
       )
 
     return { submit, stats: () => ({ commits, writes }) } satisfies GroupCommit
-  }) satisfies Effect.Effect<GroupCommit, never, Scope.Scope>
+  }) satisfies Effect.Effect<GroupCommit>

@@ -58,17 +58,24 @@ export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly inte
 
     const loop = Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(options.intervalMs)), beat))
 
+    // Whether the loop fiber runs (checked on every hold: the step hot path).
+    let beating = false
+
     const hold = (runId: number, claim?: string): Effect.Effect<void> =>
       Effect.suspend(() => {
         runs.set(runId, claim)
-        return FiberHandle.run(handle, loop, { onlyIfMissing: true })
-      }).pipe(Effect.asVoid)
+        if (beating) return Effect.void
+        beating = true
+        return Effect.asVoid(FiberHandle.run(handle, loop, { onlyIfMissing: true }))
+      })
 
     const release = (runId: number): Effect.Effect<void> =>
       Effect.suspend(() => {
         runs.delete(runId)
+        if (runs.size > 0 || !beating) return Effect.void
         // Nothing left to renew: stop the timer, so an idle program can exit.
-        return runs.size === 0 ? FiberHandle.clear(handle) : Effect.void
+        beating = false
+        return FiberHandle.clear(handle)
       })
 
     return { hold, release, beat, held: () => runs } satisfies Heartbeat

@@ -66,6 +66,10 @@ describeBackends("nextflow ingest", ({ instance }) => {
     expect(ok.cli_args).toContain("nextflow run nf-core/ampliseq")
     const pipeline = await lamina.run(Transform.filter({ id: ok.transform_id }).one())
     expect(pipeline).toMatchObject({ key: "https://github.com/nf-core/ampliseq", kind: "pipeline", version_tag: "2.16.1", reference_type: "url" })
+    // The params' input file is the launch's input, not a published result.
+    const inputs = await lamina.run(Artifact.filter({ input_of_runs__id: ok.id }).toArray())
+    expect(inputs.map((a) => a.key)).toEqual(["samplesheet.csv"])
+    expect(inputs[0]!.run_id).toBeNull()
     // The environment is the software versions file, the same artifact for every launch.
     expect(new Set(launches.map((l) => l.environment_id))).toEqual(new Set([launches[0]!.environment_id]))
     expect(launches[0]!.environment_id).not.toBeNull()

@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import { Agg } from "../../src/query/aggregate.js"
 import { Q } from "../../src/query/Q.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { Record } from "../../src/registry/Record.js"
 import { Run } from "../../src/registry/Run.js"
 import { Storage } from "../../src/registry/Storage.js"
 import { Transform } from "../../src/registry/Transform.js"
@@ -16,14 +17,21 @@ export const checks = () => {
   Artifact.filter({ key: "a", size__gt: 5, key__istartswith: "raw/", suffix__in: [".csv"], size__range: [1, 2] })
   Artifact.filter({ key: null, n_observations__isnull: true, is_latest: true, description__iregex: "^a" })
   Artifact.filter({ created_at__gte: new Date(), created_at__year: 2025, created_at__month__in: [1, 2], created_at__date: "2025-01-01" })
+  // Artifact, Run and Record carry features: a key that is not a field is a feature key (a
+  // string the compiler lets through; checked at run time). Fields keep their value types.
+  Artifact.filter({ temperature__gt: 20, experiment: "My experiment", cell_type__in: ["B", "T"] })
+  Run.filter({ temperature__lte: 3 })
+  Record.filter({ gc_content__gt: 0.5 })
+  Artifact.filter(Q.or({ temperature__gt: 1 }, { experiment: "x" }))
+  // registries without features keep misspellings a compile error
   // @ts-expect-error misspelled field
-  Artifact.filter({ siz__gt: 5 })
+  Transform.filter({ kee__startswith: "x" })
   // @ts-expect-error misspelled field without lookup
-  Artifact.filter({ kee: "a" })
-  // @ts-expect-error lookup not valid for an int field
-  Artifact.filter({ size__startswith: "1" })
+  Transform.filter({ kee: "a" })
+  // @ts-expect-error lookup not valid for a bool field
+  Transform.filter({ is_latest__startswith: "1" })
   // @ts-expect-error unknown lookup
-  Artifact.filter({ key__like: "a" })
+  Transform.filter({ key__like: "a" })
   // @ts-expect-error wrong value type
   Artifact.filter({ size__gt: "5" })
   // @ts-expect-error __in takes an array
@@ -31,14 +39,14 @@ export const checks = () => {
   // @ts-expect-error __isnull takes a boolean
   Artifact.filter({ size__isnull: 1 })
   // @ts-expect-error transforms only on timestamps
-  Artifact.filter({ size__year: 2025 })
+  Storage.filter({ id__year: 2025 })
 
   // relations, links, aliases, subqueries (paths typed loosely)
   Artifact.filter({ run__transform__key: "train", created_by__handle: "me", transform__key: "t", input_of_runs__uid: "x" })
   Artifact.filter({ run: 1, storage: { id: 2 }, run__in: Run.filter({ params__lr: 0.1 }), created_by: null })
   Run.filter({ input_artifacts: 3, initiated_by_run__name: "a", output_artifacts__key: "k", status: "completed" })
   // @ts-expect-error unknown relation root
-  Artifact.filter({ runn__transform__key: "x" })
+  Transform.filter({ runz__params__x: "x" })
   // @ts-expect-error invalid status name
   Run.filter({ status: "done" })
   Transform.filter({ runs__params__epochs__gt: 3 })
@@ -48,13 +56,13 @@ export const checks = () => {
   // params
   Run.filter({ params__learning_rate: 0.01, params__preprocess__downsample: true, params__epochs__gt: 50 })
   // @ts-expect-error JSON paths need the field name first
-  Run.filter({ paramz__lr: 1 })
+  Transform.filter({ paramz__lr: 1 })
 
   // Q, nested, mixed with keyword objects
   Artifact.filter(Q.or({ key__startswith: "a" }, Q.not({ size__gt: 5 })), { suffix: ".csv" })
   Artifact.exclude(Q.and({ size__lt: 3 }, Q.or({ kind: "dataset" }, { kind__isnull: true })))
   // @ts-expect-error misspelled key inside a Q
-  Artifact.filter(Q.or({ key__startswith: "a" }, Q.not({ siz__gt: 5 })))
+  Transform.filter(Q.or({ key__startswith: "a" }, Q.not({ kee__gt: 5 })))
   // @ts-expect-error wrong value type inside a Q
   Artifact.filter(Q.or({ size__gt: "a" }))
 

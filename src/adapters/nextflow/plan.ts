@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { readFileSync, realpathSync } from "node:fs"
+import { readFileSync, realpathSync, statSync } from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { ValidationError, StorageError } from "../../errors.js"
@@ -117,6 +117,11 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
     const envFile: PlannedFile | undefined =
       versionsFile === undefined ? undefined : { path: versionsFile, key: relKey(dir, versionsFile, options.keyPrefix), isFolder: false, description: "Nextflow software versions", kind: "__lamina_run__" }
 
+    // Files the params name (`--input samplesheet.csv`) are the launches' inputs, not results.
+    const inputsOf = new Map<ParamsFile, ReadonlyArray<PlannedFile>>()
+    for (const pf of params) inputsOf.set(pf, paramInputs(dir, pf.params, options.keyPrefix))
+    const inputPaths = new Set([...inputsOf.values()].flatMap((fs) => fs.map((f) => f.path)))
+
     // A completed task's run, by task hash, for the cached rows of later launches.
     const computedBy = new Map<string, string>()
     const launches: Array<PlannedLaunch> = []
@@ -154,7 +159,7 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
       const taskOutputs = new Map<TraceTask, Array<PlannedFile>>()
       const pipelineOutputs: Array<PlannedFile> = []
       if (isLast)
-        for (const file of files.published) {
+        for (const file of files.published.filter((f) => !inputPaths.has(f))) {
           const planned: PlannedFile = { path: file, key: relKey(dir, file, options.keyPrefix), isFolder: false }
           const task = workdirs.size === 0 ? undefined : taskOfPublished(file, workdirs)
           if (task === undefined) pipelineOutputs.push(planned)
@@ -209,7 +214,7 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
         ...(status === RunStatus.errored || status === RunStatus.aborted
           ? { error: { message: log?.errorMessage ?? `Nextflow launch ${runName} did not complete (${trace.file}).` } }
           : {}),
-        inputs: [],
+        inputs: pf === undefined ? [] : inputsOf.get(pf) ?? [],
         outputs: pipelineOutputs,
         ...(report === undefined ? {} : { report: { path: report, key: relKey(dir, report, options.keyPrefix), isFolder: false, description: `Nextflow execution report of ${runName}`, kind: "__lamina_run__" } }),
         ...(envFile === undefined ? {} : { environment: envFile })
@@ -217,6 +222,21 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
       launches.push({ source: trace.file, run, children })
     })
     return { tool: "nextflow", launches, warnings } satisfies IngestPlan
+  })
+
+/** Files inside `dir` that top-level string params name (relative to `dir`, where Nextflow was launched). */
+const paramInputs = (dir: string, params: Readonly<Record<string, unknown>>, prefix: string | undefined): ReadonlyArray<PlannedFile> =>
+  Object.values(params).flatMap((v) => {
+    if (typeof v !== "string" || v === "" || v.includes("*") || /^[a-z][a-z0-9+.-]*:\/\//i.test(v)) return []
+    const abs = path.resolve(dir, v)
+    const rel = path.relative(dir, abs)
+    if (rel.startsWith("..") || path.isAbsolute(rel)) return []
+    try {
+      if (!statSync(abs).isFile()) return []
+    } catch {
+      return []
+    }
+    return [{ path: abs, key: relKey(dir, abs, prefix), isFolder: false }]
   })
 
 /** The task whose work dir a published symlink points into. */

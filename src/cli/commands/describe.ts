@@ -13,6 +13,7 @@ import type { Command } from "../command.js"
 import { formatSize, tree, type TreeRow } from "../present.js"
 import { dataRows } from "../present-data.js"
 import { resolveArtifact } from "../resolve.js"
+import { showValue } from "../../registry/annotate/describe.js"
 
 export const command: Command = {
   name: "describe",
@@ -30,6 +31,7 @@ export const command: Command = {
       ])
       const transform = run === undefined ? undefined : yield* Transform.filter({ id: run.transform_id }).first()
       const recreating = yield* artifact.recreatingRuns()
+      const annotations = yield* artifact.describeAnnotations()
       const json = {
         ...artifact.toJSON(settings.storage),
         created_by: creator?.handle ?? null,
@@ -37,7 +39,9 @@ export const command: Command = {
         transform: transform ? { uid: transform.uid, key: transform.key, kind: transform.kind, version: transform.version_tag ?? transform.uid.slice(-4) } : null,
         // Later runs that saved the same bytes and got this artifact back (LaminDB's recreating_runs).
         recreating_runs: recreating.map((r) => ({ uid: r.uid, name: r.name, status: statusName(r._status_code), started_at: r.started_at?.toISOString() ?? null })),
-        ...(artifact._aux ? { metadata: artifact._aux } : {})
+        ...(artifact._aux ? { metadata: artifact._aux } : {}),
+        linked_features: annotations.linked_features,
+        labels: Object.fromEntries(annotations.labels.map((g) => [g.link, g.names]))
       }
       if (out.wantsJson) return out.json(json)
       const branch = artifact.branch === -1 ? " (in trash)" : artifact.branch === 0 ? " (archived)" : ""
@@ -68,5 +72,22 @@ export const command: Command = {
         ...dataRows(artifact._aux, artifact.otype)
       ]
       out.line(tree(`Artifact ${artifact.suffix || "(no suffix)"} · ${artifact.key ?? artifact.uid}`, rows))
+      // LaminDB's sections: "Linked features" (name, dtype, value), "Labels" (.link, registry, names).
+      if (annotations.linked_features.length > 0) {
+        const w = Math.max(...annotations.linked_features.map((f) => f.name.length))
+        const d = Math.max(...annotations.linked_features.map((f) => f.dtype.length))
+        out.line(
+          tree(
+            "Linked features",
+            annotations.linked_features.map((f): TreeRow => [`${f.name.padEnd(w)}  ${f.dtype.padEnd(d)}`, `${showValue(f.value)}${f.unit ? ` ${f.unit}` : ""}`]),
+            { colon: false }
+          )
+        )
+      }
+      if (annotations.labels.length > 0) {
+        const w = Math.max(...annotations.labels.map((g) => g.link.length + 1))
+        const r = Math.max(...annotations.labels.map((g) => g.registry.length))
+        out.line(tree("Labels", annotations.labels.map((g): TreeRow => [`.${g.link}`.padEnd(w) + "  " + g.registry.padEnd(r), g.names.join(", ")]), { colon: false }))
+      }
     })
 }

@@ -1,44 +1,24 @@
 /**
- * `lamina export openlineage [RUN_UID | --since DATE] [--output FILE]`: runs as OpenLineage
- * RunEvents, one JSON object per line (stdout, or FILE written whole).
+ * `lamina export`: a portable dump of the instance (`lamina export DIR [--no-data]`, read back
+ * by `lamina import`), or runs as OpenLineage events (`lamina export openlineage …`).
  *
  * @module
  */
-import { Effect } from "effect"
-import { Adapters, toJsonLines } from "../../adapters/index.js"
-import { InvalidArgument } from "../../errors.js"
-import { flagString } from "../args.js"
 import type { Command } from "../command.js"
-
-const USAGE = "lamina export openlineage [RUN_UID | --since DATE] [--output FILE] [--json]"
+import { DUMP_USAGE, exportDump } from "./export-dump.js"
+import { exportOpenLineage, OPENLINEAGE_USAGE } from "./export-openlineage.js"
 
 /** The `export` command. */
 export const command: Command = {
   name: "export",
-  summary: "export runs as OpenLineage events (JSON lines): one run and the runs it started, or all since a date",
-  usage: USAGE,
+  summary: "write a portable dump of the instance (registries + objects), or runs as OpenLineage events",
+  usage: `${DUMP_USAGE}\n       ${OPENLINEAGE_USAGE}`,
   flags: {
-    since: { type: "string", description: "runs created at or after DATE (2026-03-25 or an ISO time)" },
-    output: { type: "string", alias: "o", description: "write to FILE instead of stdout" }
+    no_data: { type: "boolean", description: "dump: rows only, the objects stay in storage (to move the registry to another database)" },
+    since: { type: "string", description: "openlineage: runs created at or after DATE (2026-03-25 or an ISO time)" },
+    output: { type: "string", alias: "o", description: "openlineage: write to FILE instead of stdout" }
   },
   needsInstance: true,
-  run: (args, out) =>
-    Effect.gen(function* () {
-      const [format, run, ...rest] = args.positionals
-      if (format !== "openlineage") return yield* new InvalidArgument({ message: `Unknown export format '${format ?? ""}': use openlineage.\nUsage: ${USAGE}` })
-      if (rest.length > 0) return yield* new InvalidArgument({ message: `Pass at most one run uid.\nUsage: ${USAGE}` })
-      const sinceText = flagString(args, "since")
-      const since = sinceText === undefined ? undefined : new Date(sinceText)
-      const options = { run, since }
-      const output = flagString(args, "output")
-      if (output !== undefined) {
-        const written = yield* Adapters.openlineage.export(output, options)
-        if (out.wantsJson) out.json(written)
-        else out.line(`✓ wrote ${written.events} OpenLineage event(s) to ${written.file}`)
-        return
-      }
-      const events = yield* Adapters.openlineage.events(options)
-      if (out.wantsJson) out.json(events)
-      else process.stdout.write(toJsonLines(events))
-    })
+  // `openlineage` names the format; anything else is the dump's folder (write `./openlineage` for a folder of that name).
+  run: (args, out) => (args.positionals[0] === "openlineage" ? exportOpenLineage(args, out) : exportDump(args, out))
 }

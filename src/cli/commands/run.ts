@@ -23,7 +23,7 @@ export const command: Command = {
   run: (args, out) =>
     Effect.gen(function* () {
       if (args.positionals.length === 0) return yield* new InvalidArgument({ message: `Pass the workflow command after '--'.\nUsage: ${USAGE}` })
-      const tracked = yield* Adapters.run(args.positionals, { onProgress: progressLine() })
+      const tracked = yield* Adapters.run(args.positionals, { onProgress: progressLine(), stdout: out.wantsJson ? "stderr" : "inherit" })
       for (const w of tracked.summary?.warnings.slice(0, 20) ?? []) process.stderr.write(`warning: ${formatWarning(w)}\n`)
       if (tracked.ingestError !== undefined) process.stderr.write(`warning: nothing ingested: ${tracked.ingestError}\n`)
       if (out.wantsJson) out.json(tracked)

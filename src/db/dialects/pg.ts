@@ -7,7 +7,7 @@
 import { placeholders } from "../dialect.js"
 import { join, param, raw, sql, type Sql } from "../sql.js"
 import { escapeLike } from "./escape.js"
-import type { DateTransform, JsonView, MatchMode, SortType, SqlDialect } from "./types.js"
+import type { DateTransform, Introspection, JsonView, MatchMode, SortType, SqlDialect } from "./types.js"
 
 const transform = (expr: Sql, t: DateTransform): Sql => {
   const utc = sql`(${expr} AT TIME ZONE 'UTC')`
@@ -51,6 +51,32 @@ const jsonView = (col: Sql, keys: ReadonlyArray<string>): JsonView => {
   }
 }
 
+const introspection: Introspection = {
+  tables: sql`SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name LIKE 'lamina\\_%' ORDER BY table_name`,
+  columns: (table) => sql`SELECT c.column_name AS name, c.data_type AS type, (c.is_nullable = 'NO') AS "notnull",
+      EXISTS (SELECT 1 FROM information_schema.table_constraints tc
+        JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name
+        WHERE tc.table_schema = c.table_schema AND tc.table_name = c.table_name AND tc.constraint_type = 'PRIMARY KEY' AND k.column_name = c.column_name) AS pk
+    FROM information_schema.columns c WHERE c.table_schema = current_schema() AND c.table_name = ${table} ORDER BY c.ordinal_position`,
+  foreignKeys: (table) => sql`SELECT k.column_name AS "column", u.table_name AS target FROM information_schema.table_constraints tc
+    JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema
+    JOIN information_schema.constraint_column_usage u ON u.constraint_name = tc.constraint_name AND u.table_schema = tc.table_schema
+    WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND tc.table_name = ${table}`,
+  storedType: (declared) => {
+    const t = declared.toLowerCase()
+    if (/^(bigint|integer|smallint)$/.test(t)) return "int"
+    if (/^(double precision|real|numeric)/.test(t)) return "float"
+    if (t === "boolean") return "bool"
+    if (t.startsWith("timestamp")) return "datetime"
+    if (t === "json" || t === "jsonb") return "json"
+    return "str"
+  },
+  // Identity columns keep their own counter: move it past ids inserted explicitly.
+  afterExplicitIds: (table) =>
+    sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), COALESCE((SELECT MAX(id) FROM ${raw(`"${table.replace(/"/g, '""')}"`)}), 0) + 1, false)`
+}
+
 /** The Postgres dialect. */
 export const pgDialect: SqlDialect = {
   name: "pg",
@@ -86,5 +112,6 @@ export const pgDialect: SqlDialect = {
   // pg_trgm GIN indexes serve the ILIKE candidate filter by themselves.
   ftsCandidates: () => undefined,
   // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
-  transactionLocks: (names) => sql`SELECT ${join([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`), ", ")}`
+  transactionLocks: (names) => sql`SELECT ${join([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`), ", ")}`,
+  introspection
 }

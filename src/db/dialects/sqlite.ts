@@ -9,7 +9,7 @@ import { placeholders } from "../dialect.js"
 import { canonicalPath } from "../jsonPath.js"
 import { raw, sql, type Sql } from "../sql.js"
 import { escapeGlob, escapeLike } from "./escape.js"
-import type { DateTransform, JsonView, MatchMode, SqlDialect } from "./types.js"
+import type { DateTransform, Introspection, JsonView, MatchMode, SqlDialect } from "./types.js"
 
 const strftime = (fmt: string, expr: Sql) => sql`CAST(strftime('${raw(fmt)}', ${expr}) AS INTEGER)`
 
@@ -61,6 +61,16 @@ const jsonView = (col: Sql, keys: ReadonlyArray<string>): JsonView => {
   }
 }
 
+const introspection: Introspection = {
+  tables: sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lamina\\_%' ESCAPE '\\' ORDER BY name`,
+  columns: (table) => sql`SELECT name, type, "notnull" AS "notnull", pk FROM pragma_table_info(${table}) ORDER BY cid`,
+  foreignKeys: (table) => sql`SELECT "from" AS "column", "table" AS target FROM pragma_foreign_key_list(${table})`,
+  // Type affinity is all SQLite keeps: timestamps and JSON are text, booleans integers.
+  storedType: (declared) => (/INT/i.test(declared) ? "int" : /REAL|FLOA|DOUB/i.test(declared) ? "float" : "str"),
+  // An INTEGER PRIMARY KEY continues after the largest id by itself.
+  afterExplicitIds: () => undefined
+}
+
 /** The SQLite dialect. */
 export const sqliteDialect: SqlDialect = {
   name: "sqlite",
@@ -90,5 +100,6 @@ export const sqliteDialect: SqlDialect = {
     return sql`${id} IN (SELECT rowid FROM ${t} WHERE ${t} MATCH ${`"${text.replace(/"/g, '""')}"`})`
   },
   // BEGIN IMMEDIATE already holds the database's single write lock.
-  transactionLocks: () => undefined
+  transactionLocks: () => undefined,
+  introspection
 }

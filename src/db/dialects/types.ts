@@ -57,6 +57,26 @@ export interface PatternSyntax {
   readonly match: (value: Sql, pattern: Sql) => Sql
 }
 
+/** The logical type of a stored column, as far as the dialect's declared type tells. */
+export type StoredType = "int" | "float" | "str" | "bool" | "datetime" | "json"
+
+/**
+ * Reading the schema itself, for tools that walk every table (export and import of a dump).
+ * Each query's rows have the column names given here on both backends.
+ */
+export interface Introspection {
+  /** Lamina's tables (`lamina_…`): rows `{ name }`. */
+  readonly tables: Sql
+  /** A table's columns in order: rows `{ name, type, notnull, pk }` (`notnull`, `pk` truthy). */
+  readonly columns: (table: string) => Sql
+  /** A table's foreign keys: rows `{ column, target }` (the referenced table). */
+  readonly foreignKeys: (table: string) => Sql
+  /** The logical type of a declared column type (SQLite only knows integer, real and text). */
+  readonly storedType: (declared: string) => StoredType
+  /** After rows were inserted with explicit ids: move the table's id generator past them. */
+  readonly afterExplicitIds: (table: string) => Sql | undefined
+}
+
 /** One SQL dialect. */
 export interface SqlDialect {
   readonly name: Dialect
@@ -93,4 +113,6 @@ export interface SqlDialect {
   readonly ftsCandidates: (idColumn: Sql, table: string, text: string) => Sql | undefined
   /** A statement taking transaction-scoped locks on `names`, where writers need them. */
   readonly transactionLocks: (names: ReadonlyArray<string>) => Sql | undefined
+  /** Queries over the schema itself. */
+  readonly introspection: Introspection
 }

@@ -24,17 +24,11 @@
  * @module
  */
 import type { Dialect } from "../dialect.js"
+import { pgSideTable, rebuildSideTable, sqliteSideTable, type JsonSideTable } from "../jsonSideTable.js"
 import type { Migration } from "./migration.js"
 
-const SQLITE_PARAM_SELECT = `j.fullkey,
-    CASE j.type WHEN 'integer' THEN 'num' WHEN 'real' THEN 'num' WHEN 'true' THEN 'bool' WHEN 'false' THEN 'bool' ELSE j.type END,
-    CASE WHEN j.type IN ('integer', 'real', 'text') THEN j.value WHEN j.type = 'true' THEN 1 WHEN j.type = 'false' THEN 0 END`
-
-const sqliteParamRows = (source: string, id: string, branch: string): string => `
-  INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
-  SELECT ${id}, ${branch}, ${SQLITE_PARAM_SELECT}
-  FROM json_tree(CASE WHEN json_valid(${source}) THEN ${source} END) AS j
-  WHERE j.fullkey <> '$'`
+/** `run.params` and its side table. */
+const PARAMS: JsonSideTable = { source: "lamina_run", column: "params", table: "lamina_run_param", owner: "run_id" }
 
 const sqliteFts = (table: string, columns: ReadonlyArray<string>): ReadonlyArray<string> => {
   const fts = `${table}_fts`
@@ -57,95 +51,14 @@ const sqliteFts = (table: string, columns: ReadonlyArray<string>): ReadonlyArray
 }
 
 const sqlite = (): ReadonlyArray<string> => [
-  // One dynamically typed `value` (numbers, booleans as 1/0, strings): with `kind` fixed by the
-  // query it is homogeneous, and one index serves numeric and text lookups.
-  `CREATE TABLE lamina_run_param (
-    run_id INTEGER NOT NULL,
-    branch INTEGER NOT NULL,
-    key_path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    value,
-    PRIMARY KEY (run_id, key_path)
-  ) WITHOUT ROWID`,
-  `CREATE INDEX lamina_run_param_value ON lamina_run_param (branch, key_path, kind, value)`,
-  `CREATE TRIGGER lamina_run_param_insert AFTER INSERT ON lamina_run WHEN new.params IS NOT NULL BEGIN
-    ${sqliteParamRows("new.params", "new.id", "new.branch")};
-  END`,
-  `CREATE TRIGGER lamina_run_param_update AFTER UPDATE OF params ON lamina_run BEGIN
-    DELETE FROM lamina_run_param WHERE run_id = old.id;
-    ${sqliteParamRows("new.params", "new.id", "new.branch")};
-  END`,
-  `CREATE TRIGGER lamina_run_param_branch AFTER UPDATE OF branch ON lamina_run WHEN new.branch IS NOT old.branch BEGIN
-    UPDATE lamina_run_param SET branch = new.branch WHERE run_id = new.id;
-  END`,
-  `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run BEGIN
-    DELETE FROM lamina_run_param WHERE run_id = old.id;
-  END`,
+  ...sqliteSideTable(PARAMS),
   ...sqliteFts("lamina_artifact", ["key", "description"]),
   ...sqliteFts("lamina_transform", ["key", "description"]),
   ...rebuildStatements("sqlite")
 ]
 
-/** Rows of `lamina_run_param` for the runs in `source` (a table or transition table with id, params). */
-const pgParamRows = (source: string): string => `
-  INSERT INTO lamina_run_param (run_id, branch, key_path, kind, num_value, text_value)
-  WITH RECURSIVE node (run_id, branch, key_path, value) AS (
-    SELECT s.id, s.branch, '$'::text, s.params FROM ${source} s WHERE s.params IS NOT NULL
-    UNION ALL
-    SELECT node.run_id, node.branch, node.key_path || c.segment, c.value
-    FROM node CROSS JOIN LATERAL (
-      SELECT CASE WHEN e.key ~ '^[A-Za-z][A-Za-z0-9]*$' THEN '.' || e.key ELSE '.' || to_json(e.key)::text END AS segment, e.value
-      FROM jsonb_each(CASE WHEN jsonb_typeof(node.value) = 'object' THEN node.value ELSE '{}'::jsonb END) AS e
-      UNION ALL
-      SELECT '[' || (a.ordinality - 1)::text || ']', a.value
-      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(node.value) = 'array' THEN node.value ELSE '[]'::jsonb END) WITH ORDINALITY AS a (value, ordinality)
-    ) AS c
-    -- only containers have children: scalars never reach the set-returning functions
-    WHERE jsonb_typeof(node.value) IN ('object', 'array')
-  )
-  SELECT run_id, branch, key_path,
-    CASE jsonb_typeof(value) WHEN 'number' THEN 'num' WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'bool' ELSE jsonb_typeof(value) END,
-    CASE jsonb_typeof(value) WHEN 'number' THEN (value #>> '{}')::double precision WHEN 'boolean' THEN (CASE WHEN value = 'true'::jsonb THEN 1 ELSE 0 END) END,
-    CASE WHEN jsonb_typeof(value) = 'string' THEN value #>> '{}' END
-  FROM node WHERE key_path <> '$'`
-
 const pg = (): ReadonlyArray<string> => [
-  `CREATE TABLE lamina_run_param (
-    run_id BIGINT NOT NULL,
-    branch BIGINT NOT NULL,
-    key_path TEXT COLLATE "C" NOT NULL,
-    kind TEXT NOT NULL,
-    num_value DOUBLE PRECISION,
-    text_value TEXT COLLATE "C",
-    PRIMARY KEY (run_id, key_path)
-  )`,
-  `CREATE INDEX lamina_run_param_num ON lamina_run_param (branch, key_path, kind, num_value, run_id)`,
-  `CREATE INDEX lamina_run_param_text ON lamina_run_param (branch, key_path, kind, text_value, run_id)`,
-  `CREATE FUNCTION lamina_run_param_insert() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
-  BEGIN
-    ${pgParamRows("new_rows")};
-    RETURN NULL;
-  END $$`,
-  `CREATE FUNCTION lamina_run_param_update() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
-  BEGIN
-    DELETE FROM lamina_run_param p USING new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE p.run_id = n.id AND n.params IS DISTINCT FROM o.params;
-    ${pgParamRows("(SELECT n.id, n.branch, n.params FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.params IS DISTINCT FROM o.params)")};
-    UPDATE lamina_run_param p SET branch = n.branch FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE p.run_id = n.id AND n.branch IS DISTINCT FROM o.branch AND n.params IS NOT DISTINCT FROM o.params;
-    RETURN NULL;
-  END $$`,
-  `CREATE FUNCTION lamina_run_param_delete() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
-  BEGIN
-    DELETE FROM lamina_run_param p USING old_rows o WHERE p.run_id = o.id;
-    RETURN NULL;
-  END $$`,
-  `CREATE TRIGGER lamina_run_param_insert AFTER INSERT ON lamina_run REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_insert()`,
-  `CREATE TRIGGER lamina_run_param_update AFTER UPDATE ON lamina_run REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_update()`,
-  `CREATE TRIGGER lamina_run_param_delete AFTER DELETE ON lamina_run REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION lamina_run_param_delete()`,
+  ...pgSideTable(PARAMS),
   ...rebuildStatements("pg"),
   // pg_trgm for search; skipped (search then scans) when the extension cannot be created.
   `DO $$
@@ -173,13 +86,9 @@ const pg = (): ReadonlyArray<string> => [
  */
 export const rebuildStatements = (d: Dialect): ReadonlyArray<string> =>
   d === "pg"
-    ? [`DELETE FROM lamina_run_param`, pgParamRows("lamina_run")]
+    ? rebuildSideTable(d, PARAMS)
     : [
-        `DELETE FROM lamina_run_param`,
-        `INSERT OR REPLACE INTO lamina_run_param (run_id, branch, key_path, kind, value)
-          SELECT r.id, r.branch, ${SQLITE_PARAM_SELECT}
-          FROM lamina_run r, json_tree(CASE WHEN json_valid(r.params) THEN r.params END) AS j
-          WHERE j.fullkey <> '$'`,
+        ...rebuildSideTable(d, PARAMS),
         `INSERT INTO lamina_artifact_fts (lamina_artifact_fts) VALUES ('rebuild')`,
         `INSERT INTO lamina_transform_fts (lamina_transform_fts) VALUES ('rebuild')`
       ]

@@ -17,6 +17,8 @@ import { lookupIndexes } from "./040-lookup-indexes.js"
 import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
+import { annotationRegistries } from "./110-annotation-registries.js"
+import { collections } from "./120-collections.js"
 import { clusterRuns } from "./170-cluster-runs.js"
 import type { Migration } from "./migration.js"
 
@@ -33,5 +35,7 @@ export const migrations: ReadonlyArray<Migration> = [
   runLeases,
   codeFingerprints,
   recreatingRuns,
+  annotationRegistries,
+  collections,
   clusterRuns
 ].sort((a, b) => a.id - b.id)

@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { now, selectRows, sqlFailure } from "../crud.js"
 import type { Row } from "../model.js"
+import { refreshFamilyLatest } from "../latest.js"
 import { lockFor } from "../locks.js"
 import { incrementBase62, splitUid } from "../uid.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
@@ -93,14 +94,4 @@ export const releaseSlot = (uid: string) =>
   )
 
 /** Make the newest non-trash member of a family the only `is_latest`. */
-export const refreshLatest = (stem: string) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const lo = stem + "0000"
-    const hi = stem + "zzzz"
-    const head = yield* sql<{ readonly uid: string }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi} AND branch <> -1`
-    const headUid = head[0]?.uid ?? ""
-    // `(uid = ?)` is a boolean in Postgres and 0/1 in SQLite: one statement for both.
-    yield* sql`UPDATE lamina_artifact SET is_latest = (uid = ${headUid}) WHERE uid >= ${lo} AND uid <= ${hi}`
-    return headUid
-  }).pipe(Effect.mapError(sqlFailure("Updating the latest version")))
+export const refreshLatest = (stem: string) => refreshFamilyLatest(ArtifactModel, stem)

@@ -7,7 +7,7 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { Effect } from "effect"
-import type { IntegrityError, InvalidArgument, StorageError } from "../../errors.js"
+import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../../errors.js"
 import type { Instance } from "../../instance/Instance.js"
 import type { ObjectStore } from "../../storage/ObjectStore.js"
 import type { ArtifactRow } from "./model.js"
@@ -46,6 +46,11 @@ export interface ArtifactOptions {
    * `ValidationError`; pass `false` to register such a file as plain bytes.
    */
   readonly inspect?: boolean
+  /**
+   * Feature values (`{ temperature: 21.6 }`), checked against their features before anything
+   * is saved and written once the artifact is registered (see `artifact.features.add`).
+   */
+  readonly features?: Readonly<Record<string, unknown>>
 }
 
 /** Options of `Artifact.fromTable`. */
@@ -68,8 +73,8 @@ export interface PendingSource {
   readonly options: ArtifactOptions
 }
 
-/** Errors of `save()`. */
-export type SaveError = InvalidArgument | StorageError | IntegrityError
+/** Errors of `save()` (`ValidationError`: feature values given at creation). */
+export type SaveError = InvalidArgument | StorageError | IntegrityError | ValidationError
 
 /** An artifact that is described but not yet saved; `save()` yields an `A`. */
 export interface PendingOf<A> extends PendingSource {

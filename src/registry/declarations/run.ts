@@ -4,6 +4,10 @@
  * @module
  */
 import { defineRegistry, f, fk, m2m, recordFields } from "../../schema/index.js"
+import { featureResolver, featureValuesExpansion } from "../feature/resolver.js"
+
+/** Where runs keep feature values: the `_features` JSON and the label links. */
+export const RunFeatures = { field: "_features", labelLinks: { ULabel: "ulabels", Record: "records" } } as const
 
 /**
  * Run status codes: LaminDB's six, plus `cached` (3) — Lamina's own, for a run that did not
@@ -55,6 +59,8 @@ export const RunDecl = defineRegistry({
     _lease_owner: f.nullable(f.str),
     /** When an open run's lease runs out unless renewed; null once the run ended. */
     _lease_expires_at: f.nullable(f.datetime),
+    /** Non-categorical feature values by feature uid (see `src/registry/annotate/`). */
+    _features: f.nullable(f.json),
     /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `Lamina.cluster`. */
     runner: f.nullable(f.str),
     /** The host name of the machine whose runner executed the run. */
@@ -72,11 +78,20 @@ export const RunDecl = defineRegistry({
     input_artifacts: m2m("Artifact", { table: "lamina_run_input_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }, "input_of_runs"),
     output_artifacts_returned: m2m("Artifact", { table: "lamina_run_output_artifact", selfColumn: "run_id", otherColumn: "artifact_id" }),
     /** Existing artifacts whose bytes the run saved again (LaminDB: `Artifact.recreating_runs`). */
-    recreated_artifacts: m2m("Artifact", { table: "lamina_artifact_recreating_run", selfColumn: "run_id", otherColumn: "artifact_id" }, "recreating_runs")
+    recreated_artifacts: m2m("Artifact", { table: "lamina_artifact_recreating_run", selfColumn: "run_id", otherColumn: "artifact_id" }, "recreating_runs"),
+    /** Labels; `feature_id` on the link says which feature a label is the value of. */
+    ulabels: m2m("ULabel", { table: "lamina_run_ulabel", selfColumn: "run_id", otherColumn: "ulabel_id" }, "runs"),
+    records: m2m("Record", { table: "lamina_run_record", selfColumn: "run_id", otherColumn: "record_id" }, "runs")
   },
   /** `Run.filter({ status: "completed" })` (LaminDB maps status names to `_status_code`). */
   enums: { status: { field: "_status_code", values: RunStatus } },
   /** Params are indexed by a side table (migration 10), one row per JSON node. */
-  jsonIndexes: { params: { table: "lamina_run_param", owner: "run_id" } },
+  jsonIndexes: {
+    params: { table: "lamina_run_param", owner: "run_id" },
+    _features: { table: "lamina_run_feature_value", owner: "run_id" }
+  },
+  /** A filter key that is not a field is a feature name (LaminDB). */
+  resolvers: [featureResolver(RunFeatures)],
+  expansions: { features: featureValuesExpansion(RunFeatures) },
   searchFields: ["name", "description", "entrypoint"]
 })
