@@ -51,6 +51,21 @@ export { Agg, Q, QuerySet, type Condition, type FilterSpec } from "./query/index
 export * as Query from "./query/index.js"
 export { ObjectStore } from "./storage/ObjectStore.js"
 export { Instance } from "./instance/Instance.js"
-export * as Lamina from "./instance/Lamina.js"
+import * as LaminaInstance from "./instance/Lamina.js"
+import { cluster } from "./cluster/layer.js"
+/**
+ * Connecting an instance (`Lamina.layer`, `Lamina.layerFromSettings`, …) and, with
+ * `Lamina.cluster(options)`, running the steps of flows on the instance's runners
+ * (`lamina worker`; see docs/distributed.md).
+ */
+export const Lamina = { ...LaminaInstance, cluster }
+/** Types of the `Lamina` namespace. */
+export declare namespace Lamina {
+  /** Every service a Lamina program can use. */
+  export type Lamina = LaminaInstance.Lamina
+  /** Options of `Lamina.layer`. */
+  export type LaminaOptions = LaminaInstance.LaminaOptions
+}
+export { StepRefused, layerWorker, catalogOf, loadCatalog, type ClusterOptions, type WorkerOptions } from "./cluster/index.js"
 export * as Hash from "./storage/hash.js"
 export * as Uid from "./registry/uid.js"

@@ -34,10 +34,11 @@ import { command as project } from "./commands/project.js"
 import { command as record } from "./commands/record.js"
 import { command as ulabel } from "./commands/ulabel.js"
 import { command as why } from "./commands/why.js"
+import { command as worker } from "./commands/worker.js"
 import { versionLines } from "./version.js"
 
 /** Every command, in help order. */
-export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate]
+export const commands: ReadonlyArray<Command> = [init, save, load, describe, ls, search, lineage, why, del, restore, ingest, runCommand, check, gc, exportCommand, importCommand, ui, feature, ulabel, record, project, annotate, collection, schema, validate, worker]
 
 const flagHelp = (flags: Readonly<Record<string, FlagSpec>>): string =>
   Object.entries({ ...flags, ...globalFlags })

@@ -28,6 +28,8 @@ export interface CommonOptions {
 export interface Definition {
   readonly kind: "step" | "flow"
   readonly name: string
+  /** True for a decorated class method (its transform key depends on the class of `self`). */
+  readonly method: boolean
   /** The transform key for a call on `self` (methods include their class name). */
   readonly keyFor: (self: unknown) => string
   /** The run's entrypoint (LaminDB: the function's qualified name). */
@@ -158,6 +160,7 @@ export const makeDefinition = (options: {
   return {
     kind: options.kind,
     name: options.name,
+    method: options.method ?? false,
     keyFor: (self) => options.key ?? `${options.source.module}:${qualified(self)}`,
     entrypointFor: qualified,
     source: options.source,

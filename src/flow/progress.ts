@@ -17,6 +17,8 @@ export interface ProgressEvent {
   readonly durationMs?: number
   /** For `cached`: the run reused. For `failed`: the error message. */
   readonly detail?: string
+  /** The runner (`host:port`) executing the step, when it runs on a cluster. */
+  readonly runner?: string
 }
 
 /** Receives progress events. Must not throw. */
@@ -28,7 +30,8 @@ const SYMBOL: Record<ProgressEvent["status"], string> = { running: "…", cached
 export const stderrProgress: ProgressSink = (e) => {
   const time = e.durationMs === undefined ? "" : ` (${e.durationMs < 1000 ? `${e.durationMs.toFixed(0)} ms` : `${(e.durationMs / 1000).toFixed(1)} s`})`
   const detail = e.detail ? ` — ${e.detail.split("\n")[0]}` : ""
-  process.stderr.write(`[lamina] ${SYMBOL[e.status]} ${e.kind === "step" ? "" : `${e.kind} `}${e.name} ${e.status}${time} run ${e.run}${detail}\n`)
+  const where = e.runner !== undefined ? ` on ${e.runner}` : ""
+  process.stderr.write(`[lamina] ${SYMBOL[e.status]} ${e.kind === "step" ? "" : `${e.kind} `}${e.name} ${e.status}${where}${time} run ${e.run}${detail}\n`)
 }
 
 /** A sink that collects events (for tests and summaries). */

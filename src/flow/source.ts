@@ -28,6 +28,8 @@ export const callerFile = (): string | undefined => {
   const stack = new Error().stack ?? ""
   Error.stackTraceLimit = limit
   for (const line of stack.split("\n").slice(1)) {
+    // Node's own frames (`node:internal/…`) are never the user's module.
+    if (line.includes("(node:") || line.trim().startsWith("at node:")) continue
     const m = FRAME.exec(line.trim())
     if (!m) continue
     const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!

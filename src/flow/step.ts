@@ -18,11 +18,11 @@ import type { Hit, Refusal } from "../tracker/cache.js"
 import { isHit } from "../tracker/cache.js"
 import { cacheKeyOf, partsOf, type CacheParts } from "../tracker/cacheKey.js"
 import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
-import { currentRun, CurrentRun } from "./CurrentRun.js"
+import { currentRun } from "./CurrentRun.js"
 import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
-import { invokeBody, type Failure, type Requirements, type Success, type TrackingError } from "./invoke.js"
-import { closeRun } from "./lifecycle.js"
+import { StepExecutor } from "./executor.js"
+import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
 import { RunState } from "./runState.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
@@ -119,6 +119,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       userId: instance.user.id
     })
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
+    const executor = yield* StepExecutor
     const execute = (
       start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackerError>,
       cacheKey: string | null,
@@ -128,51 +129,66 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
         flow,
         key,
         options.concurrency,
-        Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function* () {
-            const started = yield* start(restore)
-            if (Option.isNone(started)) return Option.none<unknown>()
-            const { run, refused } = started.value
-            flow?.open.add(run.id)
-            const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
-            report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
-            const t0 = performance.now()
-            const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
-              Effect.locally(CurrentRun, Option.some(state.scope)),
-              Effect.withTracerEnabled(tracing),
-              Effect.exit
-            )
-            const closed = yield* closeRun(state, exit, {
-              kind: "step",
-              name: def.name,
-              ...(parts !== null ? { cacheParts: refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } } } : {}),
-              ...(options.result !== undefined ? { stored: Schema.encodeUnknownSync(options.result) } : {}),
-              ...(cacheKey !== null ? { releaseClaim: cacheKey } : {})
+        executor.admit(def, self, (placement) =>
+          Effect.uninterruptibleMask((restore) =>
+            Effect.gen(function* () {
+              const started = yield* start(restore)
+              if (Option.isNone(started)) return Option.none<unknown>()
+              const { run, refused } = started.value
+              flow?.open.add(run.id)
+              const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+              const where = placement.runner !== undefined ? { runner: placement.runner } : {}
+              report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...where, ...(flow ? { flow: flow.name } : {}) })
+              const t0 = performance.now()
+              // The body runs here or on a runner (executor.ts); either way the run is closed when this returns.
+              const executed = yield* executor.execute(
+                {
+                  def,
+                  fn,
+                  self,
+                  args,
+                  call,
+                  run,
+                  parent: parent.value.runId,
+                  state,
+                  cacheKey,
+                  parts: parts === null ? null : refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } },
+                  result: options.result,
+                  tracing,
+                  placement
+                },
+                restore
+              )
+              flow?.open.delete(run.id)
+              if (executed._tag === "superseded") return Option.none<unknown>()
+              const { exit, closed } = executed
+              const ended = executed.run
+              const durationMs = performance.now() - t0
+              const remote = executed.runner !== undefined ? { runner: executed.runner.address } : {}
+              if (Exit.isSuccess(exit)) {
+                if (closed.uncacheable !== undefined)
+                  yield* Effect.logWarning(`step '${def.name}' (run ${ended.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
+                report(flow, { status: "done", kind: "step", name: def.name, run: ended.uid, durationMs, ...remote, ...(flow ? { flow: flow.name } : {}) })
+                return Option.some(exit.value)
+              }
+              const interrupted = Cause.isInterruptedOnly(exit.cause)
+              if (!interrupted && flow !== undefined) {
+                const value = failureValue(exit.cause)
+                if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: ended.uid })
+              }
+              report(flow, {
+                status: interrupted ? "aborted" : "failed",
+                kind: "step",
+                name: def.name,
+                run: ended.uid,
+                durationMs,
+                ...remote,
+                ...(flow ? { flow: flow.name } : {}),
+                ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
+              })
+              return yield* Effect.failCause(exit.cause)
             })
-            flow?.open.delete(run.id)
-            const durationMs = performance.now() - t0
-            if (Exit.isSuccess(exit)) {
-              if (closed.uncacheable !== undefined)
-                yield* Effect.logWarning(`step '${def.name}' (run ${run.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
-              report(flow, { status: "done", kind: "step", name: def.name, run: run.uid, durationMs, ...(flow ? { flow: flow.name } : {}) })
-              return Option.some(exit.value)
-            }
-            const interrupted = Cause.isInterruptedOnly(exit.cause)
-            if (!interrupted && flow !== undefined) {
-              const value = failureValue(exit.cause)
-              if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: run.uid })
-            }
-            report(flow, {
-              status: interrupted ? "aborted" : "failed",
-              kind: "step",
-              name: def.name,
-              run: run.uid,
-              durationMs,
-              ...(flow ? { flow: flow.name } : {}),
-              ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
-            })
-            return yield* Effect.failCause(exit.cause)
-          })
+          )
         )
       )
 

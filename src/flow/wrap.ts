@@ -7,6 +7,21 @@
 import { InvalidArgument } from "../errors.js"
 import type { CommonOptions, Definition } from "./definition.js"
 
+/** Where a tracked wrapper keeps what it was made from (read by `stepHandleOf`). */
+const HANDLE = Symbol.for("lamina/tracked")
+
+/** What a `step()` / `flow()` wrapper was made from: a runner executes steps through it. */
+export interface TrackedHandle {
+  readonly kind: "step" | "flow"
+  readonly def: Definition
+  readonly options: CommonOptions
+  readonly fn: Function
+}
+
+/** The handle of a tracked wrapper (a function made by `step()` or `flow()`), else undefined. */
+export const trackedHandleOf = (value: unknown): TrackedHandle | undefined =>
+  typeof value === "function" ? ((value as unknown as Record<symbol, TrackedHandle | undefined>)[HANDLE] ?? undefined) : undefined
+
 /** Builds a step's or flow's {@link Definition} from its options and function. */
 type Define<O> = (options: O, fn: Function, name: string, file: string | undefined, method: boolean) => Definition
 
@@ -42,5 +57,6 @@ export const wrapOrDecorate = <O extends CommonOptions>(
     return call(def, options, fn, this, args)
   }
   Object.defineProperty(wrapped, "name", { value: def.name })
+  Object.defineProperty(wrapped, HANDLE, { value: { kind, def, options, fn } satisfies TrackedHandle })
   return wrapped
 }

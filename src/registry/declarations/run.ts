@@ -60,7 +60,11 @@ export const RunDecl = defineRegistry({
     /** When an open run's lease runs out unless renewed; null once the run ended. */
     _lease_expires_at: f.nullable(f.datetime),
     /** Non-categorical feature values by feature uid (see `src/registry/annotate/`). */
-    _features: f.nullable(f.json)
+    _features: f.nullable(f.json),
+    /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `Lamina.cluster`. */
+    runner: f.nullable(f.str),
+    /** The host name of the machine whose runner executed the run. */
+    host: f.nullable(f.str)
   },
   relations: {
     transform: fk("Transform", "transform_id", "runs"),

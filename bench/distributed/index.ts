@@ -1,0 +1,131 @@
+/**
+ * Distributed execution (`npm run bench -- distributed`), on loopback runners and a throwaway
+ * Postgres database:
+ *
+ * - dispatch overhead per remote step: a flow of trivial steps run one at a time on a runner,
+ *   minus the same flow run locally, per step (median of 3) — target ≤ 5 ms;
+ * - a CPU-bound 40-step fan-out on 2 runners vs 1 (one slot each) — target ≥ 1.7× throughput;
+ *   also 3 runners on this machine's cores, to show what more runners than cores do;
+ * - 10,000 queued steps (one runner, two slots): the caller's peak RSS — target < 300 MB.
+ *
+ * `BENCH_SCALE` (default 1) scales step counts down for a quick check (e.g. 0.1).
+ *
+ * @module
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import pg from "pg"
+import { median, report, type Result } from "../util.js"
+import { runCaller, startRunner, stopRunners, type ClusterInstance, type RunnerProcess } from "./processes.js"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const script = path.join(here, "node.js")
+const scale = Number(process.env.BENCH_SCALE ?? "1") || 1
+const adminUrl = process.env.LAMINA_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres"
+
+const admin = async (sql: string) => {
+  const c = new pg.Client({ connectionString: adminUrl })
+  await c.connect()
+  try {
+    await c.query(sql)
+  } finally {
+    await c.end()
+  }
+}
+
+const name = `lamina_bench_dist_${process.pid}`
+await admin(`CREATE DATABASE ${name}`)
+const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-dist-"))
+mkdirSync(path.join(dir, "storage"), { recursive: true })
+const db = new URL(adminUrl)
+db.pathname = `/${name}`
+const instance: ClusterInstance = { storage: path.join(dir, "storage"), db: db.toString() }
+process.env.LAMINA_HOME = path.join(dir, "home")
+process.env.LAMINA_TEST_SCRATCH = path.join(dir, "scratch")
+const runners: Array<RunnerProcess> = []
+const results: Array<Result> = []
+let salt = 1
+
+const call = async (flow: string, args: ReadonlyArray<number>, cluster: boolean) => {
+  const r = await runCaller(script, instance, { flow, args, cluster }).result
+  if (!r.ok) throw new Error(`${flow} failed: ${r.error}`)
+  return r
+}
+const addRunner = async (concurrency: number) => {
+  const r = await startRunner(script, instance, { concurrency })
+  runners.push(r)
+  await r.ready
+}
+
+try {
+  await call("noops", [0, 0, 1], false) // migrate
+  // Dispatch overhead.
+  await addRunner(4)
+  const n = Math.max(20, Math.round(200 * scale))
+  const overheads: Array<number> = []
+  const locals: Array<number> = []
+  for (let i = 0; i < 3; i++) {
+    const local = await call("noops", [n, salt++, 1], false)
+    const remote = await call("noops", [n, salt++, 1], true)
+    locals.push(local.ms / n)
+    overheads.push((remote.ms - local.ms) / n)
+  }
+  const overhead = median(overheads)
+  results.push({
+    name: `dispatch overhead per remote step (${n} trivial steps, one at a time)`,
+    value: `${overhead.toFixed(2)} ms`,
+    baseline: `${median(locals).toFixed(2)} ms/step local`,
+    ratio: "—",
+    target: "≤ 5 ms",
+    ok: overhead <= 5
+  })
+  await stopRunners(runners.splice(0))
+
+  // CPU-bound fan-out: 1, 2, 3 runners with one slot each.
+  const steps = 40
+  const iterations = Math.round(30_000_000 * scale)
+  const times: Array<number> = []
+  for (let k = 1; k <= 3; k++) {
+    await addRunner(1)
+    times.push((await call("burns", [steps, iterations, salt++], true)).ms)
+  }
+  const speedup = times[0]! / times[1]!
+  results.push({
+    name: `${steps}-step CPU-bound fan-out, 2 runners vs 1`,
+    value: `${(times[1]! / 1000).toFixed(2)} s`,
+    baseline: `${(times[0]! / 1000).toFixed(2)} s on 1 runner`,
+    ratio: `${speedup.toFixed(2)}×`,
+    target: "≥ 1.7×",
+    ok: speedup >= 1.7
+  })
+  results.push({
+    name: `same, 3 runners on ${os.availableParallelism()} cores`,
+    value: `${(times[2]! / 1000).toFixed(2)} s`,
+    baseline: `${(times[0]! / 1000).toFixed(2)} s on 1 runner`,
+    ratio: `${(times[0]! / times[2]!).toFixed(2)}×`,
+    target: "(report)",
+    ok: true
+  })
+  await stopRunners(runners.splice(0))
+
+  // 10,000 queued steps.
+  await addRunner(2)
+  const queued = Math.max(500, Math.round(10_000 * scale))
+  const big = await call("noops", [queued, salt++, 1_000_000], true)
+  const mb = (big.peakRss ?? big.rss) / 1024 / 1024
+  results.push({
+    name: `caller peak RSS with ${queued} queued steps (1 runner, 2 slots)`,
+    value: `${mb.toFixed(0)} MB`,
+    baseline: `${(big.ms / 1000).toFixed(1)} s for the flow`,
+    ratio: "—",
+    target: "< 300 MB",
+    ok: mb < 300
+  })
+} finally {
+  await stopRunners(runners)
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined)
+  rmSync(dir, { recursive: true, force: true })
+}
+report(`Distributed execution (load average ${os.loadavg()[0]!.toFixed(1)})`, results)

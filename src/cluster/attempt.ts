@@ -1,0 +1,247 @@
+/**
+ * Attempts of a dispatched call, on the runner side. The cluster delivers a call at least
+ * once: when the runner executing it is lost, the caller's cluster client sends it again and
+ * another runner receives it. `lamina_cluster_dispatch` names the call's current run, so that
+ * runner can tell a first delivery from a retry:
+ *
+ * - first delivery: the caller's run is still `started` and holds the cache key's claim → this
+ *   runner takes the claim over (its heartbeat, its process) and records itself on the run;
+ * - retry: the previous attempt's run, still `started` on a runner that is gone, ends `aborted`
+ *   (its partial outputs go to trash) and a new run takes over the claim — up to the caller's
+ *   attempt limit;
+ * - the current run already ended (the reply was lost): its outcome is answered again, nothing
+ *   runs twice.
+ *
+ * Every decision happens in one transaction holding the cache key's lock (or, for uncached
+ * calls, the dispatch row's), the same lock a completion's guard (`guardCompletion`) takes,
+ * so a runner that was only presumed lost can never complete a run that was taken over.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import { Effect } from "effect"
+import { sqlFailure } from "../db/failure.js"
+import { IntegrityError, type StorageError } from "../errors.js"
+import { isHit, lookupHit } from "../tracker/cache.js"
+import { encodeRunError, StepFailed } from "../flow/errors.js"
+import { withKeyLock } from "../tracker/claims.js"
+import { LEASE_MS } from "../tracker/leases.js"
+import { OWNER } from "../tracker/owner.js"
+import { Tracker } from "../tracker/Tracker.js"
+import { encodeValue } from "../registry/model.js"
+import { abortRuns, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
+import type { Lamina } from "../instance/Lamina.js"
+import type { Dispatch, Outcome } from "./protocol.js"
+
+/** Who this runner is: its cluster address, host name and a token unique to this process. */
+export interface RunnerIdentity {
+  readonly address: string
+  readonly host: string
+  /** `address/pid/start time`: a runner restarted on the same address is another runner. */
+  readonly token: string
+}
+
+/** What to do with a delivered call. */
+export type Attempt =
+  | { readonly _tag: "run"; readonly run: RunRef; readonly attempts: number; readonly lost?: number }
+  | { readonly _tag: "answer"; readonly outcome: Outcome }
+  /** This runner is executing it already (a duplicate delivery): wait for it to end. */
+  | { readonly _tag: "busy" }
+
+interface DispatchRow {
+  readonly run_id: number
+  readonly attempts: number
+  readonly runner: string
+}
+
+interface RunRow {
+  readonly id: number
+  readonly uid: string
+  readonly _status_code: number
+  readonly _result: unknown
+  readonly error: unknown
+}
+
+const forUpdate = (sql: SqlClient.SqlClient) => sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })
+
+/** Run `effect` in a transaction holding the call's lock: its cache key's, else its dispatch row's. */
+const locked = <A, E, R>(d: Dispatch, effect: Effect.Effect<A, E, R>) =>
+  d.cacheKey !== null
+    ? withKeyLock(d.cacheKey, effect)
+    : Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.withTransaction(effect).pipe(
+          Effect.catchIf(
+            (e): e is SqlError => e instanceof SqlError,
+            (e) => Effect.fail(sqlFailure("Starting a dispatched step")(e))
+          )
+        )
+      )
+
+const parseJson = (v: unknown): Record<string, unknown> | undefined => {
+  if (v === null || v === undefined) return undefined
+  if (typeof v === "string") {
+    try {
+      return JSON.parse(v) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
+  }
+  return v as Record<string, unknown>
+}
+
+/** The outcome of a run that already ended, answered again to a repeated delivery. */
+const answerOf = (run: RunRow, me: RunnerIdentity, attempts: number): Outcome | undefined => {
+  const base = { run: { id: Number(run.id), uid: run.uid }, runner: me.address, host: me.host, attempts }
+  const status = Number(run._status_code)
+  if (status === RunStatus.completed)
+    return { ...base, status: "completed", ...(parseJson(run._result) === undefined ? { uncacheable: "its value could not be stored" } : {}) }
+  if (status === RunStatus.errored) {
+    const e = parseJson(run.error)
+    return {
+      ...base,
+      status: "errored",
+      error: {
+        message: typeof e?.message === "string" ? e.message : "the step failed",
+        ...(typeof e?.errorTag === "string" ? { errorTag: e.errorTag } : {}),
+        ...(typeof e?.errorStack === "string" ? { errorStack: e.errorStack } : {})
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * Decide what to do with a delivered call, in one locked transaction. `retryRun` builds the
+ * run of a new attempt. A previous attempt's partial outputs are trashed afterwards.
+ */
+export const beginAttempt = (
+  d: Dispatch,
+  me: RunnerIdentity,
+  stepName: string,
+  retryRun: () => NewRun,
+  environmentId: number | null
+): Effect.Effect<Attempt, StorageError | IntegrityError, Lamina> =>
+  Effect.gen(function* () {
+    const attempt = yield* locked(
+      d,
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const now = encodeValue("datetime", new Date())
+        // The runner executes the run: it records itself, and its heartbeat renews the lease.
+        const lease = encodeValue("datetime", new Date(Date.now() + LEASE_MS))
+        const place = (runId: number) =>
+          sql`UPDATE lamina_run SET runner = ${me.address}, host = ${me.host}, environment_id = ${environmentId}, _lease_owner = ${OWNER}, _lease_expires_at = ${lease} WHERE id = ${runId}`
+        const superseded: Attempt = {
+          _tag: "answer",
+          outcome: { status: "superseded", run: d.run, runner: me.address, host: me.host, attempts: 0 }
+        }
+        const row = (yield* sql<DispatchRow>`SELECT run_id, attempts, runner FROM lamina_cluster_dispatch WHERE id = ${d.id}${forUpdate(sql)}`)[0]
+        if (row === undefined) {
+          // First delivery: the caller's run, if it is still the one computing this call.
+          const run = (yield* sql<RunRow>`SELECT id, uid, _status_code, _result, error FROM lamina_run WHERE id = ${d.run.id}`)[0]
+          if (run === undefined || Number(run._status_code) !== RunStatus.started) return superseded
+          if (d.cacheKey !== null) {
+            const claimed = yield* sql`UPDATE lamina_run_claim SET owner = ${OWNER}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey} AND run_id = ${d.run.id} RETURNING run_id`
+            if (claimed.length === 0) {
+              yield* abortRuns([d.run.id], encodeRunError(new StepFailed({ step: stepName, run: d.run.uid, message: "aborted: another run took over its cache key before a runner started it", aborted: true })))
+              return superseded
+            }
+          }
+          yield* sql`INSERT INTO lamina_cluster_dispatch ${sql.insert({ id: d.id, run_id: d.run.id, attempts: 1, runner: me.token, updated_at: now })}`
+          yield* place(d.run.id)
+          return { _tag: "run", run: d.run, attempts: 1 } as Attempt
+        }
+        const attempts = Number(row.attempts)
+        const current = (yield* sql<RunRow>`SELECT id, uid, _status_code, _result, error FROM lamina_run WHERE id = ${row.run_id}`)[0]
+        if (current === undefined) return superseded
+        const ended = answerOf(current, me, attempts)
+        if (ended !== undefined) return { _tag: "answer", outcome: ended } as Attempt
+        const status = Number(current._status_code)
+        if (status === RunStatus.started && row.runner === me.token) return { _tag: "busy" } as Attempt
+        // The previous attempt's runner is gone (the cluster only re-sends a call whose runner it lost).
+        const previous = row.runner.split("/")[0]
+        if (status === RunStatus.started)
+          yield* abortRuns(
+            [Number(current.id)],
+            encodeRunError(
+              new StepFailed({
+                step: stepName,
+                run: current.uid,
+                message: `aborted: runner ${previous} was lost while running it (attempt ${attempts} of ${d.maxAttempts})${attempts < d.maxAttempts ? `; attempt ${attempts + 1} runs on ${me.address}` : ""}`,
+                aborted: true
+              })
+            )
+          )
+        if (attempts >= d.maxAttempts)
+          return {
+            _tag: "answer",
+            outcome: {
+              status: "aborted",
+              run: { id: Number(current.id), uid: current.uid },
+              runner: me.address,
+              host: me.host,
+              attempts,
+              error: {
+                message: `step '${stepName}' gave up after ${attempts} attempt(s): runner ${previous} was lost while running it. Raise the attempt limit (Lamina.cluster({ attempts })) or find out why runners die (out of memory?).`
+              }
+            }
+          } as Attempt
+        const next = retryRun()
+        if (d.cacheKey !== null) {
+          const claim = (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_run_claim WHERE cache_key = ${d.cacheKey}`)[0]
+          if (claim !== undefined && Number(claim.run_id) !== Number(current.id)) return superseded
+          if (claim === undefined) {
+            const hit = yield* lookupHit(d.cacheKey)
+            if (isHit(hit)) return superseded
+          }
+          const ref = yield* insertRun(next)
+          if (claim !== undefined)
+            yield* sql`UPDATE lamina_run_claim SET run_id = ${ref.id}, owner = ${OWNER}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey}`
+          else
+            yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: d.cacheKey, run_id: ref.id, owner: OWNER, claimed_at: now, heartbeat_at: now })}`
+          yield* sql`UPDATE lamina_cluster_dispatch SET run_id = ${ref.id}, attempts = ${attempts + 1}, runner = ${me.token}, updated_at = ${now} WHERE id = ${d.id}`
+          yield* place(ref.id)
+          return { _tag: "run", run: ref, attempts: attempts + 1, lost: Number(current.id) } as Attempt
+        }
+        const ref = yield* insertRun(next)
+        yield* sql`UPDATE lamina_cluster_dispatch SET run_id = ${ref.id}, attempts = ${attempts + 1}, runner = ${me.token}, updated_at = ${now} WHERE id = ${d.id}`
+        yield* place(ref.id)
+        return { _tag: "run", run: ref, attempts: attempts + 1, lost: Number(current.id) } as Attempt
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Starting a dispatched step")(e))))
+    )
+    if (attempt._tag === "run") {
+      const tracker = yield* Tracker
+      yield* tracker.heartbeat.hold(attempt.run.id, d.cacheKey ?? undefined)
+      if (attempt.lost !== undefined) yield* trashLost(attempt.lost)
+    }
+    return attempt
+  })
+
+/** Move what a lost attempt saved to trash. */
+const trashLost = (runId: number) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ readonly id: number }>`SELECT id FROM lamina_artifact WHERE run_id = ${runId} AND branch <> -1`.pipe(
+      Effect.mapError(sqlFailure("Reading a lost attempt's outputs"))
+    )
+    yield* (yield* Tracker).trashArtifacts(rows.map((r) => Number(r.id)))
+  })
+
+/**
+ * Before completing `runId` (its own transaction, moments before the completion): fail unless it is
+ * still the call's current attempt and, for a cached call, still holds the key's claim — a
+ * runner presumed lost, whose call was taken over or whose claim was dropped as abandoned,
+ * must not complete it.
+ */
+export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, Lamina> =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const row = (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${forUpdate(sql)}`)[0]
+    const claim = cacheKey === null ? undefined : (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_run_claim WHERE cache_key = ${cacheKey}`)[0]
+    if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(claim?.run_id) !== runId))
+      return yield* new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))))
+
+/** True for the failure `guardCompletion` raises. */
+export const isTakenOver = (e: unknown): boolean => e instanceof IntegrityError && e.message.includes("was taken over while it ran")

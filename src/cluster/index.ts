@@ -1,0 +1,11 @@
+/**
+ * Distributed execution on @effect/cluster: runners (`lamina worker`, `layerWorker`) execute
+ * the steps flows dispatch to them when `Lamina.cluster` is provided.
+ *
+ * @module
+ */
+export { cluster, type ClusterOptions } from "./layer.js"
+export { layerWorker, resolveWorker, Worker, type WorkerInfo, type WorkerOptions } from "./worker.js"
+export { catalogOf, loadCatalog, type StepCatalog } from "./catalog.js"
+export { StepRefused } from "./protocol.js"
+export type { ClusterTiming } from "./config.js"
