@@ -52,13 +52,12 @@ export * as Query from "./query/index.js"
 export { ObjectStore } from "./storage/ObjectStore.js"
 export { Instance } from "./instance/Instance.js"
 import * as LaminaInstance from "./instance/Lamina.js"
-import { cluster } from "./cluster/layer.js"
 /**
- * Connecting an instance (`Lamina.layer`, `Lamina.layerFromSettings`, …) and, with
- * `Lamina.cluster(options)`, running the steps of flows on the instance's runners
- * (`lamina worker`; see docs/distributed.md).
+ * Connecting an instance (`Lamina.layer`, `Lamina.layerFromSettings`, …). Running steps on
+ * runners is `cluster(options)` from `lamina/cluster` (see docs/distributed.md): a subpath, so
+ * the root needs neither @effect/cluster installed nor its types checked.
  */
-export const Lamina = { ...LaminaInstance, cluster }
+export const Lamina = { ...LaminaInstance }
 /** Types of the `Lamina` namespace. */
 export declare namespace Lamina {
   /** Every service a Lamina program can use. */
@@ -66,6 +65,5 @@ export declare namespace Lamina {
   /** Options of `Lamina.layer`. */
   export type LaminaOptions = LaminaInstance.LaminaOptions
 }
-export { StepRefused, layerWorker, catalogOf, loadCatalog, type ClusterOptions, type WorkerOptions } from "./cluster/index.js"
 export * as Hash from "./storage/hash.js"
 export * as Uid from "./registry/uid.js"

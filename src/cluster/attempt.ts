@@ -183,7 +183,7 @@ export const beginAttempt = (
               host: me.host,
               attempts,
               error: {
-                message: `step '${stepName}' gave up after ${attempts} attempt(s): runner ${previous} was lost while running it. Raise the attempt limit (Lamina.cluster({ attempts })) or find out why runners die (out of memory?).`
+                message: `step '${stepName}' gave up after ${attempts} attempt(s): runner ${previous} was lost while running it. Raise the attempt limit (cluster({ attempts }) from lamina/cluster) or find out why runners die (out of memory?).`
               }
             }
           } as Attempt

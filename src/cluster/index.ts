@@ -1,6 +1,6 @@
 /**
  * Distributed execution on @effect/cluster: runners (`lamina worker`, `layerWorker`) execute
- * the steps flows dispatch to them when `Lamina.cluster` is provided.
+ * the steps flows dispatch to them when `cluster` (lamina/cluster) is provided.
  *
  * @module
  */

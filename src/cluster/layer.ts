@@ -1,11 +1,11 @@
 /**
- * `Lamina.cluster(options)`: the layer that makes flows run their steps on runners. It joins
+ * `cluster(options)` (lamina/cluster): the layer that makes flows run their steps on runners. It joins
  * the instance's cluster as a client (no server socket, owns no shards), routes each executed
  * step call to a runner, and replaces the engine's local executor. Everything else — cache
  * lookups, claims, run records, progress — works as without it.
  *
  * ```ts
- * const layer = Lamina.cluster({ attempts: 3 }).pipe(Layer.provideMerge(Lamina.layerFromSettings))
+ * const layer = cluster({ attempts: 3 }).pipe(Layer.provideMerge(Lamina.layerFromSettings))
  * await runMain(pipeline(inputs), { layer })
  * ```
  *
@@ -27,7 +27,7 @@ import { makeRemoteExecutor } from "./remote.js"
 import { makeRouter } from "./router.js"
 import { clusterDatabase, layerStorage } from "./storage.js"
 
-/** Options of `Lamina.cluster`. */
+/** Options of `cluster` (lamina/cluster). */
 export interface ClusterOptions extends ClusterTiming {
   /**
    * Attempts per step call when the runner executing it is lost (killed, out of memory, host
@@ -52,10 +52,10 @@ export const cluster = (options: ClusterOptions = {}): Layer.Layer<StepExecutor,
     Effect.gen(function* () {
       const attempts = options.attempts ?? 3
       if (!Number.isInteger(attempts) || attempts < 1)
-        return yield* new InvalidArgument({ message: `Lamina.cluster: attempts must be a positive whole number, got ${String(options.attempts)}.` })
+        return yield* new InvalidArgument({ message: `cluster(): attempts must be a positive whole number, got ${String(options.attempts)}.` })
       if (options.shards !== undefined && (!Number.isInteger(options.shards) || options.shards < 1))
-        return yield* new InvalidArgument({ message: `Lamina.cluster: shards must be a positive whole number (the same on every runner), got ${String(options.shards)}.` })
-      const url = yield* clusterDatabase("Lamina.cluster")
+        return yield* new InvalidArgument({ message: `cluster(): shards must be a positive whole number (the same on every runner), got ${String(options.shards)}.` })
+      const url = yield* clusterDatabase("cluster()")
       const executor = Layer.scoped(
         StepExecutor,
         Effect.gen(function* () {

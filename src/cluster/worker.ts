@@ -1,6 +1,6 @@
 /**
  * A runner: a process that joins the instance's cluster and executes the steps its pipeline
- * modules export, when flows using `Lamina.cluster` dispatch them. `lamina worker` starts one.
+ * modules export, when flows using `cluster` (lamina/cluster) dispatch them. `lamina worker` starts one.
  *
  * It registers in the cluster's runner table (in the instance's Postgres), serves the step
  * entity over TCP on its listen address, and runs at most `concurrency` step bodies at once;

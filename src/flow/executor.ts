@@ -1,6 +1,6 @@
 /**
  * Where an executed step's body runs: in this process (the default), or on a runner of a
- * cluster (`src/cluster/` provides that executor through `Lamina.cluster`).
+ * cluster (`src/cluster/` provides that executor through `cluster` (lamina/cluster)).
  *
  * `step()` consults this service once per call that must execute. Everything before it —
  * params, cache key, cache hit, claim, the run row — and after it — progress, attributing a

@@ -9,11 +9,12 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 /**
  * The fixtures folder: `../shared/fixtures/workflows` next to the repository (a git worktree
- * one level deeper finds it one folder further up), or `$LAMINA_WORKFLOW_FIXTURES`.
+ * one level deeper finds it one folder further up; a checkout elsewhere falls back to the machine's
+ * /work/shared), or `$LAMINA_WORKFLOW_FIXTURES`.
  */
 export const FIXTURES =
   process.env.LAMINA_WORKFLOW_FIXTURES ??
-  [path.join(repo, "..", "shared"), path.join(repo, "..", "..", "shared")].map((d) => path.join(d, "fixtures", "workflows")).find((d) => existsSync(d)) ??
+  [path.join(repo, "..", "shared"), path.join(repo, "..", "..", "shared"), "/work/shared"].map((d) => path.join(d, "fixtures", "workflows")).find((d) => existsSync(d)) ??
   path.join(repo, "..", "shared", "fixtures", "workflows")
 
 /** Whether the fixtures are present. */

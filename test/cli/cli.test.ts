@@ -71,7 +71,7 @@ for (const backend of ["sqlite", "pg"] as const) {
         [["save", path.join(dir, "missing.txt"), "--key", "m.txt"], /does not exist/],
         [["save", write("x.txt", "x"), "--key", "../x.txt"], /cannot point outside/],
         [["save", write("y.txt", "y"), "--key", "/abs.txt"], /relative path/],
-        [["describe", "no/such/key"], /No artifact with key or uid/],
+        [["describe", "no/such/key"], /No artifact, run or transform 'no\/such\/key'/],
         [["load", "0123456789abcdefABCD"], /No artifact/],
         [["ls", "nonsense"], /Unknown registry/],
         [["frobnicate"], /Unknown command/],

@@ -90,7 +90,7 @@ export const writeTsconfig = (dir: string, files: ReadonlyArray<string>): void =
           noEmit: true,
           skipLibCheck: true,
           types: ["node"],
-          paths: { lamina: [path.join(repo, "src/index.ts")], "lamina/formats": [path.join(repo, "src/formats/index.ts")] }
+          paths: { lamina: [path.join(repo, "src/index.ts")], "lamina/formats": [path.join(repo, "src/formats/index.ts")], "lamina/cluster": [path.join(repo, "src/cluster/index.ts")] }
         },
         files
       },

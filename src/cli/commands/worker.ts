@@ -1,7 +1,7 @@
 /**
  * `lamina worker --module ./pipeline.js [--concurrency N] [--listen HOST:PORT] [--advertise HOST:PORT]`:
  * run a runner for the current (Postgres) instance: it executes the steps the module exports
- * when flows using `Lamina.cluster` dispatch them, until Ctrl-C / SIGTERM (then it drains).
+ * when flows using `cluster` (lamina/cluster) dispatch them, until Ctrl-C / SIGTERM (then it drains).
  *
  * @module
  */
@@ -27,7 +27,7 @@ const runModuleUrl = (): string => {
 /** The `worker` command. */
 export const command: Command = {
   name: "worker",
-  summary: "Run a runner: execute the steps of a pipeline module for flows that use Lamina.cluster",
+  summary: "Run a runner: execute the steps of a pipeline module for flows that use cluster() from lamina/cluster",
   usage: USAGE,
   flags: {
     module: { type: "string", description: "pipeline module exporting the steps (repeat or comma-separate for several)" },

@@ -61,7 +61,7 @@ export const RunDecl = defineRegistry({
     _lease_expires_at: f.nullable(f.datetime),
     /** Non-categorical feature values by feature uid (see `src/registry/annotate/`). */
     _features: f.nullable(f.json),
-    /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `Lamina.cluster`. */
+    /** The cluster runner (`host:port`) that executed the run, for runs dispatched by `cluster` (lamina/cluster). */
     runner: f.nullable(f.str),
     /** The host name of the machine whose runner executed the run. */
     host: f.nullable(f.str)
