@@ -13,6 +13,6 @@ describeBackends("declarations vs migrated schema", ({ instance }) => {
     const i = await instance()
     const problems = await i.run(Effect.forEach(Object.values(catalog), driftOf))
     expect(problems.flat()).toEqual([])
-    expect(Object.keys(catalog).sort()).toEqual(["Artifact", "Collection", "Feature", "Project", "Record", "Reference", "Run", "Storage", "Transform", "ULabel", "User"])
+    expect(Object.keys(catalog).sort()).toEqual(["Artifact", "Collection", "Feature", "Project", "Record", "Reference", "Run", "Schema", "Storage", "Transform", "ULabel", "User"])
   })
 })
