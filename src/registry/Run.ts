@@ -57,6 +57,8 @@ export const runStatus = (run: Pick<Run, "_status_code">): string => statusName(
 
 /** Fields of a new run. */
 export interface NewRun {
+  /** The run's uid, when the caller needs it before the row is written (default: a new one). */
+  readonly uid?: string
   readonly transformId: number
   readonly name?: string | null
   readonly entrypoint: string | null
@@ -136,7 +138,7 @@ export const newRunUid = (): string => {
 export const insertRun = (r: NewRun) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const uid = newRunUid()
+    const uid = r.uid ?? newRunUid()
     const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
     const id = Number(rows[0]!.id)
     // Categorical feature values are label links (the JSON values went in with the row).

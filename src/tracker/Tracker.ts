@@ -17,7 +17,7 @@ import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
 import { addRecreatingRun } from "../registry/recreating.js"
-import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, newRunUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
@@ -72,8 +72,14 @@ export interface Tracker {
   readonly awaitClaim: (cacheKey: string) => Effect.Effect<void, TrackerError>
   /** Join the in-process flight of `cacheKey`. */
   readonly joinFlight: (cacheKey: string) => Effect.Effect<Flight>
-  /** Record a `cached` run (finished, reusing `run.reusedRunId`) with its inputs. */
-  readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<RunRef, TrackerError>
+  /**
+   * Record a `cached` run (finished, reusing `run.reusedRunId`) with its inputs; returns its uid.
+   * The row is written behind (the group commit's `defer`): it commits with the next batch,
+   * before any later write of this Tracker (so before the enclosing flow's completion) and
+   * before the Tracker's scope closes. A kill in between loses only that lineage record; no
+   * cache decision reads it.
+   */
+  readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<{ readonly uid: string }>
   /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
   /** End runs still open among `ids` as aborted, with `error`. */
@@ -126,6 +132,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const staleClaimMs = options.staleClaimMs ?? STALE_AFTER_MS
     const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
     const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256 })
+    // Written-behind records commit before the connection closes.
+    yield* Effect.addFinalizer(() => group.settle)
     // SQLite: claims join the group commit too (BEGIN IMMEDIATE serializes whole batches). Not
     // on Postgres: two processes' batches taking advisory locks on keys in different orders
     // could deadlock.
@@ -176,8 +184,11 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       recordCached: (run, inputs) =>
-        // One statement needs no transaction of its own: it commits by itself.
-        inputs.length === 0 ? provided(insertRun(run)) : group.submit(Effect.tap(insertRun(run), (ref) => addRunInputs(ref.id, inputs))),
+        Effect.suspend(() => {
+          const uid = run.uid ?? newRunUid()
+          const write = insertRun({ ...run, uid })
+          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => addRunInputs(ref.id, inputs)), `the cached run ${uid}`), { uid })
+        }),
 
       completeRun: (c) =>
         group

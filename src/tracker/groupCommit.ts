@@ -6,11 +6,17 @@
  * only its own caller. Writes queued while a batch commits form the next batch. A caller resumes
  * only after its batch committed, so nothing it reports as done can be lost.
  *
+ * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth):
+ * a background fiber commits it with whatever else is queued when the caller's fiber next
+ * yields, and every later `submit` commits after it (one FIFO queue), so a flow's completion is
+ * never durable before the records of its cached steps. `settle` waits for the queue to drain
+ * (the Tracker's scope runs it before the connection closes).
+ *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Deferred, Effect, Exit } from "effect"
+import { Cause, Deferred, Effect, Exit } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
@@ -18,13 +24,19 @@ import type { IntegrityError, StorageError } from "../errors.js"
 export interface GroupCommit {
   /** Run `write` in a transaction shared with the writes queued alongside it. */
   readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.Effect<A, E | StorageError | IntegrityError>
+  /** Queue `write` without waiting for its commit (a failure is logged, not raised). */
+  readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string) => Effect.Effect<void>
+  /** Wait until everything queued so far has committed. */
+  readonly settle: Effect.Effect<void>
   /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
   readonly stats: () => { readonly commits: number; readonly writes: number }
 }
 
 interface Job {
   readonly write: Effect.Effect<unknown, unknown, SqlClient.SqlClient>
-  readonly done: Deferred.Deferred<unknown, unknown>
+  /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
+  readonly done: Deferred.Deferred<unknown, unknown> | undefined
+  readonly what?: string
 }
 
 /** A group commit for `sql`. */
@@ -41,23 +53,30 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
     const inTransaction = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient>) =>
       lamina(sql.withTransaction(e)).pipe(Effect.provideService(SqlClient.SqlClient, sql))
 
+    const settleJob = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+      job.done !== undefined
+        ? Deferred.done(job.done, exit)
+        : Exit.isFailure(exit)
+          ? Effect.logWarning(`Lamina could not record ${job.what ?? "a run"}: ${Cause.pretty(exit.cause).split("\n")[0] ?? ""}`)
+          : Effect.void
+
     const runBatch = (batch: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
         commits++
         if (batch.length === 1) {
           const job = batch[0]!
-          yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
+          yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
           return
         }
         const exits: Array<Exit.Exit<unknown, unknown>> = []
         // Each write in its own savepoint: one failure does not undo the others.
         const outer = yield* Effect.exit(inTransaction(Effect.forEach(batch, (job) => Effect.map(Effect.exit(lamina(sql.withTransaction(job.write))), (x) => exits.push(x)), { discard: true })))
         if (Exit.isSuccess(outer)) {
-          for (let i = 0; i < batch.length; i++) yield* Deferred.done(batch[i]!.done, exits[i]!)
+          for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, exits[i]!)
           return
         }
         // The commit itself failed: retry each write on its own.
-        for (const job of batch) yield* Deferred.done(job.done, yield* Effect.exit(inTransaction(job.write)))
+        for (const job of batch) yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
       })
 
     /** Commit what is queued, batch after batch, then stand down. */
@@ -86,5 +105,18 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
         })
       )
 
-    return { submit, stats: () => ({ commits, writes }) } satisfies GroupCommit
+    const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        queue.push({ write, done: undefined, what })
+        writes++
+        if (flushing) return Effect.void
+        // Nobody waits here: a daemon fiber commits the batch once the caller's fiber yields.
+        flushing = true
+        return Effect.asVoid(Effect.forkDaemon(Effect.uninterruptible(flush)))
+      })
+
+    // A no-op write queued last commits after everything queued before it.
+    const settle: Effect.Effect<void> = Effect.suspend(() => (queue.length === 0 && !flushing ? Effect.void : Effect.ignore(submit(Effect.void))))
+
+    return { submit, defer, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>
