@@ -30,7 +30,28 @@ type Statement = Database.Statement<Array<unknown>, unknown>
 
 const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/
 
-const makeConnection = (db: Database.Database): Connection => {
+/**
+ * The raw handle behind a SQLite `SqlClient`, for hot paths that run a few fixed statements
+ * synchronously instead of one Effect per statement (the Tracker's run writes, see
+ * `src/tracker/direct.ts`). Use it only through `directStatement`-style helpers that respect
+ * the permit: inside a transaction of `connection`, or holding `semaphore`.
+ */
+export interface SqliteDirect {
+  readonly db: Database.Database
+  /** The connection @effect/sql runs this client's transactions on (to recognise them). */
+  readonly connection: Connection
+  /** The per-file permit every statement and transaction of this process takes. */
+  readonly semaphore: Effect.Semaphore
+  /** A prepared statement, cached per SQL text. */
+  readonly prepare: (sql: string) => Statement
+}
+
+const directs = new WeakMap<SqlClient.SqlClient, SqliteDirect>()
+
+/** The raw handle of a client made by this module; undefined for any other client (Postgres). */
+export const sqliteDirect = (client: SqlClient.SqlClient): SqliteDirect | undefined => directs.get(client)
+
+const makeConnection = (db: Database.Database): Connection & { readonly prepare: (sql: string) => Statement } => {
   const cache = new Map<string, Statement>()
   const prepare = (sql: string): Statement => {
     let s = cache.get(sql)
@@ -80,8 +101,9 @@ const makeConnection = (db: Database.Database): Connection => {
       const rows = run(sql, params, false, false)
       return transformRows ? Effect.map(rows, (r) => transformRows(r)) : rows
     },
-    executeStream: () => Effect.dieMessage("streaming is not supported by the SQLite client: page with limit/offset")
-  } as Connection
+    executeStream: () => Effect.dieMessage("streaming is not supported by the SQLite client: page with limit/offset"),
+    prepare
+  } as Connection & { readonly prepare: (sql: string) => Statement }
 }
 
 const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
@@ -167,13 +189,15 @@ export const make = (options: SqliteOptions) =>
         connection
       )
     )
-    return yield* SqlClient.make({
+    const client = yield* SqlClient.make({
       acquirer,
       transactionAcquirer,
       compiler: Statement.makeCompilerSqlite(),
       spanAttributes: [["db.system.name", "sqlite"]],
       beginTransaction: "BEGIN IMMEDIATE"
     })
+    directs.set(client, { db, connection, semaphore, prepare: connection.prepare })
+    return client
   })
 
 /** A layer providing `SqlClient` backed by an SQLite file. */

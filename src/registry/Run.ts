@@ -86,7 +86,8 @@ export interface RunRef {
   readonly uid: string
 }
 
-const runValues = (r: NewRun, uid: string): Record<string, string | number | null> => {
+/** The column values of a new run's row (shared by the Effect and the direct SQLite writers). */
+export const runValues = (r: NewRun, uid: string): Record<string, string | number | null> => {
   const t = encodeValue("datetime", r.startedAt)
   return {
     uid,
@@ -159,24 +160,29 @@ export interface RunEnd {
   readonly cacheParts?: unknown
 }
 
+/** The columns a run's end sets (shared by the Effect and the direct SQLite writers). */
+export const finishValues = (end: RunEnd): Record<string, string | number | null> => {
+  const values: Record<string, string | number | null> = {
+    _status_code: end.status,
+    finished_at: encodeValue("datetime", end.finishedAt),
+    // An ended run holds no lease (and leaves the partial lease index).
+    _lease_owner: null,
+    _lease_expires_at: null
+  }
+  // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
+  if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
+  if (end.error !== undefined) values.error = encodeValue("json", end.error)
+  if (end.logs) values.logs = end.logs
+  if (end.uncacheable) values.cache_key = null
+  if (end.cacheParts !== undefined) values._cache_parts = encodeValue("json", end.cacheParts)
+  return values
+}
+
 /** Record how a run ended. */
 export const finishRun = (id: number, end: RunEnd) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const values: Record<string, string | number | null> = {
-      _status_code: end.status,
-      finished_at: encodeValue("datetime", end.finishedAt),
-      // An ended run holds no lease (and leaves the partial lease index).
-      _lease_owner: null,
-      _lease_expires_at: null
-    }
-    // Wrapped in an object: a bare JSON string would not survive Postgres JSONB decoding.
-    if (end.result !== undefined) values._result = encodeValue("json", { value: end.result })
-    if (end.error !== undefined) values.error = encodeValue("json", end.error)
-    if (end.logs) values.logs = end.logs
-    if (end.uncacheable) values.cache_key = null
-    if (end.cacheParts !== undefined) values._cache_parts = encodeValue("json", end.cacheParts)
-    yield* sql`UPDATE lamina_run SET ${sql.update(values)} WHERE id = ${id}`
+    yield* sql`UPDATE lamina_run SET ${sql.update(finishValues(end))} WHERE id = ${id}`
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a Run")(e))))
 
 /** Link artifacts to a run through `table` (inputs or returned outputs), ignoring duplicates. */

@@ -21,8 +21,9 @@ import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, newRunUid
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
-import { type Hit, lookupHit, type Refusal } from "./cache.js"
-import { awaitClaim, claimAndStart, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
+import { awaitClaim, claimAndStart, claimAndStartDirect, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
 import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
 import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
@@ -131,7 +132,9 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const leaseMs = options.leaseMs ?? envMs("LAMINA_RUN_LEASE_MS") ?? LEASE_MS
     const staleClaimMs = options.staleClaimMs ?? STALE_AFTER_MS
     const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
-    const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256 })
+    // SQLite: run writes and lookups as plain calls on the connection (see direct.ts).
+    const direct = makeDirect(sql)
+    const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256, ...(direct !== undefined ? { transaction: direct.transaction } : {}) })
     // Written-behind records commit before the connection closes.
     yield* Effect.addFinalizer(() => group.settle)
     // SQLite: claims join the group commit too (BEGIN IMMEDIATE serializes whole batches). Not
@@ -140,6 +143,11 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const batchClaims = (yield* Instance).dialect === "sqlite"
     const withLease = (run: NewRun): NewRun => ({ ...run, lease: { owner: OWNER, expiresAt: new Date(Date.now() + leaseMs) } })
     const provided = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient | Instance | ObjectStore>): Effect.Effect<A, E> => Effect.provide(e, context)
+    // A run row, directly on SQLite (feature values take the Effect path: they write label links).
+    const insert = (run: NewRun) =>
+      direct !== undefined && run.features === undefined ? direct.run("Saving a Run", (d) => insertRunSync(d, run)) : insertRun(run)
+    const link = (table: "lamina_run_input_artifact", runId: number, ids: ReadonlyArray<number>) =>
+      direct !== undefined ? direct.run("Linking artifacts to a Run", (d) => linkSync(d, table, runId, ids)) : addRunInputs(runId, ids)
 
     // Layer state (formerly module-level maps keyed by connection).
     const transforms = new Map<string, Transform>()
@@ -159,11 +167,17 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       startRun: (run) =>
-        Effect.tap(group.submit(insertRun(withLease(run))), (ref) => heartbeat.hold(ref.id)),
+        Effect.tap(group.submit(insert(withLease(run))), (ref) => heartbeat.hold(ref.id)),
 
       claimAndStart: (cacheKey, run) =>
-        Effect.tap(batchClaims ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs)) : provided(claimAndStart(cacheKey, withLease(run), staleClaimMs)), (start) =>
-          start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void
+        Effect.tap(
+          direct !== undefined
+            ? group.submit(claimAndStartDirect(direct, cacheKey, withLease(run), staleClaimMs))
+            : batchClaims
+              ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs))
+              : // Not through the queue: written-behind cached runs commit first, so run ids keep call order.
+                Effect.zipRight(group.settle, provided(claimAndStart(cacheKey, withLease(run), staleClaimMs))),
+          (start) => (start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void)
         ),
 
       awaitClaim: (cacheKey) => provided(awaitClaim(cacheKey, staleClaimMs)),
@@ -186,14 +200,22 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       recordCached: (run, inputs) =>
         Effect.suspend(() => {
           const uid = run.uid ?? newRunUid()
-          const write = insertRun({ ...run, uid })
-          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => addRunInputs(ref.id, inputs)), `the cached run ${uid}`), { uid })
+          const write = insert({ ...run, uid })
+          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), `the cached run ${uid}`), { uid })
         }),
 
       completeRun: (c) =>
         group
           .submit(
-            Effect.all(
+            direct !== undefined
+              ? direct.run("Completing a run", (d) => {
+                  linkSync(d, "lamina_run_input_artifact", c.runId, c.inputs)
+                  linkSync(d, "lamina_artifact_recreating_run", c.runId, c.recreated ?? [])
+                  linkSync(d, "lamina_run_output_artifact", c.runId, c.outputs ?? [])
+                  finishRunSync(d, c.runId, c.end)
+                  if (c.releaseClaim !== undefined) releaseClaimSync(d, c.releaseClaim, c.runId)
+                })
+              : Effect.all(
               [
                 addRunInputs(c.runId, c.inputs),
                 addRecreatingRun(c.runId, c.recreated ?? []),
@@ -220,7 +242,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           })
         ),
 
-      lookupHit: (cacheKey) => provided(lookupHit(cacheKey)),
+      lookupHit: (cacheKey) => provided(direct !== undefined ? lookupHitDirect(direct, cacheKey) : lookupHit(cacheKey)),
 
       recordFingerprint: (fp) =>
         Effect.suspend(() => {

@@ -14,6 +14,7 @@ import { decodeRow } from "../registry/model.js"
 import { findComputedRun, type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
+import { computedRunRowSync, type Direct } from "./direct.js"
 import { decodeResult, resultRefs, Unencodable, type Json } from "./canonical.js"
 
 /** A usable earlier run for a cache key. */
@@ -97,6 +98,12 @@ export const lookupHit = (cacheKey: string) =>
     if (run === undefined) return undefined
     return yield* validateHit(run)
   })
+
+/** `lookupHit` with the run found on SQLite's direct path (see `direct.ts`). */
+export const lookupHitDirect = (direct: Direct, cacheKey: string) =>
+  Effect.flatMap(direct.run("Looking up cached runs", (d) => computedRunRowSync(d, cacheKey)), (row) =>
+    row === undefined ? Effect.succeed(undefined) : validateHit(decodeRun(decodeRow(RunModel, row)))
+  )
 
 /** True for a usable hit (not a refusal). */
 export const isHit = (h: Hit | Refusal | undefined): h is Hit => h !== undefined && "value" in h

@@ -16,7 +16,8 @@ import { Duration, Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
-import { type Hit, isHit, lookupHit, type Refusal } from "./cache.js"
+import { type Hit, isHit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
+import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import { OWNER, ownerState } from "./owner.js"
 
 /** A claim older than this without a heartbeat is considered abandoned. */
@@ -96,6 +97,29 @@ export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: numbe
       return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
     })
   )
+
+/**
+ * `claimAndStart` on SQLite's direct path (see `direct.ts`), run as a group-commit write: the
+ * batch's transaction (BEGIN IMMEDIATE) already holds the database's write lock, which is the
+ * key lock on SQLite, and the write's savepoint undoes it alone if it fails.
+ */
+export const claimAndStartDirect = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
+  Effect.gen(function* () {
+    const claim = yield* direct.run("Claiming a cache key", (d) => readClaimSync(d, cacheKey))
+    if (claim !== undefined) {
+      if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
+      yield* dropStale(cacheKey, claim).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Claiming a cache key")(e))))
+    }
+    const hit = yield* lookupHitDirect(direct, cacheKey)
+    if (isHit(hit)) return { _tag: "hit", hit } as Start
+    const started = hit === undefined ? run : withRefusal(run, hit)
+    const ref =
+      started.features === undefined
+        ? yield* direct.run("Claiming a cache key", (d) => insertRunSync(d, started))
+        : yield* insertRun(started)
+    yield* direct.run("Claiming a cache key", (d) => insertClaimSync(d, cacheKey, ref.id, OWNER))
+    return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
+  })
 
 /** Note on a new run why the newest run with its key was not reused. */
 export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>

@@ -26,7 +26,7 @@ export interface GroupCommit {
   readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.Effect<A, E | StorageError | IntegrityError>
   /** Queue `write` without waiting for its commit (a failure is logged, not raised). */
   readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string) => Effect.Effect<void>
-  /** Wait until everything queued so far has committed. */
+  /** Wait until every deferred write queued so far has committed (free when none is pending). */
   readonly settle: Effect.Effect<void>
   /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
   readonly stats: () => { readonly commits: number; readonly writes: number }
@@ -40,25 +40,33 @@ interface Job {
 }
 
 /** A group commit for `sql`. */
-export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly maxBatch: number }) =>
+export const makeGroupCommit = (
+  sql: SqlClient.SqlClient,
+  options: {
+    readonly maxBatch: number
+    /** How to open a batch's transaction (default `sql.withTransaction`; SQLite's direct path passes its own). */
+    readonly transaction?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
+  }
+) =>
   Effect.gen(function* () {
     let queue: Array<Job> = []
     let flushing = false
     let commits = 0
     let writes = 0
+    // Deferred writes queued or in a batch that has not committed yet.
+    let deferred = 0
 
     // Driver errors (a failed BEGIN or COMMIT) become Lamina's errors.
     const lamina = <A, E, R>(e: Effect.Effect<A, E, R>) =>
       Effect.catchIf(e, (x): x is Extract<E, SqlError> => x instanceof SqlError, (x) => Effect.fail(sqlFailure("Committing run records")(x)))
     const inTransaction = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-      lamina(sql.withTransaction(e)).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+      lamina((options.transaction ?? sql.withTransaction)(e)).pipe(Effect.provideService(SqlClient.SqlClient, sql))
 
-    const settleJob = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
-      job.done !== undefined
-        ? Deferred.done(job.done, exit)
-        : Exit.isFailure(exit)
-          ? Effect.logWarning(`Lamina could not record ${job.what ?? "a run"}: ${Cause.pretty(exit.cause).split("\n")[0] ?? ""}`)
-          : Effect.void
+    const settleJob = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+      if (job.done !== undefined) return Deferred.done(job.done, exit)
+      deferred--
+      return Exit.isFailure(exit) ? Effect.logWarning(`Lamina could not record ${job.what ?? "a run"}: ${Cause.pretty(exit.cause).split("\n")[0] ?? ""}`) : Effect.void
+    }
 
     const runBatch = (batch: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
@@ -109,6 +117,7 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
       Effect.suspend(() => {
         queue.push({ write, done: undefined, what })
         writes++
+        deferred++
         if (flushing) return Effect.void
         // Nobody waits here: a daemon fiber commits the batch once the caller's fiber yields.
         flushing = true
@@ -116,7 +125,7 @@ export const makeGroupCommit = (sql: SqlClient.SqlClient, options: { readonly ma
       })
 
     // A no-op write queued last commits after everything queued before it.
-    const settle: Effect.Effect<void> = Effect.suspend(() => (queue.length === 0 && !flushing ? Effect.void : Effect.ignore(submit(Effect.void))))
+    const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void))))
 
     return { submit, defer, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>
