@@ -64,23 +64,25 @@ const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema
 
 /** Wrap `effect` in the flow's permits: this step's own limit first, then the global one. */
 const withPermits = <A, E, R>(flow: FlowContext | undefined, key: string, limit: number | undefined, effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(FiberRef.get(HeldPermits), (held) => {
-    if (flow === undefined) return effect
-    const acquired = new Set(held)
-    let wrapped = effect
-    if (flow.global !== undefined && !held.has("global")) {
-      wrapped = flow.global.withPermits(1)(wrapped)
-      acquired.add("global")
-    }
-    const stepKey = `step:${key}`
-    if (limit !== undefined && !held.has(stepKey)) {
-      let sem = flow.stepLimits.get(key)
-      if (sem === undefined) flow.stepLimits.set(key, (sem = Effect.unsafeMakeSemaphore(Math.max(1, limit))))
-      wrapped = sem.withPermits(1)(wrapped)
-      acquired.add(stepKey)
-    }
-    return acquired.size === held.size ? wrapped : Effect.locally(wrapped, HeldPermits, acquired)
-  })
+  // No limit in play: nothing to take (the common case, without a FiberRef read and a Set).
+  flow === undefined || (flow.global === undefined && limit === undefined)
+    ? effect
+    : Effect.flatMap(FiberRef.get(HeldPermits), (held) => {
+        const acquired = new Set(held)
+        let wrapped = effect
+        if (flow.global !== undefined && !held.has("global")) {
+          wrapped = flow.global.withPermits(1)(wrapped)
+          acquired.add("global")
+        }
+        const stepKey = `step:${key}`
+        if (limit !== undefined && !held.has(stepKey)) {
+          let sem = flow.stepLimits.get(key)
+          if (sem === undefined) flow.stepLimits.set(key, (sem = Effect.unsafeMakeSemaphore(Math.max(1, limit))))
+          wrapped = sem.withPermits(1)(wrapped)
+          acquired.add(stepKey)
+        }
+        return acquired.size === held.size ? wrapped : Effect.locally(wrapped, HeldPermits, acquired)
+      })
 
 /** The failure value of a cause (a failure, else a defect), to attribute it to a step. */
 export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {

@@ -101,7 +101,7 @@ export const lookupHit = (cacheKey: string) =>
 
 /** `lookupHit` with the run found on SQLite's direct path (see `direct.ts`). */
 export const lookupHitDirect = (direct: Direct, cacheKey: string) =>
-  Effect.flatMap(direct.run("Looking up cached runs", (d) => computedRunRowSync(d, cacheKey)), (row) =>
+  Effect.flatMap(direct.read("Looking up cached runs", (d) => computedRunRowSync(d, cacheKey)), (row) =>
     row === undefined ? Effect.succeed(undefined) : validateHit(decodeRun(decodeRow(RunModel, row)))
   )
 

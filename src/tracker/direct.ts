@@ -29,6 +29,12 @@ export interface Direct {
   /** Run `f` on the connection: inside the current transaction of it, else holding its permit. */
   readonly run: <A>(what: string, f: (d: SqliteDirect) => A) => Effect.Effect<A, StorageError | IntegrityError>
   /**
+   * Run `f`, which only reads: like `run`, but without taking the permit when no transaction is
+   * open on the connection (a read in WAL mode never waits for a lock, and a synchronous call
+   * cannot interleave with another fiber).
+   */
+  readonly read: <A>(what: string, f: (d: SqliteDirect) => A) => Effect.Effect<A, StorageError | IntegrityError>
+  /**
    * Run `effect` in a write transaction (BEGIN IMMEDIATE … COMMIT) on the connection, as
    * @effect/sql's `withTransaction` would (its statements and savepoints join it), with a few
    * Effect operations instead of a span, a scope and a fiber-local context per transaction.
@@ -51,6 +57,12 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
     Effect.withFiberRuntime((fiber) => {
       const body = Effect.try({ try: () => f(d), catch: (cause) => sqlFailure(what)(failed(cause)) })
       return inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
+    })
+  const read = <A>(what: string, f: (d: SqliteDirect) => A): Effect.Effect<A, StorageError | IntegrityError> =>
+    Effect.withFiberRuntime((fiber) => {
+      const body = Effect.try({ try: () => f(d), catch: (cause) => sqlFailure(what)(failed(cause)) })
+      // A transaction open on the connection that is not ours is another fiber's: wait for it.
+      return !d.db.inTransaction || inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
   const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
     Effect.withFiberRuntime((fiber) => {
@@ -84,7 +96,7 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
         )
       )
     })
-  return { run, transaction }
+  return { run, read, transaction }
 }
 
 // ---------------------------------------------------------------------------------------------
