@@ -184,6 +184,44 @@ describeBackends("tracker", ({ instance }) => {
     expect(outcome.commits).toBe(1)
   })
 
+  it("writes deferred records behind: before any later write, by settle, and a failing one only logs", async () => {
+    const i = await instance()
+    const outcome = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const sql = yield* SqlClient.SqlClient
+        const t = yield* transformId
+        const write = (name: string) =>
+          Effect.flatMap(SqlClient.SqlClient, (s) => s`INSERT INTO lamina_run ${s.insert({ uid: name.padEnd(16, "0"), name, transform_id: t, _status_code: 0, created_at: encodeValue("datetime", new Date()), branch: 1, is_locked: 0 })}`)
+        const names = Effect.map(sql<{ readonly name: string }>`SELECT name FROM lamina_run WHERE name LIKE 'df%' ORDER BY id`, (rows) => rows.map((r) => r.name))
+        // A write submitted after a deferred one commits after it (one queue): ids keep call order.
+        yield* tracker.group.defer(write("dfA"), "a test record")
+        yield* tracker.group.submit(write("dfB"))
+        const afterSubmit = yield* names
+        yield* tracker.group.defer(Effect.fail("refused" as const), "a failing test record")
+        yield* tracker.group.defer(write("dfC"), "a test record")
+        yield* tracker.group.settle
+        return { afterSubmit, settled: yield* names }
+      })
+    )
+    expect(outcome.afterSubmit).toEqual(["dfA", "dfB"])
+    expect(outcome.settled).toEqual(["dfA", "dfB", "dfC"])
+  })
+
+  it("records a cache hit's cached run by the time its flow returns, in call order", async () => {
+    const i = await instance()
+    const leaf = step("df-leaf", (n: number) => Effect.succeed(n * 2))
+    const f = flow("df-flow", (n: number) => Effect.forEach(Array.from({ length: n }, (_, k) => k), (k) => leaf(k)))
+    await i.run(f(5))
+    await i.run(f(6))
+    const rows = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly status: number; readonly params: string | Record<string, unknown> }>`SELECT _status_code AS status, params FROM lamina_run WHERE name = 'df-leaf' ORDER BY id`)
+    )
+    const params = rows.map((r) => (typeof r.params === "string" ? JSON.parse(r.params) : r.params) as { readonly n: number })
+    expect(rows.map((r) => Number(r.status))).toEqual([...Array(5).fill(RunStatus.completed), ...Array(5).fill(RunStatus.cached), RunStatus.completed])
+    expect(params.map((p) => p.n)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5])
+  })
+
   it("keeps transforms and the environment artifact as layer state: resolved once per Tracker", async () => {
     const i = await instance()
     const counts = await i.run(
