@@ -7,8 +7,9 @@
  * only after its batch committed, so nothing it reports as done can be lost.
  *
  * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth):
- * a background fiber commits it with whatever else is queued when the caller's fiber next
- * yields, and every later `submit` commits after it (one FIFO queue), so a flow's completion is
+ * a background fiber commits it with whatever else is queued on the next timer turn (so
+ * back-to-back hits, even from separate Promise calls, share one commit), and every later
+ * `submit` commits after it (one FIFO queue), so a flow's completion is
  * never durable before the records of its cached steps. `settle` waits for the queue to drain
  * (the Tracker's scope runs it before the connection closes).
  *
@@ -16,7 +17,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Deferred, Effect, Exit } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
@@ -51,6 +52,8 @@ export const makeGroupCommit = (
   Effect.gen(function* () {
     let queue: Array<Job> = []
     let flushing = false
+    // A daemon will commit the deferred writes queued so far (no leader has taken them yet).
+    let scheduled = false
     let commits = 0
     let writes = 0
     // Deferred writes queued or in a batch that has not committed yet.
@@ -118,10 +121,23 @@ export const makeGroupCommit = (
         queue.push({ write, done: undefined, what })
         writes++
         deferred++
-        if (flushing) return Effect.void
-        // Nobody waits here: a daemon fiber commits the batch once the caller's fiber yields.
-        flushing = true
-        return Effect.asVoid(Effect.forkDaemon(Effect.uninterruptible(flush)))
+        if (flushing || scheduled) return Effect.void
+        // Nobody waits here: a daemon fiber commits the batch on the next timer turn (so the
+        // records of back-to-back hits share it), unless a `submit` leads a batch first.
+        scheduled = true
+        return Effect.asVoid(
+          Effect.forkDaemon(
+            Effect.zipRight(
+              Effect.sleep(Duration.zero),
+              Effect.suspend(() => {
+                scheduled = false
+                if (flushing || queue.length === 0) return Effect.void
+                flushing = true
+                return Effect.uninterruptible(drain)
+              })
+            )
+          )
+        )
       })
 
     // A no-op write queued last commits after everything queued before it.
