@@ -121,7 +121,14 @@ export const makeGroupCommit = (
         queue.push({ write, done: undefined, what })
         writes++
         deferred++
-        if (flushing || scheduled) return Effect.void
+        if (flushing) return Effect.void
+        // A long run of hits that never yields to a timer: its caller commits a full batch itself,
+        // so the queue stays bounded.
+        if (queue.length >= options.maxBatch) {
+          flushing = true
+          return Effect.uninterruptible(drain)
+        }
+        if (scheduled) return Effect.void
         // Nobody waits here: a daemon fiber commits the batch on the next timer turn (so the
         // records of back-to-back hits share it), unless a `submit` leads a batch first.
         scheduled = true
