@@ -7,7 +7,9 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
+import type { IntegrityError, StorageError } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
@@ -43,8 +45,30 @@ const fetchRecord = (model: string, uid: string) =>
     return undefined
   })
 
+/** The artifact rows a hit check reads: the run's own, those with `uids`, and `ids`. */
+type ArtifactRows = (runId: number, uids: ReadonlyArray<string>, ids: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, SqlError | StorageError | IntegrityError, SqlClient.SqlClient>
+
+const artifactRows: ArtifactRows = (runId, uids, ids) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) =>
+      sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${ids.length > 0 ? sql` OR ${sql.in("id", ids)}` : sql``}`
+  )
+
+/** `artifactRows` on SQLite's direct path (the same statement). */
+const artifactRowsDirect =
+  (direct: Direct): ArtifactRows =>
+  (runId, uids, ids) =>
+    direct.read("Checking a cached run", (d) =>
+      d
+        .prepare(
+          `SELECT * FROM lamina_artifact WHERE run_id = ?${uids.length > 0 ? ` OR uid IN (${uids.map(() => "?").join(", ")})` : ""}${ids.length > 0 ? ` OR id IN (${ids.map(() => "?").join(", ")})` : ""}`
+        )
+        .all(runId, ...uids, ...ids) as ReadonlyArray<Record<string, unknown>>
+    )
+
 /** Check a computed run's outputs and decode its value; a `Refusal` says why it is unusable. */
-export const validateHit = (run: Run) =>
+export const validateHit = (run: Run, rowsOf: ArtifactRows = artifactRows) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const json = ((run._result as { readonly value?: Json } | null)?.value ?? null) as Json
@@ -57,7 +81,7 @@ export const validateHit = (run: Run) =>
     const rows =
       uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0
         ? []
-        : yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${run.id}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${recreated.size > 0 ? sql` OR ${sql.in("id", [...recreated])}` : sql``}`
+        : yield* rowsOf(run.id, uids, [...recreated])
     const byUid = new Map<string, Artifact>()
     for (const row of rows) {
       const a = new Artifact(decodeRow(ArtifactModel, row))
@@ -102,7 +126,7 @@ export const lookupHit = (cacheKey: string) =>
 /** `lookupHit` with the run found on SQLite's direct path (see `direct.ts`). */
 export const lookupHitDirect = (direct: Direct, cacheKey: string) =>
   Effect.flatMap(direct.read("Looking up cached runs", (d) => computedRunRowSync(d, cacheKey)), (row) =>
-    row === undefined ? Effect.succeed(undefined) : validateHit(decodeRun(decodeRow(RunModel, row)))
+    row === undefined ? Effect.succeed(undefined) : validateHit(decodeRun(decodeRow(RunModel, row)), artifactRowsDirect(direct))
   )
 
 /** True for a usable hit (not a refusal). */
