@@ -27,14 +27,14 @@ const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 100)
 
 /**
  * What one save of a new key sends Postgres (`Artifact.save`): the key's head, then in one
- * transaction the advisory locks, the same-hash and head lookups, and the insert.
+ * transaction the advisory locks, the same-hash and head lookups (one statement), and the insert.
  */
 const SAVE_SQL = `\\set n random(1, 1000000000000)
 SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1;
 BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('hash:' || :client_id || '/' || :n)), pg_advisory_xact_lock(hashtext('key:' || :client_id || '/' || :n));
-SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1;
-SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1;
+SELECT 0 AS lamina_which, h.* FROM (SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1) h
+  UNION ALL SELECT 1 AS lamina_which, k.* FROM (SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1) k;
 INSERT INTO lamina_artifact (uid, key, storage_id, suffix, size, hash, hash_type, n_files, is_latest, _key_is_virtual, created_at, updated_at, created_by_id, branch, is_locked)
   VALUES (substr(md5(random()::text), 1, 20), 'pgbench/' || :client_id || '/' || :n, 1, '.txt', 12, 'h' || :client_id || '/' || :n, 'md5', 1, true, true, now(), now(), 1, 1, false) RETURNING *;
 COMMIT;

@@ -13,7 +13,8 @@ import { isS3Uri } from "../storage/s3uri.js"
 
 const real = (p: string): string => {
   try {
-    return realpathSync(p)
+    // One realpath(3) call instead of an lstat per path component: this runs on every save.
+    return realpathSync.native(p)
   } catch {
     return path.resolve(p)
   }

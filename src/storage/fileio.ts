@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, statSync, writeFileSync, type Dirent } from "node:fs"
+import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
 import * as path from "node:path"
 import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 
@@ -87,12 +87,23 @@ export class SourceChangedError extends Error {}
  * identity (size, mtime, inode) is compared before and after, so a file modified mid-save fails
  * instead of registering bytes that do not match their hash.
  */
-export const copyAndHash = async (src: string, dest: string): Promise<ContentHash> => {
+export const copyAndHash = (src: string, dest: string): ContentHash | Promise<ContentHash> => {
   ensureDir(path.dirname(dest))
   const tmp = tempSibling(dest)
+  let before: Stats
   try {
-    const before = statSync(src)
+    before = statSync(src)
+    // Small files return synchronously: no promise, so the caller's fiber does not suspend.
     if (before.size <= SMALL) return copySmall(src, tmp, dest)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
+  return copyLarge(src, tmp, dest, before)
+}
+
+const copyLarge = async (src: string, tmp: string, dest: string, before: Stats): Promise<ContentHash> => {
+  try {
     const [hash] = await Promise.all([hashFile(src), fs.copyFile(src, tmp)])
     const after = await fs.stat(src)
     if (before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ino !== after.ino || hash.size !== after.size)

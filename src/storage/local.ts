@@ -20,10 +20,17 @@ const describe = (cause: unknown): string => {
 }
 
 /** Run a storage operation, turning any failure into a `StorageError` naming the path. */
-const io = <A>(what: string, file: string, f: () => Promise<A>) =>
-  Effect.tryPromise({
-    try: f,
-    catch: (cause) => new StorageError({ message: `${what} '${file}' failed: ${describe(cause)}`, path: file, cause })
+const io = <A>(what: string, file: string, f: () => A | Promise<A>): Effect.Effect<A, StorageError> =>
+  Effect.suspend(() => {
+    const fail = (cause: unknown) => new StorageError({ message: `${what} '${file}' failed: ${describe(cause)}`, path: file, cause })
+    let result: A | Promise<A>
+    try {
+      result = f()
+    } catch (cause) {
+      return Effect.fail(fail(cause))
+    }
+    // A synchronous result (a small file's copy) continues the fiber without an async hop.
+    return result instanceof Promise ? Effect.tryPromise({ try: () => result, catch: fail }) : Effect.succeed(result)
   })
 
 /** Hash every file of a folder (already on disk) into a folder summary. */

@@ -19,6 +19,8 @@ import { categoricalOf, checkScalar, inferDtype, type CatTarget } from "../featu
 import { resolveLabels, type LabelLinks, type LabelRef } from "../feature/labels.js"
 import { featureNames, featuresByName, type FeatureDef } from "../feature/lookup.js"
 import { readFeatureValues } from "../feature/pivot.js"
+import { currentDialect } from "../../db/dialect.js"
+import { sqlDialect } from "../../db/dialects/index.js"
 import { lockFor } from "../locks.js"
 
 /** A registry that carries feature values, and how it stores them. */
@@ -45,13 +47,16 @@ const createHint = (targets: ReadonlyArray<CatTarget>, names: ReadonlyArray<stri
   return names.map((n) => `  yield* ${t.registry}.create({ name: ${JSON.stringify(n)}${args} })`).join("\n")
 }
 
-/** Validate `values` against their features; nothing is written. */
-export const planFeatureValues = (owner: Annotated, values: FeatureValues) =>
+/**
+ * Validate `values` against their features; nothing is written. `known`: the features already
+ * read by name (a batch reads them once for all its records).
+ */
+export const planFeatureValues = (owner: Annotated, values: FeatureValues, known?: ReadonlyMap<string, FeatureDef>) =>
   Effect.gen(function* () {
     if (values === null || typeof values !== "object" || Array.isArray(values))
       return yield* new InvalidArgument({ message: `features.add takes an object of feature name → value, got ${show(values)}.` })
     const names = Object.keys(values)
-    const features = yield* featuresByName(names)
+    const features = known ?? (yield* featuresByName(names))
     const unknown = names.filter((n) => !features.has(n))
     if (unknown.length > 0) {
       const existing = yield* featureNames()
@@ -121,18 +126,37 @@ export const insertLink = (sql: SqlClient.SqlClient, table: string, selfColumn: 
       ${!withFeature ? sql`` : featureId === null ? sql`AND feature_id IS NULL` : sql`AND feature_id = ${featureId}`})`
 }
 
-/** Write planned values for record `id` in the current transaction. */
-const writePlanned = (owner: Annotated, id: number, plan: PlannedFeatures) =>
+/** Records per multi-row statement: well under SQLite's and Postgres's bound-parameter limits. */
+const CHUNK = 500
+
+const chunks = <A>(items: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / CHUNK) }, (_, i) => items.slice(i * CHUNK, (i + 1) * CHUNK))
+
+/**
+ * Write planned values for several records in the current transaction: per chunk of records,
+ * one SELECT of their current JSON and one multi-row UPDATE (`CASE id WHEN … THEN …`), then
+ * the label links. A missing record fails the whole batch.
+ */
+const writePlannedMany = (owner: Annotated, planned: ReadonlyArray<{ readonly id: number; readonly plan: PlannedFeatures }>) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    if (Object.keys(plan.json).length > 0) {
-      const rows = yield* sql<Record<string, unknown>>`SELECT ${sql(owner.field)} AS v FROM ${sql(owner.model.table)} WHERE id = ${id}`
-      if (rows[0] === undefined) return yield* new InvalidArgument({ message: `No ${owner.model.name} with id ${id}: save it before annotating it.` })
-      const current = (decodeValue("json", rows[0].v) as Record<string, unknown> | null) ?? {}
-      yield* sql`UPDATE ${sql(owner.model.table)} SET ${sql(owner.field)} = ${encodeValue("json", { ...current, ...plan.json })} WHERE id = ${id}`
+    const jsonType = sqlDialect(yield* currentDialect).columnTypes.json
+    // A record listed twice gets its values merged in order, as consecutive `add`s would.
+    const merged = new Map<number, Record<string, unknown>>()
+    for (const { id, plan } of planned) if (Object.keys(plan.json).length > 0) merged.set(id, { ...merged.get(id), ...plan.json })
+    for (const ids of chunks([...merged.keys()])) {
+      const rows = yield* sql<Record<string, unknown>>`SELECT id, ${sql(owner.field)} AS v FROM ${sql(owner.model.table)} WHERE ${sql.in("id", ids)}`
+      const current = new Map(rows.map((r) => [Number(r.id), (decodeValue("json", r.v) as Record<string, unknown> | null) ?? {}]))
+      const missing = ids.find((id) => !current.has(id))
+      if (missing !== undefined) return yield* new InvalidArgument({ message: `No ${owner.model.name} with id ${missing}: save it before annotating it.` })
+      const cases = ids.map((id) => sql`WHEN ${id} THEN CAST(${encodeValue("json", { ...current.get(id), ...merged.get(id) })} AS ${sql.literal(jsonType)})`)
+      yield* sql`UPDATE ${sql(owner.model.table)} SET ${sql(owner.field)} = CASE id ${sql.join(" ", false)(cases)} END WHERE ${sql.in("id", ids)}`
     }
-    yield* writeLinks(owner, id, plan.links)
+    for (const { id, plan } of planned) yield* writeLinks(owner, id, plan.links)
   })
+
+/** Write planned values for record `id` in the current transaction. */
+const writePlanned = (owner: Annotated, id: number, plan: PlannedFeatures) => writePlannedMany(owner, [{ id, plan }])
 
 /** Insert the label links of categorical values (in the caller's transaction). */
 const writeLinks = (owner: Annotated, id: number, links: PlannedFeatures["links"]) =>
@@ -148,18 +172,51 @@ const writeLinks = (owner: Annotated, id: number, links: PlannedFeatures["links"
 export const writeFeatureLinks = (owner: Annotated, id: number, plan: PlannedFeatures) =>
   writeLinks(owner, id, plan.links).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Annotating a ${owner.model.name}`)(e))))
 
-/** Validate, then write `values` on record `id` of `owner` in one transaction. */
-export const addFeatureValues = (owner: Annotated, id: number, values: FeatureValues) =>
+/** One record's values in a batch (`addFeatureValuesMany`). */
+export interface FeatureBatchEntry {
+  /** The record's id. */
+  readonly id: number
+  readonly values: FeatureValues
+}
+
+/**
+ * Validate every entry, then write them all in one transaction (LaminDB's `add_values` for many
+ * records at once): features are read once, the JSON values go in one multi-row UPDATE per 500
+ * records. A bad value fails the whole batch naming its record; nothing is written then.
+ */
+export const addFeatureValuesMany = (owner: Annotated, entries: ReadonlyArray<FeatureBatchEntry>) =>
   Effect.gen(function* () {
-    const plan = yield* planFeatureValues(owner, values)
+    if (entries.length === 0) return
+    const names = new Set<string>()
+    for (const e of entries) if (e.values !== null && typeof e.values === "object" && !Array.isArray(e.values)) for (const n of Object.keys(e.values)) names.add(n)
+    const known = yield* featuresByName([...names])
+    const single = entries.length === 1
+    const planned = yield* Effect.forEach(entries, (e) =>
+      Effect.map(
+        single ? planFeatureValues(owner, e.values, known) : Effect.mapError(planFeatureValues(owner, e.values, known), (err) => naming(owner, e.id, err)),
+        (plan) => ({ id: e.id, plan })
+      )
+    )
     const sql = yield* SqlClient.SqlClient
     yield* sql.withTransaction(
       Effect.gen(function* () {
-        yield* lockFor([`lamina-features:${owner.model.table}:${id}`])
-        yield* writePlanned(owner, id, plan)
+        const locks = [...new Set(entries.map((e) => `lamina-features:${owner.model.table}:${e.id}`))].sort()
+        for (const part of chunks(locks)) yield* lockFor(part)
+        yield* writePlannedMany(owner, planned)
       })
     )
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Annotating a ${owner.model.name}`)(e))))
+
+/** A batch entry's validation error, saying which record it is about. */
+const naming = <E>(owner: Annotated, id: number, e: E): E | InvalidArgument | ValidationError =>
+  e instanceof InvalidArgument
+    ? new InvalidArgument({ message: `${owner.model.name} ${id}: ${e.message}` })
+    : e instanceof ValidationError
+      ? new ValidationError({ message: `${owner.model.name} ${id}: ${e.message}` })
+      : e
+
+/** Validate, then write `values` on record `id` of `owner` in one transaction. */
+export const addFeatureValues = (owner: Annotated, id: number, values: FeatureValues) => addFeatureValuesMany(owner, [{ id, values }])
 
 /** Write values already validated by `planFeatureValues`, inside the caller's transaction (creation with features). */
 export const writeFeatureValues = (owner: Annotated, id: number, plan: PlannedFeatures) =>

@@ -8,7 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { now, selectRows, sqlFailure } from "../crud.js"
-import type { Row } from "../model.js"
+import { decodeRow, type Row } from "../model.js"
 import { refreshFamilyLatest } from "../latest.js"
 import { lockFor } from "../locks.js"
 import { incrementBase62, splitUid } from "../uid.js"
@@ -43,6 +43,29 @@ export const byHash = (content: ContentHash) =>
         selectRows(ArtifactModel, (sql) => sql`hash = ${content.hash} AND branch <> -1`, "ORDER BY id LIMIT 1"),
         (rows) => (rows[0] ? asRow(rows[0]) : undefined)
       )
+
+/**
+ * `byHash(content)` and, when `key` is given, `headOfKey(storageId, key)` in one statement: a
+ * save reads both inside its transaction, and a round trip is most of a small read's cost.
+ */
+export const byHashAndHeadOfKey = (content: ContentHash, storageId: number, key: string | null) =>
+  Effect.gen(function* () {
+    if (key === null) return { same: yield* byHash(content), head: undefined }
+    if (content.size === 0) return { same: undefined, head: yield* headOfKey(storageId, key) }
+    const sql = yield* SqlClient.SqlClient
+    const table = sql(ArtifactModel.table)
+    const rows = yield* sql<Record<string, unknown>>`
+      SELECT 0 AS lamina_which, h.* FROM (SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1) h
+      UNION ALL
+      SELECT 1 AS lamina_which, k.* FROM (SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1) k`
+    const pick = (which: number) => {
+      const r = rows.find((x) => Number(x.lamina_which) === which)
+      if (r === undefined) return undefined
+      const { lamina_which: _which, ...row } = r
+      return asRow(decodeRow(ArtifactModel, row))
+    }
+    return { same: pick(0), head: pick(1) }
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Reading ${ArtifactModel.name} records`)(e))))
 
 /** An artifact in any branch with this storage, key and content (the unique index's tuple). */
 export const byStorageKeyHash = (storageId: number, key: string | null, hash: string) =>

@@ -20,7 +20,7 @@ import { encodeValue, type Row } from "../model.js"
 import { ownFilesProblem } from "../ownFiles.js"
 import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
-import { byHash, byStorageKeyHash, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
+import { byHashAndHeadOfKey, byStorageKeyHash, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
 import type { PendingSource } from "./options.js"
@@ -89,10 +89,10 @@ export const saveArtifact = (pending: PendingSource) =>
             // Released in this transaction whatever the outcome: committed or rolled back together.
             yield* releaseSlot(claimed)
           }
-          const same = yield* byHash(content)
-          if (same !== undefined) return { kind: "existing", artifact: same } as SaveOutcome
           // Re-read the family inside the lock: another writer may have added a version meanwhile.
-          const head = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
+          const found = yield* byHashAndHeadOfKey(content, storageId, options.revises === undefined ? key : null)
+          if (found.same !== undefined) return { kind: "existing", artifact: found.same } as SaveOutcome
+          const head = options.revises ?? found.head
           if (head !== undefined) yield* lockFor([`lamina-artifact-family:${stemOf(head)}`])
           const uid =
             head === undefined

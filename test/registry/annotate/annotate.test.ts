@@ -256,4 +256,59 @@ describeBackends("annotate", ({ instance }) => {
       expect(Number(rows[0]!.n)).toBe(3)
     })
   })
+
+  describe("annotating many artifacts at once", () => {
+    const sideRows = (ids: ReadonlyArray<number>) =>
+      i.run(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM lamina_artifact_feature_value WHERE ${sql.in("artifact_id", ids)}`)
+      )
+
+    it("writes every artifact's values in one batch, merging with values already there", async () => {
+      const arts = await i.run(Effect.forEach([0, 1, 2], (k) => save(i, `many/${k}.csv`, `many ${k}`, k === 0 ? { experiment: "Batch", n_cells: 1 } : undefined)))
+      await i.run(
+        Artifact.features.addMany([
+          [arts[0]!, { temperature: 10.5, n_cells: 2 }],
+          [arts[1]!, { temperature: 11, perturbation: ["DMSO", "IFNG"] }],
+          [arts[2]!, { n_cells: 7 }],
+          [arts[2]!, { temperature: 12 }]
+        ])
+      )
+      expect(await i.run(arts[0]!.features.get())).toEqual({ experiment: "Batch", n_cells: 2, temperature: 10.5 })
+      expect(await i.run(arts[1]!.features.get())).toEqual({ temperature: 11, perturbation: ["DMSO", "IFNG"] })
+      expect(await i.run(arts[2]!.features.get())).toEqual({ n_cells: 7, temperature: 12 })
+      expect((await i.run(Artifact.filter({ temperature__gte: 10, temperature__lte: 12 }).toArray())).map((a) => a.key).sort()).toEqual(["many/0.csv", "many/1.csv", "many/2.csv"])
+      // The side table follows the multi-row UPDATE: 3 + 1 + 2 JSON values.
+      expect(Number((await sideRows(arts.map((a) => a.id)))[0]!.n)).toBe(6)
+    })
+
+    it("checks every entry first: one bad value fails the batch naming its artifact, nothing is written", async () => {
+      const arts = await i.run(Effect.forEach([3, 4], (k) => save(i, `many/${k}.csv`, `many ${k}`)))
+      const e = await i.fail(
+        Artifact.features.addMany([
+          [arts[0]!, { temperature: 1 }],
+          [arts[1]!, { temperature: "warm" }]
+        ])
+      )
+      expect(e._tag).toBe("ValidationError")
+      expect(e.message).toContain(`Artifact ${arts[1]!.id}: Expected dtype for 'temperature' is 'float'`)
+      const unknown = await i.fail(Artifact.features.addMany([[arts[0]!, { temp: 1 }]]))
+      expect(unknown.message).toContain("These keys could not be validated: [\"temp\"]")
+      expect(await i.run(arts[0]!.features.get())).toEqual({})
+      expect(Number((await sideRows(arts.map((a) => a.id)))[0]!.n)).toBe(0)
+    })
+
+    it("fails for an artifact that is not in the registry, writing nothing", async () => {
+      const [a] = await i.run(Effect.forEach([5], (k) => save(i, `many/${k}.csv`, `many ${k}`)))
+      const gone = await i.run(Artifact.get({ key: "many/5.csv" }))
+      await i.run(
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_artifact SET id = ${gone.id + 100_000} WHERE id = ${gone.id}`)
+      )
+      const other = await i.run(save(i, "many/6.csv", "many 6"))
+      const e = await i.fail(Artifact.features.addMany([[other, { temperature: 3 }], [a!, { temperature: 4 }]]))
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain(`No Artifact with id ${a!.id}`)
+      expect(await i.run(other.features.get())).toEqual({})
+      expect(await i.run(Artifact.features.addMany([]))).toBeUndefined()
+    })
+  })
 })
