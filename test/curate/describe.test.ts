@@ -4,7 +4,7 @@
  * curated AnnData (slots `obs` and `var`, the composite's own `__dataset__` slot not shown), in
  * the `--json` output (`schemas`, the data a UI reads) and in the text tree; an artifact that was
  * never validated has no such section. The data is set up through the API on each backend and
- * described through the bundled CLI on the same instance.
+ * described through the API (`artifact.describe()`) and the bundled CLI on the same instance.
  */
 import { Dictionary, Float64, Int8, Utf8, vectorFromArray, Table } from "apache-arrow"
 import { Effect } from "effect"
@@ -63,6 +63,20 @@ describeBackends("describe: Dataset features", ({ instance }) => {
         yield* Effect.flatMap(Artifact.fromTable(plain, { key: "plain/screen.parquet", description: "never validated" }), (a) => a.save())
       })
     )
+  })
+
+  it("the API: artifact.describe() has the schemas as data and the section in its text", async () => {
+    const table = await i.run(Effect.flatMap(Artifact.get({ key: "curated/screen.parquet" }), (a) => a.describe()))
+    expect(table.data.schemas.map((s) => [s.slot, s.schema.name, s.features.map((f) => `${f.name}:${f.dtype}`)])).toEqual([
+      ["columns", "screen", ["perturbation:cat[ULabel]", "score:float"]]
+    ])
+    expect(table.text.slice(table.text.indexOf("Dataset features"))).toMatch(/columns \(screen\)\s+perturbation cat\[ULabel\], score float/)
+    const cells = await i.run(Effect.flatMap(Artifact.get({ key: "curated/cells.h5ad" }), (a) => a.describe()))
+    expect(cells.data.schemas.map((s) => s.slot)).toEqual(["__dataset__", "obs", "var"])
+    expect(cells.text).toMatch(/var \(var genes\)\s+Record\[Gene\]\.name \(int\)/)
+    const plain = await i.run(Effect.flatMap(Artifact.get({ key: "plain/screen.parquet" }), (a) => a.describe()))
+    expect(plain.data.schemas).toEqual([])
+    expect(plain.text).not.toContain("Dataset features")
   })
 
   it("a curated table: the columns slot with the schema's members, in --json and as text", async () => {
