@@ -155,9 +155,15 @@ describeBackends("curate: step boundaries", ({ instance }) => {
     const e = stepError(await i.fail(inFlow("p5", () => peek(input) as never)))
     expect(e._tag).toBe("ValidationError")
     expect(e.message).toContain("1 term is not validated: 'IFNG'")
-    // A new feature for a column changes what validation means too.
-    await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_ulabel SET name = 'IFNG' WHERE name = 'Interferon gamma'`))
+    // A new label of that name validates it again; the remembered result is replaced, not duplicated.
+    await i.run(Effect.flatMap(ULabel.get({ name: "Perturbation" }), (p) => ULabel.create({ name: "IFNG", type: p })))
     await i.run(inFlow("p5", () => peek(input) as never))
+    const rows = await validationRows()
+    expect(rows.map((r) => r.artifact_hash)).toEqual([input.hash])
+    const digest = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly digest: string }>`SELECT digest FROM lamina_validation`))
+    await i.run(inFlow("p5", () => peek(input) as never))
+    expect(await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly digest: string }>`SELECT digest FROM lamina_validation`))).toEqual(digest)
+    // A feature's dtype changed changes what validation means too.
     await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_feature SET dtype = 'int' WHERE name = 'score'`))
     const e2 = stepError(await i.fail(inFlow("p5", () => peek(input) as never)))
     expect(e2.problems?.map((p) => [p.kind, p.column])).toEqual([["dtype", "score"]])
