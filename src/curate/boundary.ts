@@ -154,11 +154,13 @@ export const checkInputs = (step: string, boundary: ResolvedBoundary, bound: Rea
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> => typeof u === "object" && u !== null && typeof (u as { readonly then?: unknown }).then === "function"
 
 /**
- * `fn` with its return value validated against the output schema `ref` (resolved when the body
- * returns); a failure fails the body, so the run ends errored and its outputs go to trash.
+ * `fn` with its return value validated against the output schema (`output`: the definition
+ * resolved for the call's cache key, or a reference resolved when the body returns — on a
+ * runner); a failure fails the body, so the run ends errored and its outputs go to trash.
  */
-export const withOutputCheck = (fn: Function, step: string, ref: SchemaRef): Function =>
-  function (this: unknown, ...args: Array<unknown>) {
+export const withOutputCheck = (fn: Function, step: string, output: SchemaRef | SchemaDefinition): Function => {
+  const definition = typeof output === "object" && "members" in output ? Effect.succeed(output) : resolveOne(step, "its output", output)
+  return function (this: unknown, ...args: Array<unknown>) {
     const out: unknown = fn.apply(this, args)
     const value: Effect.Effect<unknown, unknown, never> = Effect.isEffect(out)
       ? (out as Effect.Effect<unknown, unknown, never>)
@@ -168,5 +170,6 @@ export const withOutputCheck = (fn: Function, step: string, ref: SchemaRef): Fun
             catch: (e) => new Cause.UnknownException(e, e instanceof Error ? e.message : `the Promise rejected with ${String(e)}`)
           })
         : Effect.succeed(out)
-    return Effect.tap(value, (v) => Effect.flatMap(resolveOne(step, "its output", ref), (def) => validateValue({ step, side: "output" }, def, v)))
+    return Effect.tap(value, (v) => Effect.flatMap(definition, (def) => validateValue({ step, side: "output" }, def, v)))
   }
+}

@@ -104,7 +104,8 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     // Boundaries (src/curate/boundary.ts): inputs validated before any run starts, the output by the body.
     const boundary = hasBoundary(options) ? yield* resolveBoundary(def.name, options) : undefined
     if (boundary !== undefined) yield* checkInputs(def.name, boundary, call.bound)
-    const body = options.output === undefined ? fn : withOutputCheck(fn, def.name, options.output)
+    // The output is checked against the very definition whose hash is in the cache key.
+    const body = boundary?.output === undefined ? fn : withOutputCheck(fn, def.name, boundary.output)
     const key = def.keyFor(self)
     const tracker = yield* Tracker
     const transform = yield* tracker.ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
