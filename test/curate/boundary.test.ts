@@ -9,7 +9,8 @@ import { Float64, Table, Utf8, vectorFromArray } from "apache-arrow"
 import { Effect } from "effect"
 import { rmSync } from "node:fs"
 import { beforeEach, expect, it } from "vitest"
-import { flow, step } from "../../src/flow/index.js"
+import { flow, step, type TrackingError } from "../../src/flow/index.js"
+import type { Lamina } from "../../src/instance/Lamina.js"
 import { Artifact, Feature, Run, RunStatus, Schema, ULabel, type ValidationError } from "../../src/index.js"
 import { storageKeyOf } from "../../src/registry/artifact/paths.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
@@ -45,6 +46,14 @@ const peek = step({ name: "peek", inputs: { table: "screen" }, cache: false }, (
 /** Validates against whichever schema is named "evolving" now. */
 const evolving = step({ name: "evolving", inputs: { table: "evolving" } }, (table: Artifact) => Effect.as(ran("evolving"), table.uid))
 const misnamed = step({ name: "misnamed", inputs: { tabel: "screen" } }, (table: Artifact) => Effect.succeed(table.uid))
+
+/** The same boundary on a decorated method. */
+class Screens {
+  @step({ name: "Screens.count", inputs: { table: "screen" } })
+  count(table: Artifact): Effect.Effect<number, TrackingError, Lamina> {
+    return Effect.map(table.loadTable(), (t) => t.numRows)
+  }
+}
 
 const inFlow = <A, E>(name: string, body: () => Effect.Effect<A, E, never>) => flow(name, body)()
 
@@ -185,6 +194,15 @@ describeBackends("curate: step boundaries", ({ instance }) => {
     expect(why.outcome).toBe("changed")
     expect(why.changes.map((c) => [c.component, c.name, c.after])).toEqual([["schema", "input:table", next.hash]])
     expect(why.message).toContain("the schema of input 'table' changed")
+  })
+
+  it("a decorated method validates its inputs too", async () => {
+    const screens = new Screens()
+    const good = await i.run(saveTable(tableOf(["DMSO", "IFNG"], [0.5, 1.5]), "raw/method.parquet"))
+    expect(await i.run(inFlow("p8", () => screens.count(good) as never))).toBe(2)
+    const bad = await i.run(saveTable(tableOf(["IFNJ"], [0.5]), "raw/method-typo.parquet"))
+    const e = stepError(await i.fail(inFlow("p8", () => screens.count(bad) as never)))
+    expect(e.boundary).toEqual({ step: "Screens.count", side: "input", argument: "table", artifact: bad.uid, schema: "screen" })
   })
 
   it("a boundary naming no argument of the step is a typed error", async () => {
