@@ -15,6 +15,8 @@ import { Artifact, Feature, Run, RunStatus, Schema, ULabel, type ValidationError
 import { storageKeyOf } from "../../src/registry/artifact/paths.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { allRuns, inputsOf } from "../flow/support.js"
+import { promiseInstance } from "../promise/support.js"
+import type { Artifact as PromiseArtifact } from "../../src/promise/index.js"
 
 const tableOf = (perturbation: ReadonlyArray<string>, score: ReadonlyArray<number>) =>
   new Table({ perturbation: vectorFromArray([...perturbation], new Utf8()), score: vectorFromArray([...score], new Float64()) })
@@ -214,5 +216,31 @@ describeBackends("curate: step boundaries", ({ instance }) => {
     const e2 = stepError(await i.fail(inFlow("p7b", () => missing(input) as never)))
     expect(e2._tag).toBe("InvalidArgument")
     expect(e2.message).toContain("Step 'unknownSchema': the schema of input 'table' is not found")
+  })
+})
+
+describeBackends("curate: step boundaries through the Promise API", (ctx) => {
+  it("lm.step({ inputs, output }) validates the same way", async () => {
+    const { i, lm } = await promiseInstance(ctx)
+    await i.run(
+      Effect.gen(function* () {
+        yield* ULabel.create({ name: "DMSO" })
+        yield* Feature.create({ name: "perturbation", dtype: "cat[ULabel]" })
+        yield* Feature.create({ name: "score", dtype: "float" })
+        yield* Schema.create({ name: "screen", features: ["perturbation", "score"] })
+      })
+    )
+    const copy = lm.step({ name: "copy", inputs: { table: "screen" }, output: "screen" }, async (table: PromiseArtifact, key: string) => {
+      const t = await table.loadTable()
+      return (await lm.Artifact.fromTable(tableOf(["DMSO", "DMSO"], [t.numRows, 2]), { key })).save()
+    })
+    const pipeline = lm.flow("promise-boundaries", (table: PromiseArtifact) => copy(table, "out/copy.parquet"))
+    await i.run(saveTable(tableOf(["DMSO"], [0.5]), "raw/promise.parquet"))
+    const out = await pipeline(await lm.Artifact.get({ key: "raw/promise.parquet" }))
+    expect(out.key).toBe("out/copy.parquet")
+    await i.run(saveTable(tableOf(["IFNJ"], [0.5]), "raw/promise-typo.parquet"))
+    const bad = await lm.Artifact.get({ key: "raw/promise-typo.parquet" })
+    const e = stepError(await pipeline(bad).then(() => undefined, (x: unknown) => x))
+    expect(e.boundary).toEqual({ step: "copy", side: "input", argument: "table", artifact: bad.uid, schema: "screen" })
   })
 })
