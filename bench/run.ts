@@ -7,7 +7,7 @@ import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const all = ["foundation", "query/index", "flow/index", "team/index", "distributed/index", "formats/index", "ui/index", "adapters/index", "integrity/index", "annotate/index", "curate/index"]
+const all = ["foundation", "query/index", "flow/index", "team/index", "distributed/index", "formats/index", "ui/index", "adapters/index", "integrity/index", "annotate/index", "curate/index", "curate/anndata"]
 const wanted = process.argv.slice(2)
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.some((w) => b.startsWith(w)))
 for (const name of selected) {

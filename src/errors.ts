@@ -47,7 +47,21 @@ export interface ValidationProblem {
 export class ValidationError extends Data.TaggedError("ValidationError")<{
   readonly message: string
   readonly problems?: ReadonlyArray<ValidationProblem>
+  /** Where a step's boundary check failed: the step, its input argument (or its output), the artifact and the schema. */
+  readonly boundary?: StepBoundary
 }> {}
+
+/** A step boundary that failed validation (`step({ inputs: { table: schema }, output: schema }, …)`). */
+export interface StepBoundary {
+  readonly step: string
+  /** `input` (an argument, named by `argument`) or `output` (the return value). */
+  readonly side: "input" | "output"
+  readonly argument?: string
+  /** The artifact's uid, when the value was an artifact. */
+  readonly artifact?: string
+  /** The schema's name, or its uid when it has none. */
+  readonly schema: string
+}
 
 /** The registry refused a write (a unique constraint, a taken version tag, a failed migration). */
 export class IntegrityError extends Data.TaggedError("IntegrityError")<{

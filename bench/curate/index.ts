@@ -3,7 +3,7 @@
  * 3 dictionary-encoded categorical columns of DISTINCT terms each, all terms saved as ULabels)
  * against a 20-feature schema, against the baseline of a plain Arrow scan of the same columns
  * in the same run. Target at ROWS = 1,000,000, DISTINCT = 10,000: validation ≤ 1 s.
- * (The AnnData target — 100,000 obs × 20,000 var against 20,000 Gene records — is not measured yet.)
+ * The AnnData target (100,000 obs × 20,000 var) is bench/curate/anndata.ts.
  *
  * ```sh
  * npx tsc -p tsconfig.json && node dist/bench/curate/index.js

@@ -31,6 +31,7 @@ import type { TrackedHandle } from "../flow/wrap.js"
 import { beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
+import { withOutputCheck } from "../curate/boundary.js"
 
 /** What a runner's handler needs. */
 export interface HandlerContext {
@@ -114,8 +115,11 @@ export const handleDispatch = (ctx: HandlerContext, d: Dispatch): Effect.Effect<
     let parts = null as ReturnType<typeof partsOf> | null
     if (d.cacheKey !== null) {
       const env = fingerprint(yield* currentEnvironment, options.env ?? [])
-      const material = keyMaterialOf(def, call, d.transform, env, options.cacheVersion, options.result && schemaFingerprint(options.result))
-      if (!("transform" in material)) return yield* refuse(ctx, d, `runner ${ctx.me.address}: ${material.message}`)
+      const keyed = keyMaterialOf(def, call, d.transform, env, options.cacheVersion, options.result && schemaFingerprint(options.result))
+      if (!("transform" in keyed)) return yield* refuse(ctx, d, `runner ${ctx.me.address}: ${keyed.message}`)
+      // Boundary schema hashes come from the shared registry: the caller's are the runner's (src/curate/boundary.ts).
+      const schemas = parseParts(d.parts)?.schemas
+      const material = schemas === undefined ? keyed : { ...keyed, schemas }
       parts = partsOf(material)
       if (cacheKeyOf(material) !== d.cacheKey) {
         const theirs = parseParts(d.parts)
@@ -191,7 +195,7 @@ const execute = (
       const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
       const executed = yield* Effect.uninterruptibleMask((restore) =>
         executeHere(
-          { def, fn: handle.fn, self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
+          { def, fn: options.output === undefined ? handle.fn : withOutputCheck(handle.fn, def.name, options.output), self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
           restore,
           guardCompletion(d.id, run.id, d.cacheKey)
         )

@@ -47,7 +47,8 @@ const validateIndex = (table: Table, def: SchemaDefinition, slot: string) =>
       logs.push(termsLine(missing.length, distinct.length, false, itype.field, missing))
       problems.push(indexNotValidated(slot, sourceText(source), missing))
     }
-    return { slot, problems, features: [], categoricals: [], logs } satisfies TableReport
+    const index = { source, values: distinct.filter((v) => matches.has(v)) }
+    return { slot, problems, features: [], categoricals: [], columns: [], index, logs } satisfies TableReport
   })
 
 /** Validate one slot's table. */

@@ -8,3 +8,4 @@ export { DataFrameCurator, type SaveArtifactOptions } from "./DataFrameCurator.j
 export type { CategoricalReport, TableReport } from "./validateTable.js"
 export { AnnDataCurator } from "./AnnDataCurator.js"
 export { tableCurationLayer } from "./tableCuration.js"
+export type { BoundaryOptions, SchemaRef } from "./boundary.js"

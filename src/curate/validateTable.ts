@@ -33,6 +33,10 @@ export interface TableReport {
   /** Columns validated against features, in table order. */
   readonly features: ReadonlyArray<{ readonly column: string; readonly feature: CurationFeature }>
   readonly categoricals: ReadonlyArray<CategoricalReport>
+  /** Every column validated or checked (names, the index excluded): what a cached result depends on. */
+  readonly columns: ReadonlyArray<string>
+  /** For a registry-field schema: where the index was looked up and the values found there. */
+  readonly index?: { readonly source: TermSource; readonly values: ReadonlyArray<string> }
   /** LaminDB's log lines (`"perturbation" is validated against ULabel.name`, …). */
   readonly logs: ReadonlyArray<string>
 }
@@ -125,5 +129,5 @@ export const validateTable = (
       }
       categoricals.push({ column, feature, sources, matches, notValidated: missing })
     }
-    return { slot, problems, features, categoricals, logs }
+    return { slot, problems, features, categoricals, columns, logs }
   })

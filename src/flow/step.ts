@@ -29,9 +29,10 @@ import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
 import { Tracker, type TrackerError } from "../tracker/Tracker.js"
+import { checkInputs, hasBoundary, resolveBoundary, withOutputCheck, type BoundaryOptions } from "../curate/boundary.js"
 
 /** Options of a step. */
-export interface StepOptions extends CommonOptions, CacheOptions {
+export interface StepOptions extends CommonOptions, CacheOptions, BoundaryOptions {
   /** `false`: always execute, never reuse (the run is still recorded). Default true. */
   readonly cache?: boolean
   /** At most this many executions of this step at once across the flow. */
@@ -102,6 +103,11 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     const tracing = yield* FiberRef.get(FiberRef.currentTracerEnabled)
     const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = yield* prepareCall(def, args)
+    // Boundaries (src/curate/boundary.ts): inputs validated before any run starts, the output by the body.
+    const boundary = hasBoundary(options) ? yield* resolveBoundary(def.name, options) : undefined
+    if (boundary !== undefined) yield* checkInputs(def.name, boundary, call.bound)
+    // The output is checked against the very definition whose hash is in the cache key.
+    const body = boundary?.output === undefined ? fn : withOutputCheck(fn, def.name, boundary.output)
     const key = def.keyFor(self)
     const tracker = yield* Tracker
     const transform = yield* tracker.ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
@@ -146,7 +152,7 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
               const executed = yield* executor.execute(
                 {
                   def,
-                  fn,
+                  fn: body,
                   self,
                   args,
                   call,
@@ -200,8 +206,9 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
       return Option.getOrUndefined(out)
     }
 
-    const material = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
-    if (material instanceof InvalidArgument) return yield* material
+    const keyed = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+    if (keyed instanceof InvalidArgument) return yield* keyed
+    const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
     const cacheKey = cacheKeyOf(material)
     const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow)
     for (;;) {

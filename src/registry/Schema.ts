@@ -28,7 +28,7 @@ import { featuresByName, type FeatureDef } from "./feature/lookup.js"
 import { lockFor } from "./locks.js"
 import { encodeValue, type RecordOf, type Row } from "./model.js"
 import { brandRecord, recordModelOf } from "./recordRef.js"
-import { schemaHash } from "./schema/hash.js"
+import { flexibleDefault, schemaHash } from "./schema/hash.js"
 import { itypeText, parseItype } from "./schema/itype.js"
 import { base62, UID_LENGTH } from "./uid.js"
 
@@ -63,7 +63,7 @@ export interface SchemaOptions {
   readonly maximal_set?: boolean
   /** Columns in member order (default false). */
   readonly ordered_set?: boolean
-  /** Columns that are features but not members are validated too (default: true when there are no members). */
+  /** Columns that are features but not members are validated too (default: true when there are no members and no index, as in LaminDB). */
   readonly flexible?: boolean
   /** Convert values to the feature dtypes where possible instead of failing (default false). */
   readonly coerce?: boolean
@@ -131,7 +131,6 @@ const create = (options: SchemaOptions) =>
     })
     const dtype = options.dtype === undefined ? null : yield* Effect.try({ try: () => dtypeText(parseDtype(options.dtype!)), catch: (e) => e as InvalidArgument })
     const components = Object.entries(options.components ?? {})
-    const flexibleDefault = memberDefs.length === 0 && components.length === 0
     const values = {
       name: options.name ?? null,
       description: options.description ?? null,
@@ -142,13 +141,13 @@ const create = (options: SchemaOptions) =>
       minimal_set: options.minimal_set ?? true,
       maximal_set: options.maximal_set ?? false,
       ordered_set: options.ordered_set ?? false,
-      flexible: options.flexible ?? flexibleDefault,
+      // LaminDB: flexible unless the schema lists features (an index counts), composites included.
+      flexible: options.flexible ?? flexibleDefault(memberDefs.length, index !== null),
       coerce: options.coerce ?? false,
       index_feature_id: index?.id ?? null
     }
     const hash = schemaHash({
       ...values,
-      flexibleDefault,
       memberUids: memberDefs.map((f) => f.uid),
       optionalUids: memberDefs.filter((_, i) => optional[i]).map((f) => f.uid),
       indexUid: index?.uid ?? null,

@@ -3,7 +3,8 @@
  *
  *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
  *              step's module reaches), result schema, canonical params, input artifact hashes in
- *              argument order, declared environment fingerprint, optional cache version)
+ *              argument order, declared environment fingerprint, optional cache version,
+ *              the hashes of the step's boundary schemas (src/curate/boundary.ts))
  *
  * The components are stored on the run (`_cache_parts`) so `Run.why` can say which one
  * changed. Secret params enter the key but are stored redacted.
@@ -45,6 +46,8 @@ export interface KeyMaterial {
   readonly env: Readonly<Record<string, string>>
   /** A user-chosen cache version (`cacheVersion` option): bump it to invalidate. */
   readonly version?: string
+  /** Boundary schema hashes (`input:<argument>`, `output`), when the step declares boundaries. */
+  readonly schemas?: Readonly<Record<string, string>>
 }
 
 /** The key's components as stored on a run (`_cache_parts`), for `Run.why`. */
@@ -60,6 +63,7 @@ export interface CacheParts {
   readonly inputs: ReadonlyArray<KeyInput>
   readonly env: Readonly<Record<string, string>>
   readonly version?: string
+  readonly schemas?: Readonly<Record<string, string>>
   /** Filled in after execution: artifacts loaded inside the body. */
   readonly loaded?: ReadonlyArray<LoadedInput>
   /** Filled in after execution: ids of the artifacts the run created. */
@@ -88,7 +92,8 @@ export const cacheKeyOf = (m: KeyMaterial): string =>
       // Content, not identity: an input enters the key by where it was passed and its hash.
       inputs: m.inputs.map((i) => ({ param: i.param, hash: i.hash })),
       env: m.env,
-      ...(m.version !== undefined ? { version: m.version } : {})
+      ...(m.version !== undefined ? { version: m.version } : {}),
+      ...(m.schemas !== undefined ? { schemas: m.schemas } : {})
     })
   )
 
@@ -106,13 +111,14 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
     ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
     inputs: m.inputs,
     env: m.env,
-    ...(m.version !== undefined ? { version: m.version } : {})
+    ...(m.version !== undefined ? { version: m.version } : {}),
+    ...(m.schemas !== undefined ? { schemas: m.schemas } : {})
   }
 }
 
 /** One difference between two cache keys. */
 export interface KeyChange {
-  readonly component: "transform" | "code" | "package" | "result" | "param" | "input" | "env" | "version"
+  readonly component: "transform" | "code" | "package" | "result" | "param" | "input" | "env" | "version" | "schema"
   /** The file, package, param, input param or environment item that changed. */
   readonly name?: string
   readonly before?: string
@@ -183,6 +189,11 @@ export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boo
   changes.push(...diffRecord("env", before.env, after.env, "environment item"))
   if ((before.version ?? "") !== (after.version ?? ""))
     changes.push({ component: "version", before: before.version ?? "", after: after.version ?? "", detail: "the cache version changed" })
+  for (const c of diffRecord("schema", before.schemas ?? {}, after.schemas ?? {}, "schema")) {
+    const where = c.name === "output" ? "the output" : `input '${(c.name ?? "").replace(/^input:/, "")}'`
+    const what = c.before === undefined ? "was added" : c.after === undefined ? "was removed" : `changed (hash ${c.before} → ${c.after})`
+    changes.push({ ...c, detail: `the schema of ${where} ${what}` })
+  }
   if (changes.length === 0 && keysDiffer) {
     const secrets = [...new Set([...(before.secrets ?? []), ...(after.secrets ?? [])])]
     if (secrets.length > 0)

@@ -20,6 +20,7 @@ import { recreatingRuns } from "./071-recreating-runs.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
 import { collections } from "./120-collections.js"
 import { schemaRegistry } from "./150-schema-registry.js"
+import { validationCache } from "./151-validation-cache.js"
 import { clusterRuns } from "./170-cluster-runs.js"
 import type { Migration } from "./migration.js"
 
@@ -39,5 +40,6 @@ export const migrations: ReadonlyArray<Migration> = [
   annotationRegistries,
   collections,
   schemaRegistry,
+  validationCache,
   clusterRuns
 ].sort((a, b) => a.id - b.id)
