@@ -74,6 +74,8 @@ export interface CallerResult {
   readonly events: ReadonlyArray<{ readonly status: string; readonly kind: string; readonly name: string; readonly run: string; readonly runner?: string }>
   readonly rss: number
   readonly peakRss?: number
+  /** Everything else the caller printed (its log lines), stdout then stderr. */
+  readonly output: string
 }
 
 /** Run one caller to completion. */
@@ -91,7 +93,7 @@ export const runCaller = (
   const result = new Promise<CallerResult>((resolve, reject) =>
     child.on("close", (code) => {
       const line = stdout.split("\n").find((l) => l.startsWith("{"))
-      if (line !== undefined) resolve(JSON.parse(line) as CallerResult)
+      if (line !== undefined) resolve({ ...(JSON.parse(line) as Omit<CallerResult, "output">), output: stdout.split("\n").filter((l) => l !== line).join("\n") + stderr })
       else reject(new Error(`caller exited with ${code}: ${stderr.trim() || "(no output)"}`))
     })
   )

@@ -75,31 +75,101 @@ const valueOf = (inv: StepInvocation, outcome: Outcome) =>
     )
   })
 
+/** The runner slot an admitted call holds; it moves when a runner refuses the call. */
+interface Held {
+  slot: Slot | undefined
+}
+
+/**
+ * Runners that refused a step version (`transform` + source hash), so later calls of it go
+ * elsewhere while another runner is known. A refusal is a deployment mismatch that lasts
+ * until that runner restarts with other code; the executor lives as long as its layer.
+ */
+class Refusals {
+  private readonly byStep = new Map<string, Set<string>>()
+  static keyOf = (transform: string, source: string): string => `${transform}\u0000${source}`
+  of(key: string): ReadonlySet<string> | undefined {
+    return this.byStep.get(key)
+  }
+  add(key: string, runner: string): ReadonlySet<string> {
+    const set = this.byStep.get(key) ?? new Set<string>()
+    set.add(runner)
+    this.byStep.set(key, set)
+    return set
+  }
+}
+
 /** The executor that dispatches step calls through `router` and `client`. */
 export const makeRemoteExecutor = (router: Router, client: StepClient, options: RemoteOptions): Executor => {
   // The slot each admitted call holds, by its placement object (scoped to this executor).
-  const slots = new WeakMap<Placement, Slot>()
+  const slots = new WeakMap<Placement, Held>()
+  const refusals = new Refusals()
   return {
     admit: (def, _self, use) =>
       def.kind !== "step" || def.method
         ? use({})
         : Effect.acquireUseRelease(
-            router.acquire,
-            (slot) => {
-              const placement: Placement = { runner: slot.runner }
-              slots.set(placement, slot)
+            Effect.map(router.acquire(refusals.of(Refusals.keyOf(def.keyFor(undefined), def.source.hash))), (slot): Held => ({ slot })),
+            (held) => {
+              const placement: Placement = { runner: held.slot!.runner }
+              slots.set(placement, held)
               return use(placement)
             },
-            router.release
+            (held) => (held.slot !== undefined ? router.release(held.slot) : Effect.void)
           ),
     execute: (inv, restore) => {
-      const slot = slots.get(inv.placement)
-      return slot === undefined ? executeHere(inv, restore) : dispatch(inv, slot, client, options, restore)
+      const held = slots.get(inv.placement)
+      return held?.slot === undefined ? executeHere(inv, restore) : dispatch(inv, held, router, refusals, client, options, restore)
     }
   }
 }
 
-const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Executed, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+/**
+ * Send the call to its slot's runner; when that runner refuses it (another version of the step,
+ * or no such step), move the call to a runner that has not refused it, while one is known.
+ * Nothing ran on a refusing runner, so the caller's run is still the call's run.
+ */
+const dispatch = (
+  inv: StepInvocation,
+  held: Held,
+  router: Router,
+  refusals: Refusals,
+  client: StepClient,
+  options: RemoteOptions,
+  restore: Restore
+): Effect.Effect<Executed, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+  Effect.gen(function* () {
+    const key = Refusals.keyOf(inv.def.keyFor(undefined), inv.def.source.hash)
+    for (;;) {
+      const slot = held.slot!
+      const sent = yield* dispatchTo(inv, slot, client, options, restore)
+      if (sent._tag !== "refused") return sent.executed
+      const refusal = sent.refusal
+      const avoid = refusals.add(key, refusal.runner)
+      if (refusal.runner !== slot.runner) refusals.add(key, slot.runner)
+      yield* router.release(slot)
+      held.slot = undefined
+      const next = yield* restore(router.acquireElsewhere(avoid)).pipe(Effect.exit)
+      if (Exit.isFailure(next)) {
+        // Interrupted or no runner left while waiting: the caller's run ends here.
+        const failure = Cause.failureOption(next.cause)
+        if (failure._tag === "Some") return yield* failHere(inv, failure.value)
+        const closed = yield* closeIfStarted(inv, next)
+        return { _tag: "executed", exit: next, closed, run: inv.run } as Executed
+      }
+      if (next.value._tag === "None") return yield* failHere(inv, refusal)
+      held.slot = next.value.value
+      yield* Effect.logWarning(`${refusal.message} Sending step '${inv.def.name}' (run ${inv.run.uid}) to runner ${held.slot.runner} instead.`)
+    }
+  })
+
+/** How one send ended: the call was executed (or failed), or the runner refused it. */
+type Sent = { readonly _tag: "executed"; readonly executed: Executed } | { readonly _tag: "refused"; readonly refusal: StepRefused }
+
+const dispatchTo = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Sent, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+  Effect.map(dispatchOnce(inv, slot, client, options, restore), (r): Sent => (r._tag === "StepRefused" ? { _tag: "refused", refusal: r } : { _tag: "executed", executed: r }))
+
+const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Executed | StepRefused, IntegrityError | StorageError | InvalidArgument, Lamina> =>
   Effect.gen(function* () {
     let args: unknown
     try {
@@ -136,7 +206,7 @@ const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: 
         return { _tag: "executed", exit, closed, run: inv.run } as Executed
       }
       const failure = Cause.failureOption(exit.cause)
-      if (failure._tag === "Some" && failure.value._tag === "StepRefused") return yield* failHere(inv, failure.value)
+      if (failure._tag === "Some" && failure.value._tag === "StepRefused") return failure.value
       const reason = failure._tag === "Some" ? `${failure.value._tag}: ${String((failure.value as { readonly message?: unknown }).message ?? "")}` : Cause.pretty(exit.cause).split("\n")[0]
       return yield* failHere(
         inv,

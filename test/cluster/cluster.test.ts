@@ -8,7 +8,8 @@
  * - a cached rerun dispatches nothing;
  * - kill -9 of a runner mid-step: its calls run again on the others, the lost runs end
  *   `aborted`, the flow completes, and no output is registered twice;
- * - a runner with another version of a step refuses it, naming the step and both hashes.
+ * - a runner with another version of a step refuses it, naming the step and both hashes; with
+ *   a runner of the right version in the cluster too, the call moves there and completes.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import * as os from "node:os"
@@ -192,5 +193,21 @@ const executions = (log: string): ReadonlyArray<string> => {
     expect(squares.length).toBeGreaterThan(0)
     for (const r of squares) expect(Number(r.status)).not.toBe(0)
     expect(await query(stale.db, `SELECT id FROM lamina_artifact WHERE key LIKE 'squares/%'`)).toEqual([])
+
+    // With a runner of the right version in the cluster too, the refused call moves there.
+    const good = await startRunner(script, stale, { concurrency: 1 })
+    runners.push(good)
+    await good.ready
+    const mark = executions(env.LAMINA_TEST_EXEC_LOG).length
+    // Both runners have one slot: the two calls start one on each, so the stale one is asked.
+    const retried = await runCaller(script, stale, { flow: "squares", args: [2, 0], cluster: true }).result
+    expect(retried.ok, retried.error).toBe(true)
+    expect(retried.value).toMatchObject({ sum: 5 })
+    expect(retried.output).toContain(`runner 127.0.0.1:${runner.port} has another version of step 'bench/distributed:square'`)
+    expect(retried.output).toMatch(new RegExp(`Sending step 'square' \\(run \\S+\\) to runner 127\\.0\\.0\\.1:${good.port} instead`))
+    const ran = executions(env.LAMINA_TEST_EXEC_LOG).slice(mark).filter((l) => l.startsWith("square "))
+    expect(ran.map((l) => Number(l.split(" ").at(-1)))).toEqual([good.pid, good.pid])
+    const done = await query<{ runner: string }>(stale.db, `SELECT runner FROM lamina_run WHERE name = 'square' AND _status_code = 0`)
+    expect(done.map((r) => r.runner)).toEqual([`127.0.0.1:${good.port}`, `127.0.0.1:${good.port}`])
   }, 300_000)
 })
