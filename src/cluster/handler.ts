@@ -10,7 +10,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Effect, Exit, FiberRef, HashSet } from "effect"
+import { Cause, Effect, Exit, FiberRef, HashSet, Schedule } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { Instance } from "../instance/Instance.js"
@@ -28,7 +28,7 @@ import { RunState, runLogger } from "../flow/runState.js"
 import { schemaFingerprint } from "../flow/schemaFingerprint.js"
 import type { StepOptions } from "../flow/step.js"
 import type { TrackedHandle } from "../flow/wrap.js"
-import { beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
+import { abandonAttempt, beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
 
@@ -41,6 +41,9 @@ export interface HandlerContext {
   /** The modules the runner loaded, for refusal messages. */
   readonly modules: string
 }
+
+/** Retries of ending an attempt while the registry is away: every ≤ 5 s, for up to 10 minutes. */
+const ABANDON_RETRY = Schedule.exponential("250 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")), Schedule.upTo("10 minutes"))
 
 const refuse = (ctx: HandlerContext, d: Dispatch, message: string) => new StepRefused({ transform: d.transform, runner: ctx.me.address, message })
 
@@ -206,7 +209,13 @@ const execute = (
           yield* tracker.heartbeat.release(run.id)
           return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
         }
-        return yield* Effect.fail(executed.left)
+        // The registry failed around the body (Postgres away): the run must not stay open.
+        const reason = executed.left.message
+        return yield* abandonAttempt(d, run, ctx.me, def.name, attempts, reason).pipe(
+          Effect.tapError((e) => Effect.logWarning(`step '${def.name}' run ${run.uid}: cannot end it yet (${e.message}); retrying`)),
+          Effect.retry(ABANDON_RETRY),
+          Effect.ensuring(tracker.heartbeat.release(run.id))
+        )
       }
       if (executed.right._tag === "superseded") return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       return outcomeOf(ctx, run, attempts, executed.right.exit, executed.right.closed.uncacheable)

@@ -3,8 +3,10 @@
  * through a TCP proxy the test cuts (the server itself is shared and never restarted):
  *
  * - Postgres goes away mid-flow and comes back: the flow completes with the right result or
- *   fails with a typed error; either way no record is wrong (one completed run and one live
- *   artifact per key, with the right bytes), and a rerun completes on what was kept;
+ *   fails with a typed error (today: the caller's StorageError, while the runners end the runs
+ *   whose completion failed `aborted` once Postgres is back); either way no record is wrong
+ *   (one completed run and one live artifact per key, with the right bytes, no claim on an
+ *   ended run, no run left started), and a rerun completes;
  * - the caller is killed mid-flow: its runners finish the steps in flight (the cluster does not
  *   tell a runner its caller is gone), so the caller's rerun reuses them, executes nothing
  *   again, and leaves no run started and no claim behind.
@@ -125,6 +127,12 @@ const md5 = (text: string) => createHash("md5").update(text).digest("base64url")
     expect(rerun.ok, rerun.error).toBe(true)
     expect(rerun.value).toMatchObject({ sum: 30 })
     expect(await consistent(3000, 4)).toBe(4)
+    const squares = await query<{ status: number; error: string | null }>(db.url, `SELECT _status_code AS status, error::text AS error FROM lamina_run WHERE name = 'square' AND params->>'delayMs' = '3000'`)
+    for (const r of squares) {
+      expect([0, 2]).toContain(Number(r.status))
+      if (Number(r.status) === 2) expect(r.error).toMatch(/the registry failed while it ran|lost while running it|its process stopped/)
+    }
+    expect(await query(db.url, `SELECT id FROM lamina_run WHERE _status_code = -1 AND name = 'square'`)).toEqual([])
     console.log(`[faults] outage: first run ${result.ok ? "completed" : `failed: ${result.error?.split("\n")[0]}`}; rerun: ${rerun.events.filter((e) => e.kind === "step" && e.status === "cached").length} cached`)
   }, 300_000)
 

@@ -2,8 +2,7 @@
  * `lamina worker` as users run it (the built CLI, dist/lamina.mjs): bad invocations are typed
  * errors; a runner started on a Postgres instance serves the steps of its `--module`; SIGTERM
  * drains it (the call in flight finishes and its caller gets the result), then it leaves the
- * cluster and exits 0. Also `npm run example -- distributed` (dist/examples/run.js) end to end,
- * twice: the second run is all cache hits.
+ * cluster and exits 0.
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -55,7 +54,7 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
   return { child, exited, stderr: () => stderr }
 }
 
-;(enabled ? describe : describe.skip)("lamina worker (built CLI) and the distributed example", () => {
+;(enabled ? describe : describe.skip)("lamina worker (built CLI)", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-worker-cli-"))
   const home = path.join(dir, "home")
   const execLog = path.join(dir, "exec.log")
@@ -63,7 +62,7 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
 
   beforeAll(async () => {
     mkdirSync(home, { recursive: true })
-    dbs.push(await createDatabase(), await createDatabase())
+    dbs.push(await createDatabase())
   }, 60_000)
 
   afterAll(async () => {
@@ -122,21 +121,4 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
       if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
     }
   }, 180_000)
-
-  it("npm run example -- distributed: two workers share the fan-out; a rerun is all cache hits", async () => {
-    const exampleHome = path.join(dir, "example-home")
-    mkdirSync(exampleHome, { recursive: true })
-    const env = { LAMINA_HOME: exampleHome, LAMINA_EXAMPLE_DB: dbs[1]!.url }
-    const first = await runNode([path.resolve("dist/examples/run.js"), "distributed"], { env, cwd: dir })
-    expect(first.code, first.stderr).toBe(0)
-    expect(first.stdout).toContain("distributed: 9 step runs — 9 executed, 0 cached, 0 failed")
-    // Both runners executed estimates.
-    for (const port of [34461, 34462]) expect(first.stderr).toMatch(new RegExp(`✓ estimate done on 127\\.0\\.0\\.1:${port}`))
-    const placed = await query<{ runner: string }>(dbs[1]!.url, `SELECT DISTINCT runner FROM lamina_run WHERE name = 'estimate' AND _status_code = 0 ORDER BY runner`)
-    expect(placed.map((r) => r.runner)).toEqual(["127.0.0.1:34461", "127.0.0.1:34462"])
-
-    const second = await runNode([path.resolve("dist/examples/run.js"), "distributed"], { env, cwd: dir })
-    expect(second.code, second.stderr).toBe(0)
-    expect(second.stdout).toContain("distributed: 9 step runs — 0 executed, 9 cached, 0 failed")
-  }, 240_000)
 })
