@@ -11,7 +11,7 @@
 import type { AlreadyProcessingMessage, MailboxFull, PersistenceError } from "@effect/cluster/ClusterError"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { randomUUID } from "node:crypto"
-import { Cause, Effect, Exit, Schema } from "effect"
+import { Cause, Duration, Effect, Exit, HashSet, Schema } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -75,6 +75,12 @@ const valueOf = (inv: StepInvocation, outcome: Outcome) =>
     )
   })
 
+/** True when this fiber is being interrupted (its caller's interrupt, not a runner's). */
+const interruptedHere = Effect.map(Effect.descriptor, (d) => HashSet.size(d.interruptors) > 0)
+
+/** Pause before sending a call again whose runner stopped it. */
+const RESEND_DELAY = Duration.seconds(1)
+
 /** The runner slot an admitted call holds; it moves when a runner refuses the call. */
 interface Held {
   slot: Slot | undefined
@@ -82,22 +88,29 @@ interface Held {
 
 /**
  * Runners that refused a step version (`transform` + source hash), so later calls of it go
- * elsewhere while another runner is known. A refusal is a deployment mismatch that lasts
- * until that runner restarts with other code; the executor lives as long as its layer.
+ * elsewhere while another runner is known. A refusal is a deployment mismatch that lasts until
+ * that runner restarts with other code, so it is forgotten after `REFUSAL_MEMORY_MS`.
  */
 class Refusals {
-  private readonly byStep = new Map<string, Set<string>>()
+  private readonly byStep = new Map<string, Map<string, number>>()
   static keyOf = (transform: string, source: string): string => `${transform}\u0000${source}`
   of(key: string): ReadonlySet<string> | undefined {
-    return this.byStep.get(key)
+    const runners = this.byStep.get(key)
+    if (runners === undefined) return undefined
+    const since = Date.now() - REFUSAL_MEMORY_MS
+    for (const [runner, at] of runners) if (at < since) runners.delete(runner)
+    return new Set(runners.keys())
   }
   add(key: string, runner: string): ReadonlySet<string> {
-    const set = this.byStep.get(key) ?? new Set<string>()
-    set.add(runner)
-    this.byStep.set(key, set)
-    return set
+    const runners = this.byStep.get(key) ?? new Map<string, number>()
+    runners.set(runner, Date.now())
+    this.byStep.set(key, runners)
+    return this.of(key)!
   }
 }
+
+/** How long a caller sends no calls of a step version to a runner that refused it. */
+const REFUSAL_MEMORY_MS = 5 * 60_000
 
 /** The executor that dispatches step calls through `router` and `client`. */
 export const makeRemoteExecutor = (router: Router, client: StepClient, options: RemoteOptions): Executor => {
@@ -198,7 +211,15 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
       args,
       maxAttempts: options.attempts
     })
-    const exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    let exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    // An interrupt this fiber did not ask for came from the runner: it shut down or lost its
+    // shard (e.g. its Postgres session) mid-call. Send the same call again (same id, so the next
+    // runner continues it as the next attempt, within the attempt limit).
+    for (let resent = 0; Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && resent < options.attempts && !(yield* interruptedHere); resent++) {
+      yield* Effect.logWarning(`step '${inv.def.name}' (run ${inv.run.uid}) was stopped on runner ${slot.runner} (it shut down or lost its shard); sending it again`)
+      yield* restore(Effect.sleep(RESEND_DELAY))
+      exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    }
     if (Exit.isFailure(exit)) {
       if (Cause.isInterruptedOnly(exit.cause)) {
         // The runner was told (an interrupt message) and ends its run aborted; end ours too.
