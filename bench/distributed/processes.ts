@@ -93,8 +93,14 @@ export const runCaller = (
   const result = new Promise<CallerResult>((resolve, reject) =>
     child.on("close", (code) => {
       const line = stdout.split("\n").find((l) => l.startsWith("{"))
-      if (line !== undefined) resolve({ ...(JSON.parse(line) as Omit<CallerResult, "output">), output: stdout.split("\n").filter((l) => l !== line).join("\n") + stderr })
-      else reject(new Error(`caller exited with ${code}: ${stderr.trim() || "(no output)"}`))
+      let parsed: Omit<CallerResult, "output"> | undefined
+      try {
+        parsed = line === undefined ? undefined : (JSON.parse(line) as Omit<CallerResult, "output">)
+      } catch {
+        parsed = undefined
+      }
+      if (parsed !== undefined) resolve({ ...parsed, output: stdout.split("\n").filter((l) => l !== line).join("\n") + stderr })
+      else reject(new Error(`caller exited with ${code} without a complete result line: ${stderr.trim() || stdout.slice(0, 200) || "(no output)"}`))
     })
   )
   return { child, result }
