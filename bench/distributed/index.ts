@@ -41,7 +41,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-dist-"))
 mkdirSync(path.join(dir, "storage"), { recursive: true })
 const db = new URL(adminUrl)
 db.pathname = `/${name}`
-const instance: ClusterInstance = { storage: path.join(dir, "storage"), db: db.toString() }
+// CPU-bound bodies block a runner's event loop, shard-lock refreshes included: on a loaded
+// machine a 4 s failover (node.ts's default, for the tests) would take shards from busy runners.
+const instance: ClusterInstance = { storage: path.join(dir, "storage"), db: db.toString(), failoverAfter: "30 seconds" }
 process.env.LAMINA_HOME = path.join(dir, "home")
 process.env.LAMINA_TEST_SCRATCH = path.join(dir, "scratch")
 const runners: Array<RunnerProcess> = []
@@ -81,6 +83,7 @@ try {
     target: "≤ 5 ms",
     ok: overhead <= 5
   })
+  console.log(JSON.stringify(results.at(-1)))
   await stopRunners(runners.splice(0))
 
   // CPU-bound fan-out: 1, 2, 3 runners with one slot each.
@@ -100,6 +103,7 @@ try {
     target: "≥ 1.7×",
     ok: speedup >= 1.7
   })
+  console.log(JSON.stringify(results.at(-1)))
   results.push({
     name: `same, 3 runners on ${os.availableParallelism()} cores`,
     value: `${(times[2]! / 1000).toFixed(2)} s`,
@@ -110,19 +114,26 @@ try {
   })
   await stopRunners(runners.splice(0))
 
-  // 10,000 queued steps.
+  // 10,000 queued steps (and 2,000 first, to show the trend if 10,000 fails).
   await addRunner(2)
-  const queued = Math.max(500, Math.round(10_000 * scale))
-  const big = await call("noops", [queued, salt++, 1_000_000], true)
-  const mb = (big.peakRss ?? big.rss) / 1024 / 1024
-  results.push({
-    name: `caller peak RSS with ${queued} queued steps (1 runner, 2 slots)`,
-    value: `${mb.toFixed(0)} MB`,
-    baseline: `${(big.ms / 1000).toFixed(1)} s for the flow`,
-    ratio: "—",
-    target: "< 300 MB",
-    ok: mb < 300
-  })
+  for (const queued of [...new Set([Math.max(500, Math.round(2_000 * scale)), Math.max(500, Math.round(10_000 * scale))])]) {
+    try {
+      const big = await call("noops", [queued, salt++, 1_000_000], true)
+      const mb = (big.peakRss ?? big.rss) / 1024 / 1024
+      results.push({
+        name: `caller peak RSS with ${queued} queued steps (1 runner, 2 slots)`,
+        value: `${mb.toFixed(0)} MB`,
+        baseline: `${(big.ms / 1000).toFixed(1)} s for the flow`,
+        ratio: "—",
+        target: "< 300 MB",
+        ok: mb < 300
+      })
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).split("\n").find((l) => /Error/.test(l)) ?? String(e)
+      results.push({ name: `caller peak RSS with ${queued} queued steps (1 runner, 2 slots)`, value: "failed", baseline: reason.trim().slice(0, 120), ratio: "—", target: "< 300 MB", ok: false })
+    }
+    console.log(JSON.stringify(results.at(-1)))
+  }
 } finally {
   await stopRunners(runners)
   await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined)

@@ -74,6 +74,8 @@ export interface CallerResult {
   readonly events: ReadonlyArray<{ readonly status: string; readonly kind: string; readonly name: string; readonly run: string; readonly runner?: string }>
   readonly rss: number
   readonly peakRss?: number
+  /** Everything else the caller printed (its log lines), stdout then stderr. */
+  readonly output: string
 }
 
 /** Run one caller to completion. */
@@ -91,8 +93,14 @@ export const runCaller = (
   const result = new Promise<CallerResult>((resolve, reject) =>
     child.on("close", (code) => {
       const line = stdout.split("\n").find((l) => l.startsWith("{"))
-      if (line !== undefined) resolve(JSON.parse(line) as CallerResult)
-      else reject(new Error(`caller exited with ${code}: ${stderr.trim() || "(no output)"}`))
+      let parsed: Omit<CallerResult, "output"> | undefined
+      try {
+        parsed = line === undefined ? undefined : (JSON.parse(line) as Omit<CallerResult, "output">)
+      } catch {
+        parsed = undefined
+      }
+      if (parsed !== undefined) resolve({ ...parsed, output: stdout.split("\n").filter((l) => l !== line).join("\n") + stderr })
+      else reject(new Error(`caller exited with ${code} without a complete result line: ${stderr.trim() || stdout.slice(0, 200) || "(no output)"}`))
     })
   )
   return { child, result }

@@ -245,3 +245,40 @@ export const guardCompletion = (dispatchId: string, runId: number, cacheKey: str
 
 /** True for the failure `guardCompletion` raises. */
 export const isTakenOver = (e: unknown): boolean => e instanceof IntegrityError && e.message.includes("was taken over while it ran")
+
+/**
+ * End an attempt whose completion failed on a registry error (Postgres went away while the
+ * body ran): under the call's lock, a run still `started` ends `aborted` (its claim dropped,
+ * its outputs to trash), so nothing waits on it and a rerun computes it again. A run that did
+ * end (its completion committed, only the acknowledgement was lost) is answered as it ended.
+ * Retry it until the registry is back: a runner is long-lived, so lease expiry never ends
+ * its runs for it.
+ */
+export const abandonAttempt = (
+  d: Dispatch,
+  run: RunRef,
+  me: RunnerIdentity,
+  stepName: string,
+  attempts: number,
+  reason: string
+): Effect.Effect<Outcome, StorageError | IntegrityError, Lamina> =>
+  Effect.gen(function* () {
+    const answer = yield* locked(
+      d,
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const row = (yield* sql<RunRow>`SELECT id, uid, _status_code, _result, error FROM lamina_run WHERE id = ${run.id}${forUpdate(sql)}`)[0]
+        const ended = row === undefined ? undefined : answerOf(row, me, attempts)
+        if (ended !== undefined) return { outcome: ended, aborted: false }
+        const message = `aborted: the registry failed while it ran on runner ${me.address} (${reason}); a rerun computes it again`
+        if (row !== undefined && Number(row._status_code) === RunStatus.started) {
+          yield* abortRuns([run.id], encodeRunError(new StepFailed({ step: stepName, run: run.uid, message, aborted: true })))
+          if (d.cacheKey !== null) yield* sql`DELETE FROM lamina_run_claim WHERE cache_key = ${d.cacheKey} AND run_id = ${run.id}`
+        }
+        const outcome: Outcome = { status: "aborted", run: { id: run.id, uid: run.uid }, runner: me.address, host: me.host, attempts, error: { message } }
+        return { outcome, aborted: true }
+      }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Ending a step whose completion failed")(e))))
+    )
+    if (answer.aborted) yield* trashLost(run.id)
+    return answer.outcome
+  })

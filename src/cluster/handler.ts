@@ -10,8 +10,9 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Effect, Exit, FiberRef, HashSet } from "effect"
+import { Cause, Effect, type Either, Exit, FiberRef, HashSet, Schedule } from "effect"
 import { sqlFailure } from "../db/failure.js"
+import type { IntegrityError, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
@@ -23,12 +24,13 @@ import { Tracker } from "../tracker/Tracker.js"
 import { keyMaterialOf, prepareCall } from "../flow/definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "../flow/environment.js"
 import { describeFailure } from "../flow/errors.js"
-import { executeHere } from "../flow/executor.js"
+import { executeHere, type Executed } from "../flow/executor.js"
+import type { TrackingError } from "../flow/invoke.js"
 import { RunState, runLogger } from "../flow/runState.js"
 import { schemaFingerprint } from "../flow/schemaFingerprint.js"
 import type { StepOptions } from "../flow/step.js"
 import type { TrackedHandle } from "../flow/wrap.js"
-import { beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
+import { abandonAttempt, beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
 import { withOutputCheck } from "../curate/boundary.js"
@@ -42,6 +44,15 @@ export interface HandlerContext {
   /** The modules the runner loaded, for refusal messages. */
   readonly modules: string
 }
+
+/** An attempt whose completion failed, ended by `abandonAttempt`. */
+interface Abandoned {
+  readonly _tag: "Abandoned"
+  readonly outcome: Outcome
+}
+
+/** Retries of ending an attempt while the registry is away: every ≤ 5 s, for up to 10 minutes. */
+const ABANDON_RETRY = Schedule.exponential("250 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")), Schedule.upTo("10 minutes"))
 
 const refuse = (ctx: HandlerContext, d: Dispatch, message: string) => new StepRefused({ transform: d.transform, runner: ctx.me.address, message })
 
@@ -193,24 +204,34 @@ const execute = (
       const { run, attempts } = attempt
       yield* Effect.logDebug(`step '${def.name}' attempt ${attempts}: run ${run.uid}`)
       const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+      // Uninterruptible but for the body: a runner losing its shards (or shutting down) while
+      // the registry is away must still end the run, else it stays open while the runner lives.
       const executed = yield* Effect.uninterruptibleMask((restore) =>
         executeHere(
           { def, fn: options.output === undefined ? handle.fn : withOutputCheck(handle.fn, def.name, options.output), self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
           restore,
           guardCompletion(d.id, run.id, d.cacheKey)
+        ).pipe(
+          Effect.either,
+          Effect.flatMap((r: Either.Either<Executed, TrackingError>): Effect.Effect<Either.Either<Executed, TrackingError> | Abandoned, StorageError | IntegrityError, Lamina> =>
+            r._tag === "Right" || isTakenOver(r.left)
+              ? Effect.succeed(r)
+              : // The registry failed around the body (Postgres away): the run must not stay open.
+                abandonAttempt(d, run, ctx.me, def.name, attempts, r.left.message).pipe(
+                  Effect.tapError((e) => Effect.logWarning(`step '${def.name}' run ${run.uid}: cannot end it yet (${e.message}); retrying`)),
+                  Effect.retry(ABANDON_RETRY),
+                  Effect.ensuring(tracker.heartbeat.release(run.id)),
+                  Effect.map((outcome) => ({ _tag: "Abandoned" as const, outcome }))
+                )
+          )
         )
-      ).pipe(
-        Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)),
-        Effect.either
-      )
+      ).pipe(Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)))
+      if (executed._tag === "Abandoned") return executed.outcome
       yield* Effect.logDebug(`step '${def.name}' run ${run.uid} ended: ${executed._tag === "Left" ? executed.left.message : executed.right._tag}`)
       if (executed._tag === "Left") {
-        if (isTakenOver(executed.left)) {
-          yield* tracker.trashArtifacts([...state.created])
-          yield* tracker.heartbeat.release(run.id)
-          return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
-        }
-        return yield* Effect.fail(executed.left)
+        yield* tracker.trashArtifacts([...state.created])
+        yield* tracker.heartbeat.release(run.id)
+        return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       }
       if (executed.right._tag === "superseded") return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       return outcomeOf(ctx, run, attempts, executed.right.exit, executed.right.closed.uncacheable)

@@ -11,7 +11,7 @@
 import type { AlreadyProcessingMessage, MailboxFull, PersistenceError } from "@effect/cluster/ClusterError"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { randomUUID } from "node:crypto"
-import { Cause, Effect, Exit, Schema } from "effect"
+import { Cause, Duration, Effect, Exit, HashSet, Schema } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -75,31 +75,114 @@ const valueOf = (inv: StepInvocation, outcome: Outcome) =>
     )
   })
 
+/** True when this fiber is being interrupted (its caller's interrupt, not a runner's). */
+const interruptedHere = Effect.map(Effect.descriptor, (d) => HashSet.size(d.interruptors) > 0)
+
+/** Pause before sending a call again whose runner stopped it. */
+const RESEND_DELAY = Duration.seconds(1)
+
+/** The runner slot an admitted call holds; it moves when a runner refuses the call. */
+interface Held {
+  slot: Slot | undefined
+}
+
+/**
+ * Runners that refused a step version (`transform` + source hash), so later calls of it go
+ * elsewhere while another runner is known. A refusal is a deployment mismatch that lasts until
+ * that runner restarts with other code, so it is forgotten after `REFUSAL_MEMORY_MS`.
+ */
+class Refusals {
+  private readonly byStep = new Map<string, Map<string, number>>()
+  static keyOf = (transform: string, source: string): string => `${transform}\u0000${source}`
+  of(key: string): ReadonlySet<string> | undefined {
+    const runners = this.byStep.get(key)
+    if (runners === undefined) return undefined
+    const since = Date.now() - REFUSAL_MEMORY_MS
+    for (const [runner, at] of runners) if (at < since) runners.delete(runner)
+    return new Set(runners.keys())
+  }
+  add(key: string, runner: string): ReadonlySet<string> {
+    const runners = this.byStep.get(key) ?? new Map<string, number>()
+    runners.set(runner, Date.now())
+    this.byStep.set(key, runners)
+    return this.of(key)!
+  }
+}
+
+/** How long a caller sends no calls of a step version to a runner that refused it. */
+const REFUSAL_MEMORY_MS = 5 * 60_000
+
 /** The executor that dispatches step calls through `router` and `client`. */
 export const makeRemoteExecutor = (router: Router, client: StepClient, options: RemoteOptions): Executor => {
   // The slot each admitted call holds, by its placement object (scoped to this executor).
-  const slots = new WeakMap<Placement, Slot>()
+  const slots = new WeakMap<Placement, Held>()
+  const refusals = new Refusals()
   return {
     admit: (def, _self, use) =>
       def.kind !== "step" || def.method
         ? use({})
         : Effect.acquireUseRelease(
-            router.acquire,
-            (slot) => {
-              const placement: Placement = { runner: slot.runner }
-              slots.set(placement, slot)
+            Effect.map(router.acquire(refusals.of(Refusals.keyOf(def.keyFor(undefined), def.source.hash))), (slot): Held => ({ slot })),
+            (held) => {
+              const placement: Placement = { runner: held.slot!.runner }
+              slots.set(placement, held)
               return use(placement)
             },
-            router.release
+            (held) => (held.slot !== undefined ? router.release(held.slot) : Effect.void)
           ),
     execute: (inv, restore) => {
-      const slot = slots.get(inv.placement)
-      return slot === undefined ? executeHere(inv, restore) : dispatch(inv, slot, client, options, restore)
+      const held = slots.get(inv.placement)
+      return held?.slot === undefined ? executeHere(inv, restore) : dispatch(inv, held, router, refusals, client, options, restore)
     }
   }
 }
 
-const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Executed, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+/**
+ * Send the call to its slot's runner; when that runner refuses it (another version of the step,
+ * or no such step), move the call to a runner that has not refused it, while one is known.
+ * Nothing ran on a refusing runner, so the caller's run is still the call's run.
+ */
+const dispatch = (
+  inv: StepInvocation,
+  held: Held,
+  router: Router,
+  refusals: Refusals,
+  client: StepClient,
+  options: RemoteOptions,
+  restore: Restore
+): Effect.Effect<Executed, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+  Effect.gen(function* () {
+    const key = Refusals.keyOf(inv.def.keyFor(undefined), inv.def.source.hash)
+    for (;;) {
+      const slot = held.slot!
+      const sent = yield* dispatchTo(inv, slot, client, options, restore)
+      if (sent._tag !== "refused") return sent.executed
+      const refusal = sent.refusal
+      const avoid = refusals.add(key, refusal.runner)
+      if (refusal.runner !== slot.runner) refusals.add(key, slot.runner)
+      yield* router.release(slot)
+      held.slot = undefined
+      const next = yield* restore(router.acquireElsewhere(avoid)).pipe(Effect.exit)
+      if (Exit.isFailure(next)) {
+        // Interrupted or no runner left while waiting: the caller's run ends here.
+        const failure = Cause.failureOption(next.cause)
+        if (failure._tag === "Some") return yield* failHere(inv, failure.value)
+        const closed = yield* closeIfStarted(inv, next)
+        return { _tag: "executed", exit: next, closed, run: inv.run } as Executed
+      }
+      if (next.value._tag === "None") return yield* failHere(inv, refusal)
+      held.slot = next.value.value
+      yield* Effect.logWarning(`${refusal.message} Sending step '${inv.def.name}' (run ${inv.run.uid}) to runner ${held.slot.runner} instead.`)
+    }
+  })
+
+/** How one send ended: the call was executed (or failed), or the runner refused it. */
+type Sent = { readonly _tag: "executed"; readonly executed: Executed } | { readonly _tag: "refused"; readonly refusal: StepRefused }
+
+const dispatchTo = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Sent, IntegrityError | StorageError | InvalidArgument, Lamina> =>
+  Effect.map(dispatchOnce(inv, slot, client, options, restore), (r): Sent => (r._tag === "StepRefused" ? { _tag: "refused", refusal: r } : { _tag: "executed", executed: r }))
+
+const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, options: RemoteOptions, restore: Restore): Effect.Effect<Executed | StepRefused, IntegrityError | StorageError | InvalidArgument, Lamina> =>
   Effect.gen(function* () {
     let args: unknown
     try {
@@ -128,7 +211,15 @@ const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: 
       args,
       maxAttempts: options.attempts
     })
-    const exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    let exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    // An interrupt this fiber did not ask for came from the runner: it shut down or lost its
+    // shard (e.g. its Postgres session) mid-call. Send the same call again (same id, so the next
+    // runner continues it as the next attempt, within the attempt limit).
+    for (let resent = 0; Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && resent < options.attempts && !(yield* interruptedHere); resent++) {
+      yield* Effect.logWarning(`step '${inv.def.name}' (run ${inv.run.uid}) was stopped on runner ${slot.runner} (it shut down or lost its shard); sending it again`)
+      yield* restore(Effect.sleep(RESEND_DELAY))
+      exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
+    }
     if (Exit.isFailure(exit)) {
       if (Cause.isInterruptedOnly(exit.cause)) {
         // The runner was told (an interrupt message) and ends its run aborted; end ours too.
@@ -136,7 +227,7 @@ const dispatch = (inv: StepInvocation, slot: Slot, client: StepClient, options: 
         return { _tag: "executed", exit, closed, run: inv.run } as Executed
       }
       const failure = Cause.failureOption(exit.cause)
-      if (failure._tag === "Some" && failure.value._tag === "StepRefused") return yield* failHere(inv, failure.value)
+      if (failure._tag === "Some" && failure.value._tag === "StepRefused") return failure.value
       const reason = failure._tag === "Some" ? `${failure.value._tag}: ${String((failure.value as { readonly message?: unknown }).message ?? "")}` : Cause.pretty(exit.cause).split("\n")[0]
       return yield* failHere(
         inv,

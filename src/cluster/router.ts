@@ -28,8 +28,16 @@ export interface Slot {
 
 /** Runner choice for calls. */
 export interface Router {
-  /** Wait for a free slot on some runner (fails when no runner joins in time). */
-  readonly acquire: Effect.Effect<Slot, StorageError>
+  /**
+   * Wait for a free slot on some runner (fails when no runner joins in time). Runners in
+   * `avoid` (ones that refused the step) are passed over while any other runner is known.
+   */
+  readonly acquire: (avoid?: ReadonlySet<string>) => Effect.Effect<Slot, StorageError>
+  /**
+   * Wait for a free slot on a runner not in `avoid`; `None` at once when every known runner is
+   * in `avoid` (no runner can take the call).
+   */
+  readonly acquireElsewhere: (avoid: ReadonlySet<string>) => Effect.Effect<Option.Option<Slot>, StorageError>
   readonly release: (slot: Slot) => Effect.Effect<void>
   /** Runners currently known, with their capacity and calls in flight. */
   readonly runners: Effect.Effect<ReadonlyArray<{ readonly address: string; readonly capacity: number; readonly inflight: number }>>
@@ -105,9 +113,13 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
       Effect.interruptible
     )
 
-    const pick = (): Slot | undefined => {
+    const NONE = "none" as const
+    /** The least loaded free runner; `NONE` when `strict` and every known runner is avoided. */
+    const pick = (avoid: ReadonlySet<string> | undefined, strict: boolean): Slot | typeof NONE | undefined => {
+      const others = avoid === undefined || avoid.size === 0 ? [...known] : [...known].filter(([address]) => !avoid.has(address))
+      if (others.length === 0 && strict && known.size > 0) return NONE
       let best: [string, Known] | undefined
-      for (const entry of known) {
+      for (const entry of others.length > 0 ? others : known) {
         const k = entry[1]
         if (k.inflight >= k.capacity) continue
         if (best === undefined || k.inflight / k.capacity < best[1].inflight / best[1].capacity) best = entry
@@ -119,35 +131,39 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
       return { runner, entityId }
     }
 
-    const acquire: Effect.Effect<Slot, StorageError> = Effect.suspend(function loop(): Effect.Effect<Slot, StorageError> {
-      const slot = pick()
-      if (slot !== undefined) return Effect.succeed(slot)
-      return Effect.flatMap(Deferred.make<void>(), (waiter) => {
-        waiters.push(waiter)
-        const wait = Deferred.await(waiter).pipe(
-          Effect.onInterrupt(() =>
-            Effect.sync(() => {
-              const i = waiters.indexOf(waiter)
-              if (i >= 0) waiters.splice(i, 1)
-            })
+    const waitFor = <A>(avoid: ReadonlySet<string> | undefined, strict: boolean, found: (slot: Slot | typeof NONE) => A): Effect.Effect<A, StorageError> =>
+      Effect.suspend(function loop(): Effect.Effect<A, StorageError> {
+        const slot = pick(avoid, strict)
+        if (slot !== undefined) return Effect.succeed(found(slot))
+        return Effect.flatMap(Deferred.make<void>(), (waiter) => {
+          waiters.push(waiter)
+          const wait = Deferred.await(waiter).pipe(
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                const i = waiters.indexOf(waiter)
+                if (i >= 0) waiters.splice(i, 1)
+              })
+            )
           )
-        )
-        // With runners known, a call waits as long as it takes; with none, only so long.
-        if (known.size > 0 || everSeen) return Effect.flatMap(wait, loop)
-        return wait.pipe(
-          Effect.timeoutOption(options.waitForRunners),
-          Effect.flatMap((o) =>
-            Option.isSome(o) || known.size > 0
-              ? loop()
-              : Effect.fail(
-                  new StorageError({
-                    message: `No Lamina runner joined this instance's cluster within ${Duration.format(options.waitForRunners)}: start one on a host that reaches the instance's Postgres, with \`lamina worker --module <your pipeline module>\` (see docs/distributed.md).`
-                  })
-                )
+          // With runners known, a call waits as long as it takes; with none, only so long.
+          if (known.size > 0 || everSeen) return Effect.flatMap(wait, loop)
+          return wait.pipe(
+            Effect.timeoutOption(options.waitForRunners),
+            Effect.flatMap((o) =>
+              Option.isSome(o) || known.size > 0
+                ? loop()
+                : Effect.fail(
+                    new StorageError({
+                      message: `No Lamina runner joined this instance's cluster within ${Duration.format(options.waitForRunners)}: start one on a host that reaches the instance's Postgres, with \`lamina worker --module <your pipeline module>\` (see docs/distributed.md).`
+                    })
+                  )
+            )
           )
-        )
+        })
       })
-    })
+
+    const acquire = (avoid?: ReadonlySet<string>) => waitFor(avoid, false, (slot) => slot as Slot)
+    const acquireElsewhere = (avoid: ReadonlySet<string>) => waitFor(avoid, true, (slot) => (slot === NONE ? Option.none<Slot>() : Option.some(slot)))
 
     const release = (slot: Slot) =>
       Effect.sync(() => {
@@ -158,6 +174,7 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
 
     return {
       acquire,
+      acquireElsewhere,
       release,
       runners: Effect.sync(() => [...known].map(([address, k]) => ({ address, capacity: k.capacity, inflight: k.inflight })))
     } satisfies Router
