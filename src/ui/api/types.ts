@@ -110,7 +110,7 @@ export interface WhyJson {
 /** A lineage graph node. */
 export interface GraphNode {
   readonly id: string
-  readonly kind: "artifact" | "run" | "transform"
+  readonly kind: "artifact" | "collection" | "run" | "transform"
   readonly uid: string
   readonly label: string
   readonly detail?: string
