@@ -24,6 +24,8 @@ export interface RunScope {
    * as a recreating run of it when the run completes. Ignored for the run's own inputs.
    */
   readonly recordRecreated?: (artifactId: number) => Effect.Effect<void>
+  /** Record a collection as an input of the run (called by a collection's loadTable/iterate). */
+  readonly recordCollectionInput?: (collectionId: number) => Effect.Effect<void>
   /** Append a line to the run's logs (the run logger calls it for `Effect.log` inside the run). */
   readonly log: (line: string) => void
 }

@@ -61,6 +61,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
     const tracker = yield* Tracker
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
+    yield* tracker.addCollectionInputs(state.runId, [...state.collections])
     const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim } : {}
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []

@@ -21,6 +21,8 @@ export class RunState {
   readonly created = new Set<number>()
   /** Existing artifacts whose bytes the run saved again (its recreating-run links). */
   readonly recreated = new Set<number>()
+  /** Collections the body read (written as collection inputs when the run closes). */
+  readonly collections = new Set<number>()
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -52,6 +54,7 @@ export class RunState {
           // An input saved back unchanged stays an input (LaminDB: no cycle in the lineage).
           if (!this.loaded.has(id) && !this.argumentSet.has(id)) this.recreated.add(id)
         }),
+      recordCollectionInput: (id) => Effect.sync(() => void this.collections.add(id)),
       log: (line) => {
         if (this.logChars > MAX_LOG_CHARS) return
         this.logChars += line.length + 1

@@ -10,6 +10,7 @@ const q = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"
 const attrs = (n: LineageNode, root: boolean): string => {
   const style = {
     artifact: 'shape=note, style=filled, fillcolor="#e8f1ff", color="#3b6fb6"',
+    collection: 'shape=folder, style=filled, fillcolor="#f3ecfb", color="#7a4fb0"',
     run: 'shape=box, style="rounded,filled", fillcolor="#fff4e0", color="#c98a1b"',
     transform: 'shape=hexagon, style=filled, fillcolor="#eef7ee", color="#4a8a4a"'
   }[n.kind]

@@ -4,7 +4,10 @@
  * input artifact → run → output artifact, and transform → run. A cached run links to the run
  * it reused (reused run → cached run), since that run computed its outputs. A run that saved
  * the same bytes as an existing artifact (a recreating run) links to it with a `recreated`
- * edge; errored and aborted runs never appear as producers.
+ * edge; errored and aborted runs never appear as producers. A collection a run read sits between
+ * its members and the run (member → collection → run, as LaminDB draws it; the members' own
+ * input links to that run are implied by the collection and not drawn twice), and the run that
+ * created a collection points to it.
  *
  * @module
  */
@@ -12,6 +15,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { DoesNotExist, InvalidArgument } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { Collection, CollectionModel } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
 import { recreatingRunsOf } from "../registry/recreating.js"
@@ -19,11 +23,14 @@ import { decodeRun, RunModel, statusName, type Run } from "../registry/Run.js"
 import { decodeTransform, TransformModel, type Transform } from "../registry/Transform.js"
 import { isBase62, splitUid, UID_LENGTH } from "../registry/uid.js"
 
+/** What a lineage node stands for. */
+export type LineageNodeKind = "artifact" | "collection" | "run" | "transform"
+
 /** A node of the lineage graph. */
 export interface LineageNode {
-  /** `artifact:<uid>`, `run:<uid>` or `transform:<uid>`. */
+  /** `artifact:<uid>`, `collection:<uid>`, `run:<uid>` or `transform:<uid>`. */
   readonly id: string
-  readonly kind: "artifact" | "run" | "transform"
+  readonly kind: LineageNodeKind
   readonly uid: string
   readonly label: string
   /** Secondary text (status, version, size), for renderers that have room. */
@@ -98,6 +105,7 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
     const artifacts = new Map<number, Artifact>()
     const runs = new Map<number, Run>()
     const transforms = new Map<number, Transform>()
+    const collections = new Map<number, Collection>()
     const edge = (from: string, to: string, kind?: "recreated") => {
       if (!edges.has(`${from}>${to}`)) edges.set(`${from}>${to}`, { from, to, ...(kind !== undefined ? { kind } : {}) })
     }
@@ -111,6 +119,19 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
           uid: a.uid,
           label: artifactLabel(a),
           detail: [`v${a.version}`, sizeText(a.size), a.branch === -1 ? "trash" : ""].filter((s) => s !== "").join(" · ")
+        })
+      return id
+    }
+    const collectionNode = (c: Collection, members: number) => {
+      collections.set(c.id, c)
+      const id = `collection:${c.uid}`
+      if (!nodes.has(id))
+        nodes.set(id, {
+          id,
+          kind: "collection",
+          uid: c.uid,
+          label: c.key ?? c.description ?? c.uid,
+          detail: [`v${c.version}`, `${members} artifact${members === 1 ? "" : "s"}`, c.branch === -1 ? "trash" : ""].filter((s) => s !== "").join(" · ")
         })
       return id
     }
@@ -133,6 +154,8 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
     // Walk back level by level: artifacts → their producing runs → those runs' inputs → …
     let frontierArtifacts: Array<Artifact> = []
     let frontierRuns: Array<Run> = []
+    // Collections whose creating run is still to be walked (with the next level's artifacts).
+    let frontierCollections: Array<Collection> = []
     if (resolved.kind === "artifact") frontierArtifacts = [resolved.artifact]
     else {
       frontierRuns = [resolved.run]
@@ -141,13 +164,16 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
       for (const row of outs) edge(runNode(resolved.run), artifactNode(new Artifact(decodeRow(ArtifactModel, row))))
       const recreated = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE id IN (SELECT artifact_id FROM lamina_artifact_recreating_run WHERE run_id = ${resolved.run.id})`
       for (const row of recreated) edge(runNode(resolved.run), artifactNode(new Artifact(decodeRow(ArtifactModel, row))), "recreated")
+      const made = yield* sql<Record<string, unknown>>`SELECT c.*, (SELECT COUNT(*) FROM lamina_collection_artifact l WHERE l.collection_id = c.id) AS n_members
+        FROM lamina_collection c WHERE c.run_id = ${resolved.run.id}`
+      for (const row of made) edge(runNode(resolved.run), collectionNode(new Collection(decodeRow(CollectionModel, row)), Number(row.n_members)))
     }
     const root = resolved.kind === "artifact" ? artifactNode(resolved.artifact) : runNode(resolved.run)
     // Levels count runs: a run root is the first level.
     let level = resolved.kind === "run" ? 1 : 0
-    while (frontierArtifacts.length > 0 || frontierRuns.length > 0) {
-      // producers of the frontier artifacts
-      if (frontierArtifacts.length > 0 && level < depth) {
+    while (frontierArtifacts.length > 0 || frontierRuns.length > 0 || frontierCollections.length > 0) {
+      // producers of the frontier artifacts (and collections)
+      if ((frontierArtifacts.length > 0 || frontierCollections.length > 0) && level < depth) {
         // The creating run (artifact.run_id) is the producer; a run that only returned an
         // artifact counts when nobody recorded creating it (registered outside any run).
         const orphans = frontierArtifacts.filter((a) => a.run_id === null).map((a) => a.id)
@@ -155,7 +181,13 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
           orphans.length === 0
             ? []
             : yield* sql<{ readonly run_id: number; readonly artifact_id: number }>`SELECT run_id, artifact_id FROM lamina_run_output_artifact WHERE ${sql.in("artifact_id", orphans)}`
-        const producerIds = [...new Set([...frontierArtifacts.flatMap((a) => (a.run_id === null ? [] : [a.run_id])), ...linked.map((l) => Number(l.run_id))])]
+        const producerIds = [
+          ...new Set([
+            ...frontierArtifacts.flatMap((a) => (a.run_id === null ? [] : [a.run_id])),
+            ...linked.map((l) => Number(l.run_id)),
+            ...frontierCollections.flatMap((c) => (c.run_id === null ? [] : [c.run_id]))
+          ])
+        ]
         const producers: Array<Run> = [...(yield* loadRuns(producerIds.filter((id) => !runs.has(id))))]
         for (const r of producers) runs.set(r.id, r)
         const recreating = yield* recreatingRunsOf(frontierArtifacts.map((a) => a.id))
@@ -168,6 +200,7 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
           if (a !== undefined) edge(runNode(runs.get(run.id)!), artifactNode(a), "recreated")
         }
         for (const a of frontierArtifacts) if (a.run_id !== null && runs.has(a.run_id)) edge(runNode(runs.get(a.run_id)!), artifactNode(a))
+        for (const c of frontierCollections) if (c.run_id !== null && runs.has(c.run_id)) edge(runNode(runs.get(c.run_id)!), `collection:${c.uid}`)
         for (const l of linked) {
           const r = runs.get(Number(l.run_id))
           const a = artifacts.get(Number(l.artifact_id))
@@ -177,6 +210,7 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
         level++
       }
       frontierArtifacts = []
+      frontierCollections = []
       if (frontierRuns.length === 0) break
       // reused runs of cached runs: same level, they computed the outputs
       const reusedIds = frontierRuns.flatMap((r) => (r.reused_run_id === null || runs.has(r.reused_run_id) ? [] : [r.reused_run_id]))
@@ -200,17 +234,52 @@ export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =
         if (!nodes.has(id)) nodes.set(id, { id, kind: "transform", uid: t.uid, label: t.key ?? t.uid, detail: `${t.kind} v${t.version_tag ?? splitUid(t.uid).suffix}` })
         edge(id, runNode(r))
       }
-      // inputs
+      // inputs: collections the runs read (with their members), then artifacts
       const runIds = all.map((r) => r.id)
+      const viaCollection = new Set<string>()
+      const collectionLinks = yield* sql<{ readonly run_id: number; readonly collection_id: number }>`SELECT run_id, collection_id FROM lamina_run_input_collection WHERE ${sql.in("run_id", runIds)}`
+      const inputCollections: Array<Collection> = []
+      const memberIds: Array<number> = []
+      if (collectionLinks.length > 0) {
+        const cIds = [...new Set(collectionLinks.map((l) => Number(l.collection_id)))]
+        const fresh = cIds.filter((id) => !collections.has(id))
+        const cRows = fresh.length === 0 ? [] : yield* sql<Record<string, unknown>>`SELECT * FROM lamina_collection WHERE ${sql.in("id", fresh)}`
+        const members = yield* sql<{ readonly collection_id: number; readonly artifact_id: number }>`SELECT collection_id, artifact_id FROM lamina_collection_artifact
+          WHERE ${sql.in("collection_id", cIds)} ORDER BY collection_id, position`
+        const count = new Map<number, number>()
+        for (const m of members) count.set(Number(m.collection_id), (count.get(Number(m.collection_id)) ?? 0) + 1)
+        for (const row of cRows) {
+          const c = new Collection(decodeRow(CollectionModel, row))
+          collectionNode(c, count.get(c.id) ?? 0)
+          inputCollections.push(c)
+        }
+        for (const l of collectionLinks) {
+          const c = collections.get(Number(l.collection_id))
+          const r = runs.get(Number(l.run_id))
+          if (c && r) edge(`collection:${c.uid}`, runNode(r))
+        }
+        for (const m of members) memberIds.push(Number(m.artifact_id))
+        const newMembers = yield* loadArtifacts([...new Set(memberIds)].filter((id) => !artifacts.has(id)))
+        for (const a of newMembers) artifacts.set(a.id, a)
+        for (const m of members) {
+          const c = collections.get(Number(m.collection_id))
+          const a = artifacts.get(Number(m.artifact_id))
+          if (c === undefined || a === undefined) continue
+          edge(artifactNode(a), `collection:${c.uid}`)
+          for (const l of collectionLinks) if (Number(l.collection_id) === c.id) viaCollection.add(`${a.id}>${Number(l.run_id)}`)
+        }
+        frontierArtifacts.push(...newMembers)
+      }
       const links = yield* sql<{ readonly run_id: number; readonly artifact_id: number }>`SELECT run_id, artifact_id FROM lamina_run_input_artifact WHERE ${sql.in("run_id", runIds)}`
       const inputs = yield* loadArtifacts([...new Set(links.map((l) => Number(l.artifact_id)))].filter((id) => !artifacts.has(id)))
       for (const a of inputs) artifacts.set(a.id, a)
       for (const l of links) {
         const a = artifacts.get(Number(l.artifact_id))
         const r = runs.get(Number(l.run_id))
-        if (a && r) edge(artifactNode(a), runNode(r))
+        if (a && r && !viaCollection.has(`${a.id}>${r.id}`)) edge(artifactNode(a), runNode(r))
       }
-      frontierArtifacts = [...inputs]
+      frontierArtifacts.push(...inputs)
+      frontierCollections = inputCollections
       frontierRuns = []
       if (level >= depth) break
     }

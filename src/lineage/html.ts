@@ -18,6 +18,7 @@ const truncate = (s: string, width: number, charWidth: number, fromStart = false
 
 const COLORS = {
   artifact: { fill: "#e8f1ff", stroke: "#3b6fb6" },
+  collection: { fill: "#f3ecfb", stroke: "#7a4fb0" },
   run: { fill: "#fff4e0", stroke: "#c98a1b" },
   transform: { fill: "#eef7ee", stroke: "#4a8a4a" }
 } as const
@@ -44,7 +45,7 @@ export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
     .map((n) => {
       const p = lay.nodes.get(n.id)!
       const c = COLORS[n.kind]
-      const rx = n.kind === "run" ? 16 : n.kind === "transform" ? 2 : 6
+      const rx = n.kind === "run" ? 16 : n.kind === "transform" || n.kind === "collection" ? 2 : 6
       const root = n.id === graph.root ? ' stroke-width="3"' : ""
       return [
         `<g class="node ${n.kind}">`,
@@ -56,7 +57,7 @@ export const renderHtml = (graph: LineageGraph, title = "Lineage"): string => {
       ].join("")
     })
     .join("\n")
-  const counts = (["artifact", "run", "transform"] as const).map((k) => `${graph.nodes.filter((n) => n.kind === k).length} ${k}s`).join(", ")
+  const counts = (["artifact", "collection", "run", "transform"] as const).flatMap((k) => (k === "collection" && !graph.nodes.some((n) => n.kind === k) ? [] : [`${graph.nodes.filter((n) => n.kind === k).length} ${k}s`])).join(", ")
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,15 +1,16 @@
 /**
  * JSON rendering of a lineage graph:
  * `{ "nodes": [{ "id", "kind", "uid", "label" }], "edges": [{ "from", "to", "kind"? }] }`
- * (`kind: "recreated"` for a run that saved an existing artifact's bytes again).
+ * (`kind: "recreated"` for a run that saved an existing artifact's bytes again). Node kinds:
+ * `artifact`, `collection`, `run`, `transform`.
  *
  * @module
  */
-import type { LineageGraph } from "./graph.js"
+import type { LineageGraph, LineageNodeKind } from "./graph.js"
 
 /** The JSON value of a lineage graph. */
 export interface LineageJson {
-  readonly nodes: ReadonlyArray<{ readonly id: string; readonly kind: "artifact" | "run" | "transform"; readonly uid: string; readonly label: string }>
+  readonly nodes: ReadonlyArray<{ readonly id: string; readonly kind: LineageNodeKind; readonly uid: string; readonly label: string }>
   readonly edges: ReadonlyArray<{ readonly from: string; readonly to: string; readonly kind?: "recreated" }>
 }
 

@@ -35,7 +35,7 @@ import { describePath, pendingAnnData, pendingTable, type DescribeError } from "
 import { TableCuration } from "./artifact/curation.js"
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
-import { saveArtifact } from "./artifact/save.js"
+import { saveArtifact, saveArtifactOutcome } from "./artifact/save.js"
 import { addFeatureValuesMany, planFeatureValues, writeFeatureValues, type FeatureValues } from "./annotate/features.js"
 import { describeAnnotations } from "./annotate/describe.js"
 import { describeArtifact, type ArtifactJson } from "./describe/artifact.js"
@@ -365,17 +365,19 @@ const get = artifactGetter<Artifact>(access.filter, wrap)
 
 const annotated = { model: ArtifactModel, ...ArtifactFeatures }
 
-// Feature values given at creation are validated before the bytes are saved, and written once
-// the row exists (a same-content save annotates the artifact it returns).
+// Feature values given at creation are validated before the bytes are saved and written in
+// the transaction that registers the row: a failing write leaves no artifact. A same-content
+// save returns the artifact registered before and annotates it in a transaction of its own.
 const pendingOf = (source: PendingSource): PendingArtifact => ({
   ...source,
   save: () =>
     Effect.gen(function* () {
       const values = source.options.features
-      const plan = values === undefined ? undefined : yield* planFeatureValues(annotated, values)
-      const artifact = wrap(yield* saveArtifact(source))
-      if (plan !== undefined) yield* sqlTransaction(writeFeatureValues(annotated, artifact.id, plan))
-      return artifact
+      if (values === undefined) return wrap(yield* saveArtifact(source))
+      const plan = yield* planFeatureValues(annotated, values)
+      const saved = yield* saveArtifactOutcome(source, (id) => writeFeatureValues(annotated, id, plan))
+      if (!saved.created) yield* sqlTransaction(writeFeatureValues(annotated, saved.row.id, plan))
+      return wrap(saved.row)
     })
 })
 

@@ -24,7 +24,6 @@ import type { SearchOptions } from "../query/state.js"
 import type { Condition, FilterSpec } from "../query/types.js"
 import { hashString } from "../storage/hash.js"
 import { registryAccess } from "./access.js"
-import { insertLink } from "./annotate/features.js"
 import { Artifact, ArtifactModel } from "./Artifact.js"
 import type { ArtifactEnv } from "./artifact/options.js"
 import { CollectionModel } from "./catalog.js"
@@ -181,14 +180,25 @@ const membersOf = (id: number) =>
     return rows.map((r) => new Artifact(decodeRow(ArtifactModel, r)))
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Reading collection members")(e))))
 
-/** Record `collection` as an input of the current run, unless that run created it. */
+/**
+ * Note `collection` as an input of the current run, unless that run created it; the run's
+ * Tracker writes the link when the run closes (with its artifact inputs).
+ */
 const recordCollectionInput = (collection: Collection) =>
+  Effect.flatMap(currentRun, (run) =>
+    Option.isNone(run) || run.value.runId === collection.run_id || run.value.recordCollectionInput === undefined
+      ? Effect.void
+      : run.value.recordCollectionInput(collection.id)
+  )
+
+/** Link collections to run `runId` as its inputs, ignoring links that exist (the Tracker's write). */
+export const addRunCollectionInputs = (runId: number, collectionIds: Iterable<number>) =>
   Effect.gen(function* () {
-    const run = yield* currentRun
-    if (Option.isNone(run) || run.value.runId === collection.run_id) return
+    const ids = [...new Set(collectionIds)]
+    if (ids.length === 0) return
     const sql = yield* SqlClient.SqlClient
-    yield* insertLink(sql, "lamina_run_input_collection", "collection_id", "run_id", collection.id, run.value.runId)
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a collection input")(e))))
+    yield* sql`INSERT INTO lamina_run_input_collection ${sql.insert(ids.map((collection_id) => ({ collection_id, run_id: runId })))} ON CONFLICT DO NOTHING`
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Linking collections to a Run")(e))))
 
 const createCollection = (artifacts: ReadonlyArray<Artifact>, options: CollectionOptions) =>
   Effect.gen(function* () {

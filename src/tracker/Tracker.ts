@@ -14,6 +14,7 @@ import { Context, Deferred, Effect, Layer, type Scope } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { addRunCollectionInputs } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
 import { addRecreatingRun } from "../registry/recreating.js"
@@ -83,6 +84,8 @@ export interface Tracker {
   readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<{ readonly uid: string }>
   /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
+  /** Record collections the run read as its inputs (`lamina_run_input_collection`), in the group commit. */
+  readonly addCollectionInputs: (runId: number, collectionIds: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
   /** End runs still open among `ids` as aborted, with `error`. */
   readonly abortRuns: (ids: ReadonlyArray<number>, error: unknown) => Effect.Effect<void, TrackerError>
   /** Move artifacts a failed run created to trash. */
@@ -227,6 +230,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             )
           )
           .pipe(Effect.ensuring(heartbeat.release(c.runId))),
+
+      addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
 
       abortRuns: (ids, error) =>
         Effect.ensuring(provided(abortRuns(ids, error)), Effect.forEach(ids, heartbeat.release, { discard: true })),

@@ -20,6 +20,7 @@ import { artifactDetail, getArtifact, listArtifacts } from "./api/artifacts.js"
 import { download, preview } from "./api/content.js"
 import { lineageOf } from "./api/lineage.js"
 import { changes, filterFields, info, listTransforms, searchAll, transformDetail } from "./api/misc.js"
+import { annotationChoices } from "./api/annotations.js"
 import { listRuns, runDetail, whyOf } from "./api/runs.js"
 import { sweepOf } from "./api/sweep.js"
 import { loadAssets, type Assets } from "./assets.js"
@@ -67,6 +68,7 @@ const routes: ReadonlyArray<readonly [RegExp, Handler]> = [
   [/^\/api\/lineage$/, (_, p) => ok(lineageOf(p))],
   [/^\/api\/search$/, (_, p) => ok(searchAll(p))],
   [/^\/api\/filters$/, (_, p) => ok(filterFields(p))],
+  [/^\/api\/annotations$/, (_, p) => ok(annotationChoices(p))],
   [/^\/api\/sweep$/, (_, p) => ok(sweepOf(p))]
 ]
 

@@ -6,7 +6,7 @@
  */
 import { request } from "node:http"
 import { afterAll, beforeAll, expect, it } from "vitest"
-import type { ArtifactDetail, ArtifactItem, Changes, GraphJson, Page, Preview, RunDetail, RunPage, SweepJson, TransformItem } from "../../src/ui/api/types.js"
+import type { Annotations, ArtifactDetail, ArtifactItem, Changes, GraphJson, Page, Preview, RunDetail, RunPage, SweepJson, TransformItem } from "../../src/ui/api/types.js"
 import { isLoopback } from "../../src/ui/security.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { PNG, saveFile, seedUi, XSS, type Seeded } from "./seed.js"
@@ -171,6 +171,45 @@ describeBackends("ui api", ({ instance }) => {
     } while (after !== null)
     expect(new Set(pages).size).toBe(pages.length)
     expect(pages.length).toBeGreaterThanOrEqual(17)
+  })
+
+  it("offers features and labels for the pickers; their filters narrow artifacts like the CLI's", async () => {
+    const a = await okJson<Annotations>(ui.base, "/api/annotations")
+    expect(a.features.map((f) => f.name)).toEqual(["region", "temperature"])
+    expect(a.features[1]).toEqual({ name: "temperature", dtype: "float", unit: "°C", lookups: ["exact", "gt", "gte", "lt", "lte", "isnull"], values: [] })
+    expect(a.features[0]!.lookups).toEqual(["exact", "in", "isnull"])
+    expect(a.features[0]!.values).toEqual(["east", "north", "qc-passed", "south"])
+    // types are no values: "Region" is not offered
+    expect(a.labels).toEqual(["east", "north", "qc-passed", "south"].map((name) => ({ name, registry: "ULabel", filter: "ulabels__name" })))
+    expect(a.truncated).toBe(false)
+    const keys = async (...filters: ReadonlyArray<string>) =>
+      (await okJson<Page<ArtifactItem>>(ui.base, `/api/artifacts?${filters.map((f) => `filter=${encodeURIComponent(f)}`).join("&")}`)).items.map((x) => x.key).sort()
+    expect(await keys("temperature__gt=20")).toEqual(["raw/east.csv", "raw/south.csv"])
+    // typed comparison: 37 is not < 5
+    expect(await keys("temperature__lt=5")).toEqual(["raw/north.csv"])
+    expect(await keys("region=north")).toEqual(["raw/north.csv"])
+    expect(await keys('ulabels__name="qc-passed"')).toEqual(["raw/north.csv", "raw/south.csv"])
+    expect(await keys("temperature__gt=10", 'ulabels__name="qc-passed"')).toEqual(["raw/south.csv"])
+    const unknown = await getJson<{ error: { tag: string; message: string } }>(ui.base, `/api/artifacts?filter=${encodeURIComponent("temprature__gt=1")}`)
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.error.message).toContain("Or fix invalid feature names")
+    const missing = await getJson<{ error: { tag: string } }>(ui.base, `/api/artifacts?filter=${encodeURIComponent("region=west")}`)
+    expect(missing.body.error.tag).toBe("DoesNotExist")
+  })
+
+  it("draws a collection between its members and the run that read it", async () => {
+    const east = seeded.raw[2]!
+    const c = `collection:${seeded.bundle.uid}`
+    const down = await okJson<GraphJson>(ui.base, `/api/lineage?target=${east.uid}&direction=down`)
+    expect(down.nodes).toContainEqual({ id: c, kind: "collection", uid: seeded.bundle.uid, label: "plates/bundle" })
+    expect(down.edges).toContainEqual({ from: `artifact:${east.uid}`, to: c })
+    const reader = down.nodes.find((n) => n.kind === "run" && n.label === "bundle-count")!
+    expect(down.edges).toContainEqual({ from: c, to: reader.id })
+    expect(down.edges).not.toContainEqual({ from: `artifact:${east.uid}`, to: reader.id })
+    const up = await okJson<GraphJson>(ui.base, `/api/lineage?target=${reader.uid}&direction=up`)
+    expect(up.edges).toEqual(expect.arrayContaining([{ from: `artifact:${seeded.raw[1]!.uid}`, to: c }, { from: c, to: reader.id }]))
+    const members = await okJson<Page<ArtifactItem>>(ui.base, `/api/artifacts?versions=all&filter=${encodeURIComponent(`collections__uid=${seeded.bundle.uid}`)}`)
+    expect(members.items.map((x) => x.key).sort()).toEqual(["raw/east.csv", "raw/south.csv"])
   })
 
   it("draws lineage upstream and downstream", async () => {

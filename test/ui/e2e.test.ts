@@ -1,7 +1,7 @@
 /**
  * End to end in Debian's Chromium: `lamina ui` (the built CLI) over a seeded instance; open each
- * page, search, open an artifact, click through the lineage graph (expanding a collapsed
- * fan-out), compare a sweep, watch a run appear and finish live, and check that an artifact
+ * page, search, filter by features and labels with the pickers, open an artifact, click through
+ * the lineage graph (expanding a collapsed fan-out, opening a collection), compare a sweep, watch a run appear and finish live, and check that an artifact
  * keyed `<img src=x onerror=alert(1)>` runs nothing. Screenshots of each page go to docs/ui/
  * (the pictures in docs/ui.md); a failing test saves one to test-results/ui/.
  */
@@ -124,6 +124,40 @@ const startCli = (home: string): Promise<{ readonly child: ChildProcess; readonl
   )
 
   it(
+    "artifacts: the feature and label pickers add filters in the --filter language",
+    step_("annotation-filters", async () => {
+      await open("/artifacts?sort=key")
+      await page.locator(".annotation-filters .feature-select").waitFor()
+      const rows = page.locator("table.artifacts tbody tr a.artifact-link")
+      await page.selectOption(".feature-select", "temperature")
+      await page.selectOption(".feature-lookup", "gt")
+      await page.fill(".feature-value", "20")
+      await page.click(".add-feature-filter")
+      await page.waitForURL(/temperature__gt%3D20/)
+      await expect.poll(() => rows.allTextContents()).toEqual(["raw/east.csv", "raw/south.csv"])
+      await page.fill(".label-input", "qc-passed")
+      await page.click(".add-label-filter")
+      await expect.poll(() => rows.allTextContents()).toEqual(["raw/south.csv"])
+      expect(await page.locator(".annotation-chip").allTextContents()).toEqual(["temperature__gt=20×", 'ulabels__name="qc-passed"×'])
+      await shot("artifacts-annotations")
+      // a categorical feature: its label names are offered as values
+      await page.locator(".annotation-chip", { hasText: "temperature" }).locator(".chip-remove").click()
+      await expect.poll(() => rows.allTextContents()).toEqual(["raw/north.csv", "raw/south.csv"])
+      await page.selectOption(".feature-select", "region")
+      expect(await page.locator("#feature-values option").evaluateAll((os) => os.map((o) => (o as unknown as { readonly value: string }).value))).toEqual(["east", "north", "qc-passed", "south"])
+      await page.fill(".feature-value", "north")
+      await page.press(".feature-value", "Enter")
+      await expect.poll(() => rows.allTextContents()).toEqual(["raw/north.csv"])
+      // a name that is no label says so, and adds nothing
+      await page.fill(".label-input", "nope")
+      await page.click(".add-label-filter")
+      expect(await page.locator(".inline-problem").textContent()).toBe("No label named 'nope'.")
+      expect(await page.locator(".annotation-chip").count()).toBe(2)
+    }),
+    60_000
+  )
+
+  it(
     "artifact: fields, versions, table preview, runs; markdown is rendered safely",
     step_("artifact", async () => {
       await open("/artifacts?filter=key__startswith%3Dclean%2F")
@@ -169,6 +203,18 @@ const startCli = (home: string): Promise<{ readonly child: ChildProcess; readonl
       await page.locator("svg.lineage-graph g.node.more").click()
       await expect.poll(() => page.locator("svg.lineage-graph g.node").count()).toBe(before + 6)
       expect(await page.locator("svg.lineage-graph g.node.artifact", { hasText: "shards/north-11.csv" }).count()).toBe(1)
+      // a collection sits between its members and the run that read it; a click lists its members
+      await open(`/lineage?target=${seeded.raw[2]!.uid}&direction=down`)
+      const bundle = page.locator("svg.lineage-graph g.node.collection")
+      await bundle.waitFor()
+      expect(await bundle.textContent()).toContain("plates/bundle")
+      expect(await page.locator("svg.lineage-graph g.node.run", { hasText: "bundle-count" }).count()).toBe(1)
+      await bundle.click()
+      await page.waitForURL(/collections__uid/)
+      await expect.poll(() => page.locator("table.artifacts tbody tr a.artifact-link").allTextContents()).toEqual(expect.arrayContaining(["raw/east.csv", "raw/south.csv"]))
+      expect(await page.locator("table.artifacts tbody tr").count()).toBe(2)
+      await open(`/lineage?target=${seeded.raw[0]!.uid}&direction=down`)
+      await page.locator("svg.lineage-graph g.node.more").first().waitFor()
       // pan and zoom change the view transform
       const g = page.locator("svg.lineage-graph > g")
       const t0 = await g.getAttribute("transform")

@@ -1,14 +1,16 @@
 /**
  * A small registry for the UI tests, written through the real lineage engine: a tracked
  * pipeline (raw CSVs → clean → report.md), a 3×2 sweep whose runs return metrics, an image, a
- * text file, an artifact without key, and one keyed with an XSS payload.
+ * text file, an artifact without key, and one keyed with an XSS payload. The raw CSVs carry
+ * features (temperature, region) and a label (qc-passed); two of them form a collection that a
+ * flow reads.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { deflateSync } from "node:zlib"
 import { Effect } from "effect"
 import { Dictionary, Int8, Utf8, vectorFromArray } from "apache-arrow"
-import { Artifact, flow, step, sweep } from "../../src/index.js"
+import { Artifact, Collection, Feature, flow, step, sweep, ULabel } from "../../src/index.js"
 import { dataframeTable, DenseArray, makeAnnData } from "../../src/formats/index.js"
 
 /** The XSS payload used as an artifact key and description. */
@@ -58,7 +60,12 @@ export interface Seeded {
   readonly keyless: Artifact
   readonly adata: Artifact
   readonly shards: ReadonlyArray<Artifact>
+  /** raw/south.csv and raw/east.csv, read by the flow "bundle-count". */
+  readonly bundle: Collection
 }
+
+/** The temperatures of raw/north.csv, raw/south.csv and raw/east.csv. */
+export const TEMPERATURES = [4, 21.6, 37] as const
 
 /** Write `content` to a fresh file under `dir` and save it. */
 export const saveFile = (dir: string, name: string, content: string | Buffer, options: { readonly key?: string; readonly description?: string }) =>
@@ -80,6 +87,15 @@ export const seedUi = (dir: string) =>
       const rows = Array.from({ length: 30 }, (_, k) => `${region}-${k},${(k * 7 + i * 3) % 23},${k % 2 === 0 ? "yes" : "no"}`)
       raw.push(yield* saveFile(dir, `${region}.csv`, `sample,value,flag\n${rows.join("\n")}\n`, { key: `raw/${region}.csv`, description: `${region} plate reader export` }))
     }
+    // Annotations: a float feature, a categorical one, and a plain label on two files.
+    yield* Feature.create({ name: "temperature", dtype: "float", unit: "°C" })
+    const regionType = yield* ULabel.create({ name: "Region", is_type: true })
+    for (const region of regions) yield* ULabel.create({ name: region, type: regionType })
+    yield* Feature.create({ name: "region", dtype: "cat[ULabel]" })
+    const qc = yield* ULabel.create({ name: "qc-passed" })
+    for (const [i, a] of raw.entries()) yield* a.features.add({ temperature: TEMPERATURES[i], region: regions[i] })
+    yield* raw[0]!.labels.add(qc)
+    yield* raw[1]!.labels.add(qc)
     const clean = step("clean", (input: Artifact, minValue: number) =>
       Effect.gen(function* () {
         const lines = (yield* text(input)).trim().split("\n")
@@ -126,5 +142,7 @@ export const seedUi = (dir: string) =>
       obs: dataframeTable(["c1", "c2", "c3"], [{ name: "cell_type", vector: vectorFromArray(["B", "T", "B"], new Dictionary(new Utf8(), new Int8())) }])
     })
     const adata = yield* Effect.flatMap(Artifact.fromAnnData(matrix, { key: "cells/pbmc.h5ad", description: "three cells" }), (p) => p.save())
-    return { raw, report: reportArtifact, xss, image, text: textArtifact, keyless, adata, shards } satisfies Seeded
+    const bundle = yield* Collection.create([raw[1]!, raw[2]!], { key: "plates/bundle", description: "south and east plates" })
+    yield* flow("bundle-count", () => Effect.map(bundle.loadTable(), (t) => t.numRows))()
+    return { raw, report: reportArtifact, xss, image, text: textArtifact, keyless, adata, shards, bundle } satisfies Seeded
   })

@@ -3,7 +3,8 @@
  * temporary name (hashing as they are copied), then register in one transaction that
  * deduplicates by hash, re-reads the version family, inserts the row and moves `is_latest`.
  * A failure at any point removes the written file and the claimed slot: the row never exists
- * without its bytes.
+ * without its bytes. `inRegister` writes what belongs to a new row (feature values given at
+ * creation) in that same transaction, so a failure there leaves no artifact either.
  *
  * @module
  */
@@ -32,8 +33,14 @@ const stemOf = (a: ArtifactRow): string => splitUid(a.uid).stem
 
 const viewOf = (a: ArtifactRow): ArtifactView => ({ ...a, isFolder: isFolderRow(a), storageKey: storageKeyOf(a), format: formatOfRow(a), label: labelOf(a), stem: stemOf(a) })
 
-/** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
-export const saveArtifact = (pending: PendingSource) =>
+/** Writes run inside the registering transaction of a newly created row, given its id. */
+export type InRegister = (artifactId: number) => Effect.Effect<void, StorageError | IntegrityError | InvalidArgument, SqlClient.SqlClient>
+
+/**
+ * Copy (or hash in place), deduplicate, version and register `pending`; the stored row and
+ * whether it was created (false: the same content was registered before).
+ */
+export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegister) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const store = yield* ObjectStore
@@ -142,6 +149,7 @@ export const saveArtifact = (pending: PendingSource) =>
           })
           // A new family has one member, already the latest.
           const latest = head === undefined ? uid : yield* refreshLatest(stem)
+          if (inRegister !== undefined) yield* inRegister(Number(row.id))
           return { kind: "created", artifact: { ...(row as unknown as ArtifactRow), is_latest: latest === uid } } as SaveOutcome
         })
       ).pipe(
@@ -171,7 +179,7 @@ export const saveArtifact = (pending: PendingSource) =>
     )
     if (outcome.kind === "created") {
       if (Option.isSome(run)) yield* run.value.recordOutput(outcome.artifact.id)
-      return outcome.artifact
+      return { row: outcome.artifact, created: true }
     }
     // Same content exists (never a trashed artifact: those are not matched, see byHash): drop
     // the copy, return the existing record (LaminDB's behaviour). The saving run, if it did not
@@ -186,10 +194,13 @@ export const saveArtifact = (pending: PendingSource) =>
     if (options.description !== undefined && options.description !== existing.description) {
       const changes: Row = { updated_at: now(), description: options.description }
       yield* updateRow(ArtifactModel, existing.id, changes)
-      return { ...existing, ...changes } as ArtifactRow
+      return { row: { ...existing, ...changes } as ArtifactRow, created: false }
     }
-    return existing
+    return { row: existing, created: false }
   })
+
+/** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
+export const saveArtifact = (pending: PendingSource) => Effect.map(saveArtifactOutcome(pending), (o) => o.row)
 
 /**
  * Withdraw a completed run whose output may hold another run's bytes (see sourceGuard.ts): it

@@ -1,18 +1,22 @@
 /**
  * `/api/lineage`: the graph around an artifact or run — upstream from `Lineage.upstream`, and
  * downstream (the runs that used it, what they wrote, the runs that used that, …) walked here
- * level by level, one query per relation and level, up to a node cap.
+ * level by level, one query per relation and level, up to a node cap. A collection the runs read
+ * sits between its members and those runs, as upstream draws it.
  *
  * @module
  */
 import { Effect } from "effect"
-import { Artifact, InvalidArgument, Lineage, Run, RunStatus, Transform } from "../../index.js"
+import { Artifact, Collection, InvalidArgument, Lineage, Run, RunStatus, Transform } from "../../index.js"
 import { intParam, param } from "../http.js"
 import { statusOf, type ArtifactRecord, type RunRecord } from "./records.js"
 import type { GraphJson, GraphNode } from "./types.js"
 
 /** Nodes at most (a larger graph comes back truncated). */
 const MAX_NODES = 2000
+
+/** The ids of a `values()` column through a many-to-many relation (a list, or one id). */
+const idsOf = (v: unknown): ReadonlyArray<number> => (Array.isArray(v) ? v.map(Number) : v === null || v === undefined ? [] : [Number(v)])
 
 const sizeText = (n: number | null): string =>
   n === null ? "" : n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`
@@ -61,10 +65,48 @@ const downstream = (root: { readonly kind: "artifact"; readonly artifact: Artifa
           runTransforms.push(r)
         }
         const uidOfRun = new Map(consumers.map((r) => [r.id, r.uid]))
+        // collections holding these artifacts that runs read: member → collection → run
+        const memberships = yield* Collection.filter({ artifacts__in: artifacts.map((a) => a.id), input_of_runs__isnull: false })
+          .values("id", "uid", "key", "artifacts__id")
+          .slice(0, MAX_NODES)
+          .toArray()
+        const viaCollection = new Set<string>()
+        if (memberships.length > 0) {
+          const cIds = [...new Set(memberships.map((m) => Number(m["id"])))]
+          const readers = yield* Run.filter({ input_collections__in: cIds }).orderBy("id").slice(0, MAX_NODES).toArray()
+          const readLinks = yield* Run.filter({ id__in: readers.map((r) => r.id) }).values("id", "input_collections__id").toArray()
+          const cUid = new Map(memberships.map((m) => [Number(m["id"]), String(m["uid"])]))
+          for (const m of memberships) {
+            const id = `collection:${String(m["uid"])}`
+            if (!nodes.has(id)) nodes.set(id, { id, kind: "collection", uid: String(m["uid"]), label: String(m["key"] ?? m["uid"]) })
+            for (const aid of idsOf(m["artifacts__id"])) {
+              const a = byId.get(aid)
+              if (a !== undefined) edge(`artifact:${a.uid}`, id)
+            }
+          }
+          for (const r of readers)
+            if (!seenRuns.has(r.id)) {
+              seenRuns.add(r.id)
+              nodes.set(`run:${r.uid}`, runNode(r))
+              runTransforms.push(r)
+              fresh.push(r)
+            }
+          const uidOfReader = new Map(readers.map((r) => [r.id, r.uid]))
+          for (const l of readLinks) {
+            const ru = uidOfReader.get(Number(l["id"]))
+            for (const c of idsOf(l["input_collections__id"])) {
+              if (!cUid.has(c) || ru === undefined) continue
+              edge(`collection:${cUid.get(c)!}`, `run:${ru}`)
+              for (const m of memberships) if (Number(m["id"]) === c) for (const aid of idsOf(m["artifacts__id"])) viaCollection.add(`${aid}>${ru}`)
+            }
+          }
+        }
         for (const l of links) {
-          const a = byId.get(Number(l["input_artifacts__id"]))
           const ru = uidOfRun.get(Number(l["id"]))
-          if (a !== undefined && ru !== undefined) edge(`artifact:${a.uid}`, `run:${ru}`)
+          for (const aid of idsOf(l["input_artifacts__id"])) {
+            const a = byId.get(aid)
+            if (a !== undefined && ru !== undefined && !viaCollection.has(`${a.id}>${ru}`)) edge(`artifact:${a.uid}`, `run:${ru}`)
+          }
         }
         runs = fresh
       }

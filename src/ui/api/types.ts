@@ -107,10 +107,37 @@ export interface WhyJson {
   readonly changes: ReadonlyArray<{ readonly component: string; readonly name?: string; readonly detail: string }>
 }
 
+/** A feature the Artifacts page's feature picker offers. */
+export interface FeatureChoice {
+  readonly name: string
+  readonly dtype: string
+  readonly unit: string | null
+  /** The lookups a filter on it takes (`exact` is written as `name=value`). */
+  readonly lookups: ReadonlyArray<string>
+  /** Label names a categorical feature's values come from (empty for other dtypes). */
+  readonly values: ReadonlyArray<string>
+}
+
+/** A label the label picker offers, with the filter key that finds what it labels. */
+export interface LabelChoice {
+  readonly name: string
+  readonly registry: "ULabel" | "Record"
+  /** `ulabels__name` or `records__name`. */
+  readonly filter: string
+}
+
+/** `/api/annotations`: features and labels for the pickers (empty lists when there are none). */
+export interface Annotations {
+  readonly features: ReadonlyArray<FeatureChoice>
+  readonly labels: ReadonlyArray<LabelChoice>
+  /** A list was cut at `limit`. */
+  readonly truncated: boolean
+}
+
 /** A lineage graph node. */
 export interface GraphNode {
   readonly id: string
-  readonly kind: "artifact" | "run" | "transform"
+  readonly kind: "artifact" | "collection" | "run" | "transform"
   readonly uid: string
   readonly label: string
   readonly detail?: string

@@ -91,8 +91,15 @@ export const layoutGraph = (shown: Shown): Laid => {
   return { nodes, edges, width: label.width ?? 400, height: label.height ?? 300 }
 }
 
+/** Where a click on a node goes; a collection opens the Artifacts page filtered to its members. */
 const hrefOf = (n: GraphNode): string =>
-  n.kind === "artifact" ? `/artifacts/${n.uid}` : n.kind === "run" ? `/runs/${n.uid}` : `/sweep?transform=${n.uid}`
+  n.kind === "artifact"
+    ? `/artifacts/${n.uid}`
+    : n.kind === "run"
+      ? `/runs/${n.uid}`
+      : n.kind === "collection"
+        ? `/artifacts?${new URLSearchParams([["filter", `collections__uid=${n.uid}`], ["versions", "all"]]).toString()}`
+        : `/sweep?transform=${n.uid}`
 
 /** Timing of the last layout + draw, for the benchmark (ms). */
 declare global {
@@ -196,7 +203,7 @@ export const LineageGraph = (props: { readonly graph: GraphJson; readonly expand
               }}
             >
               <title>{node.more ? `${node.more.count} more: click to expand` : `${node.kind} ${node.uid}\n${node.label}${node.detail ? `\n${node.detail}` : ""}`}</title>
-              <rect x={x} y={y} width={w} height={NODE_H} rx={node.kind === "run" ? 14 : node.kind === "transform" ? 2 : 6} />
+              <rect x={x} y={y} width={w} height={NODE_H} rx={node.kind === "run" ? 14 : node.kind === "transform" || node.kind === "collection" ? 2 : 6} />
               <text x={x + w / 2} y={y + 16} text-anchor="middle">
                 {clip(node.label, w, 7)}
               </text>

@@ -6,7 +6,9 @@
 import { tableFromArrays } from "apache-arrow"
 import { Chunk, Effect, Stream } from "effect"
 import { expect, it } from "vitest"
-import { Artifact, Collection, flow, Run } from "../../../src/index.js"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Artifact, Collection, flow, Run, RunStatus } from "../../../src/index.js"
+import { Tracker } from "../../../src/tracker/index.js"
 import { hashString } from "../../../src/storage/hash.js"
 import { describeBackends } from "../../support/backends.js"
 import { sampleAnnData } from "../samples.js"
@@ -85,6 +87,41 @@ describeBackends(
       const runs = await i.run(Run.filter({ input_collections__key: "inputs" }).toArray())
       expect(runs.map((r) => r.name)).toEqual(["read-collection"])
       expect(await i.run(Collection.filter({ input_of_runs__name: "read-collection" }).count())).toBe(2)
+    })
+
+    it("the Tracker writes collection inputs when the run closes: errored runs too, each link once", async () => {
+      const i = await instance()
+      const c = await i.run(
+        Effect.gen(function* () {
+          const a = yield* (yield* Artifact.fromTable(table(0, 2), { key: "t/e.parquet" })).save()
+          return yield* Collection.create([a], { key: "read-then-fail" })
+        })
+      )
+      const failing = flow("reads-then-fails", () =>
+        Effect.gen(function* () {
+          yield* c.loadTable()
+          yield* c.loadTable()
+          return yield* Effect.fail(new Error("after reading"))
+        })
+      )
+      await i.fail(failing())
+      const runs = await i.run(Run.filter({ input_collections__key: "read-then-fail" }).toArray())
+      expect(runs.map((r) => [r.name, r._status_code])).toEqual([["reads-then-fails", RunStatus.errored]])
+      const links = () =>
+        i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly n: number | string }>`SELECT COUNT(*) AS n FROM lamina_run_input_collection`)).then((r) => Number(r[0]!.n))
+      expect(await links()).toBe(1)
+      await i.run(Effect.flatMap(Tracker, (t) => Effect.zipRight(t.addCollectionInputs(runs[0]!.id, [c.id, c.id]), t.addCollectionInputs(runs[0]!.id, []))))
+      expect(await links()).toBe(1)
+      // created by the run itself: not an input
+      const own = flow("makes-and-reads", () =>
+        Effect.gen(function* () {
+          const a = yield* (yield* Artifact.fromTable(table(5, 1), { key: "t/own.parquet" })).save()
+          const mine = yield* Collection.create([a], { key: "own" })
+          return (yield* mine.loadTable()).numRows
+        })
+      )
+      expect(await i.run(own())).toBe(1)
+      expect(await i.run(Run.filter({ input_collections__key: "own" }).count())).toBe(0)
     })
   },
   { storages: ["local", "s3"] }

@@ -1,7 +1,8 @@
-/** The Artifacts page: ranked search, quick and generic filters, sort, keyset pages. */
+/** The Artifacts page: ranked search, quick, feature, label and generic filters, sort, keyset pages. */
 import { useEffect, useState } from "preact/hooks"
 import type { ArtifactItem, Page } from "../../api/types.js"
 import { useApi } from "../api.js"
+import { AnnotationFilters } from "../annotationFilters.js"
 import { ArtifactTable, FilterEditor, Pager, Show } from "../components.js"
 import { navigate, withQuery } from "../router.js"
 
@@ -105,6 +106,7 @@ export const ArtifactsPage = (props: { readonly query: URLSearchParams; readonly
         ))}
         <button onClick={() => setFilters(quickValues, rest)}>Filter</button>
       </div>
+      <AnnotationFilters filters={rest} onAdd={(f) => setFilters(quickValues, rest.includes(f) ? rest : [...rest, f])} onRemove={(f) => setFilters(quickValues, rest.filter((x) => x !== f))} />
       <FilterEditor key={rest.join("\n")} filters={rest} placeholder="e.g. size__gt=1000, run__transform__key__contains=clean" onApply={(next) => setFilters(quickValues, next)} />
       {q !== "" && (
         <p class="muted">
