@@ -23,6 +23,7 @@ import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
 import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
 import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
@@ -76,6 +77,12 @@ export interface Tracker {
   readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<RunRef, TrackerError>
   /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
+  /**
+   * Record runs that already ended elsewhere (an ingested workflow launch) with the artifacts
+   * they created and their links, in one transaction: all or nothing. No lease or claim. The
+   * run ids, in `batch.runs` order.
+   */
+  readonly recordFinishedRuns: <E>(batch: FinishedRuns<E>) => Effect.Effect<ReadonlyArray<number>, TrackerError | E>
   /** End runs still open among `ids` as aborted, with `error`. */
   readonly abortRuns: (ids: ReadonlyArray<number>, error: unknown) => Effect.Effect<void, TrackerError>
   /** Move artifacts a failed run created to trash. */
@@ -194,6 +201,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             )
           )
           .pipe(Effect.ensuring(heartbeat.release(c.runId))),
+
+      recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
 
       abortRuns: (ids, error) =>
         Effect.ensuring(provided(abortRuns(ids, error)), Effect.forEach(ids, heartbeat.release, { discard: true })),
