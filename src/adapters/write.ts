@@ -94,6 +94,28 @@ const transformOf = (t: PlannedTransform, known: Map<string, Transform>) =>
     return filled
   })
 
+/**
+ * Transform predecessors (a DAG's process edges) among the transforms of these runs, like the
+ * transforms themselves outside the launch's transaction: idempotent metadata.
+ */
+const linkPredecessors = (runs: ReadonlyArray<PlannedRun>, transformIds: ReadonlyMap<PlannedRun, number>) =>
+  Effect.gen(function* () {
+    const byKey = new Map<string, number>()
+    for (const r of runs) byKey.set(r.transform.key, transformIds.get(r)!)
+    const rows = new Map<string, { transform_id: number; predecessor_id: number }>()
+    for (const r of runs)
+      for (const p of r.transform.predecessors ?? []) {
+        const self = transformIds.get(r)!
+        const pred = byKey.get(p)
+        if (pred !== undefined && pred !== self) rows.set(`${self}:${pred}`, { transform_id: self, predecessor_id: pred })
+      }
+    if (rows.size === 0) return
+    const sql = yield* SqlClient.SqlClient
+    const all = [...rows.values()]
+    for (let i = 0; i < all.length; i += CHUNK)
+      yield* sql`INSERT INTO lamina_transform_predecessor ${sql.insert(all.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`.pipe(Effect.mapError(sqlFailure("Linking transform predecessors")))
+  })
+
 /** Environment bytes become a small temporary file, staged like any other. */
 const bytesFile = (dir: string, bytes: { readonly bytes: Uint8Array; readonly name: string; readonly description: string }, i: number): PlannedFile => {
   const file = path.join(dir, String(i), bytes.name)
@@ -149,6 +171,7 @@ const writeLaunch = (
     // Transforms first: found or created outside the launch's transaction (idempotent, versioned).
     const transformIds = new Map<PlannedRun, number>()
     for (const r of fresh) transformIds.set(r, (yield* transformOf(r.transform, transforms)).id)
+    yield* linkPredecessors(fresh, transformIds)
 
     // Environment bytes → temporary files, staged with the rest.
     const tmp = mkdtempSync(path.join(os.tmpdir(), "lamina-ingest-"))

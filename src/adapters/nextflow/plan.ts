@@ -18,7 +18,7 @@ import { RunStatus } from "../../registry/Run.js"
 import { hashString } from "../../storage/hash.js"
 import type { IngestPlan, PlannedFile, PlannedLaunch, PlannedRun, PlannedTransform } from "../plan.js"
 import type { IngestWarning } from "../warnings.js"
-import { discoverNextflow, type PublishFilter } from "./discover.js"
+import { discoverNextflow, isPublished, type PublishFilter } from "./discover.js"
 import { parseHistory, pipelineOfCommand, type HistoryEntry } from "./history.js"
 import { parseNextflowLog, type NextflowLog } from "./log.js"
 import { parseParams, suffixOf, suffixToDate, type ParamsFile } from "./params.js"
@@ -251,7 +251,8 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
           ? { error: { message: log?.errorMessage ?? `Nextflow launch ${runName} did not complete (${trace.file}).` } }
           : {}),
         inputs: pf === undefined ? [] : inputsOf.get(pf) ?? [],
-        outputs: dagFile === undefined ? pipelineOutputs : [...pipelineOutputs, { path: dagFile, key: relKey(dir, dagFile, options.keyPrefix), isFolder: false, description: `Nextflow DAG of ${runName}`, kind: "__lamina_run__" }],
+        // The DAG file is kept as the launch's record when the include/exclude globs let it through.
+        outputs: dagFile === undefined || !isPublished(relKey(dir, dagFile, undefined), options) ? pipelineOutputs : [...pipelineOutputs, { path: dagFile, key: relKey(dir, dagFile, options.keyPrefix), isFolder: false, description: `Nextflow DAG of ${runName}`, kind: "__lamina_run__" }],
         ...(report === undefined ? {} : { report: { path: report, key: relKey(dir, report, options.keyPrefix), isFolder: false, description: `Nextflow execution report of ${runName}`, kind: "__lamina_run__" } }),
         ...(envFile === undefined ? {} : { environment: envFile })
       }

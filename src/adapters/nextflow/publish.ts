@@ -36,7 +36,7 @@ export const parsePublishLines = (text: string): ReadonlyArray<PublishEntry> => 
  * segments whose short form is one of `hashes`.
  */
 export const hashOfWorkPath = (file: string, hashes: ReadonlySet<string>): string | undefined => {
-  for (const m of file.matchAll(/\/([0-9a-f]{2})\/([0-9a-f]{6,30})(?=\/)/g)) {
+  for (const m of file.matchAll(/\/([0-9a-f]{2})\/([0-9a-f]{6,})(?=\/)/g)) {
     const short = `${m[1]!}/${m[2]!.slice(0, 6)}`
     if (hashes.has(short)) return short
   }
