@@ -25,6 +25,14 @@ import { parseFeatureFlags } from "./annotate.js"
 const typeDetail = (record: { readonly is_type: boolean }, given: { readonly type?: string }): string =>
   record.is_type ? "(type)" : given.type !== undefined ? `of type ${given.type}` : ""
 
+/** The flags of a typed registry (ULabel, Record): `--type`, `--is-type`, `--description`. */
+const typedFlags = (noun: string, command: string, isType: string, description: string) =>
+  ({
+    type: { type: "string", description: `the name of the ${noun}'s type (a ${command} created with --is-type)` },
+    is_type: { type: "boolean", description: isType },
+    description: { type: "string", description }
+  }) as const
+
 export const feature = createCommand({
   registry: FeatureDecl,
   summary: "create a feature (name + dtype: int, float, str, date, cat[ULabel], …)",
@@ -44,11 +52,7 @@ export const ulabel = createCommand({
   registry: ULabelDecl,
   summary: "create a label (optionally of a type, or a type itself)",
   usage: "lamina ulabel create NAME [--type TYPE] [--is-type] [--description TEXT] [--json]",
-  flags: {
-    type: { type: "string", description: "the name of the label's type (a ulabel created with --is-type)" },
-    is_type: { type: "boolean", description: "this label is a type grouping other labels" },
-    description: { type: "string", description: "what the label means" }
-  },
+  flags: typedFlags("label", "ulabel", "this label is a type grouping other labels", "what the label means"),
   create: (name, given, args) => ULabel.create({ name, is_type: flagBoolean(args, "is_type"), ...given }),
   detail: (r, given) => typeDetail(r, given)
 })
@@ -58,9 +62,7 @@ export const record = createCommand({
   summary: "create a record (of a record type, with feature values)",
   usage: "lamina record create NAME [--type TYPE] [--is-type] [--description TEXT] [--feature NAME=VALUE]... [--json]",
   flags: {
-    type: { type: "string", description: "the name of the record's type (a record created with --is-type)" },
-    is_type: { type: "boolean", description: "this record is a type, e.g. Sample" },
-    description: { type: "string", description: "what the record is" },
+    ...typedFlags("record", "record", "this record is a type, e.g. Sample", "what the record is"),
     feature: { type: "string", multiple: true, description: "a feature value NAME=VALUE (repeatable)" }
   },
   create: (name, given, args) =>
