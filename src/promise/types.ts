@@ -73,7 +73,7 @@ export type Bridged<T> = { readonly [K in keyof T]: Promised<T[K]> }
 /**
  * A registered artifact, with Promise-returning methods: `load()`, `loadTable()`,
  * `loadAnnData()`, `openAnnData()` (closeable), `cache()`, `delete()`, `restore()`,
- * `recreatingRuns()`, and `versions` / `path` as Promises. (Named, so declarations and
+ * `recreatingRuns()`, `describe()`, and `versions` / `path` as Promises. (Named, so declarations and
  * messages show `Artifact` rather than its members.)
  */
 export interface Artifact extends Bridged<EffectArtifact> {}

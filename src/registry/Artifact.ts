@@ -38,6 +38,7 @@ import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
 import { saveArtifact } from "./artifact/save.js"
 import { planFeatureValues, writeFeatureValues } from "./annotate/features.js"
 import { describeAnnotations } from "./annotate/describe.js"
+import { describeArtifact, type ArtifactJson } from "./describe/artifact.js"
 import { featureManager, labelManager, linkManager } from "./annotate/manager.js"
 import { ArtifactFeatures } from "./declarations/artifact.js"
 import { sqlTransaction } from "./transaction.js"
@@ -51,24 +52,7 @@ export type { AnnDataArtifactOptions, ArtifactEnv, ArtifactOptions, TableArtifac
 export { virtualStorageKey } from "./artifact/paths.js"
 
 /** The JSON form of an artifact: LaminDB's field names, snake_case. */
-export interface ArtifactJson {
-  readonly uid: string
-  readonly key: string | null
-  readonly description: string | null
-  readonly suffix: string
-  readonly kind: string | null
-  readonly otype: string | null
-  readonly size: number | null
-  readonly hash: string | null
-  readonly hash_type: string | null
-  readonly n_files: number | null
-  readonly n_observations: number | null
-  readonly version: string
-  readonly is_latest: boolean
-  readonly branch: number
-  readonly created_at: string
-  readonly path: string
-}
+export type { ArtifactDescription, ArtifactDescriptionData, ArtifactJson } from "./describe/artifact.js"
 
 /** Errors of validating a table against a schema in `fromTable`. */
 export type TableCurationError = DoesNotExist | MultipleResultsFound | IntegrityError
@@ -222,6 +206,16 @@ export class Artifact implements ArtifactView {
   /** `describe`'s annotation sections: "Linked features" (name, dtype, value) and "Labels" (by link). */
   describeAnnotations() {
     return describeAnnotations(annotated, this.id)
+  }
+
+  /**
+   * The artifact as LaminDB's `describe()` shows it: identity, content, version, location,
+   * provenance (run, transform, creator, recreating runs), format metadata, and the "Linked
+   * features", "Dataset features" and "Labels" sections. `text` is the tree `lamina describe`
+   * prints; `data` is what `lamina describe --json` prints.
+   */
+  describe() {
+    return describeArtifact(this)
   }
 
   /** The key, else the uid, for messages. */

@@ -1,6 +1,6 @@
 /**
  * The Promise API over the Artifact registry: the Effect suite's checks (save, dedup, versions,
- * load, get, delete) through `lamina/promise`, on SQLite and Postgres, local storage and S3.
+ * load, get, delete, describe) through `lamina/promise`, on SQLite and Postgres, local storage and S3.
  */
 import { expect, it } from "vitest"
 import { Artifact as EffectArtifact } from "../../src/registry/Artifact.js"
@@ -22,6 +22,9 @@ describeBackends(
       expect(v1.n_observations).toBe(1)
       expect(await textOf(v1)).toBe("sample,value\ns1,0.5\n")
       expect(await v1.path).toBe(i.uri(v1.storageKey))
+      const described = await v1.describe()
+      expect(described.data).toMatchObject({ uid: v1.uid, key: "raw/m.csv", description: "plate reader export", otype: "DataFrame", run: null })
+      expect(described.text.split("\n")[0]).toBe("Artifact .csv · raw/m.csv")
 
       const v2 = await saveText(lm, i, "raw/m.csv", "sample,value\ns1,0.5\ns2,0.7\n")
       expect(v2.stem).toBe(v1.stem)

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { TreeRow } from "./present.js"
+import type { TreeRow } from "./tree.js"
 
 /** At most this many columns are listed; the rest are counted. */
 const MAX_COLUMNS = 40
