@@ -19,6 +19,8 @@ export interface PlannedTransform {
   readonly description?: string | undefined
   readonly reference?: string | undefined
   readonly referenceType?: string | undefined
+  /** Keys of transforms that feed this one (a Nextflow DAG's upstream processes). */
+  readonly predecessors?: ReadonlyArray<string> | undefined
 }
 
 /** A file or folder a run read or wrote, or one describing it (report, environment). */

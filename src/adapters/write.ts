@@ -4,14 +4,15 @@
  * never leaves a half-ingested run. It is idempotent: runs are identified by their reference
  * (a trace's hash, a Snakemake job), files by content.
  *
- * Transforms go through the engine's `Tracker` (found or created, versioned by source, cached
- * per process). Runs do not: the Tracker's run writes are for live runs (a lease, a heartbeat,
- * one completion per run), while an ingested launch is already finished and must land whole —
- * thousands of finished task runs in one transaction with multi-row inserts.
+ * Everything goes through the engine's `Tracker`: transforms (found or created, versioned by
+ * source, cached per process), and each launch's runs with `recordFinishedRuns` — finished runs
+ * need no lease or heartbeat, and a launch must land whole: thousands of task runs, the
+ * artifacts they created and their links in one transaction with multi-row inserts.
  *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -24,8 +25,9 @@ import { virtualStorageKey } from "../registry/artifact/paths.js"
 import { now, sqlFailure } from "../registry/crud.js"
 import { lockFor } from "../registry/locks.js"
 import { encodeValue } from "../registry/model.js"
-import { newRunUid, RunStatus } from "../registry/Run.js"
+import { RunStatus } from "../registry/Run.js"
 import type { Transform } from "../registry/Transform.js"
+import type { FinishedLinks, FinishedRun } from "../tracker/finished.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { splitUid } from "../registry/uid.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
@@ -92,6 +94,28 @@ const transformOf = (t: PlannedTransform, known: Map<string, Transform>) =>
     return filled
   })
 
+/**
+ * Transform predecessors (a DAG's process edges) among the transforms of these runs, like the
+ * transforms themselves outside the launch's transaction: idempotent metadata.
+ */
+const linkPredecessors = (runs: ReadonlyArray<PlannedRun>, transformIds: ReadonlyMap<PlannedRun, number>) =>
+  Effect.gen(function* () {
+    const byKey = new Map<string, number>()
+    for (const r of runs) byKey.set(r.transform.key, transformIds.get(r)!)
+    const rows = new Map<string, { transform_id: number; predecessor_id: number }>()
+    for (const r of runs)
+      for (const p of r.transform.predecessors ?? []) {
+        const self = transformIds.get(r)!
+        const pred = byKey.get(p)
+        if (pred !== undefined && pred !== self) rows.set(`${self}:${pred}`, { transform_id: self, predecessor_id: pred })
+      }
+    if (rows.size === 0) return
+    const sql = yield* SqlClient.SqlClient
+    const all = [...rows.values()]
+    for (let i = 0; i < all.length; i += CHUNK)
+      yield* sql`INSERT INTO lamina_transform_predecessor ${sql.insert(all.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`.pipe(Effect.mapError(sqlFailure("Linking transform predecessors")))
+  })
+
 /** Environment bytes become a small temporary file, staged like any other. */
 const bytesFile = (dir: string, bytes: { readonly bytes: Uint8Array; readonly name: string; readonly description: string }, i: number): PlannedFile => {
   const file = path.join(dir, String(i), bytes.name)
@@ -147,6 +171,7 @@ const writeLaunch = (
     // Transforms first: found or created outside the launch's transaction (idempotent, versioned).
     const transformIds = new Map<PlannedRun, number>()
     for (const r of fresh) transformIds.set(r, (yield* transformOf(r.transform, transforms)).id)
+    yield* linkPredecessors(fresh, transformIds)
 
     // Environment bytes → temporary files, staged with the rest.
     const tmp = mkdtempSync(path.join(os.tmpdir(), "lamina-ingest-"))
@@ -164,113 +189,95 @@ const writeLaunch = (
     const t = encodeValue("datetime", now())
     // New versions move their bytes to the version's uid inside the transaction: on failure those go too.
     const moved: Array<string> = []
-    const apply = Effect.gen(function* () {
-      // Runs: the pipeline run first, so its children can name it; children in multi-row inserts.
-      const runIds = new Map<PlannedRun, number>()
-      const runRow = (r: PlannedRun, parent: number | null) => ({
-        uid: newRunUid(),
-        name: r.name,
-        transform_id: transformIds.get(r)!,
-        started_at: r.startedAt === undefined ? null : encodeValue("datetime", r.startedAt),
-        finished_at: r.finishedAt === undefined ? null : encodeValue("datetime", r.finishedAt),
-        params: encodeValue("json", r.params),
-        reference: r.reference,
-        reference_type: r.referenceType,
-        cli_args: r.cliArgs ?? null,
-        initiated_by_run_id: parent,
-        _status_code: r.status,
-        reused_run_id: r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null,
-        error: r.error === undefined ? null : encodeValue("json", { _tag: "WorkflowFailed", ...r.error }),
-        created_at: t,
-        created_by_id: instance.user.id,
-        branch: 1,
-        is_locked: encodeValue("bool", false)
-      })
-      const insertRuns = (batch: ReadonlyArray<PlannedRun>, parent: number | null) =>
-        Effect.gen(function* () {
-          const rows = batch.map((r) => runRow(r, parent))
-          // Matched back by uid: the order RETURNING yields rows in is not promised.
-          const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_run ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
-          batch.forEach((r, i) => {
-            const id = ids.get(rows[i]!.uid)!
-            runIds.set(r, id)
-            refs.set(`${r.referenceType}\u0000${r.reference}`, id)
-            if (r.status === RunStatus.cached) result.cached++
-            if (r.status === RunStatus.errored || r.status === RunStatus.aborted) result.failed++
-          })
-        })
-      if (idOf(launch.run) === undefined) yield* insertRuns([launch.run], parentRunId)
-      const parentId = idOf(launch.run) ?? runIds.get(launch.run)!
-      const children = fresh.filter((r) => r !== launch.run)
-      for (let i = 0; i < children.length; i += BATCH) yield* insertRuns(children.slice(i, i + BATCH), parentId)
-
-      // Artifacts: a file's creator is the first run that lists it as an output.
-      const creator = new Map<string, number>()
-      for (const r of fresh) for (const o of r.outputs) if (!creator.has(o.path)) creator.set(o.path, runIds.get(r)!)
-      const artifactIds = new Map<string, number>()
-      const byHash = new Map<string, StagedNew>()
-      const twins: Array<[string, StagedNew]> = []
-      const families: Array<StagedNew> = []
-      const versions: Array<StagedNew> = []
-      for (const [p, st] of staged) {
-        if (st._tag === "existing") {
-          artifactIds.set(p, st.id)
-          result.existingArtifacts++
-          continue
+    // The pipeline run first (when new), so its children can name it.
+    const children = fresh.filter((r) => r !== launch.run)
+    const ordered = idOf(launch.run) === undefined ? [launch.run, ...children] : children
+    const existingParent = idOf(launch.run)
+    const finished: ReadonlyArray<FinishedRun> = ordered.map((r) => ({
+      name: r.name,
+      transformId: transformIds.get(r)!,
+      status: r.status,
+      params: r.params,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      reference: r.reference,
+      referenceType: r.referenceType,
+      cliArgs: r.cliArgs,
+      error: r.error === undefined ? undefined : { _tag: "WorkflowFailed", ...r.error },
+      reusedRunId: r.reusedReference === undefined ? null : refs.get(`${r.referenceType}\u0000${r.reusedReference}`) ?? null,
+      parent: r === launch.run ? (parentRunId === null ? undefined : { id: parentRunId }) : existingParent !== undefined ? { id: existingParent } : { index: 0 }
+    }))
+    // Artifacts and links, inside the Tracker's transaction once the runs have ids.
+    const artifacts = (ids: ReadonlyArray<number>) =>
+      Effect.gen(function* () {
+        const runIds = new Map<PlannedRun, number>()
+        ordered.forEach((r, i) => runIds.set(r, ids[i]!))
+        // A file's creator is the first run that lists it as an output.
+        const creator = new Map<string, number>()
+        for (const r of fresh) for (const o of r.outputs) if (!creator.has(o.path)) creator.set(o.path, runIds.get(r)!)
+        const artifactIds = new Map<string, number>()
+        const byHash = new Map<string, StagedNew>()
+        const twins: Array<[string, StagedNew]> = []
+        const families: Array<StagedNew> = []
+        const versions: Array<StagedNew> = []
+        for (const [p, st] of staged) {
+          if (st._tag === "existing") {
+            artifactIds.set(p, st.id)
+            result.existingArtifacts++
+            continue
+          }
+          // Two paths with one content in this launch: one artifact.
+          const twin = st.content.size > 0 ? byHash.get(st.content.hash) : undefined
+          if (twin !== undefined) {
+            twins.push([p, twin])
+            result.existingArtifacts++
+            continue
+          }
+          if (st.content.size > 0) byHash.set(st.content.hash, st)
+          ;(st.revises === undefined ? families : versions).push(st)
+          result.newArtifacts++
         }
-        // Two paths with one content in this launch: one artifact.
-        const twin = st.content.size > 0 ? byHash.get(st.content.hash) : undefined
-        if (twin !== undefined) {
-          twins.push([p, twin])
-          result.existingArtifacts++
-          continue
+        for (let i = 0; i < families.length; i += BATCH) {
+          const batch = families.slice(i, i + BATCH)
+          const rows = batch.map((st) => artifactRow(st, st.uid, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, t))
+          const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_artifact ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
+          for (const st of batch) artifactIds.set(st.file.path, ids.get(st.uid)!)
         }
-        if (st.content.size > 0) byHash.set(st.content.hash, st)
-        ;(st.revises === undefined ? families : versions).push(st)
-        result.newArtifacts++
-      }
-      for (let i = 0; i < families.length; i += BATCH) {
-        const batch = families.slice(i, i + BATCH)
-        const rows = batch.map((st) => artifactRow(st, st.uid, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, t))
-        const ids = new Map((yield* sql<{ readonly id: number; readonly uid: string }>`INSERT INTO lamina_artifact ${sql.insert(rows)} RETURNING id, uid`).map((x) => [x.uid, Number(x.id)]))
-        for (const st of batch) artifactIds.set(st.file.path, ids.get(st.uid)!)
-      }
-      for (const st of versions) artifactIds.set(st.file.path, yield* insertVersion(st, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, moved))
-      for (const [p, twin] of twins) artifactIds.set(p, artifactIds.get(twin.file.path)!)
-      // Links: inputs; outputs another run created; report and environment.
-      const inputs: Array<{ run_id: number; artifact_id: number }> = []
-      const outputs: Array<{ run_id: number; artifact_id: number }> = []
-      for (const r of fresh) {
-        const runId = runIds.get(r)!
-        for (const f of r.inputs) {
-          const a = artifactIds.get(f.path)
-          if (a !== undefined) inputs.push({ run_id: runId, artifact_id: a })
+        for (const st of versions) artifactIds.set(st.file.path, yield* insertVersion(st, creator.get(st.file.path) ?? null, instance.storage.id, instance.user.id, moved))
+        for (const [p, twin] of twins) artifactIds.set(p, artifactIds.get(twin.file.path)!)
+        // Links: inputs; outputs another run created; report and environment.
+        const inputs: Array<{ run_id: number; artifact_id: number }> = []
+        const outputs: Array<{ run_id: number; artifact_id: number }> = []
+        const described: Array<{ runId: number; reportId: number | null; environmentId: number | null }> = []
+        for (const r of fresh) {
+          const runId = runIds.get(r)!
+          for (const f of r.inputs) {
+            const a = artifactIds.get(f.path)
+            if (a !== undefined) inputs.push({ run_id: runId, artifact_id: a })
+          }
+          for (const f of r.outputs) {
+            const a = artifactIds.get(f.path)
+            if (a !== undefined && (creator.get(f.path) !== runId || staged.get(f.path)?._tag === "existing")) outputs.push({ run_id: runId, artifact_id: a })
+          }
+          const report = r.report === undefined ? undefined : artifactIds.get(r.report.path)
+          const envPath = envFiles.get(r)?.path
+          const env = envPath === undefined ? undefined : artifactIds.get(envPath)
+          if (report !== undefined || env !== undefined) described.push({ runId, reportId: report ?? null, environmentId: env ?? null })
         }
-        for (const f of r.outputs) {
-          const a = artifactIds.get(f.path)
-          if (a !== undefined && creator.get(f.path) !== runId) outputs.push({ run_id: runId, artifact_id: a })
-          else if (a !== undefined && staged.get(f.path)?._tag === "existing") outputs.push({ run_id: runId, artifact_id: a })
-        }
-        const report = r.report === undefined ? undefined : artifactIds.get(r.report.path)
-        const envPath = envFiles.get(r)?.path
-        const env = envPath === undefined ? undefined : artifactIds.get(envPath)
-        if (report !== undefined || env !== undefined)
-          yield* sql`UPDATE lamina_run SET ${sql.update({ report_id: report ?? null, environment_id: env ?? null })} WHERE id = ${runId}`
-      }
-      for (let i = 0; i < inputs.length; i += CHUNK)
-        yield* sql`INSERT INTO lamina_run_input_artifact ${sql.insert(inputs.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`
-      for (let i = 0; i < outputs.length; i += CHUNK)
-        yield* sql`INSERT INTO lamina_run_output_artifact ${sql.insert(outputs.slice(i, i + CHUNK))} ON CONFLICT DO NOTHING`
-      result.newRuns = fresh.length
-    })
-    yield* sql.withTransaction(apply).pipe(
-      Effect.mapError((e) => ("_tag" in e && e._tag === "SqlError" ? sqlFailure(`Writing the run of ${launch.source}`)(e) : e)),
+        return { inputs, outputs, described } satisfies FinishedLinks
+      }).pipe(Effect.mapError((e) => (e instanceof SqlError ? sqlFailure(`Writing the run of ${launch.source}`)(e) : e)))
+    const tracker = yield* Tracker
+    const ids = yield* tracker.recordFinishedRuns({ runs: finished, artifacts }).pipe(
       Effect.tapError(() =>
         Effect.zipRight(unstage(copies), Effect.flatMap(ObjectStore, (store) => Effect.forEach(moved, (key) => Effect.ignore(store.remove(key)), { discard: true })))
-      ),
-      // SQLite: never yield to another connection's writer in the middle of the launch.
-      Effect.withMaxOpsBeforeYield(1_000_000)
+      )
     )
+    ordered.forEach((r, i) => {
+      refs.set(`${r.referenceType}\u0000${r.reference}`, ids[i]!)
+      if (r.status === RunStatus.cached) result.cached++
+      if (r.status === RunStatus.errored || r.status === RunStatus.aborted) result.failed++
+    })
+    result.newRuns = fresh.length
     return result
   })
 

@@ -3,15 +3,18 @@
  * artifacts whose removal was interrupted (the row goes first, then the bytes), and objects of
  * saves killed before they registered. Only objects under `.lamina/` that no artifact row and
  * no save in flight owns, and that are older than `minAgeMs`, are removed; a registered
- * artifact's data is never touched.
+ * artifact's data is never touched. On S3 it also aborts multipart uploads under `.lamina/`
+ * started more than `minAgeMs` ago (a killed save's parts, invisible to object listings).
  *
  * @module
  */
 import { Effect } from "effect"
+import type { StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { DEFAULT_MIN_AGE_MS } from "./check.js"
-import { artifactsOfStorage, listInternal } from "./inventory.js"
+import { staleUploads } from "../storage/s3multipart.js"
+import { artifactsOfStorage, INTERNAL, listInternal } from "./inventory.js"
 import { findOrphans } from "./orphans.js"
 
 /** What `gc` removed and what it left for later. */
@@ -21,6 +24,12 @@ export interface GcReport {
   readonly bytesRemoved: number
   /** Orphans younger than the minimum age, left alone (a save may be about to register them). */
   readonly kept: ReadonlyArray<string>
+  /** Incomplete multipart uploads aborted (S3): their keys. */
+  readonly uploadsAborted: ReadonlyArray<string>
+  /** Incomplete uploads younger than the minimum age, left alone. */
+  readonly uploadsKept: ReadonlyArray<string>
+  /** Why incomplete uploads were not looked at, when they could not be (an endpoint without the API). */
+  readonly note?: string
 }
 
 /** Options of `gc`. */
@@ -54,5 +63,20 @@ export const gc = (options: GcOptions = {}) =>
       bytes += o.size
     }
     if (removed.length > 0 && !options.dryRun) yield* Effect.logInfo(`gc removed ${removed.length} orphan object(s), ${bytes} bytes`)
-    return { removed, bytesRemoved: bytes, kept } satisfies GcReport
+    const uploads = yield* abortStaleUploads(store, minAgeMs, options.dryRun === true)
+    const report: GcReport = { removed, bytesRemoved: bytes, kept, ...uploads }
+    return report
+  })
+
+/** Abort incomplete multipart uploads under `.lamina/` older than `minAgeMs` (stores that have them). */
+const abortStaleUploads = (store: ObjectStore, minAgeMs: number, dryRun: boolean): Effect.Effect<Pick<GcReport, "uploadsAborted" | "uploadsKept" | "note">, StorageError> =>
+  Effect.gen(function* () {
+    const none = { uploadsAborted: [] as ReadonlyArray<string>, uploadsKept: [] as ReadonlyArray<string> }
+    if (store.incompleteUploads === undefined) return none
+    const listed = yield* store.incompleteUploads.list(INTERNAL)
+    if (listed._tag === "unsupported") return { ...none, note: `incomplete multipart uploads not checked: ${listed.reason}` }
+    const stale = staleUploads(listed.uploads, Date.now(), minAgeMs)
+    if (!dryRun) yield* Effect.forEach(stale, store.incompleteUploads.abort, { discard: true })
+    const staleIds = new Set(stale.map((u) => u.uploadId))
+    return { uploadsAborted: stale.map((u) => u.key), uploadsKept: listed.uploads.filter((u) => !staleIds.has(u.uploadId)).map((u) => u.key) }
   })

@@ -25,11 +25,30 @@ export interface ObjectInfo {
 /** Called with the number of bytes just read, as a long read proceeds (progress display). */
 export type OnBytes = (bytes: number) => void
 
+/** A multipart upload that was started and neither completed nor aborted. */
+export interface PendingUpload {
+  readonly key: string
+  readonly uploadId: string
+  readonly initiated?: Date
+}
+
+/** Listing and aborting incomplete multipart uploads (S3 only). */
+export interface IncompleteUploads {
+  /** Uploads under `prefix`; `unsupported` when the endpoint does not implement the listing. */
+  readonly list: (
+    prefix: string
+  ) => Effect.Effect<{ readonly _tag: "listed"; readonly uploads: ReadonlyArray<PendingUpload> } | { readonly _tag: "unsupported"; readonly reason: string }, StorageError>
+  /** Abort one upload, freeing its stored parts. */
+  readonly abort: (upload: PendingUpload) => Effect.Effect<void, StorageError>
+}
+
 /** The storage service. */
 export interface ObjectStore {
   /** The root as a user writes it: an absolute folder or `s3://bucket/prefix`. */
   readonly root: string
   readonly type: "local" | "s3"
+  /** Incomplete multipart uploads, where the backend has them (S3). */
+  readonly incompleteUploads?: IncompleteUploads
   /** Copy a local file to `key`, hashing while copying. */
   readonly putFile: (localPath: string, key: string) => Effect.Effect<ContentHash, StorageError>
   /** Copy a local folder below `prefix`; appears whole or not at all where the backend allows. */

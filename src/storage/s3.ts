@@ -27,6 +27,7 @@ import {
   UploadPartCopyCommand
 } from "@aws-sdk/client-s3"
 import { createWriteStream, promises as fs } from "node:fs"
+import { s3IncompleteUploads } from "./s3multipart.js"
 import * as path from "node:path"
 import { Readable, Writable } from "node:stream"
 import { pipeline } from "node:stream/promises"
@@ -277,6 +278,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
   return {
     root,
     type: "s3",
+    incompleteUploads: s3IncompleteUploads(api, loc),
     putFile: (localPath, key) => uploadFile(api, localPath, objectKey(loc, key), uri(key), tuning),
     putFolder: (localDir, prefix) =>
       Effect.gen(function* () {

@@ -25,6 +25,7 @@ import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirect, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
 import { finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
+import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
 import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
 import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
@@ -86,6 +87,12 @@ export interface Tracker {
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
   /** Record collections the run read as its inputs (`lamina_run_input_collection`), in the group commit. */
   readonly addCollectionInputs: (runId: number, collectionIds: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
+  /**
+   * Record runs that already ended elsewhere (an ingested workflow launch) with the artifacts
+   * they created and their links, in one transaction: all or nothing. No lease or claim. The
+   * run ids, in `batch.runs` order.
+   */
+  readonly recordFinishedRuns: <E>(batch: FinishedRuns<E>) => Effect.Effect<ReadonlyArray<number>, TrackerError | E>
   /** End runs still open among `ids` as aborted, with `error`. */
   readonly abortRuns: (ids: ReadonlyArray<number>, error: unknown) => Effect.Effect<void, TrackerError>
   /** Move artifacts a failed run created to trash. */
@@ -232,6 +239,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           .pipe(Effect.ensuring(heartbeat.release(c.runId))),
 
       addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
+      recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
 
       abortRuns: (ids, error) =>
         Effect.ensuring(provided(abortRuns(ids, error)), Effect.forEach(ids, heartbeat.release, { discard: true })),

@@ -12,7 +12,8 @@
  * @module
  */
 export { Tracker, layer, make, type Completion, type Flight, type StoredFingerprint, type TrackerError, type TrackerOptions } from "./Tracker.js"
-export { reapExpiredRuns, LEASE_MS, HEARTBEAT_MS, REAPED_ERROR } from "./leases.js"
+export type { FinishedContext, FinishedLinks, FinishedRun, FinishedRuns } from "./finished.js"
+export { findExpiredRuns, type ExpiredRun, reapExpiredRuns, LEASE_MS, HEARTBEAT_MS, REAPED_ERROR } from "./leases.js"
 export { type Start, STALE_AFTER_MS } from "./claims.js"
 export { type Hit, type Refusal, isHit, validateHit } from "./cache.js"
 export type { Heartbeat } from "./heartbeat.js"

@@ -1,6 +1,6 @@
 /**
  * What a Nextflow project or results folder holds: traces, params files, software versions,
- * execution reports, logs and history — and everything else, the published files, filtered by
+ * execution reports, DAGs, logs and history — and everything else, the published files, filtered by
  * include/exclude globs (matched against the path relative to the folder, like nf-lamin's).
  *
  * @module
@@ -16,6 +16,8 @@ export interface NextflowFiles {
   readonly params: ReadonlyArray<string>
   readonly versions: ReadonlyArray<string>
   readonly reports: ReadonlyArray<string>
+  /** `pipeline_dag_*.{dot,html,mmd}`, `dag.{dot,html,mmd}`. */
+  readonly dags: ReadonlyArray<string>
   readonly logs: ReadonlyArray<string>
   readonly history: string | undefined
   readonly published: ReadonlyArray<string>
@@ -31,6 +33,7 @@ const TRACE = /^(execution_)?trace(_.+)?\.txt$/
 const PARAMS = /^params_.+\.json$/
 const VERSIONS = /^(software_versions\.(yml|yaml|csv)|nf_core_.*software.*versions\.ya?ml)$/
 const REPORT = /^execution_report(_.+)?\.html$/
+const DAG = /^(pipeline_dag(_.+)?|dag)\.(dot|html|mmd)$/
 const LOG = /^\.nextflow\.log(\.\d+)?$/
 /** Nextflow's own bookkeeping: never a published result. */
 const OWN = /^(pipeline_dag(_.+)?\.(html|dot|mmd|svg|png|pdf)|dag\.(dot|html|mmd|svg)|execution_timeline(_.+)?\.html|timeline(_.+)?\.html|report(_.+)?\.html)$/
@@ -55,6 +58,7 @@ export const discoverNextflow = (dir: string, filter: PublishFilter = {}): Nextf
   const params: Array<string> = []
   const versions: Array<string> = []
   const reports: Array<string> = []
+  const dags: Array<string> = []
   const logs: Array<string> = []
   const published: Array<string> = []
   for (const file of files) {
@@ -63,6 +67,7 @@ export const discoverNextflow = (dir: string, filter: PublishFilter = {}): Nextf
     else if (PARAMS.test(name)) params.push(file)
     else if (VERSIONS.test(name)) versions.push(file)
     else if (REPORT.test(name)) reports.push(file)
+    else if (DAG.test(name)) dags.push(file)
     else if (LOG.test(name)) logs.push(file)
     else if (!OWN.test(name) && isPublished(path.relative(dir, file).split(path.sep).join("/"), filter)) published.push(file)
   }
@@ -73,7 +78,7 @@ export const discoverNextflow = (dir: string, filter: PublishFilter = {}): Nextf
   } catch {
     hasHistory = false
   }
-  return { dir, traces, params, versions, reports, logs, history: hasHistory ? history : undefined, published }
+  return { dir, traces, params, versions, reports, dags, logs, history: hasHistory ? history : undefined, published }
 }
 
 /** Whether a relative path passes the include/exclude globs (include defaults to everything). */

@@ -2,8 +2,11 @@
  * A Nextflow folder → an ingest plan. Each trace file is one launch (a pipeline Run); each
  * trace row a task Run of its process's Transform, child of the launch. Logs, history, params
  * and software versions are paired to launches by run name and time; published files are the
- * outputs of the newest launch (of the task whose work dir they link into, when the trace has a
- * `workdir` column and the file is a symlink there).
+ * outputs of the newest launch — of the task that wrote them when its work dir says so: a
+ * symlink into the work dir the trace (or the execution report's task data) names, or a
+ * `publishing file:` line of the log. The DAG (`pipeline_dag_*`) gives each process transform
+ * its upstream processes; the execution report and software versions become the launch's
+ * report and environment artifacts.
  *
  * @module
  */
@@ -15,10 +18,13 @@ import { RunStatus } from "../../registry/Run.js"
 import { hashString } from "../../storage/hash.js"
 import type { IngestPlan, PlannedFile, PlannedLaunch, PlannedRun, PlannedTransform } from "../plan.js"
 import type { IngestWarning } from "../warnings.js"
-import { discoverNextflow, type PublishFilter } from "./discover.js"
+import { discoverNextflow, isPublished, type PublishFilter } from "./discover.js"
 import { parseHistory, pipelineOfCommand, type HistoryEntry } from "./history.js"
 import { parseNextflowLog, type NextflowLog } from "./log.js"
 import { parseParams, suffixOf, suffixToDate, type ParamsFile } from "./params.js"
+import { parseDag, resolveProcess, type ProcessDag } from "./dag.js"
+import { hashOfWorkPath, parsePublishLines, publishedFileOf, type PublishEntry } from "./publish.js"
+import { parseExecutionReport, type ExecutionReport } from "./report.js"
 import { parseTrace, type Trace, type TraceTask } from "./trace.js"
 import { parseSoftwareVersions, type SoftwareVersions } from "./versions.js"
 
@@ -110,7 +116,26 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
     const params: Array<ParamsFile> = []
     for (const file of files.params) params.push(yield* orFail(parseParams(file, suffixOf(path.basename(file)) ?? "", yield* read(file))))
     const logs: Array<NextflowLog> = []
-    for (const file of files.logs) logs.push(parseNextflowLog(file, yield* read(file)))
+    const publishLines = new Map<NextflowLog, ReadonlyArray<PublishEntry>>()
+    for (const file of files.logs) {
+      const text = yield* read(file)
+      const log = parseNextflowLog(file, text)
+      logs.push(log)
+      publishLines.set(log, parsePublishLines(text))
+    }
+    // DAGs and reports are optional: one that cannot be read is a warning, never a failed ingest.
+    const dags = new Map<string, ProcessDag>()
+    for (const file of files.dags) {
+      const dag = parseDag(file, yield* read(file))
+      if (dag instanceof ValidationError) warnings.push({ file, message: dag.message })
+      else dags.set(file, dag)
+    }
+    const reports = new Map<string, ExecutionReport>()
+    for (const file of files.reports) {
+      const report = parseExecutionReport(file, yield* read(file))
+      if (report instanceof ValidationError) warnings.push({ file, message: report.message })
+      else reports.set(file, report)
+    }
     const history = files.history === undefined ? [] : parseHistory(yield* read(files.history))
     const versionsFile = files.versions[0]
     const versions = versionsFile === undefined ? undefined : yield* orFail(parseSoftwareVersions(versionsFile, yield* read(versionsFile)))
@@ -133,7 +158,11 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
       const pf = paramsFor(params, opened, next === undefined ? undefined : suffixToDate(next))
       const pipeline = pipelineTransform(dir, log, hist, versions)
       const launchRef = hashString(text)
-      const report = files.reports.find((r) => suffix !== undefined && r.includes(suffix))
+      const isLast = i === traces.length - 1
+      const report = files.reports.find((r) => suffix !== undefined && r.includes(suffix)) ?? (isLast ? files.reports.find((r) => suffixOf(path.basename(r)) === undefined) : undefined)
+      const reportTasks = report === undefined ? undefined : reports.get(report)?.tasks
+      const dagFile = files.dags.find((d) => suffix !== undefined && d.includes(suffix)) ?? (isLast ? files.dags.find((d) => suffixOf(path.basename(d)) === undefined) : undefined)
+      const upstream = upstreamOf(dagFile === undefined ? undefined : dags.get(dagFile), [...new Set(trace.tasks.map((t) => t.process))])
       const starts = trace.tasks.flatMap((t) => (t.submit && t.status !== "CACHED" ? [t.submit.getTime()] : []))
       const ends = trace.tasks.flatMap((t) => (t.status === "CACHED" ? [] : [endOf(t)?.getTime() ?? 0]))
       const startedAt = starts.length > 0 ? new Date(Math.min(...starts)) : opened ?? hist?.start
@@ -152,16 +181,21 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
                   ? RunStatus.errored
                   : RunStatus.completed
       const runName = hist?.runName ?? log?.runName ?? path.basename(trace.file, ".txt")
+      // A task's work dir: the trace's column, else the execution report's task data.
+      const workdirOf = (t: TraceTask): string | undefined => t.workdir ?? (t.hash === undefined ? undefined : reportTasks?.get(t.hash)?.workdir)
       const workdirs = new Map<string, TraceTask>()
-      for (const t of trace.tasks) if (t.workdir !== undefined) workdirs.set(t.workdir.replace(/\/+$/, ""), t)
-      const isLast = i === traces.length - 1
+      for (const t of trace.tasks) {
+        const w = workdirOf(t)
+        if (w !== undefined) workdirs.set(w.replace(/\/+$/, ""), t)
+      }
+      const publishedBy = isLast ? publishingTasks(dir, files.published, trace, [log, ...logs], publishLines) : new Map<string, TraceTask>()
       const children: Array<PlannedRun> = []
       const taskOutputs = new Map<TraceTask, Array<PlannedFile>>()
       const pipelineOutputs: Array<PlannedFile> = []
       if (isLast)
         for (const file of files.published.filter((f) => !inputPaths.has(f))) {
           const planned: PlannedFile = { path: file, key: relKey(dir, file, options.keyPrefix), isFolder: false }
-          const task = workdirs.size === 0 ? undefined : taskOfPublished(file, workdirs)
+          const task = (workdirs.size === 0 ? undefined : taskOfPublished(file, workdirs)) ?? publishedBy.get(file)
           if (task === undefined) pipelineOutputs.push(planned)
           else taskOutputs.set(task, [...(taskOutputs.get(task) ?? []), planned])
         }
@@ -180,14 +214,16 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
             kind: "function",
             source: [`process: ${t.process}`, `pipeline: ${pipeline.key}`, ...(pipeline.versionTag ? [`revision: ${pipeline.versionTag}`] : [])].join("\n"),
             versionTag: pipeline.versionTag,
-            description: `Nextflow process ${t.process}`
+            description: `Nextflow process ${t.process}`,
+            ...(upstream.has(t.process) ? { predecessors: upstream.get(t.process)!.map((p) => `${pipeline.key}:${p}`) } : {})
           },
           params: {
             process: t.process,
             ...(t.tag === undefined ? {} : { tag: t.tag }),
             ...(t.taskId === undefined ? {} : { task_id: t.taskId }),
             ...(t.hash === undefined ? {} : { hash: t.hash }),
-            ...(t.workdir === undefined ? {} : { workdir: t.workdir }),
+            ...(workdirOf(t) === undefined ? {} : { workdir: workdirOf(t)! }),
+            ...(t.hash === undefined ? {} : reportTasks?.get(t.hash)?.extra),
             ...t.metrics
           },
           status: STATUS[t.status],
@@ -215,7 +251,8 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
           ? { error: { message: log?.errorMessage ?? `Nextflow launch ${runName} did not complete (${trace.file}).` } }
           : {}),
         inputs: pf === undefined ? [] : inputsOf.get(pf) ?? [],
-        outputs: pipelineOutputs,
+        // The DAG file is kept as the launch's record when the include/exclude globs let it through.
+        outputs: dagFile === undefined || !isPublished(relKey(dir, dagFile, undefined), options) ? pipelineOutputs : [...pipelineOutputs, { path: dagFile, key: relKey(dir, dagFile, options.keyPrefix), isFolder: false, description: `Nextflow DAG of ${runName}`, kind: "__lamina_run__" }],
         ...(report === undefined ? {} : { report: { path: report, key: relKey(dir, report, options.keyPrefix), isFolder: false, description: `Nextflow execution report of ${runName}`, kind: "__lamina_run__" } }),
         ...(envFile === undefined ? {} : { environment: envFile })
       }
@@ -252,6 +289,48 @@ const taskOfPublished = (file: string, workdirs: ReadonlyMap<string, TraceTask>)
     if (task !== undefined) return task
   }
   return undefined
+}
+
+/** Each traced process's upstream processes (trace names), from a DAG; empty without one. */
+const upstreamOf = (dag: ProcessDag | undefined, processes: ReadonlyArray<string>): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const out = new Map<string, Array<string>>()
+  if (dag === undefined) return out
+  for (const [from, to] of dag.edges) {
+    const a = resolveProcess(from, processes)
+    const b = resolveProcess(to, processes)
+    if (a === undefined || b === undefined || a === b) continue
+    const list = out.get(b) ?? []
+    if (!list.includes(a)) list.push(a)
+    out.set(b, list)
+  }
+  for (const list of out.values()) list.sort()
+  return out
+}
+
+/**
+ * Published files → the task that wrote them, from the logs' publish lines (the launch's own
+ * log first: a later launch overwrote earlier copies). Only tasks of this trace, by hash.
+ */
+const publishingTasks = (
+  dir: string,
+  published: ReadonlyArray<string>,
+  trace: Trace,
+  logs: ReadonlyArray<NextflowLog | undefined>,
+  lines: ReadonlyMap<NextflowLog, ReadonlyArray<PublishEntry>>
+): ReadonlyMap<string, TraceTask> => {
+  const out = new Map<string, TraceTask>()
+  const byHash = new Map<string, TraceTask>()
+  for (const t of trace.tasks) if (t.hash !== undefined) byHash.set(t.hash, t)
+  const entries = [...new Set(logs)].flatMap((l) => (l === undefined ? [] : lines.get(l) ?? []))
+  if (entries.length === 0 || byHash.size === 0) return out
+  const byRelative = new Map(published.map((f) => [path.relative(dir, f).split(path.sep).join("/"), f]))
+  const hashes = new Set(byHash.keys())
+  for (const e of entries) {
+    const hash = hashOfWorkPath(e.source, hashes)
+    const file = hash === undefined ? undefined : publishedFileOf(e.destination, dir, byRelative)
+    if (file !== undefined && !out.has(file)) out.set(file, byHash.get(hash!)!)
+  }
+  return out
 }
 
 /** Plan several folders (each its own pipeline project). */

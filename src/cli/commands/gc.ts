@@ -1,7 +1,8 @@
 /**
  * `lamina gc [--min-age SECONDS] [--dry-run] [--json]`: remove objects under `.lamina/` that no
  * artifact owns (left by a crash during a permanent delete or a save), older than the minimum
- * age. Registered artifacts' data is never touched.
+ * age, and (S3) abort incomplete multipart uploads under `.lamina/` older than it. Registered
+ * artifacts' data is never touched.
  *
  * @module
  */
@@ -32,6 +33,9 @@ export const command: Command = {
       if (out.wantsJson) return out.json({ ...report, dryRun })
       for (const key of report.removed) out.line(`${dryRun ? "would remove" : "removed"} ${key}`)
       for (const key of report.kept) out.line(`kept ${key} (younger than the minimum age)`)
+      for (const key of report.uploadsAborted) out.line(`${dryRun ? "would abort" : "aborted"} the incomplete upload of ${key}`)
+      for (const key of report.uploadsKept) out.line(`kept the incomplete upload of ${key} (younger than the minimum age)`)
+      if (report.note !== undefined) out.line(`note: ${report.note}`)
       out.line(
         `✓ ${dryRun ? "would remove" : "removed"} ${report.removed.length} orphan object(s), ${formatSize(report.bytesRemoved)}${report.kept.length > 0 ? `; kept ${report.kept.length} younger one(s)` : ""}`
       )

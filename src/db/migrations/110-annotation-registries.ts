@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { columnTypes } from "../ddl.js"
+import { columnTypes, linkTable } from "../ddl.js"
 import type { Dialect } from "../dialect.js"
 import { rebuildSideTable, sideTableStatements, type JsonSideTable } from "../jsonSideTable.js"
 import { recordFields, type Migration } from "./migration.js"
@@ -25,21 +25,23 @@ export const FEATURE_VALUE_TABLES: ReadonlyArray<JsonSideTable> = [
   { source: "lamina_record", column: "_features", table: "lamina_record_feature_value", owner: "record_id" }
 ]
 
-const link = (d: Dialect, table: string, self: [string, string], other: [string, string], feature: boolean): ReadonlyArray<string> => {
-  const t = columnTypes(d)
-  return [
-    `CREATE TABLE ${table} (
-      id ${t.id},
-      ${self[0]} ${t.int} NOT NULL REFERENCES ${self[1]}(id) ON DELETE CASCADE,
-      ${other[0]} ${t.int} NOT NULL REFERENCES ${other[1]}(id) ON DELETE CASCADE${
-        feature ? `,\n      feature_id ${t.int} REFERENCES lamina_feature(id) ON DELETE CASCADE` : ""
-      },
-      UNIQUE (${self[0]}, ${other[0]}${feature ? ", feature_id" : ""})
-    )`,
-    `CREATE INDEX ${table}_${other[0]} ON ${table} (${other[0]}${feature ? ", feature_id" : ""})`,
-    ...(feature ? [`CREATE INDEX ${table}_feature ON ${table} (feature_id, ${other[0]})`] : [])
-  ]
-}
+const link = (d: Dialect, table: string, self: [string, string], other: [string, string], feature: boolean): ReadonlyArray<string> =>
+  linkTable(d, {
+    table,
+    self,
+    other,
+    indent: [6, 4],
+    ...(feature
+      ? {
+          extra: [`feature_id ${columnTypes(d).int} REFERENCES lamina_feature(id) ON DELETE CASCADE`],
+          unique: [self[0], other[0], "feature_id"],
+          indexes: [
+            [other[0], [other[0], "feature_id"]],
+            ["feature", ["feature_id", other[0]]]
+          ]
+        }
+      : {})
+  })
 
 const statements = (d: Dialect): ReadonlyArray<string> => {
   const t = columnTypes(d)

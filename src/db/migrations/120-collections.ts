@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { columnTypes } from "../ddl.js"
+import { columnTypes, linkTable } from "../ddl.js"
 import { recordFields, type Migration } from "./migration.js"
 
 /** Migration 120: collections. */
@@ -13,15 +13,8 @@ export const collections: Migration = {
   name: "collections: ordered artifact sets, run inputs, projects, references",
   statements: (d) => {
     const t = columnTypes(d)
-    const link = (table: string, self: string, other: string, otherTable: string, extra = "") => [
-      `CREATE TABLE ${table} (
-        id ${t.id},
-        ${self} ${t.int} NOT NULL REFERENCES lamina_collection(id) ON DELETE CASCADE,
-        ${other} ${t.int} NOT NULL REFERENCES ${otherTable}(id) ON DELETE CASCADE,${extra}
-        UNIQUE (${self}, ${other})
-      )`,
-      `CREATE INDEX ${table}_${other} ON ${table} (${other})`
-    ]
+    const link = (table: string, self: string, other: string, otherTable: string, extra: ReadonlyArray<string> = []) =>
+      linkTable(d, { table, self: [self, "lamina_collection"], other: [other, otherTable], extra })
     return [
       `CREATE TABLE lamina_collection (
         id ${t.id},
@@ -39,7 +32,7 @@ export const collections: Migration = {
       )`,
       `CREATE INDEX lamina_collection_key ON lamina_collection (key)`,
       `CREATE INDEX lamina_collection_hash ON lamina_collection (hash)`,
-      ...link("lamina_collection_artifact", "collection_id", "artifact_id", "lamina_artifact", `\n        position ${t.int} NOT NULL,`),
+      ...link("lamina_collection_artifact", "collection_id", "artifact_id", "lamina_artifact", [`position ${t.int} NOT NULL`]),
       ...link("lamina_run_input_collection", "collection_id", "run_id", "lamina_run"),
       ...link("lamina_collection_project", "collection_id", "project_id", "lamina_project"),
       ...link("lamina_collection_reference", "collection_id", "reference_id", "lamina_reference")

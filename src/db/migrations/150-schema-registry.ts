@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { columnTypes } from "../ddl.js"
+import { columnTypes, linkTable } from "../ddl.js"
 import type { Dialect } from "../dialect.js"
 import { recordFields, type Migration } from "./migration.js"
 
@@ -32,31 +32,29 @@ const statements = (d: Dialect): ReadonlyArray<string> => {
       )`,
     `CREATE INDEX lamina_schema_hash ON lamina_schema (hash)`,
     `CREATE INDEX lamina_schema_name ON lamina_schema (name)`,
-    `CREATE TABLE lamina_schema_feature (
-        id ${t.id},
-        schema_id ${t.int} NOT NULL REFERENCES lamina_schema(id) ON DELETE CASCADE,
-        feature_id ${t.int} NOT NULL REFERENCES lamina_feature(id) ON DELETE CASCADE,
-        position ${t.int} NOT NULL,
-        optional ${t.bool} NOT NULL DEFAULT FALSE,
-        UNIQUE (schema_id, feature_id)
-      )`,
-    `CREATE INDEX lamina_schema_feature_feature ON lamina_schema_feature (feature_id)`,
-    `CREATE TABLE lamina_schema_component (
-        id ${t.id},
-        composite_id ${t.int} NOT NULL REFERENCES lamina_schema(id) ON DELETE CASCADE,
-        component_id ${t.int} NOT NULL REFERENCES lamina_schema(id) ON DELETE CASCADE,
-        slot ${t.text} NOT NULL,
-        UNIQUE (composite_id, slot)
-      )`,
-    `CREATE INDEX lamina_schema_component_component ON lamina_schema_component (component_id)`,
-    `CREATE TABLE lamina_artifact_schema (
-        id ${t.id},
-        artifact_id ${t.int} NOT NULL REFERENCES lamina_artifact(id) ON DELETE CASCADE,
-        schema_id ${t.int} NOT NULL REFERENCES lamina_schema(id) ON DELETE CASCADE,
-        slot ${t.text} NOT NULL,
-        UNIQUE (artifact_id, slot)
-      )`,
-    `CREATE INDEX lamina_artifact_schema_schema ON lamina_artifact_schema (schema_id)`
+    ...linkTable(d, {
+      table: "lamina_schema_feature",
+      self: ["schema_id", "lamina_schema"],
+      other: ["feature_id", "lamina_feature"],
+      extra: [`position ${t.int} NOT NULL`, `optional ${t.bool} NOT NULL DEFAULT FALSE`],
+      indexes: [["feature", ["feature_id"]]]
+    }),
+    ...linkTable(d, {
+      table: "lamina_schema_component",
+      self: ["composite_id", "lamina_schema"],
+      other: ["component_id", "lamina_schema"],
+      extra: [`slot ${t.text} NOT NULL`],
+      unique: ["composite_id", "slot"],
+      indexes: [["component", ["component_id"]]]
+    }),
+    ...linkTable(d, {
+      table: "lamina_artifact_schema",
+      self: ["artifact_id", "lamina_artifact"],
+      other: ["schema_id", "lamina_schema"],
+      extra: [`slot ${t.text} NOT NULL`],
+      unique: ["artifact_id", "slot"],
+      indexes: [["schema", ["schema_id"]]]
+    })
   ]
 }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { defineRegistry, f, fk, recordFields } from "../../schema/index.js"
+import { defineRegistry, f, fk, m2m, recordFields } from "../../schema/index.js"
 import { versionField } from "./version.js"
 
 /** Versioned pieces of code that runs execute (uid 12 + 4). */
@@ -26,6 +26,10 @@ export const TransformDecl = defineRegistry({
     updated_at: f.datetime
   },
   relations: { created_by: fk("User", "created_by_id", "created_transforms") },
+  links: {
+    /** Transforms that feed this one (a workflow DAG's upstream processes). */
+    predecessors: m2m("Transform", { table: "lamina_transform_predecessor", selfColumn: "transform_id", otherColumn: "predecessor_id" }, "successors")
+  },
   computed: { version: versionField(16) },
   searchFields: ["key", "description"],
   searchIndex: "lamina_transform_fts"
