@@ -37,13 +37,24 @@ const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/
  * the permit: inside a transaction of `connection`, or holding `semaphore`.
  */
 export interface SqliteDirect {
-  readonly db: Database.Database
+  /** The database handle (only its transaction state is needed). */
+  readonly db: { readonly inTransaction: boolean }
   /** The connection @effect/sql runs this client's transactions on (to recognise them). */
   readonly connection: Connection
   /** The per-file permit every statement and transaction of this process takes. */
   readonly semaphore: Effect.Semaphore
   /** A prepared statement, cached per SQL text. */
-  readonly prepare: (sql: string) => Statement
+  readonly prepare: (sql: string) => DirectStatement
+}
+
+/**
+ * The parts of a better-sqlite3 statement the direct path uses. Structural on purpose: the
+ * package's declarations must compile for consumers without better-sqlite3's own types.
+ */
+export interface DirectStatement {
+  run(...params: Array<unknown>): unknown
+  get(...params: Array<unknown>): unknown
+  all(...params: Array<unknown>): Array<unknown>
 }
 
 const directs = new WeakMap<SqlClient.SqlClient, SqliteDirect>()

@@ -120,7 +120,7 @@ const md5 = (text: string) => createHash("md5").update(text).digest("base64url")
     proxy.restore()
     const result = await caller.result
     if (result.ok) expect(result.value).toMatchObject({ sum: 30 })
-    else expect(result.error).toMatch(/StorageError|StepFailed|IntegrityError/)
+    else expect(result.error).toMatch(/StorageError|StepFailed|IntegrityError|FlowFailed: Step 'square' failed/)
     await consistent(3000, 4)
 
     const rerun = await runCaller(script, cluster, { flow: "squares", args: [4, 3000], cluster: true, attempts: 3 }).result

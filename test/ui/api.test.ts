@@ -152,7 +152,9 @@ describeBackends("ui api", ({ instance }) => {
     expect(train.items).toHaveLength(3)
     expect(train.items.every((r) => r.status === "completed" && r.duration_ms !== null && r.transform?.key?.endsWith(":train"))).toBe(true)
     const clean = await okJson<RunPage>(ui.base, `/api/runs?filter=${encodeURIComponent("name=clean")}&sort=id`)
-    const run = await okJson<RunDetail>(ui.base, `/api/runs/${clean.items[0]!.uid}`)
+    // The clean steps run two at a time, so run ids need not follow the keys' order: pair by output.
+    const details = await Promise.all(clean.items.map((r) => okJson<RunDetail>(ui.base, `/api/runs/${r.uid}`)))
+    const run = details.find((d) => d.outputs.some((a) => a.key === "clean/north.csv"))!
     expect(run.inputs.map((a) => a.key)).toEqual(["raw/north.csv"])
     expect(run.outputs.map((a) => a.key)).toEqual(["clean/north.csv"])
     expect(run.why?.outcome).toBe("first-run")
