@@ -5,11 +5,14 @@
  * key and filtered instead: a full scan per save (bench/team/README.md).
  *
  * The statements explained are the ones the code issues: a save, a transform lookup and a cache
- * lookup run first with a statement transformer recording their SQL and parameters.
+ * lookup run first with a statement transformer recording their SQL and parameters. On SQLite the
+ * Tracker's run reads go straight to better-sqlite3 (src/tracker/direct.ts), so its prepared
+ * statements are recorded too.
  */
 import { SqlClient, Statement } from "@effect/sql"
 import { Effect } from "effect"
-import { expect, it } from "vitest"
+import { expect, it, vi } from "vitest"
+import { sqliteDirect, type DirectStatement } from "../../src/db/sqlite.js"
 import { Tracker } from "../../src/tracker/index.js"
 import { saveText } from "../flow/support.js"
 import { describeBackends } from "../support/backends.js"
@@ -32,6 +35,8 @@ describeBackends("lookup indexes", ({ backend, instance }) => {
     const issued: Array<readonly [string, ReadonlyArray<unknown>]> = []
     await inst.run(
       Effect.gen(function* () {
+        const direct = sqliteDirect(yield* SqlClient.SqlClient)
+        if (direct !== undefined) recordDirect(direct, issued)
         const tracker = yield* Tracker
         yield* saveText(inst.dir, "explain/a.txt", "explain me")
         yield* tracker.ensureTransform({ key: "explain/k.ts", kind: "function", source: "() => 1" })
@@ -80,3 +85,20 @@ describeBackends("lookup indexes", ({ backend, instance }) => {
     }
   })
 })
+
+/** Record the SQL and parameters of every statement the direct SQLite path prepares and runs. */
+const recordDirect = (
+  direct: { readonly prepare: (sql: string) => DirectStatement },
+  issued: Array<readonly [string, ReadonlyArray<unknown>]>
+): void => {
+  const prepare = direct.prepare
+  vi.spyOn(direct, "prepare").mockImplementation((text: string): DirectStatement => {
+    const statement = prepare(text)
+    const record = (params: Array<unknown>) => issued.push([text, params])
+    return {
+      run: (...params) => (record(params), statement.run(...params)),
+      get: (...params) => (record(params), statement.get(...params)),
+      all: (...params) => (record(params), statement.all(...params))
+    }
+  })
+}
