@@ -12,6 +12,7 @@ import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import { isPostgresUrl, redactUrl } from "../db/postgres.js"
 import { InvalidArgument, StorageError } from "../errors.js"
@@ -30,6 +31,34 @@ export const clusterDatabase = (what: string): Effect.Effect<string, InvalidArgu
         )
   )
 
+/** The advisory lock key under which the cluster's tables are created ("lamina_c" in ASCII). */
+const TABLE_CREATION_LOCK = 0x6c616d696e615f63n
+
+/**
+ * Build `tables` holding a Postgres advisory lock. Runners starting together race to create the
+ * tables: `CREATE TABLE IF NOT EXISTS` is not atomic in Postgres (the loser fails on pg_type's
+ * unique index), and @effect/cluster's message storage turns that failure into a defect.
+ */
+const creatingTablesUnderLock = (url: string) => <A, E, R>(tables: Layer.Layer<A, E, R>): Layer.Layer<A, E | StorageError, R | SqlClient.SqlClient> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const layerScope = yield* Effect.scope
+      return yield* Effect.scoped(
+        Effect.gen(function* () {
+          // A session lock lives on one connection: take and release it on the same one.
+          const connection = yield* sql.reserve.pipe(
+            Effect.tap((c) => c.executeRaw(`SELECT pg_advisory_lock(${TABLE_CREATION_LOCK})`, [])),
+            Effect.mapError((cause) => new StorageError({ message: `Cannot lock the cluster's table creation in ${redactUrl(url)}: ${cause.message}`, cause }))
+          )
+          return yield* Layer.buildWithScope(tables, layerScope).pipe(
+            Effect.ensuring(Effect.ignore(connection.executeRaw(`SELECT pg_advisory_unlock(${TABLE_CREATION_LOCK})`, [])))
+          )
+        })
+      )
+    })
+  )
+
 /** `RunnerStorage` and `MessageStorage` in the instance's Postgres, on a pool of their own. */
 export const layerStorage = (
   url: string
@@ -41,6 +70,7 @@ export const layerStorage = (
     ),
     SqlMessageStorage.layerWith({ prefix: TABLE_PREFIX })
   ).pipe(
+    creatingTablesUnderLock(url),
     Layer.provide(
       Layer.mapError(
         PgClient.layer({

@@ -71,6 +71,8 @@ const startWorker = (home: string, port: number): Effect.Effect<ChildProcess, Er
       if (/runner \S+ on \S+ ready/.test(err)) resume(Effect.succeed(child))
     })
     child.on("exit", (code) => resume(Effect.fail(new Error(`lamina worker exited with ${code} (is the CLI built? npm run build): ${err.trim()}`))))
+    // Interrupted (the other worker failed to start): stop this one too, or it outlives the example.
+    return Effect.sync(() => child.kill("SIGKILL"))
   })
 
 const stopWorker = (child: ChildProcess) =>
