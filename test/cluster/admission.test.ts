@@ -1,6 +1,6 @@
 /**
  * Wide fan-outs on Postgres: thousands of step calls started at once, with a caller whose
- * registry pool has two connections. Calls started but not yet admitted (to a runner slot, or to
+ * registry pool has one connection. Calls started but not yet admitted (to a runner slot, or to
  * run here) are bounded by the executor's admission gate (src/flow/admission.ts), so the
  * caller's pool never sees thousands of queries at once; before it, this flow failed with
  * `Saving a Transform: registry query failed` (pool acquisition timeouts).
@@ -20,11 +20,11 @@ import { query } from "./suite.js"
 const enabled = requireComponent(await postgresAvailable(), "PostgreSQL is not reachable at 127.0.0.1:5432")
 
 /** Calls per fan-out: far more than the pool can queue within its acquisition timeout. */
-const N = 2_000
+const N = 1_000
 /** The caller's registry pool. */
-const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "2" }
+const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
 
-;(enabled ? describe : describe.skip)("an unbounded fan-out of 2,000 steps with a 2-connection registry pool (Postgres)", () => {
+;(enabled ? describe : describe.skip)("an unbounded fan-out of 1,000 steps with a 1-connection registry pool (Postgres)", () => {
   let script = ""
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-admission-"))
   const runners: Array<RunnerProcess> = []
