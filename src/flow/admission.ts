@@ -9,8 +9,8 @@
  * or overflow pg-pool's stack when they are cancelled together. With the gate, calls beyond its
  * places are plain suspended fibers until a place frees.
  *
- * A call leaves the gate when it is admitted, and before any wait that other calls' progress
- * ends (a flight led by another call, the flow's concurrency permits): a place is only ever held
+ * A call leaves the gate when it is admitted (its run started), and before any wait that other calls' progress
+ * ends (a flight led by another call, a claim held elsewhere, the flow's concurrency permits): a place is only ever held
  * by a call that needs nothing but the registry and a free runner slot to move on, so nested
  * step calls (a body calling steps) can never wait for places held by calls waiting on them.
  *
@@ -37,7 +37,7 @@ export interface Gate {
  * given back at admission, so it does not cap how many calls run), few enough that a registry
  * pool of a few connections queues at most this many queries.
  */
-export const DEFAULT_PLACES = 128
+export const DEFAULT_PLACES = 64
 
 /**
  * A gate with `places` places. A FIFO of waiters, each handed a freed place directly: Effect's

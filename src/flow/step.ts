@@ -149,9 +149,9 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
           executor.admit(def, self, (placement) =>
             Effect.uninterruptibleMask((restore) =>
               Effect.gen(function* () {
-                // Admitted: the call has its slot (or runs here); its place goes to a queued call.
-                yield* ticket.leave
-                const started = yield* start(restore)
+                // Admitted once its run is started (the claim and the insert are registry work
+                // like the lookup): its place goes to a queued call before the body runs.
+                const started = yield* Effect.ensuring(start(restore), ticket.leave)
                 if (Option.isNone(started)) return Option.none<unknown>()
                 const { run, refused } = started.value
                 flow?.open.add(run.id)
@@ -243,7 +243,7 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
           Effect.flatMap(tracker.claimAndStart(cacheKey, newRun(cacheKey, parts)), (start) => {
             if (start._tag === "claimed") return Effect.succeed(Option.some<Started>({ run: start.run, ...(start.refused !== undefined ? { refused: start.refused } : {}) }))
             if (start._tag === "hit") seen.hit = start.hit
-            return Effect.as(start._tag === "busy" ? restore(tracker.awaitClaim(cacheKey)) : Effect.void, Option.none<Started>())
+            return Effect.as(start._tag === "busy" ? Effect.zipRight(ticket.leave, restore(tracker.awaitClaim(cacheKey))) : Effect.void, Option.none<Started>())
           }),
         cacheKey,
         parts
