@@ -24,7 +24,7 @@ import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirect, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
-import { finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
+import { finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
 import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
@@ -210,21 +210,37 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       recordCached: (run, inputs) =>
         Effect.suspend(() => {
           const uid = run.uid ?? newRunUid()
-          const write = insert({ ...run, uid })
-          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), `the cached run ${uid}`), { uid })
+          const what = `the cached run ${uid}`
+          const cached = { ...run, uid }
+          // SQLite: one synchronous write in its own savepoint (no Effect savepoint per record in a batch).
+          if (direct !== undefined && run.features === undefined)
+            return Effect.as(
+              group.defer(
+                direct.run("Saving a Run", (d) =>
+                  savepointSync(d, () => linkSync(d, "lamina_run_input_artifact", insertRunSync(d, cached).id, inputs))
+                ),
+                what,
+                { atomic: true }
+              ),
+              { uid }
+            )
+          const write = insert(cached)
+          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), what), { uid })
         }),
 
       completeRun: (c) =>
         group
           .submit(
             direct !== undefined
-              ? direct.run("Completing a run", (d) => {
-                  linkSync(d, "lamina_run_input_artifact", c.runId, c.inputs)
-                  linkSync(d, "lamina_artifact_recreating_run", c.runId, c.recreated ?? [])
-                  linkSync(d, "lamina_run_output_artifact", c.runId, c.outputs ?? [])
-                  finishRunSync(d, c.runId, c.end)
-                  if (c.releaseClaim !== undefined) releaseClaimSync(d, c.releaseClaim, c.runId)
-                })
+              ? direct.run("Completing a run", (d) =>
+                  savepointSync(d, () => {
+                    linkSync(d, "lamina_run_input_artifact", c.runId, c.inputs)
+                    linkSync(d, "lamina_artifact_recreating_run", c.runId, c.recreated ?? [])
+                    linkSync(d, "lamina_run_output_artifact", c.runId, c.outputs ?? [])
+                    finishRunSync(d, c.runId, c.end)
+                    if (c.releaseClaim !== undefined) releaseClaimSync(d, c.releaseClaim, c.runId)
+                  })
+                )
               : Effect.all(
               [
                 addRunInputs(c.runId, c.inputs),
@@ -234,7 +250,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                 c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId) : Effect.void
               ],
               { discard: true }
-            )
+            ),
+            { atomic: direct !== undefined }
           )
           .pipe(Effect.ensuring(heartbeat.release(c.runId))),
 
@@ -255,7 +272,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           })
         ),
 
-      lookupHit: (cacheKey) => provided(direct !== undefined ? lookupHitDirect(direct, cacheKey) : lookupHit(cacheKey)),
+      // The direct path needs no services: no context to provide per lookup.
+      lookupHit: (cacheKey) => (direct !== undefined ? lookupHitDirect(direct, cacheKey) : provided(lookupHit(cacheKey))),
 
       recordFingerprint: (fp) =>
         Effect.suspend(() => {

@@ -16,6 +16,7 @@ import { decodeRow } from "../registry/model.js"
 import { findComputedRun, type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
+import type { SqliteDirect } from "../db/sqlite.js"
 import { computedRunRowSync, type Direct } from "./direct.js"
 import { decodeResult, resultRefs, Unencodable, type Json } from "./canonical.js"
 
@@ -45,6 +46,19 @@ const fetchRecord = (model: string, uid: string) =>
     return undefined
   })
 
+/** `fetchRecord` on SQLite's direct path (the same statements). */
+const fetchRecordSync = (d: SqliteDirect, model: string, uid: string): unknown => {
+  if (model === "Run") {
+    const row = d.prepare("SELECT * FROM lamina_run WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
+    return row === undefined ? undefined : decodeRun(decodeRow(RunModel, row))
+  }
+  if (model === "Transform") {
+    const row = d.prepare("SELECT * FROM lamina_transform WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
+    return row === undefined ? undefined : decodeTransform(decodeRow(TransformModel, row))
+  }
+  return undefined
+}
+
 /** The artifact rows a hit check reads: the run's own, those with `uids`, and `ids`. */
 type ArtifactRows = (runId: number, uids: ReadonlyArray<string>, ids: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, SqlError | StorageError | IntegrityError, SqlClient.SqlClient>
 
@@ -56,63 +70,84 @@ const artifactRows: ArtifactRows = (runId, uids, ids) =>
   )
 
 /** `artifactRows` on SQLite's direct path (the same statement). */
-const artifactRowsDirect =
-  (direct: Direct): ArtifactRows =>
-  (runId, uids, ids) =>
-    direct.read("Checking a cached run", (d) =>
-      d
-        .prepare(
-          `SELECT * FROM lamina_artifact WHERE run_id = ?${uids.length > 0 ? ` OR uid IN (${uids.map(() => "?").join(", ")})` : ""}${ids.length > 0 ? ` OR id IN (${ids.map(() => "?").join(", ")})` : ""}`
-        )
-        .all(runId, ...uids, ...ids) as ReadonlyArray<Record<string, unknown>>
+const artifactRowsSync = (d: SqliteDirect, runId: number, uids: ReadonlyArray<string>, ids: ReadonlyArray<number>) =>
+  d
+    .prepare(
+      `SELECT * FROM lamina_artifact WHERE run_id = ?${uids.length > 0 ? ` OR uid IN (${uids.map(() => "?").join(", ")})` : ""}${ids.length > 0 ? ` OR id IN (${ids.map(() => "?").join(", ")})` : ""}`
     )
+    .all(runId, ...uids, ...ids) as ReadonlyArray<Record<string, unknown>>
+
+/** What checking a computed run needs, read off the run alone. */
+interface HitPlan {
+  readonly run: Run
+  readonly json: Json
+  readonly refs: ReturnType<typeof resultRefs>
+  readonly loaded: ReadonlyArray<LoadedInput>
+  readonly uids: ReadonlyArray<string>
+  readonly recreated: ReadonlySet<number>
+  /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
+  readonly needsRows: boolean
+}
+
+const planHit = (run: Run): HitPlan => {
+  const json = ((run._result as { readonly value?: Json } | null)?.value ?? null) as Json
+  const refs = resultRefs(json)
+  const parts = parseParts(run._cache_parts)
+  const loaded = parts?.loaded ?? []
+  const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
+  const recreated = new Set(parts?.recreated ?? [])
+  const needsRows = !(uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0)
+  return { run, json, refs, loaded, uids, recreated, needsRows }
+}
+
+/** Check the run's artifact rows: a refusal, or the artifacts by uid. */
+const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>): Refusal | Map<string, Artifact> => {
+  const { run, recreated } = plan
+  const byUid = new Map<string, Artifact>()
+  for (const row of rows) {
+    const a = new Artifact(decodeRow(ArtifactModel, row))
+    byUid.set(a.uid, a)
+    if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
+  }
+  for (const id of recreated) if (![...byUid.values()].some((a) => a.id === id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` }
+  for (const uid of plan.refs.artifacts) {
+    const a = byUid.get(uid)
+    if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` }
+    if (a.branch === -1) return { run, reason: `its returned artifact ${uid} is in trash` }
+  }
+  for (const l of plan.loaded) {
+    const a = byUid.get(l.uid)
+    if (a === undefined || a.branch === -1) return { run, reason: `the artifact ${l.uid} it loaded was deleted or trashed` }
+    if (!a.is_latest) return { run, reason: `the artifact ${l.uid} it loaded has a newer version` }
+  }
+  return byUid
+}
+
+/** Rebuild the run's value from its checked artifacts and records (a decoding bug stays a defect). */
+const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
+  try {
+    const value = decodeResult(plan.json, { artifact: (uid) => byUid.get(uid)!, record: (model, uid) => records.get(`${model}:${uid}`) })
+    return { run: plan.run, value, loaded: plan.loaded }
+  } catch (e) {
+    if (e instanceof Unencodable) return { run: plan.run, reason: `its result cannot be decoded: ${e.message}` }
+    throw e
+  }
+}
 
 /** Check a computed run's outputs and decode its value; a `Refusal` says why it is unusable. */
 export const validateHit = (run: Run, rowsOf: ArtifactRows = artifactRows) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const json = ((run._result as { readonly value?: Json } | null)?.value ?? null) as Json
-    const refs = resultRefs(json)
-    const parts = parseParts(run._cache_parts)
-    const loaded = parts?.loaded ?? []
-    const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
-    const recreated = new Set(parts?.recreated ?? [])
-    // Runs that created, returned and loaded no artifacts need no check (the common no-op case).
-    const rows =
-      uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0
-        ? []
-        : yield* rowsOf(run.id, uids, [...recreated])
-    const byUid = new Map<string, Artifact>()
-    for (const row of rows) {
-      const a = new Artifact(decodeRow(ArtifactModel, row))
-      byUid.set(a.uid, a)
-      if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` } as Refusal
-    }
-    for (const id of recreated)
-      if (![...byUid.values()].some((a) => a.id === id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` } as Refusal
-    for (const uid of refs.artifacts) {
-      const a = byUid.get(uid)
-      if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` } as Refusal
-      if (a.branch === -1) return { run, reason: `its returned artifact ${uid} is in trash` } as Refusal
-    }
-    for (const l of loaded) {
-      const a = byUid.get(l.uid)
-      if (a === undefined || a.branch === -1) return { run, reason: `the artifact ${l.uid} it loaded was deleted or trashed` } as Refusal
-      if (!a.is_latest) return { run, reason: `the artifact ${l.uid} it loaded has a newer version` } as Refusal
-    }
+    const plan = planHit(run)
+    const rows = plan.needsRows ? yield* rowsOf(run.id, plan.uids, [...plan.recreated]) : []
+    const byUid = judgeRows(plan, rows)
+    if (!(byUid instanceof Map)) return byUid
     const records = new Map<string, unknown>()
-    for (const r of refs.records) {
+    for (const r of plan.refs.records) {
       const rec = yield* fetchRecord(r.model, r.uid)
       if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` } as Refusal
       records.set(`${r.model}:${r.uid}`, rec)
     }
-    try {
-      const value = decodeResult(json, { artifact: (uid) => byUid.get(uid)!, record: (model, uid) => records.get(`${model}:${uid}`) })
-      return { run, value, loaded } as Hit
-    } catch (e) {
-      if (e instanceof Unencodable) return { run, reason: `its result cannot be decoded: ${e.message}` } as Refusal
-      throw e
-    }
+    return decodeHit(plan, byUid, records)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
 
 /** The usable hit for `cacheKey`; else why the newest run with that key was refused, if any. */
@@ -123,10 +158,39 @@ export const lookupHit = (cacheKey: string) =>
     return yield* validateHit(run)
   })
 
-/** `lookupHit` with the run found on SQLite's direct path (see `direct.ts`). */
-export const lookupHitDirect = (direct: Direct, cacheKey: string) =>
-  Effect.flatMap(direct.read("Looking up cached runs", (d) => computedRunRowSync(d, cacheKey)), (row) =>
-    row === undefined ? Effect.succeed(undefined) : validateHit(decodeRun(decodeRow(RunModel, row)), artifactRowsDirect(direct))
+/** A hit check's reads, done; `decode` rebuilds the value outside the statement's error mapping. */
+export type CheckedHit = Refusal | undefined | { readonly decode: () => Hit | Refusal }
+
+/**
+ * `lookupHit` on SQLite's direct path (see `direct.ts`), as plain calls on the connection: the
+ * run, its artifact rows and returned records, with the same statements and checks. Call it
+ * through `Direct.read`/`Direct.run`; then `decodeChecked` finishes it.
+ */
+export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => {
+  const row = computedRunRowSync(d, cacheKey)
+  if (row === undefined) return undefined
+  const run = decodeRun(decodeRow(RunModel, row))
+  const plan = planHit(run)
+  const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [])
+  if (!(byUid instanceof Map)) return byUid
+  const records = new Map<string, unknown>()
+  for (const r of plan.refs.records) {
+    const rec = fetchRecordSync(d, r.model, r.uid)
+    if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` }
+    records.set(`${r.model}:${r.uid}`, rec)
+  }
+  return { decode: () => decodeHit(plan, byUid, records) }
+}
+
+/** Finish a `lookupHitSync`: decode the value (a decoding bug is a defect, as in `validateHit`). */
+export const decodeChecked = (checked: CheckedHit): Hit | Refusal | undefined =>
+  checked !== undefined && "decode" in checked ? checked.decode() : checked
+
+/** `lookupHit` on SQLite's direct path: one synchronous read (see `lookupHitSync`). */
+export const lookupHitDirect = (direct: Direct, cacheKey: string): Effect.Effect<Hit | Refusal | undefined, StorageError | IntegrityError> =>
+  Effect.map(
+    direct.read("Looking up cached runs", (d) => lookupHitSync(d, cacheKey)),
+    decodeChecked
   )
 
 /** True for a usable hit (not a refusal). */

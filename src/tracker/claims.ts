@@ -16,7 +16,7 @@ import { Duration, Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
-import { type Hit, isHit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
+import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import { OWNER, ownerState } from "./owner.js"
 
@@ -101,9 +101,33 @@ export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: numbe
 /**
  * `claimAndStart` on SQLite's direct path (see `direct.ts`), run as a group-commit write: the
  * batch's transaction (BEGIN IMMEDIATE) already holds the database's write lock, which is the
- * key lock on SQLite, and the write's savepoint undoes it alone if it fails.
+ * key lock on SQLite, and the write's savepoint undoes it alone if it fails. The common case
+ * (no claim, or a live one; a run without feature values) is one synchronous call with the same
+ * statements; a stale claim or feature values take the Effect path.
  */
 export const claimAndStartDirect = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
+  Effect.flatMap(
+    direct.run("Claiming a cache key", (d): Start | { readonly _tag: "slow" } | { readonly _tag: "defect"; readonly error: unknown } => {
+      const claim = readClaimSync(d, cacheKey)
+      if (claim !== undefined) return isStale(claim, staleAfterMs) ? { _tag: "slow" } : { _tag: "busy" }
+      if (run.features !== undefined) return { _tag: "slow" }
+      let hit: Hit | Refusal | undefined
+      try {
+        hit = decodeChecked(lookupHitSync(d, cacheKey))
+      } catch (error) {
+        // A decoding bug stays a defect, not a storage error (as on the Effect path).
+        return { _tag: "defect", error }
+      }
+      if (isHit(hit)) return { _tag: "hit", hit }
+      const ref = insertRunSync(d, hit === undefined ? run : withRefusal(run, hit))
+      insertClaimSync(d, cacheKey, ref.id, OWNER)
+      return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) }
+    }),
+    (start) => (start._tag === "slow" ? claimAndStartDirectSlow(direct, cacheKey, run, staleAfterMs) : start._tag === "defect" ? Effect.die(start.error) : Effect.succeed(start))
+  )
+
+/** `claimAndStartDirect` step by step: drops a stale claim, inserts a run with feature values. */
+const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number) =>
   Effect.gen(function* () {
     const claim = yield* direct.run("Claiming a cache key", (d) => readClaimSync(d, cacheKey))
     if (claim !== undefined) {

@@ -153,3 +153,21 @@ export const insertClaimSync = (d: SqliteDirect, cacheKey: string, runId: number
 export const releaseClaimSync = (d: SqliteDirect, cacheKey: string, runId: number): void => {
   d.prepare("DELETE FROM lamina_run_claim WHERE cache_key = ? AND run_id = ?").run(cacheKey, runId)
 }
+
+/**
+ * Run `f` in a savepoint of the open transaction: if it throws, its statements are undone and
+ * the rest of the transaction stands (a group-commit write marked `atomic`).
+ */
+export const savepointSync = <A>(d: SqliteDirect, f: () => A): A => {
+  d.prepare("SAVEPOINT lamina_write").run()
+  let result: A
+  try {
+    result = f()
+  } catch (e) {
+    d.prepare("ROLLBACK TO lamina_write").run()
+    d.prepare("RELEASE lamina_write").run()
+    throw e
+  }
+  d.prepare("RELEASE lamina_write").run()
+  return result
+}

@@ -24,17 +24,27 @@ import type { IntegrityError, StorageError } from "../errors.js"
 /** A group-committing writer over one registry connection. */
 export interface GroupCommit {
   /** Run `write` in a transaction shared with the writes queued alongside it. */
-  readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>) => Effect.Effect<A, E | StorageError | IntegrityError>
+  readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, options?: WriteOptions) => Effect.Effect<A, E | StorageError | IntegrityError>
   /** Queue `write` without waiting for its commit (a failure is logged, not raised). */
-  readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string) => Effect.Effect<void>
+  readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void>
   /** Wait until every deferred write queued so far has committed (free when none is pending). */
   readonly settle: Effect.Effect<void>
   /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
   readonly stats: () => { readonly commits: number; readonly writes: number }
 }
 
+/** How a write behaves inside a shared transaction. */
+export interface WriteOptions {
+  /**
+   * The write undoes its own statements when it fails (a synchronous write in its own savepoint,
+   * `direct.ts`' `savepointSync`), so a batch runs it without an @effect/sql savepoint around it.
+   */
+  readonly atomic?: boolean
+}
+
 interface Job {
   readonly write: Effect.Effect<unknown, unknown, SqlClient.SqlClient>
+  readonly atomic: boolean
   /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
   readonly done: Deferred.Deferred<unknown, unknown> | undefined
   readonly what?: string
@@ -81,7 +91,9 @@ export const makeGroupCommit = (
         }
         const exits: Array<Exit.Exit<unknown, unknown>> = []
         // Each write in its own savepoint: one failure does not undo the others.
-        const outer = yield* Effect.exit(inTransaction(Effect.forEach(batch, (job) => Effect.map(Effect.exit(lamina(sql.withTransaction(job.write))), (x) => exits.push(x)), { discard: true })))
+        const outer = yield* Effect.exit(
+          inTransaction(Effect.forEach(batch, (job) => Effect.map(Effect.exit(lamina(job.atomic ? job.write : sql.withTransaction(job.write))), (x) => exits.push(x)), { discard: true }))
+        )
         if (Exit.isSuccess(outer)) {
           for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, exits[i]!)
           return
@@ -103,10 +115,10 @@ export const makeGroupCommit = (
     // Let the fibers that are finishing in this turn queue their writes too.
     const flush = Effect.zipRight(Effect.yieldNow(), drain)
 
-    const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>): Effect.Effect<A, E | StorageError | IntegrityError> =>
+    const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, how?: WriteOptions): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
-          queue.push({ write, done })
+          queue.push({ write, done, atomic: how?.atomic === true })
           writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
@@ -116,9 +128,9 @@ export const makeGroupCommit = (
         })
       )
 
-    const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string): Effect.Effect<void> =>
+    const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
       Effect.suspend(() => {
-        queue.push({ write, done: undefined, what })
+        queue.push({ write, done: undefined, what, atomic: how?.atomic === true })
         writes++
         deferred++
         if (flushing) return Effect.void
