@@ -21,6 +21,7 @@ import { Tracker } from "../tracker/Tracker.js"
 import { StepFailed } from "../flow/errors.js"
 import { executeHere, type Executed, type Executor, type Placement, type StepInvocation } from "../flow/executor.js"
 import { closeRun, type Closed } from "../flow/lifecycle.js"
+import { makeGate } from "../flow/admission.js"
 import { Instance } from "../instance/Instance.js"
 import { decodeRow } from "../registry/model.js"
 import { decodeRun, RunModel, RunStatus } from "../registry/Run.js"
@@ -118,6 +119,7 @@ export const makeRemoteExecutor = (router: Router, client: StepClient, options: 
   const slots = new WeakMap<Placement, Held>()
   const refusals = new Refusals()
   return {
+    gate: makeGate(),
     admit: (def, _self, use) =>
       def.kind !== "step" || def.method
         ? use({})

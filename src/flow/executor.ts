@@ -16,6 +16,7 @@ import type { RunRef } from "../registry/Run.js"
 import type { CacheParts } from "../tracker/cacheKey.js"
 import { CurrentRun } from "./CurrentRun.js"
 import type { Definition, PreparedCall } from "./definition.js"
+import { type Gate, makeGate } from "./admission.js"
 import { invokeBody, type TrackingError } from "./invoke.js"
 import { closeRun, type Closed } from "./lifecycle.js"
 import type { RunState } from "./runState.js"
@@ -66,6 +67,11 @@ export type Executed =
 /** Runs bodies. */
 export interface Executor {
   /**
+   * Bounds the calls between their start and their admission (admission.ts): `step()` enters it
+   * before the cache lookup and leaves it once `admit` placed the call.
+   */
+  readonly gate: Gate
+  /**
    * Wrap one call from before its run is inserted until it ends: a remote executor waits here
    * for a free runner slot, so queued calls hold no run and no claim.
    */
@@ -108,6 +114,7 @@ export const executeHere = (
 
 /** The default executor: every body runs in this process. */
 export const localExecutor: Executor = {
+  gate: makeGate(),
   admit: (_def, _self, use) => use({}),
   execute: executeHere
 }

@@ -21,6 +21,7 @@ import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js
 import { currentRun } from "./CurrentRun.js"
 import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
+import type { Ticket } from "./admission.js"
 import { StepExecutor } from "./executor.js"
 import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
 import { RunState } from "./runState.js"
@@ -93,8 +94,12 @@ export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
   return Option.isSome(d) ? d.value : undefined
 }
 
-/** Execute one call of a step: the run, the body, the completion. */
+/** Execute one call of a step inside its executor's admission gate (admission.ts). */
 const callStep = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
+  Effect.flatMap(StepExecutor, (executor) => executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket)))
+
+/** One call of a step: the run, the body, the completion; `ticket` is left at admission. */
+const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>, ticket: Ticket) =>
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
@@ -128,74 +133,81 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     })
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
     const executor = yield* StepExecutor
+    const limited = flow !== undefined && (flow.global !== undefined || options.concurrency !== undefined)
     const execute = (
       start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackerError>,
       cacheKey: string | null,
       parts: CacheParts | null
     ) =>
-      withPermits(
-        flow,
-        key,
-        options.concurrency,
-        executor.admit(def, self, (placement) =>
-          Effect.uninterruptibleMask((restore) =>
-            Effect.gen(function* () {
-              const started = yield* start(restore)
-              if (Option.isNone(started)) return Option.none<unknown>()
-              const { run, refused } = started.value
-              flow?.open.add(run.id)
-              const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
-              const where = placement.runner !== undefined ? { runner: placement.runner } : {}
-              report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...where, ...(flow ? { flow: flow.name } : {}) })
-              const t0 = performance.now()
-              // The body runs here or on a runner (executor.ts); either way the run is closed when this returns.
-              const executed = yield* executor.execute(
-                {
-                  def,
-                  fn: body,
-                  self,
-                  args,
-                  call,
-                  run,
-                  parent: parent.value.runId,
-                  state,
-                  cacheKey,
-                  parts: parts === null ? null : refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } },
-                  result: options.result,
-                  tracing,
-                  placement
-                },
-                restore
-              )
-              flow?.open.delete(run.id)
-              if (executed._tag === "superseded") return Option.none<unknown>()
-              const { exit, closed } = executed
-              const ended = executed.run
-              const durationMs = performance.now() - t0
-              const remote = executed.runner !== undefined ? { runner: executed.runner.address } : {}
-              if (Exit.isSuccess(exit)) {
-                if (closed.uncacheable !== undefined)
-                  yield* Effect.logWarning(`step '${def.name}' (run ${ended.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
-                report(flow, { status: "done", kind: "step", name: def.name, run: ended.uid, durationMs, ...remote, ...(flow ? { flow: flow.name } : {}) })
-                return Option.some(exit.value)
-              }
-              const interrupted = Cause.isInterruptedOnly(exit.cause)
-              if (!interrupted && flow !== undefined) {
-                const value = failureValue(exit.cause)
-                if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: ended.uid })
-              }
-              report(flow, {
-                status: interrupted ? "aborted" : "failed",
-                kind: "step",
-                name: def.name,
-                run: ended.uid,
-                durationMs,
-                ...remote,
-                ...(flow ? { flow: flow.name } : {}),
-                ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
+      Effect.zipRight(
+        // The flow's permits are held by running calls, whose bodies may call steps: never wait for them in the gate.
+        limited ? ticket.leave : Effect.void,
+        withPermits(
+          flow,
+          key,
+          options.concurrency,
+          executor.admit(def, self, (placement) =>
+            Effect.uninterruptibleMask((restore) =>
+              Effect.gen(function* () {
+                // Admitted: the call has its slot (or runs here); its place goes to a queued call.
+                yield* ticket.leave
+                const started = yield* start(restore)
+                if (Option.isNone(started)) return Option.none<unknown>()
+                const { run, refused } = started.value
+                flow?.open.add(run.id)
+                const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+                const where = placement.runner !== undefined ? { runner: placement.runner } : {}
+                report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...where, ...(flow ? { flow: flow.name } : {}) })
+                const t0 = performance.now()
+                // The body runs here or on a runner (executor.ts); either way the run is closed when this returns.
+                const executed = yield* executor.execute(
+                  {
+                    def,
+                    fn: body,
+                    self,
+                    args,
+                    call,
+                    run,
+                    parent: parent.value.runId,
+                    state,
+                    cacheKey,
+                    parts: parts === null ? null : refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } },
+                    result: options.result,
+                    tracing,
+                    placement
+                  },
+                  restore
+                )
+                flow?.open.delete(run.id)
+                if (executed._tag === "superseded") return Option.none<unknown>()
+                const { exit, closed } = executed
+                const ended = executed.run
+                const durationMs = performance.now() - t0
+                const remote = executed.runner !== undefined ? { runner: executed.runner.address } : {}
+                if (Exit.isSuccess(exit)) {
+                  if (closed.uncacheable !== undefined)
+                    yield* Effect.logWarning(`step '${def.name}' (run ${ended.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
+                  report(flow, { status: "done", kind: "step", name: def.name, run: ended.uid, durationMs, ...remote, ...(flow ? { flow: flow.name } : {}) })
+                  return Option.some(exit.value)
+                }
+                const interrupted = Cause.isInterruptedOnly(exit.cause)
+                if (!interrupted && flow !== undefined) {
+                  const value = failureValue(exit.cause)
+                  if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: ended.uid })
+                }
+                report(flow, {
+                  status: interrupted ? "aborted" : "failed",
+                  kind: "step",
+                  name: def.name,
+                  run: ended.uid,
+                  durationMs,
+                  ...remote,
+                  ...(flow ? { flow: flow.name } : {}),
+                  ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
+                })
+                return yield* Effect.failCause(exit.cause)
               })
-              return yield* Effect.failCause(exit.cause)
-            })
+            )
           )
         )
       )
@@ -212,10 +224,14 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     const cacheKey = cacheKeyOf(material)
     const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow)
     for (;;) {
+      // A call that went round again (its key was claimed elsewhere) queues for a place anew.
+      yield* ticket.rejoin
       const hit = yield* tracker.lookupHit(cacheKey)
       if (isHit(hit)) return yield* useHit(hit)
       const flight = yield* tracker.joinFlight(cacheKey)
       if (flight._tag === "follower") {
+        // The leader may need places (its body's own step calls): wait outside the gate.
+        yield* ticket.leave
         yield* flight.wait
         continue
       }

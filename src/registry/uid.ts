@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto"
+import { randomBytesPooled } from "../random.js"
 
 /** The base62 alphabet in LaminDB's order: digits, upper case, lower case. */
 export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -31,7 +31,7 @@ export const VERSION_SUFFIX_LENGTH = 4
 export const base62 = (n: number): string => {
   let out = ""
   while (out.length < n) {
-    const bytes = randomBytes(n * 2)
+    const bytes = randomBytesPooled(n * 2)
     for (let i = 0; i < bytes.length && out.length < n; i++) {
       const b = bytes[i]! & 0x3f // 0..63; 62 and 63 are rejected
       if (b < 62) out += BASE62[b]

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto"
+import { randomBytesPooled } from "../random.js"
 import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
 import * as path from "node:path"
 import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
@@ -56,7 +56,7 @@ export const hashFile = async (file: string, onBytes?: (bytes: number) => void):
  * behind (`parseTempName`).
  */
 export const tempSibling = (dest: string): string =>
-  path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}-${randomBytes(6).toString("hex")}.tmp`)
+  path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}-${randomBytesPooled(6).toString("hex")}.tmp`)
 
 /** What a temporary name says: the final name it was for and the writer's pid (if recorded). */
 export interface TempName {

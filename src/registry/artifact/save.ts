@@ -22,6 +22,7 @@ import { ownFilesProblem } from "../ownFiles.js"
 import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
 import { byHashAndHeadOfKey, byStorageKeyHash, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
+import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
 import type { PendingSource } from "./options.js"
@@ -73,7 +74,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     // Choose the uid before writing so the bytes go straight to their final name. A new version
     // claims its slot first: concurrent writers of one family each get their own slot (and
     // storage key), and commit in any order without moving bytes. A new family's stem is random.
-    const revises = options.revises ?? (key === null ? undefined : yield* headOfKey(storageId, key))
+    const revises = options.revises ?? (key === null ? undefined : yield* headOfKeyDirect(sql, storageId, key, headOfKey(storageId, key)))
     const virtual = inPlaceKey === undefined
     const claimed = virtual && revises ? yield* claimSlot(stemOf(revises)) : undefined
     const guessUid = claimed ?? newFamilyUid(UID_LENGTH.artifact)
@@ -88,7 +89,46 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
         ? store.hashFolder(inPlaceKey)
         : store.hashObject(inPlaceKey)
 
+    const rowValues = (content: ContentHash & Partial<FolderSummary>, uid: string, rowKey: string | null): Row => {
+      const t = now()
+      return {
+        uid,
+        key: rowKey,
+        description: options.description ?? null,
+        storage_id: storageId,
+        suffix: pending.suffix,
+        kind: options.kind ?? null,
+        otype: options.otype ?? null,
+        size: content.size,
+        hash: content.hash,
+        hash_type: content.hash_type,
+        n_files: content.n_files ?? 1,
+        n_observations: options.n_observations ?? null,
+        version_tag: options.version_tag ?? null,
+        is_latest: true,
+        run_id: Option.isSome(run) ? run.value.runId : null,
+        _key_is_virtual: virtual,
+        _aux: options.aux ?? null,
+        created_at: t,
+        updated_at: t,
+        created_by_id: instance.user.id,
+        branch: 1,
+        is_locked: false
+      }
+    }
+
+    // The common case (a new family's first version, nothing else written with it) registers
+    // synchronously on SQLite (direct.ts); a key that turns out to have a head, anything else
+    // and Postgres take the general transaction below.
+    const directPossible = claimed === undefined && inRegister === undefined && options.version_tag === undefined && options.revises === undefined
     const register = (content: ContentHash & Partial<FolderSummary>) =>
+      directPossible
+        ? Effect.flatMap(registerNewDirect(sql, content, storageId, key, rowValues(content, guessUid, key)), (direct) =>
+            direct === undefined || direct.kind === "versioned" ? registerInTransaction(content) : Effect.succeed<SaveOutcome>(direct)
+          )
+        : registerInTransaction(content)
+
+    const registerInTransaction = (content: ContentHash & Partial<FolderSummary>) =>
       sql.withTransaction(
         Effect.gen(function* () {
           yield* lockFor([`lamina-artifact-key:${storageId}:${key ?? ""}`, `lamina-artifact-hash:${content.hash}`])
@@ -122,31 +162,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
             yield* store.move(written!, target)
             written = target
           }
-          const t = now()
-          const row = yield* insertRow(ArtifactModel, {
-            uid,
-            key: head?.key ?? key,
-            description: options.description ?? null,
-            storage_id: storageId,
-            suffix: pending.suffix,
-            kind: options.kind ?? null,
-            otype: options.otype ?? null,
-            size: content.size,
-            hash: content.hash,
-            hash_type: content.hash_type,
-            n_files: content.n_files ?? 1,
-            n_observations: options.n_observations ?? null,
-            version_tag: options.version_tag ?? null,
-            is_latest: true,
-            run_id: Option.isSome(run) ? run.value.runId : null,
-            _key_is_virtual: virtual,
-            _aux: options.aux ?? null,
-            created_at: t,
-            updated_at: t,
-            created_by_id: instance.user.id,
-            branch: 1,
-            is_locked: false
-          })
+          const row = yield* insertRow(ArtifactModel, rowValues(content, uid, head?.key ?? key))
           // A new family has one member, already the latest.
           const latest = head === undefined ? uid : yield* refreshLatest(stem)
           if (inRegister !== undefined) yield* inRegister(Number(row.id))

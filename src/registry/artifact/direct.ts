@@ -1,0 +1,124 @@
+/**
+ * A save's registry work on SQLite, run synchronously on the raw connection.
+ *
+ * Why: through @effect/sql each statement costs tens of µs of Effect operations (compile,
+ * span, permit, error mapping) and each transaction more (a scope, a fiber-local context),
+ * while better-sqlite3 runs a small save's whole registration — the same-hash and head lookup,
+ * the insert and the commit — in a few hundred µs of SQLite's own work. The common case (a new
+ * family: no head at the key, no claimed slot, no version tag, no writes of its own in the
+ * transaction) runs here as plain function calls inside one Effect; everything else, and
+ * Postgres, keeps the Effect path in `save.ts`. The SQL is the same as `family.ts`' and
+ * `crud.ts`' statements, so the two paths cannot disagree.
+ *
+ * Every statement runs holding the connection's permit (as @effect/sql would run it), and
+ * never inside another fiber's transaction: a save called inside an open transaction takes
+ * the Effect path and joins it.
+ *
+ * @module
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import { Context, Effect } from "effect"
+import { sqlFailure } from "../../db/failure.js"
+import { sqliteDirect, type SqliteDirect } from "../../db/sqlite.js"
+import type { IntegrityError, StorageError } from "../../errors.js"
+import type { ContentHash } from "../../storage/hash.js"
+import { decodeRow, encodeRow, type Row } from "../model.js"
+import { ArtifactModel, type ArtifactRow } from "./model.js"
+
+/** What the direct registration did: created or found the row, or left it to the Effect path. */
+export type DirectOutcome =
+  | { readonly kind: "created" | "existing"; readonly artifact: ArtifactRow }
+  /** The key has a head (a new version): nothing was written, take the Effect path. */
+  | { readonly kind: "versioned" }
+
+const failed = (cause: unknown): SqlError =>
+  new SqlError({ cause, message: `Failed to execute statement: ${cause instanceof Error ? cause.message : String(cause)}` })
+
+const asRow = (raw: unknown): ArtifactRow => decodeRow(ArtifactModel, raw as Record<string, unknown>) as unknown as ArtifactRow
+
+// `byHash` and `headOfKey` (family.ts), one statement each.
+const BY_HASH = "SELECT * FROM lamina_artifact WHERE hash = ? AND branch <> -1 ORDER BY id LIMIT 1"
+const HEAD_OF_KEY = "SELECT * FROM lamina_artifact WHERE storage_id = ? AND key = ? AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1"
+
+/** The raw connection of `client` when a direct call may use it now; undefined otherwise. */
+const usable = (client: SqlClient.SqlClient, context: Context.Context<never>): SqliteDirect | undefined => {
+  const d = sqliteDirect(client)
+  // Inside a transaction (ours or a caller's), statements must join it: the Effect path does.
+  return d === undefined || Context.getOption(context, SqlClient.TransactionConnection)._tag === "Some" ? undefined : d
+}
+
+/**
+ * `headOfKey` read directly (undefined: no head), or `otherwise` when the client is not a
+ * usable SQLite client. Reads take no permit when no transaction is open on the connection: a
+ * read in WAL mode never waits for a lock, and a synchronous call cannot interleave with another fiber.
+ */
+export const headOfKeyDirect = <E, R>(
+  client: SqlClient.SqlClient,
+  storageId: number,
+  key: string,
+  otherwise: Effect.Effect<ArtifactRow | undefined, E, R>
+): Effect.Effect<ArtifactRow | undefined, StorageError | IntegrityError | E, R> =>
+  Effect.withFiberRuntime((fiber) => {
+    const d = usable(client, fiber.currentContext)
+    if (d === undefined) return otherwise
+    const body = Effect.try({
+      try: () => {
+        const raw = d.prepare(HEAD_OF_KEY).get(storageId, key)
+        return raw === undefined ? undefined : asRow(raw)
+      },
+      catch: (cause) => sqlFailure("Reading Artifact records")(failed(cause))
+    })
+    return d.db.inTransaction ? d.semaphore.withPermits(1)(body) : body
+  })
+
+/**
+ * Register a new family's first version in one synchronous write transaction: the same-hash
+ * lookup (and the key's head, when `key` is given), then the insert of `values`. Undefined when
+ * the client is not a usable SQLite client (take the Effect path).
+ */
+export const registerNewDirect = (
+  client: SqlClient.SqlClient,
+  content: ContentHash,
+  storageId: number,
+  key: string | null,
+  values: Row
+): Effect.Effect<DirectOutcome | undefined, StorageError | IntegrityError> =>
+  Effect.withFiberRuntime((fiber) => {
+    const d = usable(client, fiber.currentContext)
+    if (d === undefined) return Effect.succeed(undefined)
+    return d.semaphore.withPermits(1)(
+      Effect.try({
+        try: () => registerSync(d, content, storageId, key, values),
+        catch: (cause) => sqlFailure("Saving an artifact")(failed(cause))
+      })
+    )
+  })
+
+const registerSync = (d: SqliteDirect, content: ContentHash, storageId: number, key: string | null, values: Row): DirectOutcome => {
+  d.prepare("BEGIN IMMEDIATE").run()
+  try {
+    // Empty files never match by hash (byHash).
+    const same = content.size === 0 ? undefined : d.prepare(BY_HASH).get(content.hash)
+    if (same !== undefined) {
+      d.prepare("COMMIT").run()
+      return { kind: "existing", artifact: asRow(same) }
+    }
+    if (key !== null && d.prepare(HEAD_OF_KEY).get(storageId, key) !== undefined) {
+      d.prepare("ROLLBACK").run()
+      return { kind: "versioned" }
+    }
+    const encoded = encodeRow(ArtifactModel, values)
+    const cols = Object.keys(encoded)
+    const row = d.prepare(`INSERT INTO lamina_artifact (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) RETURNING *`).get(...cols.map((c) => encoded[c]))
+    d.prepare("COMMIT").run()
+    return { kind: "created", artifact: asRow(row) }
+  } catch (e) {
+    try {
+      if (d.db.inTransaction) d.prepare("ROLLBACK").run()
+    } catch {
+      // The connection rolled back by itself.
+    }
+    throw e
+  }
+}
