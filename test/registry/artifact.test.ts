@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
 import { Artifact } from "../../src/registry/Artifact.js"
@@ -33,6 +34,19 @@ describeBackends("Artifact", ({ instance }) => {
     if (i.storageKind === "local") expect(local).toBe(p)
     expect(readFileSync(local, "utf8")).toBe("a")
     expect(a.toJSON(i.storage)).toMatchObject({ uid: a.uid, key: "raw/a.txt", version: "0000", path: p })
+  })
+
+  it("a save inside a caller's transaction joins it: rolled back with it, kept when it commits", async () => {
+    const i = await instance()
+    const inTransaction = <A, E, R>(body: Effect.Effect<A, E, R>) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(body))
+    // SQLite saves a new family on the raw connection; inside a transaction it must join it.
+    const aborted = await i.run(Effect.either(inTransaction(Effect.zipRight(save(file(i, "tx-a.txt", "tx a"), { key: "tx/a.txt" }), Effect.fail("abort" as const)))))
+    expect(aborted._tag).toBe("Left")
+    expect(await i.run(Artifact.filter({ key: "tx/a.txt" }).count())).toBe(0)
+    const kept = await i.run(inTransaction(save(file(i, "tx-b.txt", "tx b"), { key: "tx/b.txt" })))
+    expect(await i.run(Artifact.filter({ key: "tx/b.txt" }).count())).toBe(1)
+    expect(kept.key).toBe("tx/b.txt")
   })
 
   it("versions by key: same stem, next suffix, one is_latest", async () => {
