@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import { IntegrityError, StorageError } from "../errors.js"
 
 /** Turn driver errors into Lamina errors: constraint violations are `IntegrityError`s. */
@@ -13,3 +13,10 @@ export const sqlFailure = (what: string) => (e: SqlError): IntegrityError | Stor
     ? new IntegrityError({ message: `${what}: the registry refused the write (${text.trim()}).`, cause: e })
     : new StorageError({ message: `${what}: registry query failed (${text.trim()}).`, cause: e })
 }
+
+/** A throw from a direct better-sqlite3 call (`db/sqlite.ts`' direct path) as @effect/sql reports it. */
+export const directSqlError = (cause: unknown): SqlError =>
+  new SqlError({ cause, message: `Failed to execute statement: ${cause instanceof Error ? cause.message : String(cause)}` })
+
+/** A throw from a direct better-sqlite3 call as a Lamina error, like `sqlFailure`. */
+export const directFailure = (what: string) => (cause: unknown): IntegrityError | StorageError => sqlFailure(what)(directSqlError(cause))

@@ -16,11 +16,11 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { SqlError } from "@effect/sql/SqlError"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect, Exit } from "effect"
 import { sqliteDirect, type SqliteDirect } from "../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../errors.js"
-import { sqlFailure } from "../registry/crud.js"
+import { directFailure, directSqlError } from "../db/failure.js"
 import { encodeValue } from "../registry/model.js"
 import { finishValues, newRunUid, runValues, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
 
@@ -42,9 +42,6 @@ export interface Direct {
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
 }
 
-const failed = (cause: unknown): SqlError =>
-  new SqlError({ cause, message: `Failed to execute statement: ${cause instanceof Error ? cause.message : String(cause)}` })
-
 /** The direct writer for `client`, or undefined when it is not an SQLite client of `db/sqlite.ts`. */
 export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
   const d = sqliteDirect(client)
@@ -55,12 +52,12 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
   }
   const run = <A>(what: string, f: (d: SqliteDirect) => A): Effect.Effect<A, StorageError | IntegrityError> =>
     Effect.withFiberRuntime((fiber) => {
-      const body = Effect.try({ try: () => f(d), catch: (cause) => sqlFailure(what)(failed(cause)) })
+      const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
       return inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
   const read = <A>(what: string, f: (d: SqliteDirect) => A): Effect.Effect<A, StorageError | IntegrityError> =>
     Effect.withFiberRuntime((fiber) => {
-      const body = Effect.try({ try: () => f(d), catch: (cause) => sqlFailure(what)(failed(cause)) })
+      const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
       // A transaction open on the connection that is not ours is another fiber's: wait for it.
       return !d.db.inTransaction || inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
@@ -74,7 +71,7 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
             try {
               d.prepare("BEGIN IMMEDIATE").run()
             } catch (cause) {
-              return Effect.fail(failed(cause))
+              return Effect.fail(directSqlError(cause))
             }
             return Effect.flatMap(
               Effect.exit(restore(Effect.provideService(effect, SqlClient.TransactionConnection, [d.connection, 0] as const))),
@@ -87,7 +84,7 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
                   } catch {
                     // The connection rolled back by itself.
                   }
-                  return Effect.fail(failed(cause))
+                  return Effect.fail(directSqlError(cause))
                 }
                 return exit
               }

@@ -59,9 +59,9 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
 
   const expected = (salt: number) => Array.from({ length: N }, (_, i) => salt * 1_000_000 + i)
 
-  it("on a runner: every call completes once, on the runner, with nothing left started or claimed", async () => {
-    const salt = 1
-    const result = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster: true }, SMALL_POOL).result
+  /** Run the fan-out with `salt`; every call must complete once, on `runner` (null: in the caller). */
+  const fanOutCompletes = async (salt: number, cluster: boolean, runner: string | null) => {
+    const result = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster }, SMALL_POOL).result
     expect(result.ok, result.error).toBe(true)
     expect(result.value).toEqual(expected(salt))
     const runs = await runsOf(salt)
@@ -69,8 +69,13 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
     expect(new Set(runs.map((r) => r.cache_key)).size).toBe(N)
     for (const r of runs) {
       expect(Number(r.status)).toBe(0)
-      expect(r.runner).toBe(`127.0.0.1:${runners[0]!.port}`)
+      expect(r.runner).toBe(runner)
     }
+  }
+
+  it("on a runner: every call completes once, on the runner, with nothing left started or claimed", async () => {
+    const salt = 1
+    await fanOutCompletes(salt, true, `127.0.0.1:${runners[0]!.port}`)
     expect(await query(db!.url, `SELECT id FROM lamina_run WHERE _status_code = -1 AND name <> 'noops'`)).toEqual([])
     expect(await query(db!.url, `SELECT cache_key FROM lamina_run_claim`)).toEqual([])
 
@@ -90,17 +95,7 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
   }, 300_000)
 
   it("locally: every call completes once, in the caller", async () => {
-    const salt = 2
-    const result = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster: false }, SMALL_POOL).result
-    expect(result.ok, result.error).toBe(true)
-    expect(result.value).toEqual(expected(salt))
-    const runs = await runsOf(salt)
-    expect(runs).toHaveLength(N)
-    expect(new Set(runs.map((r) => r.cache_key)).size).toBe(N)
-    for (const r of runs) {
-      expect(Number(r.status)).toBe(0)
-      expect(r.runner).toBeNull()
-    }
+    await fanOutCompletes(2, false, null)
     expect(await query(db!.url, `SELECT cache_key FROM lamina_run_claim`)).toEqual([])
   }, 300_000)
 })

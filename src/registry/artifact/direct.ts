@@ -17,9 +17,8 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect } from "effect"
-import { sqlFailure } from "../../db/failure.js"
+import { directFailure } from "../../db/failure.js"
 import { sqliteDirect, type SqliteDirect } from "../../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../../errors.js"
 import type { ContentHash } from "../../storage/hash.js"
@@ -31,9 +30,6 @@ export type DirectOutcome =
   | { readonly kind: "created" | "existing"; readonly artifact: ArtifactRow }
   /** The key has a head (a new version): nothing was written, take the Effect path. */
   | { readonly kind: "versioned" }
-
-const failed = (cause: unknown): SqlError =>
-  new SqlError({ cause, message: `Failed to execute statement: ${cause instanceof Error ? cause.message : String(cause)}` })
 
 const asRow = (raw: unknown): ArtifactRow => decodeRow(ArtifactModel, raw as Record<string, unknown>) as unknown as ArtifactRow
 
@@ -67,7 +63,7 @@ export const headOfKeyDirect = <E, R>(
         const raw = d.prepare(HEAD_OF_KEY).get(storageId, key)
         return raw === undefined ? undefined : asRow(raw)
       },
-      catch: (cause) => sqlFailure("Reading Artifact records")(failed(cause))
+      catch: directFailure("Reading Artifact records")
     })
     return d.db.inTransaction ? d.semaphore.withPermits(1)(body) : body
   })
@@ -90,7 +86,7 @@ export const registerNewDirect = (
     return d.semaphore.withPermits(1)(
       Effect.try({
         try: () => registerSync(d, content, storageId, key, values),
-        catch: (cause) => sqlFailure("Saving an artifact")(failed(cause))
+        catch: directFailure("Saving an artifact")
       })
     )
   })
