@@ -178,11 +178,15 @@ export const finishValues = (end: RunEnd): Record<string, string | number | null
   return values
 }
 
-/** Record how a run ended. */
+/**
+ * Record how a run ended. A run already errored stays so: a concurrent save from its output's
+ * path withdraws it (registry/sourceGuard.ts) while its completion may still be queued, and
+ * that completion must not mark it completed again.
+ */
 export const finishRun = (id: number, end: RunEnd) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql`UPDATE lamina_run SET ${sql.update(finishValues(end))} WHERE id = ${id}`
+    yield* sql`UPDATE lamina_run SET ${sql.update(finishValues(end))} WHERE id = ${id} AND _status_code <> ${RunStatus.errored}`
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a Run")(e))))
 
 /** Link artifacts to a run through `table` (inputs or returned outputs), ignoring duplicates. */

@@ -22,7 +22,7 @@ import { sqliteDirect, type SqliteDirect } from "../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { directFailure, directSqlError } from "../db/failure.js"
 import { encodeValue } from "../registry/model.js"
-import { finishValues, newRunUid, runValues, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import { finishValues, newRunUid, RunStatus, runValues, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
 
 /** Synchronous run writes over one SQLite connection. */
 export interface Direct {
@@ -114,7 +114,8 @@ export const insertRunSync = (d: SqliteDirect, r: NewRun): RunRef => {
 export const finishRunSync = (d: SqliteDirect, id: number, end: RunEnd): void => {
   const values = finishValues(end)
   const cols = Object.keys(values)
-  d.prepare(`UPDATE lamina_run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...cols.map((c) => values[c]), id)
+  // An errored run stays so (see `finishRun`): a withdrawal may have come before this completion.
+  d.prepare(`UPDATE lamina_run SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ? AND _status_code <> ${RunStatus.errored}`).run(...cols.map((c) => values[c]), id)
 }
 
 /** Link artifacts to a run (inputs, outputs or recreated), ignoring duplicates. */
