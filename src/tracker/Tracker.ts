@@ -112,6 +112,12 @@ export interface Tracker {
   readonly heartbeat: Heartbeat
   /** The group commit carrying run writes (its `stats` show how many shared a transaction). */
   readonly group: GroupCommit
+  /**
+   * True on the embedded SQLite registry, where lookups and run writes are synchronous calls on
+   * one connection (`direct.ts`): no connection pool to exhaust, so the local executor skips its
+   * admission gate.
+   */
+  readonly embedded: boolean
 }
 
 /** The `Tracker` service tag. */
@@ -304,7 +310,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       reapExpiredRuns: provided(reapExpiredRuns),
 
       heartbeat,
-      group
+      group,
+      embedded: direct !== undefined
     }
     return tracker
   })
