@@ -131,9 +131,14 @@ export const linkSync = (
   for (const id of ids) insert.run(runId, id)
 }
 
-/** The newest completed run's raw row for `cacheKey` (`findComputedRun`'s statement). */
-export const computedRunRowSync = (d: SqliteDirect, cacheKey: string): Record<string, unknown> | undefined =>
-  d.prepare("SELECT * FROM lamina_run WHERE cache_key = ? AND _status_code = 0 ORDER BY id DESC LIMIT 1").get(cacheKey) as Record<string, unknown> | undefined
+/**
+ * The newest completed run for `cacheKey` (`findComputedRun`'s statement), only the columns a hit
+ * check reads: materialising all ~34 columns of the row cost 15–30 µs against 4 µs for these.
+ */
+export const computedRunRowSync = (d: SqliteDirect, cacheKey: string) =>
+  d.prepare("SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE cache_key = ? AND _status_code = 0 ORDER BY id DESC LIMIT 1").get(cacheKey) as
+    | { readonly id: number; readonly uid: string; readonly _result: unknown; readonly _cache_parts: unknown }
+    | undefined
 
 /** A key's claim row. */
 export const readClaimSync = (d: SqliteDirect, cacheKey: string) =>
