@@ -56,6 +56,18 @@ export class Runner {
     if (this.closed)
       return Promise.reject(new InvalidArgument({ message: "This Lamina connection is closed: call connect() again to use the instance." }))
     const ctx = this.current()
+    const watch = ctx.watch
+    if (extra === undefined && watch !== undefined)
+      // Inside a run's async body: the run's interruption interrupts the fiber directly.
+      return new Promise<A>((resolve, reject) => {
+        const fiber = Runtime.runFork(ctx.runtime)(effect)
+        const unwatch = watch(fiber)
+        fiber.addObserver((exit) => {
+          unwatch()
+          if (Exit.isSuccess(exit)) resolve(exit.value)
+          else reject(rejectionOf(exit.cause, ctx.signal))
+        })
+      })
     const signal = extra === undefined ? ctx.signal : ctx.signal === undefined ? extra : AbortSignal.any([ctx.signal, extra])
     return Runtime.runPromiseExit(ctx.runtime, effect, signal === undefined ? undefined : { signal }).then((exit) => {
       if (Exit.isSuccess(exit)) return exit.value
