@@ -22,6 +22,7 @@ import { sqliteDirect, type SqliteDirect } from "../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { directFailure, directSqlError } from "../db/failure.js"
 import { encodeValue } from "../registry/model.js"
+import type { SyncTransactions } from "./groupCommit.js"
 import { finishValues, newRunUid, RunStatus, runValues, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
 
 /** Synchronous run writes over one SQLite connection. */
@@ -40,6 +41,10 @@ export interface Direct {
    * Effect operations instead of a span, a scope and a fiber-local context per transaction.
    */
   readonly transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
+  /** Plain-call transactions and savepoints for the group commit's synchronous batches. */
+  readonly sync: SyncTransactions
+  /** The raw handle, for writes the group commit runs as plain calls inside its transaction. */
+  readonly handle: SqliteDirect
 }
 
 /** The direct writer for `client`, or undefined when it is not an SQLite client of `db/sqlite.ts`. */
@@ -93,7 +98,33 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
         )
       )
     })
-  return { run, read, transaction }
+  const transactionSync = <A>(f: () => A): Effect.Effect<A, SqlError> =>
+    Effect.withFiberRuntime((fiber) =>
+      // Already in a transaction of this connection (whose fiber holds the permit): a savepoint.
+      inOurTransaction(fiber.currentContext)
+        ? Effect.try({ try: () => savepointSync(d, f), catch: directSqlError })
+        : d.semaphore.withPermits(1)(
+      Effect.suspend(() => {
+        try {
+          d.prepare("BEGIN IMMEDIATE").run()
+        } catch (cause) {
+          return Effect.fail(directSqlError(cause))
+        }
+        try {
+          const result = f()
+          d.prepare("COMMIT").run()
+          return Effect.succeed(result)
+        } catch (cause) {
+          try {
+            if (d.db.inTransaction) d.prepare("ROLLBACK").run()
+          } catch {
+            // The connection rolled back by itself.
+          }
+          return Effect.fail(directSqlError(cause))
+        }
+      })
+    ))
+  return { run, read, transaction, sync: { transaction: transactionSync, savepoint: (f) => savepointSync(d, f) }, handle: d }
 }
 
 // ---------------------------------------------------------------------------------------------
