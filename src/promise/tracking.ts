@@ -89,7 +89,7 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
 
 /** Run one call of a tracked Effect function from Promise code. */
 const callFrom = (bridge: Bridge, call: EffectCall, self: unknown, args: ReadonlyArray<unknown>, signal?: AbortSignal): Promise<unknown> =>
-  bridge.runner.run(call.apply(self, effectArgs(args)), signal).then((value) => bridge.promised(value))
+  bridge.runner.run(call.apply(self, effectArgs(args)), signal, (value) => bridge.promised(value))
 
 const optionsOf = <O extends { readonly name?: string }>(kind: string, nameOrOptions: string | O | undefined): O => {
   if (nameOrOptions === undefined) return {} as O
