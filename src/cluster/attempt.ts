@@ -138,18 +138,31 @@ export const beginAttempt = (
         }
         const row = (yield* sql<DispatchRow>`SELECT run_id, attempts, runner FROM lamina_cluster_dispatch WHERE id = ${d.id}${forUpdate(sql)}`)[0]
         if (row === undefined) {
-          // First delivery: the caller's run, if it is still the one computing this call.
-          const run = (yield* sql<RunRow>`SELECT id, uid, _status_code, _result, error FROM lamina_run WHERE id = ${d.run.id}`)[0]
-          if (run === undefined || Number(run._status_code) !== RunStatus.started) return superseded
-          if (d.cacheKey !== null) {
-            const claimed = yield* sql`UPDATE lamina_run_claim SET owner = ${OWNER}, heartbeat_at = ${now} WHERE cache_key = ${d.cacheKey} AND run_id = ${d.run.id} RETURNING run_id`
-            if (claimed.length === 0) {
-              yield* abortRuns([d.run.id], encodeRunError(new StepFailed({ step: stepName, run: d.run.uid, message: "aborted: another run took over its cache key before a runner started it", aborted: true })))
-              return superseded
-            }
+          // First delivery: the caller's run, if it is still the one computing this call. Check
+          // it, take the claim over, record the call and place the run in one statement (one
+          // round trip instead of four, on every dispatched call), all or nothing: when the run
+          // already ended or its claim is no longer its own, nothing is written.
+          const started = sql`EXISTS (SELECT 1 FROM lamina_run WHERE id = ${d.run.id} AND _status_code = ${RunStatus.started})`
+          const first = (
+            yield* sql<{ readonly status: number | null; readonly placed: number }>`WITH claim AS (
+                UPDATE lamina_run_claim SET owner = ${OWNER}, heartbeat_at = ${now}
+                WHERE ${d.cacheKey !== null ? sql`cache_key = ${d.cacheKey} AND run_id = ${d.run.id} AND ${started}` : sql`FALSE`} RETURNING run_id
+              ), go AS (
+                SELECT ${d.run.id}::BIGINT AS run_id WHERE ${d.cacheKey === null ? started : sql`EXISTS (SELECT 1 FROM claim)`}
+              ), recorded AS (
+                INSERT INTO lamina_cluster_dispatch (id, run_id, attempts, runner, updated_at)
+                SELECT ${d.id}::TEXT, run_id, 1, ${me.token}::TEXT, ${now}::TIMESTAMPTZ FROM go
+              ), placed AS (
+                UPDATE lamina_run SET runner = ${me.address}, host = ${me.host}, environment_id = ${environmentId}, _lease_owner = ${OWNER}, _lease_expires_at = ${lease}
+                WHERE id IN (SELECT run_id FROM go) RETURNING id
+              )
+              SELECT (SELECT _status_code FROM lamina_run WHERE id = ${d.run.id}) AS status, (SELECT COUNT(*) FROM placed) AS placed`
+          )[0]
+          if (first === undefined || first.status === null || Number(first.status) !== RunStatus.started) return superseded
+          if (Number(first.placed) === 0) {
+            yield* abortRuns([d.run.id], encodeRunError(new StepFailed({ step: stepName, run: d.run.uid, message: "aborted: another run took over its cache key before a runner started it", aborted: true })))
+            return superseded
           }
-          yield* sql`INSERT INTO lamina_cluster_dispatch ${sql.insert({ id: d.id, run_id: d.run.id, attempts: 1, runner: me.token, updated_at: now })}`
-          yield* place(d.run.id)
           return { _tag: "run", run: d.run, attempts: 1 } as Attempt
         }
         const attempts = Number(row.attempts)
@@ -237,9 +250,13 @@ const trashLost = (runId: number) =>
 export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, Lamina> =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const row = (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${forUpdate(sql)}`)[0]
-    const claim = cacheKey === null ? undefined : (yield* sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_run_claim WHERE cache_key = ${cacheKey}`)[0]
-    if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(claim?.run_id) !== runId))
+    // The dispatch row (locked) and the key's claim in one round trip: this runs before every completion.
+    const row = (
+      yield* sql<{ readonly run_id: number; readonly claim_run_id: number | null }>`SELECT d.run_id, ${
+        cacheKey === null ? sql`NULL` : sql`(SELECT c.run_id FROM lamina_run_claim c WHERE c.cache_key = ${cacheKey})`
+      } AS claim_run_id FROM lamina_cluster_dispatch d WHERE d.id = ${dispatchId}${forUpdate(sql)}`
+    )[0]
+    if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(row.claim_run_id) !== runId))
       return yield* new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))))
 

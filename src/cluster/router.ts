@@ -16,15 +16,12 @@ import * as EntityId from "@effect/cluster/EntityId"
 import type { RunnerAddress } from "@effect/cluster/RunnerAddress"
 import { RunnerStorage } from "@effect/cluster/RunnerStorage"
 import { Sharding } from "@effect/cluster/Sharding"
-import { Deferred, Duration, Effect, HashRing, Option, Schedule } from "effect"
+import { Duration, Effect, HashRing, Option, Schedule } from "effect"
 import { StorageError } from "../errors.js"
 import { formatAddress } from "./config.js"
+import { makeSlots, NONE, type Slot } from "./slots.js"
 
-/** A reserved place on a runner. */
-export interface Slot {
-  readonly runner: string
-  readonly entityId: string
-}
+export type { Slot } from "./slots.js"
 
 /** Runner choice for calls. */
 export interface Router {
@@ -43,13 +40,6 @@ export interface Router {
   readonly runners: Effect.Effect<ReadonlyArray<{ readonly address: string; readonly capacity: number; readonly inflight: number }>>
 }
 
-interface Known {
-  capacity: number
-  inflight: number
-  ids: Array<string>
-  next: number
-}
-
 const GROUP = "default"
 const IDS_PER_RUNNER = 8
 
@@ -58,17 +48,8 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
   Effect.gen(function* () {
     const storage = yield* RunnerStorage
     const sharding = yield* Sharding
-    const known = new Map<string, Known>()
-    const waiters: Array<Deferred.Deferred<void>> = []
+    const slots = makeSlots()
     let everSeen = false
-
-    const wake = () => {
-      while (waiters.length > 0) {
-        const free = [...known.values()].some((k) => k.inflight < k.capacity)
-        if (!free) return
-        Deferred.unsafeDone(waiters.shift()!, Effect.void)
-      }
-    }
 
     const refresh = Effect.gen(function* () {
       const all = yield* storage.getRunners
@@ -88,22 +69,14 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
           ids.set(key, list)
         }
       }
-      const present = new Set<string>()
+      const runners = new Map<string, { readonly capacity: number; readonly ids: ReadonlyArray<string> }>()
       for (const r of healthy) {
         const key = formatAddress(r.address)
-        present.add(key)
-        const k = known.get(key)
         const list = ids.get(key) ?? []
-        if (list.length === 0) continue
-        if (k === undefined) known.set(key, { capacity: Math.max(1, r.weight), inflight: 0, ids: list, next: 0 })
-        else {
-          k.capacity = Math.max(1, r.weight)
-          k.ids = list
-        }
+        if (list.length > 0) runners.set(key, { capacity: r.weight, ids: list })
       }
-      for (const key of [...known.keys()]) if (!present.has(key)) known.delete(key)
-      if (known.size > 0) everSeen = true
-      wake()
+      slots.update(runners)
+      if (slots.known() > 0) everSeen = true
     })
 
     yield* refresh.pipe(
@@ -113,69 +86,38 @@ export const makeRouter = (options: { readonly shards: number; readonly waitForR
       Effect.interruptible
     )
 
-    const NONE = "none" as const
-    /** The least loaded free runner; `NONE` when `strict` and every known runner is avoided. */
-    const pick = (avoid: ReadonlySet<string> | undefined, strict: boolean): Slot | typeof NONE | undefined => {
-      const others = avoid === undefined || avoid.size === 0 ? [...known] : [...known].filter(([address]) => !avoid.has(address))
-      if (others.length === 0 && strict && known.size > 0) return NONE
-      let best: [string, Known] | undefined
-      for (const entry of others.length > 0 ? others : known) {
-        const k = entry[1]
-        if (k.inflight >= k.capacity) continue
-        if (best === undefined || k.inflight / k.capacity < best[1].inflight / best[1].capacity) best = entry
-      }
-      if (best === undefined) return undefined
-      const [runner, k] = best
-      k.inflight++
-      const entityId = k.ids[k.next++ % k.ids.length]!
-      return { runner, entityId }
-    }
-
-    const waitFor = <A>(avoid: ReadonlySet<string> | undefined, strict: boolean, found: (slot: Slot | typeof NONE) => A): Effect.Effect<A, StorageError> =>
-      Effect.suspend(function loop(): Effect.Effect<A, StorageError> {
-        const slot = pick(avoid, strict)
-        if (slot !== undefined) return Effect.succeed(found(slot))
-        return Effect.flatMap(Deferred.make<void>(), (waiter) => {
-          waiters.push(waiter)
-          const wait = Deferred.await(waiter).pipe(
-            Effect.onInterrupt(() =>
-              Effect.sync(() => {
-                const i = waiters.indexOf(waiter)
-                if (i >= 0) waiters.splice(i, 1)
-              })
+    const waitFor = (avoid: ReadonlySet<string> | undefined, strict: boolean): Effect.Effect<Slot | typeof NONE, StorageError> =>
+      Effect.suspend(() => {
+        // With runners known (or once seen), a call waits as long as it takes; with none yet, only so long.
+        if (slots.known() > 0 || everSeen) return slots.take(avoid, strict)
+        return Effect.raceFirst(
+          slots.take(avoid, strict),
+          // Only while no runner was ever seen: once one joined, its slots are worth waiting for.
+          Effect.sleep(options.waitForRunners).pipe(
+            Effect.zipRight(
+              Effect.suspend(() =>
+                everSeen
+                  ? Effect.never
+                  : Effect.fail(
+                      new StorageError({
+                        message: `No Lamina runner joined this instance's cluster within ${Duration.format(options.waitForRunners)}: start one on a host that reaches the instance's Postgres, with \`lamina worker --module <your pipeline module>\` (see docs/distributed.md).`
+                      })
+                    )
+              )
             )
           )
-          // With runners known, a call waits as long as it takes; with none, only so long.
-          if (known.size > 0 || everSeen) return Effect.flatMap(wait, loop)
-          return wait.pipe(
-            Effect.timeoutOption(options.waitForRunners),
-            Effect.flatMap((o) =>
-              Option.isSome(o) || known.size > 0
-                ? loop()
-                : Effect.fail(
-                    new StorageError({
-                      message: `No Lamina runner joined this instance's cluster within ${Duration.format(options.waitForRunners)}: start one on a host that reaches the instance's Postgres, with \`lamina worker --module <your pipeline module>\` (see docs/distributed.md).`
-                    })
-                  )
-            )
-          )
-        })
+        )
       })
 
-    const acquire = (avoid?: ReadonlySet<string>) => waitFor(avoid, false, (slot) => slot as Slot)
-    const acquireElsewhere = (avoid: ReadonlySet<string>) => waitFor(avoid, true, (slot) => (slot === NONE ? Option.none<Slot>() : Option.some(slot)))
+    const acquire = (avoid?: ReadonlySet<string>) => Effect.map(waitFor(avoid, false), (slot) => slot as Slot)
+    const acquireElsewhere = (avoid: ReadonlySet<string>) => Effect.map(waitFor(avoid, true), (slot) => (slot === NONE ? Option.none<Slot>() : Option.some(slot)))
 
-    const release = (slot: Slot) =>
-      Effect.sync(() => {
-        const k = known.get(slot.runner)
-        if (k !== undefined && k.inflight > 0) k.inflight--
-        wake()
-      })
+    const release = (slot: Slot) => Effect.sync(() => slots.release(slot))
 
     return {
       acquire,
       acquireElsewhere,
       release,
-      runners: Effect.sync(() => [...known].map(([address, k]) => ({ address, capacity: k.capacity, inflight: k.inflight })))
+      runners: Effect.sync(slots.runners)
     } satisfies Router
   })

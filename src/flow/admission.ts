@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { Deferred, Effect } from "effect"
+import { Effect } from "effect"
 
 /** One call's place in the gate. */
 export interface Ticket {
@@ -54,29 +54,32 @@ export const DEFAULT_PLACES = 64
  */
 export const makeGate = (places: number = DEFAULT_PLACES): Gate => {
   let free = Math.max(1, places)
-  const queue: Array<Deferred.Deferred<void>> = []
+  // Waiters' resume callbacks, FIFO. `Effect.async` with a canceler rather than a Deferred and
+  // `onInterrupt`: a queued call is a suspended fiber, and with thousands of them the frames
+  // each one holds while it waits are most of the caller's memory.
+  const queue: Array<{ handed: boolean; readonly resume: () => void }> = []
   const give = () => {
     const next = queue.shift()
     if (next === undefined) free++
-    else Deferred.unsafeDone(next, Effect.void)
+    else {
+      next.handed = true
+      next.resume()
+    }
   }
   const take: Effect.Effect<void> = Effect.suspend(() => {
     if (free > 0) {
       free--
       return Effect.void
     }
-    return Effect.flatMap(Deferred.make<void>(), (waiter) => {
+    return Effect.async<void>((resume) => {
+      const waiter = { handed: false, resume: () => resume(Effect.void) }
       queue.push(waiter)
-      return Deferred.await(waiter).pipe(
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            const i = queue.indexOf(waiter)
-            if (i >= 0) queue.splice(i, 1)
-            // Handed a place as it was interrupted: pass it on.
-            else give()
-          })
-        )
-      )
+      return Effect.sync(() => {
+        const i = queue.indexOf(waiter)
+        if (i >= 0) queue.splice(i, 1)
+        // Handed a place as it was interrupted: pass it on.
+        else if (waiter.handed) give()
+      })
     })
   })
   return {
