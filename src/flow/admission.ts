@@ -26,6 +26,14 @@ export interface Ticket {
   readonly rejoin: Effect.Effect<void>
 }
 
+/**
+ * The ticket of a call that did not pass a gate: nothing to leave or rejoin. The local executor
+ * on the embedded SQLite registry runs without its gate (see `step.ts`' `callStep`): there the
+ * lookup and the claim are synchronous calls on one connection, with no pool to exhaust, so a
+ * place would bound nothing and cost a dozen Effect operations per call.
+ */
+export const ungated: Ticket = { leave: Effect.void, rejoin: Effect.void }
+
 /** Calls started and not yet admitted, at most `places` at a time. */
 export interface Gate {
   /** Run `use` holding a place until it calls `ticket.leave` or ends. */

@@ -21,8 +21,8 @@ import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js
 import { currentRun } from "./CurrentRun.js"
 import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
-import type { Ticket } from "./admission.js"
-import { StepExecutor } from "./executor.js"
+import { ungated, type Ticket } from "./admission.js"
+import { localExecutor, StepExecutor, type Executor } from "./executor.js"
 import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
 import { RunState } from "./runState.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
@@ -94,12 +94,22 @@ export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
   return Option.isSome(d) ? d.value : undefined
 }
 
-/** Execute one call of a step inside its executor's admission gate (admission.ts). */
+/**
+ * Execute one call of a step inside its executor's admission gate (admission.ts), except for the
+ * local executor on the embedded registry: its registry work is synchronous calls on one
+ * connection (`tracker.embedded`), nothing a bound on waiting calls protects.
+ */
 const callStep = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
-  Effect.flatMap(StepExecutor, (executor) => executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket)))
+  Effect.flatMap(StepExecutor, (executor) =>
+    Effect.flatMap(Tracker, (tracker) =>
+      executor === localExecutor && tracker.embedded
+        ? callAdmitted(def, options, fn, self, args, ungated, tracker, executor)
+        : executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket, tracker, executor))
+    )
+  )
 
 /** One call of a step: the run, the body, the completion; `ticket` is left at admission. */
-const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>, ticket: Ticket) =>
+const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>, ticket: Ticket, tracker: Tracker, executor: Executor) =>
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
@@ -114,7 +124,6 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
     // The output is checked against the very definition whose hash is in the cache key.
     const body = boundary?.output === undefined ? fn : withOutputCheck(fn, def.name, boundary.output)
     const key = def.keyFor(self)
-    const tracker = yield* Tracker
     const transform = yield* tracker.ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
@@ -132,7 +141,6 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
       userId: instance.user.id
     })
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
-    const executor = yield* StepExecutor
     const limited = flow !== undefined && (flow.global !== undefined || options.concurrency !== undefined)
     const execute = (
       start: (restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>) => Effect.Effect<Option.Option<Started>, TrackerError>,

@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Context, type Runtime } from "effect"
+import { Context, type Fiber, type Runtime } from "effect"
 import type { Lamina } from "../instance/Lamina.js"
 
 /** The Effect side of the code that is running: its runtime, and what cancels it. */
@@ -21,6 +21,12 @@ export interface PromiseContext {
   readonly signal: AbortSignal | undefined
   /** The registry client of `runtime`: a connection uses the context only for its own instance. */
   readonly client: SqlClient.SqlClient
+  /**
+   * In a step's or flow's async body: interrupt `fiber` (an Effect the body runs) when the run is
+   * interrupted, until the returned function is called. Cheaper than an AbortSignal listener
+   * per call; `signal` is then only made when something reads it.
+   */
+  readonly watch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => () => void
 }
 
 /**
@@ -28,6 +34,40 @@ export interface PromiseContext {
  * for the process: the store itself is per call chain.
  */
 export const CurrentContext = new AsyncLocalStorage<PromiseContext>()
+
+/**
+ * The context of an async body running in a run's fiber, and `interrupt`, which its fiber calls
+ * when it is interrupted. No AbortController is made until the body's code reads `signal`
+ * (a body that calls nothing, or only Promise-API functions, never does).
+ */
+export const makeRunContext = (runtime: Runtime.Runtime<Lamina>): { readonly context: PromiseContext; readonly interrupt: () => void } => {
+  let controller: AbortController | undefined
+  let interrupted = false
+  const live = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+  const client = Context.get(runtime.context, SqlClient.SqlClient)
+  const context: PromiseContext = {
+    runtime,
+    client,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController()
+        if (interrupted) controller.abort()
+      }
+      return controller.signal
+    },
+    watch: (fiber) => {
+      if (interrupted) fiber.unsafeInterruptAsFork(fiber.id())
+      live.add(fiber)
+      return () => void live.delete(fiber)
+    }
+  }
+  const interrupt = () => {
+    interrupted = true
+    controller?.abort()
+    for (const fiber of live) fiber.unsafeInterruptAsFork(fiber.id())
+  }
+  return { context, interrupt }
+}
 
 /** A context for `runtime`. */
 export const makeContext = (runtime: Runtime.Runtime<Lamina>, signal: AbortSignal | undefined): PromiseContext => ({

@@ -52,14 +52,33 @@ export class Runner {
    * Run `effect` in the current context; resolves with its value, rejects with its error. An
    * extra `signal` (a flow's) interrupts it too.
    */
-  run<A, E>(effect: Effect.Effect<A, E, Lamina>, extra?: AbortSignal): Promise<A> {
+  run<A, E>(effect: Effect.Effect<A, E, Lamina>, extra?: AbortSignal): Promise<A>
+  /** `run`, resolving with `map(value)`: one Promise hop fewer than `run(…).then(map)`. */
+  run<A, E, B>(effect: Effect.Effect<A, E, Lamina>, extra: AbortSignal | undefined, map: (a: A) => B): Promise<B>
+  run<A, E, B>(effect: Effect.Effect<A, E, Lamina>, extra?: AbortSignal, map?: (a: A) => B): Promise<A | B> {
     if (this.closed)
       return Promise.reject(new InvalidArgument({ message: "This Lamina connection is closed: call connect() again to use the instance." }))
     const ctx = this.current()
+    const watch = ctx.watch
+    if (extra === undefined && watch !== undefined)
+      // Inside a run's async body: the run's interruption interrupts the fiber directly.
+      return new Promise<A | B>((resolve, reject) => {
+        const fiber = Runtime.runFork(ctx.runtime)(effect)
+        const unwatch = watch(fiber)
+        fiber.addObserver((exit) => {
+          unwatch()
+          if (Exit.isFailure(exit)) return reject(rejectionOf(exit.cause, ctx.signal))
+          try {
+            resolve(map === undefined ? exit.value : map(exit.value))
+          } catch (e) {
+            reject(e)
+          }
+        })
+      })
     const signal = extra === undefined ? ctx.signal : ctx.signal === undefined ? extra : AbortSignal.any([ctx.signal, extra])
     return Runtime.runPromiseExit(ctx.runtime, effect, signal === undefined ? undefined : { signal }).then((exit) => {
-      if (Exit.isSuccess(exit)) return exit.value
-      throw rejectionOf(exit.cause, signal)
+      if (Exit.isFailure(exit)) throw rejectionOf(exit.cause, signal)
+      return map === undefined ? exit.value : map(exit.value)
     })
   }
 }

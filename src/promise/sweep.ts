@@ -36,7 +36,7 @@ export const runSweep = async <P extends object, R>(
     effectFormOf(fn) ??
     ((params: unknown) =>
       Effect.tryPromise({
-        try: (signal) => CurrentContext.run({ ...ctx, signal: ctx.signal === undefined ? signal : AbortSignal.any([ctx.signal, signal]) }, () => fn(params as P)),
+        try: (signal) => CurrentContext.run({ runtime: ctx.runtime, client: ctx.client, signal: ctx.signal === undefined ? signal : AbortSignal.any([ctx.signal, signal]) }, () => fn(params as P)),
         catch: (e) => e
       }))
   const outcomes = await bridge.runner.run(effectSweep(point as (params: P) => Effect.Effect<unknown, unknown, Lamina>, space, options))

@@ -14,7 +14,7 @@ import { flow as effectFlow, step as effectStep, type FlowOptions, type StepOpti
 import type { Lamina } from "../instance/Lamina.js"
 import type { Artifact } from "../registry/Artifact.js"
 import type { Bridge } from "./bridge.js"
-import { CurrentContext, makeContext } from "./context.js"
+import { CurrentContext, makeRunContext } from "./context.js"
 import type { Promised } from "./types.js"
 import { effectArgs, effectWorld } from "./unwrap.js"
 
@@ -60,10 +60,26 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
   const body = function (this: unknown, ...args: Array<unknown>) {
     const self = this
     return Effect.flatMap(Effect.runtime<Lamina>(), (runtime) =>
-      Effect.tryPromise({
-        try: (signal) =>
-          CurrentContext.run(makeContext(runtime, signal), () => Promise.resolve(fn.apply(self, args.map((a) => bridge.promised(a))))).then(effectWorld),
-        catch: (error) => error
+      // `Effect.async` with a one-parameter register makes no AbortController (tryPromise makes
+      // one per call): the context makes its signal only if the body's code reads it.
+      Effect.async<unknown, unknown>((resume) => {
+        const { context, interrupt } = makeRunContext(runtime)
+        const settle = (value: unknown) => {
+          try {
+            resume(Effect.succeed(effectWorld(value)))
+          } catch (error) {
+            resume(Effect.fail(error))
+          }
+        }
+        try {
+          const out = CurrentContext.run(context, () => fn.apply(self, args.map((a) => bridge.promised(a))))
+          // A plain value settles now; a Promise (or any thenable) when it does.
+          if (typeof (out as PromiseLike<unknown> | null)?.then === "function") Promise.resolve(out).then(settle, (error: unknown) => resume(Effect.fail(error)))
+          else settle(out)
+        } catch (error) {
+          resume(Effect.fail(error))
+        }
+        return Effect.sync(interrupt)
       })
     )
   }
@@ -73,7 +89,7 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
 
 /** Run one call of a tracked Effect function from Promise code. */
 const callFrom = (bridge: Bridge, call: EffectCall, self: unknown, args: ReadonlyArray<unknown>, signal?: AbortSignal): Promise<unknown> =>
-  bridge.runner.run(call.apply(self, effectArgs(args)), signal).then((value) => bridge.promised(value))
+  bridge.runner.run(call.apply(self, effectArgs(args)), signal, (value) => bridge.promised(value))
 
 const optionsOf = <O extends { readonly name?: string }>(kind: string, nameOrOptions: string | O | undefined): O => {
   if (nameOrOptions === undefined) return {} as O

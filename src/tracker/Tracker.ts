@@ -23,8 +23,9 @@ import { ensureTransform, type Transform, type TransformSpec } from "../registry
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
-import { awaitClaim, claimAndStart, claimAndStartDirect, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
-import { finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
+import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimSync, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
+import type { SqliteDirect } from "../db/sqlite.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
 import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
@@ -112,6 +113,12 @@ export interface Tracker {
   readonly heartbeat: Heartbeat
   /** The group commit carrying run writes (its `stats` show how many shared a transaction). */
   readonly group: GroupCommit
+  /**
+   * True on the embedded SQLite registry, where lookups and run writes are synchronous calls on
+   * one connection (`direct.ts`): no connection pool to exhaust, so the local executor skips its
+   * admission gate.
+   */
+  readonly embedded: boolean
 }
 
 /** The `Tracker` service tag. */
@@ -144,7 +151,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
     // SQLite: run writes and lookups as plain calls on the connection (see direct.ts).
     const direct = makeDirect(sql)
-    const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256, ...(direct !== undefined ? { transaction: direct.transaction } : {}) })
+    const group = yield* makeGroupCommit(sql, { maxBatch: options.maxBatch ?? 256, ...(direct !== undefined ? { transaction: direct.transaction, sync: direct.sync } : {}) })
     // Written-behind records commit before the connection closes.
     yield* Effect.addFinalizer(() => group.settle)
     // SQLite: claims join the group commit too (BEGIN IMMEDIATE serializes whole batches). Not
@@ -156,6 +163,14 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     // A run row, directly on SQLite (feature values take the Effect path: they write label links).
     const insert = (run: NewRun) =>
       direct !== undefined && run.features === undefined ? direct.run("Saving a Run", (d) => insertRunSync(d, run)) : insertRun(run)
+    /**
+     * A group-commit write that is one synchronous call `f` on SQLite's direct path: submitted
+     * with its plain-call form too (see `WriteOptions.sync`); `atomic` when `f` undoes itself.
+     */
+    const directWrite = <A>(d: Direct, what: string, f: (h: SqliteDirect) => A, atomic: boolean) => ({
+      write: d.run(what, f),
+      options: { atomic, sync: { run: () => f(d.handle), what } }
+    })
     const link = (table: "lamina_run_input_artifact", runId: number, ids: ReadonlyArray<number>) =>
       direct !== undefined ? direct.run("Linking artifacts to a Run", (d) => linkSync(d, table, runId, ids)) : addRunInputs(runId, ids)
 
@@ -177,12 +192,32 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       startRun: (run) =>
-        Effect.tap(group.submit(insert(withLease(run))), (ref) => heartbeat.hold(ref.id)),
+        Effect.tap(
+          Effect.suspend(() => {
+            const leased = withLease(run)
+            if (direct === undefined || leased.features !== undefined) return group.submit(insert(leased))
+            // One INSERT: atomic by itself.
+            const w = directWrite(direct, "Saving a Run", (d) => insertRunSync(d, leased), true)
+            return group.submit(w.write, w.options)
+          }),
+          (ref) => heartbeat.hold(ref.id)
+        ),
 
       claimAndStart: (cacheKey, run) =>
         Effect.tap(
           direct !== undefined
-            ? group.submit(claimAndStartDirect(direct, cacheKey, withLease(run), staleClaimMs))
+            ? Effect.suspend(() => {
+                const leased = withLease(run)
+                const w = directWrite(direct, "Claiming a cache key", (d) => claimSync(d, cacheKey, leased, staleClaimMs), false)
+                // A stale claim or feature values: step by step, in a batch of its own (claimSync wrote nothing).
+                return Effect.flatMap(group.submit(w.write, w.options), (start) =>
+                  start._tag === "slow"
+                    ? group.submit(claimAndStartDirectSlow(direct, cacheKey, leased, staleClaimMs))
+                    : start._tag === "defect"
+                      ? Effect.die(start.error)
+                      : Effect.succeed(start)
+                )
+              })
             : batchClaims
               ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs))
               : // Not through the queue: written-behind cached runs commit first, so run ids keep call order.
@@ -213,35 +248,34 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           const what = `the cached run ${uid}`
           const cached = { ...run, uid }
           // SQLite: one synchronous write in its own savepoint (no Effect savepoint per record in a batch).
-          if (direct !== undefined && run.features === undefined)
-            return Effect.as(
-              group.defer(
-                direct.run("Saving a Run", (d) =>
-                  savepointSync(d, () => linkSync(d, "lamina_run_input_artifact", insertRunSync(d, cached).id, inputs))
-                ),
-                what,
-                { atomic: true }
-              ),
-              { uid }
-            )
+          if (direct !== undefined && run.features === undefined) {
+            const w = directWrite(direct, "Saving a Run", (d) => savepointSync(d, () => linkSync(d, "lamina_run_input_artifact", insertRunSync(d, cached).id, inputs)), true)
+            return Effect.as(group.defer(w.write, what, w.options), { uid })
+          }
           const write = insert(cached)
           return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), what), { uid })
         }),
 
       completeRun: (c) =>
-        group
-          .submit(
-            direct !== undefined
-              ? direct.run("Completing a run", (d) =>
+        (direct !== undefined
+          ? Effect.suspend(() => {
+              const w = directWrite(
+                direct,
+                "Completing a run",
+                (d) =>
                   savepointSync(d, () => {
                     linkSync(d, "lamina_run_input_artifact", c.runId, c.inputs)
                     linkSync(d, "lamina_artifact_recreating_run", c.runId, c.recreated ?? [])
                     linkSync(d, "lamina_run_output_artifact", c.runId, c.outputs ?? [])
                     finishRunSync(d, c.runId, c.end)
                     if (c.releaseClaim !== undefined) releaseClaimSync(d, c.releaseClaim, c.runId)
-                  })
-                )
-              : Effect.all(
+                  }),
+                true
+              )
+              return group.submit(w.write, w.options)
+            })
+          : group.submit(
+              Effect.all(
               [
                 addRunInputs(c.runId, c.inputs),
                 addRecreatingRun(c.runId, c.recreated ?? []),
@@ -250,10 +284,9 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                 c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId) : Effect.void
               ],
               { discard: true }
-            ),
-            { atomic: direct !== undefined }
+            )
           )
-          .pipe(Effect.ensuring(heartbeat.release(c.runId))),
+        ).pipe(Effect.ensuring(heartbeat.release(c.runId))),
 
       addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
       recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
@@ -304,7 +337,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       reapExpiredRuns: provided(reapExpiredRuns),
 
       heartbeat,
-      group
+      group,
+      embedded: direct !== undefined
     }
     return tracker
   })

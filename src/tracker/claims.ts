@@ -18,6 +18,7 @@ import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
 import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
+import type { SqliteDirect } from "../db/sqlite.js"
 import { OWNER, ownerState } from "./owner.js"
 
 /** A claim older than this without a heartbeat is considered abandoned. */
@@ -98,36 +99,35 @@ export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: numbe
     })
   )
 
-/**
- * `claimAndStart` on SQLite's direct path (see `direct.ts`), run as a group-commit write: the
- * batch's transaction (BEGIN IMMEDIATE) already holds the database's write lock, which is the
- * key lock on SQLite, and the write's savepoint undoes it alone if it fails. The common case
- * (no claim, or a live one; a run without feature values) is one synchronous call with the same
- * statements; a stale claim or feature values take the Effect path.
- */
-export const claimAndStartDirect = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
-  Effect.flatMap(
-    direct.run("Claiming a cache key", (d): Start | { readonly _tag: "slow" } | { readonly _tag: "defect"; readonly error: unknown } => {
-      const claim = readClaimSync(d, cacheKey)
-      if (claim !== undefined) return isStale(claim, staleAfterMs) ? { _tag: "slow" } : { _tag: "busy" }
-      if (run.features !== undefined) return { _tag: "slow" }
-      let hit: Hit | Refusal | undefined
-      try {
-        hit = decodeChecked(lookupHitSync(d, cacheKey))
-      } catch (error) {
-        // A decoding bug stays a defect, not a storage error (as on the Effect path).
-        return { _tag: "defect", error }
-      }
-      if (isHit(hit)) return { _tag: "hit", hit }
-      const ref = insertRunSync(d, hit === undefined ? run : withRefusal(run, hit))
-      insertClaimSync(d, cacheKey, ref.id, OWNER)
-      return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) }
-    }),
-    (start) => (start._tag === "slow" ? claimAndStartDirectSlow(direct, cacheKey, run, staleAfterMs) : start._tag === "defect" ? Effect.die(start.error) : Effect.succeed(start))
-  )
+/** What `claimSync` concluded: a start, or that the step-by-step path must decide (it wrote nothing then). */
+export type ClaimedSync = Start | { readonly _tag: "slow" } | { readonly _tag: "defect"; readonly error: unknown }
 
-/** `claimAndStartDirect` step by step: drops a stale claim, inserts a run with feature values. */
-const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number) =>
+/**
+ * `claimAndStart` on SQLite's direct path (see `direct.ts`), as one synchronous call inside a
+ * group-commit batch's transaction (BEGIN IMMEDIATE already holds the database's write lock,
+ * which is the key lock on SQLite): read the claim, re-check the cache, insert the run and the
+ * claim, with the same statements. A stale claim or feature values return `slow` (then
+ * `claimAndStartDirectSlow` decides), a decoding bug `defect` — both before writing anything.
+ */
+export const claimSync = (d: SqliteDirect, cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS): ClaimedSync => {
+  const claim = readClaimSync(d, cacheKey)
+  if (claim !== undefined) return isStale(claim, staleAfterMs) ? { _tag: "slow" } : { _tag: "busy" }
+  if (run.features !== undefined) return { _tag: "slow" }
+  let hit: Hit | Refusal | undefined
+  try {
+    hit = decodeChecked(lookupHitSync(d, cacheKey))
+  } catch (error) {
+    // A decoding bug stays a defect, not a storage error (as on the Effect path).
+    return { _tag: "defect", error }
+  }
+  if (isHit(hit)) return { _tag: "hit", hit }
+  const ref = insertRunSync(d, hit === undefined ? run : withRefusal(run, hit))
+  insertClaimSync(d, cacheKey, ref.id, OWNER)
+  return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) }
+}
+
+/** `claimSync` step by step: drops a stale claim, inserts a run with feature values. */
+export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number) =>
   Effect.gen(function* () {
     const claim = yield* direct.run("Claiming a cache key", (d) => readClaimSync(d, cacheKey))
     if (claim !== undefined) {

@@ -19,6 +19,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Deferred, Duration, Effect, Exit } from "effect"
 import { sqlFailure } from "../registry/crud.js"
+import { directFailure } from "../db/failure.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
 /** A group-committing writer over one registry connection. */
@@ -40,11 +41,29 @@ export interface WriteOptions {
    * `direct.ts`' `savepointSync`), so a batch runs it without an @effect/sql savepoint around it.
    */
   readonly atomic?: boolean
+  /**
+   * The same write as one synchronous call on the connection (SQLite's direct path). When every
+   * write of a batch has one and the group commit was given `sync`, the batch runs them as plain
+   * calls between BEGIN and COMMIT (each in a savepoint when the batch has several), with none of
+   * the Effect operations of a transaction, a permit and a savepoint per write: ~150 Effect
+   * operations per lone write before. `write` stays the fallback (a failed COMMIT retries each
+   * write on its own through it). A throw is the write's failure, mapped by `directFailure`.
+   */
+  readonly sync?: { readonly run: () => unknown; readonly what: string }
+}
+
+/** Synchronous transactions on the connection (SQLite's direct path, `direct.ts`). */
+export interface SyncTransactions {
+  /** Run `f` between BEGIN IMMEDIATE and COMMIT holding the connection's permit (ROLLBACK if it throws). */
+  readonly transaction: <A>(f: () => A) => Effect.Effect<A, SqlError>
+  /** Run `f` in a savepoint of the open transaction: its statements are undone if it throws. */
+  readonly savepoint: <A>(f: () => A) => A
 }
 
 interface Job {
   readonly write: Effect.Effect<unknown, unknown, SqlClient.SqlClient>
   readonly atomic: boolean
+  readonly sync: WriteOptions["sync"]
   /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
   readonly done: Deferred.Deferred<unknown, unknown> | undefined
   readonly what?: string
@@ -57,6 +76,8 @@ export const makeGroupCommit = (
     readonly maxBatch: number
     /** How to open a batch's transaction (default `sql.withTransaction`; SQLite's direct path passes its own). */
     readonly transaction?: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
+    /** Synchronous transactions for batches of `sync` writes (SQLite's direct path). */
+    readonly sync?: SyncTransactions
   }
 ) =>
   Effect.gen(function* () {
@@ -81,9 +102,41 @@ export const makeGroupCommit = (
       return Exit.isFailure(exit) ? Effect.logWarning(`Lamina could not record ${job.what ?? "a run"}: ${Cause.pretty(exit.cause).split("\n")[0] ?? ""}`) : Effect.void
     }
 
+    /** A batch of synchronous writes as plain calls in one transaction; undefined when it could not commit. */
+    const runSyncBatch = (tx: SyncTransactions, batch: ReadonlyArray<Job>) =>
+      Effect.map(
+        Effect.exit(
+          tx.transaction(() => {
+            const exits: Array<Exit.Exit<unknown, unknown>> = []
+            for (const job of batch) {
+              const { run, what } = job.sync!
+              try {
+                // A failed write leaves nothing behind: the others in the batch still commit.
+                exits.push(Exit.succeed(job.atomic ? run() : tx.savepoint(run)))
+              } catch (cause) {
+                exits.push(Exit.fail(directFailure(what)(cause)))
+              }
+            }
+            return exits
+          })
+        ),
+        (outer) => (Exit.isSuccess(outer) ? outer.value : undefined)
+      )
+
     const runBatch = (batch: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
         commits++
+        const tx = options.sync
+        if (tx !== undefined && batch.every((job) => job.sync !== undefined)) {
+          const exits = yield* runSyncBatch(tx, batch)
+          if (exits !== undefined) {
+            for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, exits[i]!)
+            return
+          }
+          // BEGIN or COMMIT failed: each write on its own, below.
+          for (const job of batch) yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
+          return
+        }
         if (batch.length === 1) {
           const job = batch[0]!
           yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
@@ -118,7 +171,7 @@ export const makeGroupCommit = (
     const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, how?: WriteOptions): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
-          queue.push({ write, done, atomic: how?.atomic === true })
+          queue.push({ write, done, atomic: how?.atomic === true, sync: how?.sync })
           writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
@@ -130,7 +183,7 @@ export const makeGroupCommit = (
 
     const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
       Effect.suspend(() => {
-        queue.push({ write, done: undefined, what, atomic: how?.atomic === true })
+        queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync })
         writes++
         deferred++
         if (flushing) return Effect.void
@@ -160,7 +213,7 @@ export const makeGroupCommit = (
       })
 
     // A no-op write queued last commits after everything queued before it.
-    const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void))))
+    const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void, { atomic: true, sync: { run: () => undefined, what: "nothing" } }))))
 
     return { submit, defer, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>

@@ -84,7 +84,7 @@ describe("makeGate", () => {
   })
 })
 
-describeBackends("admission gate in step()", ({ instance }) => {
+describeBackends("admission gate in step()", ({ instance, backend }) => {
   const oneplace = { ...localExecutor, gate: makeGate(1) }
 
   it("a gate of one place: nested steps and identical keys in flight complete, each key computed once", async () => {
@@ -107,5 +107,30 @@ describeBackends("admission gate in step()", ({ instance }) => {
     const outer = step("gate-outer2", (n: number) => Effect.map(Effect.all([leaf(n), leaf(n + 100)], { concurrency: "unbounded" }), ([a, b]) => a + b))
     const f = flow({ name: "gate-flow2", concurrency: 1 }, () => Effect.forEach([1, 2, 3, 4], (n) => outer(n), { concurrency: "unbounded" }))
     expect(await i.run(f().pipe(Effect.provideService(StepExecutor, oneplace)))).toEqual([102, 104, 106, 108])
+  })
+
+  it("the local executor enters its gate on Postgres only; an unbounded fan-out with nested steps completes either way", async () => {
+    const i = await instance()
+    const gate = localExecutor.gate
+    let entered = 0
+    // Count the default executor's gate entries (the module-level executor, restored below).
+    ;(localExecutor as { gate: typeof gate }).gate = { enter: (use) => Effect.suspend(() => (entered++, gate.enter(use))) }
+    try {
+      let computed = 0
+      const leaf = step("fan-leaf", (n: number) => Effect.sync(() => (computed++, n)))
+      const outer = step("fan-outer", (n: number) => Effect.map(Effect.all([leaf(n), leaf(n + 1000)], { concurrency: "unbounded" }), ([a, b]) => a + b))
+      const f = flow("fan-flow", (n: number) => Effect.forEach(Array.from({ length: n }, (_, k) => k % 50), (k) => outer(k), { concurrency: "unbounded" }))
+      const out = await i.run(f(300))
+      expect(out).toEqual(Array.from({ length: 300 }, (_, k) => 2 * (k % 50) + 1000))
+      expect(computed).toBe(100)
+      // SQLite: lookups and claims are synchronous calls on one connection, no pool to protect.
+      if (backend === "sqlite") expect(entered).toBe(0)
+      else expect(entered).toBeGreaterThanOrEqual(300)
+      const runs = await i.run(allRuns)
+      expect(runs.filter((r) => r.status === RunStatus.started)).toEqual([])
+      expect(runs.filter((r) => r.name === "fan-outer" && r.status === RunStatus.completed)).toHaveLength(50)
+    } finally {
+      ;(localExecutor as { gate: typeof gate }).gate = gate
+    }
   })
 })

@@ -168,6 +168,34 @@ describeBackends("promise: flows and steps", (ctx) => {
     expect(await lm.Run.filter({ name: "same", status: "cached" } as never).count()).toBe(2)
   })
 
+  it("steps called from a flow's async body make no AbortController and no abort listener per call", async () => {
+    const { lm } = await promiseInstance(ctx)
+    const leaf = lm.step("leaf-signal", async (n: number) => n + 1)
+    const mid = lm.step("mid-signal", async (n: number) => (await leaf(n)) * 2)
+    const pipeline = lm.flow("no-signals", async (n: number) => {
+      let sum = 0
+      for (let k = 0; k < n; k++) sum += await mid(k)
+      return sum
+    })
+    const Original = globalThis.AbortController
+    let made = 0
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super()
+        made++
+      }
+    }
+    try {
+      expect(await pipeline(5)).toBe(30)
+      // Cache hits the second time: the same.
+      expect(await pipeline(5)).toBe(30)
+    } finally {
+      globalThis.AbortController = Original
+    }
+    // Each call used to make one for its body (Effect.tryPromise) and add an "abort" listener.
+    expect(made).toBe(0)
+  })
+
   it("an AbortSignal cancels a flow: its open runs end aborted and the Promise rejects with the reason", async () => {
     const { i, lm } = await promiseInstance(ctx)
     let started!: () => void

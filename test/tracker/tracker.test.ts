@@ -5,7 +5,8 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as os from "node:os"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
+import { sqliteDirect } from "../../src/db/sqlite.js"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { encodeValue } from "../../src/registry/model.js"
@@ -182,6 +183,40 @@ describeBackends("tracker", ({ instance }) => {
     expect(outcome.exits).toEqual(["Success", "Failure", "Success"])
     expect(outcome.names).toEqual(["gcA", "gcC"])
     expect(outcome.commits).toBe(1)
+  })
+
+  it("SQLite: a batch of synchronous writes runs their plain-call forms in one commit; a failing one alone is undone, also when it is alone", async () => {
+    const i = await instance()
+    if (i.backend !== "sqlite") return
+    const outcome = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const sql = yield* SqlClient.SqlClient
+        const d = sqliteDirect(sql)!
+        const t = yield* transformId
+        // The Effect form is only the fallback for a failed COMMIT: it must not run here.
+        const write = (name: string, fail: boolean) =>
+          tracker.group.submit(Effect.dieMessage("the Effect form ran"), {
+            sync: {
+              what: "Saving a test row",
+              run: () => {
+                d.prepare("INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (?, ?, ?, 0, ?, 1, 0)").run(name.padEnd(16, "0"), name, t, encodeValue("datetime", new Date()))
+                if (fail) throw new Error("refused")
+              }
+            }
+          })
+        const c0 = tracker.group.stats().commits
+        const exits = yield* Effect.all([Effect.exit(write("gsA", false)), Effect.exit(write("gsB", true)), Effect.exit(write("gsC", false))], { concurrency: "unbounded" })
+        const commits = tracker.group.stats().commits - c0
+        const alone = yield* Effect.exit(write("gsD", true))
+        const names = yield* sql<{ readonly name: string }>`SELECT name FROM lamina_run WHERE name LIKE 'gs%' ORDER BY name`
+        return { exits: exits.map((x) => x._tag), alone: alone._tag === "Failure" ? String(Cause.squash(alone.cause)) : "Success", names: names.map((r) => r.name), commits }
+      })
+    )
+    expect(outcome.exits).toEqual(["Success", "Failure", "Success"])
+    expect(outcome.commits).toBe(1)
+    expect(outcome.alone).toMatch(/refused/)
+    expect(outcome.names).toEqual(["gsA", "gsC"])
   })
 
   it("writes deferred records behind: before any later write, by settle, and a failing one only logs", async () => {
