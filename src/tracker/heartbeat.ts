@@ -37,6 +37,19 @@ export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly inte
     const runs = new Map<number, string | undefined>()
     const handle = yield* FiberHandle.make<void, never>()
 
+    /**
+     * `column IN ids`, on Postgres only the rows no other transaction holds. A row locked by a
+     * group-commit batch is being completed or released there; waiting for it while holding
+     * the rows already renewed deadlocks with that batch (its next completion wants one of
+     * them), and Postgres then aborts one side, possibly the batch. Skipping it loses nothing.
+     * SQLite has no row locks (one writer at a time): plain `IN`.
+     */
+    const unlocked = (table: string, column: string, ids: ReadonlyArray<number>) =>
+      sql.onDialectOrElse({
+        pg: () => sql`${sql(column)} IN (SELECT ${sql(column)} FROM ${sql(table)} WHERE ${sql.in(column, ids)} FOR UPDATE SKIP LOCKED)`,
+        orElse: () => sql.in(column, ids)
+      })
+
     const beat: Effect.Effect<void> = Effect.suspend(() => {
       if (runs.size === 0) return Effect.void
       const runIds = [...runs.keys()]
@@ -46,8 +59,10 @@ export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly inte
       const at = encodeValue("datetime", new Date(now))
       return Effect.all(
         [
-          ...chunks(runIds).map((ids) => sql`UPDATE lamina_run SET _lease_expires_at = ${expires} WHERE ${sql.in("id", ids)} AND _lease_expires_at IS NOT NULL`),
-          ...chunks(claimed).map((ids) => sql`UPDATE lamina_run_claim SET heartbeat_at = ${at} WHERE ${sql.in("run_id", ids)}`)
+          ...chunks(runIds).map((ids) =>
+            sql`UPDATE lamina_run SET _lease_expires_at = ${expires} WHERE ${unlocked("lamina_run", "id", ids)} AND _lease_expires_at IS NOT NULL`
+          ),
+          ...chunks(claimed).map((ids) => sql`UPDATE lamina_run_claim SET heartbeat_at = ${at} WHERE ${unlocked("lamina_run_claim", "run_id", ids)}`)
         ],
         { discard: true }
       ).pipe(

@@ -5,6 +5,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as os from "node:os"
+import pg from "pg"
 import { Cause, Effect } from "effect"
 import { sqliteDirect } from "../../src/db/sqlite.js"
 import { expect, it } from "vitest"
@@ -54,7 +55,7 @@ const setLease = (id: number, owner: string, expires: Date) =>
     sql`UPDATE lamina_run SET _lease_owner = ${owner}, _lease_expires_at = ${encodeValue("datetime", expires)} WHERE id = ${id}`
   )
 
-describeBackends("tracker", ({ instance }) => {
+describeBackends("tracker", ({ instance, backend }) => {
   it("gives a started run a lease that the heartbeat renews and the run's end clears", async () => {
     const i = await instance()
     const seen: Array<LeaseRow> = []
@@ -185,9 +186,8 @@ describeBackends("tracker", ({ instance }) => {
     expect(outcome.commits).toBe(1)
   })
 
-  it("SQLite: a batch of synchronous writes runs their plain-call forms in one commit; a failing one alone is undone, also when it is alone", async () => {
+  it.skipIf(backend !== "sqlite")("SQLite: a batch of synchronous writes runs their plain-call forms in one commit; a failing one alone is undone, also when it is alone", async () => {
     const i = await instance()
-    if (i.backend !== "sqlite") return
     const outcome = await i.run(
       Effect.gen(function* () {
         const tracker = yield* Tracker
@@ -217,6 +217,48 @@ describeBackends("tracker", ({ instance }) => {
     expect(outcome.commits).toBe(1)
     expect(outcome.alone).toMatch(/refused/)
     expect(outcome.names).toEqual(["gsA", "gsC"])
+  })
+
+  it.skipIf(backend !== "pg")("Postgres: the heartbeat skips rows another transaction holds, so it never deadlocks with a completing batch", async () => {
+    const i = await instance()
+    const ids = await i.run(
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const tracker = yield* Tracker
+        const t = yield* transformId
+        const runs = [yield* tracker.startRun(newRun(t)), yield* tracker.startRun(newRun(t))]
+        const old = encodeValue("datetime", new Date(Date.now() - 5_000))
+        for (const [k, r] of runs.entries()) {
+          yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: `beat-${k}`, run_id: r.id, owner: OWNER, claimed_at: old, heartbeat_at: old })}`
+          yield* tracker.heartbeat.hold(r.id, `beat-${k}`)
+        }
+        return runs.map((r) => r.id)
+      })
+    )
+    // Another transaction (as a group-commit batch completing run 2) holds run 2's rows ...
+    const batch = new pg.Client({ connectionString: i.db })
+    await batch.connect()
+    try {
+      await batch.query("BEGIN")
+      await batch.query("UPDATE lamina_run SET finished_at = finished_at WHERE id = $1", [ids[1]])
+      await batch.query("DELETE FROM lamina_run_claim WHERE run_id = $1", [ids[1]])
+      // ... while the heartbeat beats: it must not wait for them (holding run 1's rows meanwhile).
+      const beat = await i.run(Effect.flatMap(Tracker, (t) => t.heartbeat.beat).pipe(Effect.timeout("20 seconds"), Effect.option))
+      expect(beat._tag).toBe("Some")
+      // The batch's next completion takes run 1's rows: free, so it does not deadlock.
+      await batch.query("UPDATE lamina_run SET finished_at = finished_at WHERE id = $1", [ids[0]])
+      await batch.query("UPDATE lamina_run_claim SET owner = owner WHERE run_id = $1", [ids[0]])
+      await batch.query("COMMIT")
+    } finally {
+      await batch.end()
+    }
+    const claims = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly run_id: number; readonly heartbeat_at: string | Date }>`SELECT run_id, heartbeat_at FROM lamina_run_claim ORDER BY run_id`)
+    )
+    // Run 1's claim was renewed; run 2's is gone with its batch.
+    expect(claims.map((c) => Number(c.run_id))).toEqual([ids[0]])
+    expect(new Date(claims[0]!.heartbeat_at).getTime()).toBeGreaterThan(Date.now() - 4_000)
+    await i.run(Effect.flatMap(Tracker, (t) => Effect.all(ids.map((id) => t.heartbeat.release(id)))))
   })
 
   it("writes deferred records behind: before any later write, by settle, and a failing one only logs", async () => {
