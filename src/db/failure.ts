@@ -20,3 +20,19 @@ export const directSqlError = (cause: unknown): SqlError =>
 
 /** A throw from a direct better-sqlite3 call as a Lamina error, like `sqlFailure`. */
 export const directFailure = (what: string) => (cause: unknown): IntegrityError | StorageError => sqlFailure(what)(directSqlError(cause))
+
+/** Postgres's deadlock (40P01) and serialization failure (40001) codes. */
+const TRANSIENT_CODES = new Set(["40P01", "40001"])
+
+/**
+ * True when `error` (or a cause under it) is a deadlock or serialization failure: the database
+ * undid the statement, and running the same write again in a new transaction may simply succeed.
+ */
+export const isTransient = (error: unknown): boolean => {
+  let e = error
+  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null; depth++) {
+    if (TRANSIENT_CODES.has(String((e as { readonly code?: unknown }).code))) return true
+    e = (e as { readonly cause?: unknown }).cause
+  }
+  return false
+}

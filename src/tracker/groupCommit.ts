@@ -2,9 +2,11 @@
  * Group commit: the run writes of concurrent steps share one transaction.
  *
  * A write is queued; the first one in leads: it yields one turn of the scheduler, so every
- * write queued meanwhile (concurrent steps finishing together) commits in the same transaction, each in its own savepoint: a write that fails rolls back alone and fails
- * only its own caller. Writes queued while a batch commits form the next batch. A caller resumes
- * only after its batch committed, so nothing it reports as done can be lost.
+ * write queued meanwhile (concurrent steps finishing together) commits in the same transaction,
+ * each in its own savepoint: a write that fails rolls back alone and fails only its own caller
+ * (one that lost a deadlock on Postgres runs again on its own, once). Writes queued while a
+ * batch commits form the next batch. A caller resumes only after its batch committed, so
+ * nothing it reports as done can be lost.
  *
  * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth):
  * a background fiber commits it with whatever else is queued on the next timer turn (so
@@ -17,9 +19,9 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Deferred, Duration, Effect, Exit } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Option } from "effect"
 import { sqlFailure } from "../registry/crud.js"
-import { directFailure } from "../db/failure.js"
+import { directFailure, isTransient } from "../db/failure.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
 /** A group-committing writer over one registry connection. */
@@ -102,6 +104,14 @@ export const makeGroupCommit = (
       return Exit.isFailure(exit) ? Effect.logWarning(`Lamina could not record ${job.what ?? "a run"}: ${Cause.pretty(exit.cause).split("\n")[0] ?? ""}`) : Effect.void
     }
 
+    /**
+     * A write that lost a deadlock or a serialization conflict (Postgres) was undone to its
+     * savepoint while the rest of its batch committed: run it again on its own, once, rather
+     * than fail a step over another transaction's lock order.
+     */
+    const retryTransient = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+      Exit.isFailure(exit) && Option.exists(Cause.failureOption(exit.cause), isTransient) ? Effect.exit(inTransaction(job.write)) : Effect.succeed(exit)
+
     /** A batch of synchronous writes as plain calls in one transaction; undefined when it could not commit. */
     const runSyncBatch = (tx: SyncTransactions, batch: ReadonlyArray<Job>) =>
       Effect.map(
@@ -139,7 +149,7 @@ export const makeGroupCommit = (
         }
         if (batch.length === 1) {
           const job = batch[0]!
-          yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
+          yield* settleJob(job, yield* retryTransient(job, yield* Effect.exit(inTransaction(job.write))))
           return
         }
         const exits: Array<Exit.Exit<unknown, unknown>> = []
@@ -148,7 +158,7 @@ export const makeGroupCommit = (
           inTransaction(Effect.forEach(batch, (job) => Effect.map(Effect.exit(lamina(job.atomic ? job.write : sql.withTransaction(job.write))), (x) => exits.push(x)), { discard: true }))
         )
         if (Exit.isSuccess(outer)) {
-          for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, exits[i]!)
+          for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, yield* retryTransient(batch[i]!, exits[i]!))
           return
         }
         // The commit itself failed: retry each write on its own.

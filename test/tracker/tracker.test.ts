@@ -261,6 +261,50 @@ describeBackends("tracker", ({ instance, backend }) => {
     await i.run(Effect.flatMap(Tracker, (t) => Effect.all(ids.map((id) => t.heartbeat.release(id)))))
   })
 
+  it.skipIf(backend !== "pg")("Postgres: a write that loses a deadlock inside a batch runs again on its own", async () => {
+    const i = await instance()
+    const [a, b] = await i.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const t = yield* transformId
+        return [(yield* tracker.startRun(newRun(t))).id, (yield* tracker.startRun(newRun(t))).id] as const
+      })
+    )
+    const deadlocks = async (c: pg.Client) => (await c.query<{ readonly n: number }>("SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]!.n
+    const other = new pg.Client({ connectionString: i.db })
+    await other.connect()
+    try {
+      // This session checks for deadlocks late, so the batch's session (which waits first) finds it.
+      await other.query("SET deadlock_timeout = '20s'")
+      const before = await deadlocks(other)
+      await other.query("BEGIN")
+      await other.query("UPDATE lamina_run SET name = 'other' WHERE id = $1", [b])
+      const touch = (id: number) => Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_run SET name = 'touched' WHERE id = ${id}`)
+      // One batch: the first write takes run a's row, the second waits for run b's.
+      const batch = i.run(Effect.flatMap(Tracker, (t) => Effect.all([t.group.submit(touch(a)), t.group.submit(touch(b))], { concurrency: "unbounded" })))
+      for (let n = 0; (await other.query("SELECT 1 FROM pg_locks WHERE NOT granted")).rowCount === 0; n++) {
+        if (n > 400) throw new Error("the batch never waited for run b's row")
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      // Now this session wants run a's row, held by the batch: a deadlock, and the batch's write loses.
+      await other.query("UPDATE lamina_run SET name = 'other' WHERE id = $1", [a])
+      await other.query("COMMIT")
+      await batch
+      let after = await deadlocks(other)
+      for (let n = 0; after === before && n < 100; n++) {
+        await new Promise((r) => setTimeout(r, 50))
+        after = await deadlocks(other)
+      }
+      expect(after).toBe(before + 1)
+    } finally {
+      await other.end()
+    }
+    const names = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly id: number; readonly name: string }>`SELECT id, name FROM lamina_run WHERE id IN (${a}, ${b}) ORDER BY id`))
+    // The retried write ran after the other transaction committed.
+    expect(names.map((r) => r.name)).toEqual(["other", "touched"])
+    await i.run(Effect.flatMap(Tracker, (t) => Effect.all([a, b].map((id) => t.heartbeat.release(id)))))
+  })
+
   it("writes deferred records behind: before any later write, by settle, and a failing one only logs", async () => {
     const i = await instance()
     const outcome = await i.run(
