@@ -12,40 +12,18 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import pg from "pg"
 import { median, report, type Result } from "../util.js"
-import { runCaller, startRunner, stopRunners, type ClusterInstance, type RunnerProcess } from "./processes.js"
+import { throwawayInstance } from "./instance.js"
+import { runCaller, startRunner, stopRunners, type RunnerProcess } from "./processes.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const script = path.join(here, "node.js")
 const scale = Number(process.env.BENCH_SCALE ?? "1") || 1
-const adminUrl = process.env.LAMINA_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres"
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl })
-  await c.connect()
-  try {
-    await c.query(sql)
-  } finally {
-    await c.end()
-  }
-}
-
-const name = `lamina_bench_dist_${process.pid}`
-await admin(`CREATE DATABASE ${name}`)
-const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-dist-"))
-mkdirSync(path.join(dir, "storage"), { recursive: true })
-const db = new URL(adminUrl)
-db.pathname = `/${name}`
-// CPU-bound bodies block a runner's event loop, shard-lock refreshes included: on a loaded
-// machine a 4 s failover (node.ts's default, for the tests) would take shards from busy runners.
-const instance: ClusterInstance = { storage: path.join(dir, "storage"), db: db.toString(), failoverAfter: "30 seconds" }
-process.env.LAMINA_HOME = path.join(dir, "home")
-process.env.LAMINA_TEST_SCRATCH = path.join(dir, "scratch")
+const { instance, drop } = await throwawayInstance("lamina_bench_dist")
 const runners: Array<RunnerProcess> = []
 const results: Array<Result> = []
 let salt = 1
@@ -136,7 +114,6 @@ try {
   }
 } finally {
   await stopRunners(runners)
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined)
-  rmSync(dir, { recursive: true, force: true })
+  await drop()
 }
 report(`Distributed execution (load average ${os.loadavg()[0]!.toFixed(1)})`, results)

@@ -9,38 +9,19 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import pg from "pg"
-import { runCaller, startRunner, stopRunners, type ClusterInstance, type RunnerProcess } from "./processes.js"
+import { throwawayInstance } from "./instance.js"
+import { runCaller, startRunner, stopRunners, type RunnerProcess } from "./processes.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const script = path.join(here, "node.js")
-const adminUrl = process.env.LAMINA_TEST_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres"
 const [nText, where = "cluster", snapAt] = process.argv.slice(2)
 const n = Number(nText ?? "2000")
 const concurrency = Number(process.env.PROBE_CONCURRENCY ?? "1000000")
 
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl })
-  await c.connect()
-  try {
-    await c.query(sql)
-  } finally {
-    await c.end()
-  }
-}
-const name = `lamina_probe_dist_${process.pid}`
-await admin(`CREATE DATABASE ${name}`)
-const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-probe-dist-"))
-mkdirSync(path.join(dir, "storage"), { recursive: true })
-const db = new URL(adminUrl)
-db.pathname = `/${name}`
-const instance: ClusterInstance = { storage: path.join(dir, "storage"), db: db.toString(), failoverAfter: "30 seconds" }
-process.env.LAMINA_HOME = path.join(dir, "home")
-process.env.LAMINA_TEST_SCRATCH = path.join(dir, "scratch")
+const { instance, drop } = await throwawayInstance("lamina_probe_dist")
 const runners: Array<RunnerProcess> = []
 try {
   const warm = await runCaller(script, instance, { flow: "noops", args: [0, 0, 1], cluster: false }).result
@@ -56,6 +37,5 @@ try {
   console.log(JSON.stringify({ n, where, ok: r.ok, error: r.error?.slice(0, 300), ms: Math.round(r.ms), peakRssMB: Number(peak), mem: (r as { mem?: unknown }).mem, queries: (r as { queries?: unknown }).queries, perStepMs: +(r.ms / Math.max(1, n)).toFixed(2), load: os.loadavg()[0]!.toFixed(1), output: r.output.slice(-400), runner: runners[0]?.stderr().slice(-1500) }))
 } finally {
   await stopRunners(runners)
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined)
-  rmSync(dir, { recursive: true, force: true })
+  await drop()
 }
