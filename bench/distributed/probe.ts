@@ -31,7 +31,7 @@ try {
     runners.push(r)
     await r.ready
   }
-  const env = snapAt !== undefined ? { LAMINA_BENCH_SNAPSHOT_AT: snapAt } : {}
+  const env = { LAMINA_BENCH_MEM: "1", ...(snapAt !== undefined ? { LAMINA_BENCH_SNAPSHOT_AT: snapAt } : {}) }
   const r = await runCaller(script, instance, { flow: "noops", args: [n, 7, concurrency], cluster: where === "cluster" }, env).result
   const peak = ((r.peakRss ?? r.rss) / 1048576).toFixed(0)
   console.log(JSON.stringify({ n, where, ok: r.ok, error: r.error?.slice(0, 300), ms: Math.round(r.ms), peakRssMB: Number(peak), mem: (r as { mem?: unknown }).mem, queries: (r as { queries?: unknown }).queries, perStepMs: +(r.ms / Math.max(1, n)).toFixed(2), load: os.loadavg()[0]!.toFixed(1), output: r.output.slice(-400), runner: runners[0]?.stderr().slice(-1500) }))

@@ -45,8 +45,6 @@ export interface Slots {
    * runner is known; with `strict`, `NONE` at once when every known runner is in `avoid`.
    */
   readonly take: (avoid: ReadonlySet<string> | undefined, strict: boolean) => Effect.Effect<Slot | typeof NONE>
-  /** Try to take a slot without waiting. */
-  readonly tryTake: (avoid: ReadonlySet<string> | undefined, strict: boolean) => Slot | typeof NONE | undefined
   readonly release: (slot: Slot) => void
   /** Replace the runner list: `address → capacity and entity ids`; runners not listed are dropped. */
   readonly update: (runners: ReadonlyMap<string, { readonly capacity: number; readonly ids: ReadonlyArray<string> }>) => void
@@ -138,7 +136,6 @@ export const makeSlots = (): Slots => {
 
   return {
     take,
-    tryTake: pick,
     release,
     update: (runners) => {
       for (const [address, r] of runners) {
