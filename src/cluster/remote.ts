@@ -15,7 +15,7 @@ import { Cause, Duration, Effect, Exit, HashSet, Schema } from "effect"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { isHit, validateHit } from "../tracker/cache.js"
+import { type HitRow, hitRunOf, isHit, validateHit } from "../tracker/cache.js"
 import { encodeResult, Unencodable } from "../tracker/canonical.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { StepFailed } from "../flow/errors.js"
@@ -23,8 +23,7 @@ import { executeHere, type Executed, type Executor, type Placement, type StepInv
 import { closeRun, type Closed } from "../flow/lifecycle.js"
 import { makeGate } from "../flow/admission.js"
 import { Instance } from "../instance/Instance.js"
-import { decodeRow } from "../registry/model.js"
-import { decodeRun, RunModel, RunStatus } from "../registry/Run.js"
+import { RunStatus } from "../registry/Run.js"
 import { Dispatch, type Outcome, type StepRefused } from "./protocol.js"
 import type { Router, Slot } from "./router.js"
 
@@ -66,9 +65,11 @@ const failHere = (inv: StepInvocation, error: unknown) =>
 const valueOf = (inv: StepInvocation, outcome: Outcome) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE id = ${outcome.run.id}`.pipe(Effect.mapError(sqlFailure("Reading a dispatched run")))
-    if (rows[0] === undefined) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner} but is not in the registry` })
-    const hit = yield* validateHit(decodeRun(decodeRow(RunModel, rows[0])))
+    // Only the columns a hit check reads (as a cache lookup reads them).
+    const rows = yield* sql<HitRow>`SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE id = ${outcome.run.id}`.pipe(Effect.mapError(sqlFailure("Reading a dispatched run")))
+    const run = hitRunOf(rows[0])
+    if (run === undefined) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner} but is not in the registry` })
+    const hit = yield* validateHit(run)
     if (!isHit(hit)) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner}, but its result cannot be read back: ${hit?.reason ?? "no result"}` })
     if (inv.result === undefined) return hit.value
     return yield* Schema.decodeUnknown(inv.result)(hit.value).pipe(

@@ -18,7 +18,7 @@ import { brandRecord } from "./recordRef.js"
 import { RunFeatures, RunStatus } from "./declarations/run.js"
 import { annotationsOf } from "./annotate/manager.js"
 import { planFeatureValues, writeFeatureLinks, type PlannedFeatures } from "./annotate/features.js"
-import { decodeRow, encodeValue, type RecordOf, type Row } from "./model.js"
+import { encodeValue, type RecordOf, type Row } from "./model.js"
 
 export { RunModel } from "./catalog.js"
 export { RunStatus } from "./declarations/run.js"
@@ -135,12 +135,16 @@ export const newRunUid = (): string => {
   return out
 }
 
+/** `insertRun`'s statement (its row, without feature links). */
+export const insertRunStatement = (sql: SqlClient.SqlClient, r: NewRun, uid: string) =>
+  sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
+
 /** Insert a run; returns its id and uid. */
 export const insertRun = (r: NewRun) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const uid = r.uid ?? newRunUid()
-    const rows = yield* sql<{ readonly id: number }>`INSERT INTO lamina_run ${sql.insert(runValues(r, uid))} RETURNING id`
+    const rows = yield* insertRunStatement(sql, r, uid)
     const id = Number(rows[0]!.id)
     // Categorical feature values are label links (the JSON values went in with the row).
     if (r.features !== undefined) yield* writeFeatureLinks(runAnnotated, id, r.features)
@@ -203,15 +207,6 @@ export const addRunInputs = (runId: number, artifactIds: Iterable<number>) => li
 
 /** Record returned artifacts the run did not create itself as its outputs. */
 export const addRunOutputs = (runId: number, artifactIds: Iterable<number>) => link("lamina_run_output_artifact", runId, artifactIds)
-
-/** The newest completed run computed under `cacheKey`, if any. */
-export const findComputedRun = (cacheKey: string) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    // `_status_code = 0` literally: the partial index on completed runs applies only then.
-    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 ORDER BY id DESC LIMIT 1`
-    return rows[0] === undefined ? undefined : decodeRun(decodeRow(RunModel, rows[0]))
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Looking up cached runs")(e))))
 
 /** Mark every run still `started` (or `scheduled`) among `ids` as aborted. */
 export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>

@@ -23,7 +23,7 @@ import { ensureTransform, type Transform, type TransformSpec } from "../registry
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
-import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimSync, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimSync, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
@@ -220,8 +220,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               })
             : batchClaims
               ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs))
-              : // Not through the queue: written-behind cached runs commit first, so run ids keep call order.
-                Effect.zipRight(group.settle, provided(claimAndStart(cacheKey, withLease(run), staleClaimMs))),
+              : // Postgres. Not through the queue: written-behind cached runs commit first, so run ids keep call order.
+                Effect.zipRight(group.settle, provided(claimAndStartReserved(cacheKey, withLease(run), staleClaimMs))),
           (start) => (start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void)
         ),
 

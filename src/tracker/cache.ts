@@ -13,7 +13,7 @@ import type { IntegrityError, StorageError } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, decodeValue } from "../registry/model.js"
-import { findComputedRun, type Run, RunModel, decodeRun } from "../registry/Run.js"
+import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
 import type { SqliteDirect } from "../db/sqlite.js"
@@ -156,10 +156,32 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
     return decodeHit(plan, byUid, records)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
 
+/** What `hitRunStatement` reads. */
+export interface HitRow {
+  readonly id: number
+  readonly uid: string
+  readonly _result: unknown
+  readonly _cache_parts: unknown
+}
+
+/**
+ * The newest completed run for `cacheKey`, only the columns a hit check reads (SQLite's direct
+ * path: `computedRunRowSync`): a whole run row is ~34 columns to describe, parse and decode.
+ */
+export const hitRunStatement = (sql: SqlClient.SqlClient, cacheKey: string) =>
+  // `_status_code = 0` literally: the partial index on completed runs applies only then.
+  sql<HitRow>`SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 ORDER BY id DESC LIMIT 1`
+
+/** The run a hit check reads, from `hitRunStatement`'s row. */
+export const hitRunOf = (row: HitRow | undefined): HitRun | undefined =>
+  row === undefined ? undefined : { id: Number(row.id), uid: row.uid, _result: decodeValue("json", row._result), _cache_parts: decodeValue("json", row._cache_parts) }
+
 /** The usable hit for `cacheKey`; else why the newest run with that key was refused, if any. */
 export const lookupHit = (cacheKey: string) =>
   Effect.gen(function* () {
-    const run = yield* findComputedRun(cacheKey)
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* hitRunStatement(sql, cacheKey).pipe(Effect.mapError(sqlFailure("Looking up cached runs")))
+    const run = hitRunOf(rows[0])
     if (run === undefined) return undefined
     return yield* validateHit(run)
   })
@@ -173,9 +195,8 @@ export type CheckedHit = Refusal | undefined | { readonly decode: () => Hit | Re
  * through `Direct.read`/`Direct.run`; then `decodeChecked` finishes it.
  */
 export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => {
-  const row = computedRunRowSync(d, cacheKey)
-  if (row === undefined) return undefined
-  const run: HitRun = { id: Number(row.id), uid: row.uid, _result: decodeValue("json", row._result), _cache_parts: decodeValue("json", row._cache_parts) }
+  const run = hitRunOf(computedRunRowSync(d, cacheKey))
+  if (run === undefined) return undefined
   const plan = planHit(run)
   const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [])
   if (!(byUid instanceof Map)) return byUid

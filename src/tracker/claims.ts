@@ -15,14 +15,18 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
-import { abortRuns, insertRun, type NewRun, type RunRef } from "../registry/Run.js"
-import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
+import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type RunRef } from "../registry/Run.js"
+import { reservedTransaction, type Reserved } from "../db/transaction.js"
+import { decodeChecked, type Hit, hitRunOf, hitRunStatement, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal, validateHit } from "./cache.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { OWNER, ownerState } from "./owner.js"
 
 /** A claim older than this without a heartbeat is considered abandoned. */
 export const STALE_AFTER_MS = 60_000
+
+/** Postgres: the statement taking the cache key's lock until the transaction ends. */
+const keyLockStatement = (sql: SqlClient.SqlClient, cacheKey: string) => sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-cache:" + cacheKey}))`
 
 /** Run `effect` in a transaction holding the cache key's lock. */
 export const withKeyLock = <A, E, R>(cacheKey: string, effect: Effect.Effect<A, E, R>) =>
@@ -31,7 +35,7 @@ export const withKeyLock = <A, E, R>(cacheKey: string, effect: Effect.Effect<A, 
     return yield* sql.withTransaction(
       Effect.zipRight(
         sql.onDialectOrElse({
-          pg: () => Effect.asVoid(sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-cache:" + cacheKey}))`),
+          pg: () => Effect.asVoid(keyLockStatement(sql, cacheKey)),
           orElse: () => Effect.void
         }),
         effect
@@ -57,10 +61,14 @@ interface ClaimRow {
 const isStale = (claim: ClaimRow, staleAfterMs: number): boolean =>
   Date.now() - new Date(claim.heartbeat_at).getTime() > staleAfterMs || ownerState(claim.owner) === "dead"
 
-const readClaim = (cacheKey: string) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    Effect.map(sql<ClaimRow>`SELECT run_id, owner, heartbeat_at FROM lamina_run_claim WHERE cache_key = ${cacheKey}`, (rows) => rows[0])
-  )
+const claimStatement = (sql: SqlClient.SqlClient, cacheKey: string) => sql<ClaimRow>`SELECT run_id, owner, heartbeat_at FROM lamina_run_claim WHERE cache_key = ${cacheKey}`
+
+const readClaim = (cacheKey: string) => Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(claimStatement(sql, cacheKey), (rows) => rows[0]))
+
+const insertClaimStatement = (sql: SqlClient.SqlClient, cacheKey: string, runId: number) => {
+  const t = encodeValue("datetime", new Date())
+  return sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: cacheKey, run_id: runId, owner: OWNER, claimed_at: t, heartbeat_at: t })}`
+}
 
 /** Drop an abandoned claim and mark its run aborted. */
 const dropStale = (cacheKey: string, claim: ClaimRow) =>
@@ -93,11 +101,52 @@ export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: numbe
       const hit = yield* lookupHit(cacheKey)
       if (isHit(hit)) return { _tag: "hit", hit } as Start
       const ref = yield* insertRun(hit === undefined ? run : withRefusal(run, hit))
-      const t = encodeValue("datetime", new Date())
-      yield* sql`INSERT INTO lamina_run_claim ${sql.insert({ cache_key: cacheKey, run_id: ref.id, owner: OWNER, claimed_at: t, heartbeat_at: t })}`
+      yield* insertClaimStatement(sql, cacheKey, ref.id)
       return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
     })
   )
+
+/**
+ * `claimAndStart` on Postgres: the same statements, decisions and errors, in one transaction on
+ * a reserved connection (`db/transaction.ts`) whose common path — key lock, claim, cache
+ * re-check, run and claim inserts — goes to the connection directly instead of through
+ * @effect/sql's statement path (≈ 4× fewer bytes allocated per statement). The uncommon
+ * branches (a stale claim to drop, a run found under the lock, feature values) call the same
+ * Effect functions as `claimAndStart`, inside the same transaction.
+ */
+export const claimAndStartReserved = (cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    reservedTransaction((tx) =>
+      Effect.gen(function* () {
+        yield* tx.run(keyLockStatement(sql, cacheKey))
+        const claim = (yield* tx.run(claimStatement(sql, cacheKey)))[0]
+        if (claim !== undefined) {
+          if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
+          yield* dropStale(cacheKey, claim)
+        }
+        const computed = hitRunOf((yield* tx.run(hitRunStatement(sql, cacheKey)).pipe(Effect.mapError(sqlFailure("Looking up cached runs"))))[0])
+        const hit = computed === undefined ? undefined : yield* validateHit(computed)
+        if (isHit(hit)) return { _tag: "hit", hit } as Start
+        const started = hit === undefined ? run : withRefusal(run, hit)
+        const ref: RunRef =
+          started.features === undefined ? yield* insertRunRow(tx, sql, started).pipe(Effect.mapError(sqlFailure("Saving a Run"))) : yield* insertRun(started)
+        yield* tx.run(insertClaimStatement(sql, cacheKey, ref.id))
+        return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
+      })
+    )
+  ).pipe(
+    Effect.catchIf(
+      (e): e is SqlError => e instanceof SqlError,
+      (e) => Effect.fail(sqlFailure("Claiming a cache key")(e))
+    )
+  )
+
+/** `insertRun` of a run without feature values, on the transaction's connection. */
+const insertRunRow = (tx: Reserved, sql: SqlClient.SqlClient, r: NewRun) =>
+  Effect.suspend(() => {
+    const uid = r.uid ?? newRunUid()
+    return Effect.map(tx.run(insertRunStatement(sql, r, uid)), (rows): RunRef => ({ id: Number(rows[0]!.id), uid }))
+  })
 
 /** What `claimSync` concluded: a start, or that the step-by-step path must decide (it wrote nothing then). */
 export type ClaimedSync = Start | { readonly _tag: "slow" } | { readonly _tag: "defect"; readonly error: unknown }

@@ -163,7 +163,7 @@ export const linkSync = (
 }
 
 /**
- * The newest completed run for `cacheKey` (`findComputedRun`'s statement), only the columns a hit
+ * The newest completed run for `cacheKey` (`hitRunStatement` in cache.ts), only the columns a hit
  * check reads: materialising all ~34 columns of the row cost 15–30 µs against 4 µs for these.
  */
 export const computedRunRowSync = (d: SqliteDirect, cacheKey: string) =>
