@@ -23,10 +23,12 @@ export interface PromiseContext {
   readonly client: SqlClient.SqlClient
   /**
    * In a step's or flow's async body: interrupt `fiber` (an Effect the body runs) when the run is
-   * interrupted, until the returned function is called. Cheaper than an AbortSignal listener
-   * per call; `signal` is then only made when something reads it.
+   * interrupted, until `unwatch(fiber)`. Cheaper than an AbortSignal listener per call; `signal`
+   * is then only made when something reads it.
    */
-  readonly watch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => () => void
+  readonly watch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => void
+  /** Stop watching `fiber` (it ended). */
+  readonly unwatch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => void
 }
 
 /**
@@ -36,37 +38,44 @@ export interface PromiseContext {
 export const CurrentContext = new AsyncLocalStorage<PromiseContext>()
 
 /**
- * The context of an async body running in a run's fiber, and `interrupt`, which its fiber calls
- * when it is interrupted. No AbortController is made until the body's code reads `signal`
- * (a body that calls nothing, or only Promise-API functions, never does).
+ * The context of an async body running in a run's fiber; its fiber calls `interrupt()` when it
+ * is interrupted. No AbortController is made until the body's code reads `signal` (a body that
+ * calls nothing, or only Promise-API functions, never does). A class, not closures: one is made
+ * per executed Promise step.
  */
-export const makeRunContext = (runtime: Runtime.Runtime<Lamina>): { readonly context: PromiseContext; readonly interrupt: () => void } => {
-  let controller: AbortController | undefined
-  let interrupted = false
-  const live = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
-  const client = Context.get(runtime.context, SqlClient.SqlClient)
-  const context: PromiseContext = {
-    runtime,
-    client,
-    get signal() {
-      if (controller === undefined) {
-        controller = new AbortController()
-        if (interrupted) controller.abort()
-      }
-      return controller.signal
-    },
-    watch: (fiber) => {
-      if (interrupted) fiber.unsafeInterruptAsFork(fiber.id())
-      live.add(fiber)
-      return () => void live.delete(fiber)
+export class RunContext implements PromiseContext {
+  private controller: AbortController | undefined
+  private interrupted = false
+  private live: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined
+
+  constructor(
+    readonly runtime: Runtime.Runtime<Lamina>,
+    readonly client: SqlClient.SqlClient
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.interrupted) this.controller.abort()
     }
+    return this.controller.signal
   }
-  const interrupt = () => {
-    interrupted = true
-    controller?.abort()
-    for (const fiber of live) fiber.unsafeInterruptAsFork(fiber.id())
+
+  watch(fiber: Fiber.RuntimeFiber<unknown, unknown>): void {
+    if (this.interrupted) fiber.unsafeInterruptAsFork(fiber.id())
+    ;(this.live ??= new Set()).add(fiber)
   }
-  return { context, interrupt }
+
+  unwatch(fiber: Fiber.RuntimeFiber<unknown, unknown>): void {
+    this.live?.delete(fiber)
+  }
+
+  /** The run was interrupted: abort the signal and interrupt every Effect the body still runs. */
+  interrupt(): void {
+    this.interrupted = true
+    this.controller?.abort()
+    if (this.live !== undefined) for (const fiber of this.live) fiber.unsafeInterruptAsFork(fiber.id())
+  }
 }
 
 /** A context for `runtime`. */

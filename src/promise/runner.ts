@@ -59,14 +59,13 @@ export class Runner {
     if (this.closed)
       return Promise.reject(new InvalidArgument({ message: "This Lamina connection is closed: call connect() again to use the instance." }))
     const ctx = this.current()
-    const watch = ctx.watch
-    if (extra === undefined && watch !== undefined)
+    if (extra === undefined && ctx.watch !== undefined)
       // Inside a run's async body: the run's interruption interrupts the fiber directly.
       return new Promise<A | B>((resolve, reject) => {
-        const fiber = Runtime.runFork(ctx.runtime)(effect)
-        const unwatch = watch(fiber)
+        const fiber = Runtime.runFork(ctx.runtime, effect)
+        ctx.watch!(fiber)
         fiber.addObserver((exit) => {
-          unwatch()
+          ctx.unwatch!(fiber)
           if (Exit.isFailure(exit)) return reject(rejectionOf(exit.cause, ctx.signal))
           try {
             resolve(map === undefined ? exit.value : map(exit.value))

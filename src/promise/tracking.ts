@@ -8,13 +8,14 @@
  *
  * @module
  */
-import { Effect } from "effect"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Context, Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
 import { flow as effectFlow, step as effectStep, type FlowOptions, type StepOptions } from "../flow/index.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { Artifact } from "../registry/Artifact.js"
 import type { Bridge } from "./bridge.js"
-import { CurrentContext, makeRunContext } from "./context.js"
+import { CurrentContext, RunContext } from "./context.js"
 import type { Promised } from "./types.js"
 import { effectArgs, effectWorld } from "./unwrap.js"
 
@@ -63,7 +64,7 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
       // `Effect.async` with a one-parameter register makes no AbortController (tryPromise makes
       // one per call): the context makes its signal only if the body's code reads it.
       Effect.async<unknown, unknown>((resume) => {
-        const { context, interrupt } = makeRunContext(runtime)
+        const context = new RunContext(runtime, Context.get(runtime.context, SqlClient.SqlClient))
         const settle = (value: unknown) => {
           try {
             resume(Effect.succeed(effectWorld(value)))
@@ -79,7 +80,7 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
         } catch (error) {
           resume(Effect.fail(error))
         }
-        return Effect.sync(interrupt)
+        return Effect.sync(() => context.interrupt())
       })
     )
   }
