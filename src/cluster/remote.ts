@@ -27,9 +27,12 @@ import { RunStatus } from "../registry/Run.js"
 import { Dispatch, type Outcome, type StepRefused } from "./protocol.js"
 import type { Router, Slot } from "./router.js"
 
-/** Sends `Execute` to an entity id (the step entity's client). */
+/**
+ * Sends `Execute` to an entity id (the step entity's client). It takes the message's fields and
+ * builds (and checks) the `Dispatch` itself, once per send.
+ */
 export type StepClient = (entityId: string) => {
-  readonly Execute: (payload: Dispatch) => Effect.Effect<Outcome, StepRefused | MailboxFull | AlreadyProcessingMessage | PersistenceError>
+  readonly Execute: (payload: ConstructorParameters<typeof Dispatch>[0]) => Effect.Effect<Outcome, StepRefused | MailboxFull | AlreadyProcessingMessage | PersistenceError>
 }
 
 /** Options of the remote executor. */
@@ -201,7 +204,7 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
     }
     const instance = yield* Instance
     const source = inv.def.source
-    const payload = new Dispatch({
+    const payload: ConstructorParameters<typeof Dispatch>[0] = {
       id: randomUUID(),
       transform: inv.def.keyFor(undefined),
       source: source.hash,
@@ -213,7 +216,7 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
       user: instance.user.id,
       args,
       maxAttempts: options.attempts
-    })
+    }
     let exit = yield* restore(client(slot.entityId).Execute(payload)).pipe(Effect.exit)
     // An interrupt this fiber did not ask for came from the runner: it shut down or lost its
     // shard (e.g. its Postgres session) mid-call. Send the same call again (same id, so the next
