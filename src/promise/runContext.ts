@@ -76,15 +76,30 @@ export class RunContext implements PromiseContext {
    * calls and aborts its signal.
    */
   serve(start: () => void): Effect.Effect<unknown, unknown, Lamina> {
-    const next: Effect.Effect<unknown, unknown, Lamina> = Effect.suspend(() => {
+    let pending: (() => void) | undefined = start
+    const stopWaiting = Effect.sync(() => {
+      this.wake = undefined
+    })
+    // Wait for mail or the outcome; the body starts once the fiber waits, so its first call finds it idle.
+    const wait = Effect.async<void>((resume) => {
+      this.wake = () => resume(Effect.void)
+      if (pending !== undefined) {
+        const s = pending
+        pending = undefined
+        s()
+      }
+      return stopWaiting
+    })
+    const loop: Effect.Effect<unknown, unknown, Lamina> = Effect.suspend(() => {
       if (this.outcome !== undefined) return this.outcome
       const mail = this.mail
-      if (mail === undefined) return Effect.zipRight(this.idle(undefined), next)
+      if (mail === undefined) return waitThenLoop
       this.mail = undefined
       // The call's failure is its caller's, not the run's: only its exit goes on.
-      return Effect.zipRight(Effect.exit(Effect.onExit(mail.effect, (exit) => Effect.sync(() => mail.done(exit)))), next)
+      return Effect.zipRight(Effect.exit(Effect.onExit(mail.effect, (exit) => Effect.sync(() => mail.done(exit)))), loop)
     })
-    return Effect.onInterrupt(Effect.zipRight(this.idle(start), next), () => Effect.sync(() => this.interrupt()))
+    const waitThenLoop = Effect.zipRight(wait, loop)
+    return Effect.onInterrupt(waitThenLoop, () => Effect.sync(() => this.interrupt()))
   }
 
   /** The body settled with `outcome` (a success or a failure, as an Effect). */
@@ -95,17 +110,6 @@ export class RunContext implements PromiseContext {
       this.wake = undefined
       wake()
     }
-  }
-
-  /** Wait for mail or the outcome; `start` (the body) runs once the fiber waits, so its first call finds it idle. */
-  private idle(start: (() => void) | undefined): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      this.wake = () => resume(Effect.void)
-      start?.()
-      return Effect.sync(() => {
-        this.wake = undefined
-      })
-    })
   }
 
   /** The run was interrupted: abort the signal and interrupt every call still running in a fiber of its own. */
