@@ -91,12 +91,14 @@ export class RunContext implements PromiseContext {
       return stopWaiting
     })
     const loop: Effect.Effect<unknown, unknown, Lamina> = Effect.suspend(() => {
-      if (this.outcome !== undefined) return this.outcome
+      // Mail first: a body may settle right after a call it does not await.
       const mail = this.mail
-      if (mail === undefined) return waitThenLoop
-      this.mail = undefined
-      // The call's failure is its caller's, not the run's: only its exit goes on.
-      return Effect.zipRight(Effect.exit(Effect.onExit(mail.effect, (exit) => Effect.sync(() => mail.done(exit)))), loop)
+      if (mail !== undefined) {
+        this.mail = undefined
+        // The call's failure is its caller's, not the run's: only its exit goes on.
+        return Effect.zipRight(Effect.exit(Effect.onExit(mail.effect, (exit) => Effect.sync(() => mail.done(exit)))), loop)
+      }
+      return this.outcome ?? waitThenLoop
     })
     const waitThenLoop = Effect.zipRight(wait, loop)
     return Effect.onInterrupt(waitThenLoop, () => Effect.sync(() => this.interrupt()))

@@ -227,6 +227,15 @@ describeBackends("promise: flows and steps", (ctx) => {
     })
     const fanOut = lm.flow("fan-out-fibers", async () => Promise.all([pair(1), pair(2)]))
     expect(await fanOut()).toEqual([1, 2])
+    // A call the body does not await still runs and settles (the run waits for it).
+    let unawaited: Promise<number> | undefined
+    // (A plain function: it settles at once, before the run's fiber takes the call.)
+    const loose = lm.flow("unawaited-call", () => {
+      unawaited = leaf(-1)
+      return 7
+    })
+    expect(await loose()).toBe(7)
+    expect(await unawaited).toBe(0)
   })
 
   it("an AbortSignal cancels a flow: its open runs end aborted and the Promise rejects with the reason", async () => {
