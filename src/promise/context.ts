@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Context, type Fiber, type Runtime } from "effect"
+import { Context, type Effect, type Exit, type Runtime } from "effect"
 import type { Lamina } from "../instance/Lamina.js"
 
 /** The Effect side of the code that is running: its runtime, and what cancels it. */
@@ -22,13 +22,11 @@ export interface PromiseContext {
   /** The registry client of `runtime`: a connection uses the context only for its own instance. */
   readonly client: SqlClient.SqlClient
   /**
-   * In a step's or flow's async body: interrupt `fiber` (an Effect the body runs) when the run is
-   * interrupted, until `unwatch(fiber)`. Cheaper than an AbortSignal listener per call; `signal`
-   * is then only made when something reads it.
+   * In a step's or flow's async body (`RunContext`): run `effect` for the body and hand its exit
+   * to `done` — on the run's own fiber when that fiber is idle, else in a fiber of its own that
+   * the run's interruption interrupts. Undefined elsewhere: the caller runs a fiber itself.
    */
-  readonly watch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => void
-  /** Stop watching `fiber` (it ended). */
-  readonly unwatch?: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => void
+  readonly execute?: <A, E>(effect: Effect.Effect<A, E, Lamina>, done: (exit: Exit.Exit<A, E>) => void) => void
 }
 
 /**
@@ -36,47 +34,6 @@ export interface PromiseContext {
  * for the process: the store itself is per call chain.
  */
 export const CurrentContext = new AsyncLocalStorage<PromiseContext>()
-
-/**
- * The context of an async body running in a run's fiber; its fiber calls `interrupt()` when it
- * is interrupted. No AbortController is made until the body's code reads `signal` (a body that
- * calls nothing, or only Promise-API functions, never does). A class, not closures: one is made
- * per executed Promise step.
- */
-export class RunContext implements PromiseContext {
-  private controller: AbortController | undefined
-  private interrupted = false
-  private live: Set<Fiber.RuntimeFiber<unknown, unknown>> | undefined
-
-  constructor(
-    readonly runtime: Runtime.Runtime<Lamina>,
-    readonly client: SqlClient.SqlClient
-  ) {}
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController()
-      if (this.interrupted) this.controller.abort()
-    }
-    return this.controller.signal
-  }
-
-  watch(fiber: Fiber.RuntimeFiber<unknown, unknown>): void {
-    if (this.interrupted) fiber.unsafeInterruptAsFork(fiber.id())
-    ;(this.live ??= new Set()).add(fiber)
-  }
-
-  unwatch(fiber: Fiber.RuntimeFiber<unknown, unknown>): void {
-    this.live?.delete(fiber)
-  }
-
-  /** The run was interrupted: abort the signal and interrupt every Effect the body still runs. */
-  interrupt(): void {
-    this.interrupted = true
-    this.controller?.abort()
-    if (this.live !== undefined) for (const fiber of this.live) fiber.unsafeInterruptAsFork(fiber.id())
-  }
-}
 
 /** A context for `runtime`. */
 export const makeContext = (runtime: Runtime.Runtime<Lamina>, signal: AbortSignal | undefined): PromiseContext => ({

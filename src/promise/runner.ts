@@ -59,13 +59,10 @@ export class Runner {
     if (this.closed)
       return Promise.reject(new InvalidArgument({ message: "This Lamina connection is closed: call connect() again to use the instance." }))
     const ctx = this.current()
-    if (extra === undefined && ctx.watch !== undefined)
-      // Inside a run's async body: the run's interruption interrupts the fiber directly.
-      return new Promise<A | B>((resolve, reject) => {
-        const fiber = Runtime.runFork(ctx.runtime, effect)
-        ctx.watch!(fiber)
-        fiber.addObserver((exit) => {
-          ctx.unwatch!(fiber)
+    if (extra === undefined && ctx.execute !== undefined)
+      // Inside a run's async body: the run runs it (see `runContext.ts`).
+      return new Promise<A | B>((resolve, reject) =>
+        ctx.execute!(effect, (exit) => {
           if (Exit.isFailure(exit)) return reject(rejectionOf(exit.cause, ctx.signal))
           try {
             resolve(map === undefined ? exit.value : map(exit.value))
@@ -73,7 +70,7 @@ export class Runner {
             reject(e)
           }
         })
-      })
+      )
     const signal = extra === undefined ? ctx.signal : ctx.signal === undefined ? extra : AbortSignal.any([ctx.signal, extra])
     return Runtime.runPromiseExit(ctx.runtime, effect, signal === undefined ? undefined : { signal }).then((exit) => {
       if (Exit.isFailure(exit)) throw rejectionOf(exit.cause, signal)

@@ -15,7 +15,8 @@ import { flow as effectFlow, step as effectStep, type FlowOptions, type StepOpti
 import type { Lamina } from "../instance/Lamina.js"
 import type { Artifact } from "../registry/Artifact.js"
 import type { Bridge } from "./bridge.js"
-import { CurrentContext, RunContext } from "./context.js"
+import { CurrentContext } from "./context.js"
+import { RunContext } from "./runContext.js"
 import type { Promised } from "./types.js"
 import { effectArgs, effectWorld } from "./unwrap.js"
 
@@ -60,30 +61,29 @@ type EffectCall = (this: unknown, ...args: Array<unknown>) => Effect.Effect<unkn
 const adapt = (fn: Function, bridge: Bridge): Body => {
   const body = function (this: unknown, ...args: Array<unknown>) {
     const self = this
-    return Effect.flatMap(Effect.runtime<Lamina>(), (runtime) =>
-      // `Effect.async` with a one-parameter register makes no AbortController (tryPromise makes
-      // one per call): the context makes its signal only if the body's code reads it.
-      Effect.async<unknown, unknown>((resume) => {
-        const context = new RunContext(runtime, Context.get(runtime.context, SqlClient.SqlClient))
-        const settle = (value: unknown) => {
-          try {
-            resume(Effect.succeed(effectWorld(value)))
-          } catch (error) {
-            resume(Effect.fail(error))
-          }
+    return Effect.flatMap(Effect.runtime<Lamina>(), (runtime) => {
+      const context = new RunContext(runtime, Context.get(runtime.context, SqlClient.SqlClient))
+      const settle = (value: unknown) => {
+        try {
+          context.settle(Effect.succeed(effectWorld(value)))
+        } catch (error) {
+          context.settle(Effect.fail(error))
         }
+      }
+      const fail = (error: unknown) => context.settle(Effect.fail(error))
+      return context.serve(() => {
         try {
           const out = CurrentContext.run(context, () => fn.apply(self, args.map((a) => bridge.promised(a))))
           // A plain value settles now; a Promise (or any thenable) when it does.
-          if (typeof (out as PromiseLike<unknown> | null)?.then === "function") Promise.resolve(out).then(settle, (error: unknown) => resume(Effect.fail(error)))
+          if (typeof (out as PromiseLike<unknown> | null)?.then === "function") Promise.resolve(out).then(settle, fail)
           else settle(out)
         } catch (error) {
-          resume(Effect.fail(error))
+          fail(error)
         }
-        return Effect.sync(() => context.interrupt())
       })
-    )
+    })
   }
+
   Object.defineProperty(body, "toString", { value: () => fn.toString() })
   return body
 }

@@ -20,6 +20,17 @@ const real = (p: string): string => {
   }
 }
 
+/**
+ * `real` of the instance's own paths (its storage root and registry file), once per process:
+ * they are fixed while the instance is open, and two of a save's three realpath calls were theirs.
+ */
+const ownReal = new Map<string, string>()
+const realOwn = (p: string): string => {
+  let r = ownReal.get(p)
+  if (r === undefined) ownReal.set(p, (r = real(p)))
+  return r
+}
+
 /** `inner` is `outer` or inside it. */
 const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)
 
@@ -30,7 +41,7 @@ export const ownFilesProblem = (source: string, settings: Pick<InstanceSettings,
   if (isS3Uri(source)) return undefined
   const src = real(source)
   if (!isS3Uri(settings.storage)) {
-    const root = real(settings.storage)
+    const root = realOwn(settings.storage)
     const internal = path.join(root, ".lamina")
     if (within(src, internal))
       return new InvalidArgument({
@@ -42,7 +53,7 @@ export const ownFilesProblem = (source: string, settings: Pick<InstanceSettings,
       })
   }
   if (!isPostgres(settings.db)) {
-    const db = real(settings.db)
+    const db = realOwn(settings.db)
     if (within(db, src) || [db, `${db}-wal`, `${db}-shm`, `${db}-journal`].includes(src))
       return new InvalidArgument({
         message: `'${source}' ${src === db || src.startsWith(db + "-") ? "is" : "contains"} this instance's live registry database '${db}': it cannot be saved as an artifact (a copy taken while it is open is inconsistent). Save a folder without it.`

@@ -5,7 +5,7 @@
  * `Promise.all`.
  */
 import { setTimeout as sleep } from "node:timers/promises"
-import { Effect, Runtime } from "effect"
+import { Effect, FiberId, Runtime } from "effect"
 import { expect, it } from "vitest"
 import { flow as effectFlow, step as effectStep } from "../../src/flow/index.js"
 import { Artifact as EffectArtifact } from "../../src/registry/Artifact.js"
@@ -194,6 +194,48 @@ describeBackends("promise: flows and steps", (ctx) => {
     }
     // Each call used to make one for its body (Effect.tryPromise) and add an "abort" listener.
     expect(made).toBe(0)
+  })
+
+  it("calls a body awaits one at a time run on its run's fiber: no fiber per call; concurrent calls still run at once", async () => {
+    const { lm } = await promiseInstance(ctx)
+    const leaf = lm.step("leaf-fiber", async (n: number) => n + 1)
+    const sequential = lm.flow("sequential-fibers", async (n: number) => {
+      let sum = 0
+      for (let k = 0; k < n; k++) sum += await leaf(n * 1000 + k)
+      return sum
+    })
+    // Fiber ids count up: the ids a flow takes are the fibers it made.
+    const fibersOf = async (n: number) => {
+      const before = FiberId.unsafeMake().id
+      await sequential(n)
+      return FiberId.unsafeMake().id - before - 1
+    }
+    await fibersOf(2)
+    const few = await fibersOf(5)
+    const many = await fibersOf(25)
+    // One fiber per call used to make the 20 more calls cost 20 more fibers.
+    expect(many - few).toBeLessThan(5)
+    // A call made while the run's fiber is busy with another gets a fiber of its own: these two
+    // bodies wait for each other, so running them one after the other would hang.
+    let bothIn!: () => void
+    let entered = 0
+    const together = new Promise<void>((r) => (bothIn = r))
+    const pair = lm.step("pair-fiber", async (n: number) => {
+      if (++entered === 2) bothIn()
+      await together
+      return n
+    })
+    const fanOut = lm.flow("fan-out-fibers", async () => Promise.all([pair(1), pair(2)]))
+    expect(await fanOut()).toEqual([1, 2])
+    // A call the body does not await still runs and settles (the run waits for it).
+    let unawaited: Promise<number> | undefined
+    // (A plain function: it settles at once, before the run's fiber takes the call.)
+    const loose = lm.flow("unawaited-call", () => {
+      unawaited = leaf(-1)
+      return 7
+    })
+    expect(await loose()).toBe(7)
+    expect(await unawaited).toBe(0)
   })
 
   it("an AbortSignal cancels a flow: its open runs end aborted and the Promise rejects with the reason", async () => {
