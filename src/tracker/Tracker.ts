@@ -180,6 +180,19 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const fingerprints = new Set<string>()
     let environment: number | undefined
     const environmentLock = yield* Effect.makeSemaphore(1)
+    // The first calls of a new step start together (a fan-out): one of them writes its fingerprint.
+    const fingerprintLock = yield* Effect.makeSemaphore(1)
+    const insertFingerprint = (fp: StoredFingerprint) =>
+      sql`INSERT INTO lamina_code_fingerprint ${sql.insert({
+        hash: fp.hash,
+        files: encodeValue("json", fp.files),
+        packages: encodeValue("json", fp.packages),
+        created_at: encodeValue("datetime", new Date())
+      })} ON CONFLICT DO NOTHING`.pipe(
+        Effect.zipRight(Effect.sync(() => fingerprints.add(fp.hash))),
+        Effect.asVoid,
+        Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a code fingerprint")(e)))
+      )
 
     const tracker: Tracker = {
       ensureTransform: (spec) =>
@@ -311,15 +324,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       recordFingerprint: (fp) =>
         Effect.suspend(() => {
           if (fingerprints.has(fp.hash)) return Effect.void
-          return sql`INSERT INTO lamina_code_fingerprint ${sql.insert({
-            hash: fp.hash,
-            files: encodeValue("json", fp.files),
-            packages: encodeValue("json", fp.packages),
-            created_at: encodeValue("datetime", new Date())
-          })} ON CONFLICT DO NOTHING`.pipe(
-            Effect.zipRight(Effect.sync(() => fingerprints.add(fp.hash))),
-            Effect.asVoid,
-            Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a code fingerprint")(e)))
+          return fingerprintLock.withPermits(1)(
+            Effect.suspend(() => (fingerprints.has(fp.hash) ? Effect.void : insertFingerprint(fp)))
           )
         }),
 

@@ -362,4 +362,26 @@ describeBackends("tracker", ({ instance, backend }) => {
     expect(counts.same).toBe(true)
     expect(counts.versions).toEqual([true, true])
   })
+
+  it("writes a new code fingerprint once when the first calls of a step start together", async () => {
+    const i = await instance()
+    const attempts = await i.run(
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        // Count every INSERT tried (a BEFORE trigger fires before ON CONFLICT DO NOTHING decides).
+        yield* sql`CREATE TABLE fp_attempts (n INTEGER)`
+        if (backend === "pg") {
+          yield* sql.unsafe(`CREATE FUNCTION fp_count() RETURNS trigger AS $$ BEGIN INSERT INTO fp_attempts VALUES (1); RETURN NEW; END $$ LANGUAGE plpgsql`)
+          yield* sql.unsafe(`CREATE TRIGGER fp_count BEFORE INSERT ON lamina_code_fingerprint FOR EACH ROW EXECUTE FUNCTION fp_count()`)
+        } else yield* sql.unsafe(`CREATE TRIGGER fp_count BEFORE INSERT ON lamina_code_fingerprint BEGIN INSERT INTO fp_attempts VALUES (1); END`)
+        const tracker = yield* Tracker
+        const fp = { hash: "fp-test-hash", files: { "src/a.ts": "h1", "src/b.ts": "h2" }, packages: { effect: "3" } }
+        yield* Effect.all(Array.from({ length: 20 }, () => tracker.recordFingerprint(fp)), { concurrency: "unbounded" })
+        yield* tracker.recordFingerprint(fp)
+        const rows = yield* sql<{ readonly n: number | string }>`SELECT COUNT(*) AS n FROM fp_attempts`
+        return Number(rows[0]!.n)
+      })
+    )
+    expect(attempts).toBe(1)
+  })
 })
