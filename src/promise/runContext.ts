@@ -4,8 +4,8 @@
  *
  * A run's fiber has nothing to do while its async body runs, so it serves the body: an Effect
  * the body hands over (a step it calls, a registry call) while the fiber is idle runs on that
- * fiber, as an Effect step called from an Effect flow does — no fiber of its own to make, with
- * its FiberRefs forked and its scheduler state set up. In a sequential body (`for … await
+ * fiber, as an Effect step called from an Effect flow does: no fiber of its own to make (its
+ * FiberRefs forked, a scheduler runner of its own, its garbage). In a sequential body (`for … await
  * step(i)`) every call runs so. A call made while the fiber is busy (a second branch of
  * `Promise.all`) runs in a fiber of its own, forked from the run's runtime and interrupted
  * with the run. The body settles → the loop finishes the call it is running, then ends with
@@ -14,7 +14,7 @@
  * @module
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, type Exit, type Fiber, Runtime } from "effect"
+import { Effect, Exit, type Fiber, FiberId, Runtime } from "effect"
 import type { Lamina } from "../instance/Lamina.js"
 import type { PromiseContext } from "./context.js"
 
@@ -114,11 +114,19 @@ export class RunContext implements PromiseContext {
     }
   }
 
-  /** The run was interrupted: abort the signal and interrupt every call still running in a fiber of its own. */
+  /**
+   * The run was interrupted: abort the signal, interrupt every call still running in a fiber of
+   * its own, and end a call handed over that the fiber did not take (its interruption came first).
+   */
   private interrupt(): void {
     this.interrupted = true
     this.wake = undefined
     this.controller?.abort()
     if (this.live !== undefined) for (const fiber of this.live) fiber.unsafeInterruptAsFork(fiber.id())
+    const mail = this.mail
+    if (mail !== undefined) {
+      this.mail = undefined
+      mail.done(Exit.interrupt(FiberId.none))
+    }
   }
 }

@@ -83,7 +83,6 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
       })
     })
   }
-
   Object.defineProperty(body, "toString", { value: () => fn.toString() })
   return body
 }

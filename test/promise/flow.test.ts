@@ -236,6 +236,17 @@ describeBackends("promise: flows and steps", (ctx) => {
     })
     expect(await loose()).toBe(7)
     expect(await unawaited).toBe(0)
+    // A call made right after the run's interruption was requested (before the run's fiber
+    // took it) rejects as aborted, like any call of an interrupted run; it does not hang.
+    const controller = new AbortController()
+    let late: Promise<number> | undefined
+    const aborting = lm.flow("abort-then-call", async () => {
+      controller.abort(new Error("stop"))
+      late = leaf(-2)
+      return late
+    })
+    await expect(aborting.withSignal(controller.signal)()).rejects.toThrow("stop")
+    await expect(late).rejects.toThrow("aborted")
   })
 
   it("an AbortSignal cancels a flow: its open runs end aborted and the Promise rejects with the reason", async () => {
