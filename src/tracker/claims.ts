@@ -84,56 +84,47 @@ export type Start =
   | { readonly _tag: "busy" }
   | { readonly _tag: "claimed"; readonly run: RunRef; readonly refused?: Refusal }
 
+/** Statements sent through the client itself (each an Effect): `claimIn` outside a reserved transaction. */
+const throughClient: Reserved = { run: (statement) => statement }
+
 /**
- * In one locked transaction: a hit, or someone else's live claim, or a new run inserted with
- * the claim on its key.
+ * The claim's decisions, inside a transaction that holds the key's lock: a hit, or someone
+ * else's live claim, or a new run inserted with the claim on its key. The common path's
+ * statements go through `tx`; the uncommon branches (a stale claim to drop, a run found under
+ * the lock, feature values) use the Effect functions, which join the same transaction.
  */
+const claimIn = (sql: SqlClient.SqlClient, tx: Reserved, cacheKey: string, run: NewRun, staleAfterMs: number) =>
+  Effect.gen(function* () {
+    const claim = (yield* tx.run(claimStatement(sql, cacheKey)))[0]
+    if (claim !== undefined) {
+      if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
+      yield* dropStale(cacheKey, claim)
+    }
+    const computed = hitRunOf((yield* tx.run(hitRunStatement(sql, cacheKey)).pipe(Effect.mapError(sqlFailure("Looking up cached runs"))))[0])
+    const hit = computed === undefined ? undefined : yield* validateHit(computed)
+    if (isHit(hit)) return { _tag: "hit", hit } as Start
+    const started = hit === undefined ? run : withRefusal(run, hit)
+    const ref: RunRef = started.features === undefined ? yield* insertRunRow(tx, sql, started).pipe(Effect.mapError(sqlFailure("Saving a Run"))) : yield* insertRun(started)
+    yield* tx.run(insertClaimStatement(sql, cacheKey, ref.id))
+    return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
+  })
+
+/** `claimIn` in one transaction holding the cache key's lock, its statements through the client. */
 export const claimAndStart = (cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
   withKeyLock(
     cacheKey,
-    Effect.gen(function* () {
-      const sql = yield* SqlClient.SqlClient
-      const claim = yield* readClaim(cacheKey)
-      if (claim !== undefined) {
-        if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
-        yield* dropStale(cacheKey, claim)
-      }
-      const hit = yield* lookupHit(cacheKey)
-      if (isHit(hit)) return { _tag: "hit", hit } as Start
-      const ref = yield* insertRun(hit === undefined ? run : withRefusal(run, hit))
-      yield* insertClaimStatement(sql, cacheKey, ref.id)
-      return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
-    })
+    Effect.flatMap(SqlClient.SqlClient, (sql) => claimIn(sql, throughClient, cacheKey, run, staleAfterMs))
   )
 
 /**
  * `claimAndStart` on Postgres: the same statements, decisions and errors, in one transaction on
  * a reserved connection (`db/transaction.ts`) whose common path — key lock, claim, cache
  * re-check, run and claim inserts — goes to the connection directly instead of through
- * @effect/sql's statement path (≈ 4× fewer bytes allocated per statement). The uncommon
- * branches (a stale claim to drop, a run found under the lock, feature values) call the same
- * Effect functions as `claimAndStart`, inside the same transaction.
+ * @effect/sql's statement path (≈ 4× fewer bytes allocated per statement).
  */
 export const claimAndStartReserved = (cacheKey: string, run: NewRun, staleAfterMs: number = STALE_AFTER_MS) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    reservedTransaction((tx) =>
-      Effect.gen(function* () {
-        yield* tx.run(keyLockStatement(sql, cacheKey))
-        const claim = (yield* tx.run(claimStatement(sql, cacheKey)))[0]
-        if (claim !== undefined) {
-          if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
-          yield* dropStale(cacheKey, claim)
-        }
-        const computed = hitRunOf((yield* tx.run(hitRunStatement(sql, cacheKey)).pipe(Effect.mapError(sqlFailure("Looking up cached runs"))))[0])
-        const hit = computed === undefined ? undefined : yield* validateHit(computed)
-        if (isHit(hit)) return { _tag: "hit", hit } as Start
-        const started = hit === undefined ? run : withRefusal(run, hit)
-        const ref: RunRef =
-          started.features === undefined ? yield* insertRunRow(tx, sql, started).pipe(Effect.mapError(sqlFailure("Saving a Run"))) : yield* insertRun(started)
-        yield* tx.run(insertClaimStatement(sql, cacheKey, ref.id))
-        return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
-      })
-    )
+    reservedTransaction((tx) => Effect.zipRight(tx.run(keyLockStatement(sql, cacheKey)), claimIn(sql, tx, cacheKey, run, staleAfterMs)))
   ).pipe(
     Effect.catchIf(
       (e): e is SqlError => e instanceof SqlError,
@@ -141,7 +132,7 @@ export const claimAndStartReserved = (cacheKey: string, run: NewRun, staleAfterM
     )
   )
 
-/** `insertRun` of a run without feature values, on the transaction's connection. */
+/** `insertRun` of a run without feature values, its statement sent through `tx`. */
 const insertRunRow = (tx: Reserved, sql: SqlClient.SqlClient, r: NewRun) =>
   Effect.suspend(() => {
     const uid = r.uid ?? newRunUid()
