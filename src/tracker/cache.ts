@@ -17,6 +17,7 @@ import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
 import type { SqliteDirect } from "../db/sqlite.js"
+import type { Reserved } from "../db/transaction.js"
 import { computedRunRowSync, type Direct } from "./direct.js"
 import { decodeResult, resultRefs, Unencodable, type Json } from "./canonical.js"
 
@@ -168,7 +169,7 @@ export interface HitRow {
  * The newest completed run for `cacheKey`, only the columns a hit check reads (SQLite's direct
  * path: `computedRunRowSync`): a whole run row is ~34 columns to describe, parse and decode.
  */
-export const hitRunStatement = (sql: SqlClient.SqlClient, cacheKey: string) =>
+const hitRunStatement = (sql: SqlClient.SqlClient, cacheKey: string) =>
   // `_status_code = 0` literally: the partial index on completed runs applies only then.
   sql<HitRow>`SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 ORDER BY id DESC LIMIT 1`
 
@@ -176,11 +177,15 @@ export const hitRunStatement = (sql: SqlClient.SqlClient, cacheKey: string) =>
 export const hitRunOf = (row: HitRow | undefined): HitRun | undefined =>
   row === undefined ? undefined : { id: Number(row.id), uid: row.uid, _result: decodeValue("json", row._result), _cache_parts: decodeValue("json", row._cache_parts) }
 
-/** The usable hit for `cacheKey`; else why the newest run with that key was refused, if any. */
-export const lookupHit = (cacheKey: string) =>
+/**
+ * The usable hit for `cacheKey`; else why the newest run with that key was refused, if any. The
+ * run's row is read through `tx` when given (a reserved transaction's connection).
+ */
+export const lookupHit = (cacheKey: string, tx?: Reserved) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    const rows = yield* hitRunStatement(sql, cacheKey).pipe(Effect.mapError(sqlFailure("Looking up cached runs")))
+    const statement = hitRunStatement(sql, cacheKey)
+    const rows = yield* (tx === undefined ? statement : tx.run(statement)).pipe(Effect.mapError(sqlFailure("Looking up cached runs")))
     const run = hitRunOf(rows[0])
     if (run === undefined) return undefined
     return yield* validateHit(run)

@@ -17,7 +17,7 @@ import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type RunRef } from "../registry/Run.js"
 import { reservedTransaction, type Reserved } from "../db/transaction.js"
-import { decodeChecked, type Hit, hitRunOf, hitRunStatement, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal, validateHit } from "./cache.js"
+import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { OWNER, ownerState } from "./owner.js"
@@ -100,8 +100,7 @@ const claimIn = (sql: SqlClient.SqlClient, tx: Reserved, cacheKey: string, run: 
       if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
       yield* dropStale(cacheKey, claim)
     }
-    const computed = hitRunOf((yield* tx.run(hitRunStatement(sql, cacheKey)).pipe(Effect.mapError(sqlFailure("Looking up cached runs"))))[0])
-    const hit = computed === undefined ? undefined : yield* validateHit(computed)
+    const hit = yield* lookupHit(cacheKey, tx)
     if (isHit(hit)) return { _tag: "hit", hit } as Start
     const started = hit === undefined ? run : withRefusal(run, hit)
     const ref: RunRef = started.features === undefined ? yield* insertRunRow(tx, sql, started).pipe(Effect.mapError(sqlFailure("Saving a Run"))) : yield* insertRun(started)
