@@ -40,6 +40,11 @@ export interface CloseOptions {
   readonly stored?: (value: unknown) => unknown
   /** The cache key whose claim the completing transaction releases. */
   readonly releaseClaim?: string
+  /**
+   * A success may be recorded behind (`Completion.behind`): the caller goes on before it commits.
+   * Steps only: a flow's or script's completion commits after its steps' records, before it returns.
+   */
+  readonly behind?: boolean
 }
 
 /** What closing a run concluded. */
@@ -95,7 +100,8 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
           ...(uncacheable !== undefined ? { uncacheable: true } : {}),
           ...(parts !== undefined ? { cacheParts: parts } : {})
         },
-        ...release
+        ...release,
+        ...(options.behind === true ? { behind: true } : {})
       })
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
     }

@@ -47,6 +47,13 @@ export interface Completion {
   readonly recreated?: ReadonlyArray<number>
   /** The cache key whose claim the completion releases. */
   readonly releaseClaim?: string
+  /**
+   * The caller does not wait for the commit (a step that succeeded): on SQLite the completion is
+   * written behind like a `cached` run, and commits with the next write of this Tracker (the next
+   * step's claim) or on the next timer turn. A kill in between loses only that record: the run
+   * stays `started` and is reaped, and the step reruns. Ignored on Postgres.
+   */
+  readonly behind?: boolean
 }
 
 /** A code fingerprint as stored (`lamina_code_fingerprint`). */
@@ -84,7 +91,10 @@ export interface Tracker {
    * cache decision reads it.
    */
   readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<{ readonly uid: string }>
-  /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
+  /**
+   * Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared
+   * with concurrent completions (or, with `behind` on SQLite, with the next write: see `Completion`).
+   */
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
   /** Record collections the run read as its inputs (`lamina_run_input_collection`), in the group commit. */
   readonly addCollectionInputs: (runId: number, collectionIds: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
@@ -272,6 +282,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       completeRun: (c) =>
         (direct !== undefined
           ? Effect.suspend(() => {
+              // Its artifacts and its run row committed before; the completion goes in one savepoint.
               const w = directWrite(
                 direct,
                 "Completing a run",
@@ -285,7 +296,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   }),
                 true
               )
-              return group.submit(w.write, w.options)
+              return c.behind === true ? group.defer(w.write, `the completion of run ${c.runId}`, w.options) : group.submit(w.write, w.options)
             })
           : group.submit(
               Effect.all(
