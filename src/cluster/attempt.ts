@@ -123,7 +123,8 @@ export const beginAttempt = (
   environmentId: number | null
 ): Effect.Effect<Attempt, StorageError | IntegrityError, Lamina> =>
   Effect.gen(function* () {
-    const attempt = yield* locked(
+    const first = yield* firstAttempt(d, me, environmentId)
+    const attempt: Attempt = first ? { _tag: "run", run: d.run, attempts: 1 } : yield* locked(
       d,
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
@@ -138,10 +139,11 @@ export const beginAttempt = (
         }
         const row = (yield* sql<DispatchRow>`SELECT run_id, attempts, runner FROM lamina_cluster_dispatch WHERE id = ${d.id}${forUpdate(sql)}`)[0]
         if (row === undefined) {
-          // First delivery: the caller's run, if it is still the one computing this call. Check
-          // it, take the claim over, record the call and place the run in one statement (one
-          // round trip instead of four, on every dispatched call), all or nothing: when the run
-          // already ended or its claim is no longer its own, nothing is written.
+          // First delivery that `firstAttempt` left here (the run ended or its claim moved on;
+          // off Postgres, every first delivery): the caller's run, if it is still the one
+          // computing this call. Check it, take the claim over, record the call and place the
+          // run in one statement, all or nothing: when the run already ended or its claim is no
+          // longer its own, nothing is written.
           const started = sql`EXISTS (SELECT 1 FROM lamina_run WHERE id = ${d.run.id} AND _status_code = ${RunStatus.started})`
           const first = (
             yield* sql<{ readonly status: number | null; readonly placed: number }>`WITH claim AS (
@@ -230,6 +232,27 @@ export const beginAttempt = (
     }
     return attempt
   })
+
+/**
+ * The common first delivery in one statement (`lamina_cluster_first_attempt`, migration 80,
+ * under the same locks as the transaction in `beginAttempt`): true when it took the claim over,
+ * recorded the call and placed the run. False when it wrote nothing and the transaction must
+ * decide (a repeated delivery, a run that ended, a claim that moved on) — or off Postgres.
+ */
+const firstAttempt = (d: Dispatch, me: RunnerIdentity, environmentId: number | null) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const now = encodeValue("datetime", new Date())
+    const lease = encodeValue("datetime", new Date(Date.now() + LEASE_MS))
+    return yield* sql.onDialectOrElse({
+      pg: () =>
+        Effect.map(
+          sql<{ readonly code: number }>`SELECT lamina_cluster_first_attempt(${d.id}::TEXT, ${d.run.id}::BIGINT, ${d.cacheKey}::TEXT, ${RunStatus.started}::BIGINT, ${OWNER}::TEXT, ${me.token}::TEXT, ${me.address}::TEXT, ${me.host}::TEXT, ${environmentId}::BIGINT, ${now}::TIMESTAMPTZ, ${lease}::TIMESTAMPTZ) AS code`,
+          (rows) => Number(rows[0]?.code) === 0
+        ),
+      orElse: () => Effect.succeed(false)
+    })
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Starting a dispatched step")(e))))
 
 /** Move what a lost attempt saved to trash. */
 const trashLost = (runId: number) =>

@@ -25,6 +25,7 @@ import { keyMaterialOf, prepareCall } from "../flow/definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "../flow/environment.js"
 import { describeFailure } from "../flow/errors.js"
 import { executeHere, type Executed } from "../flow/executor.js"
+import type { Closed } from "../flow/lifecycle.js"
 import type { TrackingError } from "../flow/invoke.js"
 import { RunState, runLogger } from "../flow/runState.js"
 import { schemaFingerprint } from "../flow/schemaFingerprint.js"
@@ -33,6 +34,7 @@ import type { TrackedHandle } from "../flow/wrap.js"
 import { abandonAttempt, beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
+import { replyResult } from "./reply.js"
 import { withOutputCheck } from "../curate/boundary.js"
 
 /** What a runner's handler needs. */
@@ -84,9 +86,12 @@ const decodeArgs = (ctx: HandlerContext, d: Dispatch) =>
   })
 
 /** The outcome of an executed attempt. */
-const outcomeOf = (ctx: HandlerContext, run: { readonly id: number; readonly uid: string }, attempts: number, exit: Exit.Exit<unknown, unknown>, uncacheable: string | undefined): Outcome => {
+const outcomeOf = (ctx: HandlerContext, run: { readonly id: number; readonly uid: string }, attempts: number, exit: Exit.Exit<unknown, unknown>, closed: Closed, state: RunState): Outcome => {
   const base = { run, runner: ctx.me.address, host: ctx.me.host, attempts }
-  if (Exit.isSuccess(exit)) return { ...base, status: "completed", ...(uncacheable !== undefined ? { uncacheable } : {}) }
+  if (Exit.isSuccess(exit)) {
+    const result = replyResult(closed, state)
+    return { ...base, status: "completed", ...(result !== undefined ? { result } : {}), ...(closed.uncacheable !== undefined ? { uncacheable: closed.uncacheable } : {}) }
+  }
   if (Cause.isInterruptedOnly(exit.cause)) return { ...base, status: "aborted", error: { message: `interrupted on runner ${ctx.me.address}` } }
   const d = describeFailure(exit.cause)
   return {
@@ -234,7 +239,7 @@ const execute = (
         return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       }
       if (executed.right._tag === "superseded") return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
-      return outcomeOf(ctx, run, attempts, executed.right.exit, executed.right.closed.uncacheable)
+      return outcomeOf(ctx, run, attempts, executed.right.exit, executed.right.closed, state)
     }
   })
 

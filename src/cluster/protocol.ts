@@ -4,8 +4,10 @@
  * work as for a local call); the runner executes the body against that run and closes it, and
  * the reply names the run that ended (a retry after a lost runner is a new run).
  *
- * The returned value is not in the reply: it is the run's stored result, which the caller reads
- * back from the registry exactly as it reads a cache hit.
+ * The returned value is the run's stored result, which the caller reads back from the registry
+ * exactly as it reads a cache hit — unless the result is plain (no artifact or record in it, and
+ * the run loaded, created and re-saved none): then the reply carries it, and the caller decodes
+ * it without a read-back, since there is nothing for a hit check to look at.
  *
  * @module
  */
@@ -48,6 +50,8 @@ export const Outcome = Schema.Struct({
   /** `superseded`: another run now holds the call's cache key; the caller looks it up again. */
   status: Schema.Literal("completed", "errored", "aborted", "superseded"),
   run: RunRefSchema,
+  /** A completed run's stored result when it is plain (see above); else the caller reads it back. */
+  result: Schema.optional(Schema.Unknown),
   /** Why a completed run's value could not be stored (then it cannot be returned either). */
   uncacheable: Schema.optional(Schema.String),
   error: Schema.optional(

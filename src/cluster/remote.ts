@@ -16,7 +16,7 @@ import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { type HitRow, hitRunOf, isHit, validateHit } from "../tracker/cache.js"
-import { encodeResult, Unencodable } from "../tracker/canonical.js"
+import { encodeResult, type Json, Unencodable } from "../tracker/canonical.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { StepFailed } from "../flow/errors.js"
 import { executeHere, type Executed, type Executor, type Placement, type StepInvocation } from "../flow/executor.js"
@@ -25,6 +25,7 @@ import { makeGate } from "../flow/admission.js"
 import { Instance } from "../instance/Instance.js"
 import { RunStatus } from "../registry/Run.js"
 import { Dispatch, type Outcome, type StepRefused } from "./protocol.js"
+import { carriedValue } from "./reply.js"
 import type { Router, Slot } from "./router.js"
 
 /**
@@ -64,9 +65,11 @@ const closeIfStarted = (inv: StepInvocation, exit: Exit.Exit<unknown, unknown>) 
 const failHere = (inv: StepInvocation, error: unknown) =>
   Effect.map(closeIfStarted(inv, Exit.fail(error)), (closed): Executed => ({ _tag: "executed", exit: Exit.fail(error), closed, run: inv.run }))
 
-/** Read a completed run's value back, as a cache hit reads it. */
+/** Read a completed run's value back, as a cache hit reads it (or decode the plain result the reply carries). */
 const valueOf = (inv: StepInvocation, outcome: Outcome) =>
   Effect.gen(function* () {
+    const carried = outcome.result === undefined ? undefined : carriedValue(outcome.result as Json)
+    if (carried !== undefined) return yield* decodeStored(inv, carried.value)
     const sql = yield* SqlClient.SqlClient
     // Only the columns a hit check reads (as a cache lookup reads them).
     const rows = yield* sql<HitRow>`SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE id = ${outcome.run.id}`.pipe(Effect.mapError(sqlFailure("Reading a dispatched run")))
@@ -74,11 +77,16 @@ const valueOf = (inv: StepInvocation, outcome: Outcome) =>
     if (run === undefined) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner} but is not in the registry` })
     const hit = yield* validateHit(run)
     if (!isHit(hit)) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner}, but its result cannot be read back: ${hit?.reason ?? "no result"}` })
-    if (inv.result === undefined) return hit.value
-    return yield* Schema.decodeUnknown(inv.result)(hit.value).pipe(
-      Effect.mapError((e) => new IntegrityError({ message: `step '${inv.def.name}': its stored result does not decode with its result schema: ${e.message}` }))
-    )
+    return yield* decodeStored(inv, hit.value)
   })
+
+/** The step's value from its stored result: through its result schema, if it has one. */
+const decodeStored = (inv: StepInvocation, value: unknown) =>
+  inv.result === undefined
+    ? Effect.succeed(value)
+    : Schema.decodeUnknown(inv.result)(value).pipe(
+        Effect.mapError((e) => new IntegrityError({ message: `step '${inv.def.name}': its stored result does not decode with its result schema: ${e.message}` }))
+      )
 
 /** True when this fiber is being interrupted (its caller's interrupt, not a runner's). */
 const interruptedHere = Effect.map(Effect.descriptor, (d) => HashSet.size(d.interruptors) > 0)

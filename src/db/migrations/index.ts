@@ -17,6 +17,7 @@ import { lookupIndexes } from "./040-lookup-indexes.js"
 import { runLeases } from "./060-run-leases.js"
 import { codeFingerprints } from "./070-code-fingerprints.js"
 import { recreatingRuns } from "./071-recreating-runs.js"
+import { clusterFirstAttempt } from "./080-cluster-first-attempt.js"
 import { transformPredecessors } from "./090-transform-predecessors.js"
 import { annotationRegistries } from "./110-annotation-registries.js"
 import { collections } from "./120-collections.js"
@@ -38,6 +39,7 @@ export const migrations: ReadonlyArray<Migration> = [
   runLeases,
   codeFingerprints,
   recreatingRuns,
+  clusterFirstAttempt,
   transformPredecessors,
   annotationRegistries,
   collections,

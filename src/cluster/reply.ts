@@ -1,0 +1,39 @@
+/**
+ * A completed call's result in its reply. The caller reads a dispatched run's value back from
+ * the registry as it reads a cache hit, because a hit check looks at the artifacts and records
+ * the result names and at what the run loaded, created and re-saved. A *plain* result — none
+ * of those — gives a hit check nothing to look at, so the runner puts it in the reply and the
+ * caller decodes it without a read-back (one registry round trip less per call).
+ *
+ * @module
+ */
+import type { Closed } from "../flow/lifecycle.js"
+import type { RunState } from "../flow/runState.js"
+import { decodeResult, type Json, resultRefs, Unencodable } from "../tracker/canonical.js"
+
+const isPlain = (json: Json): boolean => {
+  const refs = resultRefs(json)
+  return refs.artifacts.length === 0 && refs.records.length === 0
+}
+
+/** Runner: the stored result when the reply may carry it, else undefined. */
+export const replyResult = (closed: Closed, state: Pick<RunState, "created" | "recreated" | "loaded">): Json | undefined =>
+  closed.result === undefined || state.created.size > 0 || state.recreated.size > 0 || state.loaded.size > 0 || !isPlain(closed.result) ? undefined : closed.result
+
+/**
+ * Caller: the value of a carried result, decoded as a hit decodes it; undefined when it is not
+ * plain or does not decode (then the caller reads the run back, which says why).
+ */
+export const carriedValue = (json: Json): { readonly value: unknown } | undefined => {
+  if (!isPlain(json)) return undefined
+  // No references (checked above): a resolver call would be a bug, reported as undecodable.
+  const none = (what: string) => {
+    throw new Unencodable("result", `a reference to ${what} in a plain result`)
+  }
+  try {
+    return { value: decodeResult(json, { artifact: (uid) => none(`artifact ${uid}`), record: (model, uid) => none(`${model} ${uid}`) }) }
+  } catch (e) {
+    if (e instanceof Unencodable) return undefined
+    throw e
+  }
+}
