@@ -174,7 +174,7 @@ const callAdmitted = (
               Effect.gen(function* () {
                 // Admitted once its run is started (the claim and the insert are registry work
                 // like the lookup): its place goes to a queued call before the body runs.
-                const started = yield* Effect.ensuring(start(restore), ticket.leave)
+                const started = yield* (ticket === ungated ? start(restore) : Effect.ensuring(start(restore), ticket.leave))
                 if (Option.isNone(started)) return Option.none<unknown>()
                 const { run, refused } = started.value
                 flow?.open.add(run.id)

@@ -343,7 +343,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   }),
                 true
               )
-              return c.behind === true ? group.defer(w.write, `the completion of run ${c.runId}`, w.options) : group.submit(w.write, w.options)
+              if (c.behind !== true) return group.submit(w.write, w.options)
+              // Queued without waiting: nothing can fail here, so the lease is let go right after.
+              const flush = group.deferNow(w.write, `the completion of run ${c.runId}`, w.options)
+              return Effect.zipRight(flush ?? Effect.void, heartbeat.release(c.runId))
             })
           : group.submit(
               Effect.all(
@@ -357,7 +360,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               { discard: true }
             )
           )
-        ).pipe(Effect.ensuring(heartbeat.release(c.runId))),
+        ).pipe((e) => (direct !== undefined && c.behind === true ? e : Effect.ensuring(e, heartbeat.release(c.runId)))),
 
       addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
       recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
