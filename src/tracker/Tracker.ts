@@ -47,6 +47,11 @@ export interface Completion {
   readonly recreated?: ReadonlyArray<number>
   /** The cache key whose claim the completion releases. */
   readonly releaseClaim?: string
+  /**
+   * Fail with this error, writing nothing, unless the run still holds `releaseClaim`'s claim:
+   * a runner's attempt that another runner took over while it ran (src/cluster/attempt.ts).
+   */
+  readonly claimLost?: IntegrityError
 }
 
 /** A code fingerprint as stored (`lamina_code_fingerprint`). */
@@ -270,7 +275,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       completeRun: (c) =>
-        (direct !== undefined
+        (direct !== undefined && c.claimLost === undefined
           ? Effect.suspend(() => {
               const w = directWrite(
                 direct,
@@ -294,7 +299,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                 addRecreatingRun(c.runId, c.recreated ?? []),
                 addRunOutputs(c.runId, c.outputs ?? []),
                 finishRun(c.runId, c.end),
-                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId) : Effect.void
+                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId, c.claimLost) : Effect.void
               ],
               { discard: true }
             )
