@@ -111,7 +111,10 @@ export const executeHere = (
       name: inv.def.name,
       ...(inv.parts !== null ? { cacheParts: inv.parts } : {}),
       ...(result !== undefined ? { stored: Schema.encodeUnknownSync(result) } : {}),
-      ...(cacheKey !== null ? { releaseClaim: cacheKey, ...(guard?.claimLost !== undefined ? { claimLost: guard.claimLost } : {}) } : {})
+      ...(cacheKey !== null ? { releaseClaim: cacheKey, ...(guard?.claimLost !== undefined ? { claimLost: guard.claimLost } : {}) } : {}),
+      // Here, not on a runner (whose completion must land before it reports back): a success is
+      // recorded behind, so a sequential flow's next claim commits it (one commit per step fewer).
+      ...(guard === undefined ? { behind: true } : {})
     })
     return { _tag: "executed", exit, closed, run } as Executed
   })

@@ -43,6 +43,11 @@ export interface CloseOptions {
   readonly releaseClaim?: string
   /** Fail with this error, recording no end, unless the run still holds that claim (`Completion.claimLost`). */
   readonly claimLost?: IntegrityError
+  /**
+   * A success may be recorded behind (`Completion.behind`): the caller goes on before it commits.
+   * Steps only: a flow's or script's completion commits after its steps' records, before it returns.
+   */
+  readonly behind?: boolean
 }
 
 /** What closing a run concluded. */
@@ -98,7 +103,8 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
           ...(uncacheable !== undefined ? { uncacheable: true } : {}),
           ...(parts !== undefined ? { cacheParts: parts } : {})
         },
-        ...release
+        ...release,
+        ...(options.behind === true ? { behind: true } : {})
       })
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
     }

@@ -52,6 +52,13 @@ export interface Completion {
    * a runner's attempt that another runner took over while it ran (src/cluster/attempt.ts).
    */
   readonly claimLost?: IntegrityError
+  /**
+   * The caller does not wait for the commit (a step that succeeded): on SQLite the completion is
+   * written behind like a `cached` run, and commits with the next write of this Tracker (the next
+   * step's claim) or on the next timer turn. A kill in between loses only that record: the run
+   * stays `started` and is reaped, and the step reruns. Ignored on Postgres.
+   */
+  readonly behind?: boolean
 }
 
 /** A code fingerprint as stored (`lamina_code_fingerprint`). */
@@ -89,7 +96,10 @@ export interface Tracker {
    * cache decision reads it.
    */
   readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => Effect.Effect<{ readonly uid: string }>
-  /** Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared with concurrent completions. */
+  /**
+   * Record how a run ended: inputs, outputs, status and result, claim release — one commit, shared
+   * with concurrent completions (or, with `behind` on SQLite, with the next write: see `Completion`).
+   */
   readonly completeRun: (completion: Completion) => Effect.Effect<void, TrackerError>
   /** Record collections the run read as its inputs (`lamina_run_input_collection`), in the group commit. */
   readonly addCollectionInputs: (runId: number, collectionIds: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
@@ -277,6 +287,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       completeRun: (c) =>
         (direct !== undefined && c.claimLost === undefined
           ? Effect.suspend(() => {
+              // Its artifacts and its run row committed before; the completion goes in one savepoint.
               const w = directWrite(
                 direct,
                 "Completing a run",
@@ -290,7 +301,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   }),
                 true
               )
-              return group.submit(w.write, w.options)
+              return c.behind === true ? group.defer(w.write, `the completion of run ${c.runId}`, w.options) : group.submit(w.write, w.options)
             })
           : group.submit(
               Effect.all(

@@ -8,7 +8,8 @@
  * batch commits form the next batch. A caller resumes only after its batch committed, so
  * nothing it reports as done can be lost.
  *
- * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth):
+ * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth;
+ * on SQLite a step's successful completion, whose outputs and run row committed before it):
  * a background fiber commits it with whatever else is queued on the next timer turn (so
  * back-to-back hits, even from separate Promise calls, share one commit), and every later
  * `submit` commits after it (one FIFO queue), so a flow's completion is

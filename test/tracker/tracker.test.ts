@@ -343,6 +343,44 @@ describeBackends("tracker", ({ instance, backend }) => {
     expect(params.map((p) => p.n)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5])
   })
 
+  it("writes a step's successful completion behind on SQLite: the next claim commits it, and a repeat call is still a hit", async () => {
+    const i = await instance()
+    let executions = 0
+    const leaf = step("wb-leaf", (n: number) => Effect.sync(() => (executions++, n + 1)))
+    const statusOf = (uid: string) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE uid = ${uid}`, (rows) => Number(rows[0]!.s)))
+    const lastLeaf = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.map(sql<{ readonly uid: string }>`SELECT uid FROM lamina_run WHERE name = 'wb-leaf' ORDER BY id DESC LIMIT 1`, (rows) => rows[0]!.uid)
+    )
+    const f = flow("wb-flow", () =>
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const before = tracker.group.stats().commits
+        const seen: Array<number> = []
+        for (let k = 0; k < 6; k++) {
+          yield* leaf(k)
+          // Read at once, before any timer turn: the step has returned.
+          seen.push(yield* statusOf(yield* lastLeaf))
+        }
+        const commits = tracker.group.stats().commits - before
+        // The same call again: its first run's completion committed with the next claim.
+        const again = yield* leaf(0)
+        return { seen, commits, again }
+      })
+    )
+    const out = await i.run(f())
+    expect(executions).toBe(6)
+    expect(out.again).toBe(1)
+    if (backend === "sqlite") {
+      // Each claim commits the completion of the step before it: one commit per executed step, not two.
+      expect(out.seen).toEqual(Array(6).fill(RunStatus.started))
+      expect(out.commits).toBeLessThanOrEqual(7)
+    } else expect(out.seen).toEqual(Array(6).fill(RunStatus.completed))
+    // By the time the flow returned, every completion had committed.
+    const rows = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE name = 'wb-leaf' ORDER BY id`))
+    expect(rows.map((r) => Number(r.s))).toEqual([...Array(6).fill(RunStatus.completed), RunStatus.cached])
+  })
+
   it("keeps transforms and the environment artifact as layer state: resolved once per Tracker", async () => {
     const i = await instance()
     const counts = await i.run(
