@@ -9,6 +9,9 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { createServer } from "node:net"
 import { createInterface } from "node:readline"
 
+/** Extra node flags for every runner and caller (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), to profile them. */
+const nodeArgs = (process.env.LAMINA_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a.length > 0)
+
 /** A free TCP port on loopback. */
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -48,7 +51,7 @@ export const startRunner = async (
   options: { readonly concurrency?: number; readonly stale?: boolean; readonly env?: NodeJS.ProcessEnv } = {}
 ): Promise<RunnerProcess> => {
   const port = await freePort()
-  const child = spawn(process.execPath, [script, "runner", JSON.stringify({ ...instance, port, ...options, env: undefined })], {
+  const child = spawn(process.execPath, [...nodeArgs, script, "runner", JSON.stringify({ ...instance, port, ...options, env: undefined })], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...options.env }
   })
@@ -74,6 +77,10 @@ export interface CallerResult {
   readonly events: ReadonlyArray<{ readonly status: string; readonly kind: string; readonly name: string; readonly run: string; readonly runner?: string }>
   readonly rss: number
   readonly peakRss?: number
+  /** The median wall time between consecutive step ends (ms), for flows of one-at-a-time steps. */
+  readonly stepMedianMs?: number
+  /** The caller's CPU time (user + system) during the flow, ms. */
+  readonly cpuMs?: number
   /** Everything else the caller printed (its log lines), stdout then stderr. */
   readonly output: string
 }
@@ -85,7 +92,7 @@ export const runCaller = (
   call: { readonly flow: string; readonly args: ReadonlyArray<number>; readonly cluster: boolean; readonly attempts?: number },
   env: NodeJS.ProcessEnv = {}
 ): { readonly child: ChildProcess; readonly result: Promise<CallerResult> } => {
-  const child = spawn(process.execPath, [script, "caller", JSON.stringify({ ...instance, ...call })], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })
+  const child = spawn(process.execPath, [...nodeArgs, script, "caller", JSON.stringify({ ...instance, ...call })], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })
   let stdout = ""
   let stderr = ""
   child.stdout!.on("data", (d: Buffer) => void (stdout += d.toString()))

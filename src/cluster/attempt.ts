@@ -31,6 +31,7 @@ import { OWNER } from "../tracker/owner.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
+import type { CompletionGuard } from "../flow/executor.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { Dispatch, Outcome } from "./protocol.js"
 
@@ -264,11 +265,24 @@ const trashLost = (runId: number) =>
     yield* (yield* Tracker).trashArtifacts(rows.map((r) => Number(r.id)))
   })
 
+/** The failure of a completion whose attempt was taken over (`isTakenOver`). */
+const takenOver = (runId: number) => new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })
+
+/**
+ * How a runner records `runId` only while it is still the call's current attempt — a runner
+ * presumed lost, whose call was taken over or whose claim was dropped as abandoned, must not
+ * complete it. A cached call: its completion releases the key's claim and fails, writing
+ * nothing, when the run no longer holds it — every takeover (a retry here, `abandonAttempt`, a
+ * claimant dropping a stale claim) moves or drops the claim under the key's lock, so this check
+ * is atomic with the completion and costs no round trip. An uncached call has no claim: a read
+ * of the dispatch row before the completion (`guardCompletion`).
+ */
+export const completionGuard = (d: Dispatch, runId: number): CompletionGuard =>
+  d.cacheKey !== null ? { claimLost: takenOver(runId) } : { before: guardCompletion(d.id, runId, null) }
+
 /**
  * Before completing `runId` (its own transaction, moments before the completion): fail unless it is
- * still the call's current attempt and, for a cached call, still holds the key's claim — a
- * runner presumed lost, whose call was taken over or whose claim was dropped as abandoned,
- * must not complete it.
+ * still the call's current attempt and, for a cached call, still holds the key's claim.
  */
 export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, Lamina> =>
   Effect.gen(function* () {
@@ -280,7 +294,7 @@ export const guardCompletion = (dispatchId: string, runId: number, cacheKey: str
       } AS claim_run_id FROM lamina_cluster_dispatch d WHERE d.id = ${dispatchId}${forUpdate(sql)}`
     )[0]
     if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(row.claim_run_id) !== runId))
-      return yield* new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })
+      return yield* takenOver(runId)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))))
 
 /** True for the failure `guardCompletion` raises. */

@@ -31,7 +31,7 @@ import { RunState, runLogger } from "../flow/runState.js"
 import { schemaFingerprint } from "../flow/schemaFingerprint.js"
 import type { StepOptions } from "../flow/step.js"
 import type { TrackedHandle } from "../flow/wrap.js"
-import { abandonAttempt, beginAttempt, guardCompletion, isTakenOver, type RunnerIdentity } from "./attempt.js"
+import { abandonAttempt, beginAttempt, completionGuard, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
 import { replyResult } from "./reply.js"
@@ -215,7 +215,7 @@ const execute = (
         executeHere(
           { def, fn: options.output === undefined ? handle.fn : withOutputCheck(handle.fn, def.name, options.output), self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
           restore,
-          guardCompletion(d.id, run.id, d.cacheKey)
+          completionGuard(d, run.id)
         ).pipe(
           Effect.either,
           Effect.flatMap((r: Either.Either<Executed, TrackingError>): Effect.Effect<Either.Either<Executed, TrackingError> | Abandoned, StorageError | IntegrityError, Lamina> =>

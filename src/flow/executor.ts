@@ -83,15 +83,19 @@ export interface Executor {
   ) => Effect.Effect<Executed, TrackingError, Lamina>
 }
 
-/**
- * Execute a body here and close its run. `beforeCompletion` runs after the body and before the
- * run is recorded; when it fails the run is not completed (a runner checks there that its
- * attempt is still the current one).
- */
+/** How a runner makes sure its attempt is still the call's current one when it records the run. */
+export interface CompletionGuard {
+  /** Runs after the body, before the run is recorded; when it fails the run is not recorded. */
+  readonly before?: Effect.Effect<void, StorageError | IntegrityError, Lamina>
+  /** The recording fails with this error, writing nothing, unless the run still holds its key's claim. */
+  readonly claimLost?: IntegrityError
+}
+
+/** Execute a body here and close its run (`guard`: see `CompletionGuard`). */
 export const executeHere = (
   inv: StepInvocation,
   restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
-  beforeCompletion?: Effect.Effect<void, StorageError | IntegrityError, Lamina>
+  guard?: CompletionGuard
 ): Effect.Effect<Executed, TrackingError, Lamina> =>
   Effect.gen(function* () {
     const { cacheKey, run, state } = inv
@@ -100,17 +104,17 @@ export const executeHere = (
       Effect.withTracerEnabled(inv.tracing),
       Effect.exit
     )
-    if (beforeCompletion !== undefined) yield* beforeCompletion
+    if (guard?.before !== undefined) yield* guard.before
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",
       name: inv.def.name,
       ...(inv.parts !== null ? { cacheParts: inv.parts } : {}),
       ...(result !== undefined ? { stored: Schema.encodeUnknownSync(result) } : {}),
-      ...(cacheKey !== null ? { releaseClaim: cacheKey } : {}),
+      ...(cacheKey !== null ? { releaseClaim: cacheKey, ...(guard?.claimLost !== undefined ? { claimLost: guard.claimLost } : {}) } : {}),
       // Here, not on a runner (whose completion must land before it reports back): a success is
       // recorded behind, so a sequential flow's next claim commits it (one commit per step fewer).
-      ...(beforeCompletion === undefined ? { behind: true } : {})
+      ...(guard === undefined ? { behind: true } : {})
     })
     return { _tag: "executed", exit, closed, run } as Executed
   })

@@ -7,6 +7,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Exit } from "effect"
+import type { IntegrityError } from "../errors.js"
 import type { Artifact } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { RunStatus } from "../registry/Run.js"
@@ -40,6 +41,8 @@ export interface CloseOptions {
   readonly stored?: (value: unknown) => unknown
   /** The cache key whose claim the completing transaction releases. */
   readonly releaseClaim?: string
+  /** Fail with this error, recording no end, unless the run still holds that claim (`Completion.claimLost`). */
+  readonly claimLost?: IntegrityError
   /**
    * A success may be recorded behind (`Completion.behind`): the caller goes on before it commits.
    * Steps only: a flow's or script's completion commits after its steps' records, before it returns.
@@ -67,7 +70,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
     if (state.collections.size > 0) yield* tracker.addCollectionInputs(state.runId, [...state.collections])
-    const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim } : {}
+    const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim, ...(options.claimLost !== undefined ? { claimLost: options.claimLost } : {}) } : {}
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []
       let result: Json | undefined

@@ -48,6 +48,11 @@ export interface Completion {
   /** The cache key whose claim the completion releases. */
   readonly releaseClaim?: string
   /**
+   * Fail with this error, writing nothing, unless the run still holds `releaseClaim`'s claim:
+   * a runner's attempt that another runner took over while it ran (src/cluster/attempt.ts).
+   */
+  readonly claimLost?: IntegrityError
+  /**
    * The caller does not wait for the commit (a step that succeeded): on SQLite the completion is
    * written behind like a `cached` run, and commits with the next write of this Tracker (the next
    * step's claim) or on the next timer turn. A kill in between loses only that record: the run
@@ -327,7 +332,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       completeRun: (c) =>
-        (direct !== undefined
+        (direct !== undefined && c.claimLost === undefined
           ? Effect.suspend(() => {
               // Its artifacts and its run row committed before; the completion goes in one savepoint.
               const w = directWrite(
@@ -355,7 +360,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                 addRecreatingRun(c.runId, c.recreated ?? []),
                 addRunOutputs(c.runId, c.outputs ?? []),
                 finishRun(c.runId, c.end),
-                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId) : Effect.void
+                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId, c.claimLost) : Effect.void
               ],
               { discard: true }
             )

@@ -13,6 +13,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Duration, Effect } from "effect"
+import type { IntegrityError } from "../errors.js"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type RunRef } from "../registry/Run.js"
@@ -190,11 +191,14 @@ export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>
     ? { ...run, cacheParts: { ...run.cacheParts, refused: { run: refused.run.uid, reason: refused.reason } } }
     : run
 
-/** Release a claim (inside the completing transaction). */
-export const releaseClaim = (cacheKey: string, runId: number) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${runId}`).pipe(
-    Effect.asVoid,
-    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e)))
+/**
+ * Release a claim (inside the completing transaction). With `lost`, fail with it when the run
+ * no longer held the claim, so the completing transaction (its savepoint) writes nothing.
+ */
+export const releaseClaim = (cacheKey: string, runId: number, lost?: IntegrityError) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly run_id: number }>`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${runId}${lost !== undefined ? sql` RETURNING run_id` : sql``}`).pipe(
+    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e))),
+    Effect.flatMap((rows) => (lost !== undefined && rows.length === 0 ? Effect.fail(lost) : Effect.void))
   )
 
 /** Wait until the key's claim is gone (released, or abandoned and dropped). */

@@ -7,7 +7,9 @@
  * - the cases that function leaves to the transaction still end as before: a repeated
  *   delivery to the same runner waits, to another runner it aborts the previous attempt and
  *   starts the next; a run that already ended is superseded without a write; a run whose claim
- *   moved on ends aborted.
+ *   moved on ends aborted;
+ * - a cached call's completion fails, writing nothing, once its attempt was taken over (the
+ *   claim check is part of the completing transaction, no separate guard statement).
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
@@ -17,7 +19,7 @@ import pg from "pg"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { beginAttempt, type RunnerIdentity } from "../../src/cluster/attempt.js"
+import { beginAttempt, completionGuard, isTakenOver, type RunnerIdentity } from "../../src/cluster/attempt.js"
 import { Dispatch } from "../../src/cluster/protocol.js"
 import { RunStatus, type NewRun } from "../../src/registry/Run.js"
 import { OWNER } from "../../src/tracker/owner.js"
@@ -146,5 +148,25 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
     expect(await begin(d, me, newRun)).toMatchObject({ _tag: "answer", outcome: { status: "superseded" } })
     expect(await rows(`SELECT _status_code, runner FROM lamina_run WHERE id = ${d.run.id}`)).toEqual([{ _status_code: RunStatus.aborted, runner: null }])
     expect(await rows(`SELECT id FROM lamina_cluster_dispatch WHERE id = '${d.id}'`)).toEqual([])
+  }, 60_000)
+
+  it("a taken-over attempt's completion fails and records nothing; the current attempt's completes", async () => {
+    const { d, newRun } = await claimed()
+    await begin(d, me, newRun)
+    const retry = await begin(d, other, newRun)
+    const next = (retry as { readonly run: { readonly id: number } }).run.id
+    const complete = (runId: number) =>
+      Effect.flatMap(Tracker, (t) =>
+        t.completeRun({ runId, inputs: [], end: { status: RunStatus.completed, finishedAt: new Date(), result: 1 }, releaseClaim: d.cacheKey!, ...completionGuard(d, runId) })
+      )
+    const lost = await counting(() => lamina.fail(complete(d.run.id)))
+    expect(isTakenOver(lost.value)).toBe(true)
+    // BEGIN, the run's end, the claim's release (no row: ROLLBACK): no guard statement of its own.
+    expect(lost.statements.filter((q) => /lamina_cluster_dispatch/.test(q))).toEqual([])
+    expect(await rows(`SELECT _status_code, _result FROM lamina_run WHERE id = ${d.run.id}`)).toEqual([{ _status_code: RunStatus.aborted, _result: null }])
+    expect(await rows(`SELECT run_id FROM lamina_run_claim WHERE cache_key = '${d.cacheKey}'`)).toEqual([{ run_id: next }])
+    await lamina.run(complete(next))
+    expect(await rows(`SELECT _status_code FROM lamina_run WHERE id = ${next}`)).toEqual([{ _status_code: RunStatus.completed }])
+    expect(await rows(`SELECT run_id FROM lamina_run_claim WHERE cache_key = '${d.cacheKey}'`)).toEqual([])
   }, 60_000)
 })
