@@ -113,5 +113,6 @@ export const hitNow = (
   )
   const recorded = now.recordCached(cached.run, cached.inputs)
   reportCached(Option.getOrUndefined(fiber.getFiberRef(CurrentFlow)), def.name, recorded.uid, hit)
-  return { _tag: "hit", effect: recorded.flush === undefined ? Effect.succeed(value) : Effect.as(recorded.flush, value) }
+  // The commit it may start runs untraced, as Lamina's registry work does on the Effect path.
+  return { _tag: "hit", effect: recorded.flush === undefined ? Effect.succeed(value) : Effect.as(Effect.withTracerEnabled(recorded.flush, false), value) }
 }
