@@ -331,12 +331,14 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           return Effect.as(group.defer(r.write, r.what, r.options), { uid: r.uid })
         }),
 
-      completeRun: (c) =>
-        (direct !== undefined && c.claimLost === undefined
+      completeRun: (c) => {
+        // SQLite's direct path, unless the claim must be checked first (a runner's attempt).
+        const directly = c.claimLost === undefined ? direct : undefined
+        return (directly !== undefined
           ? Effect.suspend(() => {
               // Its artifacts and its run row committed before; the completion goes in one savepoint.
               const w = directWrite(
-                direct,
+                directly,
                 "Completing a run",
                 (d) =>
                   savepointSync(d, () => {
@@ -365,7 +367,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               { discard: true }
             )
           )
-        ).pipe((e) => (direct !== undefined && c.behind === true ? e : Effect.ensuring(e, heartbeat.release(c.runId)))),
+        ).pipe((e) => (directly !== undefined && c.behind === true ? e : Effect.ensuring(e, heartbeat.release(c.runId))))
+      },
 
       addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
       recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
