@@ -60,6 +60,31 @@ const unencodable = (def: Definition, e: Unencodable, param: string): InvalidArg
       `list the parameter in { ignore: ['${param}'] }, or register a codec with registerCodec().`
   })
 
+/** Record bound arguments: `run.params` and the artifacts passed in; an unencodable one not ignored is refused. */
+const recordBound = (def: Definition, callArgs: ReadonlyArray<unknown>, bound: ReadonlyArray<BoundParam>): PreparedCall | InvalidArgument => {
+  const params: Record<string, Json> = {}
+  const inputs: Array<ArtifactRef> = []
+  for (const { name, value } of bound) {
+    // LaminDB drops None and empty lists from params.
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue
+    try {
+      params[name] = paramJson(value, name, { mode: "params", artifacts: inputs })
+    } catch (e) {
+      if (!(e instanceof Unencodable)) throw e
+      if (!def.ignore.has(name)) return unencodable(def, e, name)
+      params[name] = `<ignored: ${e.what}>`
+    }
+  }
+  return { callArgs, bound, params, inputs }
+}
+
+/**
+ * `prepareCall` without a params schema, as a plain call (the cache-hit fast path, `hitNow.ts`):
+ * undefined when the definition has a params schema (decoding it is an Effect).
+ */
+export const prepareCallSync = (def: Definition, args: ReadonlyArray<unknown>): PreparedCall | InvalidArgument | undefined =>
+  def.paramsSchema !== undefined ? undefined : recordBound(def, args, bindParams(def.paramSpecs, args))
+
 /** Bind, validate and record a call's arguments. */
 export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effect.Effect<PreparedCall, InvalidArgument | ValidationError> =>
   Effect.gen(function* () {
@@ -83,20 +108,8 @@ export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effe
     } else {
       bound = bindParams(def.paramSpecs, args)
     }
-    const params: Record<string, Json> = {}
-    const inputs: Array<ArtifactRef> = []
-    for (const { name, value } of bound) {
-      // LaminDB drops None and empty lists from params.
-      if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue
-      try {
-        params[name] = paramJson(value, name, { mode: "params", artifacts: inputs })
-      } catch (e) {
-        if (!(e instanceof Unencodable)) throw e
-        if (!def.ignore.has(name)) return yield* unencodable(def, e, name)
-        params[name] = `<ignored: ${e.what}>`
-      }
-    }
-    return { callArgs, bound, params, inputs }
+    const prepared = recordBound(def, callArgs, bound)
+    return prepared instanceof InvalidArgument ? yield* prepared : prepared
   })
 
 /** What the cache key of a prepared call is computed from. */

@@ -92,7 +92,7 @@ export const collectEnvironment = (root: string): Environment => {
 let cached: Environment | undefined
 
 /** This process's environment, computed on first use (project root: the entry script's, else cwd). */
-export const currentEnvironment: Effect.Effect<Environment> = Effect.sync(() => {
+export const environmentNow = (): Environment => {
   if (cached === undefined) {
     // The entry script's project, unless the entry is a tool's (a test runner in node_modules).
     const entry = process.argv[1]
@@ -101,7 +101,10 @@ export const currentEnvironment: Effect.Effect<Environment> = Effect.sync(() => 
     cached = collectEnvironment(root)
   }
   return cached
-})
+}
+
+/** `environmentNow` as an Effect. */
+export const currentEnvironment: Effect.Effect<Environment> = Effect.sync(environmentNow)
 
 /** The fingerprint of the declared environment items, for the cache key. */
 export const fingerprint = (env: Environment, items: ReadonlyArray<EnvItem>): Record<string, string> => {

@@ -69,7 +69,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
     const tracker = yield* Tracker
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
-    yield* tracker.addCollectionInputs(state.runId, [...state.collections])
+    if (state.collections.size > 0) yield* tracker.addCollectionInputs(state.runId, [...state.collections])
     const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim, ...(options.claimLost !== undefined ? { claimLost: options.claimLost } : {}) } : {}
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []
@@ -86,7 +86,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
           ? undefined
           : {
               ...options.cacheParts,
-              loaded: yield* loadedInputs(state.loaded),
+              loaded: state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded),
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
               ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {})
             }

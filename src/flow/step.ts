@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Cause, Effect, Exit, FiberRef, Option, Schema } from "effect"
+import { Cause, Context, Effect, Exit, FiberRef, Option, Schema } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -29,6 +29,7 @@ import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
+import { cachedRunOf, hitNow, reportCached, type Prepared } from "./hitNow.js"
 import { Tracker, type TrackerError } from "../tracker/Tracker.js"
 import { checkInputs, hasBoundary, resolveBoundary, withOutputCheck, type BoundaryOptions } from "../curate/boundary.js"
 
@@ -100,16 +101,30 @@ export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
  * connection (`tracker.embedded`), nothing a bound on waiting calls protects.
  */
 const callStep = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>) =>
-  Effect.flatMap(StepExecutor, (executor) =>
-    Effect.flatMap(Tracker, (tracker) =>
-      executor === localExecutor && tracker.embedded
-        ? callAdmitted(def, options, fn, self, args, ungated, tracker, executor)
-        : executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket, tracker, executor))
-    )
-  )
+  Effect.withFiberRuntime<unknown, Effect.Effect.Error<ReturnType<typeof callAdmitted>>, Effect.Effect.Context<ReturnType<typeof callAdmitted>>>((fiber) => {
+    const executor = Context.get(fiber.currentContext, StepExecutor)
+    const tracker = Context.unsafeGet(fiber.currentContext, Tracker)
+    if (executor !== localExecutor || !tracker.embedded) return executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket, tracker, executor))
+    // A hit answered within this turn, else the Effect path with what it computed (hitNow.ts).
+    const now = hitNow(fiber, tracker, def, options, self, args)
+    return now?._tag === "hit" ? now.effect : callAdmitted(def, options, fn, self, args, ungated, tracker, executor, now?.prepared)
+  })
 
-/** One call of a step: the run, the body, the completion; `ticket` is left at admission. */
-const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self: unknown, args: ReadonlyArray<unknown>, ticket: Ticket, tracker: Tracker, executor: Executor) =>
+/**
+ * One call of a step: the run, the body, the completion; `ticket` is left at admission.
+ * `prepared`: the call, key and first lookup `hitNow` already did.
+ */
+const callAdmitted = (
+  def: Definition,
+  options: StepOptions,
+  fn: Function,
+  self: unknown,
+  args: ReadonlyArray<unknown>,
+  ticket: Ticket,
+  tracker: Tracker,
+  executor: Executor,
+  prepared?: Prepared
+) =>
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
@@ -117,7 +132,7 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
     // query); the body runs with the caller's tracing setting.
     const tracing = yield* FiberRef.get(FiberRef.currentTracerEnabled)
     const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
-    const call = yield* prepareCall(def, args)
+    const call = prepared?.call ?? (yield* prepareCall(def, args))
     // Boundaries (src/curate/boundary.ts): inputs validated before any run starts, the output by the body.
     const boundary = hasBoundary(options) ? yield* resolveBoundary(def.name, options) : undefined
     if (boundary !== undefined) yield* checkInputs(def.name, boundary, call.bound)
@@ -159,7 +174,7 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
               Effect.gen(function* () {
                 // Admitted once its run is started (the claim and the insert are registry work
                 // like the lookup): its place goes to a queued call before the body runs.
-                const started = yield* Effect.ensuring(start(restore), ticket.leave)
+                const started = yield* (ticket === ungated ? start(restore) : Effect.ensuring(start(restore), ticket.leave))
                 if (Option.isNone(started)) return Option.none<unknown>()
                 const { run, refused } = started.value
                 flow?.open.add(run.id)
@@ -226,15 +241,19 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
       return Option.getOrUndefined(out)
     }
 
-    const keyed = keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+    // hitNow computed these only without boundaries (whose hashes enter the key).
+    const keyed = prepared?.material ?? keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (keyed instanceof InvalidArgument) return yield* keyed
     const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
-    const cacheKey = cacheKeyOf(material)
+    const cacheKey = prepared?.cacheKey ?? cacheKeyOf(material)
     const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow)
+    let found = prepared?.found
     for (;;) {
       // A call that went round again (its key was claimed elsewhere) queues for a place anew.
       yield* ticket.rejoin
-      const hit = yield* tracker.lookupHit(cacheKey)
+      // The first lookup may have been done by hitNow (a refusal or nothing): not repeated.
+      const hit = found !== undefined ? found.value : yield* tracker.lookupHit(cacheKey)
+      found = undefined
       if (isHit(hit)) return yield* useHit(hit)
       const flight = yield* tracker.joinFlight(cacheKey)
       if (flight._tag === "follower") {
@@ -261,16 +280,13 @@ const callAdmitted = (def: Definition, options: StepOptions, fn: Function, self:
     }
   }).pipe(Effect.withTracerEnabled(false))
 
-/** Record a cached run that reuses `hit.run`, and return its value. */
+/** Record a cached run that reuses `hit.run`, and return its value (`hitNow` does the same as plain calls). */
 const recordCached = (tracker: Tracker, def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>
   Effect.gen(function* () {
     const value = options.result === undefined ? hit.value : yield* Effect.orDie(Schema.decodeUnknown(options.result)(hit.value))
-    const now = new Date()
-    const ref = yield* tracker.recordCached({ ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id }, [
-      ...call.inputs.map((r) => r.artifact.id),
-      ...hit.loaded.map((l) => l.id)
-    ])
-    report(flow, { status: "cached", kind: "step", name: def.name, run: ref.uid, detail: `reused run ${hit.run.uid}`, ...(flow ? { flow: flow.name } : {}) })
+    const cached = cachedRunOf(run, hit, call)
+    const ref = yield* tracker.recordCached(cached.run, cached.inputs)
+    reportCached(flow, def.name, ref.uid, hit)
     return value
   })
 

@@ -22,7 +22,7 @@ import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, newRunUid
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
-import { type Hit, lookupHit, lookupHitDirect, type Refusal } from "./cache.js"
+import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimSync, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
@@ -72,6 +72,26 @@ export interface StoredFingerprint {
 export type Flight =
   | { readonly _tag: "leader"; /** Let the waiters go (the leader's run ended, however). */ readonly land: Effect.Effect<void> }
   | { readonly _tag: "follower"; /** Wait for the leader to land. */ readonly wait: Effect.Effect<void> }
+
+/**
+ * The plain-call forms of what a cache hit needs, on SQLite's direct path: a step call answered
+ * from the cache runs them within its caller's turn (`src/flow/hitNow.ts`), not as ~60 Effect
+ * operations. Each answers only what is at hand; undefined sends the caller to the Effect path.
+ */
+export interface TrackerNow {
+  /** The transform `ensureTransform` remembered for `key` and source `hash`. */
+  readonly transform: (key: string, hash: string) => Transform | undefined
+  /** The environment artifact id, once `environmentId` has it. */
+  readonly environmentId: () => number | undefined
+  /**
+   * `lookupHit` as a plain call by a fiber with `context`: undefined when it cannot read now
+   * (another fiber's transaction is open on the connection) or the read failed (the Effect path
+   * then reports it).
+   */
+  readonly lookupHit: (cacheKey: string, context: Context.Context<never>) => { readonly found: Hit | Refusal | undefined } | undefined
+  /** `recordCached` as a plain call: the uid, and what must still run to commit it (`GroupCommit.deferNow`). */
+  readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => { readonly uid: string; readonly flush: Effect.Effect<void> | undefined }
+}
 
 /** The Tracker service. */
 export interface Tracker {
@@ -134,6 +154,8 @@ export interface Tracker {
    * admission gate.
    */
   readonly embedded: boolean
+  /** Plain-call forms for cache hits (SQLite's direct path; undefined on Postgres). */
+  readonly now: TrackerNow | undefined
 }
 
 /** The `Tracker` service tag. */
@@ -209,6 +231,39 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a code fingerprint")(e)))
       )
 
+    /** A `cached` run's write, for `group.defer`. */
+    const cachedRecord = (run: NewRun, inputs: ReadonlyArray<number>) => {
+      const uid = run.uid ?? newRunUid()
+      const what = `the cached run ${uid}`
+      const cached = { ...run, uid }
+      // SQLite: one synchronous write in its own savepoint (no Effect savepoint per record in a batch).
+      if (direct !== undefined && run.features === undefined) {
+        const w = directWrite(direct, "Saving a Run", (d) => savepointSync(d, () => linkSync(d, "lamina_run_input_artifact", insertRunSync(d, cached).id, inputs)), true)
+        return { uid, what, write: w.write as Effect.Effect<unknown, TrackerError, SqlClient.SqlClient>, options: w.options }
+      }
+      const write = insert(cached)
+      return { uid, what, write: inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), options: undefined }
+    }
+    const now: TrackerNow | undefined =
+      direct === undefined
+        ? undefined
+        : {
+            transform: (key, hash) => transforms.get(`${key}\u0000${hash}`),
+            environmentId: () => environment,
+            lookupHit: (cacheKey, context) => {
+              if (!direct.readable(context)) return undefined
+              try {
+                return { found: decodeChecked(lookupHitSync(direct.handle, cacheKey)) }
+              } catch {
+                return undefined
+              }
+            },
+            recordCached: (run, inputs) => {
+              const r = cachedRecord(run, inputs)
+              return { uid: r.uid, flush: group.deferNow(r.write, r.what, r.options) }
+            }
+          }
+
     const tracker: Tracker = {
       ensureTransform: (spec) =>
         Effect.suspend(() => {
@@ -272,24 +327,18 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
 
       recordCached: (run, inputs) =>
         Effect.suspend(() => {
-          const uid = run.uid ?? newRunUid()
-          const what = `the cached run ${uid}`
-          const cached = { ...run, uid }
-          // SQLite: one synchronous write in its own savepoint (no Effect savepoint per record in a batch).
-          if (direct !== undefined && run.features === undefined) {
-            const w = directWrite(direct, "Saving a Run", (d) => savepointSync(d, () => linkSync(d, "lamina_run_input_artifact", insertRunSync(d, cached).id, inputs)), true)
-            return Effect.as(group.defer(w.write, what, w.options), { uid })
-          }
-          const write = insert(cached)
-          return Effect.as(group.defer(inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), what), { uid })
+          const r = cachedRecord(run, inputs)
+          return Effect.as(group.defer(r.write, r.what, r.options), { uid: r.uid })
         }),
 
-      completeRun: (c) =>
-        (direct !== undefined && c.claimLost === undefined
+      completeRun: (c) => {
+        // SQLite's direct path, unless the claim must be checked first (a runner's attempt).
+        const directly = c.claimLost === undefined ? direct : undefined
+        return (directly !== undefined
           ? Effect.suspend(() => {
               // Its artifacts and its run row committed before; the completion goes in one savepoint.
               const w = directWrite(
-                direct,
+                directly,
                 "Completing a run",
                 (d) =>
                   savepointSync(d, () => {
@@ -301,7 +350,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   }),
                 true
               )
-              return c.behind === true ? group.defer(w.write, `the completion of run ${c.runId}`, w.options) : group.submit(w.write, w.options)
+              if (c.behind !== true) return group.submit(w.write, w.options)
+              // Queued without waiting: nothing can fail here, so the lease is let go right after.
+              const flush = group.deferNow(w.write, `the completion of run ${c.runId}`, w.options)
+              return Effect.zipRight(flush ?? Effect.void, heartbeat.release(c.runId))
             })
           : group.submit(
               Effect.all(
@@ -315,7 +367,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               { discard: true }
             )
           )
-        ).pipe(Effect.ensuring(heartbeat.release(c.runId))),
+        ).pipe((e) => (directly !== undefined && c.behind === true ? e : Effect.ensuring(e, heartbeat.release(c.runId))))
+      },
 
       addCollectionInputs: (runId, ids) => (ids.length === 0 ? Effect.void : group.submit(addRunCollectionInputs(runId, ids))),
       recordFinishedRuns: (batch) => provided(Effect.flatMap(Instance, (instance) => recordFinishedRuns(batch, instance.user.id))),
@@ -360,7 +413,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
 
       heartbeat,
       group,
-      embedded: direct !== undefined
+      embedded: direct !== undefined,
+      now
     }
     return tracker
   })

@@ -80,22 +80,26 @@ export const REACH = "<reach>"
 /** Redacted marker for stored secret param hashes. */
 export const SECRET_HASH = "redacted"
 
-/** The cache key: one hash over the canonical text of all components (one md5 per call). */
-export const cacheKeyOf = (m: KeyMaterial): string =>
-  hashString(
-    canonicalJson({
-      transform: m.transform,
-      source: m.source,
-      ...(m.code !== undefined ? { code: m.code } : {}),
-      ...(m.result !== undefined ? { result: m.result } : {}),
-      params: m.params,
-      // Content, not identity: an input enters the key by where it was passed and its hash.
-      inputs: m.inputs.map((i) => ({ param: i.param, hash: i.hash })),
-      env: m.env,
-      ...(m.version !== undefined ? { version: m.version } : {}),
-      ...(m.schemas !== undefined ? { schemas: m.schemas } : {})
-    })
-  )
+const str = JSON.stringify
+
+/**
+ * The cache key: one hash over the canonical text of all components (one md5 per call), i.e.
+ * `canonicalJson({ transform, source, code?, result?, params, inputs: [{ param, hash }], env,
+ * version?, schemas? })`. Written out with its keys in sorted order (the same text: keys must
+ * not change between versions) instead of building and sorting that object on every call.
+ */
+export const cacheKeyOf = (m: KeyMaterial): string => {
+  let text = m.code !== undefined ? `{"code":${str(m.code)},` : "{"
+  text += `"env":${canonicalJson(m.env)},"inputs":[`
+  // Content, not identity: an input enters the key by where it was passed and its hash.
+  for (let k = 0; k < m.inputs.length; k++) text += `${k > 0 ? "," : ""}{"hash":${str(m.inputs[k]!.hash)},"param":${str(m.inputs[k]!.param)}}`
+  text += `],"params":${canonicalJson(m.params)},`
+  if (m.result !== undefined) text += `"result":${str(m.result)},`
+  if (m.schemas !== undefined) text += `"schemas":${canonicalJson(m.schemas)},`
+  text += `"source":${str(m.source)},"transform":${str(m.transform)}`
+  if (m.version !== undefined) text += `,"version":${str(m.version)}`
+  return hashString(text + "}")
+}
 
 /** The stored form of key material: per-param hashes, secrets redacted (computed on a miss only). */
 export const partsOf = (m: KeyMaterial): CacheParts => {

@@ -82,10 +82,18 @@ const SECRET_WORDS = ["api_key", "access_key", "secret", "token", "password", "p
 /** LaminDB's placeholder for redacted values. */
 export const REDACTED = "***REDACTED***"
 
+// Param names repeat on every call (twice per call: params and key): remembered, bounded.
+const secretKeys = new Map<string, boolean>()
+
 /** True when a param name looks like it holds a secret. */
 export const isSecretKey = (key: string): boolean => {
+  const known = secretKeys.get(key)
+  if (known !== undefined) return known
   const snake = `_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[-\s]/g, "_").toLowerCase()}_`
-  return SECRET_WORDS.some((w) => snake.includes(`_${w}_`))
+  const secret = SECRET_WORDS.some((w) => snake.includes(`_${w}_`))
+  if (secretKeys.size >= 4096) secretKeys.clear()
+  secretKeys.set(key, secret)
+  return secret
 }
 
 /** Postgres URLs with a password: the password replaced. */

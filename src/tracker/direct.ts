@@ -45,6 +45,8 @@ export interface Direct {
   readonly sync: SyncTransactions
   /** The raw handle, for writes the group commit runs as plain calls inside its transaction. */
   readonly handle: SqliteDirect
+  /** Whether a fiber with `context` may read on the connection now (what `read` checks before taking the permit). */
+  readonly readable: (context: Context.Context<never>) => boolean
 }
 
 /** The direct writer for `client`, or undefined when it is not an SQLite client of `db/sqlite.ts`. */
@@ -60,11 +62,12 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
       const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
       return inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
+  // A transaction open on the connection that is not ours is another fiber's: wait for it.
+  const readable = (context: Context.Context<never>): boolean => !d.db.inTransaction || inOurTransaction(context)
   const read = <A>(what: string, f: (d: SqliteDirect) => A): Effect.Effect<A, StorageError | IntegrityError> =>
     Effect.withFiberRuntime((fiber) => {
       const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
-      // A transaction open on the connection that is not ours is another fiber's: wait for it.
-      return !d.db.inTransaction || inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
+      return readable(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
   const transaction = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
     Effect.withFiberRuntime((fiber) => {
@@ -124,7 +127,7 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
         }
       })
     ))
-  return { run, read, transaction, sync: { transaction: transactionSync, savepoint: (f) => savepointSync(d, f) }, handle: d }
+  return { run, read, transaction, sync: { transaction: transactionSync, savepoint: (f) => savepointSync(d, f) }, handle: d, readable }
 }
 
 // ---------------------------------------------------------------------------------------------

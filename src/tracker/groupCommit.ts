@@ -31,6 +31,11 @@ export interface GroupCommit {
   readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, options?: WriteOptions) => Effect.Effect<A, E | StorageError | IntegrityError>
   /** Queue `write` without waiting for its commit (a failure is logged, not raised). */
   readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void>
+  /**
+   * `defer` as a plain call: queues `write` now and returns what the caller must still run to get
+   * it committed (the timer-turn daemon's fork, or a full batch's commit), usually nothing.
+   */
+  readonly deferNow: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void> | undefined
   /** Wait until every deferred write queued so far has committed (free when none is pending). */
   readonly settle: Effect.Effect<void>
   /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
@@ -192,39 +197,41 @@ export const makeGroupCommit = (
         })
       )
 
-    const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync })
-        writes++
-        deferred++
-        if (flushing) return Effect.void
-        // A long run of hits that never yields to a timer: its caller commits a full batch itself,
-        // so the queue stays bounded.
-        if (queue.length >= options.maxBatch) {
-          flushing = true
-          return Effect.uninterruptible(drain)
-        }
-        if (scheduled) return Effect.void
-        // Nobody waits here: a daemon fiber commits the batch on the next timer turn (so the
-        // records of back-to-back hits share it), unless a `submit` leads a batch first.
-        scheduled = true
-        return Effect.asVoid(
-          Effect.forkDaemon(
-            Effect.zipRight(
-              Effect.sleep(Duration.zero),
-              Effect.suspend(() => {
-                scheduled = false
-                if (flushing || queue.length === 0) return Effect.void
-                flushing = true
-                return Effect.uninterruptible(drain)
-              })
-            )
+    const deferNow = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> | undefined => {
+      queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync })
+      writes++
+      deferred++
+      if (flushing) return undefined
+      // A long run of hits that never yields to a timer: its caller commits a full batch itself,
+      // so the queue stays bounded.
+      if (queue.length >= options.maxBatch) {
+        flushing = true
+        return Effect.uninterruptible(drain)
+      }
+      if (scheduled) return undefined
+      // Nobody waits here: a daemon fiber commits the batch on the next timer turn (so the
+      // records of back-to-back hits share it), unless a `submit` leads a batch first.
+      scheduled = true
+      return Effect.asVoid(
+        Effect.forkDaemon(
+          Effect.zipRight(
+            Effect.sleep(Duration.zero),
+            Effect.suspend(() => {
+              scheduled = false
+              if (flushing || queue.length === 0) return Effect.void
+              flushing = true
+              return Effect.uninterruptible(drain)
+            })
           )
         )
-      })
+      )
+    }
+
+    const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
+      Effect.suspend(() => deferNow(write, what, how) ?? Effect.void)
 
     // A no-op write queued last commits after everything queued before it.
     const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void, { atomic: true, sync: { run: () => undefined, what: "nothing" } }))))
 
-    return { submit, defer, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
+    return { submit, defer, deferNow, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest"
 import { cacheKeyOf, diffParts, partsOf, type KeyMaterial } from "../../src/tracker/cacheKey.js"
 import { canonicalJson, decodeResult, encodeResult, isSecretKey, paramJson, resultRefs, Unencodable } from "../../src/tracker/canonical.js"
 import { bindParams, literalDefault, parseParams } from "../../src/flow/params.js"
+import { hashString } from "../../src/storage/hash.js"
 
 describe("parseParams / bindParams", () => {
   it("reads names and literal defaults from arrows, functions and methods", () => {
@@ -116,6 +117,28 @@ describe("cache keys", () => {
       expect(cacheKeyOf(material(over))).not.toBe(base)
     // the uid of an input does not matter, its content does
     expect(cacheKeyOf(material({ inputs: [{ param: "data", uid: "other", hash: "h1" }] }))).toBe(base)
+  })
+
+  it("keeps every key's text: the canonical JSON of the components, so earlier caches stay valid", () => {
+    const full = material({ code: "c1", result: "r1", version: "2", schemas: { output: "s9", "input:data": "s8" }, inputs: [{ param: "data", uid: "u1", hash: "h1" }, { param: "more[0]", uid: "u2", hash: 'h"2' }], env: {} })
+    // Computed by the previous implementation (canonicalJson of the whole object).
+    expect(cacheKeyOf(material())).toBe("PtiKu-LbiOU6J9HZq352XA")
+    expect(cacheKeyOf(full)).toBe("-KTDVGvewsqsNRjFpwgGmA")
+    for (const m of [material(), full, material({ inputs: [], params: {}, env: { b: "1", a: "2" } })]) {
+      const { transform, source, code, result, params, inputs, env, version, schemas } = m
+      const generic = canonicalJson({
+        transform,
+        source,
+        ...(code !== undefined ? { code } : {}),
+        ...(result !== undefined ? { result } : {}),
+        params,
+        inputs: inputs.map((i) => ({ param: i.param, hash: i.hash })),
+        env,
+        ...(version !== undefined ? { version } : {}),
+        ...(schemas !== undefined ? { schemas } : {})
+      })
+      expect(cacheKeyOf(m)).toBe(hashString(generic))
+    }
   })
 
   it("stores secrets redacted, and the diff still says a secret changed", () => {
