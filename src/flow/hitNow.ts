@@ -19,7 +19,7 @@ import { Instance } from "../instance/Instance.js"
 import { RunStatus, type NewRun } from "../registry/Run.js"
 import type { Hit, Refusal } from "../tracker/cache.js"
 import { isHit } from "../tracker/cache.js"
-import { cacheKeyOf, type KeyMaterial } from "../tracker/cacheKey.js"
+import { cacheKeyOf, type CacheParts, type KeyMaterial } from "../tracker/cacheKey.js"
 import type { Tracker } from "../tracker/Tracker.js"
 import { hasBoundary, type BoundaryOptions } from "../curate/boundary.js"
 import { CurrentFlow, report, type FlowContext } from "./context.js"
@@ -41,6 +41,32 @@ export interface Prepared {
   /** The first lookup's answer (a refusal, or nothing), when it could be read. */
   readonly found?: { readonly value: Hit | Refusal | undefined }
 }
+
+/** What a step call's run is made of, whatever it turns out to be (started, or cached). */
+export interface RunBasis {
+  readonly def: Definition
+  readonly self: unknown
+  readonly call: PreparedCall
+  readonly transformId: number
+  readonly parentRunId: number
+  readonly environmentId: number
+  readonly userId: number
+}
+
+/** The `started` run of a call with `basis`, keyed by `cacheKey` (null: uncached). */
+export const startedRunOf = (basis: RunBasis, cacheKey: string | null, parts: CacheParts | null): NewRun => ({
+  transformId: basis.transformId,
+  name: basis.def.name,
+  entrypoint: basis.def.entrypointFor(basis.self),
+  params: basis.call.params,
+  status: RunStatus.started,
+  startedAt: new Date(),
+  initiatedByRunId: basis.parentRunId,
+  environmentId: basis.environmentId,
+  cacheKey,
+  cacheParts: parts,
+  userId: basis.userId
+})
 
 /** The `cached` run that reuses `hit.run` for a call whose started run would be `run`. */
 export const cachedRunOf = (run: NewRun, hit: Hit, call: PreparedCall) => {
@@ -94,23 +120,16 @@ export const hitNow = (
       return { _tag: "prepared", prepared: { call, material, cacheKey } }
     }
   }
-  const cached = cachedRunOf(
-    {
-      transformId: transform!.id,
-      name: def.name,
-      entrypoint: def.entrypointFor(self),
-      params: call.params,
-      status: RunStatus.started,
-      startedAt: new Date(),
-      initiatedByRunId: parent.value.runId,
-      environmentId: environmentId!,
-      cacheKey,
-      cacheParts: null,
-      userId: Context.unsafeGet(fiber.currentContext, Instance).user.id
-    },
-    hit,
-    call
-  )
+  const basis: RunBasis = {
+    def,
+    self,
+    call,
+    transformId: transform!.id,
+    parentRunId: parent.value.runId,
+    environmentId: environmentId!,
+    userId: Context.unsafeGet(fiber.currentContext, Instance).user.id
+  }
+  const cached = cachedRunOf(startedRunOf(basis, cacheKey, null), hit, call)
   const recorded = now.recordCached(cached.run, cached.inputs)
   reportCached(Option.getOrUndefined(fiber.getFiberRef(CurrentFlow)), def.name, recorded.uid, hit)
   // The commit it may start runs untraced, as Lamina's registry work does on the Effect path.

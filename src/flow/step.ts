@@ -13,7 +13,7 @@ import { Cause, Context, Effect, Exit, FiberRef, Option, Schema } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
-import { RunStatus, type NewRun, type RunRef } from "../registry/Run.js"
+import type { NewRun, RunRef } from "../registry/Run.js"
 import type { Hit, Refusal } from "../tracker/cache.js"
 import { isHit } from "../tracker/cache.js"
 import { cacheKeyOf, partsOf, type CacheParts } from "../tracker/cacheKey.js"
@@ -29,7 +29,7 @@ import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
-import { cachedRunOf, hitNow, reportCached, type Prepared } from "./hitNow.js"
+import { cachedRunOf, hitNow, reportCached, startedRunOf, type Prepared, type RunBasis } from "./hitNow.js"
 import { Tracker, type TrackerError } from "../tracker/Tracker.js"
 import { checkInputs, hasBoundary, resolveBoundary, withOutputCheck, type BoundaryOptions } from "../curate/boundary.js"
 
@@ -104,10 +104,12 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
   Effect.withFiberRuntime<unknown, Effect.Effect.Error<ReturnType<typeof callAdmitted>>, Effect.Effect.Context<ReturnType<typeof callAdmitted>>>((fiber) => {
     const executor = Context.get(fiber.currentContext, StepExecutor)
     const tracker = Context.unsafeGet(fiber.currentContext, Tracker)
-    if (executor !== localExecutor || !tracker.embedded) return executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, ticket, tracker, executor))
+    // Read here, outside callAdmitted's `withTracerEnabled(false)`: the body runs with the caller's setting.
+    const tracing = fiber.getFiberRef(FiberRef.currentTracerEnabled)
+    if (executor !== localExecutor || !tracker.embedded) return executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, tracing, ticket, tracker, executor))
     // A hit answered within this turn, else the Effect path with what it computed (hitNow.ts).
     const now = hitNow(fiber, tracker, def, options, self, args)
-    return now?._tag === "hit" ? now.effect : callAdmitted(def, options, fn, self, args, ungated, tracker, executor, now?.prepared)
+    return now?._tag === "hit" ? now.effect : callAdmitted(def, options, fn, self, args, tracing, ungated, tracker, executor, now?.prepared)
   })
 
 /**
@@ -120,6 +122,7 @@ const callAdmitted = (
   fn: Function,
   self: unknown,
   args: ReadonlyArray<unknown>,
+  tracing: boolean,
   ticket: Ticket,
   tracker: Tracker,
   executor: Executor,
@@ -128,9 +131,6 @@ const callAdmitted = (
   Effect.gen(function* () {
     const parent = yield* currentRun
     if (Option.isNone(parent)) return yield* new InvalidArgument({ message: NOT_TRACKED })
-    // Lamina's own registry queries are not traced (a span per query costs more than the
-    // query); the body runs with the caller's tracing setting.
-    const tracing = yield* FiberRef.get(FiberRef.currentTracerEnabled)
     const flow = Option.getOrUndefined(yield* FiberRef.get(CurrentFlow))
     const call = prepared?.call ?? (yield* prepareCall(def, args))
     // Boundaries (src/curate/boundary.ts): inputs validated before any run starts, the output by the body.
@@ -142,19 +142,8 @@ const callAdmitted = (
     const transform = yield* tracker.ensureTransform({ key, kind: "function", source: def.source.code, hash: def.source.hash, description: def.description ?? null })
     const environmentId = yield* environmentArtifactId
     const instance = yield* Instance
-    const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => ({
-      transformId: transform.id,
-      name: def.name,
-      entrypoint: def.entrypointFor(self),
-      params: call.params,
-      status: RunStatus.started,
-      startedAt: new Date(),
-      initiatedByRunId: parent.value.runId,
-      environmentId,
-      cacheKey,
-      cacheParts: parts,
-      userId: instance.user.id
-    })
+    const basis: RunBasis = { def, self, call, transformId: transform.id, parentRunId: parent.value.runId, environmentId, userId: instance.user.id }
+    const newRun = (cacheKey: string | null, parts: CacheParts | null): NewRun => startedRunOf(basis, cacheKey, parts)
     type Started = { readonly run: RunRef; readonly refused?: Refusal }
     const limited = flow !== undefined && (flow.global !== undefined || options.concurrency !== undefined)
     const execute = (
@@ -278,6 +267,7 @@ const callAdmitted = (
       if (Option.isSome(out)) return out.value
       if (seen.hit !== undefined) return yield* useHit(seen.hit)
     }
+  // Lamina's own registry queries are not traced (a span per query costs more than the query).
   }).pipe(Effect.withTracerEnabled(false))
 
 /** Record a cached run that reuses `hit.run`, and return its value (`hitNow` does the same as plain calls). */

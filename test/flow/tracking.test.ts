@@ -1,7 +1,7 @@
 /**
  * LaminDB's tracking checks: what a flow and its steps record.
  */
-import { Effect, Option } from "effect"
+import { Effect, FiberRef, Option } from "effect"
 import { expect, it } from "vitest"
 import { currentRun } from "../../src/flow/CurrentRun.js"
 import { flow, NOT_TRACKED, step } from "../../src/flow/index.js"
@@ -157,5 +157,16 @@ describeBackends("tracking", ({ instance }) => {
     const [t] = await i.run(Run.filter({ name: "token" }).toArray())
     expect(t!.params).toEqual({ token: "***REDACTED***", retries: 3 })
     expect(JSON.stringify(t!._cache_parts)).not.toContain("secret-value")
+  })
+})
+
+describeBackends("tracking: the caller's tracing", ({ instance }) => {
+  // Lamina's own registry work runs untraced; a step body must still see the caller's setting.
+  const seen = step({ name: "tracing-seen", cache: false }, (_i: number) => FiberRef.get(FiberRef.currentTracerEnabled))
+  const both = flow("tracing-both", () => Effect.all([seen(1), seen(2).pipe(Effect.withTracerEnabled(false))]))
+
+  it("a step body runs with its caller's tracing setting, on or off", async () => {
+    const i = await instance()
+    expect(await i.run(both())).toEqual([true, false])
   })
 })
