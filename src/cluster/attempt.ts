@@ -13,8 +13,9 @@
  *   runs twice.
  *
  * Every decision happens in one transaction holding the cache key's lock (or, for uncached
- * calls, the dispatch row's), the same lock a completion's guard (`guardCompletion`) takes,
- * so a runner that was only presumed lost can never complete a run that was taken over.
+ * calls, the dispatch row's), and a runner's completion checks, inside its own transaction,
+ * what a takeover changes under that lock (`completionGuard`), so a runner that was only
+ * presumed lost can never complete a run that was taken over.
  *
  * @module
  */
@@ -271,33 +272,21 @@ const takenOver = (runId: number) => new IntegrityError({ message: `run ${runId}
 /**
  * How a runner records `runId` only while it is still the call's current attempt — a runner
  * presumed lost, whose call was taken over or whose claim was dropped as abandoned, must not
- * complete it. A cached call: its completion releases the key's claim and fails, writing
- * nothing, when the run no longer holds it — every takeover (a retry here, `abandonAttempt`, a
- * claimant dropping a stale claim) moves or drops the claim under the key's lock, so this check
- * is atomic with the completion and costs no round trip. An uncached call has no claim: a read
- * of the dispatch row before the completion (`guardCompletion`).
+ * complete it. Both checks are part of the completing transaction (they fail it, writing
+ * nothing), so no takeover slips in between, and cost no transaction of their own:
+ *
+ * - a cached call: its completion releases the key's claim and fails when the run no longer
+ *   holds it — every takeover (a retry here, `abandonAttempt`, a claimant dropping a stale
+ *   claim) moves or drops the claim under the key's lock;
+ * - an uncached call has no claim: its completion first locks the dispatch row (`FOR UPDATE`,
+ *   before any write, the order a retry here takes its locks in) and fails unless it still
+ *   names the run. A retry moves the row under that lock, so it either moved it before the
+ *   check or waits until the completion committed — then finds the run ended and answers it.
  */
 export const completionGuard = (d: Dispatch, runId: number): CompletionGuard =>
-  d.cacheKey !== null ? { claimLost: takenOver(runId) } : { before: guardCompletion(d.id, runId, null) }
+  d.cacheKey !== null ? { claimLost: takenOver(runId) } : { attempt: { dispatch: d.id, lost: takenOver(runId) } }
 
-/**
- * Before completing `runId` (its own transaction, moments before the completion): fail unless it is
- * still the call's current attempt and, for a cached call, still holds the key's claim.
- */
-export const guardCompletion = (dispatchId: string, runId: number, cacheKey: string | null): Effect.Effect<void, StorageError | IntegrityError, Lamina> =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    // The dispatch row (locked) and the key's claim in one round trip: this runs before every completion.
-    const row = (
-      yield* sql<{ readonly run_id: number; readonly claim_run_id: number | null }>`SELECT d.run_id, ${
-        cacheKey === null ? sql`NULL` : sql`(SELECT c.run_id FROM lamina_run_claim c WHERE c.cache_key = ${cacheKey})`
-      } AS claim_run_id FROM lamina_cluster_dispatch d WHERE d.id = ${dispatchId}${forUpdate(sql)}`
-    )[0]
-    if (row === undefined || Number(row.run_id) !== runId || (cacheKey !== null && Number(row.claim_run_id) !== runId))
-      return yield* takenOver(runId)
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))))
-
-/** True for the failure `guardCompletion` raises. */
+/** True for the failure a completion refused by `completionGuard` raises. */
 export const isTakenOver = (e: unknown): boolean => e instanceof IntegrityError && e.message.includes("was taken over while it ran")
 
 /**

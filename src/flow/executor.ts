@@ -10,7 +10,7 @@
  * @module
  */
 import { Context, Effect, type Exit, Option, Schema } from "effect"
-import type { IntegrityError, StorageError } from "../errors.js"
+import type { IntegrityError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { RunRef } from "../registry/Run.js"
 import type { CacheParts } from "../tracker/cacheKey.js"
@@ -83,12 +83,15 @@ export interface Executor {
   ) => Effect.Effect<Executed, TrackingError, Lamina>
 }
 
-/** How a runner makes sure its attempt is still the call's current one when it records the run. */
+/**
+ * How a runner makes sure its attempt is still the call's current one when it records the run:
+ * checks made by the recording transaction itself, so no takeover slips in between.
+ */
 export interface CompletionGuard {
-  /** Runs after the body, before the run is recorded; when it fails the run is not recorded. */
-  readonly before?: Effect.Effect<void, StorageError | IntegrityError, Lamina>
   /** The recording fails with this error, writing nothing, unless the run still holds its key's claim. */
   readonly claimLost?: IntegrityError
+  /** The recording fails with `lost`, writing nothing, unless dispatch row `dispatch` still names the run. */
+  readonly attempt?: { readonly dispatch: string; readonly lost: IntegrityError }
 }
 
 /** Execute a body here and close its run (`guard`: see `CompletionGuard`). */
@@ -104,7 +107,6 @@ export const executeHere = (
       Effect.withTracerEnabled(inv.tracing),
       Effect.exit
     )
-    if (guard?.before !== undefined) yield* guard.before
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",
@@ -112,6 +114,7 @@ export const executeHere = (
       ...(inv.parts !== null ? { cacheParts: inv.parts } : {}),
       ...(result !== undefined ? { stored: Schema.encodeUnknownSync(result) } : {}),
       ...(cacheKey !== null ? { releaseClaim: cacheKey, ...(guard?.claimLost !== undefined ? { claimLost: guard.claimLost } : {}) } : {}),
+      ...(guard?.attempt !== undefined ? { attempt: guard.attempt } : {}),
       // Here, not on a runner (whose completion must land before it reports back): a success is
       // recorded behind, so a sequential flow's next claim commits it (one commit per step fewer).
       ...(guard === undefined ? { behind: true } : {})

@@ -43,6 +43,8 @@ export interface CloseOptions {
   readonly releaseClaim?: string
   /** Fail with this error, recording no end, unless the run still holds that claim (`Completion.claimLost`). */
   readonly claimLost?: IntegrityError
+  /** Fail with `lost`, recording no end, unless dispatch row `dispatch` still names the run (`Completion.attempt`). */
+  readonly attempt?: { readonly dispatch: string; readonly lost: IntegrityError }
   /**
    * A success may be recorded behind (`Completion.behind`): the caller goes on before it commits.
    * Steps only: a flow's or script's completion commits after its steps' records, before it returns.
@@ -70,7 +72,10 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
     const finishedAt = new Date()
     const inputs = state.inputs.filter((id) => !state.created.has(id))
     if (state.collections.size > 0) yield* tracker.addCollectionInputs(state.runId, [...state.collections])
-    const release = options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim, ...(options.claimLost !== undefined ? { claimLost: options.claimLost } : {}) } : {}
+    const release = {
+      ...(options.releaseClaim !== undefined ? { releaseClaim: options.releaseClaim, ...(options.claimLost !== undefined ? { claimLost: options.claimLost } : {}) } : {}),
+      ...(options.attempt !== undefined ? { attempt: options.attempt } : {})
+    }
     if (Exit.isSuccess(exit)) {
       const returned: Array<Artifact> = []
       let result: Json | undefined

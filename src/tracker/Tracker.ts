@@ -23,7 +23,7 @@ import { ensureTransform, type Transform, type TransformSpec } from "../registry
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
-import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimSync, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimSync, holdAttempt, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
@@ -52,6 +52,12 @@ export interface Completion {
    * a runner's attempt that another runner took over while it ran (src/cluster/attempt.ts).
    */
   readonly claimLost?: IntegrityError
+  /**
+   * Fail with `lost`, writing nothing, unless dispatch row `dispatch` still names this run: an
+   * uncached call's attempt, which holds no claim (src/cluster/attempt.ts). Checked first, the
+   * row locked, in the completing transaction.
+   */
+  readonly attempt?: { readonly dispatch: string; readonly lost: IntegrityError }
   /**
    * The caller does not wait for the commit (a step that succeeded): on SQLite the completion is
    * written behind like a `cached` run, and commits with the next write of this Tracker (the next
@@ -332,8 +338,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         }),
 
       completeRun: (c) => {
-        // SQLite's direct path, unless the claim must be checked first (a runner's attempt).
-        const directly = c.claimLost === undefined ? direct : undefined
+        // SQLite's direct path, unless a runner's attempt must be checked (its claim or dispatch row).
+        const directly = c.claimLost === undefined && c.attempt === undefined ? direct : undefined
         return (directly !== undefined
           ? Effect.suspend(() => {
               // Its artifacts and its run row committed before; the completion goes in one savepoint.
@@ -358,6 +364,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           : group.submit(
               Effect.all(
               [
+                // Before any write: the dispatch row's lock comes first, as in a takeover.
+                c.attempt !== undefined ? holdAttempt(c.attempt.dispatch, c.runId, c.attempt.lost) : Effect.void,
                 addRunInputs(c.runId, c.inputs),
                 addRecreatingRun(c.runId, c.recreated ?? []),
                 addRunOutputs(c.runId, c.outputs ?? []),

@@ -201,6 +201,20 @@ export const releaseClaim = (cacheKey: string, runId: number, lost?: IntegrityEr
     Effect.flatMap((rows) => (lost !== undefined && rows.length === 0 ? Effect.fail(lost) : Effect.void))
   )
 
+/**
+ * A dispatched uncached call's attempt (inside the completing transaction, before its writes):
+ * fail with `lost` unless dispatch row `dispatchId` still names `runId`. The row stays locked
+ * until the transaction ends, so a takeover (src/cluster/attempt.ts, which locks it first too)
+ * either moved it before this check or waits until the completion committed.
+ */
+export const holdAttempt = (dispatchId: string, runId: number, lost: IntegrityError) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })}`
+  ).pipe(
+    Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))),
+    Effect.flatMap((rows) => (rows[0] === undefined || Number(rows[0].run_id) !== runId ? Effect.fail(lost) : Effect.void))
+  )
+
 /** Wait until the key's claim is gone (released, or abandoned and dropped). */
 export const awaitClaim = (cacheKey: string, staleAfterMs: number = STALE_AFTER_MS) =>
   Effect.gen(function* () {

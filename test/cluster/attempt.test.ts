@@ -9,7 +9,10 @@
  *   starts the next; a run that already ended is superseded without a write; a run whose claim
  *   moved on ends aborted;
  * - a cached call's completion fails, writing nothing, once its attempt was taken over (the
- *   claim check is part of the completing transaction, no separate guard statement).
+ *   claim check is part of the completing transaction, no separate guard statement);
+ * - so does an uncached call's: its completing transaction first locks the dispatch row and
+ *   checks that it still names the run (no guard transaction before it, whose check a takeover
+ *   could follow before the completion wrote).
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
@@ -106,6 +109,43 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
       })
     )
 
+  /** The caller's side of an uncached call (`cache: false`): a started run, no key, no claim. */
+  const uncached = () =>
+    lamina.run(
+      Effect.gen(function* () {
+        const tracker = yield* Tracker
+        const transform = yield* tracker.ensureTransform({ key: "test/attempt.ts", kind: "function", source: "() => 1" })
+        const newRun: NewRun = {
+          transformId: transform.id,
+          name: "step",
+          entrypoint: null,
+          params: {},
+          status: RunStatus.started,
+          startedAt: new Date(),
+          initiatedByRunId: null,
+          environmentId: null,
+          cacheKey: null,
+          cacheParts: null,
+          userId: null
+        }
+        const run = yield* tracker.startRun(newRun)
+        const d = new Dispatch({
+          id: randomUUID(),
+          transform: "test/attempt.ts",
+          source: "hash",
+          code: null,
+          cacheKey: null,
+          parts: null,
+          run: { id: run.id, uid: run.uid },
+          parent: run.id,
+          user: null,
+          args: [],
+          maxAttempts: 3
+        })
+        return { d, newRun }
+      })
+    )
+
   const begin = (d: Dispatch, who: RunnerIdentity, newRun: NewRun) => lamina.run(beginAttempt(d, who, "step", () => ({ ...newRun, startedAt: new Date() }), null))
 
   it("a first delivery takes the claim over, records the call and places the run in one statement", async () => {
@@ -168,5 +208,28 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
     await lamina.run(complete(next))
     expect(await rows(`SELECT _status_code FROM lamina_run WHERE id = ${next}`)).toEqual([{ _status_code: RunStatus.completed }])
     expect(await rows(`SELECT run_id FROM lamina_run_claim WHERE cache_key = '${d.cacheKey}'`)).toEqual([])
+  }, 60_000)
+
+  it("an uncached call taken over between its body and its completion is not recorded; the current attempt's is", async () => {
+    const { d, newRun } = await uncached()
+    expect(await begin(d, me, newRun)).toEqual({ _tag: "run", run: d.run, attempts: 1 })
+    // The body ran; before its runner records it, it is presumed lost and the call retried elsewhere.
+    const retry = await begin(d, other, newRun)
+    expect(retry).toMatchObject({ _tag: "run", attempts: 2, lost: d.run.id })
+    const next = (retry as { readonly run: { readonly id: number } }).run.id
+    const complete = (runId: number) =>
+      Effect.flatMap(Tracker, (t) => t.completeRun({ runId, inputs: [], end: { status: RunStatus.completed, finishedAt: new Date(), result: 1 }, ...completionGuard(d, runId) }))
+    const lost = await counting(() => lamina.fail(complete(d.run.id)))
+    expect(isTakenOver(lost.value)).toBe(true)
+    // The check is the completing transaction's first statement, the row locked: nothing before it commits.
+    // The check is the completing transaction's first statement, the row locked; it fails it before any write.
+    expect(lost.statements).toEqual(["BEGIN", expect.stringMatching(/^SELECT run_id FROM lamina_cluster_dispatch WHERE .* FOR UPDATE$/), "ROLLBACK"])
+    expect(await rows(`SELECT _status_code, _result FROM lamina_run WHERE id = ${d.run.id}`)).toEqual([{ _status_code: RunStatus.aborted, _result: null }])
+    const done = await counting(() => lamina.run(complete(next)))
+    // One transaction: the check, then the run's end — no guard transaction of its own before it.
+    expect(done.statements.filter((q) => /^BEGIN/i.test(q))).toHaveLength(1)
+    expect(done.statements[1]).toMatch(/lamina_cluster_dispatch .* FOR UPDATE$/)
+    expect(done.statements.at(-1)).toBe("COMMIT")
+    expect(await rows(`SELECT _status_code FROM lamina_run WHERE id = ${next}`)).toEqual([{ _status_code: RunStatus.completed }])
   }, 60_000)
 })
