@@ -70,6 +70,21 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
 
   const rows = <R>(text: string) => lamina.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe<R & object>(text)))
 
+  /** A started step run of `transformId`, keyed by `cacheKey` (null: an uncached call). */
+  const startedRun = (transformId: number, cacheKey: string | null): NewRun => ({
+    transformId,
+    name: "step",
+    entrypoint: null,
+    params: {},
+    status: RunStatus.started,
+    startedAt: new Date(),
+    initiatedByRunId: null,
+    environmentId: null,
+    cacheKey,
+    cacheParts: null,
+    userId: null
+  })
+
   /** The caller's side: a claimed, started run for a new key, and the message it sends. */
   const claimed = () =>
     lamina.run(
@@ -77,19 +92,7 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
         const tracker = yield* Tracker
         const transform = yield* tracker.ensureTransform({ key: "test/attempt.ts", kind: "function", source: "() => 1" })
         const cacheKey = randomUUID()
-        const newRun: NewRun = {
-          transformId: transform.id,
-          name: "step",
-          entrypoint: null,
-          params: {},
-          status: RunStatus.started,
-          startedAt: new Date(),
-          initiatedByRunId: null,
-          environmentId: null,
-          cacheKey,
-          cacheParts: null,
-          userId: null
-        }
+        const newRun = startedRun(transform.id, cacheKey)
         const start = yield* tracker.claimAndStart(cacheKey, newRun)
         if (start._tag !== "claimed") throw new Error(`expected a claim, got ${start._tag}`)
         const d = new Dispatch({
@@ -115,19 +118,7 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
       Effect.gen(function* () {
         const tracker = yield* Tracker
         const transform = yield* tracker.ensureTransform({ key: "test/attempt.ts", kind: "function", source: "() => 1" })
-        const newRun: NewRun = {
-          transformId: transform.id,
-          name: "step",
-          entrypoint: null,
-          params: {},
-          status: RunStatus.started,
-          startedAt: new Date(),
-          initiatedByRunId: null,
-          environmentId: null,
-          cacheKey: null,
-          cacheParts: null,
-          userId: null
-        }
+        const newRun = startedRun(transform.id, null)
         const run = yield* tracker.startRun(newRun)
         const d = new Dispatch({
           id: randomUUID(),
