@@ -72,7 +72,7 @@ export const startedRunOf = (basis: RunBasis, cacheKey: string | null, parts: Ca
 export const cachedRunOf = (run: NewRun, hit: Hit, call: PreparedCall) => {
   const now = new Date()
   return {
-    run: { ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id } as NewRun,
+    run: { ...run, status: RunStatus.cached, startedAt: now, finishedAt: now, reusedRunId: hit.run.id } satisfies NewRun,
     inputs: [...call.inputs.map((r) => r.artifact.id), ...hit.loaded.map((l) => l.id)]
   }
 }
