@@ -22,6 +22,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
+import { forUpdate } from "../db/dialect.js"
 import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, type StorageError } from "../errors.js"
 import { isHit, lookupHit } from "../tracker/cache.js"
@@ -64,8 +65,6 @@ interface RunRow {
   readonly _result: unknown
   readonly error: unknown
 }
-
-const forUpdate = (sql: SqlClient.SqlClient) => sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })
 
 /** Run `effect` in a transaction holding the call's lock: its cache key's, else its dispatch row's. */
 const locked = <A, E, R>(d: Dispatch, effect: Effect.Effect<A, E, R>) =>

@@ -18,3 +18,6 @@ export const currentDialect: Effect.Effect<Dialect, never, SqlClient.SqlClient> 
   SqlClient.SqlClient,
   (sql) => sql.onDialectOrElse({ pg: () => "pg" as const, orElse: () => "sqlite" as const })
 )
+
+/** ` FOR UPDATE` on Postgres (lock the rows read until the transaction ends); nothing on SQLite, whose write transaction already holds the database. */
+export const forUpdate = (sql: SqlClient.SqlClient) => sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })

@@ -10,7 +10,7 @@
  * @module
  */
 import { Context, Effect, type Exit, Option, Schema } from "effect"
-import type { IntegrityError } from "../errors.js"
+import type { Completion } from "../tracker/Tracker.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { RunRef } from "../registry/Run.js"
 import type { CacheParts } from "../tracker/cacheKey.js"
@@ -87,12 +87,7 @@ export interface Executor {
  * How a runner makes sure its attempt is still the call's current one when it records the run:
  * checks made by the recording transaction itself, so no takeover slips in between.
  */
-export interface CompletionGuard {
-  /** The recording fails with this error, writing nothing, unless the run still holds its key's claim. */
-  readonly claimLost?: IntegrityError
-  /** The recording fails with `lost`, writing nothing, unless dispatch row `dispatch` still names the run. */
-  readonly attempt?: { readonly dispatch: string; readonly lost: IntegrityError }
-}
+export type CompletionGuard = Pick<Completion, "claimLost" | "attempt">
 
 /** Execute a body here and close its run (`guard`: see `CompletionGuard`). */
 export const executeHere = (

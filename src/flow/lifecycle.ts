@@ -7,11 +7,10 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Exit } from "effect"
-import type { IntegrityError } from "../errors.js"
 import type { Artifact } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { RunStatus } from "../registry/Run.js"
-import { Tracker } from "../tracker/Tracker.js"
+import { type Completion, Tracker } from "../tracker/Tracker.js"
 import type { CacheParts, LoadedInput } from "../tracker/cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
@@ -30,7 +29,8 @@ const loadedInputs = (ids: ReadonlySet<number>) =>
   })
 
 /** How `closeRun` should treat the run. */
-export interface CloseOptions {
+/** `claimLost`, `attempt` and `behind` pass through to the run's `Completion` (see there). */
+export interface CloseOptions extends Pick<Completion, "claimLost" | "attempt" | "behind"> {
   readonly kind: "step" | "flow" | "script"
   readonly name: string
   /** Encoded cache parts for a cacheable step; the loaded inputs are added to them. */
@@ -41,15 +41,6 @@ export interface CloseOptions {
   readonly stored?: (value: unknown) => unknown
   /** The cache key whose claim the completing transaction releases. */
   readonly releaseClaim?: string
-  /** Fail with this error, recording no end, unless the run still holds that claim (`Completion.claimLost`). */
-  readonly claimLost?: IntegrityError
-  /** Fail with `lost`, recording no end, unless dispatch row `dispatch` still names the run (`Completion.attempt`). */
-  readonly attempt?: { readonly dispatch: string; readonly lost: IntegrityError }
-  /**
-   * A success may be recorded behind (`Completion.behind`): the caller goes on before it commits.
-   * Steps only: a flow's or script's completion commits after its steps' records, before it returns.
-   */
-  readonly behind?: boolean
 }
 
 /** What closing a run concluded. */

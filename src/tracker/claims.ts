@@ -17,6 +17,7 @@ import type { IntegrityError } from "../errors.js"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
 import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type RunRef } from "../registry/Run.js"
+import { forUpdate } from "../db/dialect.js"
 import { reservedTransaction, type Reserved } from "../db/transaction.js"
 import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
@@ -209,7 +210,7 @@ export const releaseClaim = (cacheKey: string, runId: number, lost?: IntegrityEr
  */
 export const holdAttempt = (dispatchId: string, runId: number, lost: IntegrityError) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
-    sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${sql.onDialectOrElse({ pg: () => sql` FOR UPDATE`, orElse: () => sql`` })}`
+    sql<{ readonly run_id: number }>`SELECT run_id FROM lamina_cluster_dispatch WHERE id = ${dispatchId}${forUpdate(sql)}`
   ).pipe(
     Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Completing a dispatched step")(e))),
     Effect.flatMap((rows) => (rows[0] === undefined || Number(rows[0].run_id) !== runId ? Effect.fail(lost) : Effect.void))

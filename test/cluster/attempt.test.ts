@@ -212,7 +212,6 @@ const counting = async <A>(f: () => Promise<A>): Promise<{ readonly value: A; re
       Effect.flatMap(Tracker, (t) => t.completeRun({ runId, inputs: [], end: { status: RunStatus.completed, finishedAt: new Date(), result: 1 }, ...completionGuard(d, runId) }))
     const lost = await counting(() => lamina.fail(complete(d.run.id)))
     expect(isTakenOver(lost.value)).toBe(true)
-    // The check is the completing transaction's first statement, the row locked: nothing before it commits.
     // The check is the completing transaction's first statement, the row locked; it fails it before any write.
     expect(lost.statements).toEqual(["BEGIN", expect.stringMatching(/^SELECT run_id FROM lamina_cluster_dispatch WHERE .* FOR UPDATE$/), "ROLLBACK"])
     expect(await rows(`SELECT _status_code, _result FROM lamina_run WHERE id = ${d.run.id}`)).toEqual([{ _status_code: RunStatus.aborted, _result: null }])

@@ -16,7 +16,8 @@ describe("a reply's result", () => {
   it("carries a plain result, decoded as a hit decodes it", () => {
     for (const value of [7, -0, "x", null, [1, { a: new Date(0) }], { nested: { n: 2n } }, new Map([["k", 1]])]) {
       const json = replyResult(closed(value), none)
-      expect(json).toBeDefined()
+      // The stored result itself, unchanged.
+      expect(json).toEqual(encodeResult(value))
       const hit = decodeResult(encodeResult(value), { artifact: () => undefined as never, record: () => undefined })
       expect(carriedValue(json!)).toEqual({ value: hit })
     }
