@@ -9,15 +9,14 @@
  *
  * @module
  */
-import { Context, Effect, type Exit, Option, Schema } from "effect"
+import { Context, Effect, type Exit, Schema } from "effect"
 import type { Completion } from "../tracker/Tracker.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { RunRef } from "../registry/Run.js"
 import type { CacheParts } from "../tracker/cacheKey.js"
-import { CurrentRun } from "./CurrentRun.js"
 import type { Definition, PreparedCall } from "./definition.js"
 import { type Gate, makeGate } from "./admission.js"
-import { invokeBody, type TrackingError } from "./invoke.js"
+import { invokeInRun, type TrackingError } from "./invoke.js"
 import { closeRun, type Closed } from "./lifecycle.js"
 import type { RunState } from "./runState.js"
 
@@ -50,9 +49,8 @@ export interface StepInvocation {
   readonly placement: Placement
 }
 
-/** How an executor ended a call. */
-export type Executed =
-  | {
+/** A call whose body ran (here or on a runner) and whose run was closed. */
+export interface ExecutedHere {
       readonly _tag: "executed"
       readonly exit: Exit.Exit<unknown, unknown>
       readonly closed: Closed
@@ -60,7 +58,11 @@ export type Executed =
       readonly run: RunRef
       /** Where it ran, when not in this process (`host:port` of the runner, and its host name). */
       readonly runner?: { readonly address: string; readonly host: string; readonly attempts: number }
-    }
+}
+
+/** How an executor ended a call. */
+export type Executed =
+  | ExecutedHere
   /** Another run took over the cache key (a retry found a hit or a live claim): look again. */
   | { readonly _tag: "superseded" }
 
@@ -94,14 +96,10 @@ export const executeHere = (
   inv: StepInvocation,
   restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
   guard?: CompletionGuard
-): Effect.Effect<Executed, TrackingError, Lamina> =>
+): Effect.Effect<ExecutedHere, TrackingError, Lamina> =>
   Effect.gen(function* () {
     const { cacheKey, run, state } = inv
-    const exit = yield* restore(invokeBody(inv.fn, inv.self, inv.call.callArgs)).pipe(
-      Effect.locally(CurrentRun, Option.some(state.scope)),
-      Effect.withTracerEnabled(inv.tracing),
-      Effect.exit
-    )
+    const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, restore)
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",
@@ -114,7 +112,7 @@ export const executeHere = (
       // recorded behind, so a sequential flow's next claim commits it (one commit per step fewer).
       ...(guard === undefined ? { behind: true } : {})
     })
-    return { _tag: "executed", exit, closed, run } as Executed
+    return { _tag: "executed", exit, closed, run } satisfies ExecutedHere
   })
 
 /** The default executor: every body runs in this process. */

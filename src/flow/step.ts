@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Cause, Context, Effect, Exit, FiberRef, Option, Schema } from "effect"
+import { Context, Effect, FiberRef, Option, Schema } from "effect"
 import { InvalidArgument, type ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
@@ -29,6 +29,9 @@ import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFile, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
+import { endExecuted } from "./executed.js"
+import { executeNow } from "./executeNow.js"
+import { withRefusedParts } from "../tracker/claims.js"
 import { cachedRunOf, hitNow, reportCached, startedRunOf, type Prepared, type RunBasis } from "./hitNow.js"
 import { Tracker, type TrackerError } from "../tracker/Tracker.js"
 import { checkInputs, hasBoundary, resolveBoundary, withOutputCheck, type BoundaryOptions } from "../curate/boundary.js"
@@ -87,14 +90,6 @@ const withPermits = <A, E, R>(flow: FlowContext | undefined, key: string, limit:
         return acquired.size === held.size ? wrapped : Effect.locally(wrapped, HeldPermits, acquired)
       })
 
-/** The failure value of a cause (a failure, else a defect), to attribute it to a step. */
-export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
-  const f = Cause.failureOption(cause)
-  if (Option.isSome(f)) return f.value
-  const d = Cause.dieOption(cause)
-  return Option.isSome(d) ? d.value : undefined
-}
-
 /**
  * Execute one call of a step inside its executor's admission gate (admission.ts), except for the
  * local executor on the embedded registry: its registry work is synchronous calls on one
@@ -109,7 +104,10 @@ const callStep = (def: Definition, options: StepOptions, fn: Function, self: unk
     if (executor !== localExecutor || !tracker.embedded) return executor.gate.enter((ticket) => callAdmitted(def, options, fn, self, args, tracing, ticket, tracker, executor))
     // A hit answered within this turn, else the Effect path with what it computed (hitNow.ts).
     const now = hitNow(fiber, tracker, def, options, self, args)
-    return now?._tag === "hit" ? now.effect : callAdmitted(def, options, fn, self, args, tracing, ungated, tracker, executor, now?.prepared)
+    if (now?._tag === "hit") return now.effect
+    const effectPath = (prepared: Prepared | undefined) => callAdmitted(def, options, fn, self, args, tracing, ungated, tracker, executor, prepared)
+    // A miss executed on the short path when nothing else is in play (executeNow.ts).
+    return (now !== undefined ? executeNow(fiber, tracker, def, options, fn, self, args, tracing, now.prepared, effectPath) : undefined) ?? effectPath(now?.prepared)
   })
 
 /**
@@ -183,7 +181,7 @@ const callAdmitted = (
                     parent: parent.value.runId,
                     state,
                     cacheKey,
-                    parts: parts === null ? null : refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } },
+                    parts: withRefusedParts(parts, refused),
                     result: options.result,
                     tracing,
                     placement
@@ -192,32 +190,7 @@ const callAdmitted = (
                 )
                 flow?.open.delete(run.id)
                 if (executed._tag === "superseded") return Option.none<unknown>()
-                const { exit, closed } = executed
-                const ended = executed.run
-                const durationMs = performance.now() - t0
-                const remote = executed.runner !== undefined ? { runner: executed.runner.address } : {}
-                if (Exit.isSuccess(exit)) {
-                  if (closed.uncacheable !== undefined)
-                    yield* Effect.logWarning(`step '${def.name}' (run ${ended.uid}) will not be reused: its return value cannot be stored (${closed.uncacheable}). Return artifacts and JSON-like values, give the step a result schema, or set cache: false.`)
-                  report(flow, { status: "done", kind: "step", name: def.name, run: ended.uid, durationMs, ...remote, ...(flow ? { flow: flow.name } : {}) })
-                  return Option.some(exit.value)
-                }
-                const interrupted = Cause.isInterruptedOnly(exit.cause)
-                if (!interrupted && flow !== undefined) {
-                  const value = failureValue(exit.cause)
-                  if (!flow.failures.has(value)) flow.failures.set(value, { step: def.name, run: ended.uid })
-                }
-                report(flow, {
-                  status: interrupted ? "aborted" : "failed",
-                  kind: "step",
-                  name: def.name,
-                  run: ended.uid,
-                  durationMs,
-                  ...remote,
-                  ...(flow ? { flow: flow.name } : {}),
-                  ...(interrupted ? {} : { detail: Cause.pretty(exit.cause).split("\n")[0] ?? "" })
-                })
-                return yield* Effect.failCause(exit.cause)
+                return Option.some(yield* endExecuted(flow, def, executed, t0))
               })
             )
           )

@@ -26,7 +26,7 @@ import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { closeFlowRun } from "./lifecycle.js"
 import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
-import { failureValue } from "./step.js"
+import { failureValue } from "./executed.js"
 import { modulePath } from "./source.js"
 
 /** Options of `track()`. */

@@ -48,7 +48,7 @@ const inFlight = new Map<number, Span>()
 const savers = new Map<string, Set<Span>>()
 
 /** Run ids whose bodies the current fiber executes inside. */
-const Ancestors: FiberRef.FiberRef<ReadonlyArray<number>> = FiberRef.unsafeMake<ReadonlyArray<number>>([])
+export const Ancestors: FiberRef.FiberRef<ReadonlyArray<number>> = FiberRef.unsafeMake<ReadonlyArray<number>>([])
 
 const forget = (s: Span): void => {
   for (const p of s.paths) {
@@ -79,17 +79,42 @@ const endSpan = (s: Span): void => {
 export const guardBody = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E | IntegrityError, R> =>
   Effect.flatMap(currentRun, (run) => {
     if (Option.isNone(run)) return body
-    const { runId, runUid, name } = run.value
     return Effect.flatMap(FiberRef.get(Ancestors), (ancestors) => {
-      const span: Span = { runId, runUid, name, start: performance.now(), ancestors: new Set(ancestors), paths: new Set(), watching: new Set(), pending: 0 }
-      inFlight.set(runId, span)
+      const span = openSpan(run.value, ancestors)
       return body.pipe(
-        Effect.locally(Ancestors, [...ancestors, runId]),
-        Effect.ensuring(Effect.sync(() => endSpan(span))),
-        Effect.flatMap((a) => (span.conflict === undefined ? Effect.succeed(a) : Effect.fail(new IntegrityError({ message: span.conflict }))))
+        Effect.locally(Ancestors, span.inside),
+        Effect.ensuring(Effect.sync(span.end)),
+        Effect.flatMap((a) => {
+          const conflict = span.conflict()
+          return conflict === undefined ? Effect.succeed(a) : Effect.fail(conflict)
+        })
       )
     })
   })
+
+/** A guarded body's span, opened and ended as plain calls. */
+export interface OpenSpan {
+  /** The runs the body executes inside (`Ancestors` while it runs). */
+  readonly inside: ReadonlyArray<number>
+  /** The body returned, however. */
+  readonly end: () => void
+  /** The error the body fails with, when a concurrent run saved from one of its paths. */
+  readonly conflict: () => IntegrityError | undefined
+}
+
+/**
+ * Open the span of `run`'s body, which runs inside `ancestors` (what `guardBody` does as
+ * Effects, for a caller that sets `Ancestors` itself: `flow/invoke.ts`' `invokeInRun`).
+ */
+export const openSpan = (run: { readonly runId: number; readonly runUid: string; readonly name: string }, ancestors: ReadonlyArray<number>): OpenSpan => {
+  const span: Span = { runId: run.runId, runUid: run.runUid, name: run.name, start: performance.now(), ancestors: new Set(ancestors), paths: new Set(), watching: new Set(), pending: 0 }
+  inFlight.set(run.runId, span)
+  return {
+    inside: [...ancestors, run.runId],
+    end: () => endSpan(span),
+    conflict: () => (span.conflict === undefined ? undefined : new IntegrityError({ message: span.conflict }))
+  }
+}
 
 /** What a save from a path found. */
 export type SourceCheck =

@@ -10,7 +10,7 @@
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Context, Deferred, Effect, Layer, type Scope } from "effect"
+import { Context, Deferred, Effect, Exit, type FiberId, Layer, Option, type Scope } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
@@ -97,6 +97,20 @@ export interface TrackerNow {
   readonly lookupHit: (cacheKey: string, context: Context.Context<never>) => { readonly found: Hit | Refusal | undefined } | undefined
   /** `recordCached` as a plain call: the uid, and what must still run to commit it (`GroupCommit.deferNow`). */
   readonly recordCached: (run: NewRun, inputs: ReadonlyArray<number>) => { readonly uid: string; readonly flush: Effect.Effect<void> | undefined }
+  /** Whether `recordFingerprint` already stored the fingerprint `hash`. */
+  readonly fingerprintKnown: (hash: string) => boolean
+  /**
+   * `joinFlight` as a plain call, for a leader only: `land` lets later callers of the key in; undefined
+   * when another call of this process is computing the key (join it through `joinFlight`).
+   */
+  readonly lead: (cacheKey: string, fiber: FiberId.FiberId) => { readonly land: () => void } | undefined
+  /**
+   * `claimAndStart` committed within this call (`GroupCommit.submitNow`), when the connection's
+   * permit is free and no transaction is open on it; only a `claimed` start, with its claim held
+   * by the heartbeat. Undefined, with nothing written, for anything else: a hit or a busy claim
+   * found under the lock, a stale claim, feature values, a failure (`claimAndStart` then decides).
+   */
+  readonly claimAndStart: (cacheKey: string, run: NewRun) => Effect.Effect<Extract<Start, { readonly _tag: "claimed" }> | undefined>
 }
 
 /** The Tracker service. */
@@ -221,6 +235,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const transforms = new Map<string, Transform>()
     const flights = new Map<string, Deferred.Deferred<void>>()
     const fingerprints = new Set<string>()
+    const landFlight = (cacheKey: string, mine: Deferred.Deferred<void>) => {
+      if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
+      Deferred.unsafeDone(mine, Exit.void)
+    }
     let environment: number | undefined
     const environmentLock = yield* Effect.makeSemaphore(1)
     // The first calls of a new step start together (a fan-out): one of them writes its fingerprint.
@@ -267,7 +285,31 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             recordCached: (run, inputs) => {
               const r = cachedRecord(run, inputs)
               return { uid: r.uid, flush: group.deferNow(r.write, r.what, r.options) }
-            }
+            },
+            fingerprintKnown: (hash) => fingerprints.has(hash),
+            lead: (cacheKey, fiber) => {
+              if (flights.has(cacheKey)) return undefined
+              const mine = Deferred.unsafeMake<void>(fiber)
+              flights.set(cacheKey, mine)
+              return { land: () => landFlight(cacheKey, mine) }
+            },
+            claimAndStart: (cacheKey, run) =>
+              Effect.flatMap(
+                direct.handle.semaphore.withPermitsIfAvailable(1)(
+                  Effect.sync(() => {
+                    if (direct.handle.db.inTransaction) return undefined
+                    const leased = withLease(run)
+                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs), what: "Claiming a cache key" }, false)
+                  })
+                ),
+                (now) => {
+                  const done = Option.getOrUndefined(now)
+                  if (done === undefined) return Effect.succeed(undefined)
+                  const start = Exit.isSuccess(done.exit) && done.exit.value._tag === "claimed" ? done.exit.value : undefined
+                  const held = start === undefined ? done.after : Effect.zipRight(done.after, heartbeat.hold(start.run.id, cacheKey))
+                  return Effect.as(held, start)
+                }
+              )
           }
 
     const tracker: Tracker = {
@@ -322,13 +364,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           const other = flights.get(cacheKey)
           if (other !== undefined) return { _tag: "follower", wait: Deferred.await(other) }
           flights.set(cacheKey, mine)
-          return {
-            _tag: "leader",
-            land: Effect.suspend(() => {
-              if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
-              return Deferred.succeed(mine, undefined)
-            })
-          }
+          return { _tag: "leader", land: Effect.sync(() => landFlight(cacheKey, mine)) }
         }),
 
       recordCached: (run, inputs) =>

@@ -20,6 +20,7 @@ import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type 
 import { forUpdate } from "../db/dialect.js"
 import { reservedTransaction, type Reserved } from "../db/transaction.js"
 import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
+import type { CacheParts } from "./cacheKey.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { OWNER, ownerState } from "./owner.js"
@@ -185,6 +186,10 @@ export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: N
     yield* direct.run("Claiming a cache key", (d) => insertClaimSync(d, cacheKey, ref.id, OWNER))
     return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
   })
+
+/** Cache parts noting why the newest run with their key was not reused (unchanged without a refusal). */
+export const withRefusedParts = <P extends CacheParts | null>(parts: P, refused: Refusal | undefined): P =>
+  parts === null || refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } }
 
 /** Note on a new run why the newest run with its key was not reused. */
 export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>

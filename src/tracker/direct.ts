@@ -106,28 +106,9 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
       // Already in a transaction of this connection (whose fiber holds the permit): a savepoint.
       inOurTransaction(fiber.currentContext)
         ? Effect.try({ try: () => savepointSync(d, f), catch: directSqlError })
-        : d.semaphore.withPermits(1)(
-      Effect.suspend(() => {
-        try {
-          d.prepare("BEGIN IMMEDIATE").run()
-        } catch (cause) {
-          return Effect.fail(directSqlError(cause))
-        }
-        try {
-          const result = f()
-          d.prepare("COMMIT").run()
-          return Effect.succeed(result)
-        } catch (cause) {
-          try {
-            if (d.db.inTransaction) d.prepare("ROLLBACK").run()
-          } catch {
-            // The connection rolled back by itself.
-          }
-          return Effect.fail(directSqlError(cause))
-        }
-      })
-    ))
-  return { run, read, transaction, sync: { transaction: transactionSync, savepoint: (f) => savepointSync(d, f) }, handle: d, readable }
+        : d.semaphore.withPermits(1)(Effect.try({ try: () => transactionNowSync(d, f), catch: directSqlError }))
+    )
+  return { run, read, transaction, sync: { transaction: transactionSync, now: (f) => transactionNowSync(d, f), savepoint: (f) => savepointSync(d, f) }, handle: d, readable }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +170,26 @@ export const insertClaimSync = (d: SqliteDirect, cacheKey: string, runId: number
 /** Release a key's claim held by `runId`. */
 export const releaseClaimSync = (d: SqliteDirect, cacheKey: string, runId: number): void => {
   d.prepare("DELETE FROM lamina_run_claim WHERE cache_key = ? AND run_id = ?").run(cacheKey, runId)
+}
+
+/**
+ * Run `f` between BEGIN IMMEDIATE and COMMIT, as plain calls; ROLLBACK and rethrow if anything
+ * throws. The caller holds the connection's permit, outside any transaction.
+ */
+export const transactionNowSync = <A>(d: SqliteDirect, f: () => A): A => {
+  d.prepare("BEGIN IMMEDIATE").run()
+  try {
+    const result = f()
+    d.prepare("COMMIT").run()
+    return result
+  } catch (cause) {
+    try {
+      if (d.db.inTransaction) d.prepare("ROLLBACK").run()
+    } catch {
+      // The connection rolled back by itself.
+    }
+    throw cause
+  }
 }
 
 /**

@@ -36,6 +36,17 @@ export interface GroupCommit {
    * it committed (the timer-turn daemon's fork, or a full batch's commit), usually nothing.
    */
   readonly deferNow: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void> | undefined
+  /**
+   * `submit` as a plain call, for a caller that holds the connection's permit outside any
+   * transaction (SQLite's direct path): commits `write` now, in one transaction after the deferred
+   * writes queued before it (the queue's order stands), and returns its exit, with what must still
+   * run (warnings for queued writes that failed). Undefined, with nothing written, when it cannot:
+   * a batch is being committed, a queued write has no plain form, or the transaction could not
+   * begin or commit; then `submit` it.
+   */
+  readonly submitNow: <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean) =>
+    | { readonly exit: Exit.Exit<A, StorageError | IntegrityError>; readonly after: Effect.Effect<void> }
+    | undefined
   /** Wait until every deferred write queued so far has committed (free when none is pending). */
   readonly settle: Effect.Effect<void>
   /** Transactions committed and writes submitted so far (writes / commits = mean batch size). */
@@ -64,6 +75,8 @@ export interface WriteOptions {
 export interface SyncTransactions {
   /** Run `f` between BEGIN IMMEDIATE and COMMIT holding the connection's permit (ROLLBACK if it throws). */
   readonly transaction: <A>(f: () => A) => Effect.Effect<A, SqlError>
+  /** `transaction` as a plain call, for a caller already holding the permit outside any transaction; throws. */
+  readonly now: <A>(f: () => A) => A
   /** Run `f` in a savepoint of the open transaction: its statements are undone if it throws. */
   readonly savepoint: <A>(f: () => A) => A
 }
@@ -118,26 +131,23 @@ export const makeGroupCommit = (
     const retryTransient = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
       Exit.isFailure(exit) && Option.exists(Cause.failureOption(exit.cause), isTransient) ? Effect.exit(inTransaction(job.write)) : Effect.succeed(exit)
 
+    /** Each write of `batch` as a plain call, inside an open transaction: a failed one leaves nothing behind. */
+    const runJobsSync = (tx: SyncTransactions, batch: ReadonlyArray<Pick<Job, "atomic" | "sync">>) => {
+      const exits: Array<Exit.Exit<unknown, StorageError | IntegrityError>> = []
+      for (const job of batch) {
+        const { run, what } = job.sync!
+        try {
+          exits.push(Exit.succeed(job.atomic ? run() : tx.savepoint(run)))
+        } catch (cause) {
+          exits.push(Exit.fail(directFailure(what)(cause)))
+        }
+      }
+      return exits
+    }
+
     /** A batch of synchronous writes as plain calls in one transaction; undefined when it could not commit. */
     const runSyncBatch = (tx: SyncTransactions, batch: ReadonlyArray<Job>) =>
-      Effect.map(
-        Effect.exit(
-          tx.transaction(() => {
-            const exits: Array<Exit.Exit<unknown, unknown>> = []
-            for (const job of batch) {
-              const { run, what } = job.sync!
-              try {
-                // A failed write leaves nothing behind: the others in the batch still commit.
-                exits.push(Exit.succeed(job.atomic ? run() : tx.savepoint(run)))
-              } catch (cause) {
-                exits.push(Exit.fail(directFailure(what)(cause)))
-              }
-            }
-            return exits
-          })
-        ),
-        (outer) => (Exit.isSuccess(outer) ? outer.value : undefined)
-      )
+      Effect.map(Effect.exit(tx.transaction(() => runJobsSync(tx, batch))), (outer) => (Exit.isSuccess(outer) ? outer.value : undefined))
 
     const runBatch = (batch: ReadonlyArray<Job>) =>
       Effect.gen(function* () {
@@ -227,11 +237,30 @@ export const makeGroupCommit = (
       )
     }
 
+    const submitNow = <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean) => {
+      const tx = options.sync
+      // Not flushing: every queued write is a deferred one (a `submit` leads a batch as it queues).
+      if (tx === undefined || flushing || queue.some((job) => job.sync === undefined || job.done !== undefined)) return undefined
+      const batch = queue
+      let exits: Array<Exit.Exit<unknown, StorageError | IntegrityError>>
+      try {
+        exits = tx.now(() => runJobsSync(tx, [...batch, { atomic, sync: write }]))
+      } catch {
+        // Rolled back: the queued writes stay queued.
+        return undefined
+      }
+      queue = []
+      commits++
+      writes++
+      const settled = batch.map((job, i) => settleJob(job, exits[i]!))
+      return { exit: exits[batch.length]! as Exit.Exit<A, StorageError | IntegrityError>, after: settled.length === 0 ? Effect.void : Effect.all(settled, { discard: true }) }
+    }
+
     const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
       Effect.suspend(() => deferNow(write, what, how) ?? Effect.void)
 
     // A no-op write queued last commits after everything queued before it.
     const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void, { atomic: true, sync: { run: () => undefined, what: "nothing" } }))))
 
-    return { submit, defer, deferNow, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
+    return { submit, submitNow, defer, deferNow, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>
