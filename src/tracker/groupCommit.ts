@@ -10,7 +10,7 @@
  *
  * `defer` queues a write nobody waits for (a cache hit's `cached` run: lineage, not cache truth;
  * on SQLite a step's successful completion, whose outputs and run row committed before it):
- * a background fiber commits it with whatever else is queued on the next timer turn (so
+ * it commits with whatever else is queued on the next timer turn (so
  * back-to-back hits, even from separate Promise calls, share one commit), and every later
  * `submit` commits after it (one FIFO queue), so a flow's completion is
  * never durable before the records of its cached steps. `settle` waits for the queue to drain
@@ -20,7 +20,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { Cause, Deferred, Duration, Effect, Exit, Option } from "effect"
+import { Cause, Deferred, Effect, Exit, Option, Runtime } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { directFailure, isTransient } from "../db/failure.js"
 import type { IntegrityError, StorageError } from "../errors.js"
@@ -219,22 +219,20 @@ export const makeGroupCommit = (
         return Effect.uninterruptible(drain)
       }
       if (scheduled) return undefined
-      // Nobody waits here: a daemon fiber commits the batch on the next timer turn (so the
-      // records of back-to-back hits share it), unless a `submit` leads a batch first.
+      // Nobody waits here: the batch commits on the next timer turn (so the records of back-to-back
+      // hits share it), unless a `submit` or `submitNow` takes the queue first. A plain timer, which
+      // makes a fiber (with the caller's fiber refs) only if the queue is still waiting then: in a
+      // sequential flow the next step's claim takes it first, and a daemon fiber forked per step
+      // cost ~30 µs.
       scheduled = true
-      return Effect.asVoid(
-        Effect.forkDaemon(
-          Effect.zipRight(
-            Effect.sleep(Duration.zero),
-            Effect.suspend(() => {
-              scheduled = false
-              if (flushing || queue.length === 0) return Effect.void
-              flushing = true
-              return Effect.uninterruptible(drain)
-            })
-          )
-        )
-      )
+      return Effect.map(Effect.runtime<never>(), (runtime) => {
+        setTimeout(() => {
+          scheduled = false
+          if (flushing || queue.length === 0) return
+          flushing = true
+          Runtime.runFork(runtime)(Effect.uninterruptible(drain))
+        }, 0)
+      })
     }
 
     const submitNow = <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean) => {
@@ -252,8 +250,9 @@ export const makeGroupCommit = (
       queue = []
       commits++
       writes++
-      const settled = batch.map((job, i) => settleJob(job, exits[i]!))
-      return { exit: exits[batch.length]! as Exit.Exit<A, StorageError | IntegrityError>, after: settled.length === 0 ? Effect.void : Effect.all(settled, { discard: true }) }
+      // Deferred writes: counted off now; only a failure leaves something to run (its warning).
+      const warnings = batch.map((job, i) => settleJob(job, exits[i]!)).filter((_, i) => Exit.isFailure(exits[i]!))
+      return { exit: exits[batch.length]! as Exit.Exit<A, StorageError | IntegrityError>, after: warnings.length === 0 ? Effect.void : Effect.all(warnings, { discard: true }) }
     }
 
     const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
