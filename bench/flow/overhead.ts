@@ -2,7 +2,8 @@
  * Lineage engine overhead, as ratios and differences against the same Effect program run
  * untracked, in one process:
  *
- *   1. an executed tracked step (no-op body, one input artifact, one 1 KB output artifact)
+ *   1. an executed tracked step (no-op body, one input artifact, one 1 KB output artifact), also
+ *      as the median of per-block-pair differences; and the same call with no output
  *   2. a cache-hit step
  *   3. a fully cached rerun of a 1,000-step flow
  *   4. peak RSS of a 10,000-step flow (measured in a child process)
@@ -81,6 +82,8 @@ const main = async () => {
     //    slows both alike; a warm-up block first so JIT compilation is not measured.
     const untracked = body(dir, "plain")
     const tracked = step("bench-step", body(dir, "tracked"))
+    // The same call shape with no output: the engine's own part, without the artifact save's.
+    const trackedNoop = step("bench-noop-step", (_input: Artifact, i: number) => Effect.succeed(i))
     const BLOCK = 10
     const untrackedBlock = (from: number, times: Array<number>) =>
       Effect.forEach(
@@ -95,38 +98,51 @@ const main = async () => {
       )
     // The timing sink is a closure, not a param: params are recorded (and hashed) per call.
     let sink: Array<number> = []
-    const trackedFlow = flow("bench-flow", (from: number) =>
-      Effect.forEach(
-        Array.from({ length: BLOCK }, (_, k) => from + k),
-        (i) =>
-          Effect.gen(function* () {
-            const t0 = performance.now()
-            yield* tracked(input, i)
-            sink.push(performance.now() - t0)
-          }),
-        { discard: true }
+    const blockFlow = (name: string, call: (input: Artifact, i: number) => Effect.Effect<unknown, unknown, Lamina.Lamina>) => {
+      const run = flow(name, (from: number) =>
+        Effect.forEach(
+          Array.from({ length: BLOCK }, (_, k) => from + k),
+          (i) =>
+            Effect.gen(function* () {
+              const t0 = performance.now()
+              yield* call(input, i)
+              sink.push(performance.now() - t0)
+            }),
+          { discard: true }
+        )
       )
-    )
-    const trackedBlock = (from: number, times: Array<number>) =>
-      Effect.suspend(() => {
-        sink = times
-        return trackedFlow(from)
-      })
+      return (from: number, times: Array<number>) =>
+        Effect.suspend(() => {
+          sink = times
+          return run(from)
+        })
+    }
+    const trackedBlock = blockFlow("bench-flow", tracked)
+    const noopBlock = blockFlow("bench-noop-flow", trackedNoop)
     const scratchTimes: Array<number> = []
     for (let w = 0; w < 3; w++) {
       await rt.runPromise(untrackedBlock(1_000_000 + w * BLOCK, scratchTimes))
       await rt.runPromise(trackedBlock(1_000_000 + w * BLOCK, scratchTimes))
       await rt.runPromise(trackedBlock(1_000_000 + w * BLOCK, scratchTimes))
+      await rt.runPromise(noopBlock(1_000_000 + w * BLOCK, scratchTimes))
     }
     const untrackedTimes: Array<number> = []
     const trackedTimes: Array<number> = []
+    const noopTimes: Array<number> = []
     const hitTimes: Array<number> = []
+    // Per adjacent pair of blocks, median tracked − median untracked: a disk that slows for a
+    // while slows both blocks of a pair, so the median of these differences is steadier.
+    const pairDiffs: Array<number> = []
     let cpuUntracked = 0
     let cpuTracked = 0
     let cpuHit = 0
     for (let from = 0; from < steps; from += BLOCK) {
+      const u = untrackedTimes.length
+      const t = trackedTimes.length
       cpuUntracked += await cpu(() => rt.runPromise(untrackedBlock(from, untrackedTimes)))
       cpuTracked += await cpu(() => rt.runPromise(trackedBlock(from, trackedTimes)))
+      pairDiffs.push(median(trackedTimes.slice(t)) - median(untrackedTimes.slice(u)))
+      await rt.runPromise(noopBlock(from, noopTimes))
     }
     // 2. the same calls again: every one a cache hit
     for (let from = 0; from < steps; from += BLOCK) cpuHit += await cpu(() => rt.runPromise(trackedBlock(from, hitTimes)))
@@ -168,8 +184,11 @@ const main = async () => {
     const mTracked = median(trackedTimes)
     const mUntracked = median(untrackedTimes)
     const mHit = median(hitTimes)
+    const mNoop = median(noopTimes)
+    const mPaired = median(pairDiffs)
     const rows = [
-      ["executed step (1 input, 1 KB output), median", ms(mTracked), `untracked ${ms(mUntracked)}`, `overhead ${ms(mTracked - mUntracked)} (target ≤ 0.5 ms)`, `ratio ${(mTracked / mUntracked).toFixed(2)}x`, `cpu overhead ${ms((cpuTracked - cpuUntracked) / steps)}/step`],
+      ["executed step (1 input, 1 KB output), median", ms(mTracked), `untracked ${ms(mUntracked)}`, `overhead ${ms(mTracked - mUntracked)} (target ≤ 0.5 ms)`, `paired blocks ${ms(mPaired)}`, `ratio ${(mTracked / mUntracked).toFixed(2)}x`, `cpu overhead ${ms((cpuTracked - cpuUntracked) / steps)}/step`],
+      ["executed step (1 input, no output), median", ms(mNoop), `untracked no-op ≈ 0`, `overhead ${ms(mNoop)}`],
       ["cache-hit step, median", ms(mHit), `untracked no-op ${ms(median(noopUntracked))}`, `target ≤ 0.15 ms`, `cpu ${ms(cpuHit / steps)}/step`],
       ["1,000-step flow, first run", ms(firstRun), "", "", ""],
       ["1,000-step flow, fully cached rerun", ms(cachedRerun), `untracked ${ms(plainThousand)}`, "target ≤ 300 ms", `ratio ${(cachedRerun / plainThousand).toFixed(0)}x`, `cpu ${ms(cpuRerun)}`],
@@ -183,6 +202,8 @@ const main = async () => {
         executedMedianMs: mTracked,
         untrackedMedianMs: mUntracked,
         overheadMs: mTracked - mUntracked,
+        overheadPairedMs: mPaired,
+        executedNoOutputMedianMs: mNoop,
         overheadCpuMsPerStep: (cpuTracked - cpuUntracked) / steps,
         hitMedianMs: mHit,
         hitCpuMsPerStep: cpuHit / steps,
