@@ -77,6 +77,7 @@ export const executeNow = (
   return Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts)), (start) => {
       if (start === undefined) {
+        // Landed before the Effect path joins the key's flight itself.
         flight.land()
         return restore(fallback({ call, material: prepared.material, cacheKey }))
       }
@@ -89,7 +90,11 @@ export const executeNow = (
       return Effect.flatMap(executeHere(invocation, restore), (executed) => {
         flow?.open.delete(run.id)
         return endExecuted(flow, def, executed, t0)
-      }).pipe(Effect.onExit(() => Effect.sync(flight.land)))
+      })
     })
-  ).pipe(Effect.withTracerEnabled(false))
+  ).pipe(
+    // However it ends (a defect included), later calls of the key are let in.
+    Effect.onExit(() => Effect.sync(flight.land)),
+    Effect.withTracerEnabled(false)
+  )
 }

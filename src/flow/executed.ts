@@ -8,7 +8,7 @@
 import { Cause, Effect, Exit, Option } from "effect"
 import { report, type FlowContext } from "./context.js"
 import type { Definition } from "./definition.js"
-import type { Executed } from "./executor.js"
+import type { CallExecuted } from "./executor.js"
 
 /** The failure value of a cause (a failure, else a defect), to attribute it to a step. */
 export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
@@ -19,7 +19,7 @@ export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
 }
 
 /** The caller's side of an executed call whose body started at `t0` (`performance.now()`). */
-export const endExecuted = (flow: FlowContext | undefined, def: Definition, executed: Extract<Executed, { readonly _tag: "executed" }>, t0: number): Effect.Effect<unknown, unknown> => {
+export const endExecuted = (flow: FlowContext | undefined, def: Definition, executed: CallExecuted, t0: number): Effect.Effect<unknown, unknown> => {
   const { exit, closed } = executed
   const ended = executed.run
   const durationMs = performance.now() - t0

@@ -50,19 +50,19 @@ export interface StepInvocation {
 }
 
 /** A call whose body ran (here or on a runner) and whose run was closed. */
-export interface ExecutedHere {
-      readonly _tag: "executed"
-      readonly exit: Exit.Exit<unknown, unknown>
-      readonly closed: Closed
-      /** The run that ended: the invocation's, or a retry's when its runner was lost. */
-      readonly run: RunRef
-      /** Where it ran, when not in this process (`host:port` of the runner, and its host name). */
-      readonly runner?: { readonly address: string; readonly host: string; readonly attempts: number }
+export interface CallExecuted {
+  readonly _tag: "executed"
+  readonly exit: Exit.Exit<unknown, unknown>
+  readonly closed: Closed
+  /** The run that ended: the invocation's, or a retry's when its runner was lost. */
+  readonly run: RunRef
+  /** Where it ran, when not in this process (`host:port` of the runner, and its host name). */
+  readonly runner?: { readonly address: string; readonly host: string; readonly attempts: number }
 }
 
 /** How an executor ended a call. */
 export type Executed =
-  | ExecutedHere
+  | CallExecuted
   /** Another run took over the cache key (a retry found a hit or a live claim): look again. */
   | { readonly _tag: "superseded" }
 
@@ -96,7 +96,7 @@ export const executeHere = (
   inv: StepInvocation,
   restore: <X, Y, Z>(e: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
   guard?: CompletionGuard
-): Effect.Effect<ExecutedHere, TrackingError, Lamina> =>
+): Effect.Effect<CallExecuted, TrackingError, Lamina> =>
   Effect.gen(function* () {
     const { cacheKey, run, state } = inv
     const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, restore)
@@ -112,7 +112,7 @@ export const executeHere = (
       // recorded behind, so a sequential flow's next claim commits it (one commit per step fewer).
       ...(guard === undefined ? { behind: true } : {})
     })
-    return { _tag: "executed", exit, closed, run } satisfies ExecutedHere
+    return { _tag: "executed", exit, closed, run } satisfies CallExecuted
   })
 
 /** The default executor: every body runs in this process. */

@@ -4,27 +4,15 @@
  * cannot commit within the call to the Effect path.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Scheduler } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { RunStatus } from "../../src/registry/Run.js"
 import { connect, describeBackends } from "../support/backends.js"
-import { inputsOf, saveText } from "./support.js"
-
-/** A scheduler counting the fibers' operations (the run loop asks `shouldYield` once per operation). */
-const counting = () => {
-  let ops = 0
-  const scheduler: Scheduler.Scheduler = {
-    scheduleTask: (task, priority) => Scheduler.defaultScheduler.scheduleTask(task, priority),
-    shouldYield: (fiber) => {
-      ops++
-      return Scheduler.defaultScheduler.shouldYield(fiber)
-    }
-  }
-  return { scheduler, ops: () => ops }
-}
+import { allRuns, count, counting, inputsOf, saveText } from "./support.js"
 
 interface RunRow {
   readonly id: number
@@ -42,6 +30,9 @@ interface RunRow {
   readonly finished_at: unknown
   readonly logs: string | null
 }
+
+/** The statuses of a step's runs, oldest first. */
+const statuses = (name: string) => Effect.map(allRuns, (runs) => runs.filter((r) => r.name === name).map((r) => r.status))
 
 const json = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
 
@@ -116,6 +107,57 @@ describeBackends("executeNow", ({ instance, backend }) => {
     if (backend === "sqlite") expect(perStep).toBeLessThan(130)
     else expect(perStep).toBeGreaterThan(200)
   })
+
+  // A step's first call in a process takes the Effect path (it stores the transform, the
+  // environment and the fingerprint); these warm the step first, so the calls under test take the
+  // short path on SQLite.
+  it("ends a failing call on the short path errored, its partial outputs trashed, its key free to run again", async () => {
+    const i = await instance()
+    let fail = true
+    const flaky = step("en-flaky", (dir: string, n: number) =>
+      Effect.gen(function* () {
+        yield* saveText(dir, `en/partial-${n}.txt`, `half ${n}`)
+        if (n > 0 && fail) return yield* Effect.fail(new Error(`boom ${n}`))
+        return n
+      })
+    )
+    const run = flow("en-flaky-flow", (n: number) => flaky(i.dir, n))
+    await i.run(run(0))
+    const failed = await i.fail(run(1))
+    expect(failed).toMatchObject({ _tag: "FlowFailed", step: "en-flaky" })
+    expect(await i.run(statuses("en-flaky"))).toEqual([RunStatus.completed, RunStatus.errored])
+    expect(await i.run(count("lamina_run_claim"))).toBe(0)
+    expect(await i.run(Artifact.filter({ key: "en/partial-1.txt" }).toArray())).toHaveLength(0)
+    // Not a hit, not held: the same call executes again.
+    fail = false
+    expect(await i.run(run(1))).toBe(1)
+    expect(await i.run(statuses("en-flaky"))).toEqual([RunStatus.completed, RunStatus.errored, RunStatus.completed])
+  })
+
+  it("ends an interrupted call on the short path aborted, and lets the next call of its key in", async () => {
+    const i = await instance()
+    let started!: () => void
+    const startedP = new Promise<void>((r) => (started = r))
+    let hang = false
+    const slow = step("en-slow", (n: number) =>
+      Effect.gen(function* () {
+        if (!hang) return n
+        started()
+        return yield* Effect.never
+      })
+    )
+    const run = flow("en-slow-flow", (n: number) => slow(n))
+    await i.run(run(0))
+    hang = true
+    const fiber = await i.run(Effect.forkDaemon(run(1)))
+    await startedP
+    expect(Exit.isInterrupted(await i.run(Fiber.interrupt(fiber)))).toBe(true)
+    expect(await i.run(statuses("en-slow"))).toEqual([RunStatus.completed, RunStatus.aborted])
+    expect(await i.run(count("lamina_run_claim"))).toBe(0)
+    // The key's in-process flight landed with the interruption: the call runs (a waiter would hang).
+    hang = false
+    expect(await i.run(run(1))).toBe(1)
+  }, 10_000)
 
   // The timeout is a hang detector, not a timing: a short path that began its transaction while
   // another connection of this process holds the database's write lock would block the event

@@ -3,25 +3,12 @@
  * few Effect operations, and records the same `cached` run the Effect path records.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Scheduler } from "effect"
+import { Effect } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { connect, describeBackends } from "../support/backends.js"
-import { inputsOf, saveText } from "./support.js"
-
-/** A scheduler counting the fibers' operations (the run loop asks `shouldYield` once per operation). */
-const counting = () => {
-  let ops = 0
-  const scheduler: Scheduler.Scheduler = {
-    scheduleTask: (task, priority) => Scheduler.defaultScheduler.scheduleTask(task, priority),
-    shouldYield: (fiber) => {
-      ops++
-      return Scheduler.defaultScheduler.shouldYield(fiber)
-    }
-  }
-  return { scheduler, ops: () => ops }
-}
+import { counting, inputsOf, saveText } from "./support.js"
 
 interface CachedRow {
   readonly uid: string

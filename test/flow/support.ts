@@ -4,7 +4,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Effect, Scheduler } from "effect"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { Run } from "../../src/registry/Run.js"
 import type { TestInstance } from "../support/backends.js"
@@ -70,3 +70,16 @@ export const count = (table: string) =>
     const rows = yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM ${sql(table)}`
     return Number(rows[0]!.n)
   })
+
+/** A scheduler counting the fibers' operations (the run loop asks `shouldYield` once per operation). */
+export const counting = () => {
+  let ops = 0
+  const scheduler: Scheduler.Scheduler = {
+    scheduleTask: (task, priority) => Scheduler.defaultScheduler.scheduleTask(task, priority),
+    shouldYield: (fiber) => {
+      ops++
+      return Scheduler.defaultScheduler.shouldYield(fiber)
+    }
+  }
+  return { scheduler, ops: () => ops }
+}
