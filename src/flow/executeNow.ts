@@ -6,7 +6,8 @@
  * executor's admission, a flight's Deferred, the claim's trip through the group commit's queue
  * and its leader's scheduler turn), each an allocation and a trip through the fiber's run loop,
  * for work that is a few plain calls: lead the key's flight, commit the claim and the `started`
- * run (with the writes queued behind before it), run the body, queue the completion behind.
+ * run (with the writes queued behind before it; in a fan-out, in the group commit's shared
+ * batch: see `TrackerNow.claimAndStart`), run the body, queue the completion behind.
  * Here those run as plain calls around the body, with the same functions: `startedRunOf` builds
  * the run, `executeHere` runs the body and closes the run, `endExecuted` ends the call.
  *
@@ -21,6 +22,7 @@
 import { Context, Effect, type Fiber, Option, type Schema } from "effect"
 import type { Lamina } from "../instance/Lamina.js"
 import { Instance } from "../instance/Instance.js"
+import { Ancestors } from "../registry/sourceGuard.js"
 import { isHit } from "../tracker/cache.js"
 import { partsOf } from "../tracker/cacheKey.js"
 import { withRefusedParts } from "../tracker/claims.js"
@@ -75,7 +77,7 @@ export const executeNow = (
   const parts = partsOf(prepared.material)
   const basis = { def, self, call, transformId: transform.id, parentRunId: parent.value.runId, environmentId, userId: Context.unsafeGet(fiber.currentContext, Instance).user.id }
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts)), (start) => {
+    Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length), (start) => {
       if (start === undefined) {
         // Landed before the Effect path joins the key's flight itself.
         flight.land()

@@ -105,12 +105,24 @@ export interface TrackerNow {
    */
   readonly lead: (cacheKey: string, fiber: FiberId.FiberId) => { readonly land: () => void } | undefined
   /**
-   * `claimAndStart` committed within this call (`GroupCommit.submitNow`), when the connection's
-   * permit is free and no transaction is open on it; only a `claimed` start, with its claim held
-   * by the heartbeat. Undefined, with nothing written, for anything else: a hit or a busy claim
-   * found under the lock, a stale claim, feature values, a failure (`claimAndStart` then decides).
+   * `claimAndStart` for the call of fiber `caller`, which runs inside `ancestors` open runs of its
+   * own (its flow's, enclosing steps'); only a `claimed` start, with its claim held by the
+   * heartbeat. Undefined, with nothing written by this call, for anything else: a hit or a busy
+   * claim found under the lock, a stale claim, feature values, the permit held, a failure (the
+   * Effect path then decides).
+   *
+   * A call alone — the previous claim came from the same fiber and no other run of this process
+   * is open, as in a sequential flow — commits within the call (`GroupCommit.submitNow`, when the
+   * connection's permit is free and no transaction is open on it). Any other (a fan-out's calls,
+   * however short their bodies) joins the group commit's batch, which the calls starting
+   * alongside it share: committing each alone cost concurrent no-op steps a third of their rate.
    */
-  readonly claimAndStart: (cacheKey: string, run: NewRun) => Effect.Effect<Extract<Start, { readonly _tag: "claimed" }> | undefined>
+  readonly claimAndStart: (
+    cacheKey: string,
+    run: NewRun,
+    caller: FiberId.Runtime,
+    ancestors: number
+  ) => Effect.Effect<Extract<Start, { readonly _tag: "claimed" }> | undefined, TrackerError>
 }
 
 /** The Tracker service. */
@@ -235,6 +247,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const transforms = new Map<string, Transform>()
     const flights = new Map<string, Deferred.Deferred<void>>()
     const fingerprints = new Set<string>()
+    // The fiber of the last call that claimed through `now.claimAndStart` (see there).
+    let lastClaimer = -1
     const landFlight = (cacheKey: string, mine: Deferred.Deferred<void>) => {
       if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
       Deferred.unsafeDone(mine, Exit.void)
@@ -293,8 +307,11 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               flights.set(cacheKey, mine)
               return { land: () => landFlight(cacheKey, mine) }
             },
-            claimAndStart: (cacheKey, run) =>
-              Effect.flatMap(
+            claimAndStart: (cacheKey, run, caller, ancestors) => {
+              const alone = caller.id === lastClaimer && heartbeat.held().size <= ancestors
+              lastClaimer = caller.id
+              if (!alone) return Effect.map(tracker.claimAndStart(cacheKey, run), (start) => (start._tag === "claimed" ? start : undefined))
+              return Effect.flatMap(
                 direct.handle.semaphore.withPermitsIfAvailable(1)(
                   Effect.sync(() => {
                     if (direct.handle.db.inTransaction) return undefined
@@ -310,6 +327,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   return Effect.as(held, start)
                 }
               )
+            }
           }
 
     const tracker: Tracker = {

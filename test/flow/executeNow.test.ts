@@ -11,6 +11,7 @@ import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { RunStatus } from "../../src/registry/Run.js"
+import { Tracker } from "../../src/tracker/Tracker.js"
 import { connect, describeBackends } from "../support/backends.js"
 import { allRuns, count, counting, inputsOf, saveText } from "./support.js"
 
@@ -108,6 +109,21 @@ describeBackends("executeNow", ({ instance, backend }) => {
     else expect(perStep).toBeGreaterThan(200)
   })
 
+  it("shares commits among a fan-out's calls, however short their bodies", async () => {
+    const i = await instance()
+    const leaf = step("en-wide", (n: number) => Effect.succeed(n))
+    const wide = flow("en-wide-flow", (from: number) => Effect.forEach(Array.from({ length: 64 }, (_, k) => from + k), (k) => leaf(k), { concurrency: 16, discard: true }))
+    await i.run(wide(1000))
+    const stats = Effect.map(Tracker, (t) => t.group.stats())
+    const before = await i.run(stats)
+    await i.run(wide(0))
+    const after = await i.run(stats)
+    const perStep = (after.commits - before.commits) / 64
+    expect(await i.run(statuses("en-wide"))).toEqual(Array.from({ length: 128 }, () => RunStatus.completed))
+    // Each claim alone took a commit per step; Postgres commits its claims one by one anyway.
+    if (backend === "sqlite") expect(perStep).toBeLessThan(0.5)
+  })
+
   // A step's first call in a process takes the Effect path (it stores the transform, the
   // environment and the fingerprint); these warm the step first, so the calls under test take the
   // short path on SQLite.
@@ -188,6 +204,9 @@ describeBackends("executeNow", ({ instance, backend }) => {
       }
       const held = flow("en-held-flow", (n: number) =>
         Effect.gen(function* () {
+          // A call first, so the one under test is alone (the same fiber claimed last) and tries
+          // to commit its claim within the call.
+          yield* noop(n - 1)
           const h = hold()
           yield* Effect.promise(() => h.open)
           const value = yield* noop(n)
@@ -202,7 +221,7 @@ describeBackends("executeNow", ({ instance, backend }) => {
       const rows = await j.run(
         Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly s: number }>`SELECT _status_code AS s FROM lamina_run WHERE name = 'en-held' ORDER BY id`)
       )
-      expect(rows.map((r) => Number(r.s))).toEqual([0, 0])
+      expect(rows.map((r) => Number(r.s))).toEqual([0, 0, 0])
     } finally {
       await j.close()
     }
