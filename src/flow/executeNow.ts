@@ -13,9 +13,9 @@
  *
  * It takes a call only when nothing else is in play: no concurrency limit (flow or step), no
  * boundary (hitNow already refused those), the code fingerprint stored, and a miss read by
- * `hitNow`. When the claim cannot be committed within the call (the connection's permit is
- * held, a transaction is open on it, or the claim found a hit, a live or stale claim) nothing
- * was written, and the call goes to the Effect path (`fallback`), which decides.
+ * `hitNow`. When the claim does not come back `claimed` (the connection's permit was held, a
+ * transaction was open on it, the lock found a hit or a live or stale claim) this call wrote
+ * nothing, and it goes to the Effect path (`fallback`), which decides.
  *
  * @module
  */

@@ -50,7 +50,8 @@ const call = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect
  * `invokeBody` inside a step's run, to its exit: the body sees `scope` as its current run and
  * `tracing` as its tracer setting, in a guarded span. Call it where interruption is masked
  * (`restore` unmasks the body): the fiber refs are set and reset as plain calls around the body,
- * where an `Effect.locally` each (three of them) cost ~66 Effect operations per executed step, twice the time.
+ * where an `Effect.locally` each (three of them) cost ~66 Effect operations per executed step
+ * (13.5 µs against 9.5 µs in a micro-benchmark).
  */
 export const invokeInRun = (
   fn: Function,

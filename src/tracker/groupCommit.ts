@@ -33,7 +33,7 @@ export interface GroupCommit {
   readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void>
   /**
    * `defer` as a plain call: queues `write` now and returns what the caller must still run to get
-   * it committed (the timer-turn daemon's fork, or a full batch's commit), usually nothing.
+   * it committed (the timer's scheduling, or a full batch's commit), usually nothing.
    */
   readonly deferNow: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void> | undefined
   /**
@@ -104,7 +104,7 @@ export const makeGroupCommit = (
   Effect.gen(function* () {
     let queue: Array<Job> = []
     let flushing = false
-    // A daemon will commit the deferred writes queued so far (no leader has taken them yet).
+    // A timer will commit the deferred writes queued so far (no leader has taken them yet).
     let scheduled = false
     let commits = 0
     let writes = 0
@@ -131,19 +131,15 @@ export const makeGroupCommit = (
     const retryTransient = (job: Job, exit: Exit.Exit<unknown, unknown>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
       Exit.isFailure(exit) && Option.exists(Cause.failureOption(exit.cause), isTransient) ? Effect.exit(inTransaction(job.write)) : Effect.succeed(exit)
 
-    /** Each write of `batch` as a plain call, inside an open transaction: a failed one leaves nothing behind. */
-    const runJobsSync = (tx: SyncTransactions, batch: ReadonlyArray<Pick<Job, "atomic" | "sync">>) => {
-      const exits: Array<Exit.Exit<unknown, StorageError | IntegrityError>> = []
-      for (const job of batch) {
-        const { run, what } = job.sync!
-        try {
-          exits.push(Exit.succeed(job.atomic ? run() : tx.savepoint(run)))
-        } catch (cause) {
-          exits.push(Exit.fail(directFailure(what)(cause)))
-        }
+    /** One write as a plain call, inside an open transaction: a failed one leaves nothing behind. */
+    const runSync = <A>(tx: SyncTransactions, sync: { readonly run: () => A; readonly what: string }, atomic: boolean): Exit.Exit<A, StorageError | IntegrityError> => {
+      try {
+        return Exit.succeed(atomic ? sync.run() : tx.savepoint(sync.run))
+      } catch (cause) {
+        return Exit.fail(directFailure(sync.what)(cause))
       }
-      return exits
     }
+    const runJobsSync = (tx: SyncTransactions, batch: ReadonlyArray<Job>) => batch.map((job) => runSync(tx, job.sync!, job.atomic))
 
     /** A batch of synchronous writes as plain calls in one transaction; undefined when it could not commit. */
     const runSyncBatch = (tx: SyncTransactions, batch: ReadonlyArray<Job>) =>
@@ -240,9 +236,9 @@ export const makeGroupCommit = (
       // Not flushing: every queued write is a deferred one (a `submit` leads a batch as it queues).
       if (tx === undefined || flushing || queue.some((job) => job.sync === undefined || job.done !== undefined)) return undefined
       const batch = queue
-      let exits: Array<Exit.Exit<unknown, StorageError | IntegrityError>>
+      let done: { readonly queued: ReadonlyArray<Exit.Exit<unknown, StorageError | IntegrityError>>; readonly own: Exit.Exit<A, StorageError | IntegrityError> }
       try {
-        exits = tx.now(() => runJobsSync(tx, [...batch, { atomic, sync: write }]))
+        done = tx.now(() => ({ queued: runJobsSync(tx, batch), own: runSync(tx, write, atomic) }))
       } catch {
         // Rolled back: the queued writes stay queued.
         return undefined
@@ -251,8 +247,8 @@ export const makeGroupCommit = (
       commits++
       writes++
       // Deferred writes: counted off now; only a failure leaves something to run (its warning).
-      const warnings = batch.map((job, i) => settleJob(job, exits[i]!)).filter((_, i) => Exit.isFailure(exits[i]!))
-      return { exit: exits[batch.length]! as Exit.Exit<A, StorageError | IntegrityError>, after: warnings.length === 0 ? Effect.void : Effect.all(warnings, { discard: true }) }
+      const warnings = batch.map((job, i) => settleJob(job, done.queued[i]!)).filter((_, i) => Exit.isFailure(done.queued[i]!))
+      return { exit: done.own, after: warnings.length === 0 ? Effect.void : Effect.all(warnings, { discard: true }) }
     }
 
     const defer = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> =>
