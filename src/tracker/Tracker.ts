@@ -80,9 +80,10 @@ export type Flight =
   | { readonly _tag: "follower"; /** Wait for the leader to land. */ readonly wait: Effect.Effect<void> }
 
 /**
- * The plain-call forms of what a cache hit needs, on SQLite's direct path: a step call answered
- * from the cache runs them within its caller's turn (`src/flow/hitNow.ts`), not as ~60 Effect
- * operations. Each answers only what is at hand; undefined sends the caller to the Effect path.
+ * The plain-call forms of what a cache hit and an executed call need, on SQLite's direct path: a
+ * step call answered from the cache runs them within its caller's turn (`src/flow/hitNow.ts`), an
+ * executed one around its body (`src/flow/executeNow.ts`), not as dozens of Effect operations.
+ * Each answers only what is at hand; undefined sends the caller to the Effect path.
  */
 export interface TrackerNow {
   /** The transform `ensureTransform` remembered for `key` and source `hash`. */
@@ -186,7 +187,7 @@ export interface Tracker {
    * admission gate.
    */
   readonly embedded: boolean
-  /** Plain-call forms for cache hits (SQLite's direct path; undefined on Postgres). */
+  /** Plain-call forms for cache hits and executed calls (SQLite's direct path; undefined on Postgres). */
   readonly now: TrackerNow | undefined
 }
 
@@ -249,9 +250,17 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const fingerprints = new Set<string>()
     // The fiber of the last call that claimed through `now.claimAndStart` (see there).
     let lastClaimer = -1
-    const landFlight = (cacheKey: string, mine: Deferred.Deferred<void>) => {
-      if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
-      Deferred.unsafeDone(mine, Exit.void)
+    /** Lead `cacheKey`'s flight for `fiber` (check and register in one synchronous step), unless another call leads it. */
+    const leadFlight = (cacheKey: string, fiber: FiberId.FiberId): { readonly land: () => void } | undefined => {
+      if (flights.has(cacheKey)) return undefined
+      const mine = Deferred.unsafeMake<void>(fiber)
+      flights.set(cacheKey, mine)
+      return {
+        land: () => {
+          if (flights.get(cacheKey) === mine) flights.delete(cacheKey)
+          Deferred.unsafeDone(mine, Exit.void)
+        }
+      }
     }
     let environment: number | undefined
     const environmentLock = yield* Effect.makeSemaphore(1)
@@ -301,12 +310,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               return { uid: r.uid, flush: group.deferNow(r.write, r.what, r.options) }
             },
             fingerprintKnown: (hash) => fingerprints.has(hash),
-            lead: (cacheKey, fiber) => {
-              if (flights.has(cacheKey)) return undefined
-              const mine = Deferred.unsafeMake<void>(fiber)
-              flights.set(cacheKey, mine)
-              return { land: () => landFlight(cacheKey, mine) }
-            },
+            lead: leadFlight,
             claimAndStart: (cacheKey, run, caller, ancestors) => {
               const alone = caller.id === lastClaimer && heartbeat.held().size <= ancestors
               lastClaimer = caller.id
@@ -377,12 +381,9 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       awaitClaim: (cacheKey) => provided(awaitClaim(cacheKey, staleClaimMs)),
 
       joinFlight: (cacheKey) =>
-        Effect.map(Deferred.make<void>(), (mine): Flight => {
-          // Check and register in one synchronous step: no other fiber runs in between.
-          const other = flights.get(cacheKey)
-          if (other !== undefined) return { _tag: "follower", wait: Deferred.await(other) }
-          flights.set(cacheKey, mine)
-          return { _tag: "leader", land: Effect.sync(() => landFlight(cacheKey, mine)) }
+        Effect.withFiberRuntime((fiber) => {
+          const led = leadFlight(cacheKey, fiber.id())
+          return Effect.succeed<Flight>(led !== undefined ? { _tag: "leader", land: Effect.sync(led.land) } : { _tag: "follower", wait: Deferred.await(flights.get(cacheKey)!) })
         }),
 
       recordCached: (run, inputs) =>
