@@ -22,6 +22,9 @@ export interface RunWorkerOptions extends Omit<WorkerOptions, "catalog" | "modul
   readonly print?: (line: string) => void
 }
 
+/** How long leaving the cluster may take after the drain before the process exits anyway. */
+const STOP_GRACE = Duration.seconds(15)
+
 /** Run a runner until a signal; resolves with its exit (interrupted = a clean stop). */
 export const runWorker = async (options: RunWorkerOptions): Promise<Exit.Exit<void, unknown>> => {
   const print = options.print ?? ((line: string) => void process.stderr.write(`${line}\n`))
@@ -33,8 +36,17 @@ export const runWorker = async (options: RunWorkerOptions): Promise<Exit.Exit<vo
     return yield* Effect.never
   }).pipe(Effect.provide(layerWorker({ ...options, catalog, modules: options.modules.join(", ") }).pipe(Layer.provide(layerFromSettings))))
   const fiber = Effect.runFork(program)
+  const drain = Duration.decode(options.drain ?? "1 minute")
   const stop = (signal: NodeJS.Signals) => {
-    print(`[lamina] ${signal}: draining (calls in flight get ${Duration.format(Duration.decode(options.drain ?? "1 minute"))}), then leaving the cluster`)
+    print(`[lamina] ${signal}: draining (calls in flight get ${Duration.format(drain)}), then leaving the cluster`)
+    // Whoever sent the signal waits for the exit: a shutdown that outlives its drain (a stuck
+    // socket, a handle the pipeline module left open) must not keep the process for ever.
+    // A second signal finds no handler (`once`) and ends the process at once.
+    const deadline = Duration.sum(drain, STOP_GRACE)
+    setTimeout(() => {
+      print(`[lamina] still running ${Duration.format(deadline)} after ${signal}: exiting`)
+      process.exit(process.exitCode ?? 1)
+    }, Duration.toMillis(deadline)).unref()
     Effect.runFork(Fiber.interrupt(fiber))
   }
   process.once("SIGINT", stop)

@@ -35,9 +35,9 @@ const enabled = requireComponent(await postgresAvailable(), "PostgreSQL is not r
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toContain("distributed: 9 step runs — 9 executed, 0 cached, 0 failed")
     // Both runners executed estimates.
-    for (const port of [34461, 34462]) expect(first.stderr).toMatch(new RegExp(`✓ estimate done on 127\\.0\\.0\\.1:${port}`))
+    for (const port of [24461, 24462]) expect(first.stderr).toMatch(new RegExp(`✓ estimate done on 127\\.0\\.0\\.1:${port}`))
     const placed = await query<{ runner: string }>(dbs[0]!.url, `SELECT DISTINCT runner FROM lamina_run WHERE name = 'estimate' AND _status_code = 0 ORDER BY runner`)
-    expect(placed.map((r) => r.runner)).toEqual(["127.0.0.1:34461", "127.0.0.1:34462"])
+    expect(placed.map((r) => r.runner)).toEqual(["127.0.0.1:24461", "127.0.0.1:24462"])
 
     const second = await runNode([path.resolve("dist/examples/run.js"), "distributed"], { env, cwd: dir })
     expect(second.code, second.stderr).toBe(0)

@@ -2,7 +2,7 @@
  * `lamina worker` as users run it (the built CLI, dist/lamina.mjs): bad invocations are typed
  * errors; a runner started on a Postgres instance serves the steps of its `--module`; SIGTERM
  * drains it (the call in flight finishes and its caller gets the result), then it leaves the
- * cluster and exits 0.
+ * cluster and exits 0 — within its drain and a grace period, whatever its module left running.
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
@@ -63,6 +63,8 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
   beforeAll(async () => {
     mkdirSync(home, { recursive: true })
     dbs.push(await createDatabase())
+    const init = await lamina(home, ["init", "--storage", path.join(dir, "storage"), "--db", dbs[0]!.url])
+    expect(init.code, init.stderr).toBe(0)
   }, 60_000)
 
   afterAll(async () => {
@@ -86,7 +88,6 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
   }, 120_000)
 
   it("serves its module's steps; SIGTERM drains the call in flight, then it leaves and exits 0", async () => {
-    expect((await lamina(home, ["init", "--storage", path.join(dir, "storage"), "--db", dbs[0]!.url])).code).toBe(0)
     const port = await freePort()
     const env = { LAMINA_TEST_EXEC_LOG: execLog }
     const worker = startWorker(home, ["--module", path.join(fixtures, "naps.mjs"), "--listen", `127.0.0.1:${port}`, "--concurrency", "2", "--drain", "60"], env)
@@ -121,4 +122,17 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
       if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
     }
   }, 180_000)
+
+  it("exits after SIGTERM even when the pipeline module leaves a handle open", async () => {
+    const worker = startWorker(home, ["--module", path.join(fixtures, "lingers.mjs"), "--listen", `127.0.0.1:${await freePort()}`, "--drain", "0"], {})
+    try {
+      await waitFor("the runner to be ready", () => /runner \S+ on \S+ ready/.test(worker.stderr()) || worker.child.exitCode !== null)
+      worker.child.kill("SIGTERM")
+      expect(await worker.exited).toBe(0)
+      expect(worker.stderr()).toContain("still running 15s after SIGTERM: exiting")
+      expect(await query(dbs[0]!.url, `SELECT address FROM lamina_cluster_runners`)).toEqual([])
+    } finally {
+      if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
+    }
+  }, 90_000) // a hang detector: the runner exits 15 s after SIGTERM
 })

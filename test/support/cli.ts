@@ -25,21 +25,39 @@ export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<st
   return runNode([cliPath, ...args], { env: { LAMINA_HOME: home, ...env } })
 }
 
-/** Run `node ARGS` (stdout and stderr collected; killed after two minutes). */
+/**
+ * Run `node ARGS` (stdout and stderr collected). After two minutes its whole process group is
+ * killed — processes it started too, which would otherwise hold its pipes open — and the result
+ * says so in stderr.
+ */
 export const runNode = (args: ReadonlyArray<string>, options: { readonly env?: Record<string, string>; readonly cwd?: string } = {}): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...args], { env: { ...process.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [...args], {
+      env: { ...process.env, ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+    const timer = setTimeout(() => {
+      stderr += `\n[test] killed after ${RUN_LIMIT_MS / 1000} s with the processes it started`
+      try {
+        process.kill(-child.pid!, "SIGKILL")
+      } catch {
+        child.kill("SIGKILL")
+      }
+    }, RUN_LIMIT_MS)
     child.once("error", reject)
     child.once("close", (code) => {
       clearTimeout(timer)
       resolve({ code: code ?? -1, stdout, stderr })
     })
   })
+
+const RUN_LIMIT_MS = 120_000
 
 /** Run and parse the single JSON value the command prints with --json. */
 export const laminaJson = async <A = Record<string, unknown>>(home: string, args: ReadonlyArray<string>): Promise<A> => {

@@ -75,10 +75,15 @@ const startWorker = (home: string, port: number): Effect.Effect<ChildProcess, Er
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
+/** SIGTERM (the runner drains, then leaves the cluster); SIGKILL if it is still there after 30 s. */
 const stopWorker = (child: ChildProcess) =>
   Effect.async<void>((resume) => {
-    if (child.exitCode !== null) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
+    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
+    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    child.once("exit", () => {
+      clearTimeout(kill)
+      resume(Effect.void)
+    })
     child.kill("SIGTERM")
   })
 
@@ -92,7 +97,8 @@ export const main = (ctx: ExampleContext) =>
     process.env.LAMINA_HOME = home
     yield* Effect.ensuring(saveInstanceSettings(settings), Effect.sync(() => (saved === undefined ? delete process.env.LAMINA_HOME : (process.env.LAMINA_HOME = saved))))
     return yield* Effect.acquireUseRelease(
-      Effect.all([startWorker(home, 34461), startWorker(home, 34462)], { concurrency: "unbounded" }),
+      // Below Linux's ephemeral port range (32768–60999), where outgoing connections could hold them.
+      Effect.all([startWorker(home, 24461), startWorker(home, 24462)], { concurrency: "unbounded" }),
       () =>
         piFlow(8, 3_000_000).pipe(
           Effect.provide(cluster({ waitForRunners: "60 seconds" }).pipe(Layer.provideMerge(Lamina.layerSettings(settings))))
