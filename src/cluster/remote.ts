@@ -135,14 +135,20 @@ export const makeRemoteExecutor = (router: Router, client: StepClient, options: 
     admit: (def, _self, use) =>
       def.kind !== "step" || def.method
         ? use({})
-        : Effect.acquireUseRelease(
-            Effect.map(router.acquire(refusals.of(Refusals.keyOf(def.keyFor(undefined), def.source.hash))), (slot): Held => ({ slot })),
-            (held) => {
-              const placement: Placement = { runner: held.slot!.runner }
+        : // Not `acquireUseRelease`: its acquire is uninterruptible, and waiting for a slot is a
+          // race (a slot, or no runner within `waitForRunners`) whose loser must be interrupted.
+          // Uninterruptible, that wait never ended once a runner joined after the call began, and
+          // Ctrl-C could not stop it. A slot handed over as the wait is interrupted goes back (slots.ts).
+          Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(restore(router.acquire(refusals.of(Refusals.keyOf(def.keyFor(undefined), def.source.hash)))), (slot) => {
+              const held: Held = { slot }
+              const placement: Placement = { runner: slot.runner }
               slots.set(placement, held)
-              return use(placement)
-            },
-            (held) => (held.slot !== undefined ? router.release(held.slot) : Effect.void)
+              return Effect.ensuring(
+                restore(use(placement)),
+                Effect.suspend(() => (held.slot !== undefined ? router.release(held.slot) : Effect.void))
+              )
+            })
           ),
     execute: (inv, restore) => {
       const held = slots.get(inv.placement)

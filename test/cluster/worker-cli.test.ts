@@ -135,4 +135,29 @@ const startWorker = (home: string, args: ReadonlyArray<string>, env: Record<stri
       if (worker.child.exitCode === null) worker.child.kill("SIGKILL")
     }
   }, 90_000) // a hang detector: the runner exits 15 s after SIGTERM
+
+  it("with no runner, a call fails after waitForRunners, saying to start one", async () => {
+    const result = await runNode([path.join(fixtures, "call-naps.mjs"), "1", "4001"], { env: { LAMINA_HOME: home, LAMINA_TEST_WAIT_FOR_RUNNERS: "3 seconds" } })
+    expect(result.code, result.stderr).toBe(0)
+    const outcome = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { ok: boolean; error?: string }
+    expect(outcome.ok).toBe(false)
+    expect(outcome.error).toContain("No Lamina runner joined this instance's cluster within 3s: start one")
+  }, 60_000) // a hang detector: before the fix, the wait never ended
+
+  it("a call made before any runner joined runs on the first one that does", async () => {
+    const env = { LAMINA_TEST_EXEC_LOG: execLog }
+    const started = lines(execLog).length
+    const caller = runNode([path.join(fixtures, "call-naps.mjs"), "1", "4002"], { env: { LAMINA_HOME: home, ...env } })
+    await new Promise((r) => setTimeout(r, 1_000))
+    const worker = startWorker(home, ["--module", path.join(fixtures, "naps.mjs"), "--listen", `127.0.0.1:${await freePort()}`], env)
+    try {
+      const result = await caller
+      expect(result.code, result.stderr).toBe(0)
+      expect(JSON.parse(result.stdout.trim().split("\n").at(-1)!)).toEqual({ ok: true, value: [2] })
+      expect(lines(execLog).slice(started)).toEqual([`start 1 ${worker.child.pid}`, `end 1 ${worker.child.pid}`])
+    } finally {
+      worker.child.kill("SIGTERM")
+      await worker.exited
+    }
+  }, 120_000)
 })
