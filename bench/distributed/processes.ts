@@ -113,8 +113,11 @@ export const runCaller = (
   return { child, result }
 }
 
-/** Stop runners (SIGTERM: they drain and unregister) and wait for them to exit. */
+/** Stop runners (SIGTERM: they drain and unregister) and wait for them to exit; SIGKILL after 30 s. */
 export const stopRunners = async (runners: ReadonlyArray<RunnerProcess>): Promise<void> => {
-  for (const r of runners) if (r.child.exitCode === null) r.child.kill("SIGTERM")
+  const live = runners.filter((r) => r.child.exitCode === null && r.child.signalCode === null)
+  for (const r of live) r.child.kill("SIGTERM")
+  const kill = setTimeout(() => live.forEach((r) => r.child.kill("SIGKILL")), 30_000)
   await Promise.all(runners.map((r) => r.exited))
+  clearTimeout(kill)
 }
