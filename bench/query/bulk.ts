@@ -11,6 +11,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Dialect } from "../../src/db/dialect.js"
 import { rebuildStatements } from "../../src/db/migrations/010-query-indexes.js"
+import { markSearchIndexed } from "../../src/db/migrations/171-search-tail.js"
 
 interface Definition {
   readonly name: string
@@ -45,7 +46,7 @@ export const withDeferredIndexes = <A, E, R>(dialect: Dialect, tables: ReadonlyA
         for (const t of triggers) yield* sql.unsafe(dialect === "pg" ? `DROP TRIGGER "${t.name}" ON "${t.table}"` : `DROP TRIGGER "${t.name}"`)
         for (const i of indexes) yield* sql.unsafe(`DROP INDEX "${i.name}"`)
         const result = yield* load
-        for (const statement of rebuildStatements(dialect)) yield* sql.unsafe(statement)
+        for (const statement of [...rebuildStatements(dialect), ...markSearchIndexed(dialect)]) yield* sql.unsafe(statement)
         for (const i of indexes) yield* sql.unsafe(i.sql)
         for (const t of triggers) yield* sql.unsafe(t.sql)
         return result

@@ -11,6 +11,9 @@ import { raw, sql, type Sql } from "../sql.js"
 import { escapeGlob, escapeLike } from "./escape.js"
 import type { DateTransform, Introspection, JsonView, MatchMode, SqlDialect } from "./types.js"
 
+/** The watermark table of a search index: rows with a greater id are not indexed yet (migration 171). */
+export const searchTail = (fts: string): string => `${fts}_tail`
+
 const strftime = (fmt: string, expr: Sql) => sql`CAST(strftime('${raw(fmt)}', ${expr}) AS INTEGER)`
 
 const transform = (expr: Sql, t: DateTransform): Sql => {
@@ -97,7 +100,9 @@ export const sqliteDialect: SqlDialect = {
   ftsCandidates: (id, table, text) => {
     if ([...text].length < 3) return undefined // trigram tables need three characters
     const t = raw(`"${table.replace(/"/g, '""')}"`)
-    return sql`${id} IN (SELECT rowid FROM ${t} WHERE ${t} MATCH ${`"${text.replace(/"/g, '""')}"`})`
+    // Rows past the index's watermark are not indexed yet (migration 171): always candidates.
+    const tail = raw(`"${searchTail(table).replace(/"/g, '""')}"`)
+    return sql`(${id} IN (SELECT rowid FROM ${t} WHERE ${t} MATCH ${`"${text.replace(/"/g, '""')}"`}) OR ${id} > (SELECT indexed_through FROM ${tail}))`
   },
   // BEGIN IMMEDIATE already holds the database's single write lock.
   transactionLocks: () => undefined,

@@ -24,6 +24,7 @@ import { collections } from "./120-collections.js"
 import { schemaRegistry } from "./150-schema-registry.js"
 import { validationCache } from "./151-validation-cache.js"
 import { clusterRuns } from "./170-cluster-runs.js"
+import { searchTailMigration } from "./171-search-tail.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -45,5 +46,6 @@ export const migrations: ReadonlyArray<Migration> = [
   collections,
   schemaRegistry,
   validationCache,
-  clusterRuns
+  clusterRuns,
+  searchTailMigration
 ].sort((a, b) => a.id - b.id)
