@@ -41,7 +41,7 @@ export const runWorker = async (options: RunWorkerOptions): Promise<Exit.Exit<vo
     print(`[lamina] ${signal}: draining (calls in flight get ${Duration.format(drain)}), then leaving the cluster`)
     // Whoever sent the signal waits for the exit: a shutdown that outlives its drain (a stuck
     // socket, a handle the pipeline module left open) must not keep the process for ever.
-    // A second signal finds no handler (`once`) and ends the process at once.
+    // A second signal of the same kind finds no handler (`once`) and ends the process at once.
     const deadline = Duration.sum(drain, STOP_GRACE)
     setTimeout(() => {
       print(`[lamina] still running ${Duration.format(deadline)} after ${signal}: exiting`)

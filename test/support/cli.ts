@@ -25,6 +25,9 @@ export const lamina = (home: string, args: ReadonlyArray<string>, env: Record<st
   return runNode([cliPath, ...args], { env: { LAMINA_HOME: home, ...env } })
 }
 
+/** How long `runNode` lets a command run before it kills it. */
+const RUN_LIMIT_MS = 120_000
+
 /**
  * Run `node ARGS` (stdout and stderr collected). After two minutes its whole process group is
  * killed — processes it started too, which would otherwise hold its pipes open — and the result
@@ -56,8 +59,6 @@ export const runNode = (args: ReadonlyArray<string>, options: { readonly env?: R
       resolve({ code: code ?? -1, stdout, stderr })
     })
   })
-
-const RUN_LIMIT_MS = 120_000
 
 /** Run and parse the single JSON value the command prints with --json. */
 export const laminaJson = async <A = Record<string, unknown>>(home: string, args: ReadonlyArray<string>): Promise<A> => {
