@@ -26,17 +26,19 @@ const worker = path.join(here, "worker.js")
 const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 100)
 
 /**
- * What one save of a new key sends Postgres (`Artifact.save`): the key's head, then in one
- * transaction the advisory locks, the same-hash and head lookups (one statement), and the insert.
+ * What one save of a new key sends Postgres (`Artifact.save`, local storage): in one
+ * transaction the advisory locks, then one statement that looks up the same hash and the key's
+ * head and inserts the row when neither is found.
  */
 const SAVE_SQL = `\\set n random(1, 1000000000000)
-SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1;
 BEGIN;
 SELECT pg_advisory_xact_lock(hashtext('hash:' || :client_id || '/' || :n)), pg_advisory_xact_lock(hashtext('key:' || :client_id || '/' || :n));
-SELECT 0 AS lamina_which, h.* FROM (SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1) h
-  UNION ALL SELECT 1 AS lamina_which, k.* FROM (SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1) k;
-INSERT INTO lamina_artifact (uid, key, storage_id, suffix, size, hash, hash_type, n_files, is_latest, _key_is_virtual, created_at, updated_at, created_by_id, branch, is_locked)
-  VALUES (substr(md5(random()::text), 1, 20), 'pgbench/' || :client_id || '/' || :n, 1, '.txt', 12, 'h' || :client_id || '/' || :n, 'md5', 1, true, true, now(), now(), 1, 1, false) RETURNING *;
+WITH lamina_l0 AS (SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1),
+  lamina_l1 AS (SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1),
+  lamina_new AS (INSERT INTO lamina_artifact (uid, key, storage_id, suffix, size, hash, hash_type, n_files, is_latest, _key_is_virtual, created_at, updated_at, created_by_id, branch, is_locked)
+    SELECT substr(md5(random()::text), 1, 20), 'pgbench/' || :client_id || '/' || :n, 1, '.txt', 12, 'h' || :client_id || '/' || :n, 'md5', 1, true, true, now(), now(), 1, 1, false
+    WHERE NOT EXISTS (SELECT 1 FROM lamina_l0) AND NOT EXISTS (SELECT 1 FROM lamina_l1) RETURNING *)
+  SELECT 0 AS lamina_which, lamina_l0.* FROM lamina_l0 UNION ALL SELECT 1 AS lamina_which, lamina_l1.* FROM lamina_l1 UNION ALL SELECT 2 AS lamina_which, lamina_new.* FROM lamina_new;
 COMMIT;
 `
 

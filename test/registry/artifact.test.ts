@@ -63,6 +63,9 @@ describeBackends("Artifact", ({ instance }) => {
     expect(versions.filter((v) => v.is_latest).map((v) => v.uid)).toEqual([uids[11]])
     expect((await i.run(Artifact.get(stem))).uid).toBe(uids[11])
     expect((await i.run(Artifact.get(uids[3]!))).uid).toBe(uids[3])
+    // Each version's bytes sit under its own uid (on a local store they move there inside the save).
+    expect(await stored(i)).toEqual([...uids].sort().map((u) => `${u}.txt`))
+    expect(Buffer.from(await i.run((await i.run(Artifact.get(uids[3]!))).load())).toString()).toBe("content 3")
   })
 
   it("returns the existing artifact for the same content, keeping its key", async () => {

@@ -113,6 +113,13 @@ export interface SqlDialect {
   readonly ftsCandidates: (idColumn: Sql, table: string, text: string) => Sql | undefined
   /** A statement taking transaction-scoped locks on `names`, where writers need them. */
   readonly transactionLocks: (names: ReadonlyArray<string>) => Sql | undefined
+  /**
+   * One statement that reads `lookups` (each a `SELECT * FROM table …`) and, only when none of
+   * them finds a row, inserts `values` into `table`: rows tagged `lamina_which` = the lookup's
+   * index, or `lookups.length` for the inserted row. Undefined where a query cannot write
+   * (SQLite has no data-modifying WITH): run the lookups, then the insert.
+   */
+  readonly insertUnlessFound: (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>) => Sql | undefined
   /** Queries over the schema itself. */
   readonly introspection: Introspection
 }

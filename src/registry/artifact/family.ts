@@ -7,8 +7,11 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
-import { now, selectRows, sqlFailure } from "../crud.js"
-import { decodeRow, type Row } from "../model.js"
+import { currentDialect } from "../../db/dialect.js"
+import { sqlDialect } from "../../db/dialects/index.js"
+import { ident, join, raw, sql as q, type Bindable, type Sql } from "../../db/sql.js"
+import { insertRow, now, selectRows, sqlFailure } from "../crud.js"
+import { decodeRow, encodeRow, type Row } from "../model.js"
 import { refreshFamilyLatest } from "../latest.js"
 import { lockFor } from "../locks.js"
 import { incrementBase62, splitUid } from "../uid.js"
@@ -44,28 +47,58 @@ export const byHash = (content: ContentHash) =>
         (rows) => (rows[0] ? asRow(rows[0]) : undefined)
       )
 
+/** What a save found inside its transaction, or the row it inserted when it found nothing. */
+export interface Found {
+  /** The existing non-trash artifact with the same content. */
+  readonly same: ArtifactRow | undefined
+  /** The key's head: the save becomes its new version. */
+  readonly head: ArtifactRow | undefined
+  /** The new family's first version, inserted because neither was found. */
+  readonly inserted: ArtifactRow | undefined
+}
+
+const HASH = 0
+const HEAD = 1
+
 /**
- * `byHash(content)` and, when `key` is given, `headOfKey(storageId, key)` in one statement: a
- * save reads both inside its transaction, and a round trip is most of a small read's cost.
+ * `byHash(content)` and, when `key` is given, `headOfKey(storageId, key)`; when `insert` is
+ * given and neither finds a row, also the insert of those values (a new family's first
+ * version). One statement where the dialect allows (Postgres: one round trip for what is most
+ * of a small save), else the lookups in one statement and the insert after them.
  */
-export const byHashAndHeadOfKey = (content: ContentHash, storageId: number, key: string | null) =>
+export const findOrInsertFirst = (content: ContentHash, storageId: number, key: string | null, insert?: Row) =>
   Effect.gen(function* () {
-    if (key === null) return { same: yield* byHash(content), head: undefined }
-    if (content.size === 0) return { same: undefined, head: yield* headOfKey(storageId, key) }
     const sql = yield* SqlClient.SqlClient
-    const table = sql(ArtifactModel.table)
-    const rows = yield* sql<Record<string, unknown>>`
-      SELECT 0 AS lamina_which, h.* FROM (SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1) h
-      UNION ALL
-      SELECT 1 AS lamina_which, k.* FROM (SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1) k`
-    const pick = (which: number) => {
-      const r = rows.find((x) => Number(x.lamina_which) === which)
+    const dialect = sqlDialect(yield* currentDialect)
+    const table = ident(ArtifactModel.table)
+    // Empty files never match by hash (byHash).
+    const lookups: Array<readonly [number, Sql]> = []
+    if (content.size > 0) lookups.push([HASH, q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1`])
+    if (key !== null) lookups.push([HEAD, q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1`])
+    const encoded = insert === undefined ? undefined : encodeRow(ArtifactModel, insert)
+    const combined = encoded === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups.map(([, l]) => l), encoded)
+    const statement =
+      combined ??
+      (lookups.length === 0 ? undefined : join(lookups.map(([, l], i) => q`SELECT ${raw(String(i))} AS lamina_which, lookup.* FROM (${l}) lookup`), " UNION ALL "))
+    const rows = statement === undefined ? [] : yield* run(sql, statement.render(dialect.name))
+    const pick = (index: number): ArtifactRow | undefined => {
+      const r = rows.find((x) => Number(x.lamina_which) === index)
       if (r === undefined) return undefined
       const { lamina_which: _which, ...row } = r
       return asRow(decodeRow(ArtifactModel, row))
     }
-    return { same: pick(0), head: pick(1) }
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Reading ${ArtifactModel.name} records`)(e))))
+    const which = (tag: number) => {
+      const i = lookups.findIndex(([t]) => t === tag)
+      return i < 0 ? undefined : pick(i)
+    }
+    const found = { same: which(HASH), head: which(HEAD) }
+    if (encoded === undefined || found.same !== undefined || found.head !== undefined) return { ...found, inserted: undefined } satisfies Found
+    const inserted = combined === undefined ? asRow(yield* insertRow(ArtifactModel, insert!)) : pick(lookups.length)
+    return { ...found, inserted } satisfies Found
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
+
+const run = (client: SqlClient.SqlClient, statement: { readonly text: string; readonly params: ReadonlyArray<Bindable> }) =>
+  client.unsafe<Record<string, unknown>>(statement.text, statement.params)
 
 /** An artifact in any branch with this storage, key and content (the unique index's tuple). */
 export const byStorageKeyHash = (storageId: number, key: string | null, hash: string) =>

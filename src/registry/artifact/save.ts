@@ -21,7 +21,7 @@ import { encodeValue, type Row } from "../model.js"
 import { ownFilesProblem } from "../ownFiles.js"
 import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
-import { byHashAndHeadOfKey, byStorageKeyHash, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
+import { byStorageKeyHash, findOrInsertFirst, claimSlot, familyOf, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
 import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
@@ -74,7 +74,11 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     // Choose the uid before writing so the bytes go straight to their final name. A new version
     // claims its slot first: concurrent writers of one family each get their own slot (and
     // storage key), and commit in any order without moving bytes. A new family's stem is random.
-    const revises = options.revises ?? (key === null ? undefined : yield* headOfKeyDirect(sql, storageId, key, headOfKey(storageId, key)))
+    // A local store moves a file with one rename, so there the key's head is read only inside
+    // the registering transaction, and a new version's bytes move to its slot there: a read
+    // (on Postgres a round trip) less for every save of a new key.
+    const revises =
+      options.revises ?? (key === null || store.type === "local" ? undefined : yield* headOfKeyDirect(sql, storageId, key, headOfKey(storageId, key)))
     const virtual = inPlaceKey === undefined
     const claimed = virtual && revises ? yield* claimSlot(stemOf(revises)) : undefined
     const guessUid = claimed ?? newFamilyUid(UID_LENGTH.artifact)
@@ -137,8 +141,19 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
             yield* releaseSlot(claimed)
           }
           // Re-read the family inside the lock: another writer may have added a version meanwhile.
-          const found = yield* byHashAndHeadOfKey(content, storageId, options.revises === undefined ? key : null)
+          // Without a claimed slot or a given head, nothing found means a new family, inserted
+          // by the same statement where the dialect allows.
+          const found = yield* findOrInsertFirst(
+            content,
+            storageId,
+            options.revises === undefined ? key : null,
+            claimed === undefined && options.revises === undefined ? rowValues(content, guessUid, key) : undefined
+          )
           if (found.same !== undefined) return { kind: "existing", artifact: found.same } as SaveOutcome
+          if (found.inserted !== undefined) {
+            if (inRegister !== undefined) yield* inRegister(Number(found.inserted.id))
+            return { kind: "created", artifact: found.inserted } as SaveOutcome
+          }
           const head = options.revises ?? found.head
           if (head !== undefined) yield* lockFor([`lamina-artifact-family:${stemOf(head)}`])
           const uid =

@@ -1,0 +1,77 @@
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { Artifact } from "../../../src/registry/Artifact.js"
+import { findOrInsertFirst } from "../../../src/registry/artifact/family.js"
+import { ArtifactModel } from "../../../src/registry/artifact/model.js"
+import { selectRows } from "../../../src/registry/crud.js"
+import { describeBackends, type TestInstance } from "../../support/backends.js"
+
+/** A saved artifact's row, and fresh values for another row like it. */
+const template = async (i: TestInstance) => {
+  const p = path.join(i.dir, "inputs", "t.txt")
+  mkdirSync(path.dirname(p), { recursive: true })
+  writeFileSync(p, "template")
+  const a = await i.run(Effect.flatMap(Artifact.fromPath(p, { key: "family/t.txt" }), (x) => x.save()))
+  const [row] = await i.run(selectRows(ArtifactModel, (q) => q`id = ${a.id}`))
+  const { id: _id, ...values } = row!
+  const fresh = (n: number, key: string | null, hash: string) => ({ ...values, uid: `famtest${String(n).padStart(9, "0")}0000`, key, hash, size: 9 })
+  return { saved: a, fresh }
+}
+
+const count = (i: TestInstance) => i.run(Artifact.filter({}).count())
+
+describeBackends("findOrInsertFirst", ({ instance }) => {
+  it("inserts a new family's first version when neither the content nor the key is found", async () => {
+    const i = await instance()
+    const { fresh } = await template(i)
+    const before = await count(i)
+    const found = await i.run(findOrInsertFirst({ hash: "h-new", hash_type: "md5", size: 9 }, 1, "family/new.txt", fresh(1, "family/new.txt", "h-new")))
+    expect(found.same).toBeUndefined()
+    expect(found.head).toBeUndefined()
+    expect(found.inserted).toMatchObject({ uid: "famtest0000000010000", key: "family/new.txt", hash: "h-new", is_latest: true })
+    expect(typeof found.inserted!.id).toBe("number")
+    expect(await count(i)).toBe(before + 1)
+    expect((await i.run(Artifact.get({ key: "family/new.txt" }))).id).toBe(found.inserted!.id)
+  })
+
+  it("finds the same content and inserts nothing", async () => {
+    const i = await instance()
+    const { saved, fresh } = await template(i)
+    const before = await count(i)
+    const found = await i.run(findOrInsertFirst({ hash: saved.hash!, hash_type: "md5", size: 8 }, 1, "family/other.txt", fresh(2, "family/other.txt", saved.hash!)))
+    expect(found.same?.id).toBe(saved.id)
+    expect(found.inserted).toBeUndefined()
+    expect(await count(i)).toBe(before)
+  })
+
+  it("finds the key's head and inserts nothing", async () => {
+    const i = await instance()
+    const { saved, fresh } = await template(i)
+    const before = await count(i)
+    const found = await i.run(findOrInsertFirst({ hash: "h-changed", hash_type: "md5", size: 9 }, saved.storage_id, "family/t.txt", fresh(3, "family/t.txt", "h-changed")))
+    expect(found.same).toBeUndefined()
+    expect(found.head?.id).toBe(saved.id)
+    expect(found.inserted).toBeUndefined()
+    expect(await count(i)).toBe(before)
+  })
+
+  it("an empty file without a key has nothing to look up: inserted", async () => {
+    const i = await instance()
+    const { fresh } = await template(i)
+    const found = await i.run(findOrInsertFirst({ hash: "h-empty", hash_type: "md5", size: 0 }, 1, null, { ...fresh(4, null, "h-empty"), size: 0, description: "empty" }))
+    expect(found.inserted).toMatchObject({ uid: "famtest0000000040000", key: null, size: 0 })
+  })
+
+  it("without values to insert, only looks up", async () => {
+    const i = await instance()
+    const { saved } = await template(i)
+    const before = await count(i)
+    const missing = await i.run(findOrInsertFirst({ hash: "h-none", hash_type: "md5", size: 9 }, 1, "family/none.txt"))
+    expect(missing).toEqual({ same: undefined, head: undefined, inserted: undefined })
+    const both = await i.run(findOrInsertFirst({ hash: saved.hash!, hash_type: "md5", size: 8 }, saved.storage_id, "family/t.txt"))
+    expect([both.same?.id, both.head?.id]).toEqual([saved.id, saved.id])
+    expect(await count(i)).toBe(before)
+  })
+})
