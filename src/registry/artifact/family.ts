@@ -92,8 +92,8 @@ export const findOrInsertFirst = (content: ContentHash, storageId: number, key: 
       return i < 0 ? undefined : pick(i)
     }
     const found = { same: which(HASH), head: which(HEAD) }
-    if (encoded === undefined || found.same !== undefined || found.head !== undefined) return { ...found, inserted: undefined } satisfies Found
-    const inserted = combined === undefined ? asRow(yield* insertRow(ArtifactModel, insert!)) : pick(lookups.length)
+    if (insert === undefined || found.same !== undefined || found.head !== undefined) return { ...found, inserted: undefined } satisfies Found
+    const inserted = combined === undefined ? asRow(yield* insertRow(ArtifactModel, insert)) : pick(lookups.length)
     return { ...found, inserted } satisfies Found
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
 
