@@ -28,6 +28,22 @@ const newest = (entries) => {
   return max
 }
 
+/**
+ * The `.js` that tsc writes for every TypeScript source under `roots` (minus `exclude`): a
+ * deleted output is rebuilt even when no source changed.
+ */
+const compiledOutputs = (roots, exclude) => {
+  const out = []
+  const visit = (p) => {
+    if (!existsSync(p) || exclude.includes(p)) return
+    if (statSync(p).isDirectory()) {
+      for (const name of readdirSync(p)) if (name !== "node_modules") visit(path.join(p, name))
+    } else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) out.push(path.join("dist", p.slice(0, -".ts".length) + ".js"))
+  }
+  for (const r of roots) visit(r)
+  return out
+}
+
 const run = (name, cmd, args, inputs, outputs) => {
   const stamp = path.join(stampDir, name)
   const fresh =
@@ -45,7 +61,7 @@ if (!existsSync(tsc)) {
   process.exit(1)
 }
 run("native", process.execPath, ["scripts/build-native.mjs"], ["native/binding.gyp", "native/lamina_native.c", "scripts/build-native.mjs"], [])
-run("tsc", process.execPath, [tsc, "-p", "tsconfig.json"], ["src", "examples", "bench", "tsconfig.json"], ["dist/src/index.js"])
+run("tsc", process.execPath, [tsc, "-p", "tsconfig.json"], ["src", "examples", "bench", "tsconfig.json"], compiledOutputs(["src", "examples", "bench"], [path.join("src", "ui", "web")]))
 run("web", process.execPath, [tsc, "-p", "src/ui/web/tsconfig.json"], ["src/ui/web", "src/ui/api", "src/ui/web/tsconfig.json"], [])
 run("cli", process.execPath, ["scripts/build-cli.mjs"], ["dist/src", "scripts/build-cli.mjs"], ["dist/lamina.mjs"])
 run("ui", process.execPath, ["scripts/build-ui.mjs"], ["src/ui/web", "scripts/build-ui.mjs"], ["dist/ui/index.html"])
