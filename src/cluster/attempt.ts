@@ -256,14 +256,7 @@ const firstAttempt = (d: Dispatch, me: RunnerIdentity, environmentId: number | n
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Starting a dispatched step")(e))))
 
 /** Move what a lost attempt saved to trash. */
-const trashLost = (runId: number) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ readonly id: number }>`SELECT id FROM lamina_artifact WHERE run_id = ${runId} AND branch <> -1`.pipe(
-      Effect.mapError(sqlFailure("Reading a lost attempt's outputs"))
-    )
-    yield* (yield* Tracker).trashArtifacts(rows.map((r) => Number(r.id)))
-  })
+const trashLost = (runId: number) => Effect.flatMap(Tracker, (tracker) => tracker.trashRunOutputs(runId))
 
 /** The failure of a completion whose attempt was taken over (`isTakenOver`). */
 const takenOver = (runId: number) => new IntegrityError({ message: `run ${runId} was taken over while it ran (its runner was presumed lost); its result is discarded` })

@@ -234,7 +234,7 @@ const execute = (
       if (executed._tag === "Abandoned") return executed.outcome
       yield* Effect.logDebug(`step '${def.name}' run ${run.uid} ended: ${executed._tag === "Left" ? executed.left.message : executed.right._tag}`)
       if (executed._tag === "Left") {
-        yield* tracker.trashArtifacts([...state.created])
+        yield* tracker.trashRunOutputs(run.id)
         yield* tracker.heartbeat.release(run.id)
         return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       }

@@ -105,7 +105,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
       return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
     }
     const interrupted = Cause.isInterruptedOnly(exit.cause)
-    yield* tracker.trashArtifacts([...state.created])
+    yield* tracker.trashRunOutputs(state.runId)
     const described = describeFailure(exit.cause)
     const error =
       options.failure?.(exit.cause) ??

@@ -164,8 +164,11 @@ export interface Tracker {
   readonly recordFinishedRuns: <E>(batch: FinishedRuns<E>) => Effect.Effect<ReadonlyArray<number>, TrackerError | E>
   /** End runs still open among `ids` as aborted, with `error`. */
   readonly abortRuns: (ids: ReadonlyArray<number>, error: unknown) => Effect.Effect<void, TrackerError>
-  /** Move artifacts a failed run created to trash. */
-  readonly trashArtifacts: (ids: ReadonlyArray<number>) => Effect.Effect<void, TrackerError>
+  /**
+   * Move every live artifact a failed run created (its `run_id`) to trash: found by the column,
+   * not by what the run's body heard back, so a save interrupted just after its commit is not missed.
+   */
+  readonly trashRunOutputs: (runId: number) => Effect.Effect<void, TrackerError>
   /** The usable cache hit for `cacheKey`; else why its newest run was refused, if any. */
   readonly lookupHit: (cacheKey: string) => Effect.Effect<Hit | Refusal | undefined, TrackerError>
   /** Store a code fingerprint's files and packages once per process. */
@@ -439,11 +442,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
       abortRuns: (ids, error) =>
         Effect.ensuring(provided(abortRuns(ids, error)), Effect.forEach(ids, heartbeat.release, { discard: true })),
 
-      trashArtifacts: (ids) =>
+      trashRunOutputs: (runId) =>
         provided(
           Effect.gen(function* () {
-            if (ids.length === 0) return
-            const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE ${sql.in("id", [...ids])} AND branch <> -1`.pipe(
+            const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId} AND branch <> -1`.pipe(
               Effect.mapError(sqlFailure("Reading a failed run's outputs"))
             )
             for (const row of rows) yield* new Artifact(decodeRow(ArtifactModel, row)).delete()

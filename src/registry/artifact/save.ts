@@ -2,14 +2,15 @@
  * The save protocol: choose the uid, write the bytes to their final storage key through a
  * temporary name (hashing as they are copied), then register in one transaction that
  * deduplicates by hash, re-reads the version family, inserts the row and moves `is_latest`.
- * A failure at any point removes the written file and the claimed slot: the row never exists
+ * A failure before the commit removes the written file and the claimed slot; one after it (an
+ * interruption while COMMIT is in flight) leaves both with the row: the row never exists
  * without its bytes. `inRegister` writes what belongs to a new row (feature values given at
  * creation) in that same transaction, so a failure there leaves no artifact either.
  *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect, Option } from "effect"
+import { Cause, Effect, Option } from "effect"
 import { IntegrityError, InvalidArgument, type StorageError } from "../../errors.js"
 import { currentRun } from "../../flow/CurrentRun.js"
 import { Instance } from "../../instance/Instance.js"
@@ -84,6 +85,10 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     const guessUid = claimed ?? newFamilyUid(UID_LENGTH.artifact)
     let written: string | undefined = virtual ? virtualStorageKey(guessUid, pending.suffix, pending.isFolder) : undefined
     let slotHeld = claimed !== undefined
+    // The uid of the row being committed, once a commit may follow: a failure from then on (an
+    // interruption while COMMIT is in flight ends the save as interrupted although its row
+    // exists) must not take back the bytes under that row.
+    let committing: string | undefined
 
     const upload: Effect.Effect<ContentHash & Partial<FolderSummary>, StorageError> = virtual
       ? pending.isFolder
@@ -127,8 +132,12 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     const directPossible = claimed === undefined && inRegister === undefined && options.version_tag === undefined && options.revises === undefined
     const register = (content: ContentHash & Partial<FolderSummary>) =>
       directPossible
-        ? Effect.flatMap(registerNewDirect(sql, content, storageId, key, rowValues(content, guessUid, key)), (direct) =>
-            direct === undefined || direct.kind === "versioned" ? registerInTransaction(content) : Effect.succeed<SaveOutcome>(direct)
+        ? Effect.flatMap(
+            Effect.suspend(() => {
+              committing = guessUid
+              return registerNewDirect(sql, content, storageId, key, rowValues(content, guessUid, key))
+            }),
+            (direct) => (direct === undefined || direct.kind === "versioned" ? registerInTransaction(content) : Effect.succeed<SaveOutcome>(direct))
           )
         : registerInTransaction(content)
 
@@ -152,6 +161,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
           if (found.same !== undefined) return { kind: "existing", artifact: found.same } as SaveOutcome
           if (found.inserted !== undefined) {
             if (inRegister !== undefined) yield* inRegister(Number(found.inserted.id))
+            committing = found.inserted.uid
             return { kind: "created", artifact: found.inserted } as SaveOutcome
           }
           const head = options.revises ?? found.head
@@ -181,6 +191,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
           // A new family has one member, already the latest.
           const latest = head === undefined ? uid : yield* refreshLatest(stem)
           if (inRegister !== undefined) yield* inRegister(Number(row.id))
+          committing = uid
           return { kind: "created", artifact: { ...(row as unknown as ArtifactRow), is_latest: latest === uid } } as SaveOutcome
         })
       ).pipe(
@@ -198,13 +209,19 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
         )
       )
     ).pipe(
-      // Failed or interrupted: no row was committed, so take back the bytes and the slot.
+      // Failed or interrupted with no row committed: take back the bytes and the slot.
       Effect.onExit((exit) =>
         exit._tag === "Success"
           ? Effect.void
-          : Effect.zipRight(
-              written !== undefined ? Effect.ignore(store.remove(written)) : Effect.void,
-              slotHeld && claimed !== undefined ? Effect.ignore(releaseSlot(claimed)) : Effect.void
+          : Effect.flatMap(rowCommitted(committing), (committed) =>
+              committed
+                ? Effect.logWarning(
+                    `saving '${pending.localPath}' ${Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"} during its commit, and artifact ${committing} is registered (or the registry cannot say): its bytes stay`
+                  )
+                : Effect.zipRight(
+                    written !== undefined ? Effect.ignore(store.remove(written)) : Effect.void,
+                    slotHeld && claimed !== undefined ? Effect.ignore(releaseSlot(claimed)) : Effect.void
+                  )
             )
       )
     )
@@ -229,6 +246,18 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     }
     return { row: existing, created: false }
   })
+
+/**
+ * Whether the artifact `uid` has a row: true as well when that cannot be read, so bytes are never
+ * taken back from under a row (at worst an unregistered file stays, which `lamina check` reports).
+ */
+const rowCommitted = (uid: string | undefined): Effect.Effect<boolean, never, SqlClient.SqlClient> =>
+  uid === undefined
+    ? Effect.succeed(false)
+    : Effect.match(
+        selectRows(ArtifactModel, (q) => q`uid = ${uid}`),
+        { onFailure: () => true, onSuccess: (rows) => rows.length > 0 }
+      )
 
 /** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
 export const saveArtifact = (pending: PendingSource) => Effect.map(saveArtifactOutcome(pending), (o) => o.row)
