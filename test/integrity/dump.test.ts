@@ -10,7 +10,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { check, exportInstance, importInstance } from "../../src/integrity/index.js"
@@ -19,6 +19,7 @@ import { Artifact } from "../../src/registry/Artifact.js"
 import { connect, describeBackends, type TestInstance } from "../support/backends.js"
 import { createDatabase, createSchema } from "../support/postgres.js"
 import { useS3Server } from "../support/s3.js"
+import { commitInFlight, slowCommits } from "../support/slowCommit.js"
 import { loadText, saveText } from "../flow/support.js"
 
 const clean = step("dump-clean", (raw: Artifact, dir: string) => Effect.flatMap(loadText(raw), (t) => saveText(dir, `clean/${raw.key!.split("/").pop()}`, t.trim().toLowerCase())))
@@ -109,7 +110,7 @@ const moveAndCompare = async (from: TestInstance, to: TestInstance, options: { r
 
 describeBackends(
   "export and import",
-  ({ instance }) => {
+  ({ instance, backend }) => {
     it("moves an instance keeping uids, hashes, versions, runs, links and lineage; a second import changes nothing", async () => {
       await moveAndCompare(await instance(), await instance())
     })
@@ -151,6 +152,26 @@ describeBackends(
       await to.putRaw(`.lamina/${a.uid}.txt`, "no data")
       const done = await to.run(importInstance(dir))
       expect(done.inserted.lamina_artifact).toBe(1)
+      expect((await to.run(check({ deep: true }))).problems).toEqual([])
+    })
+
+    it.skipIf(backend !== "pg")("an import interrupted while its COMMIT is in flight keeps the objects of the rows it committed", async () => {
+      const from = await instance()
+      const a = await from.run(saveText(from.dir, "slow/x.txt", "imported while interrupted"))
+      const dir = path.join(tempDir(), "dump")
+      await from.run(exportInstance(dir))
+      const to = await instance()
+      await slowCommits(to)
+      const exit = await to.run(
+        Effect.gen(function* () {
+          const fiber = yield* Effect.fork(importInstance(dir))
+          yield* commitInFlight
+          return yield* Fiber.interrupt(fiber)
+        })
+      )
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect((await to.run(Artifact.get(a.uid))).key).toBe("slow/x.txt")
+      expect(await to.exists(`.lamina/${a.uid}.txt`)).toBe(true)
       expect((await to.run(check({ deep: true }))).problems).toEqual([])
     })
   },

@@ -23,6 +23,7 @@ import { currentDialect } from "../../db/dialect.js"
 import { sqlDialect } from "../../db/dialects/index.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../../errors.js"
 import { Instance } from "../../instance/Instance.js"
+import { mayHaveRow } from "../../registry/artifact/family.js"
 import { isFolderRow, labelOf, storageKeyOf } from "../../registry/artifact/paths.js"
 import { ArtifactModel } from "../../registry/catalog.js"
 import { sqlFailure } from "../../registry/crud.js"
@@ -191,8 +192,12 @@ export const importInstance = (dir: string, options: ImportOptions = {}) =>
         })
       : Effect.as(requirePresent(incoming), { objects: 0, bytes: 0 })
     const [transferred, outcome] = yield* Effect.zip(transfer, Effect.suspend(() => insertAll(manifest, rows, instance.storage.id))).pipe(
-      // Nothing committed: take back the objects this import copied.
-      Effect.onError(() => Effect.forEach(copied, (key) => Effect.ignore(store.remove(key)), { discard: true }))
+      // Nothing committed: take back the objects this import copied. An interruption while the
+      // one transaction's COMMIT is in flight ends the import although its rows exist (all or none:
+      // one of its new artifacts tells).
+      Effect.onError(() =>
+        Effect.flatMap(mayHaveRow(incoming[0]?.uid), (kept) => (kept ? Effect.void : Effect.forEach(copied, (key) => Effect.ignore(store.remove(key)), { discard: true })))
+      )
     )
     return { ...outcome, objects: transferred.objects, bytes: transferred.bytes } satisfies ImportReport
   })

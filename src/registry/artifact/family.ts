@@ -100,6 +100,20 @@ export const findOrInsertFirst = (content: ContentHash, storageId: number, key: 
 const run = (client: SqlClient.SqlClient, statement: { readonly text: string; readonly params: ReadonlyArray<Bindable> }) =>
   client.unsafe<Record<string, unknown>>(statement.text, statement.params)
 
+/**
+ * Whether artifact `uid` has a row, asked by a cleanup after a failure that may have followed a
+ * commit (an interruption while COMMIT is in flight ends an effect although its rows exist): true
+ * as well when the registry cannot be read, so bytes are never taken from under a row (at worst
+ * an unregistered file stays, which `lamina check` reports).
+ */
+export const mayHaveRow = (uid: string | undefined): Effect.Effect<boolean, never, SqlClient.SqlClient> =>
+  uid === undefined
+    ? Effect.succeed(false)
+    : Effect.match(
+        selectRows(ArtifactModel, (sql) => sql`uid = ${uid}`),
+        { onFailure: () => true, onSuccess: (rows) => rows.length > 0 }
+      )
+
 /** An artifact in any branch with this storage, key and content (the unique index's tuple). */
 export const byStorageKeyHash = (storageId: number, key: string | null, hash: string) =>
   Effect.map(

@@ -22,7 +22,7 @@ import { encodeValue, type Row } from "../model.js"
 import { ownFilesProblem } from "../ownFiles.js"
 import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
-import { byStorageKeyHash, claimSlot, familyOf, findOrInsertFirst, headOfKey, lockFor, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
+import { byStorageKeyHash, claimSlot, familyOf, findOrInsertFirst, headOfKey, lockFor, mayHaveRow, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
 import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
@@ -213,7 +213,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
       Effect.onExit((exit) =>
         exit._tag === "Success"
           ? Effect.void
-          : Effect.flatMap(rowCommitted(committing), (committed) =>
+          : Effect.flatMap(mayHaveRow(committing), (committed) =>
               committed
                 ? Effect.logWarning(
                     `saving '${pending.localPath}' ${Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"} during its commit, and artifact ${committing} is registered (or the registry cannot say): its bytes stay`
@@ -246,18 +246,6 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     }
     return { row: existing, created: false }
   })
-
-/**
- * Whether the artifact `uid` has a row: true as well when that cannot be read, so bytes are never
- * taken back from under a row (at worst an unregistered file stays, which `lamina check` reports).
- */
-const rowCommitted = (uid: string | undefined): Effect.Effect<boolean, never, SqlClient.SqlClient> =>
-  uid === undefined
-    ? Effect.succeed(false)
-    : Effect.match(
-        selectRows(ArtifactModel, (q) => q`uid = ${uid}`),
-        { onFailure: () => true, onSuccess: (rows) => rows.length > 0 }
-      )
 
 /** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
 export const saveArtifact = (pending: PendingSource) => Effect.map(saveArtifactOutcome(pending), (o) => o.row)
