@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { currentDialect } from "../../db/dialect.js"
 import { sqlDialect } from "../../db/dialects/index.js"
-import { ident, join, raw, sql as q, type Bindable, type Sql } from "../../db/sql.js"
+import { ident, join, raw, sql as q, type Sql } from "../../db/sql.js"
 import { insertRow, now, selectRows, sqlFailure } from "../crud.js"
 import { decodeRow, encodeRow, type Row } from "../model.js"
 import { refreshFamilyLatest } from "../latest.js"
@@ -57,9 +57,6 @@ export interface Found {
   readonly inserted: ArtifactRow | undefined
 }
 
-const HASH = 0
-const HEAD = 1
-
 /**
  * `byHash(content)` and, when `key` is given, `headOfKey(storageId, key)`; when `insert` is
  * given and neither finds a row, also the insert of those values (a new family's first
@@ -72,33 +69,27 @@ export const findOrInsertFirst = (content: ContentHash, storageId: number, key: 
     const dialect = sqlDialect(yield* currentDialect)
     const table = ident(ArtifactModel.table)
     // Empty files never match by hash (byHash).
-    const lookups: Array<readonly [number, Sql]> = []
-    if (content.size > 0) lookups.push([HASH, q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1`])
-    if (key !== null) lookups.push([HEAD, q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1`])
-    const encoded = insert === undefined ? undefined : encodeRow(ArtifactModel, insert)
-    const combined = encoded === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups.map(([, l]) => l), encoded)
+    const sameLookup = content.size > 0 ? q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1` : undefined
+    const headLookup = key !== null ? q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1` : undefined
+    const lookups = [sameLookup, headLookup].filter((l): l is Sql => l !== undefined)
+    const combined = insert === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups, encodeRow(ArtifactModel, insert))
     const statement =
-      combined ??
-      (lookups.length === 0 ? undefined : join(lookups.map(([, l], i) => q`SELECT ${raw(String(i))} AS lamina_which, lookup.* FROM (${l}) lookup`), " UNION ALL "))
-    const rows = statement === undefined ? [] : yield* run(sql, statement.render(dialect.name))
+      combined ?? (lookups.length === 0 ? undefined : join(lookups.map((l, i) => q`SELECT ${raw(String(i))} AS lamina_which, lookup.* FROM (${l}) lookup`), " UNION ALL "))
+    const rendered = statement?.render(dialect.name)
+    const rows = rendered === undefined ? [] : yield* sql.unsafe<Record<string, unknown>>(rendered.text, rendered.params)
+    /** The row tagged `index` (a lookup's position, or `lookups.length` for the inserted row). */
     const pick = (index: number): ArtifactRow | undefined => {
-      const r = rows.find((x) => Number(x.lamina_which) === index)
+      const r = index < 0 ? undefined : rows.find((x) => Number(x.lamina_which) === index)
       if (r === undefined) return undefined
       const { lamina_which: _which, ...row } = r
       return asRow(decodeRow(ArtifactModel, row))
     }
-    const which = (tag: number) => {
-      const i = lookups.findIndex(([t]) => t === tag)
-      return i < 0 ? undefined : pick(i)
-    }
-    const found = { same: which(HASH), head: which(HEAD) }
+    const at = (lookup: Sql | undefined): number => (lookup === undefined ? -1 : lookups.indexOf(lookup))
+    const found = { same: pick(at(sameLookup)), head: pick(at(headLookup)) }
     if (insert === undefined || found.same !== undefined || found.head !== undefined) return { ...found, inserted: undefined } satisfies Found
     const inserted = combined === undefined ? asRow(yield* insertRow(ArtifactModel, insert)) : pick(lookups.length)
     return { ...found, inserted } satisfies Found
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
-
-const run = (client: SqlClient.SqlClient, statement: { readonly text: string; readonly params: ReadonlyArray<Bindable> }) =>
-  client.unsafe<Record<string, unknown>>(statement.text, statement.params)
 
 /**
  * Whether artifact `uid` has a row, asked by a cleanup after a failure that may have followed a
