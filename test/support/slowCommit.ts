@@ -20,9 +20,9 @@ export const slowCommits = (i: TestInstance): Promise<void> =>
     ).pipe(Effect.asVoid)
   )
 
-/** Wait (up to 10 s) until a connection of this database is in the slow trigger of a COMMIT. */
+/** Wait (up to 10 s) until a connection of this database is in the slow trigger of a commit (a COMMIT, or the end of a one-round-trip save). */
 export const commitInFlight = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  sql<{ readonly n: number | string }>`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query = 'COMMIT' AND wait_event = 'PgSleep'`.pipe(
+  sql<{ readonly n: number | string }>`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event = 'PgSleep'`.pipe(
     Effect.flatMap((rows) => (Number(rows[0]!.n) > 0 ? Effect.void : Effect.fail("not yet" as const))),
     Effect.retry({ times: 1000, schedule: Schedule.spaced("10 millis") }),
     Effect.orDie

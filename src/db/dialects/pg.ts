@@ -4,6 +4,7 @@
  *
  * @module
  */
+import pg from "pg"
 import { placeholders } from "../dialect.js"
 import { ident, join, param, raw, sql, type Bindable, type Sql } from "../sql.js"
 import { escapeLike } from "./escape.js"
@@ -92,6 +93,21 @@ const insertUnlessFound = (table: string, lookups: ReadonlyArray<Sql>, values: R
   return sql`WITH ${join([...found, insert], ", ")} ${join(rows, " UNION ALL ")}`
 }
 
+/**
+ * A value as the literal of the text the driver would send as its parameter: untyped (quoted)
+ * like an untyped parameter, so the server resolves it from context the same way.
+ */
+const literal = (value: Bindable): string => (value === null ? "NULL" : pg.escapeLiteral(String(value)))
+
+/**
+ * Statements joined into one simple query, which takes no parameters: values become literals.
+ * Postgres runs a multi-statement simple query as one implicit transaction (all or nothing,
+ * rolled back on error, nothing left open on the connection), each statement with a fresh
+ * snapshot under READ COMMITTED.
+ */
+const oneTransaction = (statements: ReadonlyArray<Sql>): string =>
+  statements.map((s) => s.parts.map((p) => (p._tag === "text" ? p.text : literal(p.value))).join("")).join(";\n")
+
 /** The Postgres dialect. */
 export const pgDialect: SqlDialect = {
   name: "pg",
@@ -129,5 +145,6 @@ export const pgDialect: SqlDialect = {
   // One round trip; the select list is evaluated left to right, in sorted (deadlock-free) order.
   transactionLocks: (names) => sql`SELECT ${join([...names].sort().map((n) => sql`pg_advisory_xact_lock(hashtext(${n}))`), ", ")}`,
   insertUnlessFound,
+  oneTransaction,
   introspection
 }

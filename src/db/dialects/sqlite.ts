@@ -107,5 +107,6 @@ export const sqliteDialect: SqlDialect = {
   // BEGIN IMMEDIATE already holds the database's single write lock.
   transactionLocks: () => undefined,
   insertUnlessFound: () => undefined,
+  oneTransaction: () => undefined,
   introspection
 }

@@ -120,6 +120,13 @@ export interface SqlDialect {
    * (SQLite has no data-modifying WITH): run the lookups, then the insert.
    */
   readonly insertUnlessFound: (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>) => Sql | undefined
+  /**
+   * `statements` as one query text, their values written as literals, that the server runs as
+   * one transaction, each statement reading its own snapshot (so one that follows a lock sees
+   * what the lock's previous holder committed): a small transaction in one round trip.
+   * Undefined where there is no such thing (SQLite, whose direct path needs no round trips).
+   */
+  readonly oneTransaction: (statements: ReadonlyArray<Sql>) => string | undefined
   /** Queries over the schema itself. */
   readonly introspection: Introspection
 }

@@ -1,18 +1,19 @@
 /**
- * A save's registry work on SQLite, run synchronously on the raw connection.
- *
- * Why: through @effect/sql each statement costs tens of µs of Effect operations (compile,
- * span, permit, error mapping) and each transaction more (a scope, a fiber-local context),
- * while better-sqlite3 runs a small save's whole registration — the same-hash and head lookup,
- * the insert and the commit — in a few hundred µs of SQLite's own work. The common case (a new
+ * A save's registry work in one step where the backend allows: the common case (a new
  * family: no head at the key, no claimed slot, no version tag, no writes of its own in the
- * transaction) runs here as plain function calls inside one Effect; everything else, and
- * Postgres, keeps the Effect path in `save.ts`. The SQL is the same as `family.ts`' and
- * `crud.ts`' statements, so the two paths cannot disagree.
+ * transaction). Everything else keeps the Effect transaction in `save.ts`; the SQL is the same
+ * as `family.ts`' and `crud.ts`' statements, so the paths cannot disagree.
  *
- * Every statement runs holding the connection's permit (as @effect/sql would run it), and
- * never inside another fiber's transaction: a save called inside an open transaction takes
- * the Effect path and joins it.
+ * - SQLite: run synchronously on the raw connection. Through @effect/sql each statement costs
+ *   tens of µs of Effect operations (compile, span, permit, error mapping) and each transaction
+ *   more (a scope, a fiber-local context), while better-sqlite3 runs a small save's whole
+ *   registration in a few hundred µs of SQLite's own work. Every statement runs holding the
+ *   connection's permit (as @effect/sql would run it).
+ * - Postgres: the locks, the lookups and the insert as one implicit transaction in one round
+ *   trip (`findOrInsertFirstInOneTrip`) instead of four (BEGIN, locks, statement, COMMIT).
+ *
+ * Never inside another fiber's or a caller's transaction: a save called inside an open
+ * transaction takes the Effect path and joins it.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import { sqliteDirect, type SqliteDirect } from "../../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../../errors.js"
 import type { ContentHash } from "../../storage/hash.js"
 import { decodeRow, encodeRow, type Row } from "../model.js"
+import { findOrInsertFirstInOneTrip } from "./family.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 
 /** What the direct registration did: created or found the row, or left it to the Effect path. */
@@ -37,11 +39,13 @@ const asRow = (raw: unknown): ArtifactRow => decodeRow(ArtifactModel, raw as Rec
 const BY_HASH = "SELECT * FROM lamina_artifact WHERE hash = ? AND branch <> -1 ORDER BY id LIMIT 1"
 const HEAD_OF_KEY = "SELECT * FROM lamina_artifact WHERE storage_id = ? AND key = ? AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1"
 
+// Inside a transaction (ours or a caller's), statements must join it: the Effect path does.
+const inTransaction = (context: Context.Context<never>): boolean => Context.getOption(context, SqlClient.TransactionConnection)._tag === "Some"
+
 /** The raw connection of `client` when a direct call may use it now; undefined otherwise. */
 const usable = (client: SqlClient.SqlClient, context: Context.Context<never>): SqliteDirect | undefined => {
   const d = sqliteDirect(client)
-  // Inside a transaction (ours or a caller's), statements must join it: the Effect path does.
-  return d === undefined || Context.getOption(context, SqlClient.TransactionConnection)._tag === "Some" ? undefined : d
+  return d === undefined || inTransaction(context) ? undefined : d
 }
 
 /**
@@ -69,9 +73,9 @@ export const headOfKeyDirect = <E, R>(
   })
 
 /**
- * Register a new family's first version in one synchronous write transaction: the same-hash
- * lookup (and the key's head, when `key` is given), then the insert of `values`. Undefined when
- * the client is not a usable SQLite client (take the Effect path).
+ * Register a new family's first version in one step (a synchronous write transaction on
+ * SQLite, one round trip on Postgres): the same-hash lookup (and the key's head, when `key` is
+ * given), then the insert of `values`. Undefined inside a transaction (take the Effect path).
  */
 export const registerNewDirect = (
   client: SqlClient.SqlClient,
@@ -81,8 +85,21 @@ export const registerNewDirect = (
   values: Row
 ): Effect.Effect<DirectOutcome | undefined, StorageError | IntegrityError> =>
   Effect.withFiberRuntime((fiber) => {
-    const d = usable(client, fiber.currentContext)
-    if (d === undefined) return Effect.succeed(undefined)
+    if (inTransaction(fiber.currentContext)) return Effect.succeed(undefined)
+    const d = sqliteDirect(client)
+    if (d === undefined)
+      return findOrInsertFirstInOneTrip(content, storageId, key, values).pipe(
+        Effect.map((found): DirectOutcome | undefined =>
+          found === undefined
+            ? undefined
+            : found.same !== undefined
+              ? { kind: "existing", artifact: found.same }
+              : found.inserted !== undefined
+                ? { kind: "created", artifact: found.inserted }
+                : { kind: "versioned" }
+        ),
+        Effect.provideService(SqlClient.SqlClient, client)
+      )
     return d.semaphore.withPermits(1)(
       Effect.try({
         try: () => registerSync(d, content, storageId, key, values),

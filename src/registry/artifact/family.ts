@@ -9,6 +9,7 @@ import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { currentDialect } from "../../db/dialect.js"
 import { sqlDialect } from "../../db/dialects/index.js"
+import type { SqlDialect } from "../../db/dialects/index.js"
 import { ident, join, raw, sql as q, type Sql } from "../../db/sql.js"
 import { insertRow, now, selectRows, sqlFailure } from "../crud.js"
 import { decodeRow, encodeRow, type Row } from "../model.js"
@@ -57,6 +58,39 @@ export interface Found {
   readonly inserted: ArtifactRow | undefined
 }
 
+/** The locks every save of `key` with content `hash` takes, whichever path registers it. */
+export const saveLocks = (storageId: number, key: string | null, hash: string): ReadonlyArray<string> => [
+  `lamina-artifact-key:${storageId}:${key ?? ""}`,
+  `lamina-artifact-hash:${hash}`
+]
+
+/**
+ * The statement of `findOrInsertFirst` for `dialect` (undefined: nothing to look up or insert
+ * in one statement) and how to read its rows; `inserts` says whether it inserts `insert` itself.
+ */
+const findOrInsertStatement = (dialect: SqlDialect, content: ContentHash, storageId: number, key: string | null, insert?: Row) => {
+  const table = ident(ArtifactModel.table)
+  // Empty files never match by hash (byHash).
+  const sameLookup = content.size > 0 ? q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1` : undefined
+  const headLookup = key !== null ? q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1` : undefined
+  const lookups = [sameLookup, headLookup].filter((l): l is Sql => l !== undefined)
+  const combined = insert === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups, encodeRow(ArtifactModel, insert))
+  const statement =
+    combined ?? (lookups.length === 0 ? undefined : join(lookups.map((l, i) => q`SELECT ${raw(String(i))} AS lamina_which, lookup.* FROM (${l}) lookup`), " UNION ALL "))
+  const read = (rows: ReadonlyArray<Record<string, unknown>>): Found => {
+    /** The row tagged `index` (a lookup's position, or `lookups.length` for the inserted row). */
+    const pick = (index: number): ArtifactRow | undefined => {
+      const r = index < 0 ? undefined : rows.find((x) => Number(x.lamina_which) === index)
+      if (r === undefined) return undefined
+      const { lamina_which: _which, ...row } = r
+      return asRow(decodeRow(ArtifactModel, row))
+    }
+    const at = (lookup: Sql | undefined): number => (lookup === undefined ? -1 : lookups.indexOf(lookup))
+    return { same: pick(at(sameLookup)), head: pick(at(headLookup)), inserted: combined === undefined ? undefined : pick(lookups.length) }
+  }
+  return { statement, inserts: combined !== undefined, read }
+}
+
 /**
  * `byHash(content)` and, when `key` is given, `headOfKey(storageId, key)`; when `insert` is
  * given and neither finds a row, also the insert of those values (a new family's first
@@ -67,28 +101,33 @@ export const findOrInsertFirst = (content: ContentHash, storageId: number, key: 
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const dialect = sqlDialect(yield* currentDialect)
-    const table = ident(ArtifactModel.table)
-    // Empty files never match by hash (byHash).
-    const sameLookup = content.size > 0 ? q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1` : undefined
-    const headLookup = key !== null ? q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1` : undefined
-    const lookups = [sameLookup, headLookup].filter((l): l is Sql => l !== undefined)
-    const combined = insert === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups, encodeRow(ArtifactModel, insert))
-    const statement =
-      combined ?? (lookups.length === 0 ? undefined : join(lookups.map((l, i) => q`SELECT ${raw(String(i))} AS lamina_which, lookup.* FROM (${l}) lookup`), " UNION ALL "))
+    const { statement, inserts, read } = findOrInsertStatement(dialect, content, storageId, key, insert)
     const rendered = statement?.render(dialect.name)
-    const rows = rendered === undefined ? [] : yield* sql.unsafe<Record<string, unknown>>(rendered.text, rendered.params)
-    /** The row tagged `index` (a lookup's position, or `lookups.length` for the inserted row). */
-    const pick = (index: number): ArtifactRow | undefined => {
-      const r = index < 0 ? undefined : rows.find((x) => Number(x.lamina_which) === index)
-      if (r === undefined) return undefined
-      const { lamina_which: _which, ...row } = r
-      return asRow(decodeRow(ArtifactModel, row))
-    }
-    const at = (lookup: Sql | undefined): number => (lookup === undefined ? -1 : lookups.indexOf(lookup))
-    const found = { same: pick(at(sameLookup)), head: pick(at(headLookup)) }
-    if (insert === undefined || found.same !== undefined || found.head !== undefined) return { ...found, inserted: undefined } satisfies Found
-    const inserted = combined === undefined ? asRow(yield* insertRow(ArtifactModel, insert)) : pick(lookups.length)
-    return { ...found, inserted } satisfies Found
+    const found = read(rendered === undefined ? [] : yield* sql.unsafe<Record<string, unknown>>(rendered.text, rendered.params))
+    if (insert === undefined || inserts || found.same !== undefined || found.head !== undefined) return found
+    return { ...found, inserted: asRow(yield* insertRow(ArtifactModel, insert)) } satisfies Found
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
+
+/**
+ * A new family's registration as one transaction in one round trip, where the dialect can
+ * (Postgres; undefined elsewhere): the save's locks, then `findOrInsertFirst`'s statement, which
+ * reads a snapshot taken after the locks. Uninterruptible like a COMMIT: an interruption waits
+ * for the outcome, so the cleanup that follows reads a settled registry (an interruption that
+ * cancelled the query instead could leave the commit landing after the cleanup looked).
+ */
+export const findOrInsertFirstInOneTrip = (content: ContentHash, storageId: number, key: string | null, insert: Row) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const dialect = sqlDialect(yield* currentDialect)
+    const { statement, inserts, read } = findOrInsertStatement(dialect, content, storageId, key, insert)
+    const locks = dialect.transactionLocks(saveLocks(storageId, key, content.hash))
+    const text = statement === undefined || locks === undefined || !inserts ? undefined : dialect.oneTransaction([locks, statement])
+    if (text === undefined) return undefined
+    // One result per statement: the locks', then the lookups' and insert's.
+    const results: ReadonlyArray<unknown> = yield* Effect.uninterruptible(sql.unsafe(text))
+    const rows = results[1]
+    if (!Array.isArray(rows)) return yield* Effect.dieMessage(`expected two results from the one-round-trip save, got ${results.length}`)
+    return read(rows)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
 
 /**

@@ -22,7 +22,7 @@ import { encodeValue, type Row } from "../model.js"
 import { ownFilesProblem } from "../ownFiles.js"
 import { checkSource } from "../sourceGuard.js"
 import { newFamilyUid, splitUid, UID_LENGTH } from "../uid.js"
-import { byStorageKeyHash, claimSlot, familyOf, findOrInsertFirst, headOfKey, lockFor, mayHaveRow, nextFreeUid, refreshLatest, releaseSlot } from "./family.js"
+import { byStorageKeyHash, claimSlot, familyOf, findOrInsertFirst, headOfKey, lockFor, mayHaveRow, nextFreeUid, refreshLatest, releaseSlot, saveLocks } from "./family.js"
 import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
@@ -127,8 +127,8 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     }
 
     // The common case (a new family's first version, nothing else written with it) registers
-    // synchronously on SQLite (direct.ts); a key that turns out to have a head, anything else
-    // and Postgres take the general transaction below.
+    // in one step (direct.ts: synchronously on SQLite, in one round trip on Postgres); a key
+    // that turns out to have a head, and anything else, take the general transaction below.
     const directPossible = claimed === undefined && inRegister === undefined && options.version_tag === undefined && options.revises === undefined
     const register = (content: ContentHash & Partial<FolderSummary>) =>
       directPossible
@@ -144,7 +144,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     const registerInTransaction = (content: ContentHash & Partial<FolderSummary>) =>
       sql.withTransaction(
         Effect.gen(function* () {
-          yield* lockFor([`lamina-artifact-key:${storageId}:${key ?? ""}`, `lamina-artifact-hash:${content.hash}`])
+          yield* lockFor(saveLocks(storageId, key, content.hash))
           if (claimed !== undefined) {
             // Released in this transaction whatever the outcome: committed or rolled back together.
             yield* releaseSlot(claimed)

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
 import { Artifact } from "../../../src/registry/Artifact.js"
-import { findOrInsertFirst } from "../../../src/registry/artifact/family.js"
+import { findOrInsertFirst, findOrInsertFirstInOneTrip } from "../../../src/registry/artifact/family.js"
 import { ArtifactModel } from "../../../src/registry/artifact/model.js"
 import { selectRows } from "../../../src/registry/crud.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
@@ -73,5 +73,38 @@ describeBackends("findOrInsertFirst", ({ instance }) => {
     const both = await i.run(findOrInsertFirst({ hash: saved.hash!, hash_type: "md5", size: 8 }, saved.storage_id, "family/t.txt"))
     expect([both.same?.id, both.head?.id]).toEqual([saved.id, saved.id])
     expect(await count(i)).toBe(before)
+  })
+})
+
+describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
+  it("Postgres: inserts, finds the same content or finds the head like findOrInsertFirst; SQLite: not offered", async () => {
+    const i = await instance()
+    const { saved, fresh } = await template(i)
+    const before = await count(i)
+    const inserted = await i.run(findOrInsertFirstInOneTrip({ hash: "h-trip", hash_type: "md5", size: 9 }, 1, "family/trip.txt", fresh(5, "family/trip.txt", "h-trip")))
+    if (backend !== "pg") {
+      expect(inserted).toBeUndefined()
+      expect(await count(i)).toBe(before)
+      return
+    }
+    expect(inserted).toMatchObject({ same: undefined, head: undefined, inserted: { uid: "famtest0000000050000", key: "family/trip.txt", hash: "h-trip", is_latest: true } })
+    expect((await i.run(Artifact.get({ key: "family/trip.txt" }))).id).toBe(inserted!.inserted!.id)
+    const same = await i.run(findOrInsertFirstInOneTrip({ hash: saved.hash!, hash_type: "md5", size: 8 }, 1, "family/other.txt", fresh(6, "family/other.txt", saved.hash!)))
+    expect([same?.same?.id, same?.inserted]).toEqual([saved.id, undefined])
+    const head = await i.run(findOrInsertFirstInOneTrip({ hash: "h-changed", hash_type: "md5", size: 9 }, saved.storage_id, "family/t.txt", fresh(7, "family/t.txt", "h-changed")))
+    expect([head?.same, head?.head?.id, head?.inserted]).toEqual([undefined, saved.id, undefined])
+    expect(await count(i)).toBe(before + 1)
+  })
+
+  it("values written as literals are stored exactly as given: quotes, backslashes, $1, semicolons, newlines", async () => {
+    const i = await instance()
+    const { fresh } = await template(i)
+    const key = "family/it's \\ $1 ; DROP TABLE lamina_artifact; --.txt"
+    const description = "E'\\x' \"q\" \n line two; $$ dollar $$ ünïcode 🧬 \\'"
+    const found = await i.run(findOrInsertFirstInOneTrip({ hash: "h-lit'\\", hash_type: "md5", size: 9 }, 1, key, { ...fresh(8, key, "h-lit'\\"), description }))
+    if (backend !== "pg") return expect(found).toBeUndefined()
+    const stored = await i.run(Artifact.get({ key }))
+    expect([stored.key, stored.description, stored.hash, stored.size, stored.is_latest]).toEqual([key, description, "h-lit'\\", 9, true])
+    expect(await count(i)).toBe(2)
   })
 })
