@@ -95,6 +95,16 @@ describeBackends(
       expect(await i.storedKeys(".lamina")).toEqual([rows[0]!.storageKey])
       expect(await slotsLeft(i)).toBe(0)
     }, GENEROUS)
+
+    it(`${PROCESSES} processes saving the same content under their own keys at once get one artifact`, async () => {
+      const i = await instance()
+      const results = await runWorkers(worker, configs(i, "same", "", 5, { content: "identical bytes, own keys" }).map((c) => ({ ...c, key: `own/${c.id}.txt` })))
+      const uids = new Set(results.flatMap((r) => r.uids))
+      expect(uids.size).toBe(1)
+      const rows = await i.run(Artifact.filter({ key__startswith: "own/" }).toArray())
+      expect(rows.map((r) => r.uid)).toEqual([...uids])
+      expect(await i.storedKeys(".lamina")).toEqual([rows[0]!.storageKey])
+    }, GENEROUS)
   },
   { storages: ["local", "s3"] }
 )
