@@ -26,25 +26,24 @@ const worker = path.join(here, "worker.js")
 const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 100)
 
 /**
- * What one save of a new key sends Postgres (`Artifact.save`, local storage): in one
- * transaction the advisory locks, then one statement that looks up the same hash and the key's
- * head and inserts the row when neither is found.
+ * What one save of a new key sends Postgres (`Artifact.save`, local storage): one simple query
+ * (values as literals) holding the advisory locks, then one statement that looks up the same
+ * hash and the key's head and inserts the row when neither is found — one implicit transaction,
+ * one round trip. pgbench's `\\;` joins them into one query the same way.
  */
 const SAVE_SQL = `\\set n random(1, 1000000000000)
-BEGIN;
-SELECT pg_advisory_xact_lock(hashtext('hash:' || :client_id || '/' || :n)), pg_advisory_xact_lock(hashtext('key:' || :client_id || '/' || :n));
+SELECT pg_advisory_xact_lock(hashtext('hash:' || :client_id || '/' || :n)), pg_advisory_xact_lock(hashtext('key:' || :client_id || '/' || :n)) \\;
 WITH lamina_l0 AS (SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1),
   lamina_l1 AS (SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1),
   lamina_new AS (INSERT INTO lamina_artifact (uid, key, storage_id, suffix, size, hash, hash_type, n_files, is_latest, _key_is_virtual, created_at, updated_at, created_by_id, branch, is_locked)
     SELECT substr(md5(random()::text), 1, 20), 'pgbench/' || :client_id || '/' || :n, 1, '.txt', 12, 'h' || :client_id || '/' || :n, 'md5', 1, true, true, now(), now(), 1, 1, false
     WHERE NOT EXISTS (SELECT 1 FROM lamina_l0) AND NOT EXISTS (SELECT 1 FROM lamina_l1) RETURNING *)
   SELECT 0 AS lamina_which, lamina_l0.* FROM lamina_l0 UNION ALL SELECT 1 AS lamina_which, lamina_l1.* FROM lamina_l1 UNION ALL SELECT 2 AS lamina_which, lamina_new.* FROM lamina_new;
-COMMIT;
 `
 
 /** Transactions per second of `clients` pgbench clients running `script` for `seconds`, or undefined without pgbench. */
 const pgbench = (url: string, script: string, clients: number, seconds: number): number | undefined => {
-  const args = ["-n", "-M", "extended", "-f", script, "-c", String(clients), "-j", String(clients), "-T", String(seconds), url]
+  const args = ["-n", "-M", "simple", "-f", script, "-c", String(clients), "-j", String(clients), "-T", String(seconds), url]
   const res = spawnSync("pgbench", args, { encoding: "utf8" })
   if (res.error !== undefined) return undefined
   const tps = /tps = ([\d.]+)/.exec(res.stdout ?? "")
@@ -99,8 +98,13 @@ export const main = async (): Promise<void> => {
       )
     }
     const ratio = median(ratios)
-    const ceiling = ceilings.length > 0 ? ` — this machine's ceiling (pgbench, same statements): ${median(ceilings).toFixed(2)}` : ""
-    console.log(`8 writers vs 1 on Postgres: median ratio ${ratio.toFixed(2)} (target >= 3) ${ratio >= 3 ? "OK" : "MISSED"} [${os.cpus().length} CPUs]${ceiling}`)
+    const ceiling = ceilings.length > 0 ? median(ceilings) : undefined
+    console.log(
+      `8 writers vs 1 on Postgres: median ratio ${ratio.toFixed(2)} [${os.cpus().length} CPUs]` +
+        (ceiling === undefined
+          ? " (no pgbench: no ceiling)"
+          : `; this machine's ceiling (pgbench, same statements) ${ceiling.toFixed(2)}: ${(ratio / ceiling).toFixed(2)} of it (target >= 0.8) ${ratio / ceiling >= 0.8 ? "OK" : "MISSED"}`)
+    )
   } finally {
     await database.drop()
     rmSync(dir, { recursive: true, force: true })
