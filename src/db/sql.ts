@@ -1,7 +1,9 @@
 /**
  * A tiny SQL text builder for the query compiler: SQL is assembled from trusted text, quoted
  * identifiers and bound parameters, and rendered once per dialect (`?` for SQLite, `$n` for
- * Postgres). A value never becomes SQL text: every value is a bound parameter.
+ * Postgres). A value never becomes SQL text by concatenation: every value is a bound parameter,
+ * or, where a statement cannot take parameters (Postgres' multi-statement query,
+ * `SqlDialect.oneTransaction`), a literal quoted by the driver's own escaping.
  *
  * @module
  */
