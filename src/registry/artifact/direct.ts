@@ -24,7 +24,7 @@ import { sqliteDirect, type SqliteDirect } from "../../db/sqlite.js"
 import type { IntegrityError, StorageError } from "../../errors.js"
 import type { ContentHash } from "../../storage/hash.js"
 import { decodeRow, encodeRow, type Row } from "../model.js"
-import { findOrInsertFirstInOneTrip } from "./family.js"
+import { findOrInsertFirstInOneTrip, keyHeadLookup, sameContentLookup } from "./family.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 
 /** What the direct registration did: created or found the row, or left it to the Effect path. */
@@ -35,9 +35,9 @@ export type DirectOutcome =
 
 const asRow = (raw: unknown): ArtifactRow => decodeRow(ArtifactModel, raw as Record<string, unknown>) as unknown as ArtifactRow
 
-// `byHash` and `headOfKey` (family.ts), one statement each.
-const BY_HASH = "SELECT * FROM lamina_artifact WHERE hash = ? AND branch <> -1 ORDER BY id LIMIT 1"
-const HEAD_OF_KEY = "SELECT * FROM lamina_artifact WHERE storage_id = ? AND key = ? AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1"
+// `byHash` and `headOfKey`'s statements (family.ts), as better-sqlite3 takes them.
+const BY_HASH = sameContentLookup("").render("sqlite").text
+const HEAD_OF_KEY = keyHeadLookup(0, "").render("sqlite").text
 
 // Inside a transaction (ours or a caller's), statements must join it: the Effect path does.
 const inTransaction = (context: Context.Context<never>): boolean => Context.getOption(context, SqlClient.TransactionConnection)._tag === "Some"

@@ -25,12 +25,25 @@ const asRow = (row: Row): ArtifactRow => row as unknown as ArtifactRow
 /** The artifact with this id. */
 export const rowById = (id: number) => Effect.map(selectRows(ArtifactModel, (sql) => sql`id = ${id}`), (rows) => (rows[0] ? asRow(rows[0]) : undefined))
 
+const table = ident(ArtifactModel.table)
+
+/** The oldest non-trash artifact with content `hash`, as a statement (every path looks it up so). */
+export const sameContentLookup = (hash: string): Sql => q`SELECT * FROM ${table} WHERE hash = ${hash} AND branch <> -1 ORDER BY id LIMIT 1`
+
+/** The head of `key` in `storageId` (its latest non-trash version), as a statement. */
+export const keyHeadLookup = (storageId: number, key: string): Sql =>
+  q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1`
+
+const firstRowOf = (lookup: Sql) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const { text, params } = lookup.render(yield* currentDialect)
+    const rows = yield* sql.unsafe<Record<string, unknown>>(text, params)
+    return rows[0] === undefined ? undefined : asRow(decodeRow(ArtifactModel, rows[0]))
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Reading ${ArtifactModel.name} records`)(e))))
+
 /** The latest non-trash artifact at `key` in `storageId`. */
-export const headOfKey = (storageId: number, key: string) =>
-  Effect.map(
-    selectRows(ArtifactModel, (sql) => sql`storage_id = ${storageId} AND key = ${key} AND branch <> -1`, "ORDER BY is_latest DESC, uid DESC LIMIT 1"),
-    (rows) => (rows[0] ? asRow(rows[0]) : undefined)
-  )
+export const headOfKey = (storageId: number, key: string) => firstRowOf(keyHeadLookup(storageId, key))
 
 /** Every artifact of a uid family (trash included), oldest first. */
 export const familyOf = (stem: string) =>
@@ -40,13 +53,7 @@ export const familyOf = (stem: string) =>
   )
 
 /** The existing non-trash artifact with this content, if any (empty files never match). */
-export const byHash = (content: ContentHash) =>
-  content.size === 0
-    ? Effect.succeed(undefined)
-    : Effect.map(
-        selectRows(ArtifactModel, (sql) => sql`hash = ${content.hash} AND branch <> -1`, "ORDER BY id LIMIT 1"),
-        (rows) => (rows[0] ? asRow(rows[0]) : undefined)
-      )
+export const byHash = (content: ContentHash) => (content.size === 0 ? Effect.succeed(undefined) : firstRowOf(sameContentLookup(content.hash)))
 
 /** What a save found inside its transaction, or the row it inserted when it found nothing. */
 export interface Found {
@@ -69,10 +76,9 @@ export const saveLocks = (storageId: number, key: string | null, hash: string): 
  * in one statement) and how to read its rows; `inserts` says whether it inserts `insert` itself.
  */
 const findOrInsertStatement = (dialect: SqlDialect, content: ContentHash, storageId: number, key: string | null, insert?: Row) => {
-  const table = ident(ArtifactModel.table)
   // Empty files never match by hash (byHash).
-  const sameLookup = content.size > 0 ? q`SELECT * FROM ${table} WHERE hash = ${content.hash} AND branch <> -1 ORDER BY id LIMIT 1` : undefined
-  const headLookup = key !== null ? q`SELECT * FROM ${table} WHERE storage_id = ${storageId} AND key = ${key} AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1` : undefined
+  const sameLookup = content.size > 0 ? sameContentLookup(content.hash) : undefined
+  const headLookup = key !== null ? keyHeadLookup(storageId, key) : undefined
   const lookups = [sameLookup, headLookup].filter((l): l is Sql => l !== undefined)
   const combined = insert === undefined ? undefined : dialect.insertUnlessFound(ArtifactModel.table, lookups, encodeRow(ArtifactModel, insert))
   const statement =
