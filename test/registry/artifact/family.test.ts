@@ -96,6 +96,22 @@ describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
     expect(await count(i)).toBe(before + 1)
   })
 
+  it("a refused insert rolls the whole round trip back and leaves the connection usable", async () => {
+    const i = await instance()
+    const { saved, fresh } = await template(i)
+    const duplicate = { ...fresh(9, "family/dup.txt", "h-dup"), uid: saved.uid }
+    if (backend !== "pg") return expect(await i.run(findOrInsertFirstInOneTrip({ hash: "h-dup", hash_type: "md5", size: 9 }, 1, "family/dup.txt", duplicate))).toBeUndefined()
+    // The uid is taken: the insert is refused, the locks' transaction ends with it.
+    const refused = await i.run(
+      Effect.flip(findOrInsertFirstInOneTrip({ hash: "h-dup", hash_type: "md5", size: 9 }, 1, "family/dup.txt", duplicate))
+    )
+    expect(refused._tag).toBe("IntegrityError")
+    expect(await count(i)).toBe(1)
+    const next = await i.run(findOrInsertFirstInOneTrip({ hash: "h-dup", hash_type: "md5", size: 9 }, 1, "family/dup.txt", fresh(10, "family/dup.txt", "h-dup")))
+    expect(next?.inserted?.uid).toBe("famtest0000000100000")
+    expect(await count(i)).toBe(2)
+  })
+
   it("values written as literals are stored exactly as given: quotes, backslashes, $1, semicolons, newlines", async () => {
     const i = await instance()
     const { fresh } = await template(i)
