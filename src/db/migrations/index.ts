@@ -25,6 +25,7 @@ import { schemaRegistry } from "./150-schema-registry.js"
 import { validationCache } from "./151-validation-cache.js"
 import { clusterRuns } from "./170-cluster-runs.js"
 import { searchTailMigration } from "./171-search-tail.js"
+import { artifactKeyHead } from "./172-artifact-key-head.js"
 import type { Migration } from "./migration.js"
 
 export type { Migration } from "./migration.js"
@@ -47,5 +48,6 @@ export const migrations: ReadonlyArray<Migration> = [
   schemaRegistry,
   validationCache,
   clusterRuns,
-  searchTailMigration
+  searchTailMigration,
+  artifactKeyHead
 ].sort((a, b) => a.id - b.id)

@@ -165,10 +165,11 @@ export const nextFreeUid = (stem: string) =>
     const sql = yield* SqlClient.SqlClient
     const lo = stem + "0000"
     const hi = stem + "zzzz"
-    const max = yield* sql<{ readonly uid: string | null }>`SELECT MAX(uid) AS uid FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi}`
-    const top = max[0]?.uid ?? null
-    const claimed = yield* sql<{ readonly uid: string }>`SELECT uid FROM lamina_artifact_slot WHERE uid >= ${top ?? lo} AND uid <= ${hi}`
-    const taken = new Set(claimed.map((r) => r.uid))
+    // The highest uid, and the slots claimed above it, in one statement (one row per slot).
+    const rows = yield* sql<{ readonly top: string | null; readonly slot: string | null }>`WITH family AS (SELECT MAX(uid) AS top FROM lamina_artifact WHERE uid >= ${lo} AND uid <= ${hi})
+      SELECT family.top AS top, s.uid AS slot FROM family LEFT JOIN lamina_artifact_slot s ON s.uid >= COALESCE(family.top, ${lo}) AND s.uid <= ${hi}`
+    const top = rows[0]?.top ?? null
+    const taken = new Set(rows.flatMap((r) => (r.slot === null ? [] : [r.slot])))
     let uid = top === null ? lo : stem + incrementBase62(splitUid(top).suffix)
     while (taken.has(uid)) uid = stem + incrementBase62(splitUid(uid).suffix)
     return uid
