@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { expect, it } from "vitest"
+import pg from "pg"
+import { expect, it, vi } from "vitest"
 import { Artifact } from "../../../src/registry/Artifact.js"
 import { findOrInsertFirst, findOrInsertFirstInOneTrip } from "../../../src/registry/artifact/family.js"
 import { ArtifactModel } from "../../../src/registry/artifact/model.js"
@@ -94,6 +95,25 @@ describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
     const head = await i.run(findOrInsertFirstInOneTrip({ hash: "h-changed", hash_type: "md5", size: 9 }, saved.storage_id, "family/t.txt", fresh(7, "family/t.txt", "h-changed")))
     expect([head?.same, head?.head?.id, head?.inserted]).toEqual([undefined, saved.id, undefined])
     expect(await count(i)).toBe(before + 1)
+  })
+
+  it("Artifact.save of a new key sends Postgres one query; a new version goes through a transaction", async () => {
+    const i = await instance()
+    const file = path.join(i.dir, "inputs", "one.txt")
+    mkdirSync(path.dirname(file), { recursive: true })
+    const queries = vi.spyOn(pg.Client.prototype, "query")
+    try {
+      writeFileSync(file, "one query")
+      await i.run(Effect.flatMap(Artifact.fromPath(file, { key: "family/one.txt" }), (p) => p.save()))
+      expect(queries).toHaveBeenCalledTimes(backend === "pg" ? 1 : 0)
+      queries.mockClear()
+      writeFileSync(file, "a new version")
+      const version = await i.run(Effect.flatMap(Artifact.fromPath(file, { key: "family/one.txt" }), (p) => p.save()))
+      expect(version.version).toBe("0001")
+      if (backend === "pg") expect(queries.mock.calls.map(([q]) => (typeof q === "string" ? q : "")).filter((q) => q === "BEGIN" || q === "COMMIT")).toEqual(["BEGIN", "COMMIT"])
+    } finally {
+      queries.mockRestore()
+    }
   })
 
   it("a refused insert rolls the whole round trip back and leaves the connection usable", async () => {
