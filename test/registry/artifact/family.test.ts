@@ -132,15 +132,22 @@ describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
     expect(await count(i)).toBe(2)
   })
 
-  it("values written as literals are stored exactly as given: quotes, backslashes, $1, semicolons, newlines", async () => {
+  it("values written as literals are stored exactly as given: quotes, backslashes, $1, semicolons, newlines, JSON, timestamps", async () => {
     const i = await instance()
-    const { fresh } = await template(i)
+    const { saved, fresh } = await template(i)
     const key = "family/it's \\ $1 ; DROP TABLE lamina_artifact; --.txt"
     const description = "E'\\x' \"q\" \n line two; $$ dollar $$ ünïcode 🧬 \\'"
-    const found = await i.run(findOrInsertFirstInOneTrip({ hash: "h-lit'\\", hash_type: "md5", size: 9 }, 1, key, { ...fresh(8, key, "h-lit'\\"), description }))
+    const aux = { "it's": ["back\\slash", 1.5, null, true], nested: { "$1": "'; --" } }
+    const values = { ...fresh(8, key, "h-lit'\\"), description, _aux: aux }
+    const found = await i.run(findOrInsertFirstInOneTrip({ hash: "h-lit'\\", hash_type: "md5", size: 9 }, 1, key, values))
     if (backend !== "pg") return expect(found).toBeUndefined()
     const stored = await i.run(Artifact.get({ key }))
     expect([stored.key, stored.description, stored.hash, stored.size, stored.is_latest]).toEqual([key, description, "h-lit'\\", 9, true])
+    const [row] = await i.run(selectRows(ArtifactModel, (q) => q`id = ${stored.id}`))
+    expect(row!._aux).toEqual(aux)
+    // The template's timestamp, through encodeRow, a literal and the decoder.
+    expect(row!.created_at).toEqual(saved.created_at)
+    expect(row!.created_at).toBeInstanceOf(Date)
     expect(await count(i)).toBe(2)
   })
 })
