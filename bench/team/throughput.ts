@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import * as Lamina from "../../src/instance/Lamina.js"
+import { median } from "../util.js"
 import { createDatabase } from "./pgdb.js"
 import { runWorkers } from "./spawn.js"
 import type { WorkerConfig } from "./worker.js"
@@ -50,8 +51,6 @@ const pgbench = (url: string, script: string, clients: number, seconds: number):
   if (res.status !== 0 || tps === null) throw new Error(`pgbench failed: ${res.stderr}`)
   return Number(tps[1])
 }
-
-const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /** Saves per second of `processes` writers doing `saves` each. */
 const measure = async (storage: string, db: string, dir: string, processes: number, saves: number, tag: string) => {
