@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
+import { currentDialect } from "../../src/db/dialect.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { ArtifactModel } from "../../src/registry/artifact/model.js"
 import { refreshFamilyLatest } from "../../src/registry/latest.js"
@@ -22,21 +23,14 @@ const saveVersion = (i: TestInstance, n: number) => {
 /** Record the uid of every artifact row an UPDATE touches from now on. */
 const recordUpdates = (i: TestInstance) =>
   i.run(
-    Effect.flatMap(SqlClient.SqlClient, (sql) =>
-      sql.onDialectOrElse({
-        pg: () =>
-          Effect.all([
-            sql.unsafe(`CREATE TABLE lamina_test_updated (uid TEXT)`),
-            sql.unsafe(`CREATE FUNCTION lamina_test_record_update() RETURNS trigger AS $$ BEGIN INSERT INTO lamina_test_updated VALUES (NEW.uid); RETURN NULL; END $$ LANGUAGE plpgsql`),
-            sql.unsafe(`CREATE TRIGGER lamina_test_record_update AFTER UPDATE ON lamina_artifact FOR EACH ROW EXECUTE FUNCTION lamina_test_record_update()`)
-          ]).pipe(Effect.asVoid),
-        orElse: () =>
-          Effect.all([
-            sql.unsafe(`CREATE TABLE lamina_test_updated (uid TEXT)`),
-            sql.unsafe(`CREATE TRIGGER lamina_test_record_update AFTER UPDATE ON lamina_artifact BEGIN INSERT INTO lamina_test_updated VALUES (NEW.uid); END`)
-          ]).pipe(Effect.asVoid)
-      })
-    )
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe(`CREATE TABLE lamina_test_updated (uid TEXT)`)
+      if ((yield* currentDialect) === "pg") {
+        yield* sql.unsafe(`CREATE FUNCTION lamina_test_record_update() RETURNS trigger AS $$ BEGIN INSERT INTO lamina_test_updated VALUES (NEW.uid); RETURN NULL; END $$ LANGUAGE plpgsql`)
+        yield* sql.unsafe(`CREATE TRIGGER lamina_test_record_update AFTER UPDATE ON lamina_artifact FOR EACH ROW EXECUTE FUNCTION lamina_test_record_update()`)
+      } else yield* sql.unsafe(`CREATE TRIGGER lamina_test_record_update AFTER UPDATE ON lamina_artifact BEGIN INSERT INTO lamina_test_updated VALUES (NEW.uid); END`)
+    })
   )
 
 const updated = (i: TestInstance) =>

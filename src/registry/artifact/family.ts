@@ -126,7 +126,8 @@ export const findOrInsertFirstInOneTrip = (content: ContentHash, storageId: numb
     const dialect = sqlDialect(yield* currentDialect)
     const { statement, inserts, read } = findOrInsertStatement(dialect, content, storageId, key, insert)
     const locks = dialect.transactionLocks(saveLocks(storageId, key, content.hash))
-    const text = statement === undefined || locks === undefined || !inserts ? undefined : dialect.oneTransaction([locks, statement])
+    // Only where the statement inserts by itself (a data-modifying WITH) and the dialect takes locks.
+    const text = inserts && statement !== undefined && locks !== undefined ? dialect.oneTransaction([locks, statement]) : undefined
     if (text === undefined) return undefined
     // One result per statement: the locks', then the lookups' and insert's.
     const results: ReadonlyArray<unknown> = yield* Effect.uninterruptible(sql.unsafe(text))
