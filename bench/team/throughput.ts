@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import * as Lamina from "../../src/instance/Lamina.js"
+import { ONE_TRIP_LOCK_WAIT_MS } from "../../src/registry/artifact/family.js"
 import { median } from "../util.js"
 import { createDatabase } from "./pgdb.js"
 import { runWorkers } from "./spawn.js"
@@ -28,11 +29,12 @@ const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 100)
 
 /**
  * What one save of a new key sends Postgres (`Artifact.save`, local storage): one simple query
- * (values as literals) holding the advisory locks, then one statement that looks up the same
- * hash and the key's head and inserts the row when neither is found — one implicit transaction,
- * one round trip. pgbench's `\\;` joins them into one query the same way.
+ * (values as literals) that bounds its lock waits, takes the advisory locks, then looks up the
+ * same hash and the key's head and inserts the row when neither is found — one implicit
+ * transaction, one round trip. pgbench's `\\;` joins them into one query the same way.
  */
 const SAVE_SQL = `\\set n random(1, 1000000000000)
+SET LOCAL lock_timeout = '${ONE_TRIP_LOCK_WAIT_MS}ms' \\;
 SELECT pg_advisory_xact_lock(hashtext('hash:' || :client_id || '/' || :n)), pg_advisory_xact_lock(hashtext('key:' || :client_id || '/' || :n)) \\;
 WITH lamina_l0 AS (SELECT * FROM lamina_artifact WHERE hash = 'h' || :client_id || '/' || :n AND branch <> -1 ORDER BY id LIMIT 1),
   lamina_l1 AS (SELECT * FROM lamina_artifact WHERE storage_id = 1 AND key = 'pgbench/' || :client_id || '/' || :n AND branch <> -1 ORDER BY is_latest DESC, uid DESC LIMIT 1),

@@ -21,18 +21,27 @@ export const directSqlError = (cause: unknown): SqlError =>
 /** A throw from a direct better-sqlite3 call as a Lamina error, like `sqlFailure`. */
 export const directFailure = (what: string) => (cause: unknown): IntegrityError | StorageError => sqlFailure(what)(directSqlError(cause))
 
+/** Whether `error` or a cause under it carries one of the Postgres error `codes` (SQLSTATE). */
+const hasCode = (error: unknown, codes: ReadonlySet<string>): boolean => {
+  let e = error
+  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null; depth++) {
+    if (codes.has(String((e as { readonly code?: unknown }).code))) return true
+    e = (e as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
 /** Postgres's deadlock (40P01) and serialization failure (40001) codes. */
-const TRANSIENT_CODES = new Set(["40P01", "40001"])
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(["40P01", "40001"])
 
 /**
  * True when `error` (or a cause under it) is a deadlock or serialization failure: the database
  * undid the statement, and running the same write again in a new transaction may simply succeed.
  */
-export const isTransient = (error: unknown): boolean => {
-  let e = error
-  for (let depth = 0; depth < 5 && typeof e === "object" && e !== null; depth++) {
-    if (TRANSIENT_CODES.has(String((e as { readonly code?: unknown }).code))) return true
-    e = (e as { readonly cause?: unknown }).cause
-  }
-  return false
-}
+export const isTransient = (error: unknown): boolean => hasCode(error, TRANSIENT_CODES)
+
+/** Postgres's lock_not_available (55P03): a lock wait ran past `lock_timeout`. */
+const LOCK_TIMEOUT_CODES: ReadonlySet<string> = new Set(["55P03"])
+
+/** True when `error` (or a cause under it) says a lock wait ran past its bound and the statement was undone. */
+export const isLockTimeout = (error: unknown): boolean => hasCode(error, LOCK_TIMEOUT_CODES)

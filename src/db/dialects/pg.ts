@@ -103,10 +103,10 @@ const literal = (value: Bindable): string => (value === null ? "NULL" : pg.escap
  * Statements joined into one simple query, which takes no parameters: values become literals.
  * Postgres runs a multi-statement simple query as one implicit transaction (all or nothing,
  * rolled back on error, nothing left open on the connection), each statement with a fresh
- * snapshot under READ COMMITTED.
+ * snapshot under READ COMMITTED. `SET LOCAL` bounds its lock waits for that transaction alone.
  */
-const oneTransaction = (statements: ReadonlyArray<Sql>): string =>
-  statements.map((s) => s.parts.map((p) => (p._tag === "text" ? p.text : literal(p.value))).join("")).join(";\n")
+const oneTransaction = (statements: ReadonlyArray<Sql>, lockWaitMs: number): string =>
+  [`SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'`, ...statements.map((s) => s.parts.map((p) => (p._tag === "text" ? p.text : literal(p.value))).join(""))].join(";\n")
 
 /** The Postgres dialect. */
 export const pgDialect: SqlDialect = {

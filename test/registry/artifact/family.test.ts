@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Duration, Effect, Exit, Fiber } from "effect"
 import pg from "pg"
 import { expect, it, vi } from "vitest"
 import { Artifact } from "../../../src/registry/Artifact.js"
-import { findOrInsertFirst, findOrInsertFirstInOneTrip } from "../../../src/registry/artifact/family.js"
+import { findOrInsertFirst, findOrInsertFirstInOneTrip, saveLocks } from "../../../src/registry/artifact/family.js"
 import { ArtifactModel } from "../../../src/registry/artifact/model.js"
 import { selectRows } from "../../../src/registry/crud.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
@@ -149,5 +149,78 @@ describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
     expect(row!.created_at).toEqual(saved.created_at)
     expect(row!.created_at).toBeInstanceOf(Date)
     expect(await count(i)).toBe(2)
+  })
+
+  /**
+   * Another session holds `key`'s save lock (as a save inside a caller's open transaction does)
+   * while `body` runs with the number of backends waiting on an advisory lock whose query
+   * matches `text`. Released when `body` ends.
+   */
+  const whileKeyLocked = async <A>(i: TestInstance, key: string, body: (waiting: (text: RegExp) => Promise<void>) => Promise<A>): Promise<A> => {
+    const [storage] = await i.run(selectRows(ArtifactModel, (q) => q`TRUE`))
+    const blocker = new pg.Client({ connectionString: i.db })
+    await blocker.connect()
+    try {
+      await blocker.query("SELECT pg_advisory_lock(hashtext($1))", [saveLocks(Number(storage!.storage_id), key, "")[0]])
+      const waiting = async (text: RegExp) => {
+        for (let tries = 0; tries < 1000; tries++) {
+          const { rows } = await blocker.query<{ query: string }>(
+            "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+          )
+          if (rows.some((r) => text.test(r.query))) return
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        throw new Error(`no session waited on the lock with a query matching ${text}`)
+      }
+      return await body(waiting)
+    } finally {
+      await blocker.end()
+    }
+  }
+
+  it("a save kept waiting by another session's lock can still be interrupted, and writes nothing", async () => {
+    const i = await instance()
+    if (backend !== "pg") return
+    const { saved } = await template(i)
+    const file = path.join(i.dir, "inputs", "locked.txt")
+    writeFileSync(file, "waits for a lock")
+    const key = "family/locked.txt"
+    const exit = await whileKeyLocked(i, key, (waiting) =>
+      i.run(
+        Effect.gen(function* () {
+          // A daemon: a child fiber would be interrupted and awaited when this effect ends, lock still held.
+          const save = yield* Effect.forkDaemon(Effect.flatMap(Artifact.fromPath(file, { key }), (p) => p.save()))
+          yield* Effect.promise(() => waiting(/lock_timeout/))
+          // Unbounded, the one round trip would hold the interruption until the lock is released
+          // (after this returns): the timeout turns that into a failure instead of a hang.
+          yield* Fiber.interruptFork(save)
+          return yield* Effect.timeoutFail(Fiber.await(save), { duration: Duration.seconds(20), onTimeout: () => new Error("the interruption waited for the lock") })
+        })
+      )
+    )
+    expect(Exit.isInterrupted(exit)).toBe(true)
+    expect(await i.run(Artifact.filter({ key }).count())).toBe(0)
+    expect(await i.storedKeys(".lamina")).toEqual([`.lamina/${saved.uid}.txt`])
+    const after = await i.run(Effect.flatMap(Artifact.fromPath(file, { key }), (p) => p.save()))
+    expect([after.key, after.version]).toEqual([key, "0000"])
+  })
+
+  it("a save whose lock wait outlasts the one round trip's bound finishes in a transaction once the lock is free", async () => {
+    const i = await instance()
+    if (backend !== "pg") return
+    await template(i)
+    const file = path.join(i.dir, "inputs", "late.txt")
+    writeFileSync(file, "gets the lock late")
+    const key = "family/late.txt"
+    // Wrapped: an async function returning the save's promise itself would wait for it while the lock is held.
+    const { saving } = await whileKeyLocked(i, key, async (waiting) => {
+      const saving = i.run(Effect.flatMap(Artifact.fromPath(file, { key }), (p) => p.save()))
+      // The transaction path's lock statement alone, with its parameters (no bound, no literals).
+      await waiting(/^SELECT pg_advisory_xact_lock\(hashtext\(\$1\)\)/)
+      return { saving }
+    })
+    const saved = await saving
+    expect([saved.key, saved.version, saved.is_latest]).toEqual([key, "0000", true])
+    expect(await i.run(Artifact.filter({ key }).count())).toBe(1)
   })
 })
