@@ -3,7 +3,9 @@
  * untracked, in one process:
  *
  *   1. an executed tracked step (no-op body, one input artifact, one 1 KB output artifact), also
- *      as the median of per-block-pair differences; and the same call with no output
+ *      as the median of per-block-pair differences; the same call with no output; and an
+ *      untracked save followed by that no-op step in one call (what the saving step does, with
+ *      the engine's part and the save's taking turns)
  *   2. a cache-hit step
  *   3. a fully cached rerun of a 1,000-step flow
  *   4. peak RSS of a 10,000-step flow (measured in a child process)
@@ -119,6 +121,9 @@ const main = async () => {
     }
     const trackedBlock = blockFlow("bench-flow", tracked)
     const noopBlock = blockFlow("bench-noop-flow", trackedNoop)
+    // Other keys and call arguments than the blocks above: every call a new save and a miss.
+    const saveThenNoop = body(dir, "then-noop")
+    const saveThenNoopBlock = blockFlow("bench-save-then-noop-flow", (inp, i) => Effect.zipRight(saveThenNoop(inp, i), trackedNoop(inp, 10_000_000 + i)))
     const scratchTimes: Array<number> = []
     for (let w = 0; w < 3; w++) {
       await rt.runPromise(untrackedBlock(1_000_000 + w * BLOCK, scratchTimes))
@@ -129,6 +134,7 @@ const main = async () => {
     const untrackedTimes: Array<number> = []
     const trackedTimes: Array<number> = []
     const noopTimes: Array<number> = []
+    const saveThenNoopTimes: Array<number> = []
     const hitTimes: Array<number> = []
     // Per adjacent pair of blocks, median tracked − median untracked: a disk that slows for a
     // while slows both blocks of a pair, so the median of these differences is steadier.
@@ -143,6 +149,7 @@ const main = async () => {
       cpuTracked += await cpu(() => rt.runPromise(trackedBlock(from, trackedTimes)))
       pairDiffs.push(median(trackedTimes.slice(t)) - median(untrackedTimes.slice(u)))
       await rt.runPromise(noopBlock(from, noopTimes))
+      await rt.runPromise(saveThenNoopBlock(from, saveThenNoopTimes))
     }
     // 2. the same calls again: every one a cache hit
     for (let from = 0; from < steps; from += BLOCK) cpuHit += await cpu(() => rt.runPromise(trackedBlock(from, hitTimes)))
@@ -186,9 +193,11 @@ const main = async () => {
     const mHit = median(hitTimes)
     const mNoop = median(noopTimes)
     const mPaired = median(pairDiffs)
+    const mSaveThenNoop = median(saveThenNoopTimes)
     const rows = [
       ["executed step (1 input, 1 KB output), median", ms(mTracked), `untracked ${ms(mUntracked)}`, `overhead ${ms(mTracked - mUntracked)} (target ≤ 0.5 ms)`, `paired blocks ${ms(mPaired)}`, `ratio ${(mTracked / mUntracked).toFixed(2)}x`, `cpu overhead ${ms((cpuTracked - cpuUntracked) / steps)}/step`],
       ["executed step (1 input, no output), median", ms(mNoop), `untracked no-op ≈ 0`, `overhead ${ms(mNoop)}`],
+      ["untracked 1 KB save, then the no-op step, in one call, median", ms(mSaveThenNoop), `the saving step ${ms(mTracked)}`, `minus untracked ${ms(mSaveThenNoop - mUntracked)}`],
       ["cache-hit step, median", ms(mHit), `untracked no-op ${ms(median(noopUntracked))}`, `target ≤ 0.15 ms`, `cpu ${ms(cpuHit / steps)}/step`],
       ["1,000-step flow, first run", ms(firstRun), "", "", ""],
       ["1,000-step flow, fully cached rerun", ms(cachedRerun), `untracked ${ms(plainThousand)}`, "target ≤ 300 ms", `ratio ${(cachedRerun / plainThousand).toFixed(0)}x`, `cpu ${ms(cpuRerun)}`],
@@ -204,6 +213,7 @@ const main = async () => {
         overheadMs: mTracked - mUntracked,
         overheadPairedMs: mPaired,
         executedNoOutputMedianMs: mNoop,
+        saveThenNoopMedianMs: mSaveThenNoop,
         overheadCpuMsPerStep: (cpuTracked - cpuUntracked) / steps,
         hitMedianMs: mHit,
         hitCpuMsPerStep: cpuHit / steps,
