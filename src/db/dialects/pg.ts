@@ -106,7 +106,11 @@ const literal = (value: Bindable): string => (value === null ? "NULL" : pg.escap
  * snapshot under READ COMMITTED. `SET LOCAL` bounds its lock waits for that transaction alone.
  */
 const oneTransaction = (statements: ReadonlyArray<Sql>, lockWaitMs: number): string =>
-  [`SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'`, ...statements.map((s) => s.parts.map((p) => (p._tag === "text" ? p.text : literal(p.value))).join(""))].join(";\n")
+  [
+    // 0 would mean no bound at all.
+    `SET LOCAL lock_timeout = '${Math.max(1, Math.round(lockWaitMs))}ms'`,
+    ...statements.map((s) => s.parts.map((p) => (p._tag === "text" ? p.text : literal(p.value))).join(""))
+  ].join(";\n")
 
 /** The Postgres dialect. */
 export const pgDialect: SqlDialect = {

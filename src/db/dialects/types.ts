@@ -124,8 +124,8 @@ export interface SqlDialect {
    * `statements` as one query text, their values written as literals, that the server runs as
    * one transaction, each statement reading its own snapshot (so one that follows a lock sees
    * what the lock's previous holder committed): a small transaction in one round trip.
-   * `lockWaitMs` bounds each wait for a lock inside it: past it the server gives up with
-   * `isLockTimeout` and undoes the whole transaction. The query text's results are the
+   * `lockWaitMs` bounds each wait for a lock inside it: past it the server undoes the whole
+   * transaction and fails with an error `isLockTimeout` (db/failure.ts) recognises. The query text's results are the
    * statements', last the last statement's. Undefined where there is no such thing (SQLite,
    * whose direct path needs no round trips).
    */

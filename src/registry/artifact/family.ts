@@ -141,7 +141,7 @@ export const findOrInsertFirstInOneTrip = (content: ContentHash, storageId: numb
     const text = inserts && statement !== undefined && locks !== undefined ? dialect.oneTransaction([locks, statement], ONE_TRIP_LOCK_WAIT_MS) : undefined
     if (text === undefined) return undefined
     const results: ReadonlyArray<unknown> | undefined = yield* Effect.uninterruptible(
-      sql.unsafe(text).pipe(Effect.catchIf((e) => isLockTimeout(e), () => Effect.succeed(undefined)))
+      sql.unsafe(text).pipe(Effect.catchIf(isLockTimeout, () => Effect.succeed(undefined)))
     )
     if (results === undefined) return undefined
     // One result per statement, the lookups' and insert's last.
