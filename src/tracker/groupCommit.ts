@@ -164,6 +164,15 @@ export const makeGroupCommit = (
           yield* settleJob(job, yield* retryTransient(job, yield* Effect.exit(inTransaction(job.write))))
           return
         }
+        // First all writes plainly in one transaction: no savepoint per write (on Postgres a
+        // round trip each). Writes are re-runnable (see the retries below), so when one fails,
+        // that transaction is rolled back whole and the batch runs again the careful way.
+        const values: Array<unknown> = []
+        const together = yield* Effect.exit(inTransaction(Effect.forEach(batch, (job) => Effect.map(job.write, (v) => values.push(v)), { discard: true })))
+        if (Exit.isSuccess(together)) {
+          for (let i = 0; i < batch.length; i++) yield* settleJob(batch[i]!, Exit.succeed(values[i]))
+          return
+        }
         const exits: Array<Exit.Exit<unknown, unknown>> = []
         // Each write in its own savepoint: one failure does not undo the others.
         const outer = yield* Effect.exit(
