@@ -152,9 +152,9 @@ describeBackends("findOrInsertFirstInOneTrip", ({ instance, backend }) => {
   })
 
   /**
-   * Another session holds `key`'s save lock (as a save inside a caller's open transaction does)
-   * while `body` runs with the number of backends waiting on an advisory lock whose query
-   * matches `text`. Released when `body` ends.
+   * Run `body` while another session holds `key`'s save lock (as a save inside a caller's open
+   * transaction does); released when `body` settles. `waiting(text)` resolves once a session
+   * waits on an advisory lock with a query matching `text`.
    */
   const whileKeyLocked = async <A>(i: TestInstance, key: string, body: (waiting: (text: RegExp) => Promise<void>) => Promise<A>): Promise<A> => {
     const [storage] = await i.run(selectRows(ArtifactModel, (q) => q`TRUE`))
