@@ -125,9 +125,9 @@ export interface SqlDialect {
    * one transaction, each statement reading its own snapshot (so one that follows a lock sees
    * what the lock's previous holder committed): a small transaction in one round trip.
    * `lockWaitMs` bounds each wait for a lock inside it: past it the server undoes the whole
-   * transaction and fails with an error `isLockTimeout` (db/failure.ts) recognises. The query text's results are the
-   * statements', last the last statement's. Undefined where there is no such thing (SQLite,
-   * whose direct path needs no round trips).
+   * transaction and fails with an error `isLockTimeout` (db/failure.ts) recognises. The
+   * query's results are the statements', the last statement's last. Undefined where there is no
+   * such thing (SQLite, whose direct path needs no round trips).
    */
   readonly oneTransaction: (statements: ReadonlyArray<Sql>, lockWaitMs: number) => string | undefined
   /** Queries over the schema itself. */
