@@ -19,6 +19,8 @@ import { RunFeatures, RunStatus } from "./declarations/run.js"
 import { annotationsOf } from "./annotate/manager.js"
 import { planFeatureValues, writeFeatureLinks, type PlannedFeatures } from "./annotate/features.js"
 import { encodeValue, type RecordOf, type Row } from "./model.js"
+import { execute } from "../db/execute.js"
+import { ident, join, sql as q, type Sql } from "../db/sql.js"
 
 export { RunModel } from "./catalog.js"
 export { RunStatus } from "./declarations/run.js"
@@ -183,30 +185,38 @@ export const finishValues = (end: RunEnd): Record<string, string | number | null
 }
 
 /**
- * Record how a run ended. A run already errored stays so: a concurrent save from its output's
- * path withdraws it (registry/sourceGuard.ts) while its completion may still be queued, and
- * that completion must not mark it completed again.
+ * The statement recording how run `id` ended. A run already errored stays so: a concurrent save
+ * from its output's path withdraws it (registry/sourceGuard.ts) while its completion may still
+ * be queued, and that completion must not mark it completed again.
  */
-export const finishRun = (id: number, end: RunEnd) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`UPDATE lamina_run SET ${sql.update(finishValues(end))} WHERE id = ${id} AND _status_code <> ${RunStatus.errored}`
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a Run")(e))))
+export const finishRunStatement = (id: number, end: RunEnd): Sql => {
+  const values = finishValues(end)
+  return q`UPDATE lamina_run SET ${join(Object.keys(values).map((c) => q`${ident(c)} = ${values[c] ?? null}`), ", ")} WHERE id = ${id} AND _status_code <> ${RunStatus.errored}`
+}
 
-/** Link artifacts to a run through `table` (inputs or returned outputs), ignoring duplicates. */
-const link = (table: "lamina_run_input_artifact" | "lamina_run_output_artifact", runId: number, artifactIds: Iterable<number>) =>
-  Effect.gen(function* () {
-    const ids = [...new Set(artifactIds)]
-    if (ids.length === 0) return
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`INSERT INTO ${sql(table)} ${sql.insert(ids.map((artifact_id) => ({ run_id: runId, artifact_id })))} ON CONFLICT DO NOTHING`
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Linking artifacts to a Run")(e))))
+/** Record how a run ended (`finishRunStatement`). */
+export const finishRun = (id: number, end: RunEnd) => execute(finishRunStatement(id, end)).pipe(Effect.asVoid, Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Finishing a Run")(e))))
+
+/** The tables linking artifacts to runs: inputs, returned outputs, recreated artifacts (registry/recreating.ts). */
+export type RunLinkTable = "lamina_run_input_artifact" | "lamina_run_output_artifact" | "lamina_artifact_recreating_run"
+
+/** The statement linking artifacts to a run through `table`, ignoring duplicates; undefined for no artifacts. */
+export const linkStatement = (table: RunLinkTable, runId: number, artifactIds: Iterable<number>): Sql | undefined => {
+  const ids = [...new Set(artifactIds)]
+  return ids.length === 0 ? undefined : q`INSERT INTO ${ident(table)} (run_id, artifact_id) VALUES ${join(ids.map((id) => q`(${runId}, ${id})`), ", ")} ON CONFLICT DO NOTHING`
+}
+
+/** Link artifacts to a run through `table` (`linkStatement`). */
+export const linkRun = (table: RunLinkTable, runId: number, artifactIds: Iterable<number>, what = "Linking artifacts to a Run") => {
+  const statement = linkStatement(table, runId, artifactIds)
+  return statement === undefined ? Effect.void : execute(statement).pipe(Effect.asVoid, Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(what)(e))))
+}
 
 /** Record artifacts as inputs of a run. */
-export const addRunInputs = (runId: number, artifactIds: Iterable<number>) => link("lamina_run_input_artifact", runId, artifactIds)
+export const addRunInputs = (runId: number, artifactIds: Iterable<number>) => linkRun("lamina_run_input_artifact", runId, artifactIds)
 
 /** Record returned artifacts the run did not create itself as its outputs. */
-export const addRunOutputs = (runId: number, artifactIds: Iterable<number>) => link("lamina_run_output_artifact", runId, artifactIds)
+export const addRunOutputs = (runId: number, artifactIds: Iterable<number>) => linkRun("lamina_run_output_artifact", runId, artifactIds)
 
 /** Mark every run still `started` (or `scheduled`) among `ids` as aborted. */
 export const abortRuns = (ids: ReadonlyArray<number>, error: unknown) =>

@@ -15,16 +15,10 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { sqlFailure } from "./crud.js"
 import { decodeRow } from "./model.js"
-import { decodeRun, RunModel, RunStatus, type Run } from "./Run.js"
+import { decodeRun, linkRun, RunModel, RunStatus, type Run } from "./Run.js"
 
 /** Link `artifactIds` to `runId` as artifacts the run recreated (duplicates ignored). */
-export const addRecreatingRun = (runId: number, artifactIds: Iterable<number>) =>
-  Effect.gen(function* () {
-    const ids = [...new Set(artifactIds)]
-    if (ids.length === 0) return
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`INSERT INTO lamina_artifact_recreating_run ${sql.insert(ids.map((artifact_id) => ({ artifact_id, run_id: runId })))} ON CONFLICT DO NOTHING`
-  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Recording a recreating run")(e))))
+export const addRecreatingRun = (runId: number, artifactIds: Iterable<number>) => linkRun("lamina_artifact_recreating_run", runId, artifactIds, "Recording a recreating run")
 
 /** One artifact's recreating run. */
 export interface RecreatingRun {

@@ -18,12 +18,13 @@ import { addRunCollectionInputs } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
 import { addRecreatingRun } from "../registry/recreating.js"
-import { abortRuns, addRunInputs, addRunOutputs, finishRun, insertRun, newRunUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import { abortRuns, addRunInputs, addRunOutputs, finishRun, finishRunStatement, insertRun, linkStatement, newRunUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import type { Sql } from "../db/sql.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
-import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimSync, holdAttempt, releaseClaim, STALE_AFTER_MS, type Start } from "./claims.js"
+import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimInOneTrip, claimSync, holdAttempt, releaseClaim, releaseClaimStatement, STALE_AFTER_MS, type Start } from "./claims.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync, savepointSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
@@ -66,6 +67,16 @@ export interface Completion {
    */
   readonly behind?: boolean
 }
+
+/** A completion's writes as statements, in `completeRun`'s order (one without a dispatch row or a lost claim to check). */
+const completionStatements = (c: Completion): ReadonlyArray<Sql> =>
+  [
+    linkStatement("lamina_run_input_artifact", c.runId, c.inputs),
+    linkStatement("lamina_artifact_recreating_run", c.runId, c.recreated ?? []),
+    linkStatement("lamina_run_output_artifact", c.runId, c.outputs ?? []),
+    finishRunStatement(c.runId, c.end),
+    c.releaseClaim !== undefined ? releaseClaimStatement(c.releaseClaim, c.runId) : undefined
+  ].filter((s): s is Sql => s !== undefined)
 
 /** A code fingerprint as stored (`lamina_code_fingerprint`). */
 export interface StoredFingerprint {
@@ -377,7 +388,14 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             : batchClaims
               ? group.submit(claimAndStart(cacheKey, withLease(run), staleClaimMs))
               : // Postgres. Not through the queue: written-behind cached runs commit first, so run ids keep call order.
-                Effect.zipRight(group.settle, provided(claimAndStartReserved(cacheKey, withLease(run), staleClaimMs))),
+                Effect.zipRight(
+                  group.settle,
+                  Effect.suspend(() => {
+                    const leased = withLease(run)
+                    // The common case in one round trip; anything else step by step.
+                    return provided(Effect.flatMap(claimInOneTrip(cacheKey, leased), (start) => (start !== undefined ? Effect.succeed(start) : claimAndStartReserved(cacheKey, leased, staleClaimMs))))
+                  })
+                ),
           (start) => (start._tag === "claimed" ? heartbeat.hold(start.run.id, cacheKey) : Effect.void)
         ),
 
@@ -421,18 +439,20 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             })
           : group.submit(
               Effect.all(
-              [
-                // Before any write: the dispatch row's lock comes first, as in a takeover.
-                c.attempt !== undefined ? holdAttempt(c.attempt.dispatch, c.runId, c.attempt.lost) : Effect.void,
-                addRunInputs(c.runId, c.inputs),
-                addRecreatingRun(c.runId, c.recreated ?? []),
-                addRunOutputs(c.runId, c.outputs ?? []),
-                finishRun(c.runId, c.end),
-                c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId, c.claimLost) : Effect.void
-              ],
-              { discard: true }
+                [
+                  // Before any write: the dispatch row's lock comes first, as in a takeover.
+                  c.attempt !== undefined ? holdAttempt(c.attempt.dispatch, c.runId, c.attempt.lost) : Effect.void,
+                  addRunInputs(c.runId, c.inputs),
+                  addRecreatingRun(c.runId, c.recreated ?? []),
+                  addRunOutputs(c.runId, c.outputs ?? []),
+                  finishRun(c.runId, c.end),
+                  c.releaseClaim !== undefined ? releaseClaim(c.releaseClaim, c.runId, c.claimLost) : Effect.void
+                ],
+                { discard: true }
+              ),
+              // The same writes as plain statements (one round trip per batch on Postgres), unless something must be read back.
+              c.attempt === undefined && c.claimLost === undefined ? { statements: completionStatements(c) } : undefined
             )
-          )
         ).pipe((e) => (directly !== undefined && c.behind === true ? e : Effect.ensuring(e, heartbeat.release(c.runId))))
       },
 

@@ -16,8 +16,12 @@ import { Duration, Effect } from "effect"
 import type { IntegrityError } from "../errors.js"
 import { sqlFailure } from "../registry/crud.js"
 import { encodeValue } from "../registry/model.js"
-import { abortRuns, insertRun, insertRunStatement, newRunUid, type NewRun, type RunRef } from "../registry/Run.js"
-import { forUpdate } from "../db/dialect.js"
+import { abortRuns, insertRun, insertRunStatement, newRunUid, runValues, type NewRun, type RunRef } from "../registry/Run.js"
+import { currentDialect, forUpdate } from "../db/dialect.js"
+import { sqlDialect } from "../db/dialects/index.js"
+import { execute } from "../db/execute.js"
+import { inOneTrip } from "../db/oneTrip.js"
+import { sql as q, type Sql } from "../db/sql.js"
 import { reservedTransaction, type Reserved } from "../db/transaction.js"
 import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
 import type { CacheParts } from "./cacheKey.js"
@@ -28,8 +32,11 @@ import { OWNER, ownerState } from "./owner.js"
 /** A claim older than this without a heartbeat is considered abandoned. */
 export const STALE_AFTER_MS = 60_000
 
+/** The name of a cache key's lock (Postgres: an advisory lock on its hash, as migration 080's function takes it). */
+const keyLockName = (cacheKey: string) => "lamina-cache:" + cacheKey
+
 /** Postgres: the statement taking the cache key's lock until the transaction ends. */
-const keyLockStatement = (sql: SqlClient.SqlClient, cacheKey: string) => sql`SELECT pg_advisory_xact_lock(hashtext(${"lamina-cache:" + cacheKey}))`
+const keyLockStatement = (sql: SqlClient.SqlClient, cacheKey: string) => sql`SELECT pg_advisory_xact_lock(hashtext(${keyLockName(cacheKey)}))`
 
 /** Run `effect` in a transaction holding the cache key's lock. */
 export const withKeyLock = <A, E, R>(cacheKey: string, effect: Effect.Effect<A, E, R>) =>
@@ -134,6 +141,50 @@ export const claimAndStartReserved = (cacheKey: string, run: NewRun, staleAfterM
     )
   )
 
+/**
+ * What a claim in one round trip must not find before it inserts its run: the run holding the
+ * key's claim, and a completed run with the key (`_status_code = 0` literally, for the partial index).
+ */
+const claimOrRunLookups = (cacheKey: string): ReadonlyArray<Sql> => [
+  q`SELECT * FROM lamina_run WHERE id IN (SELECT run_id FROM lamina_run_claim WHERE cache_key = ${cacheKey})`,
+  q`SELECT * FROM lamina_run WHERE cache_key = ${cacheKey} AND _status_code = 0 LIMIT 1`
+]
+
+/**
+ * `claimAndStart`'s common case on Postgres — no claim on the key and no completed run with it —
+ * as one transaction in one round trip (`inOneTrip`): the key's lock, then the run's insert
+ * unless either is found (`insertUnlessFound`), then the claim on the run it inserted (its uid is
+ * new, so nothing else matches). Undefined, with nothing written, when it cannot decide alone: a
+ * claim or a completed run found (busy, a hit, a stale claim, a refusal: `claimAndStartReserved`
+ * tells them apart), feature values, a lock wait past the bound, a dialect without one-trip
+ * transactions.
+ */
+export const claimInOneTrip = (cacheKey: string, run: NewRun) =>
+  Effect.gen(function* () {
+    if (run.features !== undefined) return undefined
+    const dialect = sqlDialect(yield* currentDialect)
+    const uid = run.uid ?? newRunUid()
+    const lookups = claimOrRunLookups(cacheKey)
+    const lock = dialect.transactionLocks([keyLockName(cacheKey)])
+    const insert = dialect.insertUnlessFound("lamina_run", lookups, runValues(run, uid))
+    if (lock === undefined || insert === undefined) return undefined
+    const t = encodeValue("datetime", new Date())
+    const claim = q`INSERT INTO lamina_run_claim (cache_key, run_id, owner, claimed_at, heartbeat_at) SELECT ${cacheKey}, id, ${OWNER}, ${t}, ${t} FROM lamina_run WHERE uid = ${uid} RETURNING run_id`
+    const results = yield* inOneTrip([lock, insert, claim])
+    if (results === undefined) return undefined
+    const [, rows, claimed] = results
+    // Rows tagged with a lookup's position were found; the inserted run is tagged after them.
+    const inserted = rows!.find((r) => Number(r.lamina_which) === lookups.length)
+    if (inserted === undefined) return undefined
+    if (claimed!.length !== 1) return yield* Effect.dieMessage(`the claim on ${cacheKey} was not inserted with its run ${uid}`)
+    return { _tag: "claimed", run: { id: Number(inserted.id), uid } } as Start
+  }).pipe(
+    Effect.catchIf(
+      (e): e is SqlError => e instanceof SqlError,
+      (e) => Effect.fail(sqlFailure("Claiming a cache key")(e))
+    )
+  )
+
 /** `insertRun` of a run without feature values, its statement sent through `tx`. */
 const insertRunRow = (tx: Reserved, sql: SqlClient.SqlClient, r: NewRun) =>
   Effect.suspend(() => {
@@ -197,12 +248,15 @@ export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>
     ? { ...run, cacheParts: { ...run.cacheParts, refused: { run: refused.run.uid, reason: refused.reason } } }
     : run
 
+/** The statement releasing `cacheKey`'s claim held by run `runId`. */
+export const releaseClaimStatement = (cacheKey: string, runId: number): Sql => q`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${runId}`
+
 /**
  * Release a claim (inside the completing transaction). With `lost`, fail with it when the run
  * no longer held the claim, so the completing transaction (its savepoint) writes nothing.
  */
 export const releaseClaim = (cacheKey: string, runId: number, lost?: IntegrityError) =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly run_id: number }>`DELETE FROM lamina_run_claim WHERE cache_key = ${cacheKey} AND run_id = ${runId}${lost !== undefined ? sql` RETURNING run_id` : sql``}`).pipe(
+  execute<{ readonly run_id: number }>(lost === undefined ? releaseClaimStatement(cacheKey, runId) : q`${releaseClaimStatement(cacheKey, runId)} RETURNING run_id`).pipe(
     Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Releasing a cache claim")(e))),
     Effect.flatMap((rows) => (lost !== undefined && rows.length === 0 ? Effect.fail(lost) : Effect.void))
   )

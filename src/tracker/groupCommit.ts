@@ -23,6 +23,8 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Deferred, Effect, Exit, Option, Runtime } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { directFailure, isTransient } from "../db/failure.js"
+import { inOneTrip } from "../db/oneTrip.js"
+import type { Sql } from "../db/sql.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
 /** A group-committing writer over one registry connection. */
@@ -69,6 +71,15 @@ export interface WriteOptions {
    * write on its own through it). A throw is the write's failure, mapped by `directFailure`.
    */
   readonly sync?: { readonly run: () => unknown; readonly what: string }
+  /**
+   * The same write as statements that read nothing back (its value is then undefined). When
+   * every write of a batch has them, the batch goes as one transaction in one round trip where
+   * the dialect has one (Postgres, `db/oneTrip.ts`) instead of BEGIN, a round trip per
+   * statement and COMMIT. If that fails, nothing was written (or, after a lost connection, it
+   * was, and the writes are re-runnable) and the batch runs the usual way, so a failing write
+   * still fails only its own caller.
+   */
+  readonly statements?: ReadonlyArray<Sql>
 }
 
 /** Synchronous transactions on the connection (SQLite's direct path, `direct.ts`). */
@@ -85,6 +96,7 @@ interface Job {
   readonly write: Effect.Effect<unknown, unknown, SqlClient.SqlClient>
   readonly atomic: boolean
   readonly sync: WriteOptions["sync"]
+  readonly statements: WriteOptions["statements"]
   /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
   readonly done: Deferred.Deferred<unknown, unknown> | undefined
   readonly what?: string
@@ -159,6 +171,13 @@ export const makeGroupCommit = (
           for (const job of batch) yield* settleJob(job, yield* Effect.exit(inTransaction(job.write)))
           return
         }
+        if (batch.every((job) => job.statements !== undefined)) {
+          const trip = yield* Effect.exit(inOneTrip(batch.flatMap((job) => job.statements!)).pipe(Effect.provideService(SqlClient.SqlClient, sql)))
+          if (Exit.isSuccess(trip) && trip.value !== undefined) {
+            for (const job of batch) yield* settleJob(job, Exit.void)
+            return
+          }
+        }
         if (batch.length === 1) {
           const job = batch[0]!
           yield* settleJob(job, yield* retryTransient(job, yield* Effect.exit(inTransaction(job.write))))
@@ -202,7 +221,7 @@ export const makeGroupCommit = (
     const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, how?: WriteOptions): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
-          queue.push({ write, done, atomic: how?.atomic === true, sync: how?.sync })
+          queue.push({ write, done, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements })
           writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
@@ -213,7 +232,7 @@ export const makeGroupCommit = (
       )
 
     const deferNow = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> | undefined => {
-      queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync })
+      queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements })
       writes++
       deferred++
       if (flushing) return undefined

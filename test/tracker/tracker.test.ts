@@ -15,6 +15,8 @@ import { RunStatus } from "../../src/registry/Run.js"
 import { OWNER, REAPED_ERROR, Tracker } from "../../src/tracker/index.js"
 import { describeBackends } from "../support/backends.js"
 import { saveText } from "../flow/support.js"
+import { execute } from "../../src/db/execute.js"
+import { sql as q } from "../../src/db/sql.js"
 
 interface LeaseRow {
   readonly id: number
@@ -206,6 +208,48 @@ describeBackends("tracker", ({ instance, backend }) => {
         expect(sent.filter((q) => /^INSERT INTO lamina_run/.test(q))).toHaveLength(3)
         expect(sent.filter((q) => /SAVEPOINT/i.test(q))).toEqual([])
       }
+    } finally {
+      queries.mockRestore()
+    }
+  })
+
+  it("writes given as statements: Postgres commits a batch of them in one round trip; when one fails, the batch runs the usual way and only its caller fails", async () => {
+    const i = await instance()
+    const t = await i.run(transformId)
+    const created = encodeValue("datetime", new Date())
+    // `is_locked` as a bound value: Postgres reads it as a boolean, SQLite stores 0.
+    const insert = (name: string, uid = name.padEnd(16, "0")) =>
+      q`INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (${uid}, ${name}, ${t}, 0, ${created}, 1, ${0})`
+    // The Effect form and the statements form write the same row (or fail the same way).
+    const submitBoth = (statement: ReturnType<typeof insert>) =>
+      Effect.flatMap(Tracker, (tracker) => Effect.exit(tracker.group.submit(Effect.asVoid(execute(statement)), { statements: [statement] })))
+    const batch = (statements: ReadonlyArray<ReturnType<typeof insert>>) =>
+      i.run(
+        Effect.gen(function* () {
+          const tracker = yield* Tracker
+          const c0 = tracker.group.stats().commits
+          const exits = yield* Effect.all(statements.map(submitBoth), { concurrency: "unbounded" })
+          return { exits: exits.map((x) => x._tag), commits: tracker.group.stats().commits - c0 }
+        })
+      )
+    const names = async (prefix: string) =>
+      (await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly name: string }>`SELECT name FROM lamina_run WHERE name LIKE ${prefix + "%"} ORDER BY name`))).map((r) => r.name)
+    const queries = vi.spyOn(pg.Client.prototype, "query")
+    try {
+      expect(await batch([insert("stA"), insert("stB"), insert("stC")])).toEqual({ exits: ["Success", "Success", "Success"], commits: 1 })
+      const sent = queries.mock.calls.map(([q]) => (typeof q === "string" ? q : ""))
+      expect(await names("st")).toEqual(["stA", "stB", "stC"])
+      if (backend === "pg") {
+        // One query: the three inserts, no BEGIN, no COMMIT.
+        expect(sent).toHaveLength(1)
+        expect(sent[0]!.match(/INSERT INTO lamina_run/g)).toHaveLength(3)
+      }
+      queries.mockClear()
+      // The middle write's uid is taken: its statement fails the one round trip (nothing written), then its Effect form fails alone.
+      expect(await batch([insert("sfA"), insert("sfB", "stA".padEnd(16, "0")), insert("sfC")])).toEqual({ exits: ["Success", "Failure", "Success"], commits: 1 })
+      const fallback = queries.mock.calls.map(([q]) => (typeof q === "string" ? q : "")).filter((s) => s === "BEGIN" || s === "COMMIT")
+      expect(await names("sf")).toEqual(["sfA", "sfC"])
+      if (backend === "pg") expect(fallback.length).toBeGreaterThan(0)
     } finally {
       queries.mockRestore()
     }

@@ -8,7 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { ContentHash } from "../../storage/hash.js"
 import { currentDialect } from "../../db/dialect.js"
-import { isLockTimeout } from "../../db/failure.js"
+import { inOneTrip } from "../../db/oneTrip.js"
 import { sqlDialect, type SqlDialect } from "../../db/dialects/index.js"
 import { ident, join, raw, sql as q, type Sql } from "../../db/sql.js"
 import { insertRow, now, selectRows, sqlFailure } from "../crud.js"
@@ -115,39 +115,21 @@ export const findOrInsertFirst = (content: ContentHash, storageId: number, key: 
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
 
 /**
- * How long the one-round-trip save waits for a lock before it gives up and leaves the save to
- * the interruptible transaction: the bound on how long an interruption can be kept waiting by
- * another session's lock (a save inside a caller's long transaction holds its key's lock until
- * that commits). Saves hold their locks for one round trip, so contention alone rarely waits this long.
- */
-export const ONE_TRIP_LOCK_WAIT_MS = 1_000
-
-/**
  * A new family's registration as one transaction in one round trip, where the dialect can
  * (Postgres; undefined elsewhere): the save's locks, then `findOrInsertFirst`'s statement, which
- * reads a snapshot taken after the locks. Uninterruptible like a COMMIT: an interruption waits
- * for the outcome, so the cleanup that follows reads a settled registry (an interruption that
- * cancelled the query instead could leave the commit landing after the cleanup looked). Its lock
- * waits are bounded (`ONE_TRIP_LOCK_WAIT_MS`): past that nothing was written, and undefined hands
- * the save to the transaction path, whose waits an interruption cancels.
+ * reads a snapshot taken after the locks (`inOneTrip`: uninterruptible like a COMMIT, its lock
+ * waits bounded). Undefined as well when a lock wait outlasted the bound: nothing was written,
+ * and the save takes the transaction path, whose waits an interruption cancels.
  */
 export const findOrInsertFirstInOneTrip = (content: ContentHash, storageId: number, key: string | null, insert: Row) =>
   Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
     const dialect = sqlDialect(yield* currentDialect)
     const { statement, inserts, read } = findOrInsertStatement(dialect, content, storageId, key, insert)
     const locks = dialect.transactionLocks(saveLocks(storageId, key, content.hash))
     // Only where the statement inserts by itself (a data-modifying WITH) and the dialect takes locks.
-    const text = inserts && statement !== undefined && locks !== undefined ? dialect.oneTransaction([locks, statement], ONE_TRIP_LOCK_WAIT_MS) : undefined
-    if (text === undefined) return undefined
-    const results: ReadonlyArray<unknown> | undefined = yield* Effect.uninterruptible(
-      sql.unsafe(text).pipe(Effect.catchIf(isLockTimeout, () => Effect.succeed(undefined)))
-    )
-    if (results === undefined) return undefined
-    // One result per statement, the lookups' and insert's last.
-    const rows = results.at(-1)
-    if (!Array.isArray(rows)) return yield* Effect.dieMessage(`expected the rows of the one-round-trip save's last statement, got ${results.length} results`)
-    return read(rows)
+    if (!inserts || statement === undefined || locks === undefined) return undefined
+    const results = yield* inOneTrip([locks, statement])
+    return results === undefined ? undefined : read(results[1]!)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure(`Saving ${ArtifactModel.name} records`)(e))))
 
 /**
