@@ -200,10 +200,23 @@ export const finishRun = (id: number, end: RunEnd) => execute(finishRunStatement
 /** The tables linking artifacts to runs: inputs, returned outputs, recreated artifacts (registry/recreating.ts). */
 export type RunLinkTable = "lamina_run_input_artifact" | "lamina_run_output_artifact" | "lamina_artifact_recreating_run"
 
-/** The statement linking artifacts to a run through `table`, ignoring duplicates; undefined for no artifacts. */
-export const linkStatement = (table: RunLinkTable, runId: number, artifactIds: Iterable<number>): Sql | undefined => {
+/**
+ * The statement linking artifacts to a run through `table`, ignoring duplicates; undefined for
+ * no artifacts. The run by id, or by uid when its id is not known yet (`runByUid`).
+ */
+export const linkStatement = (table: RunLinkTable, run: number | Sql, artifactIds: Iterable<number>): Sql | undefined => {
   const ids = [...new Set(artifactIds)]
-  return ids.length === 0 ? undefined : q`INSERT INTO ${ident(table)} (run_id, artifact_id) VALUES ${join(ids.map((id) => q`(${runId}, ${id})`), ", ")} ON CONFLICT DO NOTHING`
+  return ids.length === 0 ? undefined : q`INSERT INTO ${ident(table)} (run_id, artifact_id) VALUES ${join(ids.map((id) => q`(${run}, ${id})`), ", ")} ON CONFLICT DO NOTHING`
+}
+
+/** The id of the run with `uid`, as a scalar subquery (a run inserted earlier in the same transaction). */
+export const runByUid = (uid: string): Sql => q`(SELECT id FROM lamina_run WHERE uid = ${uid})`
+
+/** `insertRunStatement` (without feature values) as a statement of `db/sql.ts`, returning nothing. */
+export const insertRunSql = (r: NewRun, uid: string): Sql => {
+  const values = runValues(r, uid)
+  const columns = Object.keys(values)
+  return q`INSERT INTO lamina_run (${join(columns.map(ident), ", ")}) VALUES (${join(columns.map((c) => q`${values[c] ?? null}`), ", ")})`
 }
 
 /** Link artifacts to a run through `table` (`linkStatement`). */

@@ -18,7 +18,7 @@ import { addRunCollectionInputs } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
 import { addRecreatingRun } from "../registry/recreating.js"
-import { abortRuns, addRunInputs, addRunOutputs, finishRun, finishRunStatement, insertRun, linkStatement, newRunUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
+import { abortRuns, addRunInputs, addRunOutputs, finishRun, finishRunStatement, insertRun, insertRunSql, linkStatement, newRunUid, runByUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
 import type { Sql } from "../db/sql.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
@@ -303,7 +303,9 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         return { uid, what, write: w.write as Effect.Effect<unknown, TrackerError, SqlClient.SqlClient>, options: w.options }
       }
       const write = insert(cached)
-      return { uid, what, write: inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), options: undefined }
+      // Postgres: the same writes as statements (a batch of records in one round trip).
+      const statements = run.features === undefined ? [insertRunSql(cached, uid), linkStatement("lamina_run_input_artifact", runByUid(uid), inputs)].filter((s): s is Sql => s !== undefined) : undefined
+      return { uid, what, write: inputs.length === 0 ? write : Effect.tap(write, (ref) => link("lamina_run_input_artifact", ref.id, inputs)), options: statements !== undefined ? { statements } : undefined }
     }
     const now: TrackerNow | undefined =
       direct === undefined

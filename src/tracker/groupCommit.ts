@@ -172,7 +172,9 @@ export const makeGroupCommit = (
           return
         }
         if (batch.every((job) => job.statements !== undefined)) {
-          const trip = yield* Effect.exit(inOneTrip(batch.flatMap((job) => job.statements!)).pipe(Effect.provideService(SqlClient.SqlClient, sql)))
+          const statements = batch.flatMap((job) => job.statements!)
+          // Nothing to write (`settle`'s marker alone): nothing to send.
+          const trip = statements.length === 0 ? Exit.succeed([]) : yield* Effect.exit(inOneTrip(statements).pipe(Effect.provideService(SqlClient.SqlClient, sql)))
           if (Exit.isSuccess(trip) && trip.value !== undefined) {
             for (const job of batch) yield* settleJob(job, Exit.void)
             return
@@ -283,7 +285,7 @@ export const makeGroupCommit = (
       Effect.suspend(() => deferNow(write, what, how) ?? Effect.void)
 
     // A no-op write queued last commits after everything queued before it.
-    const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void, { atomic: true, sync: { run: () => undefined, what: "nothing" } }))))
+    const settle: Effect.Effect<void> = Effect.suspend(() => (deferred === 0 ? Effect.void : Effect.ignore(submit(Effect.void, { atomic: true, sync: { run: () => undefined, what: "nothing" }, statements: [] }))))
 
     return { submit, submitNow, defer, deferNow, settle, stats: () => ({ commits, writes }) } satisfies GroupCommit
   }) satisfies Effect.Effect<GroupCommit>

@@ -398,6 +398,39 @@ describeBackends("tracker", ({ instance, backend }) => {
     expect(outcome.settled).toEqual(["dfA", "dfB", "dfC"])
   })
 
+  it("records a cached run with its input links; on Postgres a batch of such records in one round trip", async () => {
+    const i = await instance()
+    const input = await i.run(saveText(i.dir, "cached-input.txt", "an input"))
+    const t = await i.run(transformId)
+    const reused = await i.run(Effect.flatMap(Tracker, (tracker) => tracker.startRun(newRun(t))))
+    const queries = vi.spyOn(pg.Client.prototype, "query")
+    let uids: ReadonlyArray<string>
+    let sent: ReadonlyArray<string>
+    try {
+      uids = await i.run(
+        Effect.gen(function* () {
+          const tracker = yield* Tracker
+          const cached = (name: string) => ({ ...newRun(t), name, status: RunStatus.cached, reusedRunId: reused.id, finishedAt: new Date() })
+          const a = yield* tracker.recordCached(cached("rcA"), [input.id])
+          const b = yield* tracker.recordCached(cached("rcB"), [input.id])
+          yield* tracker.group.settle
+          return [a.uid, b.uid]
+        })
+      )
+      sent = queries.mock.calls.map(([q]) => (typeof q === "string" ? q : ""))
+    } finally {
+      queries.mockRestore()
+    }
+    // Both records, their runs and links, in one query: no BEGIN, no COMMIT.
+    if (backend === "pg") expect([sent.length, sent[0]!.match(/INSERT INTO/g)?.length]).toEqual([1, 4])
+    const links = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ readonly uid: string; readonly status: number; readonly reused: number; readonly artifact: number | null }>`SELECT r.uid, r._status_code AS status, r.reused_run_id AS reused, l.artifact_id AS artifact FROM lamina_run r LEFT JOIN lamina_run_input_artifact l ON l.run_id = r.id WHERE r.name LIKE 'rc%' ORDER BY r.id`
+      )
+    )
+    expect(links.map((r) => [r.uid, Number(r.status), Number(r.reused), Number(r.artifact)])).toEqual(uids.map((uid) => [uid, RunStatus.cached, reused.id, input.id]))
+  })
+
   it("records a cache hit's cached run by the time its flow returns, in call order", async () => {
     const i = await instance()
     const leaf = step("df-leaf", (n: number) => Effect.succeed(n * 2))
