@@ -9,7 +9,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { currentDialect } from "./dialect.js"
 import { sqlDialect } from "./dialects/index.js"
 import { isLockTimeout } from "./failure.js"
@@ -29,13 +29,16 @@ export type TripResults = ReadonlyArray<ReadonlyArray<Record<string, unknown>>>
 
 /**
  * Run `statements` as one transaction in one round trip: their rows, one array per statement.
- * Undefined, with nothing written, where the dialect has no such thing (SQLite) or when a lock
- * wait outlasted `ONE_TRIP_LOCK_WAIT_MS`. Uninterruptible like a COMMIT: an interruption waits
+ * Undefined, with nothing written, where the dialect has no such thing (SQLite), inside an open
+ * transaction, or when a lock wait outlasted `ONE_TRIP_LOCK_WAIT_MS`. Uninterruptible like a COMMIT: an interruption waits
  * for the outcome, so whatever runs next reads a settled registry (a cancelled query could
  * still commit after the caller moved on).
  */
 export const inOneTrip = (statements: ReadonlyArray<Sql>): Effect.Effect<TripResults | undefined, SqlError, SqlClient.SqlClient> =>
   Effect.gen(function* () {
+    // Inside a caller's transaction the statements would run in it, not as one of their own: a
+    // failure would abort that transaction and `SET LOCAL` outlive the trip. Its caller's path joins it properly.
+    if (Option.isSome(yield* Effect.serviceOption(SqlClient.TransactionConnection))) return undefined
     const text = sqlDialect(yield* currentDialect).oneTransaction(statements, ONE_TRIP_LOCK_WAIT_MS)
     if (text === undefined) return undefined
     const sql = yield* SqlClient.SqlClient

@@ -2,6 +2,7 @@
  * One transaction in one round trip (`inOneTrip`): Postgres only, one result per statement, all
  * or nothing, and undefined past the lock bound.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import pg from "pg"
 import { expect, it } from "vitest"
@@ -22,6 +23,14 @@ describeBackends("inOneTrip", ({ instance, backend }) => {
     }
     // The second statement sees the first one's row: one transaction, a fresh snapshot per statement.
     expect(results).toEqual([[{ v: "a'b" }], [{ n: 1 }]])
+  })
+
+  it("inside an open transaction: undefined, nothing written (the caller's path joins the transaction instead)", async () => {
+    const i = await instance()
+    await i.run(execute(q`CREATE TABLE trip_x (v TEXT)`))
+    const inside = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(inOneTrip([q`INSERT INTO trip_x (v) VALUES (${"z"})`]))))
+    expect(inside).toBeUndefined()
+    expect(await i.run(execute(q`SELECT v FROM trip_x`))).toEqual([])
   })
 
   it.skipIf(backend !== "pg")("all or nothing: a failing statement undoes the ones before it", async () => {

@@ -255,6 +255,32 @@ describeBackends("tracker", ({ instance, backend }) => {
     }
   })
 
+  it("inside a caller's transaction, writes given as statements join it: a failing one fails alone and the transaction goes on", async () => {
+    const i = await instance()
+    const t = await i.run(transformId)
+    const created = encodeValue("datetime", new Date())
+    const insert = (name: string, uid = name.padEnd(16, "0")) =>
+      q`INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (${uid}, ${name}, ${t}, 0, ${created}, 1, ${0})`
+    const submit = (statement: ReturnType<typeof insert>) =>
+      Effect.flatMap(Tracker, (tracker) => Effect.exit(tracker.group.submit(Effect.asVoid(execute(statement)), { statements: [statement] })))
+    const exits = await i.run(
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql.withTransaction(
+          Effect.gen(function* () {
+            const first = yield* submit(insert("txA"))
+            // Its uid is taken: it fails, and only it.
+            const second = yield* submit(insert("txB", "txA".padEnd(16, "0")))
+            const third = yield* submit(insert("txC"))
+            return [first._tag, second._tag, third._tag]
+          })
+        )
+      )
+    )
+    expect(exits).toEqual(["Success", "Failure", "Success"])
+    const names = await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly name: string }>`SELECT name FROM lamina_run WHERE name LIKE 'tx%' ORDER BY name`))
+    expect(names.map((r) => r.name)).toEqual(["txA", "txC"])
+  })
+
   it.skipIf(backend !== "sqlite")("SQLite: a batch of synchronous writes runs their plain-call forms in one commit; a failing one alone is undone, also when it is alone", async () => {
     const i = await instance()
     const outcome = await i.run(
