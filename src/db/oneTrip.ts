@@ -3,7 +3,8 @@
  * joined into one simple query (`SqlDialect.oneTransaction`), which the server runs as one
  * implicit transaction, all or nothing, each statement reading a fresh snapshot (so one that
  * follows a lock sees what the lock's previous holder committed). A save of a new key, a step's
- * claim and a batch of run completions each take one round trip instead of four to seven.
+ * claim and a batch of run records (completions, cached runs) each take one round trip instead
+ * of three to seven.
  *
  * @module
  */
@@ -30,14 +31,14 @@ export type TripResults = ReadonlyArray<ReadonlyArray<Record<string, unknown>>>
 /**
  * Run `statements` as one transaction in one round trip: their rows, one array per statement.
  * Undefined, with nothing written, where the dialect has no such thing (SQLite), inside an open
- * transaction, or when a lock wait outlasted `ONE_TRIP_LOCK_WAIT_MS`. Uninterruptible like a COMMIT: an interruption waits
- * for the outcome, so whatever runs next reads a settled registry (a cancelled query could
- * still commit after the caller moved on).
+ * transaction, or when a lock wait outlasted `ONE_TRIP_LOCK_WAIT_MS`. Uninterruptible like a
+ * COMMIT: an interruption waits for the outcome, so whatever runs next reads a settled registry
+ * (a cancelled query could still commit after the caller moved on).
  */
 export const inOneTrip = (statements: ReadonlyArray<Sql>): Effect.Effect<TripResults | undefined, SqlError, SqlClient.SqlClient> =>
   Effect.gen(function* () {
-    // Inside a caller's transaction the statements would run in it, not as one of their own: a
-    // failure would abort that transaction and `SET LOCAL` outlive the trip. Its caller's path joins it properly.
+    // Inside a caller's transaction the statements would run in it, not as a transaction of their
+    // own: a failure would abort it and `SET LOCAL` outlive the trip. The caller's path joins it.
     if (Option.isSome(yield* Effect.serviceOption(SqlClient.TransactionConnection))) return undefined
     const text = sqlDialect(yield* currentDialect).oneTransaction(statements, ONE_TRIP_LOCK_WAIT_MS)
     if (text === undefined) return undefined
