@@ -16,7 +16,7 @@ import { OWNER, REAPED_ERROR, Tracker } from "../../src/tracker/index.js"
 import { describeBackends } from "../support/backends.js"
 import { saveText } from "../flow/support.js"
 import { execute } from "../../src/db/execute.js"
-import { sql as q } from "../../src/db/sql.js"
+import { sql as q, type Sql } from "../../src/db/sql.js"
 
 interface LeaseRow {
   readonly id: number
@@ -56,6 +56,17 @@ const setLease = (id: number, owner: string, expires: Date) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql`UPDATE lamina_run SET _lease_owner = ${owner}, _lease_expires_at = ${encodeValue("datetime", expires)} WHERE id = ${id}`
   )
+
+/** A run row's insert under transform `t` as a statement (`is_locked` bound: Postgres reads a boolean, SQLite stores 0). */
+const runInsert = (t: number) => {
+  const created = encodeValue("datetime", new Date())
+  return (name: string, uid = name.padEnd(16, "0")) =>
+    q`INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (${uid}, ${name}, ${t}, 0, ${created}, 1, ${0})`
+}
+
+/** Submit `statement` to the group commit in both forms, the Effect write and the statement (same row, same failure); its exit. */
+const submitStatement = (statement: Sql) =>
+  Effect.flatMap(Tracker, (tracker) => Effect.exit(tracker.group.submit(Effect.asVoid(execute(statement)), { statements: [statement] })))
 
 describeBackends("tracker", ({ instance, backend }) => {
   it("gives a started run a lease that the heartbeat renews and the run's end clears", async () => {
@@ -215,20 +226,13 @@ describeBackends("tracker", ({ instance, backend }) => {
 
   it("writes given as statements: Postgres commits a batch of them in one round trip; when one fails, the batch runs the usual way and only its caller fails", async () => {
     const i = await instance()
-    const t = await i.run(transformId)
-    const created = encodeValue("datetime", new Date())
-    // `is_locked` as a bound value: Postgres reads it as a boolean, SQLite stores 0.
-    const insert = (name: string, uid = name.padEnd(16, "0")) =>
-      q`INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (${uid}, ${name}, ${t}, 0, ${created}, 1, ${0})`
-    // The Effect form and the statements form write the same row (or fail the same way).
-    const submitBoth = (statement: ReturnType<typeof insert>) =>
-      Effect.flatMap(Tracker, (tracker) => Effect.exit(tracker.group.submit(Effect.asVoid(execute(statement)), { statements: [statement] })))
-    const batch = (statements: ReadonlyArray<ReturnType<typeof insert>>) =>
+    const insert = runInsert(await i.run(transformId))
+    const batch = (statements: ReadonlyArray<Sql>) =>
       i.run(
         Effect.gen(function* () {
           const tracker = yield* Tracker
           const c0 = tracker.group.stats().commits
-          const exits = yield* Effect.all(statements.map(submitBoth), { concurrency: "unbounded" })
+          const exits = yield* Effect.all(statements.map(submitStatement), { concurrency: "unbounded" })
           return { exits: exits.map((x) => x._tag), commits: tracker.group.stats().commits - c0 }
         })
       )
@@ -257,20 +261,15 @@ describeBackends("tracker", ({ instance, backend }) => {
 
   it("inside a caller's transaction, writes given as statements join it: a failing one fails alone and the transaction goes on", async () => {
     const i = await instance()
-    const t = await i.run(transformId)
-    const created = encodeValue("datetime", new Date())
-    const insert = (name: string, uid = name.padEnd(16, "0")) =>
-      q`INSERT INTO lamina_run (uid, name, transform_id, _status_code, created_at, branch, is_locked) VALUES (${uid}, ${name}, ${t}, 0, ${created}, 1, ${0})`
-    const submit = (statement: ReturnType<typeof insert>) =>
-      Effect.flatMap(Tracker, (tracker) => Effect.exit(tracker.group.submit(Effect.asVoid(execute(statement)), { statements: [statement] })))
+    const insert = runInsert(await i.run(transformId))
     const exits = await i.run(
       Effect.flatMap(SqlClient.SqlClient, (sql) =>
         sql.withTransaction(
           Effect.gen(function* () {
-            const first = yield* submit(insert("txA"))
+            const first = yield* submitStatement(insert("txA"))
             // Its uid is taken: it fails, and only it.
-            const second = yield* submit(insert("txB", "txA".padEnd(16, "0")))
-            const third = yield* submit(insert("txC"))
+            const second = yield* submitStatement(insert("txB", "txA".padEnd(16, "0")))
+            const third = yield* submitStatement(insert("txC"))
             return [first._tag, second._tag, third._tag]
           })
         )
