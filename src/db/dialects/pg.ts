@@ -83,12 +83,12 @@ const introspection: Introspection = {
  * statement's one snapshot, so the insert happens exactly when the rows returned say nothing
  * was found (a save's round trip fewer).
  */
-const insertUnlessFound = (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>): Sql => {
+const insertUnlessFound = (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>, returning = "*"): Sql => {
   const t = ident(table)
   const columns = Object.keys(values)
   const found = lookups.map((q, i) => sql`${raw(`lamina_l${i}`)} AS (${q})`)
   const absent = lookups.length === 0 ? raw("TRUE") : join(lookups.map((_, i) => raw(`NOT EXISTS (SELECT 1 FROM lamina_l${i})`)), " AND ")
-  const insert = sql`lamina_new AS (INSERT INTO ${t} (${join(columns.map(ident), ", ")}) SELECT ${join(columns.map((c) => param(values[c] ?? null)), ", ")} WHERE ${absent} RETURNING *)`
+  const insert = sql`lamina_new AS (INSERT INTO ${t} (${join(columns.map(ident), ", ")}) SELECT ${join(columns.map((c) => param(values[c] ?? null)), ", ")} WHERE ${absent} RETURNING ${raw(returning)})`
   const rows = [...lookups.map((_, i) => raw(`SELECT ${i} AS lamina_which, lamina_l${i}.* FROM lamina_l${i}`)), raw(`SELECT ${lookups.length} AS lamina_which, lamina_new.* FROM lamina_new`)]
   return sql`WITH ${join([...found, insert], ", ")} ${join(rows, " UNION ALL ")}`
 }

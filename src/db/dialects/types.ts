@@ -114,12 +114,13 @@ export interface SqlDialect {
   /** A statement taking transaction-scoped locks on `names`, where writers need them. */
   readonly transactionLocks: (names: ReadonlyArray<string>) => Sql | undefined
   /**
-   * One statement that reads `lookups` (each a `SELECT * FROM table …`) and, only when none of
-   * them finds a row, inserts `values` into `table`: rows tagged `lamina_which` = the lookup's
-   * index, or `lookups.length` for the inserted row. Undefined where a query cannot write
-   * (SQLite has no data-modifying WITH): run the lookups, then the insert.
+   * One statement that reads `lookups` (each a `SELECT <returning> FROM table …`) and, only when
+   * none of them finds a row, inserts `values` into `table`: rows tagged `lamina_which` = the
+   * lookup's index, or `lookups.length` for the inserted row (its `returning` columns, default
+   * `*`). Undefined where a query cannot write (SQLite has no data-modifying WITH): run the
+   * lookups, then the insert.
    */
-  readonly insertUnlessFound: (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>) => Sql | undefined
+  readonly insertUnlessFound: (table: string, lookups: ReadonlyArray<Sql>, values: Readonly<Record<string, Bindable>>, returning?: string) => Sql | undefined
   /**
    * `statements` as one query text, their values written as literals, that the server runs as
    * one transaction, each statement reading its own snapshot (so one that follows a lock sees
