@@ -178,7 +178,7 @@ export const claimInOneTrip = (cacheKey: string, run: NewRun) =>
     const inserted = rows!.find((r) => Number(r.lamina_which) === lookups.length)
     if (inserted === undefined) return undefined
     if (claimed!.length !== 1) return yield* Effect.dieMessage(`the claim on ${cacheKey} was not inserted with its run ${uid}`)
-    return { _tag: "claimed", run: { id: Number(inserted.id), uid } } as Start
+    return { _tag: "claimed" as const, run: { id: Number(inserted.id), uid } } satisfies Start
   }).pipe(
     Effect.catchIf(
       (e): e is SqlError => e instanceof SqlError,
