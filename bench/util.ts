@@ -11,6 +11,15 @@ export const time = async (f: () => unknown): Promise<number> => {
   return performance.now() - t0
 }
 
+/** The number after `--name` in `args`, else `fallback`; throws on a value that is not a number. */
+export const numberArg = (args: ReadonlyArray<string>, name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`)
+  if (i < 0) return fallback
+  const value = Number(args[i + 1])
+  if (!Number.isFinite(value)) throw new Error(`--${name} takes a number, got '${args[i + 1] ?? ""}'`)
+  return value
+}
+
 /** Median of numbers. */
 export const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)

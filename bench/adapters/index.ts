@@ -13,13 +13,10 @@ import * as path from "node:path"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Adapters } from "../../src/adapters/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
-import { report, time } from "../util.js"
+import { numberArg, report, time } from "../util.js"
 
 const args = process.argv.slice(2)
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
+const arg = (name: string, fallback: number): number => numberArg(args, name, fallback)
 const TASKS = arg("tasks", 10_000)
 const FILES = arg("files", 20_000)
 

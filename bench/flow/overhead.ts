@@ -21,12 +21,10 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { flow, step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { numberArg } from "../util.js"
 
 const args = process.argv.slice(2)
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
+const arg = (name: string, fallback: number): number => numberArg(args, name, fallback)
 
 const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)

@@ -26,13 +26,10 @@ import { flow, step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { createDatabase } from "../team/pgdb.js"
-import { median } from "../util.js"
+import { median, numberArg } from "../util.js"
 
 const args = process.argv.slice(2)
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
+const arg = (name: string, fallback: number): number => numberArg(args, name, fallback)
 const steps = arg("steps", 500)
 const latencyMs = arg("latency-ms", 0)
 const BLOCK = 10

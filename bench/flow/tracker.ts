@@ -22,12 +22,10 @@ import { flow, step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { Tracker, type TrackerOptions } from "../../src/tracker/index.js"
+import { numberArg } from "../util.js"
 
 const args = process.argv.slice(2)
-const arg = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? Number(args[i + 1]) : fallback
-}
+const arg = (name: string, fallback: number): number => numberArg(args, name, fallback)
 
 const runtime = (dir: string, tracker: TrackerOptions = {}) => {
   process.env.LAMINA_HOME ??= path.join(dir, "home")
