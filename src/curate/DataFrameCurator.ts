@@ -12,8 +12,9 @@
  *
  * @module
  */
-import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from "apache-arrow"
+import type { Table, Vector } from "apache-arrow"
 import { Effect, Ref } from "effect"
+import { arrow } from "../formats/table/arrow.js"
 import { InvalidArgument, ValidationError, type DoesNotExist, type IntegrityError, type MultipleResultsFound, type StorageError } from "../errors.js"
 import { Artifact } from "../registry/Artifact.js"
 import type { ArtifactEnv } from "../registry/artifact/options.js"
@@ -40,8 +41,10 @@ export const failOnProblems = <R extends { readonly problems: TableReport["probl
   return problems.length === 0 ? Effect.succeed(reports) : Effect.fail(new ValidationError({ message: problemsText(problems), problems }))
 }
 
+type Arrow = typeof import("apache-arrow")
+
 /** A string column with some values replaced. */
-const replaceValues = (vector: Vector, map: ReadonlyMap<string, string>): Vector => {
+const replaceValues = ({ Utf8, vectorFromArray }: Arrow, vector: Vector, map: ReadonlyMap<string, string>): Vector => {
   const out: Array<string | null> = new Array(vector.length)
   for (let i = 0; i < vector.length; i++) {
     const v = vector.get(i) as string | null
@@ -51,7 +54,7 @@ const replaceValues = (vector: Vector, map: ReadonlyMap<string, string>): Vector
 }
 
 /** A column of `n` copies of `value` (null when there is no default). */
-const constantColumn = (value: unknown, n: number): Vector => {
+const constantColumn = ({ Bool, Float64, Utf8, vectorFromArray }: Arrow, value: unknown, n: number): Vector => {
   if (typeof value === "number") return vectorFromArray(Array.from({ length: n }, () => value), new Float64()) as unknown as Vector
   if (typeof value === "boolean") return vectorFromArray(Array.from({ length: n }, () => value), new Bool()) as unknown as Vector
   return vectorFromArray(Array.from({ length: n }, () => (value === null || value === undefined ? null : String(value))), new Utf8()) as unknown as Vector
@@ -65,6 +68,7 @@ const constantColumn = (value: unknown, n: number): Vector => {
 export const standardizeTable = (table: Table, def: SchemaDefinition, skip: ReadonlyArray<string> = []) =>
   Effect.gen(function* () {
     const curator = yield* Curator
+    const lib = yield* arrow
     const names = table.schema.fields.map((f) => f.name)
     const byLower = new Map<string, string>()
     for (const m of def.members) for (const n of [m.feature.name, ...m.feature.synonyms]) byLower.set(n.toLowerCase(), m.feature.name)
@@ -97,12 +101,12 @@ export const standardizeTable = (table: Table, def: SchemaDefinition, skip: Read
           if (m !== undefined && !map.has(v)) map.set(v, m.value)
         }
       }
-      if (map.size > 0) columns[name] = replaceValues(vector, map)
+      if (map.size > 0) columns[name] = replaceValues(lib, vector, map)
     }
     for (const m of def.members)
       if (!(m.feature.name in columns) && (m.feature.nullable || m.feature.default_value !== null))
-        columns[m.feature.name] = constantColumn(m.feature.default_value, table.numRows)
-    return new Table(columns)
+        columns[m.feature.name] = constantColumn(lib, m.feature.default_value, table.numRows)
+    return new lib.Table(columns)
   })
 
 /** A DataFrame curator: see the module doc. */
@@ -125,7 +129,7 @@ const make = (data: Table | Artifact, schema: Schema | string) =>
   Effect.gen(function* () {
     const curator = yield* Curator
     const source = data instanceof Artifact ? data : undefined
-    if (source === undefined && !(data instanceof Table))
+    if (source === undefined && !(data instanceof (yield* arrow).Table))
       return yield* new InvalidArgument({ message: "DataFrameCurator takes an Arrow Table or a table artifact (Parquet, Arrow IPC, CSV)." })
     const initial = source !== undefined ? yield* source.loadTable() : (data as Table)
     const definition = yield* curator.schema(schema)

@@ -18,10 +18,10 @@
  *
  * @module
  */
-import { Table } from "apache-arrow"
 import { Cause, Effect, Option } from "effect"
 import { InvalidArgument, ValidationError, type StepBoundary } from "../errors.js"
 import { CurrentRun } from "../flow/CurrentRun.js"
+import { arrow } from "../formats/table/arrow.js"
 import { Artifact } from "../registry/Artifact.js"
 import type { Schema } from "../registry/Schema.js"
 import type { SchemaDefinition } from "../registry/schema/definition.js"
@@ -110,13 +110,15 @@ const validateValue = (where: Omit<StepBoundary, "schema" | "artifact">, def: Sc
   const check =
     artifact !== undefined
       ? validateArtifact(artifact, def)
-      : value instanceof Table && Object.keys(def.components).length === 0
-        ? Effect.as(Effect.flatMap(DataFrameCurator.make(value, def.schema), (c) => c.validate()), "validated" as const)
-        : Effect.fail(
-            new InvalidArgument({
-              message: `Step '${where.step}': ${what} must be an Artifact${Object.keys(def.components).length === 0 ? " or an Arrow Table" : ""} to validate against schema '${schemaLabel(def)}', got ${describeValue(value)}.`
-            })
-          )
+      : Effect.flatMap(arrow, ({ Table }) =>
+          value instanceof Table && Object.keys(def.components).length === 0
+            ? Effect.as(Effect.flatMap(DataFrameCurator.make(value, def.schema), (c) => c.validate()), "validated" as const)
+            : Effect.fail(
+                new InvalidArgument({
+                  message: `Step '${where.step}': ${what} must be an Artifact${Object.keys(def.components).length === 0 ? " or an Arrow Table" : ""} to validate against schema '${schemaLabel(def)}', got ${describeValue(value)}.`
+                })
+              )
+        )
   const label = artifact !== undefined ? ` (artifact ${artifact.uid}${artifact.key !== null ? ` '${artifact.key}'` : ""})` : ""
   return check.pipe(
     Effect.catchTag("ValidationError", (e) =>

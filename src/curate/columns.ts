@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { DataType, type Vector } from "apache-arrow"
+import type { Vector } from "apache-arrow"
+import { DataType } from "apache-arrow/type"
 import { arrowTypeName } from "../formats/table/describe.js"
 import type { Dtype } from "../registry/feature/dtype.js"
 

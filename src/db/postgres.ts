@@ -8,12 +8,8 @@ import type * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Layer, Redacted } from "effect"
 import pg from "pg"
 import { StorageError } from "../errors.js"
+import { redactUrl } from "./url.js"
 
-/** True for `postgres://` and `postgresql://` URLs. */
-export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//.test(db)
-
-/** A Postgres URL with its password replaced, safe to print or store in logs. */
-export const redactUrl = (url: string): string => url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@")
 
 const INT8 = 20
 const NUMERIC = 1700

@@ -44,16 +44,8 @@ export {
 } from "./anndata/anndata.js"
 export { DenseArray, type DType, type IntegerData, type NumericData, type NumericDType } from "./anndata/dense-array.js"
 export { type SparseFormat, SparseMatrix } from "./anndata/sparse-matrix.js"
-export {
-  dataColumnNames,
-  dataframeTable,
-  DEFAULT_INDEX,
-  defaultDataframe,
-  ENCODING_KEY,
-  INDEX_KEY,
-  indexColumnName,
-  indexValues
-} from "./anndata/dataframe-index.js"
+export { dataColumnNames, DEFAULT_INDEX, ENCODING_KEY, INDEX_KEY, indexColumnName, indexValues } from "./anndata/dataframe-index.js"
+export { dataframeTable, defaultDataframe } from "./anndata/dataframe-table.js"
 export { type BackedAnnData, type BackedMatrix } from "./anndata/backed.js"
 export { type AnnDataSummary, type DataFrameSummary } from "./anndata/describe.js"
 export { type Indexer, range, type Range } from "./anndata/slicing.js"

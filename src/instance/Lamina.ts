@@ -12,8 +12,8 @@ import { tableCurationLayer } from "../curate/tableCuration.js"
 import type { TableCuration } from "../registry/artifact/curation.js"
 import { currentDialect } from "../db/dialect.js"
 import { migrate } from "../db/migrate.js"
-import * as Postgres from "../db/postgres.js"
 import * as Sqlite from "../db/sqlite.js"
+import { isPostgresUrl } from "../db/url.js"
 import { InvalidArgument, type IntegrityError, type StorageError } from "../errors.js"
 import { ensureStorage } from "../registry/Storage.js"
 import { ensureUser } from "../registry/User.js"
@@ -48,14 +48,19 @@ export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceS
     const storage = remote ? options.storage.replace(/\/+$/, "") : path.resolve(options.storage)
     if (remote && options.db === undefined)
       return yield* new InvalidArgument({ message: "S3 storage needs a shared registry: pass --db postgresql://… as well." })
-    const db = options.db === undefined ? defaultDbFor(storage) : Postgres.isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
+    const db = options.db === undefined ? defaultDbFor(storage) : isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
     const name = options.name ?? (path.basename(storage.replace(/^s3:\/\//, "")) || "lamina")
     return { name, storage, db, ...(options.s3 ? { s3: options.s3 } : {}) }
   })
 
-/** The SQL client layer for a database string. */
+/**
+ * The SQL client layer for a database string. The Postgres driver loads only for a Postgres
+ * URL: an embedded instance does not pay for importing it.
+ */
 export const layerSql = (db: string): Layer.Layer<SqlClient.SqlClient, StorageError> =>
-  Postgres.isPostgresUrl(db) ? Postgres.layer({ url: db }) : Sqlite.layer({ filename: db })
+  isPostgresUrl(db)
+    ? Layer.unwrapEffect(Effect.map(Effect.promise(() => import("../db/postgres.js")), (Postgres) => Postgres.layer({ url: db })))
+    : Sqlite.layer({ filename: db })
 
 const layerInstance = (settings: InstanceSettings) =>
   Layer.effect(

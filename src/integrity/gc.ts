@@ -11,9 +11,8 @@
 import { Effect } from "effect"
 import type { StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
-import { ObjectStore } from "../storage/ObjectStore.js"
+import { ObjectStore, type PendingUpload } from "../storage/ObjectStore.js"
 import { DEFAULT_MIN_AGE_MS } from "./check.js"
-import { staleUploads } from "../storage/s3multipart.js"
 import { artifactsOfStorage, INTERNAL, listInternal } from "./inventory.js"
 import { findOrphans } from "./orphans.js"
 
@@ -67,6 +66,10 @@ export const gc = (options: GcOptions = {}) =>
     const report: GcReport = { removed, bytesRemoved: bytes, kept, ...uploads }
     return report
   })
+
+/** Uploads started before `now - minAgeMs`: older than any save still in flight could be. */
+export const staleUploads = (uploads: ReadonlyArray<PendingUpload>, now: number, minAgeMs: number): ReadonlyArray<PendingUpload> =>
+  uploads.filter((u) => u.initiated !== undefined && now - u.initiated.getTime() >= minAgeMs)
 
 /** Abort incomplete multipart uploads under `.lamina/` older than `minAgeMs` (stores that have them). */
 const abortStaleUploads = (store: ObjectStore, minAgeMs: number, dryRun: boolean): Effect.Effect<Pick<GcReport, "uploadsAborted" | "uploadsKept" | "note">, StorageError> =>

@@ -13,10 +13,6 @@ import type { IncompleteUploads, PendingUpload } from "./ObjectStore.js"
 import type { S3Api } from "./s3client.js"
 import { keyOfObject, objectKey, type S3Location } from "./s3uri.js"
 
-/** Uploads started before `now - minAgeMs`: older than any save still in flight could be. */
-export const staleUploads = (uploads: ReadonlyArray<PendingUpload>, now: number, minAgeMs: number): ReadonlyArray<PendingUpload> =>
-  uploads.filter((u) => u.initiated !== undefined && now - u.initiated.getTime() >= minAgeMs)
-
 /** Whether an SDK error says the endpoint does not implement the request (s3rver, some gateways). */
 const unsupported = (e: unknown): boolean => {
   const err = e as { readonly name?: unknown; readonly Code?: unknown; readonly $metadata?: { readonly httpStatusCode?: unknown } }

@@ -25,6 +25,15 @@ describeBackends("inOneTrip", ({ instance, backend }) => {
     expect(results).toEqual([[{ v: "a'b" }], [{ n: 1 }]])
   })
 
+  it.skipIf(backend !== "pg")("values sent as literals read back unchanged: quotes, backslashes, newlines, placeholders, any Unicode", async () => {
+    const i = await instance()
+    await i.run(execute(q`CREATE TABLE trip_v (n INT, v TEXT)`))
+    const values = ["'", "\\", "a'b\\c", "E'x'", "$1 -- ;", "line\nnext", "🧬 é", "\\'; DROP TABLE trip_v; --"]
+    await i.run(inOneTrip(values.map((v, n) => q`INSERT INTO trip_v (n, v) VALUES (${n}, ${v})`)))
+    const rows = await i.run(execute(q`SELECT v FROM trip_v ORDER BY n`))
+    expect(rows.map((r) => r.v)).toEqual(values)
+  })
+
   it("inside an open transaction: undefined, nothing written (the caller's path joins the transaction instead)", async () => {
     const i = await instance()
     await i.run(execute(q`CREATE TABLE trip_x (v TEXT)`))

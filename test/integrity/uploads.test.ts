@@ -4,7 +4,7 @@
  * does not implement ListMultipartUploads.)
  */
 import { describe, expect, it } from "vitest"
-import { staleUploads } from "../../src/storage/s3multipart.js"
+import { staleUploads } from "../../src/integrity/gc.js"
 
 describe("staleUploads", () => {
   it("keeps uploads younger than the minimum age and those without a start time", () => {

@@ -9,7 +9,7 @@ import { Bool, Dictionary, Float32, Float64, Int32, Int8, Utf8, vectorFromArray 
 import type { Effect } from "effect"
 import type { ValidationError } from "../../../src/errors.js"
 import { type AnnData, makeAnnData } from "../../../src/formats/anndata/anndata.js"
-import { dataframeTable } from "../../../src/formats/anndata/dataframe-index.js"
+import { dataframeTable } from "../../../src/formats/anndata/dataframe-table.js"
 import { SparseMatrix } from "../../../src/formats/anndata/sparse-matrix.js"
 import { seeded } from "../_lib/random.js"
 

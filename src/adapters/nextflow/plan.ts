@@ -26,7 +26,7 @@ import { parseDag, resolveProcess, type ProcessDag } from "./dag.js"
 import { hashOfWorkPath, parsePublishLines, publishedFileOf, type PublishEntry } from "./publish.js"
 import { parseExecutionReport, type ExecutionReport } from "./report.js"
 import { parseTrace, type Trace, type TraceTask } from "./trace.js"
-import { parseSoftwareVersions, type SoftwareVersions } from "./versions.js"
+import type { SoftwareVersions } from "./versions.js"
 
 /** Options of a Nextflow ingest. */
 export interface NextflowOptions extends PublishFilter {
@@ -138,7 +138,11 @@ export const planNextflowDir = (dir: string, options: NextflowOptions = {}) =>
     }
     const history = files.history === undefined ? [] : parseHistory(yield* read(files.history))
     const versionsFile = files.versions[0]
-    const versions = versionsFile === undefined ? undefined : yield* orFail(parseSoftwareVersions(versionsFile, yield* read(versionsFile)))
+    // The YAML parser loads only for a run that has a versions file.
+    const versions =
+      versionsFile === undefined
+        ? undefined
+        : yield* orFail((yield* Effect.promise(() => import("./versions.js"))).parseSoftwareVersions(versionsFile, yield* read(versionsFile)))
     const envFile: PlannedFile | undefined =
       versionsFile === undefined ? undefined : { path: versionsFile, key: relKey(dir, versionsFile, options.keyPrefix), isFolder: false, description: "Nextflow software versions", kind: "__lamina_run__" }
 

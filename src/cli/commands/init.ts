@@ -4,7 +4,7 @@
  * @module
  */
 import { Effect } from "effect"
-import { redactUrl } from "../../db/postgres.js"
+import { redactUrl } from "../../db/url.js"
 import { InvalidArgument } from "../../errors.js"
 import { Instance } from "../../instance/Instance.js"
 import * as Lamina from "../../instance/Lamina.js"

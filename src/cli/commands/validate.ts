@@ -14,7 +14,6 @@ import { AnnDataCurator } from "../../curate/AnnDataCurator.js"
 import { Curator } from "../../curate/Curator.js"
 import { DataFrameCurator } from "../../curate/DataFrameCurator.js"
 import { InvalidArgument, ValidationError } from "../../errors.js"
-import { loadByFormat } from "../../formats/load.js"
 import { flagBoolean, flagString } from "../args.js"
 import type { Command } from "../command.js"
 import { resolveArtifact } from "../resolve.js"
@@ -37,7 +36,10 @@ export const command: Command = {
       const curator = yield* Curator
       const definition = yield* curator.schema(schemaName)
       const composite = Object.keys(definition.components).length > 0
-      const data = existsSync(target) ? { _tag: "file" as const, loaded: yield* loadByFormat(target) } : { _tag: "artifact" as const, artifact: yield* resolveArtifact(target) }
+      // The format libraries load only to read a file: every other command starts without them.
+      const data = existsSync(target)
+        ? { _tag: "file" as const, loaded: yield* Effect.flatMap(Effect.promise(() => import("../../formats/load.js")), (m) => m.loadByFormat(target)) }
+        : { _tag: "artifact" as const, artifact: yield* resolveArtifact(target) }
       const validation =
         data._tag === "file"
           ? data.loaded._tag === "DataFrame" && !composite

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import pg from "pg"
 import { placeholders } from "../dialect.js"
 import { ident, join, param, raw, sql, type Bindable, type Sql } from "../sql.js"
-import { escapeLike } from "./escape.js"
+import { escapeLike, pgStringLiteral } from "./escape.js"
 import type { DateTransform, Introspection, JsonView, MatchMode, SortType, SqlDialect } from "./types.js"
 
 const transform = (expr: Sql, t: DateTransform): Sql => {
@@ -97,7 +96,7 @@ const insertUnlessFound = (table: string, lookups: ReadonlyArray<Sql>, values: R
  * A value as the literal of the text the driver would send as its parameter: untyped (quoted)
  * like an untyped parameter, so the server resolves it from context the same way.
  */
-const literal = (value: Bindable): string => (value === null ? "NULL" : pg.escapeLiteral(String(value)))
+const literal = (value: Bindable): string => (value === null ? "NULL" : pgStringLiteral(String(value)))
 
 /**
  * Statements joined into one simple query, which takes no parameters: values become literals.

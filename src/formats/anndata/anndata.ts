@@ -14,7 +14,7 @@
 import { Effect } from "effect"
 import { type Table, type Vector } from "apache-arrow"
 import { ValidationError } from "../../errors.js"
-import { defaultDataframe } from "./dataframe-index.js"
+import { defaultDataframe } from "./dataframe-table.js"
 import { DenseArray } from "./dense-array.js"
 import { SparseMatrix } from "./sparse-matrix.js"
 

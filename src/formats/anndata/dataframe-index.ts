@@ -4,11 +4,11 @@
  * `"_index"` when it has none), whose name is recorded in the schema metadata under
  * {@link INDEX_KEY}. Column encodings that Arrow types cannot tell apart (pandas' nullable
  * `Int64`/`boolean` without missing values) are kept in field metadata under {@link ENCODING_KEY}.
+ * Building such a table is in dataframe-table.ts (it needs Arrow's builders; reading it here does not).
  *
  * @module
  */
-import { type Table } from "apache-arrow"
-import { buildTable, type ColumnSpec, utf8Vector } from "../table/arrow-build.js"
+import type { Table } from "apache-arrow"
 
 /** Schema-metadata key naming the index column of an AnnData dataframe. */
 export const INDEX_KEY = "anndata:index"
@@ -45,21 +45,3 @@ export const dataColumnNames = (table: Table): string[] => {
   const index = indexColumnName(table)
   return table.schema.fields.map((f) => f.name).filter((n) => n !== index)
 }
-
-/**
- * A dataframe table with the given index values (first column, named `name`) and data columns.
- */
-export const dataframeTable = (
-  index: ReadonlyArray<string>,
-  columns: ReadonlyArray<ColumnSpec> = [],
-  name: string = DEFAULT_INDEX
-): Table =>
-  buildTable(
-    [{ name, vector: utf8Vector(index) }, ...columns],
-    new Map([[INDEX_KEY, name]]),
-    index.length
-  )
-
-/** A table with only an index `"0"…"n-1"` (what anndata makes when no names are given). */
-export const defaultDataframe = (n: number): Table =>
-  dataframeTable(Array.from({ length: n }, (_, i) => String(i)))

@@ -3,7 +3,9 @@
  *
  * @module
  */
-import { DataType, type Table } from "apache-arrow"
+import type { Table } from "apache-arrow"
+// The predicates alone: the package root would load all of Arrow (see src/formats/table/arrow.ts).
+import { DataType } from "apache-arrow/type"
 
 /** One column of a {@link TableDescription}. */
 export interface ColumnDescription {

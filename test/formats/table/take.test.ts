@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Bool, Float64, Int32, Int64, Int8, vectorFromArray } from "apache-arrow"
 import { Effect } from "effect"
-import { dataframeTable, indexColumnName, indexValues } from "../../../src/formats/anndata/dataframe-index.js"
+import { indexColumnName, indexValues } from "../../../src/formats/anndata/dataframe-index.js"
+import { dataframeTable } from "../../../src/formats/anndata/dataframe-table.js"
 import { dictionaryVector, utf8Vector } from "../../../src/formats/table/arrow-build.js"
 import { takeRows } from "../../../src/formats/table/take.js"
 
