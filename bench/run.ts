@@ -10,6 +10,7 @@ import { main as team } from "./team/run.js"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const all = [
   "foundation",
+  "startup",
   "query/index",
   "flow/overhead",
   "flow/tracker",
