@@ -14,7 +14,7 @@
  */
 import type { Table, Vector } from "apache-arrow"
 import { Effect, Ref } from "effect"
-import { arrow } from "../formats/table/arrow.js"
+import { arrow, type Arrow } from "../formats/table/arrow.js"
 import { InvalidArgument, ValidationError, type DoesNotExist, type IntegrityError, type MultipleResultsFound, type StorageError } from "../errors.js"
 import { Artifact } from "../registry/Artifact.js"
 import type { ArtifactEnv } from "../registry/artifact/options.js"
@@ -40,8 +40,6 @@ export const failOnProblems = <R extends { readonly problems: TableReport["probl
   const problems = reports.flatMap((r) => r.problems)
   return problems.length === 0 ? Effect.succeed(reports) : Effect.fail(new ValidationError({ message: problemsText(problems), problems }))
 }
-
-type Arrow = typeof import("apache-arrow")
 
 /** A string column with some values replaced. */
 const replaceValues = ({ Utf8, vectorFromArray }: Arrow, vector: Vector, map: ReadonlyMap<string, string>): Vector => {

@@ -10,7 +10,6 @@ import pg from "pg"
 import { StorageError } from "../errors.js"
 import { redactUrl } from "./url.js"
 
-
 const INT8 = 20
 const NUMERIC = 1700
 const JSON_OID = 114

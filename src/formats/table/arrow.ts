@@ -9,5 +9,8 @@
  */
 import { Effect } from "effect"
 
+/** The apache-arrow module's exports. */
+export type Arrow = typeof import("apache-arrow")
+
 /** The apache-arrow module (imported once; later uses resolve at once). */
-export const arrow: Effect.Effect<typeof import("apache-arrow")> = Effect.promise(() => import("apache-arrow"))
+export const arrow: Effect.Effect<Arrow> = Effect.promise(() => import("apache-arrow"))
