@@ -19,7 +19,7 @@ import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
 import { addRecreatingRun } from "../registry/recreating.js"
 import { abortRuns, addRunInputs, addRunOutputs, finishRun, finishRunStatement, insertRun, insertRunSql, linkStatement, newRunUid, runByUid, type NewRun, type RunEnd, type RunRef } from "../registry/Run.js"
-import type { Sql } from "../db/sql.js"
+import { sql as q, type Sql } from "../db/sql.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
@@ -364,7 +364,14 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         Effect.tap(
           Effect.suspend(() => {
             const leased = withLease(run)
-            if (direct === undefined || leased.features !== undefined) return group.submit(insert(leased))
+            if (leased.features !== undefined) return group.submit(insert(leased))
+            if (direct === undefined) {
+              // Postgres: the row and its id back in the round trip of the batch it joins (the
+              // uid chosen here, so the statement and the fallback write insert the same run).
+              const uid = leased.uid ?? newRunUid()
+              const named = { ...leased, uid }
+              return group.submit(insert(named), { statements: [q`${insertRunSql(named, uid)} RETURNING id`], fromRows: ([rows]) => ({ id: Number(rows![0]!.id), uid }) })
+            }
             // One INSERT: atomic by itself.
             const w = directWrite(direct, "Saving a Run", (d) => insertRunSync(d, leased), true)
             return group.submit(w.write, w.options)

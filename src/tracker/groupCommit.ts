@@ -23,14 +23,14 @@ import { SqlError } from "@effect/sql/SqlError"
 import { Cause, Deferred, Effect, Exit, Option, Runtime } from "effect"
 import { sqlFailure } from "../registry/crud.js"
 import { directFailure, isTransient } from "../db/failure.js"
-import { inOneTrip } from "../db/oneTrip.js"
+import { inOneTrip, type TripResults } from "../db/oneTrip.js"
 import type { Sql } from "../db/sql.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 
 /** A group-committing writer over one registry connection. */
 export interface GroupCommit {
   /** Run `write` in a transaction shared with the writes queued alongside it. */
-  readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, options?: WriteOptions) => Effect.Effect<A, E | StorageError | IntegrityError>
+  readonly submit: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, options?: WriteOptions<A>) => Effect.Effect<A, E | StorageError | IntegrityError>
   /** Queue `write` without waiting for its commit (a failure is logged, not raised). */
   readonly defer: <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, options?: WriteOptions) => Effect.Effect<void>
   /**
@@ -56,7 +56,7 @@ export interface GroupCommit {
 }
 
 /** How a write behaves inside a shared transaction. */
-export interface WriteOptions {
+export interface WriteOptions<A = unknown> {
   /**
    * The write undoes its own statements when it fails (a synchronous write in its own savepoint,
    * `direct.ts`' `savepointSync`), so a batch runs it without an @effect/sql savepoint around it.
@@ -72,14 +72,18 @@ export interface WriteOptions {
    */
   readonly sync?: { readonly run: () => unknown; readonly what: string }
   /**
-   * The same write as statements that read nothing back (its value is then undefined). When
-   * every write of a batch has them, the batch goes as one transaction in one round trip where
-   * the dialect has one (Postgres, `db/oneTrip.ts`) instead of BEGIN, a round trip per
-   * statement and COMMIT. If that fails, nothing was written (or, after a lost connection, it
-   * was, and the writes are re-runnable) and the batch runs the usual way, so a failing write
-   * still fails only its own caller.
+   * The same write as statements. When every write of a batch has them, the batch goes as one
+   * transaction in one round trip where the dialect has one (Postgres, `db/oneTrip.ts`) instead
+   * of BEGIN, a round trip per statement and COMMIT. If that fails, nothing was written (or,
+   * after a lost connection, it was, and the writes are re-runnable) and the batch runs the
+   * usual way, so a failing write still fails only its own caller.
    */
   readonly statements?: ReadonlyArray<Sql>
+  /**
+   * The write's value from its statements' rows (one array per statement, e.g. an id from
+   * `RETURNING`), as `write` would return it; without it the value is undefined.
+   */
+  readonly fromRows?: (rows: TripResults) => A
 }
 
 /** Synchronous transactions on the connection (SQLite's direct path, `direct.ts`). */
@@ -97,6 +101,7 @@ interface Job {
   readonly atomic: boolean
   readonly sync: WriteOptions["sync"]
   readonly statements: WriteOptions["statements"]
+  readonly fromRows: WriteOptions["fromRows"]
   /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
   readonly done: Deferred.Deferred<unknown, unknown> | undefined
   readonly what?: string
@@ -176,7 +181,11 @@ export const makeGroupCommit = (
           // Nothing to write (`settle`'s marker alone): nothing to send.
           const trip = statements.length === 0 ? Exit.succeed([]) : yield* Effect.exit(inOneTrip(statements).pipe(Effect.provideService(SqlClient.SqlClient, sql)))
           if (Exit.isSuccess(trip) && trip.value !== undefined) {
-            for (const job of batch) yield* settleJob(job, Exit.void)
+            let at = 0
+            for (const job of batch) {
+              const rows = trip.value.slice(at, (at += job.statements!.length))
+              yield* settleJob(job, job.fromRows === undefined ? Exit.void : Exit.succeed(job.fromRows(rows)))
+            }
             return
           }
         }
@@ -220,10 +229,10 @@ export const makeGroupCommit = (
     // Let the fibers that are finishing in this turn queue their writes too.
     const flush = Effect.zipRight(Effect.yieldNow(), drain)
 
-    const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, how?: WriteOptions): Effect.Effect<A, E | StorageError | IntegrityError> =>
+    const submit = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, how?: WriteOptions<A>): Effect.Effect<A, E | StorageError | IntegrityError> =>
       Effect.flatMap(Deferred.make<unknown, unknown>(), (done) =>
         Effect.suspend(() => {
-          queue.push({ write, done, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements })
+          queue.push({ write, done, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements, fromRows: how?.fromRows })
           writes++
           const wait = Deferred.await(done) as Effect.Effect<A, E | StorageError | IntegrityError>
           if (flushing) return wait
@@ -234,7 +243,7 @@ export const makeGroupCommit = (
       )
 
     const deferNow = <A, E>(write: Effect.Effect<A, E, SqlClient.SqlClient>, what: string, how?: WriteOptions): Effect.Effect<void> | undefined => {
-      queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements })
+      queue.push({ write, done: undefined, what, atomic: how?.atomic === true, sync: how?.sync, statements: how?.statements, fromRows: undefined })
       writes++
       deferred++
       if (flushing) return undefined

@@ -259,6 +259,38 @@ describeBackends("tracker", ({ instance, backend }) => {
     }
   })
 
+  it("a run starts with its id read back: on Postgres in one round trip, also within a batch of statements; when the batch fails, the usual way", async () => {
+    const i = await instance()
+    const t = await i.run(transformId)
+    const insert = runInsert(t)
+    const rowOf = (id: number) =>
+      i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.map(sql<{ readonly id: number; readonly uid: string; readonly name: string }>`SELECT id, uid, name FROM lamina_run WHERE id = ${id}`, (rows) => rows.map((r) => ({ ...r, id: Number(r.id) })))))
+    const queries = vi.spyOn(pg.Client.prototype, "query")
+    try {
+      const alone = await i.run(Effect.flatMap(Tracker, (tracker) => tracker.startRun({ ...newRun(t), name: "started-alone" })))
+      expect(queries).toHaveBeenCalledTimes(backend === "pg" ? 1 : 0)
+      expect(await rowOf(alone.id)).toEqual([{ id: alone.id, uid: alone.uid, name: "started-alone" }])
+      expect((await i.run(runRow(alone.id))).owner).toBe(OWNER)
+      // In one batch with another statement write: each gets its own rows back.
+      queries.mockClear()
+      const [other, joined] = await i.run(
+        Effect.flatMap(Tracker, (tracker) => Effect.all([submitStatement(insert("startedWith")), tracker.startRun({ ...newRun(t), name: "started-joined" })], { concurrency: "unbounded" }))
+      )
+      expect(other._tag).toBe("Success")
+      if (backend === "pg") expect(queries).toHaveBeenCalledTimes(1)
+      expect(await rowOf(joined.id)).toEqual([{ id: joined.id, uid: joined.uid, name: "started-joined" }])
+      // A failing statement in the batch (a taken uid): nothing of the trip is written, the run starts the usual way.
+      const [failed, fallback] = await i.run(
+        Effect.flatMap(Tracker, (tracker) => Effect.all([submitStatement(insert("startedDup", alone.uid)), tracker.startRun({ ...newRun(t), name: "started-fallback" })], { concurrency: "unbounded" }))
+      )
+      expect(failed._tag).toBe("Failure")
+      expect(await rowOf(fallback.id)).toEqual([{ id: fallback.id, uid: fallback.uid, name: "started-fallback" }])
+      if (backend === "pg") expect(queries.mock.calls.map(([text]) => text)).toContain("BEGIN")
+    } finally {
+      queries.mockRestore()
+    }
+  })
+
   it("inside a caller's transaction, writes given as statements join it: a failing one fails alone and the transaction goes on", async () => {
     const i = await instance()
     const insert = runInsert(await i.run(transformId))
