@@ -74,9 +74,11 @@ export interface WriteOptions<A = unknown> {
   /**
    * The same write as statements. When every write of a batch has them, the batch goes as one
    * transaction in one round trip where the dialect has one (Postgres, `db/oneTrip.ts`) instead
-   * of BEGIN, a round trip per statement and COMMIT. If that fails, nothing was written (or,
-   * after a lost connection, it was, and the writes are re-runnable) and the batch runs the
-   * usual way, so a failing write still fails only its own caller.
+   * of BEGIN, a round trip per statement and COMMIT. If that fails, nothing was written and the
+   * batch runs the usual way, so a failing write still fails only its own caller. (After a
+   * connection lost while the trip committed, it was written: completions run again harmlessly;
+   * an insert by uid fails on its taken uid although its row is there — a started run's caller
+   * then fails, and the run, never used, is reaped as aborted when its lease ends.)
    */
   readonly statements?: ReadonlyArray<Sql>
   /**
@@ -105,6 +107,16 @@ interface Job {
   /** Undefined for a deferred write: nobody waits, a failure is logged with `what`. */
   readonly done: Deferred.Deferred<unknown, unknown> | undefined
   readonly what?: string
+}
+
+/** A write's value from its statements' rows; a throw fails that write alone, as a defect. */
+const valueOfRows = (job: Job, rows: TripResults): Exit.Exit<unknown, unknown> => {
+  if (job.fromRows === undefined) return Exit.void
+  try {
+    return Exit.succeed(job.fromRows(rows))
+  } catch (e) {
+    return Exit.die(e)
+  }
 }
 
 /** A group commit for `sql`. */
@@ -184,7 +196,7 @@ export const makeGroupCommit = (
             let at = 0
             for (const job of batch) {
               const rows = trip.value.slice(at, (at += job.statements!.length))
-              yield* settleJob(job, job.fromRows === undefined ? Exit.void : Exit.succeed(job.fromRows(rows)))
+              yield* settleJob(job, valueOfRows(job, rows))
             }
             return
           }
