@@ -29,10 +29,13 @@ const main = () => {
       help: `node ${cli} --help`,
       ls: `node ${cli} ls artifact`,
       demo: "npm run demo --silent"
-    } as const
-    const times: Record<keyof typeof lines, Array<number>> = { node: [], effect: [], package: [], help: [], ls: [], demo: [] }
-    for (let r = 0; r < rounds; r++) for (const [name, cmd] of Object.entries(lines)) times[name as keyof typeof lines].push(shell(cmd, env))
-    const m = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)])) as Record<keyof typeof lines, number>
+    }
+    type Line = keyof typeof lines
+    const names: ReadonlyArray<Line> = ["node", "effect", "package", "help", "ls", "demo"]
+    const times = new Map<Line, Array<number>>(names.map((n) => [n, []]))
+    for (let r = 0; r < rounds; r++) for (const n of names) times.get(n)!.push(shell(lines[n], env))
+    const medianOf = (n: Line): number => median(times.get(n)!)
+    const m = { node: medianOf("node"), effect: medianOf("effect"), package: medianOf("package"), help: medianOf("help"), ls: medianOf("ls"), demo: medianOf("demo") }
     const base = `node ${m.node.toFixed(0)} ms, import effect ${m.effect.toFixed(0)} ms`
     const over = (x: number) => `${(x / m.effect).toFixed(2)}× import effect`
     const results: Array<Result> = [
