@@ -17,6 +17,7 @@ import { mkdirSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer, Scope } from "effect"
 import { StorageError } from "../errors.js"
+import { makeShared, type SyncConnection } from "./sqliteSync.js"
 
 /** Options of the embedded registry. */
 export interface SqliteOptions {
@@ -36,25 +37,11 @@ const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/
  * `src/tracker/direct.ts`). Use it only through `directStatement`-style helpers that respect
  * the permit: inside a transaction of `connection`, or holding `semaphore`.
  */
-export interface SqliteDirect {
-  /** The database handle (only its transaction state is needed). */
-  readonly db: { readonly inTransaction: boolean }
+export interface SqliteDirect extends SyncConnection {
   /** The connection @effect/sql runs this client's transactions on (to recognise them). */
   readonly connection: Connection
-  /** The per-file permit every statement and transaction of this process takes. */
-  readonly semaphore: Effect.Semaphore
-  /** A prepared statement, cached per SQL text. */
-  readonly prepare: (sql: string) => DirectStatement
-}
-
-/**
- * The parts of a better-sqlite3 statement the direct path uses. Structural on purpose: the
- * package's declarations must compile for consumers without better-sqlite3's own types.
- */
-export interface DirectStatement {
-  run(...params: Array<unknown>): unknown
-  get(...params: Array<unknown>): unknown
-  all(...params: Array<unknown>): Array<unknown>
+  /** Run `f` in a write transaction shared with concurrent fibers' (`sqliteSync.ts`' `makeShared`). */
+  readonly shared: <A, E>(f: () => A, onThrow: (cause: unknown) => E) => Effect.Effect<A, E>
 }
 
 const directs = new WeakMap<SqlClient.SqlClient, SqliteDirect>()
@@ -207,7 +194,8 @@ export const make = (options: SqliteOptions) =>
       spanAttributes: [["db.system.name", "sqlite"]],
       beginTransaction: "BEGIN IMMEDIATE"
     })
-    directs.set(client, { db, connection, semaphore, prepare: connection.prepare })
+    const sync: SyncConnection = { db, semaphore, prepare: connection.prepare }
+    directs.set(client, { ...sync, connection, shared: makeShared(sync) })
     return client
   })
 

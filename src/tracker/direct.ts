@@ -19,6 +19,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect, Exit } from "effect"
 import { sqliteDirect, type SqliteDirect } from "../db/sqlite.js"
+import { savepointSync, transactionNowSync } from "../db/sqliteSync.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { directFailure, directSqlError } from "../db/failure.js"
 import { encodeValue } from "../registry/model.js"
@@ -170,42 +171,4 @@ export const insertClaimSync = (d: SqliteDirect, cacheKey: string, runId: number
 /** Release a key's claim held by `runId`. */
 export const releaseClaimSync = (d: SqliteDirect, cacheKey: string, runId: number): void => {
   d.prepare("DELETE FROM lamina_run_claim WHERE cache_key = ? AND run_id = ?").run(cacheKey, runId)
-}
-
-/**
- * Run `f` between BEGIN IMMEDIATE and COMMIT, as plain calls; ROLLBACK and rethrow if anything
- * throws. The caller holds the connection's permit, outside any transaction.
- */
-export const transactionNowSync = <A>(d: SqliteDirect, f: () => A): A => {
-  d.prepare("BEGIN IMMEDIATE").run()
-  try {
-    const result = f()
-    d.prepare("COMMIT").run()
-    return result
-  } catch (cause) {
-    try {
-      if (d.db.inTransaction) d.prepare("ROLLBACK").run()
-    } catch {
-      // The connection rolled back by itself.
-    }
-    throw cause
-  }
-}
-
-/**
- * Run `f` in a savepoint of the open transaction: if it throws, its statements are undone and
- * the rest of the transaction stands (a group-commit write marked `atomic`).
- */
-export const savepointSync = <A>(d: SqliteDirect, f: () => A): A => {
-  d.prepare("SAVEPOINT lamina_write").run()
-  let result: A
-  try {
-    result = f()
-  } catch (e) {
-    d.prepare("ROLLBACK TO lamina_write").run()
-    d.prepare("RELEASE lamina_write").run()
-    throw e
-  }
-  d.prepare("RELEASE lamina_write").run()
-  return result
 }

@@ -59,7 +59,7 @@ export interface GroupCommit {
 export interface WriteOptions<A = unknown> {
   /**
    * The write undoes its own statements when it fails (a synchronous write in its own savepoint,
-   * `direct.ts`' `savepointSync`), so a batch runs it without an @effect/sql savepoint around it.
+   * `db/sqliteSync.ts`' `savepointSync`), so a batch runs it without an @effect/sql savepoint around it.
    */
   readonly atomic?: boolean
   /**

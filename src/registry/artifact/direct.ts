@@ -8,7 +8,9 @@
  *   tens of µs of Effect operations (compile, span, permit, error mapping) and each transaction
  *   more (a scope, a fiber-local context), while better-sqlite3 runs a small save's whole
  *   registration in a few hundred µs of SQLite's own work. Every statement runs holding the
- *   connection's permit (as @effect/sql would run it).
+ *   connection's permit (as @effect/sql would run it), in a write transaction shared with the
+ *   saves of concurrent fibers (`db/sqliteSync.ts`' `makeShared`): on disk a commit costs more
+ *   than a registration.
  * - Postgres: the locks, the lookups and the insert as one implicit transaction in one round
  *   trip (`findOrInsertFirstInOneTrip`) instead of four (BEGIN, locks, statement, COMMIT).
  *
@@ -100,38 +102,19 @@ export const registerNewDirect = (
         ),
         Effect.provideService(SqlClient.SqlClient, client)
       )
-    return d.semaphore.withPermits(1)(
-      Effect.try({
-        try: () => registerSync(d, content, storageId, key, values),
-        catch: directFailure("Saving an artifact")
-      })
-    )
+    // Concurrent saves (a fan-out of them) register in one shared transaction: a commit each
+    // cost more than the registration itself.
+    return d.shared(() => registerSync(d, content, storageId, key, values), directFailure("Saving an artifact"))
   })
 
+/** The registration's statements, inside the shared transaction (`registerNewDirect`). */
 const registerSync = (d: SqliteDirect, content: ContentHash, storageId: number, key: string | null, values: Row): DirectOutcome => {
-  d.prepare("BEGIN IMMEDIATE").run()
-  try {
-    // Empty files never match by hash (byHash).
-    const same = content.size === 0 ? undefined : d.prepare(BY_HASH).get(content.hash)
-    if (same !== undefined) {
-      d.prepare("COMMIT").run()
-      return { kind: "existing", artifact: asRow(same) }
-    }
-    if (key !== null && d.prepare(HEAD_OF_KEY).get(storageId, key) !== undefined) {
-      d.prepare("ROLLBACK").run()
-      return { kind: "versioned" }
-    }
-    const encoded = encodeRow(ArtifactModel, values)
-    const cols = Object.keys(encoded)
-    const row = d.prepare(`INSERT INTO lamina_artifact (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) RETURNING *`).get(...cols.map((c) => encoded[c]))
-    d.prepare("COMMIT").run()
-    return { kind: "created", artifact: asRow(row) }
-  } catch (e) {
-    try {
-      if (d.db.inTransaction) d.prepare("ROLLBACK").run()
-    } catch {
-      // The connection rolled back by itself.
-    }
-    throw e
-  }
+  // Empty files never match by hash (byHash).
+  const same = content.size === 0 ? undefined : d.prepare(BY_HASH).get(content.hash)
+  if (same !== undefined) return { kind: "existing", artifact: asRow(same) }
+  if (key !== null && d.prepare(HEAD_OF_KEY).get(storageId, key) !== undefined) return { kind: "versioned" }
+  const encoded = encodeRow(ArtifactModel, values)
+  const cols = Object.keys(encoded)
+  const row = d.prepare(`INSERT INTO lamina_artifact (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")}) RETURNING *`).get(...cols.map((c) => encoded[c]))
+  return { kind: "created", artifact: asRow(row) }
 }

@@ -2,6 +2,10 @@
  * A save interrupted while its COMMIT is in flight: the row is committed, so its bytes must stay
  * (and, inside a step, the aborted run's output goes to trash like any failed run's). Postgres
  * only: its commit is slowed by a deferred trigger (test/support/slowCommit.ts).
+ *
+ * Saves running side by side (on SQLite their registrations share one commit): each row with
+ * its own bytes, and identical content registered once. (A save interrupted while its
+ * registration waits in the shared batch: test/db/sqliteSync.test.ts.)
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
@@ -13,6 +17,7 @@ import { Artifact } from "../../../src/registry/Artifact.js"
 import { allRuns, createdBy } from "../../flow/support.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
 import { commitInFlight, slowCommits } from "../../support/slowCommit.js"
+import { sqliteCommits } from "../../support/sqliteCommits.js"
 
 const input = (i: TestInstance, name: string, content: string) => {
   const p = path.join(i.dir, "inputs", name)
@@ -67,5 +72,32 @@ describeBackends("save interrupted during its commit", ({ instance, backend }) =
     expect(output.branch).toBe(-1)
     expect(await i.run(Artifact.filter({ key: "slow/step.txt" }).count())).toBe(0)
     expect(await i.exists(`.lamina/${output.uid}.txt`)).toBe(true)
+  })
+})
+
+describeBackends("concurrent saves", ({ instance, backend }) => {
+  const saveAll = (i: TestInstance, files: ReadonlyArray<readonly [string, string]>) =>
+    Effect.forEach(files, ([file, key]) => Effect.flatMap(Artifact.fromPath(file, { key }), (p) => p.save()), { concurrency: 8 })
+
+  it("eight saves side by side: each row with its bytes (on SQLite in one commit)", async () => {
+    const i = await instance()
+    const files = Array.from({ length: 8 }, (_, n) => [input(i, `side-${n}.txt`, `side by side ${n}`), `side/${n}.txt`] as const)
+    sqliteCommits.reset()
+    const saved = await i.run(saveAll(i, files))
+    if (backend === "sqlite") expect(sqliteCommits.count).toBe(1)
+    expect(new Set(saved.map((a) => a.uid)).size).toBe(8)
+    for (const [n, a] of saved.entries()) {
+      expect(a.key).toBe(`side/${n}.txt`)
+      expect(Buffer.from(await i.run(a.load())).toString()).toBe(`side by side ${n}`)
+    }
+  })
+
+  it("the same content saved side by side: one artifact, one stored file", async () => {
+    const i = await instance()
+    const files = Array.from({ length: 8 }, (_, n) => [input(i, `same-${n}.txt`, "the same bytes"), `same/${n}.txt`] as const)
+    const saved = await i.run(saveAll(i, files))
+    expect(new Set(saved.map((a) => a.uid)).size).toBe(1)
+    expect(await i.run(Artifact.filter({ key__startswith: "same/" }).count())).toBe(1)
+    expect(await i.storedKeys(".lamina")).toEqual([`.lamina/${saved[0]!.uid}.txt`])
   })
 })
