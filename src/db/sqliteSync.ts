@@ -105,14 +105,16 @@ export const makeShared = (d: SyncConnection) => {
   }
 
   const commit = (batch: ReadonlyArray<Job>): void => {
+    const alone = (job: Job) => attempt(() => transactionNowSync(d, job.run))
     let exits: Array<Exit.Exit<void, unknown>>
-    try {
-      // A lone write runs bare: if it throws, its transaction is rolled back whole.
-      exits = transactionNowSync(d, () => (batch.length === 1 ? [Exit.succeed(batch[0]!.run())] : batch.map((job) => attempt(() => savepointSync(d, job.run)))))
-    } catch {
-      // BEGIN, COMMIT or a lone write failed: each write on its own, with its own outcome.
-      exits = batch.map((job) => attempt(() => transactionNowSync(d, job.run)))
-    }
+    if (batch.length === 1) exits = [alone(batch[0]!)]
+    else
+      try {
+        exits = transactionNowSync(d, () => batch.map((job) => attempt(() => savepointSync(d, job.run))))
+      } catch {
+        // BEGIN or COMMIT failed: each write on its own, with its own outcome.
+        exits = batch.map(alone)
+      }
     batch.forEach((job, i) => {
       job.exit = exits[i]!
       job.resume?.(exits[i]!)

@@ -90,6 +90,27 @@ it("fails a throwing write alone: its statements undone, the others committed", 
   expect(count).toBe(1)
 })
 
+it("runs each write on its own when the shared COMMIT fails, so only the bad one fails", async () => {
+  const [exits, rows] = await withShared((shared, sql) =>
+    Effect.gen(function* () {
+      // A deferred foreign key: the orphan passes its statement and fails the COMMIT.
+      yield* sql`CREATE TABLE shared_parent (id integer PRIMARY KEY)`
+      yield* sql`CREATE TABLE shared_child (parent integer REFERENCES shared_parent (id) DEFERRABLE INITIALLY DEFERRED)`
+      const orphan = () => {
+        Sqlite.sqliteDirect(sql)!.prepare("INSERT INTO shared_child (parent) VALUES (42)").run()
+        return 42
+      }
+      const exits = yield* Effect.all(
+        [shared(insert(sql, 1), (e) => new Boom(e)), shared(orphan, (e) => new Boom(e)), shared(insert(sql, 2), (e) => new Boom(e))].map(Effect.exit),
+        { concurrency: "unbounded" }
+      )
+      return [exits, yield* ns(sql)] as const
+    })
+  )
+  expect(exits.map(Exit.isSuccess)).toEqual([true, false, true])
+  expect(rows).toEqual([1, 2])
+})
+
 it("rolls back a lone write that throws", async () => {
   const [exit, rows] = await withShared((shared, sql) =>
     Effect.gen(function* () {
