@@ -204,7 +204,7 @@ const callAdmitted = (
     }
 
     // hitNow computed these only without boundaries (whose hashes enter the key).
-    const keyed = prepared?.material ?? keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+    const keyed = prepared?.material ?? keyMaterialOf(def, call, self, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (keyed instanceof InvalidArgument) return yield* keyed
     const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
     const cacheKey = prepared?.cacheKey ?? cacheKeyOf(material)
