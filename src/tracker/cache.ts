@@ -92,6 +92,8 @@ interface HitPlan {
   readonly loaded: ReadonlyArray<LoadedInput>
   readonly uids: ReadonlyArray<string>
   readonly recreated: ReadonlySet<number>
+  /** Ids of the artifacts it created (saved, returned or not): each must still exist. */
+  readonly created: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
 }
@@ -103,8 +105,9 @@ const planHit = (run: HitRun): HitPlan => {
   const loaded = parts?.loaded ?? []
   const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
   const recreated = new Set(parts?.recreated ?? [])
-  const needsRows = !(uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0)
-  return { run, json, refs, loaded, uids, recreated, needsRows }
+  const created = parts?.created ?? []
+  const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
+  return { run, json, refs, loaded, uids, recreated, created, needsRows }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -116,7 +119,12 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>):
     byUid.set(a.uid, a)
     if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
   }
-  for (const id of recreated) if (![...byUid.values()].some((a) => a.id === id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` }
+  // A saved output deleted for good is gone from the rows (its run's are all read): the run's outputs are incomplete.
+  if (recreated.size > 0 || plan.created.length > 0) {
+    const ids = new Set<number>()
+    for (const a of byUid.values()) ids.add(a.id)
+    for (const id of [...plan.created, ...recreated]) if (!ids.has(id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` }
+  }
   for (const uid of plan.refs.artifacts) {
     const a = byUid.get(uid)
     if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` }

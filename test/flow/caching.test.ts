@@ -244,6 +244,29 @@ describeBackends("caching", ({ instance }) => {
     expect(executions.transform).toBe(3)
   })
 
+  it("recomputes when an output it saved but did not return was deleted for good, and why says so", async () => {
+    const i = await instance()
+    let n = 0
+    const report = step("report", (dir: string) =>
+      Effect.gen(function* () {
+        n++
+        yield* saveText(dir, "out/side.txt", "side")
+        return (yield* saveText(dir, "out/main.txt", "main")).uid
+      })
+    )
+    const f = flow("report-flow", (dir: string) => report(dir))
+    await i.run(f(i.dir))
+    await i.run((await i.run(Artifact.get({ key: "out/side.txt" }))).delete({ permanent: true }))
+    await i.run(f(i.dir))
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "report")
+    expect(runs.map((r) => r.status)).toEqual([0, 0])
+    const why = await i.run(Run.why(runs[1]!.uid))
+    expect(why.outcome).toBe("outputs-unavailable")
+    expect(why.message).toContain("was deleted")
+    expect((await i.run(Artifact.get({ key: "out/side.txt" }))).run_id).toBe((await i.run(Run.get(runs[1]!.uid))).id)
+  })
+
   it("recomputes when an artifact loaded inside the body got a newer version", async () => {
     const i = await instance()
     let n = 0
