@@ -183,6 +183,22 @@ describeBackends("caching", ({ instance }) => {
     expect(runs.filter((r) => r.status === RunStatus.started)).toEqual([])
   })
 
+  it("keys apart the params a body can tell apart: -0, undefined, a Date and its ISO string", async () => {
+    const i = await instance()
+    const kind = step("kind", (v: unknown) => Effect.succeed(Object.is(v, -0) ? "-0" : Object.prototype.toString.call(v)))
+    const f = flow({ name: "kind-flow", ignore: ["v"] }, (v: unknown) => kind(v))
+    const calls: ReadonlyArray<readonly [unknown, string]> = [
+      [0, "[object Number]"],
+      [-0, "-0"],
+      [null, "[object Null]"],
+      [undefined, "[object Undefined]"],
+      ["1970-01-01T00:00:00.000Z", "[object String]"],
+      [new Date(0), "[object Date]"]
+    ]
+    for (const [v, expected] of calls) expect(await i.run(f(v))).toBe(expected)
+    expect((await i.run(allRuns)).filter((r) => r.name === "kind").map((r) => r.status)).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
   it("returns the very same value on a hit: artifacts, dates, maps, options, nested", async () => {
     const i = await instance()
     const rich = step("rich", (dir: string) =>
