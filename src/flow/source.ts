@@ -79,11 +79,14 @@ export interface SourceInfo {
 /** Capture a function's module (call at definition time) and hash its source once. */
 export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile(), mode: FingerprintMode = "module"): SourceInfo => {
   const code = fn.toString()
+  // The module is loaded by now (it is defining the step): a file edited later is not what runs.
+  // +1: the clock's millisecond floor must not put a file written just before after this.
+  const loadedAt = Date.now() + 1
   let reached: CodeFingerprint | undefined
   return {
     module: file === undefined ? "<unknown>" : modulePath(file),
     code,
     hash: hashString(code),
-    reach: mode === "module" && file !== undefined ? () => (reached ??= codeFingerprint(file)) : undefined
+    reach: mode === "module" && file !== undefined ? () => (reached ??= codeFingerprint(file, loadedAt)) : undefined
   }
 }
