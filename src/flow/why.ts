@@ -160,8 +160,10 @@ export const explainRun = (uid: string) =>
     }
     const beforeParams = (closest.params ?? {}) as Record<string, unknown>
     const afterParams = (run.params ?? {}) as Record<string, unknown>
+    // Values from `run.params`, when it shows them: a method's receiver (`this`) and null or undefined params are not recorded there.
+    const shown = (name: string) => beforeParams[name] !== undefined || afterParams[name] !== undefined
     const changes = (yield* expandReach(best.parts, parts, best.changes)).map((c) =>
-      c.component === "param" && c.name !== undefined && !(parts.secrets ?? []).includes(c.name)
+      c.component === "param" && c.name !== undefined && !(parts.secrets ?? []).includes(c.name) && shown(c.name)
         ? { ...c, beforeValue: beforeParams[c.name], afterValue: afterParams[c.name], detail: `${c.detail} (${describeValue(beforeParams[c.name])} → ${describeValue(afterParams[c.name])})` }
         : c
     )
