@@ -1,8 +1,8 @@
 /**
  * Cache hits: find the run that computed a cache key, check its outputs are still there, and
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
- * or deleted, or when an artifact it loaded inside its body is in trash or no longer the
- * latest version of its family (the body would likely load the newer one now).
+ * or deleted, or when an artifact or collection it loaded inside its body is in trash or no
+ * longer the latest version of its family (the body would likely load the newer one now).
  *
  * @module
  */
@@ -94,6 +94,8 @@ interface HitPlan {
   readonly recreated: ReadonlySet<number>
   /** Ids of the artifacts it created (saved, returned or not): each must still exist. */
   readonly created: ReadonlyArray<number>
+  /** Ids of the collections it loaded inside its body. */
+  readonly collections: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
 }
@@ -107,7 +109,7 @@ const planHit = (run: HitRun): HitPlan => {
   const recreated = new Set(parts?.recreated ?? [])
   const created = parts?.created ?? []
   const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
-  return { run, json, refs, loaded, uids, recreated, created, needsRows }
+  return { run, json, refs, loaded, uids, recreated, created, collections: parts?.collections ?? [], needsRows }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -138,6 +140,25 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>):
   return byUid
 }
 
+/** What a hit check reads of a loaded collection. */
+interface CollectionRow {
+  readonly id: number
+  readonly uid: string
+  readonly branch: unknown
+  readonly is_latest: unknown
+}
+
+/** Check the collections the run loaded, as its loaded artifacts: a new version (a new member list) is a miss. */
+const judgeCollections = (plan: HitPlan, rows: ReadonlyArray<CollectionRow>): Refusal | undefined => {
+  for (const id of plan.collections) {
+    const c = rows.find((r) => Number(r.id) === id)
+    if (c === undefined || Number(c.branch) === -1) return { run: plan.run, reason: `the collection (id ${id}) it loaded was deleted or trashed` }
+    // SQLite stores booleans as 0/1, Postgres as booleans.
+    if (Number(c.is_latest) !== 1) return { run: plan.run, reason: `the collection ${c.uid} it loaded has a newer version` }
+  }
+  return undefined
+}
+
 /** Rebuild the run's value from its checked artifacts and records (a decoding bug stays a defect). */
 const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
   try {
@@ -156,6 +177,11 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
     const rows = plan.needsRows ? yield* rowsOf(run.id, plan.uids, [...plan.recreated]) : []
     const byUid = judgeRows(plan, rows)
     if (!(byUid instanceof Map)) return byUid
+    if (plan.collections.length > 0) {
+      const sql = yield* SqlClient.SqlClient
+      const refused = judgeCollections(plan, yield* sql<CollectionRow>`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE ${sql.in("id", plan.collections)}`)
+      if (refused !== undefined) return refused
+    }
     const records = new Map<string, unknown>()
     for (const r of plan.refs.records) {
       const rec = yield* fetchRecord(r.model, r.uid)
@@ -213,6 +239,11 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => 
   const plan = planHit(run)
   const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [])
   if (!(byUid instanceof Map)) return byUid
+  if (plan.collections.length > 0) {
+    const rows = d.prepare(`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE id IN (${plan.collections.map(() => "?").join(", ")})`).all(...plan.collections) as ReadonlyArray<CollectionRow>
+    const refused = judgeCollections(plan, rows)
+    if (refused !== undefined) return refused
+  }
   const records = new Map<string, unknown>()
   for (const r of plan.refs.records) {
     const rec = fetchRecordSync(d, r.model, r.uid)

@@ -5,7 +5,8 @@ import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
 import { flow, registerCodec, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
-import { Run, RunStatus } from "../../src/index.js"
+import { tableFromArrays } from "apache-arrow"
+import { Collection, Run, RunStatus } from "../../src/index.js"
 import { Transform } from "../../src/registry/Transform.js"
 import { describeBackends } from "../support/backends.js"
 import { allRuns, inputsOf, loadText, saveText } from "./support.js"
@@ -302,6 +303,31 @@ describeBackends("caching", ({ instance }) => {
     expect(await i.run(f())).toBe("TTTT")
     expect(n).toBe(2)
     const runs = (await i.run(allRuns)).filter((r) => r.name === "read-ref")
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("has a newer version")
+  })
+
+  it("recomputes when a collection loaded inside the body got a newer version", async () => {
+    const i = await instance()
+    let n = 0
+    const count = step("count-batch", () =>
+      Effect.gen(function* () {
+        n++
+        const batch = yield* Collection.get({ key: "batch" })
+        return (yield* batch.loadTable()).numRows
+      })
+    )
+    const f = flow("batch-flow", () => count())
+    const part = (key: string, rows: number) => Effect.flatMap(Artifact.fromTable(tableFromArrays({ v: Float64Array.from({ length: rows }, (_, k) => k) }), { key }), (p) => p.save())
+    const a = await i.run(part("parts/a.parquet", 2))
+    await i.run(Collection.create([a], { key: "batch" }))
+    expect(await i.run(f())).toBe(2)
+    expect(await i.run(f())).toBe(2)
+    expect(n).toBe(1)
+    // A new version of the collection, with a new member: its old member is still the latest of its key.
+    await i.run(Collection.create([a, await i.run(part("parts/b.parquet", 3))], { key: "batch" }))
+    expect(await i.run(f())).toBe(5)
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "count-batch")
     expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("has a newer version")
   })
 
