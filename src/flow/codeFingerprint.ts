@@ -313,6 +313,26 @@ export const computeFingerprint = (entry: string, loadedAt?: number): CodeFinger
   return { hash: hashString(canonicalJson(fp)), ...fp }
 }
 
+/**
+ * What several modules reach together (a step defined through a project's helper: the helper's
+ * module and its caller's). A name two of them hold with different hashes (modules of different
+ * project roots) is kept twice.
+ */
+export const mergeFingerprints = (fps: ReadonlyArray<CodeFingerprint>): CodeFingerprint => {
+  const merge = (pick: (fp: CodeFingerprint) => Readonly<Record<string, string>>): Record<string, string> => {
+    const out: Record<string, string> = {}
+    fps.forEach((fp, i) => {
+      for (const [name, hash] of Object.entries(pick(fp))) {
+        if (out[name] === undefined || out[name] === hash) out[name] = hash
+        else out[`${name} (${i})`] = hash
+      }
+    })
+    return sorted(out)
+  }
+  const fp = { files: merge((f) => f.files), packages: merge((f) => f.packages) }
+  return { hash: hashString(canonicalJson(fp)), ...fp }
+}
+
 /** One difference between two fingerprints, for `why`. */
 export interface CodeChange {
   readonly kind: "file" | "package"
