@@ -134,7 +134,17 @@ let processMark: string | undefined
  * what it loaded, so its disk content must not be claimed (a later process loading the edit
  * would reuse results of the old code). Unique to this process; `why` names the file.
  */
-const editedAfterLoad = (hash: string): string => `edited after load (${(processMark ??= randomBytes(6).toString("hex"))}; now ${hash})`
+const editedAfterLoad = (hash: string): string => `${EDITED_AFTER_LOAD} (${(processMark ??= randomBytes(6).toString("hex"))}; now ${hash})`
+
+/** How a file's entry starts when it was edited after the step's module was loaded (for `why`). */
+export const EDITED_AFTER_LOAD = "edited after load"
+
+/**
+ * Whether a file last written at `mtimeMs` was edited after `loadedAt`. An mtime in the future
+ * is a skewed clock (a copied or mounted tree), not an edit: claimed as it is, else such a
+ * checkout would never hit across processes.
+ */
+const editedSince = (mtimeMs: number, loadedAt: number | undefined): boolean => loadedAt !== undefined && mtimeMs > loadedAt && mtimeMs <= Date.now() + 1
 
 /** The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages they import. */
 const walk = (entry: string, loadedAt: number | undefined): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
@@ -145,7 +155,7 @@ const walk = (entry: string, loadedAt: number | undefined): { readonly files: Ma
     const file = queue.pop()!
     if (files.has(file)) continue
     const s = scan(file)
-    files.set(file, s === undefined ? "missing" : loadedAt !== undefined && s.mtimeMs > loadedAt ? editedAfterLoad(s.hash) : s.hash)
+    files.set(file, s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash)
     if (s === undefined) continue
     for (const m of s.missing) files.set(m, "missing")
     for (const p of s.packages) packages.add(p)
@@ -263,12 +273,12 @@ const packageVersions = (root: string, names: ReadonlySet<string>, loadedAt: num
   // Files reached inside node_modules by a relative path: by content, like project files.
   for (const file of [...names].filter((n) => path.isAbsolute(n))) {
     const s = scan(file)
-    out[path.relative(root, file).split(path.sep).join("/")] = s === undefined ? "missing" : loadedAt !== undefined && s.mtimeMs > loadedAt ? editedAfterLoad(s.hash) : s.hash
+    out[path.relative(root, file).split(path.sep).join("/")] = s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash
   }
   if (bare.length === 0) return out
   const lock = lockOf(root)
   // Packages installed after the module loaded: the versions running are not the lockfile's.
-  const edited = lock.kind !== "none" && loadedAt !== undefined && lock.mtimeMs > loadedAt
+  const edited = lock.kind !== "none" && editedSince(lock.mtimeMs, loadedAt)
   if (lock.kind === "npm") {
     const versions = npmClosure(lock.packages, bare)
     if (edited) for (const name of Object.keys(versions)) versions[name] = editedAfterLoad(versions[name]!)

@@ -136,10 +136,14 @@ describe("code fingerprints", () => {
     const entry = path.join(root, "main.js")
     // Defined (its module loaded) now; the helper and the lockfile are edited before its first call.
     const source = captureSource(() => 1, entry)
-    const later = new Date(Date.now() + 60_000)
+    const definedAt = Date.now()
+    while (Date.now() <= definedAt + 2) {
+      // the edits below come (at least) a few milliseconds after the definition
+    }
     writeFileSync(path.join(root, "helper.js"), `export const helper = () => 2`)
     writeFileSync(path.join(root, "package-lock.json"), lock({ "node_modules/left-pad": { version: "2.0.0" } }))
-    for (const name of ["helper.js", "package-lock.json"]) utimesSync(path.join(root, name), later, later)
+    const now = new Date()
+    for (const name of ["helper.js", "package-lock.json"]) utimesSync(path.join(root, name), now, now)
     const reached = source.reach!()
     const onDisk = computeFingerprint(entry)
     // A key claiming the edited helper would let a later process (which loads it) reuse this one's results.
@@ -150,6 +154,11 @@ describe("code fingerprints", () => {
     expect(diffFingerprints(onDisk, reached).map((c) => c.name)).toEqual(["helper.js", "left-pad"])
     // The same in this process: its runs still hit each other.
     expect(source.reach!().hash).toBe(reached.hash)
+    // An mtime in the future is a skewed clock, not an edit: a checkout like that still hits across processes.
+    const skewed = project({ "package.json": `{"name":"p","type":"module"}`, "main.js": `import "./helper.js"`, "helper.js": `export const h = 1` })
+    const future = new Date(Date.now() + 3_600_000)
+    utimesSync(path.join(skewed, "helper.js"), future, future)
+    expect(captureSource(() => 1, path.join(skewed, "main.js")).reach!().hash).toBe(computeFingerprint(path.join(skewed, "main.js")).hash)
   })
 
   it("lexes TypeScript: type-only imports and exports are skipped, value imports kept", () => {
