@@ -12,7 +12,15 @@ import { Effect } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
-import { decodeRow, decodeValue } from "../registry/model.js"
+import { decodeRow, decodeValue, type Model, type Row } from "../registry/model.js"
+import { CollectionModel, FeatureModel, ProjectModel, RecordRegistryModel, ReferenceModel, SchemaModel, ULabelModel } from "../registry/catalog.js"
+import { Collection } from "../registry/Collection.js"
+import { decodeFeature } from "../registry/Feature.js"
+import { decodeProject } from "../registry/Project.js"
+import { decodeRecord } from "../registry/Record.js"
+import { decodeReference } from "../registry/Reference.js"
+import { decodeSchema } from "../registry/Schema.js"
+import { decodeULabel } from "../registry/ULabel.js"
 import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
@@ -39,31 +47,46 @@ export interface Hit {
 /** Why the newest run with a key cannot be reused, or undefined when it can. */
 export type Refusal = { readonly run: HitRun; readonly reason: string }
 
+/**
+ * The registries a step's result can hold a record of (branded records, `recordRef.ts`): the
+ * model whose table holds it, and the decoder giving the record its registry's `get` gives.
+ */
+const resultRecords: Readonly<Record<string, { readonly model: Model; readonly decode: (row: Row) => unknown }>> = {
+  Run: { model: RunModel, decode: decodeRun },
+  Transform: { model: TransformModel, decode: decodeTransform },
+  ULabel: { model: ULabelModel, decode: decodeULabel },
+  Record: { model: RecordRegistryModel, decode: decodeRecord },
+  Feature: { model: FeatureModel, decode: decodeFeature },
+  Project: { model: ProjectModel, decode: decodeProject },
+  Reference: { model: ReferenceModel, decode: decodeReference },
+  Schema: { model: SchemaModel, decode: decodeSchema },
+  Collection: { model: CollectionModel, decode: (row) => new Collection(row) }
+}
+
+/** A returned record as its registry gives it, or why the run cannot return it now. */
+const recordFrom = (model: string, uid: string, raw: Record<string, unknown> | undefined): { readonly record: unknown } | string => {
+  const kind = resultRecords[model]
+  if (kind === undefined) return `its returned ${model} ${uid} cannot be read back`
+  if (raw === undefined) return `its returned ${model} ${uid} was deleted`
+  const row = decodeRow(kind.model, raw)
+  if (row.branch === -1) return `its returned ${model} ${uid} is in trash`
+  return { record: kind.decode(row) }
+}
+
 const fetchRecord = (model: string, uid: string) =>
   Effect.gen(function* () {
+    const table = resultRecords[model]?.model.table
+    if (table === undefined) return recordFrom(model, uid, undefined)
     const sql = yield* SqlClient.SqlClient
-    if (model === "Run") {
-      const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE uid = ${uid}`
-      return rows[0] === undefined ? undefined : decodeRun(decodeRow(RunModel, rows[0]))
-    }
-    if (model === "Transform") {
-      const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_transform WHERE uid = ${uid}`
-      return rows[0] === undefined ? undefined : decodeTransform(decodeRow(TransformModel, rows[0]))
-    }
-    return undefined
+    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql(table)} WHERE uid = ${uid}`
+    return recordFrom(model, uid, rows[0])
   })
 
 /** `fetchRecord` on SQLite's direct path (the same statements). */
-const fetchRecordSync = (d: SqliteDirect, model: string, uid: string): unknown => {
-  if (model === "Run") {
-    const row = d.prepare("SELECT * FROM lamina_run WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
-    return row === undefined ? undefined : decodeRun(decodeRow(RunModel, row))
-  }
-  if (model === "Transform") {
-    const row = d.prepare("SELECT * FROM lamina_transform WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
-    return row === undefined ? undefined : decodeTransform(decodeRow(TransformModel, row))
-  }
-  return undefined
+const fetchRecordSync = (d: SqliteDirect, model: string, uid: string): { readonly record: unknown } | string => {
+  const table = resultRecords[model]?.model.table
+  if (table === undefined) return recordFrom(model, uid, undefined)
+  return recordFrom(model, uid, d.prepare(`SELECT * FROM "${table}" WHERE uid = ?`).get(uid) as Record<string, unknown> | undefined)
 }
 
 /** The artifact rows a hit check reads: the run's own, those with `uids`, and `ids`. */
@@ -185,8 +208,8 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
     const records = new Map<string, unknown>()
     for (const r of plan.refs.records) {
       const rec = yield* fetchRecord(r.model, r.uid)
-      if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` } as Refusal
-      records.set(`${r.model}:${r.uid}`, rec)
+      if (typeof rec === "string") return { run, reason: rec } satisfies Refusal
+      records.set(`${r.model}:${r.uid}`, rec.record)
     }
     return decodeHit(plan, byUid, records)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
@@ -247,8 +270,8 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => 
   const records = new Map<string, unknown>()
   for (const r of plan.refs.records) {
     const rec = fetchRecordSync(d, r.model, r.uid)
-    if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` }
-    records.set(`${r.model}:${r.uid}`, rec)
+    if (typeof rec === "string") return { run, reason: rec }
+    records.set(`${r.model}:${r.uid}`, rec.record)
   }
   return { decode: () => decodeHit(plan, byUid, records) }
 }

@@ -6,7 +6,7 @@ import { expect, it } from "vitest"
 import { flow, registerCodec, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { tableFromArrays } from "apache-arrow"
-import { Collection, Run, RunStatus } from "../../src/index.js"
+import { Collection, Run, RunStatus, ULabel } from "../../src/index.js"
 import { Transform } from "../../src/registry/Transform.js"
 import { describeBackends } from "../support/backends.js"
 import { allRuns, inputsOf, loadText, saveText } from "./support.js"
@@ -236,6 +236,30 @@ describeBackends("caching", ({ instance }) => {
     expect(second.big).toBe(12n)
     expect(second.bytes).toEqual(new Uint8Array([1, 2, 3]))
     expect(second.$lamina).toBe("not a tag")
+  })
+
+  it("reuses a step that returns a label or a collection (only runs and transforms could be read back: others were refused as deleted)", async () => {
+    const i = await instance()
+    let n = 0
+    const pick = step("pick", (name: string) =>
+      Effect.gen(function* () {
+        n++
+        const label = yield* ULabel.get({ name })
+        return { label, batch: yield* Collection.get({ key: "picked" }) }
+      })
+    )
+    const f = flow("pick-flow", (name: string) => pick(name))
+    await i.run(ULabel.create({ name: "L1" }))
+    const member = await i.run(saveText(i.dir, "in/member.txt", "m"))
+    await i.run(Collection.create([member], { key: "picked" }))
+    const first = await i.run(f("L1"))
+    const second = await i.run(f("L1"))
+    expect(n).toBe(1)
+    expect(second.label.uid).toBe(first.label.uid)
+    expect(second.label.name).toBe("L1")
+    expect(second.batch).toBeInstanceOf(Collection)
+    expect(second.batch.uid).toBe(first.batch.uid)
+    expect((await i.run(allRuns)).filter((r) => r.name === "pick").map((r) => r.status)).toEqual([0, 3])
   })
 
   it("recomputes when an output was trashed or deleted, and why says so", async () => {
