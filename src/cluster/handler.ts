@@ -131,7 +131,7 @@ export const handleDispatch = (ctx: HandlerContext, d: Dispatch): Effect.Effect<
     let parts = null as ReturnType<typeof partsOf> | null
     if (d.cacheKey !== null) {
       const env = fingerprint(yield* currentEnvironment, options.env ?? [])
-      const keyed = keyMaterialOf(def, call, d.transform, env, options.cacheVersion, options.result && schemaFingerprint(options.result))
+      const keyed = keyMaterialOf(def, call, undefined, d.transform, env, options.cacheVersion, options.result && schemaFingerprint(options.result))
       if (!("transform" in keyed)) return yield* refuse(ctx, d, `runner ${ctx.me.address}: ${keyed.message}`)
       // Boundary schema hashes come from the shared registry: the caller's are the runner's (src/curate/boundary.ts).
       const schemas = parseParts(d.parts)?.schemas

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { randomBytes } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
@@ -125,8 +126,28 @@ const isLocal = (specifier: string): boolean =>
 
 const inNodeModules = (file: string): boolean => file.split(path.sep).includes("node_modules")
 
-/** The project files reachable from `entry`, and the packages they import. */
-const walk = (entry: string): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
+// A process's own mark for code it may not run as it is on disk (one per process: its runs hit each other's).
+let processMark: string | undefined
+
+/**
+ * What a file or lockfile edited after the step's module was loaded enters the key as: Node runs
+ * what it loaded, so its disk content must not be claimed (a later process loading the edit
+ * would reuse results of the old code). Unique to this process; `why` names the file.
+ */
+const editedAfterLoad = (hash: string): string => `${EDITED_AFTER_LOAD} (${(processMark ??= randomBytes(6).toString("hex"))}; now ${hash})`
+
+/** How a file's entry starts when it was edited after the step's module was loaded (for `why`). */
+export const EDITED_AFTER_LOAD = "edited after load"
+
+/**
+ * Whether a file last written at `mtimeMs` was edited after `loadedAt`. An mtime in the future
+ * is a skewed clock (a copied or mounted tree), not an edit: claimed as it is, else such a
+ * checkout would never hit across processes.
+ */
+const editedSince = (mtimeMs: number, loadedAt: number | undefined): boolean => loadedAt !== undefined && mtimeMs > loadedAt && mtimeMs <= Date.now() + 1
+
+/** The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages they import. */
+const walk = (entry: string, loadedAt: number | undefined): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
   const files = new Map<string, string>()
   const packages = new Set<string>()
   const queue = [entry]
@@ -134,7 +155,7 @@ const walk = (entry: string): { readonly files: Map<string, string>; readonly pa
     const file = queue.pop()!
     if (files.has(file)) continue
     const s = scan(file)
-    files.set(file, s?.hash ?? "missing")
+    files.set(file, s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash)
     if (s === undefined) continue
     for (const m of s.missing) files.set(m, "missing")
     for (const p of s.packages) packages.add(p)
@@ -156,8 +177,8 @@ interface LockEntry {
 }
 
 type Lock =
-  | { readonly kind: "npm"; readonly packages: Readonly<Record<string, LockEntry>> }
-  | { readonly kind: "other"; readonly file: string; readonly hash: string }
+  | { readonly kind: "npm"; readonly packages: Readonly<Record<string, LockEntry>>; readonly mtimeMs: number }
+  | { readonly kind: "other"; readonly file: string; readonly hash: string; readonly mtimeMs: number }
   | { readonly kind: "none"; readonly root: string }
 
 const LOCKFILES = ["package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"]
@@ -172,6 +193,7 @@ const lockOf = (root: string): Lock => {
     const name = LOCKFILES.find((f) => existsSync(path.join(dir, f)))
     if (name !== undefined) {
       const file = path.join(dir, name)
+      const mtimeMs = statSync(file).mtimeMs
       const bytes = readFileSync(file)
       let parsed: { readonly packages?: Record<string, LockEntry> } | undefined
       if (name.endsWith(".json")) {
@@ -181,7 +203,10 @@ const lockOf = (root: string): Lock => {
           parsed = undefined
         }
       }
-      lock = parsed?.packages !== undefined ? { kind: "npm", packages: parsed.packages } : { kind: "other", file: path.relative(root, file).split(path.sep).join("/") || name, hash: hashBytes(bytes).hash }
+      lock =
+        parsed?.packages !== undefined
+          ? { kind: "npm", packages: parsed.packages, mtimeMs }
+          : { kind: "other", file: path.relative(root, file).split(path.sep).join("/") || name, hash: hashBytes(bytes).hash, mtimeMs }
       break
     }
     if (path.dirname(dir) === dir) break
@@ -242,15 +267,24 @@ const installedVersion = (root: string, name: string): string => {
   }
 }
 
-const packageVersions = (root: string, names: ReadonlySet<string>): Record<string, string> => {
+const packageVersions = (root: string, names: ReadonlySet<string>, loadedAt: number | undefined): Record<string, string> => {
   const bare = [...names].filter((n) => !path.isAbsolute(n))
   const out: Record<string, string> = {}
   // Files reached inside node_modules by a relative path: by content, like project files.
-  for (const file of [...names].filter((n) => path.isAbsolute(n))) out[path.relative(root, file).split(path.sep).join("/")] = scan(file)?.hash ?? "missing"
+  for (const file of [...names].filter((n) => path.isAbsolute(n))) {
+    const s = scan(file)
+    out[path.relative(root, file).split(path.sep).join("/")] = s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash
+  }
   if (bare.length === 0) return out
   const lock = lockOf(root)
-  if (lock.kind === "npm") return { ...out, ...npmClosure(lock.packages, bare) }
-  if (lock.kind === "other") return { ...out, [lock.file]: lock.hash }
+  // Packages installed after the module loaded: the versions running are not the lockfile's.
+  const edited = lock.kind !== "none" && editedSince(lock.mtimeMs, loadedAt)
+  if (lock.kind === "npm") {
+    const versions = npmClosure(lock.packages, bare)
+    if (edited) for (const name of Object.keys(versions)) versions[name] = editedAfterLoad(versions[name]!)
+    return { ...out, ...versions }
+  }
+  if (lock.kind === "other") return { ...out, [lock.file]: edited ? editedAfterLoad(lock.hash) : lock.hash }
   for (const name of bare) out[name] = installedVersion(root, name)
   return out
 }
@@ -262,25 +296,50 @@ const fingerprints = new Map<string, CodeFingerprint>()
 
 /**
  * The fingerprint of what the module `entry` reaches: computed once per module per process
- * (Node never reloads a module, so what runs cannot change).
+ * (Node never reloads a module, so what runs cannot change), on a step's first call. What was
+ * edited after `loadedAt` (when the module defined its step) is marked, not claimed: the
+ * process runs the code it loaded then.
  */
-export const codeFingerprint = (entry: string): CodeFingerprint => {
+export const codeFingerprint = (entry: string, loadedAt?: number): CodeFingerprint => {
   const file = path.resolve(entry)
   const known = fingerprints.get(file)
   if (known !== undefined) return known
-  const result = computeFingerprint(file)
+  const result = computeFingerprint(file, loadedAt)
   fingerprints.set(file, result)
   return result
 }
 
-/** The fingerprint of what `entry` reaches now (files are re-read when their mtime or size changed). */
-export const computeFingerprint = (entry: string): CodeFingerprint => {
+/**
+ * The fingerprint of what `entry` reaches now (files are re-read when their mtime or size
+ * changed); with `loadedAt`, what was edited since is marked (see `codeFingerprint`).
+ */
+export const computeFingerprint = (entry: string, loadedAt?: number): CodeFingerprint => {
   const file = path.resolve(entry)
   const root = projectRootOf(file)
-  const { files, packages } = walk(file)
+  const { files, packages } = walk(file, loadedAt)
   const rel: Record<string, string> = {}
   for (const [f, hash] of files) rel[path.relative(root, f).split(path.sep).join("/")] = hash
-  const fp = { files: sorted(rel), packages: sorted(packageVersions(root, packages)) }
+  const fp = { files: sorted(rel), packages: sorted(packageVersions(root, packages, loadedAt)) }
+  return { hash: hashString(canonicalJson(fp)), ...fp }
+}
+
+/**
+ * What several modules reach together (a step defined through a project's helper: the helper's
+ * module and its caller's). A name two of them hold with different hashes (modules of different
+ * project roots) is kept twice.
+ */
+export const mergeFingerprints = (fps: ReadonlyArray<CodeFingerprint>): CodeFingerprint => {
+  const merge = (pick: (fp: CodeFingerprint) => Readonly<Record<string, string>>): Record<string, string> => {
+    const out: Record<string, string> = {}
+    fps.forEach((fp, i) => {
+      for (const [name, hash] of Object.entries(pick(fp))) {
+        if (out[name] === undefined || out[name] === hash) out[name] = hash
+        else out[`${name} (${i})`] = hash
+      }
+    })
+    return sorted(out)
+  }
+  const fp = { files: merge((f) => f.files), packages: merge((f) => f.packages) }
   return { hash: hashString(canonicalJson(fp)), ...fp }
 }
 

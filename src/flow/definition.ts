@@ -112,10 +112,36 @@ export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effe
     return prepared instanceof InvalidArgument ? yield* prepared : prepared
   })
 
-/** What the cache key of a prepared call is computed from. */
+/** The key param holding a method's receiver fields (not a valid parameter name: no clash). */
+const RECEIVER = "this"
+
+/**
+ * A method's receiver as key material: its own enumerable fields (`this.lr`), each keyed like a
+ * param; undefined when it has none. The body reads them as it reads its arguments, so another
+ * instance must not hit this one's runs. `ignore: ["this"]` or `["this.<field>"]` leaves them out;
+ * state in `#private` fields or closures is not visible here (the same as a closure's for a plain step).
+ */
+const receiverJson = (def: Definition, self: unknown): Record<string, Json> | InvalidArgument | undefined => {
+  if (!def.method || def.ignore.has(RECEIVER) || (typeof self !== "object" && typeof self !== "function") || self === null) return undefined
+  const fields = Object.keys(self).filter((k) => !def.ignore.has(`${RECEIVER}.${k}`))
+  if (fields.length === 0) return undefined
+  const out: Record<string, Json> = {}
+  for (const k of fields) {
+    try {
+      out[k] = paramJson(Reflect.get(self, k), `${RECEIVER}.${k}`, { mode: "key" })
+    } catch (e) {
+      if (!(e instanceof Unencodable)) throw e
+      return unencodable(def, e, `${RECEIVER}.${k}`)
+    }
+  }
+  return out
+}
+
+/** What the cache key of a prepared call on `self` (a method's receiver) is computed from. */
 export const keyMaterialOf = (
   def: Definition,
   call: PreparedCall,
+  self: unknown,
   transformKey: string,
   env: Readonly<Record<string, string>>,
   version: string | undefined,
@@ -133,6 +159,13 @@ export const keyMaterialOf = (
       return unencodable(def, e, name)
     }
     if (isSecretKey(name)) secrets.push(name)
+  }
+  const receiver = receiverJson(def, self)
+  if (receiver instanceof InvalidArgument) return receiver
+  if (receiver !== undefined) {
+    params[RECEIVER] = receiver
+    // Its hash is stored for `why` only when no field holds a secret.
+    if (Object.keys(receiver).some(isSecretKey)) secrets.push(RECEIVER)
   }
   return {
     transform: transformKey,

@@ -27,7 +27,7 @@ import type { ProgressSink } from "./progress.js"
 import { RunState, runLogger } from "./runState.js"
 import { failureValue } from "./executed.js"
 import type { TrackedMethodCheck } from "./step.js"
-import { callerFile, captureSource } from "./source.js"
+import { callerFiles, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
 
 /** Options of a flow. */
@@ -165,12 +165,12 @@ export type FlowDecorator = <This, Args extends Array<unknown>, A, E, R>(
   context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Effect.Effect<A, E, R>> & FlowMethodCheck<E, R>
 ) => (this: This, ...args: Args) => Effect.Effect<A, E, R>
 
-const flowDefinition = (options: FlowOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean) =>
+const flowDefinition = (options: FlowOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, files: ReadonlyArray<string>, method: boolean) =>
   makeDefinition({
     kind: "flow",
     name,
     fn,
-    source: captureSource(fn, file),
+    source: captureSource(fn, files),
     method,
     ...(options.key !== undefined ? { key: options.key } : {}),
     ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
@@ -195,5 +195,5 @@ export function flow<S extends Schema.Schema.AnyNoContext, Ret>(
 export function flow<F extends (...args: never[]) => unknown>(nameOrOptions: string | FlowOptions, fn: F): FlowFunction<Parameters<F>, ReturnType<F>>
 export function flow(nameOrOptions?: string | FlowOptions): FlowDecorator
 export function flow(nameOrOptions?: string | FlowOptions, fn?: Function): unknown {
-  return wrapOrDecorate("flow", nameOrOptions, fn, callerFile(), flowDefinition, callFlow)
+  return wrapOrDecorate("flow", nameOrOptions, fn, callerFiles(), flowDefinition, callFlow)
 }

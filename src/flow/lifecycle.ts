@@ -83,6 +83,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
           : {
               ...options.cacheParts,
               loaded: state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded),
+              ...(state.collections.size > 0 ? { collections: [...state.collections] } : {}),
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
               ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {})
             }

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"
-import { codeFingerprint, type CodeFingerprint } from "./codeFingerprint.js"
+import { codeFingerprint, mergeFingerprints, type CodeFingerprint } from "./codeFingerprint.js"
 import { projectRootOf } from "./projectRoot.js"
 
 export { projectRootOf }
@@ -21,22 +21,40 @@ const promiseDir = path.join(path.dirname(ownDir), "promise")
 
 const FRAME = /\(?((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^()]*?):\d+:\d+\)?\s*$/
 
-/** The file of the first stack frame outside Lamina's flow module (the user's module). */
-export const callerFile = (): string | undefined => {
+/**
+ * The files of the stack frames outside Lamina's flow module (the user's modules), nearest
+ * first, each once: the first defines the step (its transform key); the others called the code
+ * that defined it — a project's own `defineStep(name, f)` helper is the first, the module
+ * passing `f` comes after it, and its code is what the step runs.
+ */
+export const callerFiles = (): ReadonlyArray<string> => {
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 40
   const stack = new Error().stack ?? ""
   Error.stackTraceLimit = limit
+  const files: Array<string> = []
   for (const line of stack.split("\n").slice(1)) {
-    // Node's own frames (`node:internal/…`) are never the user's module.
-    if (line.includes("(node:") || line.trim().startsWith("at node:")) continue
     const m = FRAME.exec(line.trim())
-    if (!m) continue
-    const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!
-    if (file.startsWith(ownDir + path.sep) || file.startsWith(promiseDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith("node:")) continue
-    return file
+    const file = m === null ? undefined : m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!
+    // Node's own frames (`node:internal/…`) are never the user's module.
+    const user =
+      file !== undefined &&
+      !line.includes("(node:") &&
+      !line.trim().startsWith("at node:") &&
+      !file.startsWith(ownDir + path.sep) &&
+      !file.startsWith(promiseDir + path.sep) &&
+      !file.includes(`${path.sep}node_modules${path.sep}`) &&
+      !file.startsWith("node:")
+    if (files.length === 0) {
+      if (user) files.push(file)
+      continue
+    }
+    // The callers are the user frames right below the first: a loader, a package, Lamina or an
+    // awaited continuation (a module's importer) ends them.
+    if (!user || line.trim().startsWith("at async ")) break
+    if (!files.includes(file)) files.push(file)
   }
-  return undefined
+  return files
 }
 
 /**
@@ -76,14 +94,26 @@ export interface SourceInfo {
   readonly reach: (() => CodeFingerprint) | undefined
 }
 
-/** Capture a function's module (call at definition time) and hash its source once. */
-export const captureSource = (fn: { toString(): string }, file: string | undefined = callerFile(), mode: FingerprintMode = "module"): SourceInfo => {
+/**
+ * Capture a function's module (call at definition time) and hash its source once. `files`: the
+ * defining module, then the modules that called it (see `callerFiles`): what the step can reach
+ * is what any of them reaches.
+ */
+export const captureSource = (fn: { toString(): string }, files: string | ReadonlyArray<string> | undefined = callerFiles(), mode: FingerprintMode = "module"): SourceInfo => {
+  const entries = files === undefined ? [] : typeof files === "string" ? [files] : files
+  const file = entries[0]
   const code = fn.toString()
+  // The module is loaded by now (it is defining the step): a file edited later is not what runs.
+  // +1: the clock's millisecond floor must not put a file written just before after this.
+  const loadedAt = Date.now() + 1
   let reached: CodeFingerprint | undefined
   return {
     module: file === undefined ? "<unknown>" : modulePath(file),
     code,
     hash: hashString(code),
-    reach: mode === "module" && file !== undefined ? () => (reached ??= codeFingerprint(file)) : undefined
+    reach:
+      mode === "module" && file !== undefined
+        ? () => (reached ??= entries.length === 1 ? codeFingerprint(file, loadedAt) : mergeFingerprints(entries.map((e) => codeFingerprint(e, loadedAt))))
+        : undefined
   }
 }

@@ -27,7 +27,7 @@ import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
 import { RunState } from "./runState.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
-import { callerFile, captureSource } from "./source.js"
+import { callerFiles, captureSource } from "./source.js"
 import { wrapOrDecorate } from "./wrap.js"
 import { endExecuted } from "./executed.js"
 import { executeNow } from "./executeNow.js"
@@ -55,12 +55,12 @@ export interface StepOptionsWithParams<S extends Schema.Schema.AnyNoContext> ext
 export const NOT_TRACKED =
   "Please track the global run context before using step(): wrap the calling code in flow(), or call track() (or use runMain) first."
 
-const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, file: string | undefined, method: boolean): Definition =>
+const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema.AnyNoContext }, fn: Function, name: string, files: ReadonlyArray<string>, method: boolean): Definition =>
   makeDefinition({
     kind: "step",
     name,
     fn,
-    source: captureSource(fn, file, options.fingerprint),
+    source: captureSource(fn, files, options.fingerprint),
     method,
     ...(options.key !== undefined ? { key: options.key } : {}),
     ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
@@ -204,7 +204,7 @@ const callAdmitted = (
     }
 
     // hitNow computed these only without boundaries (whose hashes enter the key).
-    const keyed = prepared?.material ?? keyMaterialOf(def, call, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+    const keyed = prepared?.material ?? keyMaterialOf(def, call, self, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (keyed instanceof InvalidArgument) return yield* keyed
     const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
     const cacheKey = prepared?.cacheKey ?? cacheKeyOf(material)
@@ -290,5 +290,5 @@ export function step<S extends Schema.Schema.AnyNoContext, Ret>(
 export function step<F extends (...args: never[]) => unknown>(nameOrOptions: string | StepOptions, fn: F): StepFunction<Parameters<F>, ReturnType<F>>
 export function step(nameOrOptions?: string | StepOptions): StepDecorator
 export function step(nameOrOptions?: string | StepOptions, fn?: Function): unknown {
-  return wrapOrDecorate("step", nameOrOptions, fn, callerFile(), stepDefinition, callStep)
+  return wrapOrDecorate("step", nameOrOptions, fn, callerFiles(), stepDefinition, callStep)
 }

@@ -15,7 +15,7 @@ import { decodeRun, RunModel, RunStatus, statusName, type Run } from "../registr
 import { isBase62, UID_LENGTH } from "../registry/uid.js"
 import { validateHit } from "../tracker/cache.js"
 import { diffParts, parseParts, REACH, type CacheParts, type KeyChange } from "../tracker/cacheKey.js"
-import { diffFingerprints } from "./codeFingerprint.js"
+import { diffFingerprints, EDITED_AFTER_LOAD } from "./codeFingerprint.js"
 import { loadFingerprints } from "./fingerprintRecord.js"
 
 /** How a run came to be computed or reused. */
@@ -67,9 +67,11 @@ const expandReach = (before: CacheParts, after: CacheParts, changes: ReadonlyArr
           ? `${what} is newly reached by the step's module`
           : d.after === undefined
             ? `${what} is no longer reached by the step's module`
-            : d.kind === "file"
-              ? d.after === "missing" ? `${what} was deleted` : `${what} changed`
-              : `${what} changed (${d.before} → ${d.after})`
+            : d.after.startsWith(EDITED_AFTER_LOAD)
+              ? `${what} was edited after the process loaded the step's module (it ran the code it loaded; other processes do not reuse this run)`
+              : d.kind === "file"
+                ? d.after === "missing" ? `${what} was deleted` : `${what} changed`
+                : `${what} changed (${d.before} → ${d.after})`
       return { component: d.kind === "file" ? "code" : "package", name: d.name, ...(d.before !== undefined ? { before: d.before } : {}), ...(d.after !== undefined ? { after: d.after } : {}), detail }
     })
     return detailed.length === 0 ? changes : [...changes.slice(0, i), ...detailed, ...changes.slice(i + 1)]
@@ -160,8 +162,10 @@ export const explainRun = (uid: string) =>
     }
     const beforeParams = (closest.params ?? {}) as Record<string, unknown>
     const afterParams = (run.params ?? {}) as Record<string, unknown>
+    // Values from `run.params`, when it shows them: a method's receiver (`this`) and null or undefined params are not recorded there.
+    const shown = (name: string) => beforeParams[name] !== undefined || afterParams[name] !== undefined
     const changes = (yield* expandReach(best.parts, parts, best.changes)).map((c) =>
-      c.component === "param" && c.name !== undefined && !(parts.secrets ?? []).includes(c.name)
+      c.component === "param" && c.name !== undefined && !(parts.secrets ?? []).includes(c.name) && shown(c.name)
         ? { ...c, beforeValue: beforeParams[c.name], afterValue: afterParams[c.name], detail: `${c.detail} (${describeValue(beforeParams[c.name])} → ${describeValue(afterParams[c.name])})` }
         : c
     )

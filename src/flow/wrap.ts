@@ -23,27 +23,28 @@ export const trackedHandleOf = (value: unknown): TrackedHandle | undefined =>
   typeof value === "function" ? ((value as unknown as Record<symbol, TrackedHandle | undefined>)[HANDLE] ?? undefined) : undefined
 
 /** Builds a step's or flow's {@link Definition} from its options and function. */
-type Define<O> = (options: O, fn: Function, name: string, file: string | undefined, method: boolean) => Definition
+type Define<O> = (options: O, fn: Function, name: string, files: ReadonlyArray<string>, method: boolean) => Definition
 
 /** Runs one tracked call of `fn` on `self`. */
 type Call<O> = (def: Definition, options: O, fn: Function, self: unknown, args: ReadonlyArray<unknown>) => unknown
 
 /**
- * The implementation behind `step(nameOrOptions, fn?)` and `flow(nameOrOptions, fn?)`; `file` is
- * the caller's module (for the transform key), found by the public function.
+ * The implementation behind `step(nameOrOptions, fn?)` and `flow(nameOrOptions, fn?)`; `files`
+ * are the caller's module (for the transform key) and the modules that called it (`callerFiles`),
+ * found by the public function.
  */
 export const wrapOrDecorate = <O extends CommonOptions>(
   kind: "step" | "flow",
   nameOrOptions: string | O | undefined,
   fn: unknown,
-  file: string | undefined,
+  files: ReadonlyArray<string>,
   define: Define<O>,
   call: Call<O>
 ): unknown => {
   const options = (typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})) as O
   if (fn === undefined) {
     return (target: Function, context: ClassMethodDecoratorContext) => {
-      const def = define(options, target, options.name ?? String(context.name), file, true)
+      const def = define(options, target, options.name ?? String(context.name), files, true)
       return function (this: unknown, ...args: Array<unknown>) {
         return call(def, options, target, this, args)
       }
@@ -52,7 +53,7 @@ export const wrapOrDecorate = <O extends CommonOptions>(
   if (typeof fn !== "function") {
     throw new InvalidArgument({ message: `${kind}(name, fn): fn must be a function returning an Effect, a Promise or a value.` })
   }
-  const def = define(options, fn, options.name ?? (fn.name || kind), file, false)
+  const def = define(options, fn, options.name ?? (fn.name || kind), files, false)
   const wrapped = function (this: unknown, ...args: Array<unknown>) {
     return call(def, options, fn, this, args)
   }

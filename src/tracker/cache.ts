@@ -1,8 +1,8 @@
 /**
  * Cache hits: find the run that computed a cache key, check its outputs are still there, and
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
- * or deleted, or when an artifact it loaded inside its body is in trash or no longer the
- * latest version of its family (the body would likely load the newer one now).
+ * or deleted, or when an artifact or collection it loaded inside its body is in trash or no
+ * longer the latest version of its family (the body would likely load the newer one now).
  *
  * @module
  */
@@ -12,7 +12,15 @@ import { Effect } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
-import { decodeRow, decodeValue } from "../registry/model.js"
+import { decodeRow, decodeValue, type Model, type Row } from "../registry/model.js"
+import { CollectionModel, FeatureModel, ProjectModel, RecordRegistryModel, ReferenceModel, SchemaModel, ULabelModel } from "../registry/catalog.js"
+import { Collection } from "../registry/Collection.js"
+import { decodeFeature } from "../registry/Feature.js"
+import { decodeProject } from "../registry/Project.js"
+import { decodeRecord } from "../registry/Record.js"
+import { decodeReference } from "../registry/Reference.js"
+import { decodeSchema } from "../registry/Schema.js"
+import { decodeULabel } from "../registry/ULabel.js"
 import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
@@ -39,31 +47,46 @@ export interface Hit {
 /** Why the newest run with a key cannot be reused, or undefined when it can. */
 export type Refusal = { readonly run: HitRun; readonly reason: string }
 
+/**
+ * The registries a step's result can hold a record of (branded records, `recordRef.ts`): the
+ * model whose table holds it, and the decoder giving the record its registry's `get` gives.
+ */
+const resultRecords: Readonly<Record<string, { readonly model: Model; readonly decode: (row: Row) => unknown }>> = {
+  Run: { model: RunModel, decode: decodeRun },
+  Transform: { model: TransformModel, decode: decodeTransform },
+  ULabel: { model: ULabelModel, decode: decodeULabel },
+  Record: { model: RecordRegistryModel, decode: decodeRecord },
+  Feature: { model: FeatureModel, decode: decodeFeature },
+  Project: { model: ProjectModel, decode: decodeProject },
+  Reference: { model: ReferenceModel, decode: decodeReference },
+  Schema: { model: SchemaModel, decode: decodeSchema },
+  Collection: { model: CollectionModel, decode: (row) => new Collection(row) }
+}
+
+/** A returned record as its registry gives it, or why the run cannot return it now. */
+const recordFrom = (model: string, uid: string, raw: Record<string, unknown> | undefined): { readonly record: unknown } | string => {
+  const kind = resultRecords[model]
+  if (kind === undefined) return `its returned ${model} ${uid} cannot be read back`
+  if (raw === undefined) return `its returned ${model} ${uid} was deleted`
+  const row = decodeRow(kind.model, raw)
+  if (row.branch === -1) return `its returned ${model} ${uid} is in trash`
+  return { record: kind.decode(row) }
+}
+
 const fetchRecord = (model: string, uid: string) =>
   Effect.gen(function* () {
+    const table = resultRecords[model]?.model.table
+    if (table === undefined) return recordFrom(model, uid, undefined)
     const sql = yield* SqlClient.SqlClient
-    if (model === "Run") {
-      const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_run WHERE uid = ${uid}`
-      return rows[0] === undefined ? undefined : decodeRun(decodeRow(RunModel, rows[0]))
-    }
-    if (model === "Transform") {
-      const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_transform WHERE uid = ${uid}`
-      return rows[0] === undefined ? undefined : decodeTransform(decodeRow(TransformModel, rows[0]))
-    }
-    return undefined
+    const rows = yield* sql<Record<string, unknown>>`SELECT * FROM ${sql(table)} WHERE uid = ${uid}`
+    return recordFrom(model, uid, rows[0])
   })
 
 /** `fetchRecord` on SQLite's direct path (the same statements). */
-const fetchRecordSync = (d: SqliteDirect, model: string, uid: string): unknown => {
-  if (model === "Run") {
-    const row = d.prepare("SELECT * FROM lamina_run WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
-    return row === undefined ? undefined : decodeRun(decodeRow(RunModel, row))
-  }
-  if (model === "Transform") {
-    const row = d.prepare("SELECT * FROM lamina_transform WHERE uid = ?").get(uid) as Record<string, unknown> | undefined
-    return row === undefined ? undefined : decodeTransform(decodeRow(TransformModel, row))
-  }
-  return undefined
+const fetchRecordSync = (d: SqliteDirect, model: string, uid: string): { readonly record: unknown } | string => {
+  const table = resultRecords[model]?.model.table
+  if (table === undefined) return recordFrom(model, uid, undefined)
+  return recordFrom(model, uid, d.prepare(`SELECT * FROM "${table}" WHERE uid = ?`).get(uid) as Record<string, unknown> | undefined)
 }
 
 /** The artifact rows a hit check reads: the run's own, those with `uids`, and `ids`. */
@@ -92,6 +115,10 @@ interface HitPlan {
   readonly loaded: ReadonlyArray<LoadedInput>
   readonly uids: ReadonlyArray<string>
   readonly recreated: ReadonlySet<number>
+  /** Ids of the artifacts it created (saved, returned or not): each must still exist. */
+  readonly created: ReadonlyArray<number>
+  /** Ids of the collections it loaded inside its body. */
+  readonly collections: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
 }
@@ -103,8 +130,9 @@ const planHit = (run: HitRun): HitPlan => {
   const loaded = parts?.loaded ?? []
   const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
   const recreated = new Set(parts?.recreated ?? [])
-  const needsRows = !(uids.length === 0 && parts !== undefined && (parts.created ?? []).length === 0 && recreated.size === 0)
-  return { run, json, refs, loaded, uids, recreated, needsRows }
+  const created = parts?.created ?? []
+  const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
+  return { run, json, refs, loaded, uids, recreated, created, collections: parts?.collections ?? [], needsRows }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -116,7 +144,12 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>):
     byUid.set(a.uid, a)
     if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
   }
-  for (const id of recreated) if (![...byUid.values()].some((a) => a.id === id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` }
+  // A saved output deleted for good is gone from the rows (its run's are all read): the run's outputs are incomplete.
+  if (recreated.size > 0 || plan.created.length > 0) {
+    const ids = new Set<number>()
+    for (const a of byUid.values()) ids.add(a.id)
+    for (const id of [...plan.created, ...recreated]) if (!ids.has(id)) return { run, reason: `an artifact it saved (id ${id}) was deleted` }
+  }
   for (const uid of plan.refs.artifacts) {
     const a = byUid.get(uid)
     if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` }
@@ -128,6 +161,25 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>):
     if (!a.is_latest) return { run, reason: `the artifact ${l.uid} it loaded has a newer version` }
   }
   return byUid
+}
+
+/** What a hit check reads of a loaded collection. */
+interface CollectionRow {
+  readonly id: number
+  readonly uid: string
+  readonly branch: unknown
+  readonly is_latest: unknown
+}
+
+/** Check the collections the run loaded, as its loaded artifacts: a new version (a new member list) is a miss. */
+const judgeCollections = (plan: HitPlan, rows: ReadonlyArray<CollectionRow>): Refusal | undefined => {
+  for (const id of plan.collections) {
+    const c = rows.find((r) => Number(r.id) === id)
+    if (c === undefined || Number(c.branch) === -1) return { run: plan.run, reason: `the collection (id ${id}) it loaded was deleted or trashed` }
+    // SQLite stores booleans as 0/1, Postgres as booleans.
+    if (Number(c.is_latest) !== 1) return { run: plan.run, reason: `the collection ${c.uid} it loaded has a newer version` }
+  }
+  return undefined
 }
 
 /** Rebuild the run's value from its checked artifacts and records (a decoding bug stays a defect). */
@@ -148,11 +200,16 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
     const rows = plan.needsRows ? yield* rowsOf(run.id, plan.uids, [...plan.recreated]) : []
     const byUid = judgeRows(plan, rows)
     if (!(byUid instanceof Map)) return byUid
+    if (plan.collections.length > 0) {
+      const sql = yield* SqlClient.SqlClient
+      const refused = judgeCollections(plan, yield* sql<CollectionRow>`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE ${sql.in("id", plan.collections)}`)
+      if (refused !== undefined) return refused
+    }
     const records = new Map<string, unknown>()
     for (const r of plan.refs.records) {
       const rec = yield* fetchRecord(r.model, r.uid)
-      if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` } as Refusal
-      records.set(`${r.model}:${r.uid}`, rec)
+      if (typeof rec === "string") return { run, reason: rec } satisfies Refusal
+      records.set(`${r.model}:${r.uid}`, rec.record)
     }
     return decodeHit(plan, byUid, records)
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
@@ -205,11 +262,16 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => 
   const plan = planHit(run)
   const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [])
   if (!(byUid instanceof Map)) return byUid
+  if (plan.collections.length > 0) {
+    const rows = d.prepare(`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE id IN (${plan.collections.map(() => "?").join(", ")})`).all(...plan.collections) as ReadonlyArray<CollectionRow>
+    const refused = judgeCollections(plan, rows)
+    if (refused !== undefined) return refused
+  }
   const records = new Map<string, unknown>()
   for (const r of plan.refs.records) {
     const rec = fetchRecordSync(d, r.model, r.uid)
-    if (rec === undefined) return { run, reason: `its returned ${r.model} ${r.uid} was deleted` }
-    records.set(`${r.model}:${r.uid}`, rec)
+    if (typeof rec === "string") return { run, reason: rec }
+    records.set(`${r.model}:${r.uid}`, rec.record)
   }
   return { decode: () => decodeHit(plan, byUid, records) }
 }

@@ -66,6 +66,8 @@ export interface CacheParts {
   readonly schemas?: Readonly<Record<string, string>>
   /** Filled in after execution: artifacts loaded inside the body. */
   readonly loaded?: ReadonlyArray<LoadedInput>
+  /** Filled in after execution: ids of collections loaded inside the body (checked again on a hit). */
+  readonly collections?: ReadonlyArray<number>
   /** Filled in after execution: ids of the artifacts the run created. */
   readonly created?: ReadonlyArray<number>
   /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */

@@ -116,26 +116,39 @@ export interface ParamJsonOptions {
   readonly artifacts?: Array<ArtifactRef>
 }
 
+/** The tag of `"key"`-mode values that are not JSON, and of results (see `encodeResult`). */
+const TAG = "$lamina"
+
+/** A tagged key-mode value: no JSON value a param can hold has this shape (see the `object` wrap). */
+const keyTag = (kind: string, value?: Json): Json => (value === undefined ? { [TAG]: kind } : { [TAG]: kind, value })
+
+const byCanonical = (a: Json, b: Json): number => (canonicalJson(a) < canonicalJson(b) ? -1 : 1)
+
 /**
- * The canonical JSON of a param value. In `"params"` mode `undefined` object entries are
- * dropped and secrets redacted; in `"key"` mode artifacts become `Artifact#<hash>` so the key
- * follows content, not identity.
+ * The canonical JSON of a param value. In `"params"` mode (LaminDB's display form) `undefined`
+ * object entries are dropped, secrets redacted, and dates, sets or -0 shown as plain JSON. In
+ * `"key"` mode artifacts become `Artifact#<hash>` so the key follows content, not identity, and
+ * every value a body can tell apart keys apart: what JSON cannot hold (undefined, -0, NaN,
+ * bigints, dates, URLs, bytes, maps, sets, Options, codec values) is tagged, so it never shares a
+ * key with a string, null or an array that a lossy form would equal. JSON values keep their text.
  */
 export const paramJson = (value: unknown, path: string, options: ParamJsonOptions): Json => {
   const ancestors = new Set<object>()
-  const go = (v: unknown, p: string, key: string | undefined): Json => {
-    if (options.mode === "params" && key !== undefined && isSecretKey(key) && v !== undefined && v !== null) return REDACTED
+  const key = options.mode === "key"
+  const go = (v: unknown, p: string, name: string | undefined): Json => {
+    if (!key && name !== undefined && isSecretKey(name) && v !== undefined && v !== null) return REDACTED
     switch (typeof v) {
       case "string":
-        return options.mode === "params" ? redactUrl(v) : v
+        return key ? v : redactUrl(v)
       case "boolean":
         return v
       case "number":
-        return Number.isFinite(v) ? (Object.is(v, -0) ? 0 : v) : String(v)
+        if (Number.isFinite(v) && !Object.is(v, -0)) return v
+        return key ? keyTag("number", Object.is(v, -0) ? "-0" : String(v)) : Number.isFinite(v) ? 0 : String(v)
       case "bigint":
-        return `${v}n`
+        return key ? keyTag("bigint", v.toString()) : `${v}n`
       case "undefined":
-        return null
+        return key ? keyTag("undefined") : null
       case "function":
       case "symbol":
         throw new Unencodable(p, describe(v))
@@ -144,42 +157,54 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
     const o = v as object
     if (o instanceof Artifact) {
       options.artifacts?.push({ path: p, artifact: o })
-      return options.mode === "key" ? `Artifact#${o.hash ?? o.uid}` : recordParam("Artifact", o.uid)
+      return key ? `Artifact#${o.hash ?? o.uid}` : recordParam("Artifact", o.uid)
     }
     const model = recordModelOf(o)
     if (model !== undefined) return recordParam(model, (o as { readonly uid: string }).uid)
-    if (o instanceof Date) return Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString()
-    if (o instanceof URL) return o.toString()
+    if (o instanceof Date) {
+      const iso = Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString()
+      return key ? keyTag("Date", iso) : iso
+    }
+    if (o instanceof URL) return key ? keyTag("URL", o.toString()) : o.toString()
     if (ancestors.has(o)) throw new Unencodable(p, "a reference back to one of its own containers (a cycle)")
     ancestors.add(o)
     try {
       if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i), undefined))
-      if (o instanceof Uint8Array) return `Bytes[${o.byteLength}:${hashBytes(o).hash}]`
+      if (o instanceof Uint8Array) {
+        const bytes = `${o.byteLength}:${hashBytes(o).hash}`
+        return key ? keyTag("bytes", bytes) : `Bytes[${bytes}]`
+      }
       if (o instanceof Map) {
-        const entries = [...o.entries()].map(([k, x], i): Json => [go(k, childPath(p, i), undefined), go(x, childPath(p, i), undefined)])
-        return entries.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1))
+        const entries = [...o.entries()].map(([k, x], i): Json => [go(k, childPath(p, i), undefined), go(x, childPath(p, i), undefined)]).sort(byCanonical)
+        return key ? keyTag("Map", entries) : entries
       }
       if (o instanceof Set) {
-        const items = [...o].map((x, i) => go(x, childPath(p, i), undefined))
-        return items.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1))
+        const items = [...o].map((x, i) => go(x, childPath(p, i), undefined)).sort(byCanonical)
+        return key ? keyTag("Set", items) : items
       }
-      if (Option.isOption(o)) return Option.isSome(o) ? { _tag: "Some", value: go(o.value, childPath(p, "value"), undefined) } : { _tag: "None" }
-      if (Either.isEither(o))
-        return Either.isRight(o)
-          ? { _tag: "Right", right: go(o.right, childPath(p, "right"), undefined) }
-          : { _tag: "Left", left: go(o.left, childPath(p, "left"), undefined) }
+      if (Option.isOption(o)) {
+        if (key) return Option.isSome(o) ? keyTag("Some", go(o.value, childPath(p, "value"), undefined)) : keyTag("None")
+        return Option.isSome(o) ? { _tag: "Some", value: go(o.value, childPath(p, "value"), undefined) } : { _tag: "None" }
+      }
+      if (Either.isEither(o)) {
+        const [tag, side, inner] = Either.isRight(o) ? (["Right", "right", o.right] as const) : (["Left", "left", o.left] as const)
+        const json = go(inner, childPath(p, side), undefined)
+        return key ? keyTag(tag, json) : { _tag: tag, [side]: json }
+      }
       if (!isPlainObject(o)) {
         const codec = codecFor(o)
         if (codec === undefined) throw new Unencodable(p, describe(o))
-        return { [`$${codec.tag}`]: go(codec.encode(o), p, undefined) }
+        const json = go(codec.encode(o), p, undefined)
+        return key ? { [TAG]: "codec", tag: codec.tag, value: json } : { [`$${codec.tag}`]: json }
       }
       const out: Record<string, Json> = {}
       for (const k of Object.keys(o).sort()) {
         const x = (o as Record<string, unknown>)[k]
-        if (x === undefined && options.mode === "params") continue
+        if (x === undefined && !key) continue
         out[k] = go(x, childPath(p, k), k)
       }
-      return out
+      // An object that happens to use the tag key is wrapped, so it never equals a tagged value.
+      return key && TAG in out ? keyTag("object", out) : out
     } finally {
       ancestors.delete(o)
     }
@@ -200,8 +225,6 @@ export const canonicalJson = (value: Json): string => {
 
 // ---------------------------------------------------------------------------------------------
 // Results: reversible
-
-const TAG = "$lamina"
 
 /** A record a decoded result refers to. */
 export interface ResultRefs {

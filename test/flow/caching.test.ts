@@ -5,7 +5,8 @@ import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
 import { flow, registerCodec, step } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
-import { Run, RunStatus } from "../../src/index.js"
+import { tableFromArrays } from "apache-arrow"
+import { Collection, Run, RunStatus, ULabel } from "../../src/index.js"
 import { Transform } from "../../src/registry/Transform.js"
 import { describeBackends } from "../support/backends.js"
 import { allRuns, inputsOf, loadText, saveText } from "./support.js"
@@ -183,6 +184,22 @@ describeBackends("caching", ({ instance }) => {
     expect(runs.filter((r) => r.status === RunStatus.started)).toEqual([])
   })
 
+  it("keys apart the params a body can tell apart: -0, undefined, a Date and its ISO string", async () => {
+    const i = await instance()
+    const kind = step("kind", (v: unknown) => Effect.succeed(Object.is(v, -0) ? "-0" : Object.prototype.toString.call(v)))
+    const f = flow({ name: "kind-flow", ignore: ["v"] }, (v: unknown) => kind(v))
+    const calls: ReadonlyArray<readonly [unknown, string]> = [
+      [0, "[object Number]"],
+      [-0, "-0"],
+      [null, "[object Null]"],
+      [undefined, "[object Undefined]"],
+      ["1970-01-01T00:00:00.000Z", "[object String]"],
+      [new Date(0), "[object Date]"]
+    ]
+    for (const [v, expected] of calls) expect(await i.run(f(v))).toBe(expected)
+    expect((await i.run(allRuns)).filter((r) => r.name === "kind").map((r) => r.status)).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
   it("returns the very same value on a hit: artifacts, dates, maps, options, nested", async () => {
     const i = await instance()
     const rich = step("rich", (dir: string) =>
@@ -221,6 +238,30 @@ describeBackends("caching", ({ instance }) => {
     expect(second.$lamina).toBe("not a tag")
   })
 
+  it("reuses a step that returns a label or a collection (only runs and transforms could be read back: others were refused as deleted)", async () => {
+    const i = await instance()
+    let n = 0
+    const pick = step("pick", (name: string) =>
+      Effect.gen(function* () {
+        n++
+        const label = yield* ULabel.get({ name })
+        return { label, batch: yield* Collection.get({ key: "picked" }) }
+      })
+    )
+    const f = flow("pick-flow", (name: string) => pick(name))
+    await i.run(ULabel.create({ name: "L1" }))
+    const member = await i.run(saveText(i.dir, "in/member.txt", "m"))
+    await i.run(Collection.create([member], { key: "picked" }))
+    const first = await i.run(f("L1"))
+    const second = await i.run(f("L1"))
+    expect(n).toBe(1)
+    expect(second.label.uid).toBe(first.label.uid)
+    expect(second.label.name).toBe("L1")
+    expect(second.batch).toBeInstanceOf(Collection)
+    expect(second.batch.uid).toBe(first.batch.uid)
+    expect((await i.run(allRuns)).filter((r) => r.name === "pick").map((r) => r.status)).toEqual([0, 3])
+  })
+
   it("recomputes when an output was trashed or deleted, and why says so", async () => {
     const i = await instance()
     executions.transform = 0
@@ -244,6 +285,29 @@ describeBackends("caching", ({ instance }) => {
     expect(executions.transform).toBe(3)
   })
 
+  it("recomputes when an output it saved but did not return was deleted for good, and why says so", async () => {
+    const i = await instance()
+    let n = 0
+    const report = step("report", (dir: string) =>
+      Effect.gen(function* () {
+        n++
+        yield* saveText(dir, "out/side.txt", "side")
+        return (yield* saveText(dir, "out/main.txt", "main")).uid
+      })
+    )
+    const f = flow("report-flow", (dir: string) => report(dir))
+    await i.run(f(i.dir))
+    await i.run((await i.run(Artifact.get({ key: "out/side.txt" }))).delete({ permanent: true }))
+    await i.run(f(i.dir))
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "report")
+    expect(runs.map((r) => r.status)).toEqual([0, 0])
+    const why = await i.run(Run.why(runs[1]!.uid))
+    expect(why.outcome).toBe("outputs-unavailable")
+    expect(why.message).toContain("was deleted")
+    expect((await i.run(Artifact.get({ key: "out/side.txt" }))).run_id).toBe((await i.run(Run.get(runs[1]!.uid))).id)
+  })
+
   it("recomputes when an artifact loaded inside the body got a newer version", async () => {
     const i = await instance()
     let n = 0
@@ -263,6 +327,31 @@ describeBackends("caching", ({ instance }) => {
     expect(await i.run(f())).toBe("TTTT")
     expect(n).toBe(2)
     const runs = (await i.run(allRuns)).filter((r) => r.name === "read-ref")
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("has a newer version")
+  })
+
+  it("recomputes when a collection loaded inside the body got a newer version", async () => {
+    const i = await instance()
+    let n = 0
+    const count = step("count-batch", () =>
+      Effect.gen(function* () {
+        n++
+        const batch = yield* Collection.get({ key: "batch" })
+        return (yield* batch.loadTable()).numRows
+      })
+    )
+    const f = flow("batch-flow", () => count())
+    const part = (key: string, rows: number) => Effect.flatMap(Artifact.fromTable(tableFromArrays({ v: Float64Array.from({ length: rows }, (_, k) => k) }), { key }), (p) => p.save())
+    const a = await i.run(part("parts/a.parquet", 2))
+    await i.run(Collection.create([a], { key: "batch" }))
+    expect(await i.run(f())).toBe(2)
+    expect(await i.run(f())).toBe(2)
+    expect(n).toBe(1)
+    // A new version of the collection, with a new member: its old member is still the latest of its key.
+    await i.run(Collection.create([a, await i.run(part("parts/b.parquet", 3))], { key: "batch" }))
+    expect(await i.run(f())).toBe(5)
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "count-batch")
     expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("has a newer version")
   })
 

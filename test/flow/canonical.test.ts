@@ -81,6 +81,38 @@ describe("canonical params", () => {
   })
 })
 
+describe("cache-key params", () => {
+  const key = (v: unknown) => canonicalJson(paramJson(v, "p", { mode: "key" }))
+
+  it("never collide for values a body can tell apart", () => {
+    const pairs: ReadonlyArray<readonly [unknown, unknown]> = [
+      [undefined, null],
+      [{ a: undefined }, { a: null }],
+      [-0, 0],
+      [NaN, "NaN"],
+      [Infinity, "Infinity"],
+      [5n, "5n"],
+      [new Date(0), new Date(0).toISOString()],
+      [new URL("http://x/"), "http://x/"],
+      [new Map([["a", 1]]), [["a", 1]]],
+      [new Map([["a", 1]]), new Set([["a", 1]])],
+      [new Set([1, 2]), [1, 2]],
+      [Option.some(1), { _tag: "Some", value: 1 }],
+      [Option.none(), { _tag: "None" }],
+      [new Uint8Array([97, 98]), `Bytes[2:${hashString("ab")}]`],
+      [{ $lamina: "undefined" }, undefined]
+    ]
+    for (const [a, b] of pairs) expect([a, key(a)]).not.toEqual([a, key(b)])
+  })
+
+  it("keep JSON values' keys and treat sets and maps as unordered", () => {
+    expect(key({ b: [1, "x", true, null], a: { c: 0.5 } })).toBe('{"a":{"c":0.5},"b":[1,"x",true,null]}')
+    expect(key(new Map([["b", 2], ["a", 1]]))).toBe(key(new Map([["a", 1], ["b", 2]])))
+    expect(key(new Set([2, 1]))).toBe(key(new Set([1, 2])))
+    expect(key(new Date(0))).toBe(key(new Date(0)))
+  })
+})
+
 describe("results", () => {
   it("round-trip special values and escape objects using the tag key", () => {
     const value = { n: [NaN, -0, Infinity], u: undefined, d: new Date(0), m: new Map([[1, "a"]]), s: new Set(["x"]), o: Option.some(1), $lamina: { nested: true }, b: new Uint8Array([9]) }

@@ -8,7 +8,7 @@ import type { FlowMethodCheck } from "../../src/flow/flow.js"
 import { flow, FlowFailed, step } from "../../src/flow/index.js"
 import type { Lamina } from "../../src/instance/Lamina.js"
 import { Artifact } from "../../src/registry/Artifact.js"
-import { Run } from "../../src/registry/Run.js"
+import { Run } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
 import { allRuns, loadText, saveText } from "./support.js"
 
@@ -93,6 +93,42 @@ describeBackends("decorators", ({ instance }) => {
     const outs = await i.run(Artifact.filter({ key: "out/shout.txt" }).toArray())
     expect(outs.map((a) => a.run_id)).toEqual([shoutRun.id])
     expect(await i.run(Run.filter({ recreated_artifacts__uid: outs[0]!.uid }).toArray())).toEqual([expect.objectContaining({ uid: wrapped[1]!.uid })])
+  })
+
+  it("keys a method step on its instance's fields: another instance's state is never a stale hit", async () => {
+    const i = await instance()
+    let executed = 0
+    class Trainer {
+      constructor(
+        readonly lr: number,
+        readonly client?: () => void
+      ) {}
+      @step()
+      train(x: number): Effect.Effect<number, TrackingError, Lamina> {
+        return Effect.sync(() => (executed++, x * this.lr))
+      }
+      @step({ ignore: ["this.client"] })
+      tolerant(x: number): Effect.Effect<number, TrackingError, Lamina> {
+        return Effect.sync(() => (executed++, x * this.lr))
+      }
+    }
+    const train = flow({ name: "train-flow", ignore: ["t"] }, (t: Trainer) => t.train(2))
+    expect(await i.run(train(new Trainer(1)))).toBe(2)
+    expect(await i.run(train(new Trainer(10)))).toBe(20)
+    expect(await i.run(train(new Trainer(10)))).toBe(20)
+    expect(executed).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "train")
+    expect(runs.map((r) => r.status)).toEqual([0, 0, 3])
+    const why = (await i.run(Run.why(runs[1]!.uid))).message
+    expect(why).toContain("param 'this' changed")
+    // run.params does not show the receiver: no made-up values
+    expect(why).not.toContain("unset → unset")
+    // A field that cannot be keyed is refused, naming it, unless ignored.
+    const e = await i.fail(flow({ name: "client-flow", ignore: ["t"] }, (t: Trainer) => t.train(2))(new Trainer(1, () => {})))
+    expect(e.message).toContain("'this.client'")
+    const tolerant = flow({ name: "tolerant-flow", ignore: ["t"] }, (t: Trainer) => t.tolerant(3))
+    expect(await i.run(tolerant(new Trainer(1, () => {})))).toBe(3)
+    expect(await i.run(tolerant(new Trainer(2, () => {})))).toBe(6)
   })
 
   it("fails a decorated flow with FlowFailed naming the decorated step", async () => {

@@ -89,4 +89,25 @@ describeBackends("code fingerprint across processes", ({ instance }) => {
     expect(new Set((await i.run(Run.filter({ name: "wide" }).toArray())).map((r) => r.transform_id)).size).toBe(1)
     expect(readFileSync(path.join(root, "dist", "format.js"), "utf8")).toContain(`"?"`)
   })
+
+  it("covers the code of the module that called a project's own step-defining helper, not only the helper's", async () => {
+    if (!existsSync(path.join(repo, "dist", "src", "index.js"))) throw new Error("dist/ is missing: run 'npm run build' first ('npm test' does it).")
+    const i = await instance()
+    const root = makeProject()
+    // A helper that wraps step(): the first frame outside Lamina is define.ts, which reaches neither main.ts nor helper.ts.
+    source(root, "define.ts", `import { Effect } from "effect"\nimport { step } from "lamina"\nexport const defineStep = (name: string, f: (n: string) => string) => step(name, (n: string) => Effect.sync(() => f(n)))\n`)
+    source(
+      root,
+      "main.ts",
+      MAIN.replace(`import { greet } from "./helper.js"`, `import { greet } from "./helper.js"\nimport { defineStep } from "./define.js"`)
+        .replace(`Effect.all([wide(name), narrow(name)])`, `Effect.all([wide(name), via(name)])`)
+        .replace(`const pipeline`, `const via = defineStep("via", (name) => greet(name))\nconst pipeline`)
+    )
+    expect(await runPipeline(root, i.storage, i.db)).toEqual(["hello ada!", "hello ada!"])
+    source(root, "format.ts", `export const punctuate = (s: string): string => s + "?"\n`)
+    expect(await runPipeline(root, i.storage, i.db)).toEqual(["hello ada?", "hello ada?"])
+    const via = [...(await i.run(Run.filter({ name: "via" }).toArray()))].sort((a, b) => a.id - b.id)
+    expect(via.map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.completed])
+    expect((await i.run(Run.why(via[1]!.uid))).message).toContain("file 'dist/format.js' changed")
+  })
 })

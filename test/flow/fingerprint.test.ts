@@ -8,6 +8,7 @@ import * as path from "node:path"
 import { Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { computeFingerprint, diffFingerprints, runtimeSpecifiers } from "../../src/flow/codeFingerprint.js"
+import { captureSource } from "../../src/flow/source.js"
 import { schemaFingerprint } from "../../src/flow/schemaFingerprint.js"
 
 const dirs: Array<string> = []
@@ -123,6 +124,41 @@ describe("code fingerprints", () => {
     })
     const after = computeFingerprint(path.join(other, "main.js"))
     expect(diffFingerprints(before, after)).toEqual([{ kind: "package", name: "left-pad", before: "1.0.0", after: "1.3.0" }])
+  })
+
+  it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import "left-pad"\nimport { helper } from "./helper.js"\nexport const f = () => helper()`,
+      "helper.js": `export const helper = () => 1`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.0.0" } })
+    })
+    const entry = path.join(root, "main.js")
+    // Defined (its module loaded) now; the helper and the lockfile are edited before its first call.
+    const source = captureSource(() => 1, entry)
+    const definedAt = Date.now()
+    while (Date.now() <= definedAt + 2) {
+      // the edits below come (at least) a few milliseconds after the definition
+    }
+    writeFileSync(path.join(root, "helper.js"), `export const helper = () => 2`)
+    writeFileSync(path.join(root, "package-lock.json"), lock({ "node_modules/left-pad": { version: "2.0.0" } }))
+    const now = new Date()
+    for (const name of ["helper.js", "package-lock.json"]) utimesSync(path.join(root, name), now, now)
+    const reached = source.reach!()
+    const onDisk = computeFingerprint(entry)
+    // A key claiming the edited helper would let a later process (which loads it) reuse this one's results.
+    expect(reached.hash).not.toBe(onDisk.hash)
+    expect(reached.files["helper.js"]).toMatch(/^edited after load/)
+    expect(reached.files["main.js"]).toBe(onDisk.files["main.js"])
+    expect(reached.packages["left-pad"]).toMatch(/^edited after load/)
+    expect(diffFingerprints(onDisk, reached).map((c) => c.name)).toEqual(["helper.js", "left-pad"])
+    // The same in this process: its runs still hit each other.
+    expect(source.reach!().hash).toBe(reached.hash)
+    // An mtime in the future is a skewed clock, not an edit: a checkout like that still hits across processes.
+    const skewed = project({ "package.json": `{"name":"p","type":"module"}`, "main.js": `import "./helper.js"`, "helper.js": `export const h = 1` })
+    const future = new Date(Date.now() + 3_600_000)
+    utimesSync(path.join(skewed, "helper.js"), future, future)
+    expect(captureSource(() => 1, path.join(skewed, "main.js")).reach!().hash).toBe(computeFingerprint(path.join(skewed, "main.js")).hash)
   })
 
   it("lexes TypeScript: type-only imports and exports are skipped, value imports kept", () => {
