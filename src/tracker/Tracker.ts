@@ -23,7 +23,7 @@ import { sql as q, type Sql } from "../db/sql.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
-import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
+import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, presentIn, type Refusal } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimInOneTrip, claimSync, holdAttempt, releaseClaim, releaseClaimStatement, STALE_AFTER_MS, type Start } from "./claims.js"
 import { savepointSync } from "../db/sqliteSync.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
@@ -242,7 +242,10 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     // SQLite: claims join the group commit too (BEGIN IMMEDIATE serializes whole batches). Not
     // on Postgres: two processes' batches taking advisory locks on keys in different orders
     // could deadlock.
-    const batchClaims = (yield* Instance).dialect === "sqlite"
+    const instance = yield* Instance
+    const batchClaims = instance.dialect === "sqlite"
+    // Hits check that the bytes of the outputs they return are still in a local folder.
+    const present = presentIn(yield* ObjectStore, instance.storage.id)
     const withLease = (run: NewRun): NewRun => ({ ...run, lease: { owner: OWNER, expiresAt: new Date(Date.now() + leaseMs) } })
     const provided = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient | Instance | ObjectStore>): Effect.Effect<A, E> => Effect.provide(e, context)
     // A run row, directly on SQLite (feature values take the Effect path: they write label links).
@@ -317,7 +320,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             lookupHit: (cacheKey, context) => {
               if (!direct.readable(context)) return undefined
               try {
-                return { found: decodeChecked(lookupHitSync(direct.handle, cacheKey)) }
+                return { found: decodeChecked(lookupHitSync(direct.handle, cacheKey, present)) }
               } catch {
                 return undefined
               }
@@ -337,7 +340,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   Effect.sync(() => {
                     if (direct.handle.db.inTransaction) return undefined
                     const leased = withLease(run)
-                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs), what: "Claiming a cache key" }, false)
+                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs, present), what: "Claiming a cache key" }, false)
                   })
                 ),
                 (now) => {
@@ -385,11 +388,11 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           direct !== undefined
             ? Effect.suspend(() => {
                 const leased = withLease(run)
-                const w = directWrite(direct, "Claiming a cache key", (d) => claimSync(d, cacheKey, leased, staleClaimMs), false)
+                const w = directWrite(direct, "Claiming a cache key", (d) => claimSync(d, cacheKey, leased, staleClaimMs, present), false)
                 // A stale claim or feature values: step by step, in a batch of its own (claimSync wrote nothing).
                 return Effect.flatMap(group.submit(w.write, w.options), (start) =>
                   start._tag === "slow"
-                    ? group.submit(claimAndStartDirectSlow(direct, cacheKey, leased, staleClaimMs))
+                    ? group.submit(claimAndStartDirectSlow(direct, cacheKey, leased, staleClaimMs, present))
                     : start._tag === "defect"
                       ? Effect.die(start.error)
                       : Effect.succeed(start)
@@ -483,7 +486,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         ),
 
       // The direct path needs no services: no context to provide per lookup.
-      lookupHit: (cacheKey) => (direct !== undefined ? lookupHitDirect(direct, cacheKey) : provided(lookupHit(cacheKey))),
+      lookupHit: (cacheKey) => (direct !== undefined ? lookupHitDirect(direct, cacheKey, present) : provided(lookupHit(cacheKey))),
 
       recordFingerprint: (fp) =>
         Effect.suspend(() => {

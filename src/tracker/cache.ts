@@ -1,16 +1,21 @@
 /**
  * Cache hits: find the run that computed a cache key, check its outputs are still there, and
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
- * or deleted, or when an artifact or collection it loaded inside its body is in trash or no
+ * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an artifact or collection it loaded inside its body is in trash or no
  * longer the latest version of its family (the body would likely load the newer one now).
  *
  * @module
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+import { Effect, Option } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
+import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { isFolderRow } from "../registry/artifact/paths.js"
+import { ObjectStore } from "../storage/ObjectStore.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, decodeValue, type Model, type Row } from "../registry/model.js"
 import { CollectionModel, FeatureModel, ProjectModel, RecordRegistryModel, ReferenceModel, SchemaModel, ULabelModel } from "../registry/catalog.js"
@@ -99,6 +104,23 @@ const artifactRows: ArtifactRows = (runId, uids, ids) =>
       sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${ids.length > 0 ? sql` OR ${sql.in("id", ids)}` : sql``}`
   )
 
+/**
+ * Whether the bytes of an artifact a run saved are still in storage, where a hit can afford to
+ * look: a file in the instance's local folder (one stat). Elsewhere (S3, another storage,
+ * folders) it counts as present.
+ */
+export type Present = (a: Artifact) => boolean
+
+/** `Present` for `store` (the instance's storage `storageId`); undefined when nothing is checked. */
+export const presentIn = (store: ObjectStore, storageId: number): Present | undefined =>
+  store.type !== "local" ? undefined : (a) => a.storage_id !== storageId || isFolderRow(a) || existsSync(path.join(store.root, ...a.storageKey.split("/")))
+
+/** `presentIn` for the fiber's instance, when it has one. */
+const presentHere: Effect.Effect<Present | undefined> = Effect.map(
+  Effect.all([Effect.serviceOption(ObjectStore), Effect.serviceOption(Instance)]),
+  ([store, instance]) => (Option.isSome(store) && Option.isSome(instance) ? presentIn(store.value, instance.value.storage.id) : undefined)
+)
+
 /** `artifactRows` on SQLite's direct path (the same statement). */
 const artifactRowsSync = (d: SqliteDirect, runId: number, uids: ReadonlyArray<string>, ids: ReadonlyArray<number>) =>
   d
@@ -136,13 +158,17 @@ const planHit = (run: HitRun): HitPlan => {
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
-const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>): Refusal | Map<string, Artifact> => {
+const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, present?: Present): Refusal | Map<string, Artifact> => {
   const { run, recreated } = plan
   const byUid = new Map<string, Artifact>()
   for (const row of rows) {
     const a = new Artifact(decodeRow(ArtifactModel, row))
     byUid.set(a.uid, a)
-    if ((a.run_id === run.id || recreated.has(a.id)) && a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
+    if (a.run_id === run.id || recreated.has(a.id)) {
+      if (a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
+      // Recomputing saves the same bytes again, and the save puts them back (save.ts).
+      if (present !== undefined && !present(a)) return { run, reason: `the bytes of its output ${a.uid} are missing from storage ('${a.storageKey}')` }
+    }
   }
   // A saved output deleted for good is gone from the rows (its run's are all read): the run's outputs are incomplete.
   if (recreated.size > 0 || plan.created.length > 0) {
@@ -198,7 +224,7 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
   Effect.gen(function* () {
     const plan = planHit(run)
     const rows = plan.needsRows ? yield* rowsOf(run.id, plan.uids, [...plan.recreated]) : []
-    const byUid = judgeRows(plan, rows)
+    const byUid = judgeRows(plan, rows, yield* presentHere)
     if (!(byUid instanceof Map)) return byUid
     if (plan.collections.length > 0) {
       const sql = yield* SqlClient.SqlClient
@@ -256,11 +282,11 @@ export type CheckedHit = Refusal | undefined | { readonly decode: () => Hit | Re
  * run, its artifact rows and returned records, with the same statements and checks. Call it
  * through `Direct.read`/`Direct.run`; then `decodeChecked` finishes it.
  */
-export const lookupHitSync = (d: SqliteDirect, cacheKey: string): CheckedHit => {
+export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Present | undefined): CheckedHit => {
   const run = hitRunOf(computedRunRowSync(d, cacheKey))
   if (run === undefined) return undefined
   const plan = planHit(run)
-  const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [])
+  const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [], present)
   if (!(byUid instanceof Map)) return byUid
   if (plan.collections.length > 0) {
     const rows = d.prepare(`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE id IN (${plan.collections.map(() => "?").join(", ")})`).all(...plan.collections) as ReadonlyArray<CollectionRow>
@@ -281,9 +307,9 @@ export const decodeChecked = (checked: CheckedHit): Hit | Refusal | undefined =>
   checked !== undefined && "decode" in checked ? checked.decode() : checked
 
 /** `lookupHit` on SQLite's direct path: one synchronous read (see `lookupHitSync`). */
-export const lookupHitDirect = (direct: Direct, cacheKey: string): Effect.Effect<Hit | Refusal | undefined, StorageError | IntegrityError> =>
+export const lookupHitDirect = (direct: Direct, cacheKey: string, present: Present | undefined): Effect.Effect<Hit | Refusal | undefined, StorageError | IntegrityError> =>
   Effect.map(
-    direct.read("Looking up cached runs", (d) => lookupHitSync(d, cacheKey)),
+    direct.read("Looking up cached runs", (d) => lookupHitSync(d, cacheKey, present)),
     decodeChecked
   )
 

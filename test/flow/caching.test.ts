@@ -1,6 +1,7 @@
 /**
  * Content-hash caching: hit and miss per key component, cached run records, Run.why.
  */
+import { rmSync } from "node:fs"
 import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
 import { flow, registerCodec, step } from "../../src/flow/index.js"
@@ -306,6 +307,26 @@ describeBackends("caching", ({ instance }) => {
     expect(why.outcome).toBe("outputs-unavailable")
     expect(why.message).toContain("was deleted")
     expect((await i.run(Artifact.get({ key: "out/side.txt" }))).run_id).toBe((await i.run(Run.get(runs[1]!.uid))).id)
+  })
+
+  it("recomputes when the bytes of an output it saved are gone from the local folder, puts them back, then hits", async () => {
+    const i = await instance()
+    executions.transform = 0
+    const input = await i.run(saveText(i.dir, "in/x.txt", "ab"))
+    const out1 = await i.run(pipeline(input, 3, i.dir))
+    rmSync(i.uri(out1.storageKey))
+    const out2 = await i.run(pipeline(input, 3, i.dir))
+    expect(executions.transform).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "transform")
+    expect(runs.map((r) => r.status)).toEqual([0, 0])
+    const why = await i.run(Run.why(runs[1]!.uid))
+    expect(why.outcome).toBe("outputs-unavailable")
+    expect(why.message).toContain("missing from storage")
+    // The same bytes saved again: the existing artifact, its file restored.
+    expect(out2.uid).toBe(out1.uid)
+    expect(await i.run(loadText(out2))).toBe("ababab")
+    await i.run(pipeline(input, 3, i.dir))
+    expect(executions.transform).toBe(2)
   })
 
   it("recomputes when an artifact loaded inside the body got a newer version", async () => {

@@ -232,8 +232,19 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     // Same content exists (never a trashed artifact: those are not matched, see byHash): drop
     // the copy, return the existing record (LaminDB's behaviour). The saving run, if it did not
     // create it, becomes one of its recreating runs when it completes.
-    if (written !== undefined) yield* Effect.ignore(store.remove(written))
     const existing = outcome.artifact
+    if (written !== undefined) {
+      // Its bytes gone from the local folder (deleted behind Lamina's back): this copy takes
+      // their place, so a hit refused for them (tracker/cache.ts) is whole again.
+      const restore = store.type === "local" && existing.storage_id === storageId && !isFolderRow(existing) && !(yield* Effect.orElseSucceed(store.exists(storageKeyOf(existing)), () => true))
+      const copy = written
+      yield* restore
+        ? store.move(copy, storageKeyOf(existing)).pipe(
+            Effect.zipRight(Effect.logWarning(`the bytes of artifact ${existing.uid} were missing from storage: restored from '${pending.localPath}'`)),
+            Effect.catchAll(() => Effect.ignore(store.remove(copy)))
+          )
+        : Effect.ignore(store.remove(copy))
+    }
     yield* Effect.logWarning(
       `returning artifact with same hash: ${existing.uid}` +
         (key !== null && existing.key !== key ? ` (key '${existing.key}' kept; '${key}' not applied)` : "")
