@@ -31,7 +31,7 @@ import { artifactGetter } from "./artifact/get.js"
 import { ArtifactModel, type ArtifactRow } from "./artifact/model.js"
 import type { AnnDataArtifactOptions, ArtifactEnv, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions } from "./artifact/options.js"
 import { formatOfRow, isFolderRow, joinRoot, labelOf, storageKeyOf, type ArtifactView } from "./artifact/paths.js"
-import { describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
+import { checkTableArguments, describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
 import { TableCuration } from "./artifact/curation.js"
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
@@ -314,6 +314,7 @@ export class Artifact implements ArtifactView {
     if (options?.schema === undefined) return pendingTable(table, options, fromPath)
     const { schema, ...rest } = options
     return Effect.gen(function* () {
+      yield* checkTableArguments(table, rest)
       const curation = yield* Effect.serviceOption(TableCuration)
       if (Option.isNone(curation))
         return yield* new InvalidArgument({ message: "Artifact.fromTable with a schema needs the curation layer: run it with Lamina.layer (or provide Curate.tableCurationLayer)." })

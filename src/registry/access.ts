@@ -25,6 +25,11 @@ export const registryAccess = <A, M extends Model>(model: M, decode: (row: Row) 
   /** One record by uid, or by fields (`DoesNotExist` / `MultipleResultsFound` otherwise). */
   const get = (uidOrFields: string | FilterSpec<M>) =>
     Effect.gen(function* () {
+      // JavaScript callers can pass anything: say what get() takes, not what filter() does.
+      if (typeof uidOrFields !== "string" && (typeof uidOrFields !== "object" || uidOrFields === null || Array.isArray(uidOrFields)))
+        return yield* new InvalidArgument({
+          message: `${model.name}.get() takes a uid or an object of fields, e.g. ${model.name}.get({ uid: "…" }); got ${Array.isArray(uidOrFields) ? JSON.stringify(uidOrFields) : String(uidOrFields)}.`
+        })
       if (typeof uidOrFields !== "string") return yield* all().filter(uidOrFields as unknown as Condition<M>).one()
       if (!isBase62(uidOrFields) || uidOrFields.length !== uidLength)
         return yield* new InvalidArgument({ message: `'${uidOrFields}' is not a ${model.name} uid (${uidLength} base62 characters).` })

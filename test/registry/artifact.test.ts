@@ -171,6 +171,37 @@ describeBackends("Artifact", ({ instance }) => {
     expect(await stored(i)).toEqual([])
   })
 
+  it("rejects arguments of the wrong type (JavaScript callers) with InvalidArgument, changing nothing", async () => {
+    const i = await instance()
+    // One artifact: a get() that ignored its argument would return it.
+    const only = await i.run(save(file(i, "only.txt", "only"), { key: "only.txt" }))
+    for (const bad of [null, undefined, 5, true, ["only.txt"]]) {
+      // @ts-expect-error not a uid or a keyword object
+      const e = await i.fail(Artifact.get(bad))
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain("Artifact.get() takes a uid or an object of fields")
+    }
+    const p = file(i, "new.txt", "new")
+    // @ts-expect-error options must be an object
+    expect((await i.fail(save(p, null))).message).toContain("options must be an object")
+    for (const [options, name] of [
+      [{ key: "d.txt", description: 5 }, "description"],
+      [{ key: "d.txt", kind: {} }, "kind"],
+      [{ key: "d.txt", otype: 1 }, "otype"],
+      [{ key: "d.txt", n_observations: -1 }, "n_observations"],
+      [{ key: "d.txt", inspect: "no" }, "inspect"],
+      [{ key: "d.txt", features: "x=1" }, "features"],
+      [{ key: "d.txt", aux: [1] }, "aux"]
+    ] as const) {
+      // @ts-expect-error a field of the wrong type
+      const e = await i.fail(save(p, options))
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain(name)
+    }
+    expect((await i.run(Artifact.filter().toArray())).map((a) => a.uid)).toEqual([only.uid])
+    expect(await stored(i)).toEqual([`${only.uid}.txt`])
+  })
+
   it("rejects a taken version tag", async () => {
     const i = await instance()
     await i.run(save(file(i, "vt", "1"), { key: "vt", version_tag: "1" }))
