@@ -49,6 +49,13 @@ const checkDb = (db: unknown): Effect.Effect<void, InvalidArgument> => {
   return Effect.void
 }
 
+/** An S3 endpoint is an http(s) URL: the S3 client's own error ("Invalid URL") says neither which nor how. */
+const checkEndpoint = (endpoint: unknown): Effect.Effect<void, InvalidArgument> => {
+  const url = typeof endpoint === "string" && URL.canParse(endpoint) ? new URL(endpoint) : undefined
+  if (url !== undefined && (url.protocol === "http:" || url.protocol === "https:")) return Effect.void
+  return Effect.fail(new InvalidArgument({ message: `S3 endpoint '${String(endpoint)}' is not an http(s) URL: pass it like http://host:port or https://s3.example.com.` }))
+}
+
 /** Resolve options into complete settings (absolute paths, default database). */
 export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceSettings, InvalidArgument> =>
   Effect.gen(function* () {
@@ -61,6 +68,7 @@ export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceS
     if (remote && options.db === undefined)
       return yield* new InvalidArgument({ message: "S3 storage needs a shared registry: pass --db postgresql://… as well." })
     if (options.db !== undefined) yield* checkDb(options.db)
+    if (options.s3?.endpoint !== undefined) yield* checkEndpoint(options.s3.endpoint)
     const db = options.db === undefined ? defaultDbFor(storage) : isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
     const name = options.name ?? (path.basename(storage.replace(/^s3:\/\//, "")) || "lamina")
     return { name, storage, db, ...(options.s3 ? { s3: options.s3 } : {}) }

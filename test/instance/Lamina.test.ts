@@ -29,4 +29,16 @@ describe("resolveSettings", () => {
     // @ts-expect-error a number is not a database
     expect((await failure({ storage: "/tmp/x", db: 5 })).message).toContain("Pass a database")
   })
+
+  it("rejects an S3 endpoint that is not an http(s) URL", async () => {
+    const base = { storage: "s3://bucket/prefix", db: "postgresql://u@127.0.0.1:5432/lab" }
+    for (const endpoint of ["notaurl", "127.0.0.1:9000", "ftp://127.0.0.1:9000"]) {
+      const e = await failure({ ...base, s3: { endpoint } })
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain(`S3 endpoint '${endpoint}'`)
+      expect(e.message).toContain("http://host:port")
+    }
+    const ok = await Effect.runPromise(resolveSettings({ ...base, s3: { endpoint: "http://127.0.0.1:9000" } }))
+    expect(ok.s3).toEqual({ endpoint: "http://127.0.0.1:9000" })
+  })
 })
