@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
@@ -103,6 +103,24 @@ describeBackends("Artifact", ({ instance }) => {
     expect(g.n_files).toBe(3)
     // the old version's bytes are untouched
     expect(existsSync(path.join(local, "c.txt"))).toBe(false)
+  })
+
+  it("saves a folder's links to files as their content; a dangling link fails the save, storing nothing", async () => {
+    const i = await instance()
+    const target = file(i, "outside/target.txt", "linked")
+    const dir = path.dirname(file(i, "linked/a.txt", "a"))
+    symlinkSync(target, path.join(dir, "b.txt"))
+    const a = await i.run(save(dir, { key: "linked" }))
+    expect(a).toMatchObject({ n_files: 2, size: 7 })
+    expect(await i.storedKeys(`.lamina/${a.uid}`)).toEqual([`.lamina/${a.uid}/a.txt`, `.lamina/${a.uid}/b.txt`])
+    const broken = path.dirname(file(i, "broken/a.txt", "a2"))
+    symlinkSync(path.join(i.dir, "nowhere.txt"), path.join(broken, "gone.txt"))
+    const e = await i.fail(save(broken, { key: "broken" }))
+    expect(e._tag).toBe("StorageError")
+    expect(e.message).toContain("'gone.txt'")
+    expect(e.message).toContain("a link to nothing")
+    expect(await i.run(Artifact.filter().count())).toBe(1)
+    expect((await stored(i)).filter((f) => !f.startsWith(a.uid))).toEqual([])
   })
 
   it("registers a path inside storage in place, without a copy", async () => {
