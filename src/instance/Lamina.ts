@@ -68,6 +68,11 @@ export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceS
     if (remote && options.db === undefined)
       return yield* new InvalidArgument({ message: "S3 storage needs a shared registry: pass --db postgresql://… as well." })
     if (options.db !== undefined) yield* checkDb(options.db)
+    // JavaScript callers can pass anything: a number name or s3 settings would be kept as given.
+    if (options.name !== undefined && (typeof options.name !== "string" || options.name.trim() === ""))
+      return yield* new InvalidArgument({ message: `The instance name must be a non-empty string or left out, got ${JSON.stringify(options.name)}.` })
+    if (options.s3 !== undefined && (typeof options.s3 !== "object" || options.s3 === null || Array.isArray(options.s3)))
+      return yield* new InvalidArgument({ message: `s3 must be an object like { endpoint, region, forcePathStyle } or left out, got ${JSON.stringify(options.s3)}.` })
     if (options.s3?.endpoint !== undefined) yield* checkEndpoint(options.s3.endpoint)
     const db = options.db === undefined ? defaultDbFor(storage) : isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
     const name = options.name ?? (path.basename(storage.replace(/^s3:\/\//, "")) || "lamina")

@@ -41,4 +41,12 @@ describe("resolveSettings", () => {
     const ok = await Effect.runPromise(resolveSettings({ ...base, s3: { endpoint: "http://127.0.0.1:9000" } }))
     expect(ok.s3).toEqual({ endpoint: "http://127.0.0.1:9000" })
   })
+
+  it("rejects a name or s3 settings of the wrong type", async () => {
+    // @ts-expect-error a number is not a name
+    expect((await failure({ storage: "/tmp/x", name: 5 })).message).toContain("instance name must be a non-empty string")
+    expect((await failure({ storage: "/tmp/x", name: "" })).message).toContain("instance name must be a non-empty string")
+    // @ts-expect-error s3 settings are an object
+    expect((await failure({ storage: "/tmp/x", s3: 5 })).message).toContain("s3 must be an object")
+  })
 })
