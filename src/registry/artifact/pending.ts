@@ -9,7 +9,7 @@ import { accessSync, constants as fsConstants, statSync } from "node:fs"
 import * as path from "node:path"
 import type { Table } from "apache-arrow"
 import { Effect, Option } from "effect"
-import { InvalidArgument, StorageError, type ValidationError } from "../../errors.js"
+import { InvalidArgument, StorageError, ValidationError } from "../../errors.js"
 import type { AnnData } from "../../formats/anndata/anndata.js"
 import { formatOf } from "../../formats/format-of.js"
 import { ObjectStore, validateKey } from "../../storage/ObjectStore.js"
@@ -54,7 +54,20 @@ export const describePath = (localPath: string, options: ArtifactOptions): Effec
     })
     if (!stat.isFile() && !stat.isDirectory())
       return yield* new InvalidArgument({ message: `'${localPath}' is neither a regular file nor a folder.` })
-    const inspection = options.inspect === false || formatOf(abs) === undefined ? undefined : yield* Effect.flatMap(artifactData, (data) => data.inspectPath(abs))
+    const inspection =
+      options.inspect === false || formatOf(abs) === undefined
+        ? undefined
+        : yield* Effect.flatMap(artifactData, (data) => data.inspectPath(abs)).pipe(
+            // Say how to go on: fix the file, or keep it as plain bytes.
+            Effect.mapError((e) =>
+              e._tag === "ValidationError"
+                ? new ValidationError({
+                    message: `${e.message}\nRe-export the file, or register it as plain bytes: inspect: false (CLI: lamina save --no-inspect).`,
+                    ...(e.problems === undefined ? {} : { problems: e.problems })
+                  })
+                : e
+            )
+          )
     return {
       localPath: abs,
       isFolder: stat.isDirectory(),
