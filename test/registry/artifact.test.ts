@@ -199,6 +199,9 @@ describeBackends("Artifact", ({ instance }) => {
       expect(e._tag).toBe("InvalidArgument")
       expect(e.message).toContain("Artifact.get() takes a uid or an object of fields")
     }
+    // A field given as undefined (an unset variable) would be dropped and match every artifact.
+    const e = await i.fail(Artifact.get({ key: undefined }))
+    expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("'key' is undefined") })
     const p = file(i, "new.txt", "new")
     // @ts-expect-error options must be an object
     expect((await i.fail(save(p, null))).message).toContain("options must be an object")

@@ -8,6 +8,7 @@ import { Effect } from "effect"
 import { DoesNotExist, InvalidArgument } from "../../errors.js"
 import type { QuerySet } from "../../query/QuerySet.js"
 import type { Condition, FilterSpec } from "../../query/types.js"
+import { undefinedFieldError } from "../access.js"
 import { selectRows } from "../crud.js"
 import { isBase62, UID_LENGTH } from "../uid.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
@@ -39,6 +40,8 @@ export const artifactGetter =
         return yield* new InvalidArgument({
           message: `Artifact.get() takes a uid or an object of fields, e.g. Artifact.get({ key: "raw/a.csv" }); got ${showArgument(idOrFields)}.`
         })
+      const undefinedField = undefinedFieldError("Artifact", idOrFields)
+      if (undefinedField !== undefined) return yield* undefinedField
       // Versioned registries: prefer the latest version, then fall back to any match. Several
       // latest matches (two artifacts carrying one label, say) are MultipleResultsFound, never
       // an arbitrary pick.

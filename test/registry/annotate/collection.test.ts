@@ -77,6 +77,8 @@ describeBackends(
       }
       // @ts-expect-error not a uid or a keyword object
       expect((await i.fail(Run.get(null))).message).toContain("Run.get() takes a uid or an object of fields")
+      // A field given as undefined (an unset variable) would be dropped and match every record.
+      expect((await i.fail(Collection.get({ description: undefined }))).message).toContain("'description' is undefined")
     })
 
     it("records a collection read inside a run as the run's input", async () => {
