@@ -230,7 +230,14 @@ export class Artifact implements ArtifactView {
 
   /** Move to trash; with `permanent` (or when already in trash) delete the row and the bytes. */
   delete(options?: { readonly permanent?: boolean }) {
-    return deleteArtifact(this, options?.permanent ?? false)
+    // JavaScript callers: `permanent: "false"` is truthy, and deleting for good loses the bytes.
+    const given: unknown = options
+    const permanent: unknown = options?.permanent
+    const bad = (given !== undefined && (typeof given !== "object" || given === null)) || (permanent !== undefined && typeof permanent !== "boolean")
+    return Effect.zipRight(
+      bad ? Effect.fail(new InvalidArgument({ message: `delete() takes { permanent: true | false } or nothing, got ${JSON.stringify(given)}.` })) : Effect.void,
+      deleteArtifact(this, permanent === true)
+    )
   }
 
   /**

@@ -219,6 +219,11 @@ describeBackends("Artifact", ({ instance }) => {
       expect(e._tag).toBe("InvalidArgument")
       expect(e.message).toContain(name)
     }
+    // Only a boolean deletes for good: "false" is truthy in JavaScript.
+    for (const options of [{ permanent: "false" }, { permanent: 1 }, 5]) {
+      // @ts-expect-error permanent is a boolean
+      expect((await i.fail(only.delete(options))).message).toContain("delete() takes { permanent: true | false }")
+    }
     expect((await i.run(Artifact.filter().toArray())).map((a) => a.uid)).toEqual([only.uid])
     expect(await stored(i)).toEqual([`${only.uid}.txt`])
   })
