@@ -212,7 +212,9 @@ describeBackends("Artifact", ({ instance }) => {
       [{ key: "d.txt", n_observations: -1 }, "n_observations"],
       [{ key: "d.txt", inspect: "no" }, "inspect"],
       [{ key: "d.txt", features: "x=1" }, "features"],
-      [{ key: "d.txt", aux: [1] }, "aux"]
+      [{ key: "d.txt", aux: [1] }, "aux"],
+      [{ key: "d.txt", revises: 5 }, "revises"],
+      [{ key: "d.txt", revises: {} }, "revises"]
     ] as const) {
       // @ts-expect-error a field of the wrong type
       const e = await i.fail(save(p, options))

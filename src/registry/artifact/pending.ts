@@ -16,6 +16,7 @@ import { ObjectStore, validateKey } from "../../storage/ObjectStore.js"
 import { isS3Uri } from "../../storage/s3uri.js"
 import type { Inspection } from "../artifact-data.js"
 import { suffixOf } from "../suffix.js"
+import { UID_LENGTH } from "../uid.js"
 import type { AnnDataArtifactOptions, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions, TableFormat } from "./options.js"
 
 /** Errors of describing an artifact. */
@@ -99,6 +100,9 @@ export const checkOptions = (options: ArtifactOptions): Effect.Effect<void, Inva
       if (options[name] !== undefined && !isPlainObject(options[name])) return yield* fail(`${name} must be an object or left out, got ${JSON.stringify(options[name])}.`)
     const n = options.n_observations
     if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return yield* fail(`n_observations must be a non-negative integer or left out, got ${n}.`)
+    const revises: unknown = options.revises
+    if (revises !== undefined && !(isPlainObject(revises) && typeof revises["uid"] === "string" && revises["uid"].length === UID_LENGTH.artifact))
+      return yield* fail("revises must be a saved artifact (e.g. yield* Artifact.get({ key })) or left out.")
     if (options.inspect !== undefined && typeof options.inspect !== "boolean") return yield* fail(`inspect must be true or false, got ${JSON.stringify(options.inspect)}.`)
   })
 
