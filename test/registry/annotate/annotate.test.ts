@@ -62,6 +62,12 @@ describeBackends("annotate", ({ instance }) => {
       expect((await i.fail(Feature.create({ name: "x", dtype: "cat[Gene]" }))).message).toContain("'Gene' is not a categorical registry")
       expect((await i.fail(Feature.create({ name: "x", dtype: "cat[Record[Nope]]" }))).message).toContain("No Record type named 'Nope'")
       expect((await i.fail(Feature.create({ name: " x", dtype: "int" })))._tag).toBe("InvalidArgument")
+      // JavaScript callers: a type that is neither a name nor a record.
+      for (const type of [5, {}, true]) {
+        // @ts-expect-error not a type name or record
+        const e = await i.fail(ULabel.create({ name: "typed", type }))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("A ULabel type must be a type's name or a ULabel record") })
+      }
     })
 
     it("uses LaminDB's uid lengths and returns existing labels by name and type", async () => {
