@@ -305,7 +305,18 @@ export class Artifact implements ArtifactView {
    * written then.
    */
   static readonly features = {
-    addMany: (entries: Iterable<readonly [Artifact, FeatureValues]>) => addFeatureValuesMany(annotated, Array.from(entries, ([a, values]) => ({ id: a.id, values })))
+    addMany: (entries: Iterable<readonly [Artifact, FeatureValues]>) => {
+      // JavaScript callers can pass anything: `5` would be an empty batch, `[[null, …]]` a TypeError.
+      const given: unknown = entries
+      const iterable = typeof given === "object" && given !== null && Symbol.iterator in given
+      // Read once: a generator gives its entries a single time.
+      const pairs = iterable ? Array.from(entries) : []
+      const isPair = (e: unknown) =>
+        Array.isArray(e) && e.length === 2 && e[0] instanceof Artifact && typeof e[1] === "object" && e[1] !== null && !Array.isArray(e[1])
+      if (!iterable || !pairs.every(isPair))
+        return Effect.fail(new InvalidArgument({ message: "Artifact.features.addMany takes [artifact, { feature: value }] pairs of saved artifacts, e.g. [[a, { temperature: 21.6 }]]." }))
+      return addFeatureValuesMany(annotated, pairs.map(([a, values]) => ({ id: a.id, values })))
+    }
   }
 
   /**
