@@ -28,6 +28,32 @@ type Define<O> = (options: O, fn: Function, name: string, files: ReadonlyArray<s
 /** Runs one tracked call of `fn` on `self`. */
 type Call<O> = (def: Definition, options: O, fn: Function, self: unknown, args: ReadonlyArray<unknown>) => unknown
 
+const STRING_OPTIONS = ["key", "description", "cacheVersion"] as const
+const BOOLEAN_OPTIONS = ["cache", "nested"] as const
+
+/**
+ * The options' types, checked when the step or flow is defined: JavaScript callers can pass
+ * anything, and `concurrency: -1` or `cache: "yes"` would otherwise be ignored silently.
+ */
+const checkOptions = (kind: "step" | "flow", nameOrOptions: unknown): void => {
+  const fail = (message: string) => {
+    throw new InvalidArgument({ message: `${kind}(nameOrOptions, fn): ${message}` })
+  }
+  if (nameOrOptions === undefined || typeof nameOrOptions === "string") return
+  if (typeof nameOrOptions !== "object" || nameOrOptions === null || Array.isArray(nameOrOptions))
+    return fail(`pass a name or an options object, got ${JSON.stringify(nameOrOptions)}.`)
+  const o: Readonly<Record<string, unknown>> = { ...nameOrOptions }
+  if (o["name"] !== undefined && (typeof o["name"] !== "string" || o["name"] === "")) fail(`name must be a non-empty string, got ${JSON.stringify(o["name"])}.`)
+  for (const k of STRING_OPTIONS) if (o[k] !== undefined && typeof o[k] !== "string") fail(`${k} must be a string, got ${JSON.stringify(o[k])}.`)
+  for (const k of BOOLEAN_OPTIONS) if (o[k] !== undefined && typeof o[k] !== "boolean") fail(`${k} must be true or false, got ${JSON.stringify(o[k])}.`)
+  const concurrency = o["concurrency"]
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && typeof concurrency === "number" && concurrency > 0))
+    fail(`concurrency must be a positive integer, got ${JSON.stringify(concurrency)}.`)
+  const ignore = o["ignore"]
+  if (ignore !== undefined && !(Array.isArray(ignore) && ignore.every((x) => typeof x === "string")))
+    fail(`ignore must be a list of parameter names, got ${JSON.stringify(ignore)}.`)
+}
+
 /**
  * The implementation behind `step(nameOrOptions, fn?)` and `flow(nameOrOptions, fn?)`; `files`
  * are the caller's module (for the transform key) and the modules that called it (`callerFiles`),
@@ -41,6 +67,7 @@ export const wrapOrDecorate = <O extends CommonOptions>(
   define: Define<O>,
   call: Call<O>
 ): unknown => {
+  checkOptions(kind, nameOrOptions)
   const options = (typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {})) as O
   if (fn === undefined) {
     return (target: Function, context: ClassMethodDecoratorContext) => {

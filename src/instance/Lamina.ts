@@ -13,7 +13,7 @@ import type { TableCuration } from "../registry/artifact/curation.js"
 import { currentDialect } from "../db/dialect.js"
 import { migrate } from "../db/migrate.js"
 import * as Sqlite from "../db/sqlite.js"
-import { isPostgresUrl } from "../db/url.js"
+import { isPostgresUrl, redactUrl } from "../db/url.js"
 import { InvalidArgument, type IntegrityError, type StorageError } from "../errors.js"
 import { ensureStorage } from "../registry/Storage.js"
 import { ensureUser } from "../registry/User.js"
@@ -37,6 +37,25 @@ export interface LaminaOptions {
   readonly s3?: S3Settings
 }
 
+/**
+ * A database string is a Postgres URL or a SQLite file path. Any other URL (`mysql://…`, a
+ * `postgres:/…` typo) would otherwise become a SQLite file at a path made from the URL.
+ */
+const checkDb = (db: unknown): Effect.Effect<void, InvalidArgument> => {
+  if (typeof db !== "string" || db.trim() === "")
+    return Effect.fail(new InvalidArgument({ message: "Pass a database: a SQLite file path or postgresql://user@host:5432/dbname (or leave it out for the default SQLite file)." }))
+  if (!isPostgresUrl(db) && (/^[a-z][a-z0-9+.-]*:\/\//i.test(db) || /^postgres(ql)?:/i.test(db)))
+    return Effect.fail(new InvalidArgument({ message: `Unsupported database '${redactUrl(db)}': use a SQLite file path or postgresql://user@host:5432/dbname.` }))
+  return Effect.void
+}
+
+/** An S3 endpoint is an http(s) URL: the S3 client's own error ("Invalid URL") says neither which nor how. */
+const checkEndpoint = (endpoint: unknown): Effect.Effect<void, InvalidArgument> => {
+  const url = typeof endpoint === "string" && URL.canParse(endpoint) ? new URL(endpoint) : undefined
+  if (url !== undefined && (url.protocol === "http:" || url.protocol === "https:")) return Effect.void
+  return Effect.fail(new InvalidArgument({ message: `S3 endpoint '${String(endpoint)}' is not an http(s) URL: pass it like http://host:port or https://s3.example.com.` }))
+}
+
 /** Resolve options into complete settings (absolute paths, default database). */
 export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceSettings, InvalidArgument> =>
   Effect.gen(function* () {
@@ -48,6 +67,13 @@ export const resolveSettings = (options: LaminaOptions): Effect.Effect<InstanceS
     const storage = remote ? options.storage.replace(/\/+$/, "") : path.resolve(options.storage)
     if (remote && options.db === undefined)
       return yield* new InvalidArgument({ message: "S3 storage needs a shared registry: pass --db postgresql://… as well." })
+    if (options.db !== undefined) yield* checkDb(options.db)
+    // JavaScript callers can pass anything: a number name or s3 settings would be kept as given.
+    if (options.name !== undefined && (typeof options.name !== "string" || options.name.trim() === ""))
+      return yield* new InvalidArgument({ message: `The instance name must be a non-empty string or left out, got ${JSON.stringify(options.name)}.` })
+    if (options.s3 !== undefined && (typeof options.s3 !== "object" || options.s3 === null || Array.isArray(options.s3)))
+      return yield* new InvalidArgument({ message: `s3 must be an object like { endpoint, region, forcePathStyle } or left out, got ${JSON.stringify(options.s3)}.` })
+    if (options.s3?.endpoint !== undefined) yield* checkEndpoint(options.s3.endpoint)
     const db = options.db === undefined ? defaultDbFor(storage) : isPostgresUrl(options.db) ? options.db : path.resolve(options.db)
     const name = options.name ?? (path.basename(storage.replace(/^s3:\/\//, "")) || "lamina")
     return { name, storage, db, ...(options.s3 ? { s3: options.s3 } : {}) }

@@ -18,6 +18,7 @@ import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { Collection, CollectionModel } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
+import { recordModelOf } from "../registry/recordRef.js"
 import { recreatingRunsOf } from "../registry/recreating.js"
 import { decodeRun, RunModel, statusName, type Run } from "../registry/Run.js"
 import { decodeTransform, TransformModel, type Transform } from "../registry/Transform.js"
@@ -87,12 +88,21 @@ export const resolveTarget = (keyOrUid: string) =>
     })
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Resolving a lineage target")(e))))
 
+/** A run record: branded as one, or shaped like one (an integer id and a run uid). */
+const isRun = (v: unknown): boolean =>
+  typeof v === "object" &&
+  v !== null &&
+  (recordModelOf(v) === "Run" || ("id" in v && Number.isInteger(v.id) && "uid" in v && typeof v.uid === "string" && v.uid.length === UID_LENGTH.run))
+
 /** The upstream lineage graph of an artifact or run. */
 export const upstream = (target: LineageTarget, options: UpstreamOptions = {}) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const depth = options.depth ?? Number.POSITIVE_INFINITY
     if (!(depth >= 0)) return yield* new InvalidArgument({ message: `depth must be a number ≥ 0, got ${options.depth}.` })
+    // JavaScript callers can pass anything: a number would be walked as a run without a uid.
+    if (typeof target !== "string" && !(target instanceof Artifact) && !isRun(target))
+      return yield* new InvalidArgument({ message: `upstream() takes an artifact, a run, or an artifact key or uid (or a run uid), got ${JSON.stringify(target)}.` })
     const resolved =
       typeof target === "string"
         ? yield* resolveTarget(target)

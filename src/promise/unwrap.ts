@@ -39,13 +39,25 @@ export const mapObject = (o: object, f: (x: unknown) => unknown): object => {
 }
 
 /** The Effect-world original of a Promise-API value. */
-export const effectWorld = (value: unknown): unknown => {
+export const effectWorld = (value: unknown): unknown => unwrapWithin(value, new Set())
+
+/** `effectWorld` below the containers in `ancestors`. */
+const unwrapWithin = (value: unknown, ancestors: Set<object>): unknown => {
   if (typeof value !== "object" || value === null) return value
   const inner = (value as { readonly [EffectValue]?: unknown })[EffectValue]
   if (inner !== undefined) return inner
-  if (Array.isArray(value)) return mapArray(value, effectWorld)
-  if (isPlain(value) && !Effect.isEffect(value)) return mapObject(value, effectWorld)
-  return value
+  // A value that contains itself is passed on as it is: the Effect side reports the cycle
+  // (params: "a cycle") where this walk would overflow the stack.
+  if (ancestors.has(value)) return value
+  const walk = Array.isArray(value) || (isPlain(value) && !Effect.isEffect(value))
+  if (!walk) return value
+  ancestors.add(value)
+  try {
+    const f = (x: unknown) => unwrapWithin(x, ancestors)
+    return Array.isArray(value) ? mapArray(value, f) : mapObject(value, f)
+  } finally {
+    ancestors.delete(value)
+  }
 }
 
 /** Arguments of an Effect API call, unwrapped. */

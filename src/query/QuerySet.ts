@@ -99,7 +99,8 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
 
   /** Order by fields or paths; `-` for descending (`orderBy("-created_at", "key")`). Replaces earlier ordering. */
   orderBy(...keys: ReadonlyArray<OrderKey<M>>): QuerySet<A, M> {
-    for (const k of keys) if (typeof k !== "string" || k === "" || k === "-") return this.fail(`orderBy() takes field names, got ${show(k)}.`)
+    const bad = badFieldName(keys, ["-"])
+    if (bad !== undefined) return this.fail(`orderBy() takes field names, got ${show(bad.value)}.`)
     return this.with({ order: keys })
   }
 
@@ -133,7 +134,15 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
 
   /** Plain objects with the selected fields and paths (`values("key", "run__transform__key")`). */
   values<const K extends PathKey<M>>(...paths: ReadonlyArray<K>): QuerySet<ValuesRow<M, K>, M> {
-    if (paths.length === 0) return new QuerySet<ValuesRow<M, K>, M>({ ...this.state, error: new InvalidArgument({ message: "values() needs at least one field." }) }, (r) => r as ValuesRow<M, K>)
+    // JavaScript callers can pass anything: a non-string would reach the compiler as a TypeError.
+    const bad = badFieldName(paths)
+    const error =
+      paths.length === 0
+        ? new InvalidArgument({ message: "values() needs at least one field." })
+        : bad !== undefined
+          ? new InvalidArgument({ message: `values() takes field names, got ${show(bad.value)}.` })
+          : undefined
+    if (error !== undefined) return new QuerySet<ValuesRow<M, K>, M>({ ...this.state, error: this.state.error ?? error }, (r) => r as ValuesRow<M, K>)
     return new QuerySet<ValuesRow<M, K>, M>({ ...this.state, projection: { _tag: "Values", paths } }, (row) => row as ValuesRow<M, K>)
   }
 
@@ -281,6 +290,9 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
 
   /** Group by fields or paths, then `.aggregate({...})` per group (groups ordered ascending). */
   groupBy<const G extends PathKey<M>>(...paths: ReadonlyArray<G>): GroupedQuerySet<M, G> {
+    const bad = badFieldName(paths)
+    if (bad !== undefined && this.state.error === undefined)
+      return new GroupedQuerySet<M, G>({ ...this.state, error: new InvalidArgument({ message: `groupBy() takes field names, got ${show(bad.value)}.` }) }, paths)
     return new GroupedQuerySet<M, G>(this.state, paths)
   }
 
@@ -305,6 +317,13 @@ export class GroupedQuerySet<in out M extends Model, in out G extends string> {
     const state = this.state
     const groupBy = this.groupBy
     return Effect.gen(function* () {
+      // JavaScript callers can pass anything: check the spec's shape before reading it.
+      if (typeof spec !== "object" || spec === null || Array.isArray(spec))
+        return yield* new InvalidArgument({ message: `aggregate() takes an object of aggregates, e.g. { n: Agg.count(), total: Agg.sum("size") }; got ${show(spec)}.` })
+      for (const [name, agg] of Object.entries(spec)) {
+        const problem = aggregationProblem(agg)
+        if (problem !== undefined) return yield* new InvalidArgument({ message: `aggregate '${name}' ${problem}` })
+      }
       const entries = Object.entries(spec).map(([name, agg]) => [name, { fn: agg.fn, path: agg.path, distinct: agg.distinct }] as const)
       for (const [name] of entries)
         if (groupBy.includes(name as G)) return yield* new InvalidArgument({ message: `aggregate: '${name}' is both a group and an aggregate name.` })
@@ -320,6 +339,24 @@ export class GroupedQuerySet<in out M extends Model, in out G extends string> {
       })
     })
   }
+}
+
+/** The first key that is not a non-empty string (nor one of `reserved`), if any. */
+const badFieldName = (keys: ReadonlyArray<unknown>, reserved: ReadonlyArray<string> = []): { readonly value: unknown } | undefined => {
+  const at = keys.findIndex((k) => typeof k !== "string" || k === "" || reserved.includes(k))
+  return at === -1 ? undefined : { value: keys[at] }
+}
+
+const AGG_FNS: ReadonlyArray<unknown> = ["count", "sum", "avg", "min", "max"]
+
+/** Why `agg` is not an `Agg.…(…)` value, or `undefined` when it is one. */
+const aggregationProblem = (agg: unknown): string | undefined => {
+  const shape = "must be Agg.count(), Agg.sum(field), Agg.avg(field), Agg.min(field) or Agg.max(field)"
+  if (typeof agg !== "object" || agg === null || !("_tag" in agg) || agg._tag !== "Aggregation" || !("fn" in agg) || !AGG_FNS.includes(agg.fn))
+    return `${shape}, got ${show(agg)}.`
+  const path = "path" in agg ? agg.path : undefined
+  if (path === undefined ? agg.fn !== "count" : typeof path !== "string" || path === "") return `${shape}: the field must be a field name, got ${show(path)}.`
+  return undefined
 }
 
 const describeNode = (node: QNode): string => {

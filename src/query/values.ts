@@ -24,7 +24,8 @@ export const invalid = (message: string): never => {
 }
 
 const show = (v: unknown): string => {
-  if (v instanceof Date) return v.toISOString()
+  // An invalid Date's toISOString throws a RangeError: the message must survive printing it.
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? "Invalid Date" : v.toISOString()
   try {
     return JSON.stringify(v) ?? String(v)
   } catch {

@@ -31,7 +31,7 @@ import { artifactGetter } from "./artifact/get.js"
 import { ArtifactModel, type ArtifactRow } from "./artifact/model.js"
 import type { AnnDataArtifactOptions, ArtifactEnv, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions } from "./artifact/options.js"
 import { formatOfRow, isFolderRow, joinRoot, labelOf, storageKeyOf, type ArtifactView } from "./artifact/paths.js"
-import { describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
+import { checkTableArguments, describePath, pendingAnnData, pendingTable, type DescribeError } from "./artifact/pending.js"
 import { TableCuration } from "./artifact/curation.js"
 import { cacheArtifact, loadAnnData, loadBytes, loadTable, openAnnData, openArtifact } from "./artifact/reads.js"
 import { deleteArtifact, restoreArtifact } from "./artifact/remove.js"
@@ -230,7 +230,14 @@ export class Artifact implements ArtifactView {
 
   /** Move to trash; with `permanent` (or when already in trash) delete the row and the bytes. */
   delete(options?: { readonly permanent?: boolean }) {
-    return deleteArtifact(this, options?.permanent ?? false)
+    // JavaScript callers: `permanent: "false"` is truthy, and deleting for good loses the bytes.
+    const given: unknown = options
+    const permanent: unknown = options?.permanent
+    const bad = (given !== undefined && (typeof given !== "object" || given === null)) || (permanent !== undefined && typeof permanent !== "boolean")
+    return Effect.zipRight(
+      bad ? Effect.fail(new InvalidArgument({ message: `delete() takes { permanent: true | false } or nothing, got ${JSON.stringify(given)}.` })) : Effect.void,
+      deleteArtifact(this, permanent === true)
+    )
   }
 
   /**
@@ -298,7 +305,18 @@ export class Artifact implements ArtifactView {
    * written then.
    */
   static readonly features = {
-    addMany: (entries: Iterable<readonly [Artifact, FeatureValues]>) => addFeatureValuesMany(annotated, Array.from(entries, ([a, values]) => ({ id: a.id, values })))
+    addMany: (entries: Iterable<readonly [Artifact, FeatureValues]>) => {
+      // JavaScript callers can pass anything: `5` would be an empty batch, `[[null, …]]` a TypeError.
+      const given: unknown = entries
+      const iterable = typeof given === "object" && given !== null && Symbol.iterator in given
+      // Read once: a generator gives its entries a single time.
+      const pairs = iterable ? Array.from(entries) : []
+      const isPair = (e: unknown) =>
+        Array.isArray(e) && e.length === 2 && e[0] instanceof Artifact && typeof e[1] === "object" && e[1] !== null && !Array.isArray(e[1])
+      if (!iterable || !pairs.every(isPair))
+        return Effect.fail(new InvalidArgument({ message: "Artifact.features.addMany takes [artifact, { feature: value }] pairs of saved artifacts, e.g. [[a, { temperature: 21.6 }]]." }))
+      return addFeatureValuesMany(annotated, pairs.map(([a, values]) => ({ id: a.id, values })))
+    }
   }
 
   /**
@@ -314,6 +332,7 @@ export class Artifact implements ArtifactView {
     if (options?.schema === undefined) return pendingTable(table, options, fromPath)
     const { schema, ...rest } = options
     return Effect.gen(function* () {
+      yield* checkTableArguments(table, rest)
       const curation = yield* Effect.serviceOption(TableCuration)
       if (Option.isNone(curation))
         return yield* new InvalidArgument({ message: "Artifact.fromTable with a schema needs the curation layer: run it with Lamina.layer (or provide Curate.tableCurationLayer)." })

@@ -164,7 +164,8 @@ export class Collection {
 
   /** One collection by uid or fields (`{ key }` finds the latest version of that key). */
   static get(uidOrFields: string | FilterSpec<typeof CollectionModel>) {
-    if (typeof uidOrFields !== "string" && uidOrFields.key !== undefined && uidOrFields.is_latest === undefined)
+    // `typeof null` is "object": a null argument goes on to access.get, which rejects it.
+    if (typeof uidOrFields === "object" && uidOrFields !== null && uidOrFields.key !== undefined && uidOrFields.is_latest === undefined)
       return access.get({ ...uidOrFields, is_latest: true })
     return access.get(uidOrFields)
   }

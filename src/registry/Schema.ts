@@ -96,11 +96,23 @@ const resolveFeatures = (refs: ReadonlyArray<FeatureRef>) =>
     return names.map((n) => found.get(n)!)
   })
 
+const isObject = (v: unknown): v is object => typeof v === "object" && v !== null
+
+/** A feature name or a Feature record (by its name). */
+const isFeatureRef = (v: unknown): boolean => (typeof v === "string" ? v.trim() !== "" : isObject(v) && "name" in v && typeof v.name === "string")
+
 const checkOptions = (o: SchemaOptions): Effect.Effect<void, InvalidArgument> => {
   if (o === null || typeof o !== "object") return Effect.fail(new InvalidArgument({ message: "Schema.create takes an options object, e.g. { name, features: [...] }." }))
   if (o.name !== undefined && (typeof o.name !== "string" || o.name.trim() === ""))
     return Effect.fail(new InvalidArgument({ message: `A schema name must be a non-empty string, got ${JSON.stringify(o.name)}.` }))
   if (o.features !== undefined && !Array.isArray(o.features)) return Effect.fail(new InvalidArgument({ message: "features must be an array of feature names or records." }))
+  // JavaScript callers can pass anything: a null member would reach the name lookup as a TypeError.
+  const members: ReadonlyArray<unknown> = o.features ?? []
+  const bad = members.findIndex((m) => !isFeatureRef(m) && !(isObject(m) && "feature" in m && isFeatureRef(m.feature)))
+  if (bad !== -1)
+    return Effect.fail(
+      new InvalidArgument({ message: `features[${bad}] must be a feature name, a Feature record or { feature, optional }, got ${JSON.stringify(members[bad]) ?? String(members[bad])}.` })
+    )
   if (o.components !== undefined) {
     for (const [slot, c] of Object.entries(o.components))
       if (c === null || typeof c !== "object" || recordModelOf(c) !== "Schema")

@@ -21,6 +21,10 @@ export type TypeRef = string | { readonly id: number; readonly name?: string | n
 export const typeIdOf = (model: Model, type: TypeRef | null | undefined) =>
   Effect.gen(function* () {
     if (type === null || type === undefined) return null
+    // JavaScript callers can pass anything: `5` would be looked up as "type 'undefined'".
+    const given: unknown = type
+    if (typeof given !== "string" && !(typeof given === "object" && given !== null && "id" in given && typeof given.id === "number"))
+      return yield* new InvalidArgument({ message: `A ${model.name} type must be a type's name or a ${model.name} record with is_type: true, got ${JSON.stringify(given)}.` })
     const sql = yield* SqlClient.SqlClient
     const rows =
       typeof type === "string"

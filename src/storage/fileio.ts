@@ -188,11 +188,30 @@ export const listFilesWithStats = (dir: string): ReadonlyArray<ListedFile> => {
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
 }
 
-/** All regular files below `dir`, as paths relative to it with `/` separators, sorted. */
+/**
+ * All files below `dir`, as paths relative to it with `/` separators, sorted. A link to a file
+ * counts as that file (read through the link, as LaminDB does); any other entry that is not a
+ * folder (a dangling link, a link to a folder, a FIFO, a socket) throws, naming it.
+ */
 export const listFiles = async (dir: string): Promise<ReadonlyArray<string>> => {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true })
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
-    .sort()
+  const out: Array<string> = []
+  for (const e of entries) {
+    if (e.isDirectory()) continue
+    const full = path.join(e.parentPath, e.name)
+    const rel = path.relative(dir, full).split(path.sep).join("/")
+    if (e.isFile()) {
+      out.push(rel)
+      continue
+    }
+    // Leaving such an entry out would register a folder without a file its owner sees in it.
+    const target = e.isSymbolicLink() ? await fs.stat(full).catch(() => undefined) : undefined
+    if (target?.isFile()) {
+      out.push(rel)
+      continue
+    }
+    const what = !e.isSymbolicLink() ? "not a regular file (a FIFO, socket or device)" : target === undefined ? "a link to nothing" : "a link to a folder"
+    throw new Error(`'${rel}' is ${what}: a folder artifact holds files and links to files only. Remove it, or replace it with a copy of what it points to.`)
+  }
+  return out.sort()
 }

@@ -14,6 +14,7 @@ import { Context, Deferred, Effect, Exit, type FiberId, Layer, Option, type Scop
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { deleteArtifact } from "../registry/artifact/remove.js"
 import { addRunCollectionInputs } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, encodeValue } from "../registry/model.js"
@@ -481,7 +482,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId} AND branch <> -1`.pipe(
               Effect.mapError(sqlFailure("Reading a failed run's outputs"))
             )
-            for (const row of rows) yield* new Artifact(decodeRow(ArtifactModel, row)).delete()
+            for (const row of rows) yield* deleteArtifact(new Artifact(decodeRow(ArtifactModel, row)), false)
           })
         ),
 

@@ -9,6 +9,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
+import { deleteArtifact } from "../registry/artifact/remove.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow } from "../registry/model.js"
 import { abortRuns, RunStatus } from "../registry/Run.js"
@@ -87,6 +88,6 @@ export const reapExpiredRuns = Effect.gen(function* () {
     Effect.zipRight(abortRuns(ids, REAPED_ERROR), sql`DELETE FROM lamina_run_claim WHERE ${sql.in("run_id", ids)}`)
   )
   const created = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE ${sql.in("run_id", ids)} AND branch <> -1`
-  for (const row of created) yield* new Artifact(decodeRow(ArtifactModel, row)).delete()
+  for (const row of created) yield* deleteArtifact(new Artifact(decodeRow(ArtifactModel, row)), false)
   return ids
 }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Ending runs whose process stopped")(e))))

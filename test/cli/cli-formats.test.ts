@@ -57,4 +57,16 @@ describe("lamina CLI on tables and AnnData", () => {
     expect(r.stderr).not.toMatch(/RuntimeError|Aborted|wasm/i)
     expect((await lamina(home, ["describe", "cells/bad.h5ad"])).code).not.toBe(0)
   })
+
+  it("save of a damaged .arrow says what to do, without the reader's TypeError; --no-inspect saves it as bytes", async () => {
+    const bad = path.join(dir, "bad.arrow")
+    writeFileSync(bad, "ARROW1 then nothing an Arrow reader can use")
+    const r = await lamina(home, ["save", bad, "--key", "tables/bad.arrow"])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain("bad.arrow is not a readable Arrow IPC file: its content is damaged or truncated")
+    expect(r.stderr).toContain("--no-inspect")
+    expect(r.stderr).not.toMatch(/Cannot read properties|TypeError|intermediate value/)
+    const saved = await laminaJson(home, ["save", bad, "--key", "tables/bad.arrow", "--no-inspect"])
+    expect(saved).toMatchObject({ key: "tables/bad.arrow", otype: null })
+  })
 })

@@ -73,6 +73,12 @@ describeBackends("curate: DataFrame", ({ instance }) => {
       expect(e2.message).toContain("Invalid itype 'Gene.symbol'")
       const e3 = await i.fail(Schema.resolve("no such schema"))
       expect(e3._tag).toBe("DoesNotExist")
+      // JavaScript callers: members that are not names or feature records.
+      for (const bad of [null, 5, {}, ""]) {
+        // @ts-expect-error not a feature name or record
+        const e = await i.fail(Schema.create({ name: "bad members", features: [bad] }))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("features[0] must be a feature name, a Feature record or { feature, optional }") })
+      }
     })
   })
 

@@ -136,6 +136,11 @@ describeBackends(
       expect((await i.fail(exportInstance(dir)))._tag).toBe("InvalidArgument")
       expect(readdirSync(path.dirname(dir)).some((n) => n.startsWith(`.${path.basename(dir)}.`))).toBe(false)
       expect((await i.fail(importInstance(dir))).message).toContain("is not a Lamina dump")
+      // A manifest of the wrong shape names the field at fault, not the whole manifest schema.
+      writeFileSync(path.join(dir, "manifest.json"), JSON.stringify({ format: "lamina-dump", version: 1 }))
+      const wrong = await i.fail(importInstance(dir))
+      expect(wrong.message).toContain("is not a Lamina dump this version reads: 'createdAt' is missing")
+      expect(wrong.message).not.toContain("readonly")
     })
 
     it("--no-data: rows only; import requires the objects in the new instance's storage", async () => {

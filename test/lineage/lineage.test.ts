@@ -113,6 +113,12 @@ describeBackends("lineage", ({ instance }) => {
     expect(viaUid.root).toBe(`run:${run.uid}`)
 
     expect((await i.fail(upstream("no/such/key"))).message).toMatch(/No artifact with key or uid 'no\/such\/key'/)
+    // JavaScript callers: neither a key, uid, artifact nor run (5 drew a graph of "run:undefined").
+    for (const bad of [5, null, {}, { id: 1 }]) {
+      // @ts-expect-error not a lineage target
+      const e = await i.fail(upstream(bad))
+      expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("upstream() takes an artifact, a run, or an artifact key or uid") })
+    }
   })
 
   it("renders mermaid, dot, json and a self-contained html page", async () => {

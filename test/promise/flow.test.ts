@@ -313,6 +313,18 @@ describeBackends("promise: flows and steps", (ctx) => {
     await expect(nested()).rejects.toThrow(/nested: true/)
   })
 
+  it("an argument that contains itself rejects with InvalidArgument naming the cycle, not a stack overflow", async () => {
+    const { lm } = await promiseInstance(ctx)
+    const config: { depth: number; self?: unknown } = { depth: 1 }
+    config.self = config
+    const f = lm.flow("cyclic", async (c: typeof config) => c.depth)
+    const e = await f(config).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(InvalidArgument)
+    expect(e).toMatchObject({ message: expect.stringContaining("a cycle") })
+    // Also through a filter: the cycle reaches the query compiler as a typed error.
+    await expect(lm.Run.filter({ params__c: config }).toArray()).rejects.toBeInstanceOf(InvalidArgument)
+  })
+
   it("decorators: @lm.flow() and @lm.step() on async methods", async () => {
     const { i, lm } = await promiseInstance(ctx)
     class Pipeline {

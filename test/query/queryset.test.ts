@@ -128,6 +128,23 @@ describeBackends("QuerySet", ({ instance }) => {
     expect((await i.fail(Artifact.filter().aggregate({ s: Agg.sum("key") }))).message).toContain("numeric")
   })
 
+  it("rejects field names and aggregates of the wrong type with InvalidArgument (JavaScript callers)", async () => {
+    // @ts-expect-error a number is not a field name
+    expect((await i.fail(Artifact.filter().values(5).toArray())).message).toContain("values() takes field names, got 5")
+    // @ts-expect-error null is not a field name
+    expect((await i.fail(Artifact.filter().values(null).toArray()))._tag).toBe("InvalidArgument")
+    // @ts-expect-error a number is not a field name
+    expect((await i.fail(Artifact.filter().groupBy(5).aggregate({ n: Agg.count() }))).message).toContain("groupBy() takes field names, got 5")
+    // @ts-expect-error a number is not a field name
+    expect((await i.fail(Artifact.filter().aggregate({ s: Agg.sum(5) }))).message).toContain("aggregate 's'")
+    // @ts-expect-error the spec must be an object of Agg values
+    expect((await i.fail(Artifact.filter().aggregate(null))).message).toContain("aggregate() takes an object")
+    // @ts-expect-error a number is not an aggregate
+    expect((await i.fail(Artifact.filter().aggregate({ n: 5 }))).message).toContain("aggregate 'n' must be Agg.count(), Agg.sum(field)")
+    // An invalid Date is a typed error naming it, not a RangeError from printing it.
+    expect((await i.fail(Artifact.filter({ created_at: new Date(NaN) }).toArray())).message).toContain("expects a date or an ISO-8601 timestamp, got Invalid Date")
+  })
+
   it("iterates in chunks by keyset pagination", async () => {
     const all = await i.run(Stream.runCollect(Artifact.filter({ suffix: ".txt" }).iterate({ chunkSize: 4 })))
     expect(Chunk.toReadonlyArray(all).map((a) => a.key)).toEqual((await keys(Artifact.filter({ suffix: ".txt" }).orderBy("id"))))

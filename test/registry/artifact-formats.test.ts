@@ -87,6 +87,32 @@ describeBackends(
       expect((await i.run(pending.save())).uid).toBe(first.uid)
     })
 
+    it("fromTable / fromAnnData reject values and options of the wrong type (JavaScript callers), writing nothing", async () => {
+      const i = await instance()
+      const adata = await i.run(sampleAnnData())
+      for (const bad of [null, {}, "a,b\n1,2", adata]) {
+        // @ts-expect-error not an Arrow table
+        const e = await i.fail(Artifact.fromTable(bad, { key: "t/bad.parquet" }))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("Artifact.fromTable() takes an Apache Arrow Table") })
+      }
+      for (const bad of [null, {}, sampleTable()]) {
+        // @ts-expect-error not an AnnData
+        const e = await i.fail(Artifact.fromAnnData(bad, { key: "cells/bad.h5ad" }))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("Artifact.fromAnnData() takes an AnnData") })
+      }
+      // @ts-expect-error options must be an object
+      expect((await i.fail(Artifact.fromTable(sampleTable(), null))).message).toContain("options must be an object")
+      // @ts-expect-error options must be an object
+      expect((await i.fail(Artifact.fromAnnData(adata, 5))).message).toContain("options must be an object")
+      // @ts-expect-error an unknown format
+      expect((await i.fail(Artifact.fromTable(sampleTable(), { format: "xlsx" }))).message).toContain("format must be one of parquet, arrow, csv")
+      // @ts-expect-error an unknown format
+      expect((await i.fail(Artifact.fromAnnData(adata, { format: "loom" }))).message).toContain("format must be one of h5ad, zarr")
+      // @ts-expect-error a key must be a string
+      expect((await i.fail(Artifact.fromTable(sampleTable(), { key: 5 })))._tag).toBe("InvalidArgument")
+      expect(await i.run(Artifact.filter().count())).toBe(0)
+    })
+
     it("loadTable / loadAnnData / open refuse artifacts of other formats with a hint", async () => {
       const i = await instance()
       const p = localFile(i, "notes.txt")

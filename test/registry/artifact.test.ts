@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
@@ -105,6 +105,24 @@ describeBackends("Artifact", ({ instance }) => {
     expect(existsSync(path.join(local, "c.txt"))).toBe(false)
   })
 
+  it("saves a folder's links to files as their content; a dangling link fails the save, storing nothing", async () => {
+    const i = await instance()
+    const target = file(i, "outside/target.txt", "linked")
+    const dir = path.dirname(file(i, "linked/a.txt", "a"))
+    symlinkSync(target, path.join(dir, "b.txt"))
+    const a = await i.run(save(dir, { key: "linked" }))
+    expect(a).toMatchObject({ n_files: 2, size: 7 })
+    expect(await i.storedKeys(`.lamina/${a.uid}`)).toEqual([`.lamina/${a.uid}/a.txt`, `.lamina/${a.uid}/b.txt`])
+    const broken = path.dirname(file(i, "broken/a.txt", "a2"))
+    symlinkSync(path.join(i.dir, "nowhere.txt"), path.join(broken, "gone.txt"))
+    const e = await i.fail(save(broken, { key: "broken" }))
+    expect(e._tag).toBe("StorageError")
+    expect(e.message).toContain("'gone.txt'")
+    expect(e.message).toContain("a link to nothing")
+    expect(await i.run(Artifact.filter().count())).toBe(1)
+    expect((await stored(i)).filter((f) => !f.startsWith(a.uid))).toEqual([])
+  })
+
   it("registers a path inside storage in place, without a copy", async () => {
     const i = await instance()
     await i.putRaw("raw/in-place.csv", "x,y\n1,2\n")
@@ -169,6 +187,47 @@ describeBackends("Artifact", ({ instance }) => {
     expect((await i.fail(Artifact.get("0123456789abcdefABCD")))._tag).toBe("DoesNotExist")
     expect(await i.run(Artifact.filter().toArray())).toHaveLength(0)
     expect(await stored(i)).toEqual([])
+  })
+
+  it("rejects arguments of the wrong type (JavaScript callers) with InvalidArgument, changing nothing", async () => {
+    const i = await instance()
+    // One artifact: a get() that ignored its argument would return it.
+    const only = await i.run(save(file(i, "only.txt", "only"), { key: "only.txt" }))
+    for (const bad of [null, undefined, 5, true, ["only.txt"]]) {
+      // @ts-expect-error not a uid or a keyword object
+      const e = await i.fail(Artifact.get(bad))
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain("Artifact.get() takes a uid or an object of fields")
+    }
+    // A field given as undefined (an unset variable) would be dropped and match every artifact.
+    const e = await i.fail(Artifact.get({ key: undefined }))
+    expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("'key' is undefined") })
+    const p = file(i, "new.txt", "new")
+    // @ts-expect-error options must be an object
+    expect((await i.fail(save(p, null))).message).toContain("options must be an object")
+    for (const [options, name] of [
+      [{ key: "d.txt", description: 5 }, "description"],
+      [{ key: "d.txt", kind: {} }, "kind"],
+      [{ key: "d.txt", otype: 1 }, "otype"],
+      [{ key: "d.txt", n_observations: -1 }, "n_observations"],
+      [{ key: "d.txt", inspect: "no" }, "inspect"],
+      [{ key: "d.txt", features: "x=1" }, "features"],
+      [{ key: "d.txt", aux: [1] }, "aux"],
+      [{ key: "d.txt", revises: 5 }, "revises"],
+      [{ key: "d.txt", revises: {} }, "revises"]
+    ] as const) {
+      // @ts-expect-error a field of the wrong type
+      const e = await i.fail(save(p, options))
+      expect(e._tag).toBe("InvalidArgument")
+      expect(e.message).toContain(name)
+    }
+    // Only a boolean deletes for good: "false" is truthy in JavaScript.
+    for (const options of [{ permanent: "false" }, { permanent: 1 }, 5]) {
+      // @ts-expect-error permanent is a boolean
+      expect((await i.fail(only.delete(options))).message).toContain("delete() takes { permanent: true | false }")
+    }
+    expect((await i.run(Artifact.filter().toArray())).map((a) => a.uid)).toEqual([only.uid])
+    expect(await stored(i)).toEqual([`${only.uid}.txt`])
   })
 
   it("rejects a taken version tag", async () => {

@@ -39,7 +39,12 @@ export const tableFromArrowIpc = (
       }
       return table
     },
-    catch: (cause) => new ValidationError({ message: `${source} is not a readable Arrow IPC file: ${errorText(cause)}` })
+    // apache-arrow reads damaged bytes until it dereferences garbage: its TypeError text
+    // ("Cannot read properties of null …") tells a user nothing.
+    catch: (cause) =>
+      new ValidationError({
+        message: `${source} is not a readable Arrow IPC file: ${cause instanceof TypeError || cause instanceof RangeError ? "its content is damaged or truncated" : errorText(cause)}`
+      })
   })
 
 const ARROW_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31] // "ARROW1"

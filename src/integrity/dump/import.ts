@@ -18,7 +18,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { promises as fs } from "node:fs"
 import * as path from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, ParseResult, Schema } from "effect"
 import { currentDialect } from "../../db/dialect.js"
 import { sqlDialect } from "../../db/dialects/index.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../../errors.js"
@@ -58,6 +58,13 @@ const fsTry = <A>(what: string, file: string, f: () => Promise<A>) =>
     catch: (cause) => new StorageError({ message: `${what} '${file}' failed: ${cause instanceof Error ? cause.message : String(cause)}. Check the dump folder.`, path: file, cause })
   })
 
+/** The first problem of a manifest, with its field path (the full message prints the whole schema). */
+const firstIssue = (e: ParseResult.ParseError): string => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(e)[0]
+  if (issue === undefined) return e.message.split("\n")[0] ?? "unreadable"
+  return issue.path.length === 0 ? issue.message : `'${issue.path.join(".")}' ${issue.message}`
+}
+
 /** Read and validate `manifest.json`. */
 const readManifest = (dir: string) =>
   Effect.gen(function* () {
@@ -70,7 +77,7 @@ const readManifest = (dir: string) =>
       catch: () => new InvalidArgument({ message: `'${file}' is not valid JSON: the dump is damaged; export it again.` })
     })
     return yield* Schema.decodeUnknown(ManifestSchema)(parsed).pipe(
-      Effect.mapError((e) => new InvalidArgument({ message: `'${file}' is not a Lamina dump this version reads: ${e.message.split("\n")[0]}` }))
+      Effect.mapError((e) => new InvalidArgument({ message: `'${file}' is not a Lamina dump this version reads: ${firstIssue(e)}; export it again with this version.` }))
     )
   })
 

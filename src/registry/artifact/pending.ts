@@ -9,13 +9,14 @@ import { accessSync, constants as fsConstants, statSync } from "node:fs"
 import * as path from "node:path"
 import type { Table } from "apache-arrow"
 import { Effect, Option } from "effect"
-import { InvalidArgument, StorageError, type ValidationError } from "../../errors.js"
+import { InvalidArgument, StorageError, ValidationError } from "../../errors.js"
 import type { AnnData } from "../../formats/anndata/anndata.js"
 import { formatOf } from "../../formats/format-of.js"
 import { ObjectStore, validateKey } from "../../storage/ObjectStore.js"
 import { isS3Uri } from "../../storage/s3uri.js"
 import type { Inspection } from "../artifact-data.js"
 import { suffixOf } from "../suffix.js"
+import { UID_LENGTH } from "../uid.js"
 import type { AnnDataArtifactOptions, ArtifactOptions, PendingOf, PendingSource, TableArtifactOptions, TableFormat } from "./options.js"
 
 /** Errors of describing an artifact. */
@@ -29,9 +30,7 @@ export const describePath = (localPath: string, options: ArtifactOptions): Effec
   Effect.gen(function* () {
     if (typeof localPath !== "string" || localPath === "")
       return yield* new InvalidArgument({ message: "Pass the path of a file or folder to register." })
-    if (options.key !== undefined) yield* validateKey(options.key)
-    if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
-      return yield* new InvalidArgument({ message: "version_tag must be a non-empty string or left out." })
+    yield* checkOptions(options)
     if (isS3Uri(localPath)) return yield* fromStorageUri(localPath, options)
     const abs = path.resolve(localPath)
     const stat = yield* Effect.try({
@@ -56,7 +55,20 @@ export const describePath = (localPath: string, options: ArtifactOptions): Effec
     })
     if (!stat.isFile() && !stat.isDirectory())
       return yield* new InvalidArgument({ message: `'${localPath}' is neither a regular file nor a folder.` })
-    const inspection = options.inspect === false || formatOf(abs) === undefined ? undefined : yield* Effect.flatMap(artifactData, (data) => data.inspectPath(abs))
+    const inspection =
+      options.inspect === false || formatOf(abs) === undefined
+        ? undefined
+        : yield* Effect.flatMap(artifactData, (data) => data.inspectPath(abs)).pipe(
+            // Say how to go on: fix the file, or keep it as plain bytes.
+            Effect.mapError((e) =>
+              e._tag === "ValidationError"
+                ? new ValidationError({
+                    message: `${e.message}\nRe-export the file, or register it as plain bytes: inspect: false (CLI: lamina save --no-inspect).`,
+                    ...(e.problems === undefined ? {} : { problems: e.problems })
+                  })
+                : e
+            )
+          )
     return {
       localPath: abs,
       isFolder: stat.isDirectory(),
@@ -64,6 +76,70 @@ export const describePath = (localPath: string, options: ArtifactOptions): Effec
       options: inspection === undefined ? options : withInspection(options, inspection)
     }
   })
+
+const isPlainObject = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === "object" && v !== null && !Array.isArray(v)
+
+const OPTIONAL_STRINGS = ["description", "kind", "otype"] as const
+const OPTIONAL_OBJECTS = ["aux", "features"] as const
+
+/**
+ * The options' shape, checked before anything is read or written: JavaScript callers can pass
+ * anything, and a number stored as a description (or `null` options) must not get that far.
+ */
+export const checkOptions = (options: ArtifactOptions): Effect.Effect<void, InvalidArgument> =>
+  Effect.gen(function* () {
+    const fail = (message: string) => new InvalidArgument({ message })
+    const given: unknown = options
+    if (!isPlainObject(given)) return yield* fail(`Artifact options must be an object like { key: "raw/a.csv" }, got ${String(options)}.`)
+    if (options.key !== undefined) yield* validateKey(options.key)
+    if (options.version_tag !== undefined && (typeof options.version_tag !== "string" || options.version_tag === ""))
+      return yield* fail("version_tag must be a non-empty string or left out.")
+    for (const name of OPTIONAL_STRINGS)
+      if (options[name] !== undefined && typeof options[name] !== "string") return yield* fail(`${name} must be a string or left out, got ${typeof options[name]}.`)
+    for (const name of OPTIONAL_OBJECTS)
+      if (options[name] !== undefined && !isPlainObject(options[name])) return yield* fail(`${name} must be an object or left out, got ${JSON.stringify(options[name])}.`)
+    const n = options.n_observations
+    if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return yield* fail(`n_observations must be a non-negative integer or left out, got ${n}.`)
+    const revises: unknown = options.revises
+    if (revises !== undefined && !(isPlainObject(revises) && typeof revises["uid"] === "string" && revises["uid"].length === UID_LENGTH.artifact))
+      return yield* fail("revises must be a saved artifact (e.g. yield* Artifact.get({ key })) or left out.")
+    if (options.inspect !== undefined && typeof options.inspect !== "boolean") return yield* fail(`inspect must be true or false, got ${JSON.stringify(options.inspect)}.`)
+  })
+
+/** An Apache Arrow `Table` by shape (a caller's apache-arrow copy fails `instanceof`). */
+const isTable = (v: unknown): boolean =>
+  typeof v === "object" && v !== null && "schema" in v && "batches" in v && Array.isArray(v.batches) && "numRows" in v && typeof v.numRows === "number"
+
+const ANNDATA_MAPPINGS = ["obsm", "varm", "layers", "obsp", "varp", "uns"] as const
+
+/** An `AnnData` by shape: obs and var tables and the mappings `validateAnnData` walks. */
+const isAnnData = (v: unknown): boolean =>
+  isPlainObject(v) && isTable(v["obs"]) && isTable(v["var"]) && ANNDATA_MAPPINGS.every((m) => isPlainObject(v[m]))
+
+const describeValue = (v: unknown): string => {
+  if (v === null || typeof v !== "object") return v === null ? "null" : `a ${typeof v}`
+  const name: unknown = v.constructor?.name
+  return typeof name === "string" && name !== "Object" ? `a ${name}` : "a plain object"
+}
+
+/** Checks an in-memory value and its options before the format layer reads them. */
+const checkMemory = (
+  what: string,
+  ok: boolean,
+  value: unknown,
+  options: TableArtifactOptions | AnnDataArtifactOptions,
+  formats: ReadonlyArray<string>
+): Effect.Effect<void, InvalidArgument> =>
+  Effect.gen(function* () {
+    if (!ok) return yield* new InvalidArgument({ message: `${what}, got ${describeValue(value)}.` })
+    yield* checkOptions(options)
+    if (options.format !== undefined && !formats.includes(options.format))
+      return yield* new InvalidArgument({ message: `format must be one of ${formats.join(", ")} or left out, got ${JSON.stringify(options.format)}.` })
+  })
+
+/** `fromTable`'s arguments, checked before anything reads them (also before a schema check). */
+export const checkTableArguments = (table: unknown, options: TableArtifactOptions): Effect.Effect<void, InvalidArgument> =>
+  checkMemory("Artifact.fromTable() takes an Apache Arrow Table (tableFromArrays, tableFromIPC …)", isTable(table), table, options, Object.keys(TABLE_SUFFIX))
 
 /** Options completed with what the file's format says; what the caller passed wins. */
 const withInspection = (options: ArtifactOptions, found: Inspection): ArtifactOptions => {
@@ -120,6 +196,7 @@ export const pendingTable = <A>(
   fromPath: (file: string, options: ArtifactOptions) => Effect.Effect<PendingOf<A>, DescribeError>
 ): Effect.Effect<PendingOf<A>, DescribeError> =>
   Effect.gen(function* () {
+    yield* checkTableArguments(table, options)
     const data = yield* artifactData
     const keyFormat = options.key === undefined ? undefined : data.tableFormatOf(options.key)
     const format = options.format ?? keyFormat ?? "parquet"
@@ -135,6 +212,7 @@ export const pendingAnnData = <A>(
   fromPath: (file: string, options: ArtifactOptions) => Effect.Effect<PendingOf<A>, DescribeError>
 ): Effect.Effect<PendingOf<A>, DescribeError> =>
   Effect.gen(function* () {
+    yield* checkMemory("Artifact.fromAnnData() takes an AnnData (build one with makeAnnData from lamina/formats)", isAnnData(adata), adata, options, ["h5ad", "zarr"])
     const data = yield* artifactData
     yield* data.checkAnnData(adata)
     const keyFormat = options.key === undefined ? undefined : data.annDataFormatOf(options.key)

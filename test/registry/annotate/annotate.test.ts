@@ -62,6 +62,12 @@ describeBackends("annotate", ({ instance }) => {
       expect((await i.fail(Feature.create({ name: "x", dtype: "cat[Gene]" }))).message).toContain("'Gene' is not a categorical registry")
       expect((await i.fail(Feature.create({ name: "x", dtype: "cat[Record[Nope]]" }))).message).toContain("No Record type named 'Nope'")
       expect((await i.fail(Feature.create({ name: " x", dtype: "int" })))._tag).toBe("InvalidArgument")
+      // JavaScript callers: a type that is neither a name nor a record.
+      for (const type of [5, {}, true]) {
+        // @ts-expect-error not a type name or record
+        const e = await i.fail(ULabel.create({ name: "typed", type }))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("A ULabel type must be a type's name or a ULabel record") })
+      }
     })
 
     it("uses LaminDB's uid lengths and returns existing labels by name and type", async () => {
@@ -293,6 +299,12 @@ describeBackends("annotate", ({ instance }) => {
       expect(e.message).toContain(`Artifact ${arts[1]!.id}: Expected dtype for 'temperature' is 'float'`)
       const unknown = await i.fail(Artifact.features.addMany([[arts[0]!, { temp: 1 }]]))
       expect(unknown.message).toContain("These keys could not be validated: [\"temp\"]")
+      // JavaScript callers: entries that are not [artifact, values] pairs.
+      for (const bad of [5, [[null, { temperature: 1 }]], [[arts[0]!, null]], [arts[0]!]]) {
+        // @ts-expect-error not an iterable of [artifact, values] pairs
+        const wrong = await i.fail(Effect.suspend(() => Artifact.features.addMany(bad)))
+        expect(wrong).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("Artifact.features.addMany takes [artifact, { feature: value }] pairs") })
+      }
       expect(await i.run(arts[0]!.features.get())).toEqual({})
       expect(Number((await sideRows(arts.map((a) => a.id)))[0]!.n)).toBe(0)
     })

@@ -66,6 +66,21 @@ describeBackends(
       expect(await i.run(Collection.filter().count())).toBe(0)
     })
 
+    it("get refuses arguments of the wrong type (JavaScript callers) with InvalidArgument", async () => {
+      const i = await instance()
+      const a = await i.run(Effect.flatMap(Artifact.fromTable(table(0, 1), { key: "t/only.parquet" }), (p) => p.save()))
+      await i.run(Collection.create([a], { key: "only" }))
+      for (const bad of [null, undefined, 5, ["only"]]) {
+        // @ts-expect-error not a uid or a keyword object
+        const e = await i.fail(Effect.suspend(() => Collection.get(bad)))
+        expect(e).toMatchObject({ _tag: "InvalidArgument", message: expect.stringContaining("Collection.get() takes a uid or an object of fields") })
+      }
+      // @ts-expect-error not a uid or a keyword object
+      expect((await i.fail(Run.get(null))).message).toContain("Run.get() takes a uid or an object of fields")
+      // A field given as undefined (an unset variable) would be dropped and match every record.
+      expect((await i.fail(Collection.get({ description: undefined }))).message).toContain("'description' is undefined")
+    })
+
     it("records a collection read inside a run as the run's input", async () => {
       const i = await instance()
       const c = await i.run(
