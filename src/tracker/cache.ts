@@ -1,8 +1,9 @@
 /**
  * Cache hits: find the run that computed a cache key, check its outputs are still there, and
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
- * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an artifact or collection it loaded inside its body is in trash or no
- * longer the latest version of its family (the body would likely load the newer one now).
+ * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an
+ * artifact or collection it loaded inside its body is in trash or no longer the latest version
+ * of its family (the body would likely load the newer one now).
  *
  * @module
  */
