@@ -78,7 +78,8 @@ export interface ObjectStore {
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<ObjectInfo>, StorageError>
   /**
    * A local path holding the object's or folder's bytes: the file itself for local storage, a
-   * verified cache copy for remote storage. `expected` is checked where a copy is made.
+   * verified cache copy for remote storage. `expected` is checked where a copy is made; in a
+   * local folder its size is compared with the file's (bytes edited in place fail the read).
    */
   readonly localPath: (
     key: string,

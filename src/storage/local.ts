@@ -118,10 +118,18 @@ export const make = (root: string): ObjectStore => {
       io("Listing", full(prefix), async () =>
         listFilesWithStats(full(prefix)).map((f): ObjectInfo => ({ key: prefix === "" ? f.rel : `${prefix}/${f.rel}`, size: f.size, modifiedAt: f.mtime }))
       ),
-    localPath: (key) =>
-      io("Opening", full(key), async () => {
-        await fs.access(full(key))
-        return full(key)
+    localPath: (key, options) =>
+      Effect.flatMap(io("Opening", full(key), () => fs.stat(full(key))), (st) => {
+        const expected = options?.folder === true ? undefined : options?.expected
+        // A cheap guard on what a run would compute on: bytes edited in place rarely keep their size.
+        return expected !== undefined && st.isFile() && st.size !== expected.size
+          ? Effect.fail(
+              new StorageError({
+                message: `'${key}' holds ${st.size} bytes, but its artifact was saved with ${expected.size}: its stored bytes were changed outside Lamina. Restore them from a backup or export, or save the file again as a new artifact (\`lamina check --deep\` lists every such object).`,
+                path: full(key)
+              })
+            )
+          : Effect.succeed(full(key))
       }),
     read: (key) => io("Reading", full(key), async () => new Uint8Array(await fs.readFile(full(key)))),
     readRange: (key, start, end) =>
