@@ -83,6 +83,18 @@ describeBackends("QuerySet", ({ instance }) => {
     expect(await i.run(Run.get({ name: "r1" }))).toMatchObject({ name: "r1" })
   })
 
+  it("refuses a key given as undefined (an unset variable) instead of matching every record", async () => {
+    const unset: string | undefined = undefined
+    const error = await i.fail(Artifact.filter({ key: unset, suffix: ".csv" }).count())
+    expect(error._tag).toBe("InvalidArgument")
+    expect(error.message).toContain("'key' is undefined")
+    const inQ = await i.fail(Artifact.filter(Q.or({ key: unset }, { suffix: ".txt" })).count())
+    expect(inQ._tag).toBe("InvalidArgument")
+    // Left out, the key matches any; null matches a missing value.
+    expect(await i.run(Artifact.filter({ suffix: ".csv" }).count())).toBe(9)
+    expect(await i.run(Artifact.filter({ description: null }).count())).toBe(5)
+  })
+
   it("Q: and, or, not, nested, mixed with keyword objects", async () => {
     const q = Artifact.filter(Q.or({ key__startswith: "data/0" }, Q.not({ size__gt: 50 })), { suffix: ".csv" })
     expect((await keys(q)).sort()).toEqual(["data/00.csv", "data/03.csv", "data/06.csv", "data/09.csv"])
