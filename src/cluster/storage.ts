@@ -6,7 +6,6 @@
  *
  * @module
  */
-import * as os from "node:os"
 import type * as MessageStorage from "@effect/cluster/MessageStorage"
 import type * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
@@ -15,7 +14,7 @@ import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Layer, Redacted } from "effect"
-import { defaultPgUser, isPostgresUrl, redactUrl, withDefaultUser } from "../db/url.js"
+import { isPostgresUrl, redactUrl, withLibpqUser } from "../db/url.js"
 import { InvalidArgument, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { TABLE_PREFIX } from "./config.js"
@@ -76,7 +75,7 @@ export const layerStorage = (
       Layer.mapError(
         PgClient.layer({
           // The same user as the registry connection when the URL names none.
-          url: Redacted.make(withDefaultUser(url, defaultPgUser(process.env, () => os.userInfo().username))),
+          url: Redacted.make(withLibpqUser(url)),
           // One connection stays reserved for shard locks.
           maxConnections: 4,
           connectTimeout: Duration.seconds(5),

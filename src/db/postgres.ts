@@ -6,10 +6,9 @@
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Layer, Redacted } from "effect"
-import * as os from "node:os"
 import pg from "pg"
 import { StorageError } from "../errors.js"
-import { defaultPgUser, redactUrl, withDefaultUser } from "./url.js"
+import { redactUrl, withLibpqUser } from "./url.js"
 
 const INT8 = 20
 const NUMERIC = 1700
@@ -45,7 +44,7 @@ export interface PostgresOptions {
 /** A layer providing `SqlClient` backed by Postgres; fails with a `StorageError` when unreachable. */
 export const layer = (options: PostgresOptions): Layer.Layer<SqlClient.SqlClient, StorageError> =>
   PgClient.layer({
-    url: Redacted.make(withDefaultUser(options.url, defaultPgUser(process.env, () => os.userInfo().username))),
+    url: Redacted.make(withLibpqUser(options.url)),
     types,
     maxConnections: options.maxConnections ?? defaultMaxConnections(),
     connectTimeout: Duration.seconds(5),

@@ -1,9 +1,11 @@
 /**
- * Database strings: which backend a string names, and how to print it. Kept apart from
+ * Database strings: which backend a string names, how to print it, and the user a Postgres URL
+ * without one connects as. Kept apart from
  * db/postgres.ts so that telling the backends apart does not load the Postgres driver.
  *
  * @module
  */
+import * as os from "node:os"
 
 /** True for `postgres://` and `postgresql://` URLs. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//.test(db)
@@ -38,3 +40,6 @@ export const withDefaultUser = (url: string, user: string | undefined): string =
   parsed.username = encodeURIComponent(user)
   return parsed.toString()
 }
+
+/** `url` as the registry and the cluster connect with it: its user, else libpq's default one. */
+export const withLibpqUser = (url: string): string => withDefaultUser(url, defaultPgUser(process.env, () => os.userInfo().username))
