@@ -1,7 +1,7 @@
 /**
  * Database strings: which backend a string names, how to print it, and the user a Postgres URL
- * without one connects as. Kept apart from
- * db/postgres.ts so that telling the backends apart does not load the Postgres driver.
+ * without one connects as. Kept apart from db/postgres.ts so that telling the backends apart
+ * does not load the Postgres driver.
  *
  * @module
  */
