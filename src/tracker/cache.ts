@@ -9,13 +9,11 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { existsSync } from "node:fs"
-import * as path from "node:path"
 import { Effect, Option } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
-import { isFolderRow } from "../registry/artifact/paths.js"
+import { presentIn } from "../registry/artifact/paths.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, decodeValue, type Model, type Row } from "../registry/model.js"
@@ -105,16 +103,8 @@ const artifactRows: ArtifactRows = (runId, uids, ids) =>
       sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${ids.length > 0 ? sql` OR ${sql.in("id", ids)}` : sql``}`
   )
 
-/**
- * Whether the bytes of an artifact a run saved are still in storage, where a hit can afford to
- * look: a file in the instance's local folder (one stat). Elsewhere (S3, another storage,
- * folders) it counts as present.
- */
+/** Whether the bytes of an artifact a run saved are still in storage (`presentIn`). */
 export type Present = (a: Artifact) => boolean
-
-/** `Present` for `store` (the instance's storage `storageId`); undefined when nothing is checked. */
-export const presentIn = (store: ObjectStore, storageId: number): Present | undefined =>
-  store.type !== "local" ? undefined : (a) => a.storage_id !== storageId || isFolderRow(a) || existsSync(path.join(store.root, ...a.storageKey.split("/")))
 
 /** `presentIn` for the fiber's instance, when it has one. */
 const presentHere: Effect.Effect<Present | undefined> = Effect.map(

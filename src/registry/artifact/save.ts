@@ -27,7 +27,7 @@ import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
 import type { PendingSource } from "./options.js"
-import { formatOfRow, isFolderRow, labelOf, storageKeyOf, virtualStorageKey, type ArtifactView } from "./paths.js"
+import { formatOfRow, isFolderRow, labelOf, presentIn, storageKeyOf, virtualStorageKey, type ArtifactView } from "./paths.js"
 
 type SaveOutcome = { readonly kind: "created" | "existing"; readonly artifact: ArtifactRow }
 
@@ -236,7 +236,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     if (written !== undefined) {
       // Its bytes gone from the local folder (deleted behind Lamina's back): this copy takes
       // their place, so a hit refused for them (tracker/cache.ts) is whole again.
-      const restore = store.type === "local" && existing.storage_id === storageId && !isFolderRow(existing) && !(yield* Effect.orElseSucceed(store.exists(storageKeyOf(existing)), () => true))
+      const restore = presentIn(store, storageId)?.(existing) === false
       const copy = written
       yield* restore
         ? store.move(copy, storageKeyOf(existing)).pipe(
