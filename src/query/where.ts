@@ -64,10 +64,10 @@ export const compileSpec = (ctx: Ctx, model: Model, alias: string, spec: Readonl
     const groups = new Map<string, { readonly step: Step; readonly target: Model; readonly entries: Array<readonly [string, unknown]> }>()
     const unknown: Array<string> = []
     for (const [key, value] of Object.entries(spec)) {
-      // An unset variable must not silently widen the query to every record (as `get` refuses it too).
+      // An unset variable must not silently widen the query (or a `get`) to every record.
       if (value === undefined)
         return yield* new InvalidArgument({
-          message: `${model.name}.filter(): '${key}' is undefined. Pass a value (null matches records without one), or leave the key out to match any.`
+          message: `${model.name} query: '${key}' is undefined. Pass a value (null matches records without one), or leave the key out to match any.`
         })
       const label = `${model.name}.filter(${key})`
       const rawParts = key.split("__")

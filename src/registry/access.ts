@@ -13,15 +13,16 @@ import type { Model, Row } from "./model.js"
 import { isBase62 } from "./uid.js"
 
 /**
- * The spec's first field given as `undefined`, as an error: `filter` drops such fields, so
- * `get({ key: unsetVariable })` would match every record and return the only one.
+ * Why `uidOrFields` is neither a uid nor an object of fields, for `get` (JavaScript callers can
+ * pass anything: `null` or a number would otherwise filter on nothing and return the only record).
+ * A field given as `undefined` is refused by `filter` itself.
  */
-export const undefinedFieldError = (registry: string, spec: object): InvalidArgument | undefined => {
-  const name = Object.entries(spec).find(([, v]) => v === undefined)?.[0]
-  return name === undefined
+export const getArgumentError = (registry: string, uidOrFields: unknown, example: string): InvalidArgument | undefined =>
+  typeof uidOrFields === "string" || (typeof uidOrFields === "object" && uidOrFields !== null && !Array.isArray(uidOrFields))
     ? undefined
-    : new InvalidArgument({ message: `${registry}.get(): '${name}' is undefined. Pass a value (null matches records without one), or leave the field out.` })
-}
+    : new InvalidArgument({
+        message: `${registry}.get() takes a uid or an object of fields, e.g. ${example}; got ${Array.isArray(uidOrFields) ? JSON.stringify(uidOrFields) : String(uidOrFields)}.`
+      })
 
 /** Query access for a non-versioned registry whose records decode with `decode`. */
 export const registryAccess = <A, M extends Model>(model: M, decode: (row: Row) => A, uidLength: number) => {
@@ -36,16 +37,9 @@ export const registryAccess = <A, M extends Model>(model: M, decode: (row: Row) 
   /** One record by uid, or by fields (`DoesNotExist` / `MultipleResultsFound` otherwise). */
   const get = (uidOrFields: string | FilterSpec<M>) =>
     Effect.gen(function* () {
-      // JavaScript callers can pass anything: say what get() takes, not what filter() does.
-      if (typeof uidOrFields !== "string" && (typeof uidOrFields !== "object" || uidOrFields === null || Array.isArray(uidOrFields)))
-        return yield* new InvalidArgument({
-          message: `${model.name}.get() takes a uid or an object of fields, e.g. ${model.name}.get({ uid: "…" }); got ${Array.isArray(uidOrFields) ? JSON.stringify(uidOrFields) : String(uidOrFields)}.`
-        })
-      if (typeof uidOrFields !== "string") {
-        const undefinedField = undefinedFieldError(model.name, uidOrFields)
-        if (undefinedField !== undefined) return yield* undefinedField
-        return yield* all().filter(uidOrFields as unknown as Condition<M>).one()
-      }
+      const badArgument = getArgumentError(model.name, uidOrFields, `${model.name}.get({ uid: "…" })`)
+      if (badArgument !== undefined) return yield* badArgument
+      if (typeof uidOrFields !== "string") return yield* all().filter(uidOrFields as unknown as Condition<M>).one()
       if (!isBase62(uidOrFields) || uidOrFields.length !== uidLength)
         return yield* new InvalidArgument({ message: `'${uidOrFields}' is not a ${model.name} uid (${uidLength} base62 characters).` })
       const found = yield* all().filter({ uid: uidOrFields } as unknown as Condition<M>).first()

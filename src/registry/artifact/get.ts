@@ -8,12 +8,10 @@ import { Effect } from "effect"
 import { DoesNotExist, InvalidArgument } from "../../errors.js"
 import type { QuerySet } from "../../query/QuerySet.js"
 import type { Condition, FilterSpec } from "../../query/types.js"
-import { undefinedFieldError } from "../access.js"
+import { getArgumentError } from "../access.js"
 import { selectRows } from "../crud.js"
 import { isBase62, UID_LENGTH } from "../uid.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
-
-const showArgument = (v: unknown): string => (Array.isArray(v) ? JSON.stringify(v) : String(v))
 
 /** `get` over `filter`, wrapping rows with `wrap`. */
 export const artifactGetter =
@@ -34,14 +32,8 @@ export const artifactGetter =
         if (rows[0]) return wrap(rows[0] as unknown as ArtifactRow)
         return yield* new DoesNotExist({ registry: "Artifact", message: `No artifact with uid '${uid}'. List artifacts with 'lamina ls artifact'.` })
       }
-      // JavaScript callers can pass anything: spreading null or a number would drop it and
-      // match every artifact (and return the only one) instead of failing.
-      if (typeof idOrFields !== "object" || idOrFields === null || Array.isArray(idOrFields))
-        return yield* new InvalidArgument({
-          message: `Artifact.get() takes a uid or an object of fields, e.g. Artifact.get({ key: "raw/a.csv" }); got ${showArgument(idOrFields)}.`
-        })
-      const undefinedField = undefinedFieldError("Artifact", idOrFields)
-      if (undefinedField !== undefined) return yield* undefinedField
+      const badArgument = getArgumentError("Artifact", idOrFields, 'Artifact.get({ key: "raw/a.csv" })')
+      if (badArgument !== undefined) return yield* badArgument
       // Versioned registries: prefer the latest version, then fall back to any match. Several
       // latest matches (two artifacts carrying one label, say) are MultipleResultsFound, never
       // an arbitrary pick.
