@@ -7,8 +7,10 @@
  */
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidArgument, ValidationError } from "../errors.js"
-import type { KeyMaterial } from "../tracker/cacheKey.js"
-import { isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
+import { hashString } from "../storage/hash.js"
+import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
+import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
+import { capturesOf } from "./captures.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
 import type { FingerprintMode, SourceInfo } from "./source.js"
@@ -39,9 +41,43 @@ export interface Definition {
   readonly paramsSchema: Schema.Schema<unknown, unknown, never> | undefined
   readonly ignore: ReadonlySet<string>
   readonly description: string | undefined
+  /** A step's captured variables as key params (`captured:<name>` → hash), read on first use; undefined for none. */
+  readonly captured: () => CapturedKey | undefined
 }
 
-/** A prepared call. */
+/** A step function's captured variables as cache-key material. */
+export interface CapturedKey {
+  /** `captured:<name>` → hash of the value's canonical key form. */
+  readonly params: Readonly<Record<string, Json>>
+  /** Those of `params` whose names look like secrets (stored redacted). */
+  readonly secrets: ReadonlyArray<string>
+}
+
+/**
+ * The variables `fn` captures from the code that made it (flow/captures.ts), each keyed like a
+ * param but never refused: a value that cannot be encoded (a client, a logger) enters by its
+ * class, a function by its source. Hashed once here, so a large captured table costs nothing per call.
+ */
+const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | undefined => {
+  const vars = capturesOf(fn)
+  if (vars === undefined) return undefined
+  const params: Record<string, Json> = {}
+  const secrets: Array<string> = []
+  for (const [name, value] of vars) {
+    if (ignore.has(name)) continue
+    let json: Json
+    try {
+      json = paramJson(value, name, { mode: "key", opaque: true })
+    } catch (e) {
+      // A getter or a codec that throws: the value cannot be read, so no other process's run may stand for it.
+      json = { unreadable: String(e) }
+    }
+    params[CAPTURED + name] = hashString(canonicalJson(json))
+    if (isSecretKey(name)) secrets.push(CAPTURED + name)
+  }
+  return Object.keys(params).length === 0 ? undefined : { params, secrets }
+}
+
 export interface PreparedCall {
   /** Arguments the body is called with (decoded by the params schema, if any). */
   readonly callArgs: ReadonlyArray<unknown>
@@ -167,6 +203,11 @@ export const keyMaterialOf = (
     // Its hash is stored for `why` only when no field holds a secret.
     if (Object.keys(receiver).some(isSecretKey)) secrets.push(RECEIVER)
   }
+  const captured = def.captured()
+  if (captured !== undefined) {
+    Object.assign(params, captured.params)
+    secrets.push(...captured.secrets)
+  }
   return {
     transform: transformKey,
     source: def.source.hash,
@@ -184,7 +225,7 @@ export const keyMaterialOf = (
 export const makeDefinition = (options: {
   readonly kind: "step" | "flow"
   readonly name: string
-  readonly fn: { toString(): string }
+  readonly fn: Function
   readonly source: SourceInfo
   readonly key?: string
   readonly method?: boolean
@@ -203,6 +244,9 @@ export const makeDefinition = (options: {
     }
     return `${cls}.${options.name}`
   }
+  const ignore = new Set(options.ignore ?? [])
+  // Only a step's cache key uses them; read on the first call, when the step is really used.
+  let captured: { readonly key: CapturedKey | undefined } | undefined
   return {
     kind: options.kind,
     name: options.name,
@@ -212,8 +256,9 @@ export const makeDefinition = (options: {
     source: options.source,
     paramSpecs: parseParams(options.fn),
     paramsSchema: options.paramsSchema,
-    ignore: new Set(options.ignore ?? []),
-    description: options.description
+    ignore,
+    description: options.description,
+    captured: () => (captured ??= { key: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined }).key
   }
 }
 

@@ -11,6 +11,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect } from "effect"
 import { InvalidArgument } from "../errors.js"
+import { CAPTURES_OF } from "../flow/captures.js"
 import { flow as effectFlow, step as effectStep, type FlowOptions, type StepOptions } from "../flow/index.js"
 import type { Lamina } from "../instance/Lamina.js"
 import type { Artifact } from "../registry/Artifact.js"
@@ -56,7 +57,8 @@ type EffectCall = (this: unknown, ...args: Array<unknown>) => Effect.Effect<unkn
  * current context (and an AbortSignal that fires when the run is interrupted), with Promise-API
  * arguments, and hands the engine Effect-API values back. A rejection is the step's failure
  * as it is — the engine records it and the caller's Promise rejects with the same error.
- * `toString` is the function's own, so the engine captures its source and parameter names.
+ * `toString` is the function's own, so the engine captures its source and parameter names, and
+ * `CAPTURES_OF` points at it, so the variables it captures enter the cache key.
  */
 const adapt = (fn: Function, bridge: Bridge): Body => {
   const body = function (this: unknown, ...args: Array<unknown>) {
@@ -84,6 +86,8 @@ const adapt = (fn: Function, bridge: Bridge): Body => {
     })
   }
   Object.defineProperty(body, "toString", { value: () => fn.toString() })
+  // What `fn` captures is what the step's cache key must see, not this wrapper's own variables.
+  Object.defineProperty(body, CAPTURES_OF, { value: fn })
   return body
 }
 

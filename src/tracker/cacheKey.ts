@@ -76,6 +76,12 @@ export interface CacheParts {
   readonly refused?: { readonly run: string; readonly reason: string }
 }
 
+/**
+ * Prefix of the key params that hold a step function's captured variables (`captured:min`, see
+ * flow/captures.ts): no parameter name contains a colon.
+ */
+export const CAPTURED = "captured:"
+
 /** The name of the key change "code the step's module reaches changed", before `why` details it. */
 export const REACH = "<reach>"
 
@@ -124,7 +130,7 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
 
 /** One difference between two cache keys. */
 export interface KeyChange {
-  readonly component: "transform" | "code" | "package" | "result" | "param" | "input" | "env" | "version" | "schema"
+  readonly component: "transform" | "code" | "package" | "result" | "param" | "captured" | "input" | "env" | "version" | "schema"
   /** The file, package, param, input param or environment item that changed. */
   readonly name?: string
   readonly before?: string
@@ -149,6 +155,16 @@ const diffRecord = (
     else changes.push({ component, name, before: b, after: a, detail: `${label} '${name}' changed` })
   }
   return changes
+}
+
+/** A key's params apart from its captured variables (by their own names). */
+const splitCaptured = (params: Readonly<Record<string, string>>): readonly [Record<string, string>, Record<string, string>] => {
+  const own: Record<string, string> = {}
+  const captured: Record<string, string> = {}
+  for (const [name, hash] of Object.entries(params))
+    if (name.startsWith(CAPTURED)) captured[name.slice(CAPTURED.length)] = hash
+    else own[name] = hash
+  return [own, captured]
 }
 
 /**
@@ -178,7 +194,10 @@ export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boo
       after: after.result ?? "",
       detail: before.result === undefined ? "a result schema was added" : after.result === undefined ? "the result schema was removed" : "the step's result schema changed"
     })
-  changes.push(...diffRecord("param", before.params, after.params, "param"))
+  const [paramsBefore, capturedBefore] = splitCaptured(before.params)
+  const [paramsAfter, capturedAfter] = splitCaptured(after.params)
+  changes.push(...diffRecord("param", paramsBefore, paramsAfter, "param"))
+  changes.push(...diffRecord("captured", capturedBefore, capturedAfter, "captured variable"))
   const inputsBefore = Object.fromEntries(before.inputs.map((i) => [i.param, i.hash]))
   const inputsAfter = Object.fromEntries(after.inputs.map((i) => [i.param, i.hash]))
   for (const c of diffRecord("input", inputsBefore, inputsAfter, "input")) {

@@ -15,7 +15,7 @@
  */
 import { Either, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
-import { hashBytes } from "../storage/hash.js"
+import { hashBytes, hashString } from "../storage/hash.js"
 import { recordModelOf, recordParam } from "../registry/recordRef.js"
 
 /** A JSON value. */
@@ -114,6 +114,12 @@ export interface ParamJsonOptions {
   readonly mode: "params" | "key"
   /** Collects the artifacts met (in order), for input recording and the cache key. */
   readonly artifacts?: Array<ArtifactRef>
+  /**
+   * `"key"` mode only: key what cannot be encoded instead of refusing it — a function by its
+   * source text, a class instance without a codec by its class, a symbol by its description, a
+   * cycle as one (a step's captured variables: a client or a logger rides along, its data cannot).
+   */
+  readonly opaque?: boolean
 }
 
 /** The tag of `"key"`-mode values that are not JSON, and of results (see `encodeResult`). */
@@ -135,6 +141,12 @@ const byCanonical = (a: Json, b: Json): number => (canonicalJson(a) < canonicalJ
 export const paramJson = (value: unknown, path: string, options: ParamJsonOptions): Json => {
   const ancestors = new Set<object>()
   const key = options.mode === "key"
+  const refuse = (p: string, v: unknown, what: string): Json => {
+    if (!key || options.opaque !== true) throw new Unencodable(p, what)
+    if (typeof v === "function") return keyTag("function", hashString(v.toString()))
+    if (typeof v === "symbol") return keyTag("symbol", v.description ?? "")
+    return keyTag("opaque", what)
+  }
   const go = (v: unknown, p: string, name: string | undefined): Json => {
     if (!key && name !== undefined && isSecretKey(name) && v !== undefined && v !== null) return REDACTED
     switch (typeof v) {
@@ -151,7 +163,7 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
         return key ? keyTag("undefined") : null
       case "function":
       case "symbol":
-        throw new Unencodable(p, describe(v))
+        return refuse(p, v, describe(v))
     }
     if (v === null) return null
     const o = v as object
@@ -166,7 +178,7 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       return key ? keyTag("Date", iso) : iso
     }
     if (o instanceof URL) return key ? keyTag("URL", o.toString()) : o.toString()
-    if (ancestors.has(o)) throw new Unencodable(p, "a reference back to one of its own containers (a cycle)")
+    if (ancestors.has(o)) return refuse(p, o, "a reference back to one of its own containers (a cycle)")
     ancestors.add(o)
     try {
       if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i), undefined))
@@ -193,7 +205,7 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       }
       if (!isPlainObject(o)) {
         const codec = codecFor(o)
-        if (codec === undefined) throw new Unencodable(p, describe(o))
+        if (codec === undefined) return refuse(p, o, describe(o))
         const json = go(codec.encode(o), p, undefined)
         return key ? { [TAG]: "codec", tag: codec.tag, value: json } : { [`$${codec.tag}`]: json }
       }

@@ -1,0 +1,132 @@
+/**
+ * What a step's function captures from the code that made it: the variables of the functions
+ * and blocks around its definition — a factory's arguments (`const filter = (min) => step("filter",
+ * (t) => … min …)`), a loop's variable. The source text of two such steps is the same, so
+ * without these values in the cache key `filter(10)` would hit the runs of `filter(1)`.
+ *
+ * JavaScript cannot list a closure's variables, but V8 can: an in-process inspector session
+ * reads the function's `[[Scopes]]` (the same view as DevTools' "Closure" pane), which hold only
+ * the variables some inner function uses. Read once per step definition, on its first call
+ * (~0.15–0.35 ms). Module-level variables are left out: the module's own source is in the code
+ * fingerprint, and a module scope lists every top-level binding, used or not.
+ *
+ * @module
+ */
+import { Session } from "node:inspector"
+
+/** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
+export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
+
+/** A step function's captured variables, innermost scope first, each name once; undefined when V8's view is unavailable. */
+export type Captures = ReadonlyMap<string, unknown>
+
+interface RemoteObject {
+  readonly type: string
+  readonly subtype?: string
+  readonly value?: unknown
+  readonly unserializableValue?: string
+  readonly objectId?: string
+  readonly description?: string
+}
+interface PropertyDescriptor {
+  readonly name: string
+  readonly value?: RemoteObject
+}
+
+const GROUP = "lamina-captures"
+const SLOT = "__laminaCapturesSlot"
+
+// Kinds of scope that hold a function's own surroundings (`With` holds an arbitrary object: not read).
+const INNER = new Set(["Closure", "Block", "Catch"])
+
+let session: Session | undefined | null
+
+/** One session per process, connected on first use; null when this Node has no inspector. */
+const connected = (): Session | null => {
+  if (session !== undefined) return session
+  try {
+    const s = new Session()
+    s.connect()
+    session = s
+  } catch {
+    session = null
+  }
+  return session
+}
+
+/** A protocol call; an in-process session answers synchronously, within `post`. */
+const post = <A>(s: Session, method: string, params: object): A => {
+  let answer: { readonly error: Error | null; readonly result: unknown } | undefined
+  s.post(method, params, (error: Error | null, result: unknown) => void (answer = { error, result }))
+  if (answer === undefined) throw new Error(`inspector ${method}: no synchronous answer`)
+  if (answer.error !== null) throw answer.error
+  return answer.result as A
+}
+
+const propertiesOf = (s: Session, objectId: string) =>
+  post<{ readonly result: ReadonlyArray<PropertyDescriptor>; readonly internalProperties?: ReadonlyArray<PropertyDescriptor> }>(s, "Runtime.getProperties", {
+    objectId,
+    ownProperties: true
+  })
+
+const argumentOf = (v: RemoteObject | undefined): object =>
+  v === undefined || v.type === "undefined"
+    ? {}
+    : v.objectId !== undefined
+      ? { objectId: v.objectId }
+      : v.unserializableValue !== undefined
+        ? { unserializableValue: v.unserializableValue }
+        : { value: v.value }
+
+/**
+ * The variables `fn` captures from the functions and blocks it was defined in (not from its
+ * module's top level), with their current values; undefined when this process cannot tell.
+ */
+export const capturesOf = (fn: Function): Captures | undefined => {
+  const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
+  const s = connected()
+  if (s === null) return undefined
+  const global = globalThis as Record<string, unknown>
+  global[SLOT] = target
+  try {
+    const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
+    if (handle.objectId === undefined) return undefined
+    const scopes = propertiesOf(s, handle.objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
+    if (scopes === undefined) return undefined
+    const chain = propertiesOf(s, scopes).result.flatMap((p) =>
+      p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, objectId: p.value.objectId }]
+    )
+    const inner = chain.filter((c) => INNER.has(c.kind))
+    // Without a Module scope the module's top level is a function or block around everything
+    // (CommonJS' wrapper, vitest's): the outermost of them.
+    if (!chain.some((c) => c.kind === "Module")) inner.pop()
+    const names: Array<string> = []
+    const values: Array<RemoteObject | undefined> = []
+    for (const scope of inner)
+      for (const v of propertiesOf(s, scope.objectId).result) {
+        // An inner scope's variable shadows an outer one of the same name.
+        if (names.includes(v.name)) continue
+        names.push(v.name)
+        values.push(v.value)
+      }
+    if (names.length === 0) return new Map()
+    // The values themselves, not their remote descriptions: handed back through the slot.
+    post(s, "Runtime.callFunctionOn", {
+      objectId: handle.objectId,
+      functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
+      arguments: values.map(argumentOf),
+      objectGroup: GROUP
+    })
+    const got = global[SLOT] as ReadonlyArray<unknown>
+    return new Map(names.map((name, i) => [name, got[i]]))
+  } catch {
+    return undefined
+  } finally {
+    delete global[SLOT]
+    try {
+      post(s, "Runtime.releaseObjectGroup", { objectGroup: GROUP })
+    } catch {
+      // Nothing held.
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A step's captured variables (src/flow/captures.ts): what V8 reports, and the cache keeping
+ * apart steps a factory made from the same source with different values.
+ */
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { capturesOf } from "../../src/flow/captures.js"
+import { flow, step } from "../../src/flow/index.js"
+import { Run } from "../../src/index.js"
+import { describeBackends } from "../support/backends.js"
+import { runsNamed } from "./support.js"
+
+const moduleLevel = 7
+
+describe("capturesOf", () => {
+  it("reads a factory's arguments and locals, the real values, and not the module's variables", () => {
+    const config = { min: 2 }
+    const make = (min: number, shared: object) => {
+      const label = `>= ${min}`
+      return (x: number) => [x >= min, label, shared, moduleLevel]
+    }
+    const captured = capturesOf(make(3, config))!
+    expect(Object.fromEntries(captured)).toEqual({ min: 3, label: ">= 3", shared: config })
+    expect(captured.get("shared")).toBe(config)
+    expect(capturesOf((x: number) => x + moduleLevel)).toEqual(new Map())
+  })
+
+  it("reads a loop's variable, an outer factory's, and values JSON cannot hold", () => {
+    const fns: Array<() => unknown> = []
+    for (const k of [1, 2]) fns.push(() => k)
+    expect(capturesOf(fns[1]!)?.get("k")).toBe(2)
+    const outer = (w: string) => {
+      const inner = (v: number, n: bigint, z: number, u: undefined) => () => [w, v, n, z, u]
+      return inner(5, 9n, -0, undefined)
+    }
+    const captured = capturesOf(outer("outer"))!
+    expect(captured.get("w")).toBe("outer")
+    expect(captured.get("v")).toBe(5)
+    expect(captured.get("n")).toBe(9n)
+    expect(Object.is(captured.get("z"), -0)).toBe(true)
+    expect(captured.has("u") && captured.get("u") === undefined).toBe(true)
+  })
+})
+
+// Executions per step body, to see what ran.
+let executions = 0
+
+/** A project's own step factory: one source, a different threshold per step. */
+const atLeast = (min: number, client: { readonly send: () => void }) =>
+  step("at-least", (values: ReadonlyArray<number>) =>
+    Effect.sync(() => {
+      executions++
+      client.send()
+      return values.filter((v) => v >= min)
+    })
+  )
+
+class Client {
+  send() {}
+}
+
+const run = flow({ name: "captures-flow", ignore: ["s"] }, (s: ReturnType<typeof atLeast>, values: ReadonlyArray<number>) => s(values))
+
+describeBackends("captured variables in the cache key", ({ instance }) => {
+  it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
+    const i = await instance()
+    executions = 0
+    const values = [1, 5, 10]
+    const low = await i.run(run(atLeast(1, new Client()), values))
+    const high = await i.run(run(atLeast(10, new Client()), values))
+    expect(executions).toBe(2)
+    expect(low).toEqual([1, 5, 10])
+    expect(high).toEqual([10])
+    // Another factory call, another client instance, the same threshold: the earlier result.
+    expect(await i.run(run(atLeast(10, new Client()), values))).toEqual([10])
+    expect(executions).toBe(2)
+
+    const runs = await i.run(runsNamed("at-least"))
+    const why = await i.run(Run.why(runs[1]!.uid))
+    expect(why.changes.map((c) => [c.component, c.name])).toEqual([["captured", "min"]])
+    expect(why.message).toContain("captured variable 'min' changed")
+  })
+
+  it("leaves out a captured variable listed in ignore", async () => {
+    const i = await instance()
+    executions = 0
+    const tagged = (tag: string) =>
+      step({ name: "ignoring", ignore: ["tag"] }, (n: number) =>
+        Effect.sync(() => {
+          executions++
+          return `${tag}:${n}`
+        })
+      )
+    const call = flow({ name: "ignoring-flow", ignore: ["s"] }, (s: ReturnType<typeof tagged>) => s(1))
+    expect(await i.run(call(tagged("a")))).toBe("a:1")
+    expect(await i.run(call(tagged("b")))).toBe("a:1")
+    expect(executions).toBe(1)
+  })
+})
