@@ -6,8 +6,8 @@
  *
  * JavaScript cannot list a closure's variables, but V8 can: an in-process inspector session
  * reads the function's `[[Scopes]]` (the same view as DevTools' "Closure" pane), which hold only
- * the variables some inner function uses. Read once per step definition, on its first call
- * (~0.15–0.35 ms). Module-level variables are left out: the module's own source is in the code
+ * the variables some inner function uses. Read once, when the step is defined (~0.15–0.35 ms):
+ * what the factory made it with, before a call changes a counter it shares. Module-level variables are left out: the module's own source is in the code
  * fingerprint, and a module scope lists every top-level binding, used or not.
  *
  * @module
@@ -78,6 +78,21 @@ const argumentOf = (v: RemoteObject | undefined): object =>
         ? { unserializableValue: v.unserializableValue }
         : { value: v.value }
 
+const IDENTIFIER = /[A-Za-z_$][\w$]*/g
+
+/** The words of a function's source that could name a variable (property names and strings too: a few extra is harmless). */
+const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.match(IDENTIFIER))
+
+// Methods that change a collection in place.
+const MUTATORS = "push|pop|shift|unshift|splice|sort|reverse|fill|set|add|delete|clear"
+
+/** Whether `source` assigns `name` (`=`, `+=`, `++`) or changes it in place (`name.push(…)`); not a property of that name. */
+const writes = (source: string, name: string): boolean => {
+  const n = name.replace(/\$/g, "\\$")
+  const at = `(?<![\\w$.])${n}(?![\\w$])`
+  return new RegExp(`(?:\\+\\+|--)\\s*${at}|${at}\\s*(?:\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+}
+
 /**
  * The variables `fn` captures from the functions and blocks it was defined in (not from its
  * module's top level), with their current values; undefined when this process cannot tell.
@@ -93,13 +108,15 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     if (handle.objectId === undefined) return undefined
     const scopes = propertiesOf(s, handle.objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
     if (scopes === undefined) return undefined
+    // Descriptions: "Closure (make)", "Block", "Module", "Global"; the name is the function's.
     const chain = propertiesOf(s, scopes).result.flatMap((p) =>
-      p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, objectId: p.value.objectId }]
+      p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, named: (p.value.description ?? "").includes("("), objectId: p.value.objectId }]
     )
     const inner = chain.filter((c) => INNER.has(c.kind))
-    // Without a Module scope the module's top level is a function or block around everything
-    // (CommonJS' wrapper, vitest's): the outermost of them.
-    if (!chain.some((c) => c.kind === "Module")) inner.pop()
+    // Without a Module scope the module's top level may be an anonymous function or block around
+    // everything (CommonJS' wrapper, vitest's): the outermost, when it has no name. (A module
+    // with top-level await shows no scope of its own.)
+    if (!chain.some((c) => c.kind === "Module") && inner.at(-1)?.named === false) inner.pop()
     const names: Array<string> = []
     const values: Array<RemoteObject | undefined> = []
     for (const scope of inner)
@@ -109,16 +126,32 @@ export const capturesOf = (fn: Function): Captures | undefined => {
         names.push(v.name)
         values.push(v.value)
       }
-    if (names.length === 0) return new Map()
+    // A scope holds every variable any function made in it uses: keep those `target` names, and
+    // those named by the functions of the scope it names (a helper the factory made), transitively,
+    // except what they write (a counter, an accumulator): state they keep, not what they were made with.
+    const used = new Set<string>()
+    const written = new Set<string>()
+    const sources = [target.toString()]
+    for (let source = sources.pop(); source !== undefined; source = sources.pop())
+      for (const name of identifiersIn(source)) {
+        const i = names.indexOf(name)
+        if (i < 0) continue
+        if (writes(source, name)) written.add(name)
+        if (used.has(name)) continue
+        used.add(name)
+        if (values[i]?.type === "function" && values[i]?.description !== undefined) sources.push(values[i].description)
+      }
+    const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) ? [i] : []))
+    if (kept.length === 0) return new Map()
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {
       objectId: handle.objectId,
       functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
-      arguments: values.map(argumentOf),
+      arguments: kept.map((i) => argumentOf(values[i])),
       objectGroup: GROUP
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
-    return new Map(names.map((name, i) => [name, got[i]]))
+    return new Map(kept.map((i, at) => [names[i]!, got[at]]))
   } catch {
     return undefined
   } finally {

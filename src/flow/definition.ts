@@ -41,8 +41,8 @@ export interface Definition {
   readonly paramsSchema: Schema.Schema<unknown, unknown, never> | undefined
   readonly ignore: ReadonlySet<string>
   readonly description: string | undefined
-  /** A step's captured variables as key params (`captured:<name>` → hash), read on first use; undefined for none. */
-  readonly captured: () => CapturedKey | undefined
+  /** A step's captured variables as key params (`captured:<name>` → hash), as they were at definition; undefined for none. */
+  readonly captured: CapturedKey | undefined
 }
 
 /** A step function's captured variables as cache-key material. */
@@ -203,10 +203,9 @@ export const keyMaterialOf = (
     // Its hash is stored for `why` only when no field holds a secret.
     if (Object.keys(receiver).some(isSecretKey)) secrets.push(RECEIVER)
   }
-  const captured = def.captured()
-  if (captured !== undefined) {
-    Object.assign(params, captured.params)
-    secrets.push(...captured.secrets)
+  if (def.captured !== undefined) {
+    Object.assign(params, def.captured.params)
+    secrets.push(...def.captured.secrets)
   }
   return {
     transform: transformKey,
@@ -245,8 +244,6 @@ export const makeDefinition = (options: {
     return `${cls}.${options.name}`
   }
   const ignore = new Set(options.ignore ?? [])
-  // Only a step's cache key uses them; read on the first call, when the step is really used.
-  let captured: { readonly key: CapturedKey | undefined } | undefined
   return {
     kind: options.kind,
     name: options.name,
@@ -258,7 +255,8 @@ export const makeDefinition = (options: {
     paramsSchema: options.paramsSchema,
     ignore,
     description: options.description,
-    captured: () => (captured ??= { key: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined }).key
+    // Read now: a factory's values are what it made the step with, before any call changes them.
+    captured: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined
   }
 }
 

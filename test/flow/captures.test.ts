@@ -2,8 +2,13 @@
  * A step's captured variables (src/flow/captures.ts): what V8 reports, and the cache keeping
  * apart steps a factory made from the same source with different values.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { runNode } from "../support/cli.js"
 import { capturesOf } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
 import { Run } from "../../src/index.js"
@@ -23,6 +28,64 @@ describe("capturesOf", () => {
     expect(Object.fromEntries(captured)).toEqual({ min: 3, label: ">= 3", shared: config })
     expect(captured.get("shared")).toBe(config)
     expect(capturesOf((x: number) => x + moduleLevel)).toEqual(new Map())
+  })
+
+  it("keeps the variables the function names, and those of the helpers it names, not its siblings'", () => {
+    const make = (min: number, max: number, unrelated: string) => {
+      const keep = (v: number) => v >= min
+      const sibling = () => unrelated
+      return [(xs: ReadonlyArray<number>) => xs.filter(keep), sibling, max] as const
+    }
+    const [fn] = make(3, 9, "other")
+    expect(Object.fromEntries(capturesOf(fn)!)).toEqual({ keep: expect.any(Function), min: 3 })
+  })
+
+  it("leaves out what the function writes: a counter, an accumulator (state it keeps, not what it was made with)", () => {
+    const make = (min: number) => {
+      let calls = 0
+      const seen: Array<number> = []
+      const total = { n: 0 }
+      return (x: number) => {
+        calls++
+        seen.push(x)
+        total.n += x
+        return x >= min && calls > 0 && seen.length > 0 && min >= 0 && min <= 9 && min !== 4
+      }
+    }
+    // `total` is read (`total.n += …` writes a property of it, not the variable): it stays.
+    expect(Object.fromEntries(capturesOf(make(3))!)).toEqual({ min: 3, total: { n: 0 } })
+  })
+
+  it("tells a module's top level from a factory in native ESM (with and without top-level await) and CommonJS", async () => {
+    // Each module system shows its top level differently (a Module scope, none, an anonymous wrapper function).
+    const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
+    try {
+      const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
+      const body = `const top = 5
+const make = (a) => (x) => x + a + top
+const anonymous = (() => { const b = 2; return () => b + top })()
+const out = { made: Object.fromEntries(capturesOf(make(1))), plain: Object.fromEntries(capturesOf((x) => x + top)), anonymous: Object.fromEntries(capturesOf(anonymous)) }
+console.log(JSON.stringify(out))`
+      writeFileSync(path.join(dir, "esm.mjs"), `import { capturesOf } from ${JSON.stringify(captures)}\n${body}`)
+      writeFileSync(path.join(dir, "tla.mjs"), `const { capturesOf } = await import(${JSON.stringify(captures)})\n${body}`)
+      // A module with top-level await whose top-level variables no function uses shows no scope of its own.
+      writeFileSync(
+        path.join(dir, "tla-alone.mjs"),
+        `const { capturesOf } = await import(${JSON.stringify(captures)})\nconst scale = (c) => (x) => x * c\nconsole.log(JSON.stringify({ made: Object.fromEntries(capturesOf(scale(3))) }))`
+      )
+      writeFileSync(path.join(dir, "cjs.cjs"), `const capturesOf = globalThis.capturesOf\n${body}`)
+      writeFileSync(path.join(dir, "cjs-main.mjs"), `import { createRequire } from "node:module"\nimport { capturesOf } from ${JSON.stringify(captures)}\nglobalThis.capturesOf = capturesOf\ncreateRequire(import.meta.url)("./cjs.cjs")`)
+      const outputs = await Promise.all(["esm.mjs", "tla.mjs", "cjs-main.mjs", "tla-alone.mjs"].map((f) => runNode([path.join(dir, f)])))
+      for (const o of outputs) expect(o.stderr).toBe("")
+      const [esm, tla, cjs, alone] = outputs.map((o) => JSON.parse(o.stdout))
+      const expected = { made: { a: 1 }, plain: {}, anonymous: { b: 2 } }
+      expect(esm).toEqual(expected)
+      expect(tla).toEqual(expected)
+      expect(cjs).toEqual(expected)
+      expect(alone).toEqual({ made: { c: 3 } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("reads a loop's variable, an outer factory's, and values JSON cannot hold", () => {

@@ -70,6 +70,21 @@ describeBackends("promise: flows and steps", (ctx) => {
     expect(await lm.Run.filter({ params__suffix: "!", status: "cached" } as never).count()).toBe(1)
   })
 
+  it("keys a step a factory made by the values it captured, not only by its source", async () => {
+    const { lm } = await promiseInstance(ctx)
+    let executed = 0
+    const scaled = (factor: number) =>
+      lm.step("scaled", async (n: number) => {
+        executed++
+        return n * factor
+      })
+    const run = lm.flow("scaling", async (factor: number) => scaled(factor)(5))
+    expect(await run(2)).toBe(10)
+    expect(await run(3)).toBe(15)
+    expect(await run(3)).toBe(15)
+    expect(executed).toBe(2)
+  })
+
   it("follows the current run across await, timers and Promise.all: nested steps are children, loads are inputs", async () => {
     const { i, lm } = await promiseInstance(ctx)
     const a = await saveText(lm, i, "in/a.txt", "a")
