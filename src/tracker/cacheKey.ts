@@ -2,8 +2,8 @@
  * Cache keys. A step's outputs are reused when everything they depend on is unchanged:
  *
  *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
- *              step's module reaches), result schema, canonical params, input artifact hashes in
- *              argument order, declared environment fingerprint, optional cache version,
+ *              step's module reaches), result schema, canonical params (with the variables the
+ *              step captured, `captured:<name>`), input artifact hashes in argument order, declared environment fingerprint, optional cache version,
  *              the hashes of the step's boundary schemas (src/curate/boundary.ts))
  *
  * The components are stored on the run (`_cache_parts`) so `Run.why` can say which one
