@@ -11,6 +11,7 @@ import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { capturesOf } from "./captures.js"
+import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
 import type { FingerprintMode, SourceInfo } from "./source.js"
@@ -53,10 +54,14 @@ export interface CapturedKey {
   readonly secrets: ReadonlyArray<string>
 }
 
+/** How a captured value that is not data enters the key: a schema by its structure, a function by its source, the rest by what it is (its class). */
+const opaqueKey = (value: unknown, what: string): Json =>
+  Schema.isSchema(value) ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}` : typeof value === "function" ? `function ${hashString(value.toString())}` : what
+
 /**
  * The variables `fn` captures from the code that made it (flow/captures.ts), each keyed like a
- * param but never refused: a value that cannot be encoded (a client, a logger) enters by its
- * class, a function by its source. Hashed once here, so a large captured table costs nothing per call.
+ * param but never refused (`opaqueKey`). Hashed once here, so a large captured table costs
+ * nothing per call.
  */
 const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | undefined => {
   const vars = capturesOf(fn)
@@ -67,7 +72,7 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | u
     if (ignore.has(name)) continue
     let json: Json
     try {
-      json = paramJson(value, name, { mode: "key", opaque: true })
+      json = paramJson(value, name, { mode: "key", opaque: opaqueKey })
     } catch (e) {
       // A getter or a codec that throws: the value cannot be read, so no other process's run may stand for it.
       json = { unreadable: String(e) }

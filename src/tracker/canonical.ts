@@ -15,7 +15,7 @@
  */
 import { Either, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
-import { hashBytes, hashString } from "../storage/hash.js"
+import { hashBytes } from "../storage/hash.js"
 import { recordModelOf, recordParam } from "../registry/recordRef.js"
 
 /** A JSON value. */
@@ -115,11 +115,11 @@ export interface ParamJsonOptions {
   /** Collects the artifacts met (in order), for input recording and the cache key. */
   readonly artifacts?: Array<ArtifactRef>
   /**
-   * `"key"` mode only: key what cannot be encoded instead of refusing it — a function by its
-   * source text, a class instance without a codec by its class, a symbol by its description, a
-   * cycle as one (a step's captured variables: a client or a logger rides along, its data cannot).
+   * `"key"` mode only: how to key what cannot be encoded (a function, a symbol, a class instance
+   * without a codec, a cycle; `what` describes it) instead of refusing it — for a step's captured
+   * variables, where a client or a logger rides along with the data.
    */
-  readonly opaque?: boolean
+  readonly opaque?: (value: unknown, what: string) => Json
 }
 
 /** The tag of `"key"`-mode values that are not JSON, and of results (see `encodeResult`). */
@@ -142,10 +142,8 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
   const ancestors = new Set<object>()
   const key = options.mode === "key"
   const refuse = (p: string, v: unknown, what: string): Json => {
-    if (!key || options.opaque !== true) throw new Unencodable(p, what)
-    if (typeof v === "function") return keyTag("function", hashString(v.toString()))
-    if (typeof v === "symbol") return keyTag("symbol", v.description ?? "")
-    return keyTag("opaque", what)
+    if (!key || options.opaque === undefined) throw new Unencodable(p, what)
+    return keyTag("opaque", options.opaque(v, what))
   }
   const go = (v: unknown, p: string, name: string | undefined): Json => {
     if (!key && name !== undefined && isSecretKey(name) && v !== undefined && v !== null) return REDACTED

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
 import { capturesOf } from "../../src/flow/captures.js"
@@ -142,6 +142,25 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const why = await i.run(Run.why(runs[1]!.uid))
     expect(why.changes.map((c) => [c.component, c.name])).toEqual([["captured", "min"]])
     expect(why.message).toContain("captured variable 'min' changed")
+  })
+
+  it("keys a captured schema by its structure and a captured function by its source", async () => {
+    const i = await instance()
+    executions = 0
+    const describeWith = (schema: Schema.Schema.AnyNoContext, format: (s: string) => string) =>
+      step("describe-with", (x: number) =>
+        Effect.sync(() => {
+          executions++
+          return format(`${String(schema)}:${x}`)
+        })
+      )
+    const call = flow({ name: "describe-flow", ignore: ["s"] }, (s: ReturnType<typeof describeWith>) => s(1))
+    const upper = (s: string) => s.toUpperCase()
+    expect(await i.run(call(describeWith(Schema.Number, upper)))).toBe("NUMBER:1")
+    expect(await i.run(call(describeWith(Schema.String, upper)))).toBe("STRING:1")
+    expect(await i.run(call(describeWith(Schema.String, (s) => s.toLowerCase())))).toBe("string:1")
+    expect(await i.run(call(describeWith(Schema.String, (s) => s.toUpperCase())))).toBe("STRING:1")
+    expect(executions).toBe(3)
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
