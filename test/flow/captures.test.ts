@@ -156,11 +156,16 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
       )
     const call = flow({ name: "describe-flow", ignore: ["s"] }, (s: ReturnType<typeof describeWith>) => s(1))
     const upper = (s: string) => s.toUpperCase()
-    expect(await i.run(call(describeWith(Schema.Number, upper)))).toBe("NUMBER:1")
+    // Printed alike ("{ readonly a: number }"), different structures: the annotation is part of it.
+    const plain = Schema.Struct({ a: Schema.Number })
+    const annotated = Schema.Struct({ a: Schema.Number.annotations({ description: "metres" }) })
+    expect(await i.run(call(describeWith(plain, upper)))).toBe("{ READONLY A: NUMBER }:1")
+    expect(await i.run(call(describeWith(annotated, upper)))).toBe("{ READONLY A: NUMBER }:1")
+    expect(executions).toBe(2)
     expect(await i.run(call(describeWith(Schema.String, upper)))).toBe("STRING:1")
     expect(await i.run(call(describeWith(Schema.String, (s) => s.toLowerCase())))).toBe("string:1")
     expect(await i.run(call(describeWith(Schema.String, (s) => s.toUpperCase())))).toBe("STRING:1")
-    expect(executions).toBe(3)
+    expect(executions).toBe(4)
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
