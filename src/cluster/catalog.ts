@@ -1,15 +1,25 @@
 /**
  * The steps a runner knows: every `step()` function a pipeline module exports (directly, or
  * inside exported objects and arrays), by transform key. Steps defined as class methods are
- * not dispatched (their key depends on the instance), so they are not listed.
+ * not dispatched (their key depends on the instance), so they are not listed. Two steps one
+ * factory made with different values share a key: refused, since a call could reach the wrong one.
  *
  * @module
  */
 import { InvalidArgument } from "../errors.js"
+import { CAPTURED } from "../tracker/cacheKey.js"
 import { trackedHandleOf, type TrackedHandle } from "../flow/wrap.js"
 
 /** Steps by transform key. */
 export type StepCatalog = ReadonlyMap<string, TrackedHandle>
+
+/** The captured variables two steps of one key differ in. */
+const capturedNames = (a: TrackedHandle, b: TrackedHandle): string => {
+  const x = a.def.captured?.params ?? {}
+  const y = b.def.captured?.params ?? {}
+  const names = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => x[k] !== y[k])
+  return names.map((k) => `captured '${k.slice(CAPTURED.length)}'`).join(", ")
+}
 
 /** Collect the exported steps of `modules` (module namespace objects or plain objects). */
 export const catalogOf = (modules: ReadonlyArray<unknown>): StepCatalog => {
@@ -20,7 +30,15 @@ export const catalogOf = (modules: ReadonlyArray<unknown>): StepCatalog => {
     seen.add(value)
     const handle = trackedHandleOf(value)
     if (handle !== undefined) {
-      if (handle.kind === "step" && !handle.def.method) out.set(handle.def.keyFor(undefined), handle)
+      if (handle.kind !== "step" || handle.def.method) return
+      const key = handle.def.keyFor(undefined)
+      const other = out.get(key)
+      // One factory's steps, made with different values: a call by key could reach the wrong one.
+      if (other !== undefined && JSON.stringify(other.def.captured?.params ?? {}) !== JSON.stringify(handle.def.captured?.params ?? {}))
+        throw new InvalidArgument({
+          message: `Two exported steps have the transform key '${key}' but were made with different values (${capturedNames(other, handle)}): a runner finds a step by its key, so give each its own name (step({ name: … }) or key).`
+        })
+      out.set(key, handle)
       return
     }
     if (depth >= 3 || typeof value === "function") return
