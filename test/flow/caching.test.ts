@@ -1,6 +1,7 @@
 /**
  * Content-hash caching: hit and miss per key component, cached run records, Run.why.
  */
+import * as SqlClient from "@effect/sql/SqlClient"
 import { rmSync } from "node:fs"
 import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
@@ -261,6 +262,22 @@ describeBackends("caching", ({ instance }) => {
     expect(second.batch).toBeInstanceOf(Collection)
     expect(second.batch.uid).toBe(first.batch.uid)
     expect((await i.run(allRuns)).filter((r) => r.name === "pick").map((r) => r.status)).toEqual([0, 3])
+  })
+
+  it("keys a record passed in by its fields: a label edited in the registry is a miss", async () => {
+    const i = await instance()
+    let n = 0
+    const named = step("label-name", (label: ULabel) => Effect.sync(() => `${++n}:${label.name}`))
+    const f = flow("label-flow", (name: string) => Effect.flatMap(ULabel.get({ name }), named))
+    const created = await i.run(ULabel.create({ name: "L1" }))
+    expect(await i.run(f("L1"))).toBe("1:L1")
+    expect(await i.run(f("L1"))).toBe("1:L1")
+    // Edited behind the API (another tool, SQL): the same uid, another name.
+    await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_ulabel SET name = ${"L1b"} WHERE id = ${created.id}`))
+    expect(await i.run(f("L1b"))).toBe("2:L1b")
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "label-name")
+    expect(runs.map((r) => r.status)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["param", "label"]])
   })
 
   it("recomputes when an output was trashed or deleted, and why says so", async () => {
