@@ -13,7 +13,8 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { makeDirectory } from "../storage/fileio.js"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -119,7 +120,7 @@ const linkPredecessors = (runs: ReadonlyArray<PlannedRun>, transformIds: Readonl
 /** Environment bytes become a small temporary file, staged like any other. */
 const bytesFile = (dir: string, bytes: { readonly bytes: Uint8Array; readonly name: string; readonly description: string }, i: number): PlannedFile => {
   const file = path.join(dir, String(i), bytes.name)
-  mkdirSync(path.dirname(file), { recursive: true })
+  makeDirectory(path.dirname(file))
   writeFileSync(file, bytes.bytes)
   return { path: file, key: "", isFolder: false, description: bytes.description, kind: "__lamina_run__" }
 }

@@ -13,7 +13,7 @@ import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
 import Database from "better-sqlite3"
-import { mkdirSync } from "node:fs"
+import { makeDirectory } from "../storage/fileio.js"
 import * as path from "node:path"
 import { Effect, Layer, Scope } from "effect"
 import { StorageError } from "../errors.js"
@@ -145,7 +145,7 @@ export const make = (options: SqliteOptions) =>
   Effect.gen(function* () {
     const db = yield* Effect.try({
       try: () => {
-        if (options.filename !== ":memory:") mkdirSync(path.dirname(path.resolve(options.filename)), { recursive: true })
+        if (options.filename !== ":memory:") makeDirectory(path.dirname(path.resolve(options.filename)))
         return new Database(options.filename)
       },
       catch: (cause) =>

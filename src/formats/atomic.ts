@@ -7,6 +7,7 @@
  */
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
+import { makeDirectory } from "../storage/fileio.js"
 import * as path from "node:path"
 import { Effect, Exit } from "effect"
 import { StorageError } from "../errors.js"
@@ -65,7 +66,7 @@ export const writeAtomically = <A, E, R>(
   Effect.gen(function*() {
     const dir = path.dirname(path.resolve(target))
     yield* Effect.try({
-      try: () => fs.mkdirSync(dir, { recursive: true }),
+      try: () => makeDirectory(dir),
       catch: (cause) => storageError(`Cannot create directory ${dir}`, target, cause)
     })
     const tmp = temporarySibling(target)

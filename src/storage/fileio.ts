@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytesPooled } from "../random.js"
-import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
+import { existsSync, mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
 import * as path from "node:path"
 import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 
@@ -130,18 +130,37 @@ const copySmall = (src: string, tmp: string, dest: string): ContentHash => {
   return hashBytes(bytes)
 }
 
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir never returns where the kernel refuses
+ * a new folder under an existing one with ENOENT (`/proc/x`); this throws the system's error.
+ */
+export const makeDirectory = (dir: string): void => {
+  const missing: Array<string> = []
+  for (let at = path.resolve(dir); !existsSync(at); at = path.dirname(at)) {
+    missing.push(at)
+    if (path.dirname(at) === at) break
+  }
+  for (const d of missing.reverse())
+    try {
+      mkdirSync(d)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+    }
+  if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR" })
+}
+
 const knownDirs = new Set<string>()
 
 /** mkdir -p, remembered per process: storage folders are created once, not per file. */
 export const ensureDir = (dir: string): void => {
   if (knownDirs.has(dir)) return
-  mkdirSync(dir, { recursive: true })
+  makeDirectory(dir)
   knownDirs.add(dir)
 }
 
 /** Write bytes atomically (temporary sibling + rename). */
 export const writeFileAtomic = async (dest: string, bytes: Uint8Array | string): Promise<void> => {
-  await fs.mkdir(path.dirname(dest), { recursive: true })
+  makeDirectory(path.dirname(dest))
   const tmp = tempSibling(dest)
   try {
     await fs.writeFile(tmp, bytes)

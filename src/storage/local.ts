@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import { StorageError } from "../errors.js"
-import { copyAndHash, ensureDir, hashFile, listFiles, listFilesWithStats, tempSibling, writeFileAtomic } from "./fileio.js"
+import { copyAndHash, ensureDir, hashFile, listFiles, listFilesWithStats, makeDirectory, tempSibling, writeFileAtomic } from "./fileio.js"
 import { hashFolder, type ContentHash } from "./hash.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 
@@ -170,7 +170,7 @@ export const layer = (root: string): Layer.Layer<ObjectStore, StorageError> =>
   Layer.effect(
     ObjectStore,
     Effect.map(
-      io("Creating storage root", root, () => fs.mkdir(path.resolve(root), { recursive: true })),
+      io("Creating storage root", root, async () => makeDirectory(root)),
       () => make(root)
     )
   )

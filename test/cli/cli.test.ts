@@ -112,5 +112,17 @@ for (const backend of ["sqlite", "pg"] as const) {
       expect(r.stderr).toMatch(/Cannot connect to the Postgres registry/)
       expect((await lamina(other, ["ls"])).stderr).toMatch(/No Lamina instance is configured/)
     })
+
+    it("fails, and returns, when a folder cannot be made (Node's recursive mkdir never returns under /proc)", async () => {
+      const other = path.join(dir, "home3")
+      const storageIn = await lamina(other, ["init", "--storage", "/proc/lamina-storage", ...db])
+      expect(storageIn.code).toBe(1)
+      // The default SQLite registry lives in the storage folder: on SQLite that is what fails first.
+      expect(storageIn.stderr).toMatch(/(Creating storage root|Cannot open the SQLite registry) '\/proc\/lamina-storage/)
+      const dbIn = await lamina(other, ["init", "--storage", path.join(dir, "s3"), "--db", "/proc/lamina-db/registry.db"])
+      expect(dbIn.code).toBe(1)
+      expect(dbIn.stderr).toMatch(/Cannot open the SQLite registry '\/proc\/lamina-db\/registry.db'/)
+      expect((await lamina(other, ["ls"])).stderr).toMatch(/No Lamina instance is configured/)
+    })
   })
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { promises as fs } from "node:fs"
+import { makeDirectory } from "../../storage/fileio.js"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { InvalidArgument, StorageError } from "../../errors.js"
@@ -44,7 +45,7 @@ export const command: Command = {
         const file = path.resolve(output)
         yield* Effect.tryPromise({
           try: async () => {
-            await fs.mkdir(path.dirname(file), { recursive: true })
+            makeDirectory(path.dirname(file))
             await fs.writeFile(file, render(graph, format, `Lineage of ${target}`))
           },
           catch: (cause) => new StorageError({ message: `Cannot write '${output}': ${String(cause)}. Check the folder exists and is writable.`, path: file, cause })
