@@ -6,6 +6,8 @@
  *      the per-file cache warm (one stat per file), and memoized (what every later step call pays)
  *   2. per step call: the same no-op step keyed by `fingerprint: "module"` (default) against
  *      `fingerprint: "function"`, executed and as cache hits, in alternating blocks in one run
+ *   3. per step definition: what reading its captured variables (src/flow/captures.ts) costs
+ *      inside `step()`, for a factory-made step (two captured values) and a step with none
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/flow/fingerprint.js [--steps 300]`.
  */
@@ -14,6 +16,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, type Layer, ManagedRuntime } from "effect"
+import { capturesOf } from "../../src/flow/captures.js"
 import { codeFingerprint, computeFingerprint } from "../../src/flow/codeFingerprint.js"
 import { flow, step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
@@ -37,6 +40,15 @@ const warm = median(Array.from({ length: 5 }, () => timed(() => computeFingerpri
 codeFingerprint(here)
 const memo = median(Array.from({ length: 1000 }, () => timed(() => codeFingerprint(here))))
 const fp = codeFingerprint(here)
+
+// 3. per step definition: step() as a whole, and the captures read inside it
+const factory = (min: number, label: string) => (i: number) => Effect.succeed(i >= min ? label : "")
+const loner = (i: number) => Effect.succeed(i)
+const DEFINITIONS = 300
+const defineMade = median(Array.from({ length: DEFINITIONS }, (_, k) => timed(() => step({ name: "made" }, factory(k, "x")))))
+const defineLoner = median(Array.from({ length: DEFINITIONS }, () => timed(() => step({ name: "loner" }, loner))))
+const readMade = median(Array.from({ length: DEFINITIONS }, (_, k) => timed(() => capturesOf(factory(k, "x")))))
+const readLoner = median(Array.from({ length: DEFINITIONS }, () => timed(() => capturesOf(loner))))
 
 // 2. per step call, module vs function fingerprint
 const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-fp-"))
@@ -89,7 +101,8 @@ try {
       `  fingerprint of this module: ${Object.keys(fp.files).length} files, ${Object.keys(fp.packages).length} packages | cold ${ms(cold)} | warm file cache ${ms(warm)} | memoized ${ms(memo)}\n` +
       `  first call of a module-mode step (computes nothing new: memoized above) ${ms(firstCall[0]!)}\n` +
       `  executed step, median: module ${ms(median(exec.module))} | function ${ms(median(exec.function))} | ratio ${(median(exec.module) / median(exec.function)).toFixed(2)}x\n` +
-      `  cache-hit step, median: module ${ms(median(hit.module))} | function ${ms(median(hit.function))} | ratio ${(median(hit.module) / median(hit.function)).toFixed(2)}x\n`
+      `  cache-hit step, median: module ${ms(median(hit.module))} | function ${ms(median(hit.function))} | ratio ${(median(hit.module) / median(hit.function)).toFixed(2)}x\n` +
+      `  step definition, median: factory-made (2 captured values) ${ms(defineMade)}, of which reading captures ${ms(readMade)} | none captured ${ms(defineLoner)}, of which ${ms(readLoner)}\n`
   )
   process.stdout.write(
     JSON.stringify({
@@ -102,6 +115,10 @@ try {
       executedFunctionMs: median(exec.function),
       hitModuleMs: median(hit.module),
       hitFunctionMs: median(hit.function),
+      defineMadeMs: defineMade,
+      readCapturesMadeMs: readMade,
+      defineLonerMs: defineLoner,
+      readCapturesLonerMs: readLoner,
       loadAverage: load
     }) + "\n"
   )
