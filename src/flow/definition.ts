@@ -74,7 +74,7 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | u
     try {
       json = paramJson(value, name, { mode: "key", opaque: opaqueKey })
     } catch (e) {
-      // A getter or a codec that throws: the value cannot be read, so no other process's run may stand for it.
+      // A getter or a codec that throws: keyed by what it throws.
       json = { unreadable: String(e) }
     }
     params[CAPTURED + name] = hashString(canonicalJson(json))
@@ -83,6 +83,7 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | u
   return Object.keys(params).length === 0 ? undefined : { params, secrets }
 }
 
+/** A prepared call. */
 export interface PreparedCall {
   /** Arguments the body is called with (decoded by the params schema, if any). */
   readonly callArgs: ReadonlyArray<unknown>

@@ -3,8 +3,9 @@
  *
  *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
  *              step's module reaches), result schema, canonical params (with the variables the
- *              step captured, `captured:<name>`), input artifact hashes in argument order, declared environment fingerprint, optional cache version,
- *              the hashes of the step's boundary schemas (src/curate/boundary.ts))
+ *              step captured, `captured:<name>`), input artifact hashes in argument order,
+ *              declared environment fingerprint, optional cache version, the hashes of the
+ *              step's boundary schemas (src/curate/boundary.ts))
  *
  * The components are stored on the run (`_cache_parts`) so `Run.why` can say which one
  * changed. Secret params enter the key but are stored redacted.

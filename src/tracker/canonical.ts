@@ -133,9 +133,9 @@ const byCanonical = (a: Json, b: Json): number => (canonicalJson(a) < canonicalJ
 /**
  * The canonical JSON of a param value. In `"params"` mode (LaminDB's display form) `undefined`
  * object entries are dropped, secrets redacted, and dates, sets or -0 shown as plain JSON. In
- * `"key"` mode artifacts become `Artifact#<hash>` so the key follows content, not identity, records
- * enter with their fields (they are mutable), and
- * every value a body can tell apart keys apart: what JSON cannot hold (undefined, -0, NaN,
+ * `"key"` mode artifacts become `Artifact#<hash>` so the key follows content, not identity,
+ * records enter with their fields (they are mutable), and every value a body can tell apart keys
+ * apart: what JSON cannot hold (undefined, -0, NaN,
  * bigints, dates, URLs, bytes, maps, sets, Options, codec values) is tagged, so it never shares a
  * key with a string, null or an array that a lossy form would equal. JSON values keep their text.
  */
@@ -178,13 +178,16 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       // sees them key it, as an artifact's content does. A field that cannot be encoded is left out.
       const fields: Record<string, Json> = {}
       ancestors.add(o)
-      for (const k of Object.keys(o).sort())
-        try {
-          fields[k] = go((o as Record<string, unknown>)[k], childPath(p, k), k)
-        } catch (e) {
-          if (!(e instanceof Unencodable)) throw e
-        }
-      ancestors.delete(o)
+      try {
+        for (const k of Object.keys(o).sort())
+          try {
+            fields[k] = go((o as Record<string, unknown>)[k], childPath(p, k), k)
+          } catch (e) {
+            if (!(e instanceof Unencodable)) throw e
+          }
+      } finally {
+        ancestors.delete(o)
+      }
       return keyTag("record", [ref, fields])
     }
     if (o instanceof Date) {
