@@ -42,6 +42,20 @@ const INNER = new Set(["Closure", "Block", "Catch"])
 
 let session: Session | undefined | null
 
+let warned = false
+
+/** Say once per process that captured variables are not keyed, and why. */
+const cannotRead = (why: unknown): undefined => {
+  if (!warned) {
+    warned = true
+    process.emitWarning(
+      `Lamina cannot read the variables steps capture (${why instanceof Error ? why.message : String(why)}): a step a factory makes is keyed by its source and params only, so give each such step its own name or pass what differs as a param.`,
+      { code: "LAMINA_CAPTURES" }
+    )
+  }
+  return undefined
+}
+
 /** One session per process, connected on first use; null when this Node has no inspector. */
 const connected = (): Session | null => {
   if (session !== undefined) return session
@@ -49,7 +63,8 @@ const connected = (): Session | null => {
     const s = new Session()
     s.connect()
     session = s
-  } catch {
+  } catch (e) {
+    cannotRead(e)
     session = null
   }
   return session
@@ -106,9 +121,10 @@ export const capturesOf = (fn: Function): Captures | undefined => {
   global[SLOT] = target
   try {
     const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
-    if (handle.objectId === undefined) return undefined
+    if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const scopes = propertiesOf(s, handle.objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
-    if (scopes === undefined) return undefined
+    // A bound or built-in function has no scopes of its own: nothing it captures is visible.
+    if (scopes === undefined) return new Map()
     // Descriptions: "Closure (make)", "Block", "Module", "Global"; the name is the function's.
     const chain = propertiesOf(s, scopes).result.flatMap((p) =>
       p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, named: (p.value.description ?? "").includes("("), objectId: p.value.objectId }]
@@ -153,8 +169,8 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
     return new Map(kept.map((i, at) => [names[i]!, got[at]]))
-  } catch {
-    return undefined
+  } catch (e) {
+    return cannotRead(e)
   } finally {
     delete global[SLOT]
     try {

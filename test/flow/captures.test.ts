@@ -28,6 +28,8 @@ describe("capturesOf", () => {
     expect(Object.fromEntries(captured)).toEqual({ min: 3, label: ">= 3", shared: config })
     expect(captured.get("shared")).toBe(config)
     expect(capturesOf((x: number) => x + moduleLevel)).toEqual(new Map())
+    // A bound function shows no scopes of its own.
+    expect(capturesOf(make(3, config).bind(null))).toEqual(new Map())
   })
 
   it("keeps the variables the function names, and those of the helpers it names, not its siblings'", () => {
