@@ -110,6 +110,29 @@ const writes = (source: string, name: string): boolean => {
 }
 
 /**
+ * The fields `name` is read through when every use of it in `sources` is `name.field` (or
+ * `name?.field`); undefined when it is used whole anywhere (passed on, spread, indexed).
+ */
+const fieldsRead = (sources: ReadonlyArray<string>, name: string): ReadonlySet<string> | undefined => {
+  const n = name.replace(/\$/g, "\\$")
+  const fields = new Set<string>()
+  for (const source of sources)
+    for (const m of source.matchAll(new RegExp(`(?<![\\w$.])${n}(?![\\w$])(\\s*\\??\\.\\s*([A-Za-z_$][\\w$]*))?`, "g"))) {
+      if (m[2] === undefined) return undefined
+      fields.add(m[2])
+    }
+  return fields
+}
+
+/** A plain object read only through some fields: just those fields (a config's other entries do not matter). */
+const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unknown => {
+  if (fields === undefined || typeof value !== "object" || value === null) return value
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return value
+  return Object.fromEntries([...fields].sort().map((f) => [f, (value as Record<string, unknown>)[f]]))
+}
+
+/**
  * The variables `fn` captures from the functions and blocks it was defined in (not from its
  * module's top level), with their current values; undefined when this process cannot tell.
  */
@@ -148,12 +171,15 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     // except what they write (a counter, an accumulator): state they keep, not what they were made with.
     const used = new Set<string>()
     const written = new Set<string>()
+    // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
+    const readIn = new Map<string, Array<string>>()
     const sources = [target.toString()]
     for (let source = sources.pop(); source !== undefined; source = sources.pop())
       for (const name of identifiersIn(source)) {
         const i = names.indexOf(name)
         if (i < 0) continue
         if (writes(source, name)) written.add(name)
+        readIn.set(name, [...(readIn.get(name) ?? []), source])
         if (used.has(name)) continue
         used.add(name)
         if (values[i]?.type === "function" && values[i]?.description !== undefined) sources.push(values[i].description)
@@ -168,7 +194,7 @@ export const capturesOf = (fn: Function): Captures | undefined => {
       objectGroup: GROUP
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
-    return new Map(kept.map((i, at) => [names[i]!, got[at]]))
+    return new Map(kept.map((i, at) => [names[i]!, projected(got[at], fieldsRead(readIn.get(names[i]!) ?? [], names[i]!))]))
   } catch (e) {
     return cannotRead(e)
   } finally {

@@ -90,6 +90,14 @@ console.log(JSON.stringify(out))`
     }
   })
 
+  it("keys a plain object read only through fields by those fields; used whole, whole", () => {
+    const make = (config: { readonly min: number; readonly id: string; readonly max?: number }) => (x: number) => x >= config.min && x <= (config?.max ?? 9)
+    expect(Object.fromEntries(capturesOf(make({ min: 3, id: "racer-1" }))!)).toEqual({ config: { max: undefined, min: 3 } })
+    const whole = (config: { readonly min: number }) => (x: number) => [x >= config.min, config]
+    const settings = { min: 3, id: "racer-1" }
+    expect(capturesOf(whole(settings))!.get("config")).toBe(settings)
+  })
+
   it("reads a loop's variable, an outer factory's, and values JSON cannot hold", () => {
     const fns: Array<() => unknown> = []
     for (const k of [1, 2]) fns.push(() => k)
