@@ -146,6 +146,10 @@ export const EDITED_AFTER_LOAD = "edited after load"
  */
 const editedSince = (mtimeMs: number, loadedAt: number | undefined): boolean => loadedAt !== undefined && mtimeMs > loadedAt && mtimeMs <= Date.now() + 1
 
+/** A scanned file's entry in a fingerprint: its hash, marked when edited after `loadedAt`, or "missing". */
+const entryOf = (s: Scanned | undefined, loadedAt: number | undefined): string =>
+  s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash
+
 /** The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages they import. */
 const walk = (entry: string, loadedAt: number | undefined): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
   const files = new Map<string, string>()
@@ -155,7 +159,7 @@ const walk = (entry: string, loadedAt: number | undefined): { readonly files: Ma
     const file = queue.pop()!
     if (files.has(file)) continue
     const s = scan(file)
-    files.set(file, s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash)
+    files.set(file, entryOf(s, loadedAt))
     if (s === undefined) continue
     for (const m of s.missing) files.set(m, "missing")
     for (const p of s.packages) packages.add(p)
@@ -271,10 +275,7 @@ const packageVersions = (root: string, names: ReadonlySet<string>, loadedAt: num
   const bare = [...names].filter((n) => !path.isAbsolute(n))
   const out: Record<string, string> = {}
   // Files reached inside node_modules by a relative path: by content, like project files.
-  for (const file of [...names].filter((n) => path.isAbsolute(n))) {
-    const s = scan(file)
-    out[path.relative(root, file).split(path.sep).join("/")] = s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash
-  }
+  for (const file of [...names].filter((n) => path.isAbsolute(n))) out[path.relative(root, file).split(path.sep).join("/")] = entryOf(scan(file), loadedAt)
   if (bare.length === 0) return out
   const lock = lockOf(root)
   // Packages installed after the module loaded: the versions running are not the lockfile's.

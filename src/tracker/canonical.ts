@@ -135,9 +135,9 @@ const byCanonical = (a: Json, b: Json): number => (canonicalJson(a) < canonicalJ
  * object entries are dropped, secrets redacted, and dates, sets or -0 shown as plain JSON. In
  * `"key"` mode artifacts become `Artifact#<hash>` so the key follows content, not identity,
  * records enter with their fields (they are mutable), and every value a body can tell apart keys
- * apart: what JSON cannot hold (undefined, -0, NaN,
- * bigints, dates, URLs, bytes, maps, sets, Options, codec values) is tagged, so it never shares a
- * key with a string, null or an array that a lossy form would equal. JSON values keep their text.
+ * apart: what JSON cannot hold (undefined, -0, NaN, bigints, dates, URLs, bytes, maps, sets,
+ * Options, codec values) is tagged, so it never shares a key with a string, null or an array that
+ * a lossy form would equal. JSON values keep their text.
  */
 export const paramJson = (value: unknown, path: string, options: ParamJsonOptions): Json => {
   const ancestors = new Set<object>()

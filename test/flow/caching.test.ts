@@ -10,12 +10,22 @@ import { Artifact } from "../../src/registry/Artifact.js"
 import { tableFromArrays } from "apache-arrow"
 import { Collection, Run, RunStatus, ULabel } from "../../src/index.js"
 import { Transform } from "../../src/registry/Transform.js"
-import { describeBackends } from "../support/backends.js"
+import { describeBackends, type TestInstance } from "../support/backends.js"
 import { allRuns, inputsOf, loadText, saveText } from "./support.js"
 
 // Executions per step body, to see what ran.
 const executions: Record<string, number> = {}
 const ran = (name: string) => Effect.sync(() => void (executions[name] = (executions[name] ?? 0) + 1))
+
+/** Step `name` ran twice, the second time because the first run's outputs were unavailable (`why` says `reason`); its runs. */
+const expectRecomputed = async (i: TestInstance, name: string, reason: string) => {
+  const runs = (await i.run(allRuns)).filter((r) => r.name === name)
+  expect(runs.map((r) => r.status)).toEqual([0, 0])
+  const why = await i.run(Run.why(runs[1]!.uid))
+  expect(why.outcome).toBe("outputs-unavailable")
+  expect(why.message).toContain(reason)
+  return runs
+}
 
 const transform = step("transform", (input: Artifact, factor: number, outDir: string) =>
   Effect.gen(function* () {
@@ -288,11 +298,7 @@ describeBackends("caching", ({ instance }) => {
     await i.run(out1.delete())
     const out2 = await i.run(pipeline(input, 2, i.dir))
     expect(executions.transform).toBe(2)
-    const runs = (await i.run(allRuns)).filter((r) => r.name === "transform")
-    expect(runs.map((r) => r.status)).toEqual([0, 0])
-    const why = await i.run(Run.why(runs[1]!.uid))
-    expect(why.outcome).toBe("outputs-unavailable")
-    expect(why.message).toContain("is in trash")
+    const runs = await expectRecomputed(i, "transform", "is in trash")
     // same content: a new artifact; the trashed one is never revived by a save
     expect(out2.uid).not.toBe(out1.uid)
     expect((await i.run(Artifact.get({ key: out1.key! }))).uid).toBe(out2.uid)
@@ -318,11 +324,7 @@ describeBackends("caching", ({ instance }) => {
     await i.run((await i.run(Artifact.get({ key: "out/side.txt" }))).delete({ permanent: true }))
     await i.run(f(i.dir))
     expect(n).toBe(2)
-    const runs = (await i.run(allRuns)).filter((r) => r.name === "report")
-    expect(runs.map((r) => r.status)).toEqual([0, 0])
-    const why = await i.run(Run.why(runs[1]!.uid))
-    expect(why.outcome).toBe("outputs-unavailable")
-    expect(why.message).toContain("was deleted")
+    const runs = await expectRecomputed(i, "report", "was deleted")
     expect((await i.run(Artifact.get({ key: "out/side.txt" }))).run_id).toBe((await i.run(Run.get(runs[1]!.uid))).id)
   })
 
@@ -334,11 +336,7 @@ describeBackends("caching", ({ instance }) => {
     rmSync(i.uri(out1.storageKey))
     const out2 = await i.run(pipeline(input, 3, i.dir))
     expect(executions.transform).toBe(2)
-    const runs = (await i.run(allRuns)).filter((r) => r.name === "transform")
-    expect(runs.map((r) => r.status)).toEqual([0, 0])
-    const why = await i.run(Run.why(runs[1]!.uid))
-    expect(why.outcome).toBe("outputs-unavailable")
-    expect(why.message).toContain("missing from storage")
+    await expectRecomputed(i, "transform", "missing from storage")
     // The same bytes saved again: the existing artifact, its file restored.
     expect(out2.uid).toBe(out1.uid)
     expect(await i.run(loadText(out2))).toBe("ababab")
