@@ -52,7 +52,19 @@ const checkOptions = (kind: "step" | "flow", nameOrOptions: unknown): void => {
   const ignore = o["ignore"]
   if (ignore !== undefined && !(Array.isArray(ignore) && ignore.every((x) => typeof x === "string")))
     fail(`ignore must be a list of parameter names, got ${JSON.stringify(ignore)}.`)
+  // Both narrow or widen the cache key: a misspelt value must not leave a step keyed on less than its author meant.
+  const fingerprint = o["fingerprint"]
+  if (fingerprint !== undefined && fingerprint !== "module" && fingerprint !== "function")
+    fail(`fingerprint must be "module" or "function", got ${JSON.stringify(fingerprint)}.`)
+  const env = o["env"]
+  if (env !== undefined && !(Array.isArray(env) && env.every(isEnvItem)))
+    fail(`env must be a list of ${ENV_ITEMS.map((i) => `"${i}"`).join(", ")}, "package:NAME" or "var:NAME", got ${JSON.stringify(env)}.`)
 }
+
+const ENV_ITEMS = ["node", "platform", "arch", "lockfile", "git"]
+
+/** An `env` entry `environment.ts`' `fingerprint` knows (anything else would be keyed as nothing). */
+const isEnvItem = (x: unknown): boolean => typeof x === "string" && (ENV_ITEMS.includes(x) || /^(package|var):.+/.test(x))
 
 /**
  * The implementation behind `step(nameOrOptions, fn?)` and `flow(nameOrOptions, fn?)`; `files`

@@ -23,6 +23,10 @@ describe("step and flow options", () => {
       [{ name: "" }, "name must be a non-empty string"],
       [{ name: "s", key: 5 }, "key must be a string"],
       [{ name: "s", description: {} }, "description must be a string"],
+      [{ name: "s", fingerprint: "modul" }, 'fingerprint must be "module" or "function"'],
+      [{ name: "s", env: ["MIN"] }, 'env must be a list of "node"'],
+      [{ name: "s", env: "var:MIN" }, 'env must be a list of "node"'],
+      [{ name: "s", env: ["var:"] }, 'env must be a list of "node"'],
       [null, "pass a name or an options object"],
       [5, "pass a name or an options object"]
     ]
@@ -35,7 +39,7 @@ describe("step and flow options", () => {
     // @ts-expect-error nested is a boolean
     expect(() => flow({ name: "f", nested: "yes" }, body)).toThrow("nested must be true or false")
     // Valid options still define a step.
-    expect(typeof step({ name: "ok", concurrency: 2, cache: false, ignore: ["x"] }, body)).toBe("function")
+    expect(typeof step({ name: "ok", concurrency: 2, cache: false, ignore: ["x"], fingerprint: "function", env: ["node", "var:MIN", "package:effect"] }, body)).toBe("function")
     expect(typeof flow("ok", body)).toBe("function")
   })
 })
