@@ -12,6 +12,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
+import { unobserved } from "../query/observe.js"
 import { hashBytes, hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "../tracker/canonical.js"
 import { CurrentRun } from "./CurrentRun.js"
@@ -132,7 +133,8 @@ const saveEnvironment = Effect.gen(function* () {
   const env = yield* currentEnvironment
   const bytes = Buffer.from(canonicalJson(env as unknown as Json) + "\n")
   const hash = hashBytes(bytes).hash
-  const existing = yield* Artifact.filter({ hash }).first()
+  // The engine's lookup, not something a step body read (a nested flow can start inside a step).
+  const existing = yield* unobserved(Artifact.filter({ hash }).first())
   let artifact = existing
   if (artifact === undefined || artifact.branch === -1) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-env-"))

@@ -8,6 +8,7 @@ import { Cause, Effect, Exit, FiberRef, Option } from "effect"
 import type { UnknownException } from "effect/Cause"
 import type { IntegrityError, InvalidArgument, StorageError, ValidationError } from "../errors.js"
 import { Ancestors, guardBody, openSpan } from "../registry/sourceGuard.js"
+import { CurrentQueryObserver, type QueryObserver } from "../query/observe.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What a body's return type succeeds with. */
@@ -47,11 +48,12 @@ const call = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect
   })
 
 /**
- * `invokeBody` inside a step's run, to its exit: the body sees `scope` as its current run and
- * `tracing` as its tracer setting, in a guarded span. Call it where interruption is masked
- * (`restore` unmasks the body): the fiber refs are set and reset as plain calls around the body,
- * where an `Effect.locally` each (three of them) cost ~66 Effect operations per executed step
- * (13.5 µs against 9.5 µs in a micro-benchmark).
+ * `invokeBody` inside a step's run, to its exit: the body sees `scope` as its current run,
+ * `tracing` as its tracer setting and `observer` as its query observer (a cacheable step's keeps
+ * the queries its body runs; a nested step's queries are its own), in a guarded span. Call it
+ * where interruption is masked (`restore` unmasks the body): the fiber refs are set and reset as
+ * plain calls around the body, where an `Effect.locally` each (three of them) cost ~66 Effect
+ * operations per executed step (13.5 µs against 9.5 µs in a micro-benchmark).
  */
 export const invokeInRun = (
   fn: Function,
@@ -59,24 +61,30 @@ export const invokeInRun = (
   args: ReadonlyArray<unknown>,
   scope: RunScope,
   tracing: boolean,
+  observer: QueryObserver | undefined,
   restore: <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 ): Effect.Effect<Exit.Exit<unknown, unknown>> =>
   Effect.withFiberRuntime((fiber) => {
-    const outerRun = fiber.getFiberRef(CurrentRun)
-    const outerTracing = fiber.getFiberRef(FiberRef.currentTracerEnabled)
-    const outerAncestors = fiber.getFiberRef(Ancestors)
-    const span = openSpan(scope, outerAncestors)
-    return setRefs(Option.some(scope), tracing, span.inside).pipe(
+    const outer: Refs = [fiber.getFiberRef(CurrentRun), fiber.getFiberRef(FiberRef.currentTracerEnabled), fiber.getFiberRef(Ancestors), fiber.getFiberRef(CurrentQueryObserver)]
+    const span = openSpan(scope, outer[2])
+    return setRefs([Option.some(scope), tracing, span.inside, observer]).pipe(
       Effect.zipRight(Effect.exit(restore(call(fn, self, args)))),
       Effect.flatMap((exit) => {
         span.end()
         const conflict = Exit.isSuccess(exit) ? span.conflict() : undefined
-        // Only these three are reset: what else the body set stays, as with `Effect.locally`.
-        return Effect.as(setRefs(outerRun, outerTracing, outerAncestors), conflict === undefined ? exit : Exit.fail(conflict))
+        // Only these are reset: what else the body set stays, as with `Effect.locally`.
+        return Effect.as(setRefs(outer), conflict === undefined ? exit : Exit.fail(conflict))
       })
     )
   })
 
+/** The fiber refs a step's body runs with: its run, tracer setting, span ancestors and query observer. */
+type Refs = readonly [Option.Option<RunScope>, boolean, ReadonlyArray<number>, QueryObserver | undefined]
+
 /** Set the fiber refs a step's body runs with (`Effect.setFiberRefs` would set every ref, one by one). */
-const setRefs = (run: Option.Option<RunScope>, tracing: boolean, ancestors: ReadonlyArray<number>): Effect.Effect<void> =>
-  FiberRef.set(CurrentRun, run).pipe(Effect.zipRight(FiberRef.set(FiberRef.currentTracerEnabled, tracing)), Effect.zipRight(FiberRef.set(Ancestors, ancestors)))
+const setRefs = ([run, tracing, ancestors, observer]: Refs): Effect.Effect<void> =>
+  FiberRef.set(CurrentRun, run).pipe(
+    Effect.zipRight(FiberRef.set(FiberRef.currentTracerEnabled, tracing)),
+    Effect.zipRight(FiberRef.set(Ancestors, ancestors)),
+    Effect.zipRight(FiberRef.set(CurrentQueryObserver, observer))
+  )

@@ -12,6 +12,7 @@ import { sqlFailure } from "../registry/crud.js"
 import { RunStatus } from "../registry/Run.js"
 import { type Completion, Tracker } from "../tracker/Tracker.js"
 import type { CacheParts, LoadedInput } from "../tracker/cacheKey.js"
+import type { StoredQuery } from "../tracker/queries.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import type { RunState } from "./runState.js"
@@ -27,6 +28,8 @@ const loadedInputs = (ids: ReadonlySet<number>) =>
     )
     return rows.map((r): LoadedInput => ({ id: Number(r.id), uid: r.uid, hash: r.hash }))
   })
+
+const queriesPart = (queries: ReadonlyArray<StoredQuery>) => (queries.length > 0 ? { queries } : {})
 
 /** How `closeRun` should treat the run. */
 /** `claimLost`, `attempt` and `behind` pass through to the run's `Completion` (see there). */
@@ -85,7 +88,8 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
               loaded: state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded),
               ...(state.collections.size > 0 ? { collections: [...state.collections] } : {}),
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
-              ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {})
+              ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {}),
+              ...queriesPart(state.storedQueries)
             }
       yield* tracker.completeRun({
         runId: state.runId,

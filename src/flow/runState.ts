@@ -5,6 +5,8 @@
  * @module
  */
 import { Effect, FiberRefs, Logger, Option } from "effect"
+import type { QueryObserver } from "../query/observe.js"
+import { pendingQuery, storedQuery, type PendingQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
@@ -23,6 +25,8 @@ export class RunState {
   readonly recreated = new Set<number>()
   /** Collections the body read (written as collection inputs when the run closes). */
   readonly collections = new Set<number>()
+  /** Registry queries the body ran, by statement and parameters (the first result of each). */
+  private readonly queries = new Map<string, PendingQuery>()
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -61,6 +65,18 @@ export class RunState {
         this.logs.push(this.logChars > MAX_LOG_CHARS ? "… (further log lines dropped)" : line)
       }
     }
+  }
+
+  /** Keeps the queries a cacheable step's body runs (set as the body's `CurrentQueryObserver`). */
+  readonly observeQuery: QueryObserver = (q) => {
+    const key = `${q.text}\u0000${JSON.stringify(q.params)}`
+    if (!this.queries.has(key)) this.queries.set(key, pendingQuery(q))
+  }
+
+  /** The queries the body ran, as kept on the run: its own rows left out (see tracker/queries.ts). */
+  get storedQueries(): ReadonlyArray<StoredQuery> {
+    const maker = { runId: this.runId, artifacts: new Set([...this.created, ...this.recreated]) }
+    return [...this.queries.values()].map((p) => storedQuery(p, maker))
   }
 
   /** Every input: arguments first, then artifacts loaded inside the body. */

@@ -28,6 +28,7 @@ import { decodeValue, type Row } from "../schema/codec.js"
 import type { Model } from "../schema/model.js"
 import { Agg, type AggregateResult, type Aggregation } from "./aggregate.js"
 import { warnMissingKeys } from "./missingKeys.js"
+import { observeQuery } from "./observe.js"
 import { planPrefixes } from "./prefix.js"
 import { Q, toNode, type QNode } from "./Q.js"
 import { initialState, type QueryState, type SearchOptions } from "./state.js"
@@ -175,6 +176,14 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
       const statement = yield* compileStatement(dialect, planned, mode)
       const { text, params } = statement.sql.render(dialect)
       const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Querying ${state.model.name}`)))
+      yield* observeQuery(() => ({
+        model: state.model.name,
+        what: `${describeState(state)}${mode._tag === "Count" ? " (count)" : mode._tag === "Exists" ? " (exists)" : state.projection._tag === "Values" ? " (values)" : ""}`,
+        text,
+        params,
+        rows,
+        records: mode._tag === "Rows" && state.projection._tag === "Records"
+      }))
       const empty = mode._tag === "Count" ? Number(rows[0]?.["n"] ?? 0) === 0 : (mode._tag === "Rows" || mode._tag === "Exists") && rows.length === 0
       if (empty) yield* warnMissingKeys(state)
       return { rows, columns: statement.columns, dialect }
@@ -252,6 +261,7 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
         const statement = yield* compileStatement(dialect, state, { _tag: "Page", afterId: cursor.afterId, size: want, offset: cursor.afterId === undefined ? first : 0 })
         const { text, params } = statement.sql.render(dialect)
         const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Querying ${state.model.name}`)))
+        yield* observeQuery(() => ({ model: state.model.name, what: `${describeState(state)} (iterate)`, text, params, rows, records: state.projection._tag === "Records" }))
         const items = this.decodeRows(rows, statement.columns.filter((c) => c.name !== ID_COLUMN), dialect)
         const taken = cursor.taken + rows.length
         const lastId = rows.length > 0 ? Number(rows[rows.length - 1]![ID_COLUMN]) : undefined
@@ -298,8 +308,7 @@ export class QuerySet<out A, in out M extends Model = Model> implements AnyQuery
 
   /** The filters as text, for error messages. */
   private describe(): string {
-    const parts = this.state.where.map(describeNode)
-    return parts.length === 0 ? "the query" : parts.join(" AND ")
+    return describeFilters(this.state)
   }
 }
 
@@ -332,6 +341,7 @@ export class GroupedQuerySet<in out M extends Model, in out G extends string> {
       const statement = yield* compileStatement(dialect, state, { _tag: "Aggregate", aggregates: entries, groupBy })
       const { text, params } = statement.sql.render(dialect)
       const rows = yield* sql.unsafe<Record<string, unknown>>(text, params).pipe(Effect.mapError(sqlFailure(`Aggregating ${state.model.name}`)))
+      yield* observeQuery(() => ({ model: state.model.name, what: `${describeState(state)} (aggregate)`, text, params, rows, records: false }))
       return rows.map((r) => {
         const out = decodeColumns(r, statement.columns)
         for (const [name, agg] of entries) if (agg.fn === "count") out[name] = Number(out[name] ?? 0)
@@ -389,3 +399,13 @@ export const decodeColumns = (raw: Record<string, unknown>, columns: ReadonlyArr
 }
 
 export { Agg, Q }
+
+/** The filters of `state` as text, for error messages. */
+const describeFilters = (state: QueryState): string => {
+  const parts = state.where.map(describeNode)
+  return parts.length === 0 ? "the query" : parts.join(" AND ")
+}
+
+/** The query as a caller wrote it, roughly: `Artifact.filter(key__startswith: "raw/")`. */
+const describeState = (state: QueryState): string =>
+  `${state.model.name}.${state.where.length === 0 ? "all()" : `filter(${describeFilters(state)})`}${state.search !== undefined ? `.search(${JSON.stringify(state.search.text)})` : ""}`

@@ -3,7 +3,8 @@
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
  * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an
  * artifact or collection it loaded inside its body is in trash or no longer the latest version
- * of its family (the body would likely load the newer one now).
+ * of its family (the body would likely load the newer one now), or when a registry query its body
+ * ran returns other records now (queries.ts).
  *
  * @module
  */
@@ -28,6 +29,7 @@ import { decodeULabel } from "../registry/ULabel.js"
 import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, type LoadedInput } from "./cacheKey.js"
+import { queryChanged, queryFailed, storedQueries, type Maker, type StoredQuery } from "./queries.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import type { Reserved } from "../db/transaction.js"
 import { computedRunRowSync, type Direct } from "./direct.js"
@@ -134,6 +136,10 @@ interface HitPlan {
   readonly collections: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
+  /** Registry queries its body ran (undefined when the stored list is unreadable). */
+  readonly queries: ReadonlyArray<StoredQuery> | undefined
+  /** What the run made, whose rows its queries leave out. */
+  readonly maker: Maker
 }
 
 const planHit = (run: HitRun): HitPlan => {
@@ -145,7 +151,8 @@ const planHit = (run: HitRun): HitPlan => {
   const recreated = new Set(parts?.recreated ?? [])
   const created = parts?.created ?? []
   const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
-  return { run, json, refs, loaded, uids, recreated, created, collections: parts?.collections ?? [], needsRows }
+  const maker = { runId: run.id, artifacts: new Set([...created, ...recreated]) }
+  return { run, json, refs, loaded, uids, recreated, created, collections: parts?.collections ?? [], needsRows, queries: storedQueries(parts?.queries), maker }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -199,6 +206,9 @@ const judgeCollections = (plan: HitPlan, rows: ReadonlyArray<CollectionRow>): Re
   return undefined
 }
 
+/** The refusal for a run whose kept queries cannot be read (when unsure, recompute). */
+const unreadableQueries = (plan: HitPlan): Refusal => ({ run: plan.run, reason: "the registry queries it ran are stored in a form this version cannot read" })
+
 /** Rebuild the run's value from its checked artifacts and records (a decoding bug stays a defect). */
 const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
   try {
@@ -221,6 +231,13 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
       const sql = yield* SqlClient.SqlClient
       const refused = judgeCollections(plan, yield* sql<CollectionRow>`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE ${sql.in("id", plan.collections)}`)
       if (refused !== undefined) return refused
+    }
+    if (plan.queries === undefined) return unreadableQueries(plan)
+    for (const q of plan.queries) {
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* Effect.either(sql.unsafe<Record<string, unknown>>(q.sql, q.params))
+      const reason = rows._tag === "Left" ? queryFailed(q, rows.left) : queryChanged(q, rows.right, plan.maker)
+      if (reason !== undefined) return { run, reason } satisfies Refusal
     }
     const records = new Map<string, unknown>()
     for (const r of plan.refs.records) {
@@ -283,6 +300,16 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Presen
     const rows = d.prepare(`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE id IN (${plan.collections.map(() => "?").join(", ")})`).all(...plan.collections) as ReadonlyArray<CollectionRow>
     const refused = judgeCollections(plan, rows)
     if (refused !== undefined) return refused
+  }
+  if (plan.queries === undefined) return unreadableQueries(plan)
+  for (const q of plan.queries) {
+    let reason: string | undefined
+    try {
+      reason = queryChanged(q, d.prepare(q.sql).all(...q.params) as ReadonlyArray<Record<string, unknown>>, plan.maker)
+    } catch (e) {
+      reason = queryFailed(q, e)
+    }
+    if (reason !== undefined) return { run, reason }
   }
   const records = new Map<string, unknown>()
   for (const r of plan.refs.records) {

@@ -14,6 +14,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
+import type { StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
 export interface KeyInput {
@@ -69,6 +70,8 @@ export interface CacheParts {
   readonly loaded?: ReadonlyArray<LoadedInput>
   /** Filled in after execution: ids of collections loaded inside the body (checked again on a hit). */
   readonly collections?: ReadonlyArray<number>
+  /** Filled in after execution: registry queries the body ran (run again on a hit, tracker/queries.ts). */
+  readonly queries?: ReadonlyArray<StoredQuery>
   /** Filled in after execution: ids of the artifacts the run created. */
   readonly created?: ReadonlyArray<number>
   /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */

@@ -1,0 +1,147 @@
+/**
+ * A registry query a step's body ran is run again on a cache hit: other records now mean the
+ * body would see other data, and the hit is refused (src/tracker/queries.ts).
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Effect, Stream } from "effect"
+import { expect, it } from "vitest"
+import { flow, step } from "../../src/flow/index.js"
+import { Agg, Run, ULabel } from "../../src/index.js"
+import { Artifact } from "../../src/registry/Artifact.js"
+import { queryChanged, storedQueries, storedQuery, pendingQuery } from "../../src/tracker/queries.js"
+import { describeBackends, type TestInstance } from "../support/backends.js"
+import { runsNamed, saveText } from "../flow/support.js"
+
+/** The step's runs' statuses, oldest first, and what `why` says of the last. */
+const history = async (i: TestInstance, name: string) => {
+  const runs = await i.run(runsNamed(name))
+  return { statuses: runs.map((r) => r._status_code), whys: await Promise.all(runs.map(async (r) => (await i.run(Run.why(r.uid))).message)) }
+}
+
+describeBackends("queries in a step body", ({ instance }) => {
+  it("recomputes when a query it ran now returns another record, and why names the query", async () => {
+    const i = await instance()
+    let n = 0
+    const inventory = step("inventory", () =>
+      Effect.gen(function* () {
+        n++
+        const raw = yield* Artifact.filter({ key__startswith: "raw/" }).orderBy("key").toArray()
+        return raw.map((a) => a.key).join(",")
+      })
+    )
+    const f = flow("inventory-flow", () => inventory())
+    await i.run(saveText(i.dir, "raw/a.csv", "1"))
+    await i.run(saveText(i.dir, "raw/b.csv", "2"))
+    expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv")
+    expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv")
+    expect(n).toBe(1)
+    // Outside the query: no change.
+    await i.run(saveText(i.dir, "other/c.csv", "other"))
+    expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv")
+    expect(n).toBe(1)
+    await i.run(saveText(i.dir, "raw/c.csv", "3"))
+    expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv,raw/c.csv")
+    expect(n).toBe(2)
+    const { statuses, whys } = await history(i, "inventory")
+    expect(statuses).toEqual([0, 3, 3, 0])
+    expect(whys[3]).toContain(`a registry query it ran now returns other records: Artifact.filter({"key__startswith":"raw/"})`)
+    expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv,raw/c.csv")
+    expect(n).toBe(2)
+  })
+
+  it("recomputes when a record it read was edited (values, counts, aggregates and pages too)", async () => {
+    const i = await instance()
+    const seen: Array<string> = []
+    const vocabulary = step("vocabulary", () =>
+      Effect.gen(function* () {
+        const names = yield* ULabel.filter({ name__startswith: "tissue:" }).orderBy("name").values("name").toArray()
+        seen.push(names.map((r) => r.name).join(","))
+        return names.length
+      })
+    )
+    const counted = step("counted", () => Effect.tap(ULabel.filter({ name__startswith: "tissue:" }).count(), (k) => Effect.sync(() => seen.push(`count ${k}`))))
+    const summed = step("summed", () =>
+      Effect.tap(Artifact.filter({ key__startswith: "sizes/" }).aggregate({ total: Agg.sum("size") }), (r) => Effect.sync(() => seen.push(`total ${r.total}`)))
+    )
+    const paged = step("paged", () =>
+      Effect.map(Stream.runCollect(ULabel.filter({ name__startswith: "tissue:" }).iterate({ chunkSize: 1 })), (c) => seen.push(`paged ${c.length}`))
+    )
+    const f = flow("vocabulary-flow", () => Effect.all([vocabulary(), counted(), summed(), paged()]))
+    const lung = await i.run(ULabel.create({ name: "tissue:lung" }))
+    await i.run(ULabel.create({ name: "tissue:liver" }))
+    await i.run(saveText(i.dir, "sizes/a.txt", "12"))
+    await i.run(f())
+    await i.run(f())
+    expect(seen).toEqual(["tissue:liver,tissue:lung", "count 2", "total 2", "paged 2"])
+    // A rename changes what values() returned: only vocabulary runs again.
+    await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_ulabel SET name = 'tissue:lungs' WHERE id = ${lung.id}`))
+    await i.run(f())
+    expect(seen.slice(4)).toEqual(["tissue:liver,tissue:lungs", "paged 2"])
+    // A new label: the count and the pages change too; a new artifact the sum.
+    await i.run(ULabel.create({ name: "tissue:skin" }))
+    await i.run(saveText(i.dir, "sizes/b.txt", "123"))
+    await i.run(f())
+    expect(seen.slice(6).sort()).toEqual(["count 3", "paged 3", "tissue:liver,tissue:lungs,tissue:skin", "total 5"])
+    expect((await history(i, "summed")).whys.at(-1)).toContain('Artifact.filter({"key__startswith":"sizes/"}) (aggregate)')
+  })
+
+  it("leaves out what the run made itself: a step listing the folder it saves into hits on rerun", async () => {
+    const i = await instance()
+    let n = 0
+    const compact = step("compact", () =>
+      Effect.gen(function* () {
+        n++
+        const before = (yield* Artifact.filter({ key__startswith: "clean/" }).toArray()).length
+        // The run itself, and later its cached runs.
+        const runs = yield* Run.filter({ name: "compact" }).toArray()
+        yield* saveText(i.dir, "clean/all.txt", "merged")
+        const after = yield* Artifact.filter({ key__startswith: "clean/" }).toArray()
+        return `${before}/${after.length}/${runs.length}`
+      })
+    )
+    const f = flow("compact-flow", () => compact())
+    expect(await i.run(f())).toBe("0/1/1")
+    expect(await i.run(f())).toBe("0/1/1")
+    expect(await i.run(f())).toBe("0/1/1")
+    expect(n).toBe(1)
+    // Another process's file in the folder is another matter.
+    await i.run(saveText(i.dir, "clean/extra.txt", "x"))
+    await i.run(f())
+    expect(n).toBe(2)
+  })
+
+  it("keeps the body's own queries only: not the engine's, nor those of a step it calls", async () => {
+    const i = await instance()
+    const inner = step("inner-query", () => Artifact.filter({ key__startswith: "inner/" }).count())
+    const outer = step("outer-query", () => Effect.zipRight(Artifact.filter({ key__startswith: "outer/" }).exists(), inner()))
+    await i.run(flow("nested-flow", () => outer())())
+    const kept = async (name: string) => {
+      const [run] = await i.run(Run.filter({ name }).toArray())
+      return (run!._cache_parts as { readonly queries?: ReadonlyArray<{ readonly model: string; readonly what: string; readonly sql: string }> }).queries ?? []
+    }
+    expect((await kept("outer-query")).map((q) => q.what)).toEqual(['Artifact.filter({"key__startswith":"outer/"}) (exists)'])
+    expect((await kept("inner-query")).map((q) => q.what)).toEqual(['Artifact.filter({"key__startswith":"inner/"}) (count)'])
+  })
+})
+
+it("keeps a query by its digest, leaving out the run's own rows; refuses unreadable lists", () => {
+  const rows = [
+    { id: 1, key: "raw/a", run_id: 7 },
+    { id: 2, key: "raw/b", run_id: 9 }
+  ]
+  const ran = { model: "Artifact", what: "Artifact.filter(key__startswith: raw/)", text: "SELECT …", params: ["raw/%"], rows, records: true }
+  const kept = storedQuery(pendingQuery(ran), { runId: 9, artifacts: new Set() })
+  expect(kept.digest.startsWith("1:")).toBe(true)
+  // Rows the run made (its run_id, or an artifact it saved again) never count.
+  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 9 }], { runId: 9, artifacts: new Set() })).toBeUndefined()
+  expect(queryChanged(kept, rows.slice(0, 1), { runId: 9, artifacts: new Set([2]) })).toBeUndefined()
+  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 8 }], { runId: 9, artifacts: new Set() })).toContain("now returns other records")
+  expect(queryChanged(kept, [{ ...rows[0]!, key: "raw/A" }, rows[1]!], { runId: 9, artifacts: new Set() })).toContain("Artifact.filter(key__startswith: raw/)")
+  // Values and counts have no owner: every row counts.
+  const count = storedQuery(pendingQuery({ ...ran, rows: [{ n: 2 }], records: false }), { runId: 9, artifacts: new Set() })
+  expect(queryChanged(count, [{ n: 3 }], { runId: 9, artifacts: new Set() })).toBeDefined()
+  expect(storedQueries(undefined)).toEqual([])
+  expect(storedQueries([kept])).toEqual([kept])
+  expect(storedQueries([{ ...kept, digest: 1 }])).toBeUndefined()
+  expect(storedQueries("x")).toBeUndefined()
+})
