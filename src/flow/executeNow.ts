@@ -91,7 +91,7 @@ export const executeNow = (
       const invocation = { def, fn, self, args, call, run, parent: parent.value.runId, state, cacheKey, parts: withRefusedParts(parts, refused), result: options.result, tracing, placement: {} }
       return Effect.flatMap(executeHere(invocation, restore), (executed) => {
         flow?.open.delete(run.id)
-        return endExecuted(flow, def, executed, t0)
+        return endExecuted(flow, def, executed, t0, parent.value)
       })
     })
   ).pipe(

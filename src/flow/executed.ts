@@ -1,14 +1,17 @@
 /**
  * How an executed step call ends for its caller, whichever path ran it (`step.ts`' Effect path
  * or `executeNow.ts`): its progress line, a failure attributed to its step for the flow's
- * error, a warning when its value cannot be reused, and its value or its cause.
+ * error, a warning when its value cannot be reused, what it checks again handed to its caller's
+ * run, and its value or its cause.
  *
  * @module
  */
 import { Cause, Effect, Exit, Option } from "effect"
 import { report, type FlowContext } from "./context.js"
 import type { Definition } from "./definition.js"
+import type { RunScope } from "./CurrentRun.js"
 import type { CallExecuted } from "./executor.js"
+import { passOn } from "./runState.js"
 
 /** The failure value of a cause (a failure, else a defect), to attribute it to a step. */
 export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
@@ -18,13 +21,14 @@ export const failureValue = <E>(cause: Cause.Cause<E>): unknown => {
   return Option.isSome(d) ? d.value : undefined
 }
 
-/** The caller's side of an executed call whose body started at `t0` (`performance.now()`). */
-export const endExecuted = (flow: FlowContext | undefined, def: Definition, executed: CallExecuted, t0: number): Effect.Effect<unknown, unknown> => {
+/** The caller's side of an executed call whose body started at `t0` (`performance.now()`), made in `caller`'s body. */
+export const endExecuted = (flow: FlowContext | undefined, def: Definition, executed: CallExecuted, t0: number, caller: RunScope): Effect.Effect<unknown, unknown> => {
   const { exit, closed } = executed
   const ended = executed.run
   const durationMs = performance.now() - t0
   const remote = executed.runner !== undefined ? { runner: executed.runner.address } : {}
   if (Exit.isSuccess(exit)) {
+    passOn(caller, closed.rechecked)
     const done = () => {
       report(flow, { status: "done", kind: "step", name: def.name, run: ended.uid, durationMs, ...remote, ...(flow ? { flow: flow.name } : {}) })
       return exit.value

@@ -24,6 +24,7 @@ import type { Tracker } from "../tracker/Tracker.js"
 import { hasBoundary, type BoundaryOptions } from "../curate/boundary.js"
 import { CurrentFlow, report, type FlowContext } from "./context.js"
 import { CurrentRun } from "./CurrentRun.js"
+import { passOn } from "./runState.js"
 import { keyMaterialOf, prepareCallSync, type CacheOptions, type Definition, type PreparedCall } from "./definition.js"
 import { environmentNow, fingerprint } from "./environment.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
@@ -132,6 +133,7 @@ export const hitNow = (
   const cached = cachedRunOf(startedRunOf(basis, cacheKey, null), hit, call)
   const recorded = now.recordCached(cached.run, cached.inputs)
   reportCached(Option.getOrUndefined(fiber.getFiberRef(CurrentFlow)), def.name, recorded.uid, hit)
+  passOn(parent.value, hit.rechecked)
   // The commit it may start runs untraced, as Lamina's registry work does on the Effect path.
   return { _tag: "hit", effect: recorded.flush === undefined ? Effect.succeed(value) : Effect.as(Effect.withTracerEnabled(recorded.flush, false), value) }
 }

@@ -11,8 +11,7 @@ import type { Artifact } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { RunStatus } from "../registry/Run.js"
 import { type Completion, Tracker } from "../tracker/Tracker.js"
-import type { CacheParts, LoadedInput } from "../tracker/cacheKey.js"
-import type { StoredQuery } from "../tracker/queries.js"
+import { recheckedOf, type CacheParts, type LoadedInput, type Rechecked } from "../tracker/cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import type { RunState } from "./runState.js"
@@ -28,8 +27,6 @@ const loadedInputs = (ids: ReadonlySet<number>) =>
     )
     return rows.map((r): LoadedInput => ({ id: Number(r.id), uid: r.uid, hash: r.hash }))
   })
-
-const queriesPart = (queries: ReadonlyArray<StoredQuery>) => (queries.length > 0 ? { queries } : {})
 
 /** How `closeRun` should treat the run. */
 /** `claimLost`, `attempt` and `behind` pass through to the run's `Completion` (see there). */
@@ -53,6 +50,8 @@ export interface Closed {
   readonly result?: Json
   /** Why the result could not be cached, if it could not. */
   readonly uncacheable?: string
+  /** What a hit of the run checks again, for the step whose body called it (`RunState.absorb`). */
+  readonly rechecked?: Rechecked
 }
 
 /**
@@ -80,16 +79,20 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         // Unencodable, or a result schema refusing the value: the run completes, uncached.
         uncacheable = e instanceof Unencodable ? e.message : e instanceof Error ? e.message : String(e)
       }
+      const loaded = options.cacheParts === undefined || state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded)
+      const queries = options.cacheParts === undefined ? [] : state.storedQueries
+      const nested = state.nested
       const parts =
         options.cacheParts === undefined
           ? undefined
           : {
               ...options.cacheParts,
-              loaded: state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded),
+              loaded,
               ...(state.collections.size > 0 ? { collections: [...state.collections] } : {}),
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
               ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {}),
-              ...queriesPart(state.storedQueries)
+              ...(queries.length > 0 ? { queries } : {}),
+              ...(nested !== undefined ? { nested } : {})
             }
       yield* tracker.completeRun({
         runId: state.runId,
@@ -107,7 +110,13 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...release,
         ...(options.behind === true ? { behind: true } : {})
       })
-      return { status: RunStatus.completed, ...(result !== undefined ? { result } : {}), ...(uncacheable !== undefined ? { uncacheable } : {}) } as Closed
+      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries }, nested, state.maker)
+      return {
+        status: RunStatus.completed,
+        ...(result !== undefined ? { result } : {}),
+        ...(uncacheable !== undefined ? { uncacheable } : {}),
+        ...(rechecked !== undefined ? { rechecked } : {})
+      } as Closed
     }
     const interrupted = Cause.isInterruptedOnly(exit.cause)
     yield* tracker.trashRunOutputs(state.runId)

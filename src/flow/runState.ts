@@ -6,11 +6,20 @@
  */
 import { Effect, FiberRefs, Logger, Option } from "effect"
 import type { QueryObserver } from "../query/observe.js"
-import { pendingQuery, storedQuery, type PendingQuery, type StoredQuery } from "../tracker/queries.js"
+import type { LoadedInput, Rechecked } from "../tracker/cacheKey.js"
+import { pendingQuery, storedQuery, withMaker, type Maker, type PendingQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
 const MAX_LOG_CHARS = 1_000_000
+
+/** The state behind each scope (a nested step hands what it checks again to its caller's). */
+const states = new WeakMap<RunScope, RunState>()
+
+/** Hand what a step call checks again (`rechecked`) to the run whose body made the call, `caller`. */
+export const passOn = (caller: RunScope, rechecked: Rechecked | undefined): void => {
+  if (rechecked !== undefined) states.get(caller)?.absorb(rechecked)
+}
 
 /** A run's accumulating state. */
 export class RunState {
@@ -27,6 +36,10 @@ export class RunState {
   readonly collections = new Set<number>()
   /** Registry queries the body ran, by statement and parameters (the first result of each). */
   private readonly queries = new Map<string, PendingQuery>()
+  /** What steps the body called checked again (`absorb`). */
+  private readonly nestedLoaded = new Map<number, LoadedInput>()
+  private readonly nestedCollections = new Set<number>()
+  private readonly nestedQueries: Array<StoredQuery> = []
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -65,6 +78,7 @@ export class RunState {
         this.logs.push(this.logChars > MAX_LOG_CHARS ? "… (further log lines dropped)" : line)
       }
     }
+    states.set(this.scope, this)
   }
 
   /** Keeps the queries a cacheable step's body runs (set as the body's `CurrentQueryObserver`). */
@@ -73,10 +87,28 @@ export class RunState {
     if (!this.queries.has(key)) this.queries.set(key, pendingQuery(q))
   }
 
+  /** Whose rows the run's queries leave out: the run's own. */
+  get maker(): Maker {
+    return { runId: this.runId, artifacts: new Set([...this.created, ...this.recreated]) }
+  }
+
   /** The queries the body ran, as kept on the run: its own rows left out (see tracker/queries.ts). */
   get storedQueries(): ReadonlyArray<StoredQuery> {
-    const maker = { runId: this.runId, artifacts: new Set([...this.created, ...this.recreated]) }
+    const maker = this.maker
     return [...this.queries.values()].map((p) => storedQuery(p, maker))
+  }
+
+  /** Take on what a step the body called checks again: a hit of this run must check it too. */
+  absorb(r: Rechecked): void {
+    for (const l of r.loaded) this.nestedLoaded.set(l.id, l)
+    for (const c of r.collections) this.nestedCollections.add(c)
+    this.nestedQueries.push(...r.queries)
+  }
+
+  /** What the steps the body called check again, or undefined when it called none that did. */
+  get nested(): Rechecked | undefined {
+    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.length === 0) return undefined
+    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: this.nestedQueries }
   }
 
   /** Every input: arguments first, then artifacts loaded inside the body. */

@@ -18,13 +18,13 @@ import type { Hit, Refusal } from "../tracker/cache.js"
 import { isHit } from "../tracker/cache.js"
 import { cacheKeyOf, partsOf, type CacheParts } from "../tracker/cacheKey.js"
 import { CurrentFlow, HeldPermits, report, type FlowContext } from "./context.js"
-import { currentRun } from "./CurrentRun.js"
+import { currentRun, type RunScope } from "./CurrentRun.js"
 import { keyMaterialOf, makeDefinition, prepareCall, type CacheOptions, type CommonOptions, type Definition, type PreparedCall } from "./definition.js"
 import { currentEnvironment, environmentArtifactId, fingerprint } from "./environment.js"
 import { ungated, type Ticket } from "./admission.js"
 import { localExecutor, StepExecutor, type Executor } from "./executor.js"
 import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
-import { RunState } from "./runState.js"
+import { passOn, RunState } from "./runState.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFiles, captureSource } from "./source.js"
@@ -190,7 +190,7 @@ const callAdmitted = (
                 )
                 flow?.open.delete(run.id)
                 if (executed._tag === "superseded") return Option.none<unknown>()
-                return Option.some(yield* endExecuted(flow, def, executed, t0))
+                return Option.some(yield* endExecuted(flow, def, executed, t0, parent.value))
               })
             )
           )
@@ -208,7 +208,7 @@ const callAdmitted = (
     if (keyed instanceof InvalidArgument) return yield* keyed
     const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
     const cacheKey = prepared?.cacheKey ?? cacheKeyOf(material)
-    const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow)
+    const useHit = (hit: Hit) => recordCached(tracker, def, options, call, hit, newRun(cacheKey, null), flow, parent.value)
     let found = prepared?.found
     for (;;) {
       // A call that went round again (its key was claimed elsewhere) queues for a place anew.
@@ -243,13 +243,17 @@ const callAdmitted = (
   // Lamina's own registry queries are not traced (a span per query costs more than the query).
   }).pipe(Effect.withTracerEnabled(false))
 
-/** Record a cached run that reuses `hit.run`, and return its value (`hitNow` does the same as plain calls). */
-const recordCached = (tracker: Tracker, def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined) =>
+/**
+ * Record a cached run that reuses `hit.run`, hand what the hit checked again to `caller`, and
+ * return its value (`hitNow` does the same as plain calls).
+ */
+const recordCached = (tracker: Tracker, def: Definition, options: StepOptions, call: PreparedCall, hit: Hit, run: NewRun, flow: FlowContext | undefined, caller: RunScope) =>
   Effect.gen(function* () {
     const value = options.result === undefined ? hit.value : yield* Effect.orDie(Schema.decodeUnknown(options.result)(hit.value))
     const cached = cachedRunOf(run, hit, call)
     const ref = yield* tracker.recordCached(cached.run, cached.inputs)
     reportCached(flow, def.name, ref.uid, hit)
+    passOn(caller, hit.rechecked)
     return value
   })
 

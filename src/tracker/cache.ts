@@ -28,7 +28,7 @@ import { decodeSchema } from "../registry/Schema.js"
 import { decodeULabel } from "../registry/ULabel.js"
 import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
-import { parseParts, type LoadedInput } from "./cacheKey.js"
+import { parseParts, recheckedOf, type LoadedInput, type Rechecked } from "./cacheKey.js"
 import { queryChanged, queryFailed, storedQueries, type Maker, type StoredQuery } from "./queries.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import type { Reserved } from "../db/transaction.js"
@@ -48,6 +48,8 @@ export interface Hit {
   readonly value: unknown
   /** Artifacts the reused run loaded inside its body. */
   readonly loaded: ReadonlyArray<LoadedInput>
+  /** What the hit checked again, for the step whose body made the call (`RunState.absorb`). */
+  readonly rechecked: Rechecked | undefined
 }
 
 /** Why the newest run with a key cannot be reused, or undefined when it can. */
@@ -127,19 +129,24 @@ interface HitPlan {
   readonly run: HitRun
   readonly json: Json
   readonly refs: ReturnType<typeof resultRefs>
+  /** Artifacts it loaded inside its body (its cached runs' inputs). */
   readonly loaded: ReadonlyArray<LoadedInput>
+  /** Those and the ones steps its body called loaded: each must still be the latest. */
+  readonly checkedLoaded: ReadonlyArray<LoadedInput>
   readonly uids: ReadonlyArray<string>
   readonly recreated: ReadonlySet<number>
   /** Ids of the artifacts it created (saved, returned or not): each must still exist. */
   readonly created: ReadonlyArray<number>
-  /** Ids of the collections it loaded inside its body. */
+  /** Ids of the collections it loaded inside its body, or steps its body called did. */
   readonly collections: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
-  /** Registry queries its body ran (undefined when the stored list is unreadable). */
+  /** Registry queries its body ran, and steps its body called (undefined when a stored list is unreadable). */
   readonly queries: ReadonlyArray<StoredQuery> | undefined
   /** What the run made, whose rows its queries leave out. */
   readonly maker: Maker
+  /** What the run and the steps it called check again, for a caller of the hit. */
+  readonly rechecked: Rechecked | undefined
 }
 
 const planHit = (run: HitRun): HitPlan => {
@@ -147,12 +154,19 @@ const planHit = (run: HitRun): HitPlan => {
   const refs = resultRefs(json)
   const parts = parseParts(run._cache_parts)
   const loaded = parts?.loaded ?? []
-  const uids = [...new Set([...refs.artifacts, ...loaded.map((l) => l.uid)])]
+  const nested = parts?.nested
+  const checkedLoaded = nested === undefined ? loaded : [...loaded, ...(Array.isArray(nested.loaded) ? nested.loaded : [])]
+  const uids = [...new Set([...refs.artifacts, ...checkedLoaded.map((l) => l.uid)])]
   const recreated = new Set(parts?.recreated ?? [])
   const created = parts?.created ?? []
   const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
   const maker = { runId: run.id, artifacts: new Set([...created, ...recreated]) }
-  return { run, json, refs, loaded, uids, recreated, created, collections: parts?.collections ?? [], needsRows, queries: storedQueries(parts?.queries), maker }
+  const own = storedQueries(parts?.queries)
+  const inner = nested === undefined ? [] : storedQueries(nested.queries)
+  const queries = own === undefined || inner === undefined ? undefined : [...own, ...inner]
+  const collections = [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested?.collections) ? nested.collections : [])])]
+  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own }, nested, maker)
+  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, queries, maker, rechecked }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -179,7 +193,7 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, 
     if (a === undefined) return { run, reason: `its returned artifact ${uid} was deleted` }
     if (a.branch === -1) return { run, reason: `its returned artifact ${uid} is in trash` }
   }
-  for (const l of plan.loaded) {
+  for (const l of plan.checkedLoaded) {
     const a = byUid.get(l.uid)
     if (a === undefined || a.branch === -1) return { run, reason: `the artifact ${l.uid} it loaded was deleted or trashed` }
     if (!a.is_latest) return { run, reason: `the artifact ${l.uid} it loaded has a newer version` }
@@ -213,7 +227,7 @@ const unreadableQueries = (plan: HitPlan): Refusal => ({ run: plan.run, reason: 
 const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
   try {
     const value = decodeResult(plan.json, { artifact: (uid) => byUid.get(uid)!, record: (model, uid) => records.get(`${model}:${uid}`) })
-    return { run: plan.run, value, loaded: plan.loaded }
+    return { run: plan.run, value, loaded: plan.loaded, rechecked: plan.rechecked }
   } catch (e) {
     if (e instanceof Unencodable) return { run: plan.run, reason: `its result cannot be decoded: ${e.message}` }
     throw e

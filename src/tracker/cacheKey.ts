@@ -14,7 +14,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
-import type { StoredQuery } from "./queries.js"
+import { withMaker, type Maker, type StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
 export interface KeyInput {
@@ -28,6 +28,27 @@ export interface LoadedInput {
   readonly id: number
   readonly uid: string
   readonly hash: string | null
+}
+
+/**
+ * What a hit checks again beyond its key: the artifacts and collections a body loaded and the
+ * registry queries it ran. A step called inside another step passes its own on to it (the
+ * outer step's hit does not call it), as `CacheParts.nested`.
+ */
+export interface Rechecked {
+  readonly loaded: ReadonlyArray<LoadedInput>
+  readonly collections: ReadonlyArray<number>
+  readonly queries: ReadonlyArray<StoredQuery>
+}
+
+/** A run's own `own` and its `nested` together, as passed on to its caller (its queries naming `maker`). */
+export const recheckedOf = (own: Rechecked, nested: Rechecked | undefined, maker: Maker): Rechecked | undefined => {
+  const all: Rechecked = {
+    loaded: [...own.loaded, ...(nested?.loaded ?? []).filter((l) => !own.loaded.some((o) => o.id === l.id))],
+    collections: [...new Set([...own.collections, ...(nested?.collections ?? [])])],
+    queries: [...withMaker(own.queries, maker), ...(nested?.queries ?? [])]
+  }
+  return all.loaded.length === 0 && all.collections.length === 0 && all.queries.length === 0 ? undefined : all
 }
 
 /** What a cache key is computed from: canonical values, before any hashing. */
@@ -72,6 +93,8 @@ export interface CacheParts {
   readonly collections?: ReadonlyArray<number>
   /** Filled in after execution: registry queries the body ran (run again on a hit, tracker/queries.ts). */
   readonly queries?: ReadonlyArray<StoredQuery>
+  /** Filled in after execution: what the steps its body called checked again (their queries name their own makers). */
+  readonly nested?: Rechecked
   /** Filled in after execution: ids of the artifacts the run created. */
   readonly created?: ReadonlyArray<number>
   /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */

@@ -26,6 +26,8 @@ export interface StoredQuery {
   /** Whether its rows are whole records (the run's own are left out of the digest). */
   readonly records: boolean
   readonly digest: string
+  /** Whose rows the digest left out, when not the run's it is kept on (a query of a step called inside it). */
+  readonly maker?: { readonly run: number; readonly artifacts: ReadonlyArray<number> }
 }
 
 /** One row of a result: a hash of its values, and what tells whether the run made it. */
@@ -86,16 +88,27 @@ export const storedQuery = (p: PendingQuery, maker: Maker): StoredQuery => ({ ..
 
 /** Why a hit is refused, given the rows `q` returns now; undefined when they are the rows it returned then. */
 export const queryChanged = (q: StoredQuery, rows: ReadonlyArray<Record<string, unknown>>, maker: Maker): string | undefined =>
-  digestOf(printsOf(q.model, q.records, rows), maker) === q.digest ? undefined : `a registry query it ran now returns other records: ${q.what}`
+  digestOf(printsOf(q.model, q.records, rows), q.maker === undefined ? maker : { runId: q.maker.run, artifacts: new Set(q.maker.artifacts) }) === q.digest
+    ? undefined
+    : `a registry query it ran now returns other records: ${q.what}`
+
+/** `queries` of the run `maker` made, as passed on to the step that called it (each names whose rows it leaves out). */
+export const withMaker = (queries: ReadonlyArray<StoredQuery>, maker: Maker): ReadonlyArray<StoredQuery> =>
+  queries.map((q) => (q.maker !== undefined ? q : { ...q, maker: { run: maker.runId, artifacts: [...maker.artifacts] } }))
 
 /** Why a hit is refused when a stored query cannot run any more (the registry's tables changed). */
 export const queryFailed = (q: StoredQuery, error: unknown): string =>
   `a registry query it ran cannot run again (${error instanceof Error ? error.message : String(error)}): ${q.what}`
 
+const isMaker = (m: unknown): boolean =>
+  m === undefined || (typeof m === "object" && m !== null && typeof (m as { readonly run?: unknown }).run === "number" && Array.isArray((m as { readonly artifacts?: unknown }).artifacts))
+
 const isStored = (q: unknown): q is StoredQuery => {
   if (typeof q !== "object" || q === null) return false
   const s = q as Partial<Record<keyof StoredQuery, unknown>>
-  return typeof s.sql === "string" && typeof s.digest === "string" && typeof s.model === "string" && typeof s.what === "string" && typeof s.records === "boolean" && Array.isArray(s.params)
+  return (
+    typeof s.sql === "string" && typeof s.digest === "string" && typeof s.model === "string" && typeof s.what === "string" && typeof s.records === "boolean" && Array.isArray(s.params) && isMaker(s.maker)
+  )
 }
 
 /** The stored queries of a run's cache parts (none when it kept none); undefined when unreadable. */

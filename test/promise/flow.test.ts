@@ -85,6 +85,24 @@ describeBackends("promise: flows and steps", (ctx) => {
     expect(executed).toBe(2)
   })
 
+  it("runs a query its async body made again on a hit: a new matching artifact is a miss", async () => {
+    const { i, lm } = await promiseInstance(ctx)
+    let executed = 0
+    const inventory = lm.step("inventory", async () => {
+      executed++
+      await sleep(1) // the query runs after an await: still the step's
+      return (await lm.Artifact.filter({ key__startswith: "raw/" }).orderBy("key").toArray()).map((a) => a.key)
+    })
+    const run = lm.flow("inventory", async () => inventory())
+    await saveText(lm, i, "raw/a.csv", "a")
+    expect(await run()).toEqual(["raw/a.csv"])
+    expect(await run()).toEqual(["raw/a.csv"])
+    expect(executed).toBe(1)
+    await saveText(lm, i, "raw/b.csv", "b")
+    expect(await run()).toEqual(["raw/a.csv", "raw/b.csv"])
+    expect(executed).toBe(2)
+  })
+
   it("follows the current run across await, timers and Promise.all: nested steps are children, loads are inputs", async () => {
     const { i, lm } = await promiseInstance(ctx)
     const a = await saveText(lm, i, "in/a.txt", "a")

@@ -10,7 +10,7 @@ import { Agg, Run, ULabel } from "../../src/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { queryChanged, storedQueries, storedQuery, pendingQuery } from "../../src/tracker/queries.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
-import { runsNamed, saveText } from "../flow/support.js"
+import { inputsOf, loadText, runsNamed, saveText } from "../flow/support.js"
 
 /** The step's runs' statuses, oldest first, and what `why` says of the last. */
 const history = async (i: TestInstance, name: string) => {
@@ -110,17 +110,47 @@ describeBackends("queries in a step body", ({ instance }) => {
     expect(n).toBe(2)
   })
 
-  it("keeps the body's own queries only: not the engine's, nor those of a step it calls", async () => {
+  it("checks what a step called inside the step checked: its queries and loads, whether it ran or hit", async () => {
     const i = await instance()
-    const inner = step("inner-query", () => Artifact.filter({ key__startswith: "inner/" }).count())
-    const outer = step("outer-query", () => Effect.zipRight(Artifact.filter({ key__startswith: "outer/" }).exists(), inner()))
-    await i.run(flow("nested-flow", () => outer())())
-    const kept = async (name: string) => {
-      const [run] = await i.run(Run.filter({ name }).toArray())
-      return (run!._cache_parts as { readonly queries?: ReadonlyArray<{ readonly model: string; readonly what: string; readonly sql: string }> }).queries ?? []
-    }
-    expect((await kept("outer-query")).map((q) => q.what)).toEqual(['Artifact.filter({"key__startswith":"outer/"}) (exists)'])
-    expect((await kept("inner-query")).map((q) => q.what)).toEqual(['Artifact.filter({"key__startswith":"inner/"}) (count)'])
+    const ran = { inner: 0, outer: 0 }
+    const inner = step("inner-query", () =>
+      Effect.gen(function* () {
+        ran.inner++
+        const ref = yield* loadText(yield* Artifact.get({ key: "ref/genome.txt" }))
+        return `${ref}:${yield* Artifact.filter({ key__startswith: "inner/" }).count()}`
+      })
+    )
+    const outer = step("outer-query", () =>
+      Effect.gen(function* () {
+        ran.outer++
+        return `${yield* inner()}:${yield* Artifact.filter({ key__startswith: "outer/" }).count()}`
+      })
+    )
+    const f = flow("nested-flow", () => outer())
+    await i.run(saveText(i.dir, "ref/genome.txt", "ACGT"))
+    expect(await i.run(f())).toBe("ACGT:0:0")
+    expect(await i.run(f())).toBe("ACGT:0:0")
+    expect(ran).toEqual({ inner: 1, outer: 1 })
+    // The inner step's query changed: the outer step's hit would skip it.
+    await i.run(saveText(i.dir, "inner/a.txt", "a"))
+    expect(await i.run(f())).toBe("ACGT:1:0")
+    expect(ran).toEqual({ inner: 2, outer: 2 })
+    // The outer step runs again on its own account, the inner one is a hit: what it checked is passed on all the same.
+    await i.run(saveText(i.dir, "outer/a.txt", "b"))
+    expect(await i.run(f())).toBe("ACGT:1:1")
+    expect(ran).toEqual({ inner: 2, outer: 3 })
+    await i.run(saveText(i.dir, "inner/b.txt", "c"))
+    expect(await i.run(f())).toBe("ACGT:2:1")
+    expect(ran).toEqual({ inner: 3, outer: 4 })
+    // An artifact the inner step loaded got a newer version.
+    await i.run(saveText(i.dir, "ref/genome.txt", "TTTT"))
+    expect(await i.run(f())).toBe("TTTT:2:1")
+    expect(await i.run(f())).toBe("TTTT:2:1")
+    expect(ran).toEqual({ inner: 4, outer: 5 })
+    const outerRuns = await i.run(runsNamed("outer-query"))
+    expect((await i.run(Run.why(outerRuns[outerRuns.length - 2]!.uid))).message).toContain("has a newer version")
+    // The outer run's lineage names its own inputs only: the inner run loaded the reference.
+    expect(await i.run(inputsOf(outerRuns[outerRuns.length - 2]!.id))).toEqual([])
   })
 })
 
