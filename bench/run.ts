@@ -15,6 +15,7 @@ const all = [
   "flow/overhead",
   "flow/tracker",
   "flow/fingerprint",
+  "flow/queries",
   "flow/promise",
   "flow/postgres",
   "team/run",

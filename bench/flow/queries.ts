@@ -1,0 +1,91 @@
+/**
+ * What keeping a step body's registry queries costs (see bench/flow/README.md, "Queries in a
+ * step body"; src/tracker/queries.ts). On SQLite, with `--rows` labels (default 100) matching:
+ *
+ *   - the query alone, run in the flow outside any step (the baseline)
+ *   - an executed step whose body runs it, against the same step whose body returns the same
+ *     value without querying: the difference is the query plus keeping it (a hash per row)
+ *   - a cache hit of each: the difference is running the query again and comparing its digest
+ *
+ * Calls alternate in blocks of 10 so load drift hits all alike. Run:
+ * `npx tsc -p tsconfig.json && node dist/bench/flow/queries.js [--steps 300] [--rows 100]`.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, type Layer, ManagedRuntime } from "effect"
+import { flow, step } from "../../src/flow/index.js"
+import { ULabel } from "../../src/index.js"
+import * as Lamina from "../../src/instance/Lamina.js"
+import { median, numberArg } from "../util.js"
+
+const args = process.argv.slice(2)
+const steps = numberArg(args, "steps", 300)
+const rows = numberArg(args, "rows", 100)
+const ms = (x: number): string => `${x.toFixed(3)} ms`
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-queries-"))
+process.env.LAMINA_HOME ??= path.join(dir, "home")
+mkdirSync(path.join(dir, "storage", ".lamina"), { recursive: true })
+const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage") }) as Layer.Layer<Lamina.Lamina, unknown>)
+
+const vocabulary = ULabel.filter({ name__startswith: "tissue:" })
+const queried = step({ name: "queried" }, (i: number) => Effect.map(vocabulary.toArray(), (labels) => labels.length + i))
+const plain = step({ name: "plain" }, (i: number) => Effect.succeed(rows + i))
+type Kind = "query" | "queried" | "plain"
+const call = (kind: Kind, i: number) => (kind === "query" ? Effect.map(vocabulary.toArray(), (labels) => labels.length + i) : kind === "queried" ? queried(i) : plain(i))
+
+const BLOCK = 10
+let sink: Array<number> = []
+const blockFlow = flow("queries-bench", (kind: Kind, from: number) =>
+  Effect.forEach(
+    Array.from({ length: BLOCK }, (_, k) => from + k),
+    (i) =>
+      Effect.suspend(() => {
+        const t0 = performance.now()
+        return Effect.map(call(kind, i), () => void sink.push(performance.now() - t0))
+      }),
+    { discard: true }
+  )
+)
+const block = (kind: Kind, from: number, times: Array<number>) =>
+  rt.runPromise(
+    Effect.suspend(() => {
+      sink = times
+      return blockFlow(kind, from)
+    })
+  )
+const KINDS: ReadonlyArray<Kind> = ["query", "queried", "plain"]
+/** Every kind once per block of calls, in a rotating order. */
+const pass = async (into: Record<Kind, Array<number>>) => {
+  for (let from = 0; from < steps; from += BLOCK) {
+    const turn = (from / BLOCK) % KINDS.length
+    for (const kind of [...KINDS.slice(turn), ...KINDS.slice(0, turn)]) await block(kind, from, into[kind])
+  }
+}
+
+try {
+  await rt.runPromise(Effect.forEach(Array.from({ length: rows }, (_, k) => `tissue:${k}`), (name) => ULabel.create({ name }), { discard: true }))
+  const scratch = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
+  for (const kind of KINDS) await block(kind, 1_000_000, scratch[kind])
+  const executed = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
+  const hit = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
+  await pass(executed)
+  await pass(hit)
+  const q = median([...executed.query, ...hit.query])
+  const keep = median(executed.queried) - median(executed.plain)
+  const check = median(hit.queried) - median(hit.plain)
+  const load = os.loadavg()[0]!
+  process.stdout.write(
+    `queries in a step body (SQLite, ${rows} rows per query, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
+      `  the query alone ${ms(q)}\n` +
+      `  executed step: with the query ${ms(median(executed.queried))} | without ${ms(median(executed.plain))} | added ${ms(keep)} = ${(keep / q).toFixed(2)}x the query\n` +
+      `  cache hit: with the query ${ms(median(hit.queried))} | without ${ms(median(hit.plain))} | added ${ms(check)} = ${(check / q).toFixed(2)}x the query\n`
+  )
+  process.stdout.write(
+    JSON.stringify({ rows, queryMs: q, executedQueriedMs: median(executed.queried), executedPlainMs: median(executed.plain), hitQueriedMs: median(hit.queried), hitPlainMs: median(hit.plain), loadAverage: load }) + "\n"
+  )
+} finally {
+  await rt.dispose()
+  rmSync(dir, { recursive: true, force: true })
+}
