@@ -110,7 +110,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...release,
         ...(options.behind === true ? { behind: true } : {})
       })
-      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries }, nested, state.maker)
+      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries }, nested, state.runId)
       return {
         status: RunStatus.completed,
         ...(result !== undefined ? { result } : {}),

@@ -7,7 +7,7 @@
 import { Effect, FiberRefs, Logger, Option } from "effect"
 import type { QueryObserver } from "../query/observe.js"
 import type { LoadedInput, Rechecked } from "../tracker/cacheKey.js"
-import { pendingQuery, storedQuery, withMaker, type Maker, type PendingQuery, type StoredQuery } from "../tracker/queries.js"
+import { storedQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
@@ -35,7 +35,7 @@ export class RunState {
   /** Collections the body read (written as collection inputs when the run closes). */
   readonly collections = new Set<number>()
   /** Registry queries the body ran, by statement and parameters (the first result of each). */
-  private readonly queries = new Map<string, PendingQuery>()
+  private readonly queries = new Map<string, StoredQuery>()
   /** What steps the body called checked again (`absorb`). */
   private readonly nestedLoaded = new Map<number, LoadedInput>()
   private readonly nestedCollections = new Set<number>()
@@ -84,18 +84,12 @@ export class RunState {
   /** Keeps the queries a cacheable step's body runs (set as the body's `CurrentQueryObserver`). */
   readonly observeQuery: QueryObserver = (q) => {
     const key = `${q.text}\u0000${JSON.stringify(q.params)}`
-    if (!this.queries.has(key)) this.queries.set(key, pendingQuery(q))
-  }
-
-  /** Whose rows the run's queries leave out: the run's own. */
-  get maker(): Maker {
-    return { runId: this.runId, artifacts: new Set([...this.created, ...this.recreated]) }
+    if (!this.queries.has(key)) this.queries.set(key, storedQuery(q, this.runId))
   }
 
   /** The queries the body ran, as kept on the run: its own rows left out (see tracker/queries.ts). */
   get storedQueries(): ReadonlyArray<StoredQuery> {
-    const maker = this.maker
-    return [...this.queries.values()].map((p) => storedQuery(p, maker))
+    return [...this.queries.values()]
   }
 
   /** Take on what a step the body called checks again: a hit of this run must check it too. */

@@ -29,7 +29,7 @@ import { decodeULabel } from "../registry/ULabel.js"
 import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, recheckedOf, type LoadedInput, type Rechecked } from "./cacheKey.js"
-import { queryChanged, queryFailed, storedQueries, type Maker, type StoredQuery } from "./queries.js"
+import { queryChanged, queryFailed, storedQueries, type StoredQuery } from "./queries.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import type { Reserved } from "../db/transaction.js"
 import { computedRunRowSync, type Direct } from "./direct.js"
@@ -143,8 +143,6 @@ interface HitPlan {
   readonly needsRows: boolean
   /** Registry queries its body ran, and steps its body called (undefined when a stored list is unreadable). */
   readonly queries: ReadonlyArray<StoredQuery> | undefined
-  /** What the run made, whose rows its queries leave out. */
-  readonly maker: Maker
   /** What the run and the steps it called check again, for a caller of the hit. */
   readonly rechecked: Rechecked | undefined
 }
@@ -160,13 +158,12 @@ const planHit = (run: HitRun): HitPlan => {
   const recreated = new Set(parts?.recreated ?? [])
   const created = parts?.created ?? []
   const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
-  const maker = { runId: run.id, artifacts: new Set([...created, ...recreated]) }
   const own = storedQueries(parts?.queries)
   const inner = nested === undefined ? [] : storedQueries(nested.queries)
   const queries = own === undefined || inner === undefined ? undefined : [...own, ...inner]
   const collections = [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested?.collections) ? nested.collections : [])])]
-  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own }, nested, maker)
-  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, queries, maker, rechecked }
+  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own }, nested, run.id)
+  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, queries, rechecked }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -250,7 +247,7 @@ export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
     for (const q of plan.queries) {
       const sql = yield* SqlClient.SqlClient
       const rows = yield* Effect.either(sql.unsafe<Record<string, unknown>>(q.sql, q.params))
-      const reason = rows._tag === "Left" ? queryFailed(q, rows.left) : queryChanged(q, rows.right, plan.maker)
+      const reason = rows._tag === "Left" ? queryFailed(q, rows.left) : queryChanged(q, rows.right, run.id)
       if (reason !== undefined) return { run, reason } satisfies Refusal
     }
     const records = new Map<string, unknown>()
@@ -319,7 +316,7 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Presen
   for (const q of plan.queries) {
     let reason: string | undefined
     try {
-      reason = queryChanged(q, d.prepare(q.sql).all(...q.params) as ReadonlyArray<Record<string, unknown>>, plan.maker)
+      reason = queryChanged(q, d.prepare(q.sql).all(...q.params) as ReadonlyArray<Record<string, unknown>>, run.id)
     } catch (e) {
       reason = queryFailed(q, e)
     }

@@ -14,7 +14,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
-import { withMaker, type Maker, type StoredQuery } from "./queries.js"
+import { withMaker, type StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
 export interface KeyInput {
@@ -41,12 +41,12 @@ export interface Rechecked {
   readonly queries: ReadonlyArray<StoredQuery>
 }
 
-/** A run's own `own` and its `nested` together, as passed on to its caller (its queries naming `maker`). */
-export const recheckedOf = (own: Rechecked, nested: Rechecked | undefined, maker: Maker): Rechecked | undefined => {
+/** What run `runId` checks (`own`) and what the steps it called check (`nested`), as passed on to its caller. */
+export const recheckedOf = (own: Rechecked, nested: Rechecked | undefined, runId: number): Rechecked | undefined => {
   const all: Rechecked = {
     loaded: [...own.loaded, ...(nested?.loaded ?? []).filter((l) => !own.loaded.some((o) => o.id === l.id))],
     collections: [...new Set([...own.collections, ...(nested?.collections ?? [])])],
-    queries: [...withMaker(own.queries, maker), ...(nested?.queries ?? [])]
+    queries: [...withMaker(own.queries, runId), ...(nested?.queries ?? [])]
   }
   return all.loaded.length === 0 && all.collections.length === 0 && all.queries.length === 0 ? undefined : all
 }

@@ -8,7 +8,7 @@ import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
 import { Agg, Run, ULabel } from "../../src/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
-import { queryChanged, storedQueries, storedQuery, pendingQuery } from "../../src/tracker/queries.js"
+import { queryChanged, storedQueries, storedQuery, withMaker } from "../../src/tracker/queries.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { inputsOf, loadText, runsNamed, saveText } from "../flow/support.js"
 
@@ -106,7 +106,10 @@ describeBackends("queries in a step body", ({ instance }) => {
     expect(n).toBe(1)
     // Another process's file in the folder is another matter.
     await i.run(saveText(i.dir, "clean/extra.txt", "x"))
-    await i.run(f())
+    expect(await i.run(f())).toBe("2/2/4")
+    expect(n).toBe(2)
+    // That run saved the first run's file again (the same bytes, the same artifact): its rerun hits.
+    expect(await i.run(f())).toBe("2/2/4")
     expect(n).toBe(2)
   })
 
@@ -160,18 +163,27 @@ it("keeps a query by its digest, leaving out the run's own rows; refuses unreada
     { id: 2, key: "raw/b", run_id: 9 }
   ]
   const ran = { model: "Artifact", what: "Artifact.filter(key__startswith: raw/)", text: "SELECT …", params: ["raw/%"], rows, records: true }
-  const kept = storedQuery(pendingQuery(ran), { runId: 9, artifacts: new Set() })
+  const kept = storedQuery(ran, 9)
   expect(kept.digest.startsWith("1:")).toBe(true)
-  // Rows the run made (its run_id, or an artifact it saved again) never count.
-  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 9 }], { runId: 9, artifacts: new Set() })).toBeUndefined()
-  expect(queryChanged(kept, rows.slice(0, 1), { runId: 9, artifacts: new Set([2]) })).toBeUndefined()
-  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 8 }], { runId: 9, artifacts: new Set() })).toContain("now returns other records")
-  expect(queryChanged(kept, [{ ...rows[0]!, key: "raw/A" }, rows[1]!], { runId: 9, artifacts: new Set() })).toContain("Artifact.filter(key__startswith: raw/)")
+  // Rows the run made (their run_id) never count, whenever they appear.
+  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 9 }], 9)).toBeUndefined()
+  expect(queryChanged(kept, rows.slice(0, 1), 9)).toBeUndefined()
+  expect(queryChanged(kept, [...rows, { id: 3, key: "raw/c", run_id: 8 }], 9)).toContain("now returns other records")
+  expect(queryChanged(kept, [{ ...rows[0]!, key: "raw/A" }, rows[1]!], 9)).toContain("Artifact.filter(key__startswith: raw/)")
+  // A query passed on to the calling step leaves out the rows of the run that ran it.
+  const passed = withMaker([kept], 9)[0]!
+  expect(queryChanged(passed, rows, 4)).toBeUndefined()
+  expect(queryChanged({ ...kept }, rows, 4)).toBeDefined()
+  // A Run's own row, its children and its cached runs are its own.
+  const runs = storedQuery({ ...ran, model: "Run", rows: [{ id: 5, initiated_by_run_id: null, reused_run_id: null }] }, 9)
+  expect(queryChanged(runs, [{ id: 5, initiated_by_run_id: null, reused_run_id: null }, { id: 9 }, { id: 10, initiated_by_run_id: 9 }, { id: 11, reused_run_id: 9 }], 9)).toBeUndefined()
   // Values and counts have no owner: every row counts.
-  const count = storedQuery(pendingQuery({ ...ran, rows: [{ n: 2 }], records: false }), { runId: 9, artifacts: new Set() })
-  expect(queryChanged(count, [{ n: 3 }], { runId: 9, artifacts: new Set() })).toBeDefined()
+  const count = storedQuery({ ...ran, rows: [{ n: 2 }], records: false }, 9)
+  expect(queryChanged(count, [{ n: 3 }], 9)).toBeDefined()
+  expect(queryChanged(count, [{ n: 2 }], 9)).toBeUndefined()
   expect(storedQueries(undefined)).toEqual([])
-  expect(storedQueries([kept])).toEqual([kept])
+  expect(storedQueries([kept, passed])).toEqual([kept, passed])
   expect(storedQueries([{ ...kept, digest: 1 }])).toBeUndefined()
+  expect(storedQueries([{ ...kept, maker: "x" }])).toBeUndefined()
   expect(storedQueries("x")).toBeUndefined()
 })
