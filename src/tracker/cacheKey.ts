@@ -3,7 +3,8 @@
  *
  *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
  *              step's module reaches), result schema, canonical params (with the variables the
- *              step captured, `captured:<name>`), input artifact hashes in argument order,
+ *              step captured, `captured:<name>`), input artifact hashes in argument order, the
+ *              size and modification time of local files named by params (fileParams.ts),
  *              declared environment fingerprint, optional cache version, the hashes of the
  *              step's boundary schemas (src/curate/boundary.ts))
  *
@@ -14,6 +15,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
+import { describeSignature, type KeyFile } from "./fileParams.js"
 import { withMaker, type StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
@@ -65,6 +67,8 @@ export interface KeyMaterial {
   /** Names of params whose values are secrets. */
   readonly secrets: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<KeyInput>
+  /** Param strings naming local files, by size and modification time (fileParams.ts); absent when none. */
+  readonly files?: ReadonlyArray<KeyFile>
   /** Declared environment items and their values. */
   readonly env: Readonly<Record<string, string>>
   /** A user-chosen cache version (`cacheVersion` option): bump it to invalidate. */
@@ -84,6 +88,7 @@ export interface CacheParts {
   readonly params: Readonly<Record<string, string>>
   readonly secrets?: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<KeyInput>
+  readonly files?: ReadonlyArray<KeyFile>
   readonly env: Readonly<Record<string, string>>
   readonly version?: string
   readonly schemas?: Readonly<Record<string, string>>
@@ -125,7 +130,13 @@ const str = JSON.stringify
  */
 export const cacheKeyOf = (m: KeyMaterial): string => {
   let text = m.code !== undefined ? `{"code":${str(m.code)},` : "{"
-  text += `"env":${canonicalJson(m.env)},"inputs":[`
+  text += `"env":${canonicalJson(m.env)},`
+  if (m.files !== undefined && m.files.length > 0) {
+    text += `"files":[`
+    for (let k = 0; k < m.files.length; k++) text += `${k > 0 ? "," : ""}{"param":${str(m.files[k]!.param)},"signature":${str(m.files[k]!.signature)}}`
+    text += "],"
+  }
+  text += `"inputs":[`
   // Content, not identity: an input enters the key by where it was passed and its hash.
   for (let k = 0; k < m.inputs.length; k++) text += `${k > 0 ? "," : ""}{"hash":${str(m.inputs[k]!.hash)},"param":${str(m.inputs[k]!.param)}}`
   text += `],"params":${canonicalJson(m.params)},`
@@ -149,6 +160,7 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
     params,
     ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
     inputs: m.inputs,
+    ...(m.files !== undefined && m.files.length > 0 ? { files: m.files } : {}),
     env: m.env,
     ...(m.version !== undefined ? { version: m.version } : {}),
     ...(m.schemas !== undefined ? { schemas: m.schemas } : {})
@@ -157,7 +169,7 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
 
 /** One difference between two cache keys. */
 export interface KeyChange {
-  readonly component: "transform" | "code" | "package" | "result" | "param" | "captured" | "input" | "env" | "version" | "schema"
+  readonly component: "transform" | "code" | "package" | "result" | "param" | "captured" | "input" | "file" | "env" | "version" | "schema"
   /** The file, package, param, input param or environment item that changed. */
   readonly name?: string
   readonly before?: string
@@ -192,6 +204,21 @@ const splitCaptured = (params: Readonly<Record<string, string>>): readonly [Reco
     if (name.startsWith(CAPTURED)) captured[name.slice(CAPTURED.length)] = hash
     else own[name] = hash
   return [own, captured]
+}
+
+/** Files named by params that differ: edited (size or modification time), or named now and not then. */
+const diffFiles = (before: ReadonlyArray<KeyFile>, after: ReadonlyArray<KeyFile>): Array<KeyChange> => {
+  const of = (files: ReadonlyArray<KeyFile>) => Object.fromEntries(files.map((f) => [f.param, f.signature]))
+  return diffRecord("file", of(before), of(after), "file").map((c) => {
+    const file = (after.find((f) => f.param === c.name) ?? before.find((f) => f.param === c.name))!.path
+    const detail =
+      c.before === undefined
+        ? `param '${c.name}' names a file now ('${file}')`
+        : c.after === undefined
+          ? `param '${c.name}' no longer names a file ('${file}')`
+          : `the file '${file}' named by param '${c.name}' changed (${describeSignature(c.before)} → ${describeSignature(c.after)})`
+    return { ...c, detail }
+  })
 }
 
 /**
@@ -238,6 +265,7 @@ export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boo
           : c.detail.replace("input", "input artifact")
     })
   }
+  changes.push(...diffFiles(before.files ?? [], after.files ?? []))
   changes.push(...diffRecord("env", before.env, after.env, "environment item"))
   if ((before.version ?? "") !== (after.version ?? ""))
     changes.push({ component: "version", before: before.version ?? "", after: after.version ?? "", detail: "the cache version changed" })

@@ -17,6 +17,7 @@ import { Either, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
 import { hashBytes } from "../storage/hash.js"
 import { recordModelOf, recordParam } from "../registry/recordRef.js"
+import { fileNamed, type KeyFile } from "./fileParams.js"
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -114,6 +115,8 @@ export interface ParamJsonOptions {
   readonly mode: "params" | "key"
   /** Collects the artifacts met (in order), for input recording and the cache key. */
   readonly artifacts?: Array<ArtifactRef>
+  /** `"key"` mode only: collects the strings naming local files, keyed by size and modification time (fileParams.ts). */
+  readonly files?: Array<KeyFile>
   /**
    * `"key"` mode only: how to key what cannot be encoded (a function, a symbol, a class instance
    * without a codec, a cycle; `what` describes it) instead of refusing it — for a step's captured
@@ -149,8 +152,12 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
   const go = (v: unknown, p: string, name: string | undefined): Json => {
     if (!key && name !== undefined && isSecretKey(name) && v !== undefined && v !== null) return REDACTED
     switch (typeof v) {
-      case "string":
-        return key ? v : redactUrl(v)
+      case "string": {
+        if (!key) return redactUrl(v)
+        const file = options.files === undefined ? undefined : fileNamed(p, v)
+        if (file !== undefined) options.files?.push(file)
+        return v
+      }
       case "boolean":
         return v
       case "number":

@@ -2,7 +2,8 @@
  * Content-hash caching: hit and miss per key component, cached run records, Run.why.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { rmSync } from "node:fs"
+import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
 import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
 import { flow, registerCodec, step } from "../../src/flow/index.js"
@@ -11,7 +12,7 @@ import { tableFromArrays } from "apache-arrow"
 import { Collection, Run, RunStatus, ULabel } from "../../src/index.js"
 import { Transform } from "../../src/registry/Transform.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
-import { allRuns, inputsOf, loadText, saveText } from "./support.js"
+import { allRuns, inputsOf, loadText, saveText, writeFile } from "./support.js"
 
 // Executions per step body, to see what ran.
 const executions: Record<string, number> = {}
@@ -288,6 +289,33 @@ describeBackends("caching", ({ instance }) => {
     const runs = (await i.run(allRuns)).filter((r) => r.name === "label-name")
     expect(runs.map((r) => r.status)).toEqual([0, 3, 0])
     expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["param", "label"]])
+  })
+
+  it("keys a param naming a local file by its size and modification time: an edited file is a miss, and why names it", async () => {
+    const i = await instance()
+    let n = 0
+    const countLines = step("count-lines", (file: string) => Effect.sync(() => (n++, readFileSync(file, "utf8").split("\n").length)))
+    const f = flow("lines-flow", (file: string) => countLines(file))
+    const lines = writeFile(i, "lines.txt", "a\nb")
+    expect(await i.run(f(lines))).toBe(2)
+    expect(await i.run(f(lines))).toBe(2)
+    expect(n).toBe(1)
+    writeFileSync(lines, "a\nb\nc")
+    expect(await i.run(f(lines))).toBe(3)
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "count-lines")
+    const why = await i.run(Run.why(runs[2]!.uid))
+    expect(why.outcome).toBe("changed")
+    expect(why.message).toContain(`the file '${lines}' named by param 'file' changed (3 bytes`)
+    // The same size, a later time: a change too (the bytes are not read).
+    utimesSync(lines, new Date(), new Date(Date.now() + 5000))
+    expect(await i.run(f(lines))).toBe(3)
+    expect(n).toBe(3)
+    const files = async () => ((await i.run(Run.filter({ name: "count-lines" }).orderBy("-id").first()))!._cache_parts as { readonly files?: unknown }).files
+    expect(await files()).toEqual([expect.objectContaining({ param: "file", path: lines })])
+    // A folder is keyed as a string (its time changes whenever a file is added).
+    await i.run(Effect.either(f(path.dirname(lines))))
+    expect(await files()).toBeUndefined()
   })
 
   it("recomputes when an output was trashed or deleted, and why says so", async () => {
