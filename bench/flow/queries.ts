@@ -7,10 +7,15 @@
  *     value without querying: the difference is the query plus keeping it (a hash per row)
  *   - a cache hit of each: the difference is running the query again and comparing its digest
  *
+ * and what a param naming a local file costs (src/tracker/fileParams.ts: a `stat` per call):
+ *
+ *   - a step taking a path to an existing file, against the same step taking a string of the
+ *     same length that is no path (not looked up), executed and as hits
+ *
  * Calls alternate in blocks of 10 so load drift hits all alike. Run:
  * `npx tsc -p tsconfig.json && node dist/bench/flow/queries.js [--steps 300] [--rows 100]`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, type Layer, ManagedRuntime } from "effect"
@@ -32,8 +37,19 @@ const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage")
 const vocabulary = ULabel.filter({ name__startswith: "tissue:" })
 const queried = step({ name: "queried" }, (i: number) => Effect.map(vocabulary.toArray(), (labels) => labels.length + i))
 const plain = step({ name: "plain" }, (i: number) => Effect.succeed(rows + i))
-type Kind = "query" | "queried" | "plain"
-const call = (kind: Kind, i: number) => (kind === "query" ? Effect.map(vocabulary.toArray(), (labels) => labels.length + i) : kind === "queried" ? queried(i) : plain(i))
+const named = step({ name: "named" }, (name: string, i: number) => Effect.succeed(name.length + i))
+const file = path.join(dir, "input.csv")
+writeFileSync(file, "a,b\n1,2\n")
+const text = "x".repeat(file.length)
+type Kind = "query" | "queried" | "plain" | "file" | "text"
+const call = (kind: Kind, i: number) =>
+  kind === "query"
+    ? Effect.map(vocabulary.toArray(), (labels) => labels.length + i)
+    : kind === "queried"
+      ? queried(i)
+      : kind === "plain"
+        ? plain(i)
+        : named(kind === "file" ? file : text, i)
 
 const BLOCK = 10
 let sink: Array<number> = []
@@ -55,7 +71,7 @@ const block = (kind: Kind, from: number, times: Array<number>) =>
       return blockFlow(kind, from)
     })
   )
-const KINDS: ReadonlyArray<Kind> = ["query", "queried", "plain"]
+const KINDS: ReadonlyArray<Kind> = ["query", "queried", "plain", "file", "text"]
 /** Every kind once per block of calls, in a rotating order. */
 const pass = async (into: Record<Kind, Array<number>>) => {
   for (let from = 0; from < steps; from += BLOCK) {
@@ -66,10 +82,11 @@ const pass = async (into: Record<Kind, Array<number>>) => {
 
 try {
   await rt.runPromise(Effect.forEach(Array.from({ length: rows }, (_, k) => `tissue:${k}`), (name) => ULabel.create({ name }), { discard: true }))
-  const scratch = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
+  const times = (): Record<Kind, Array<number>> => ({ query: [], queried: [], plain: [], file: [], text: [] })
+  const scratch = times()
   for (const kind of KINDS) await block(kind, 1_000_000, scratch[kind])
-  const executed = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
-  const hit = { query: [] as Array<number>, queried: [] as Array<number>, plain: [] as Array<number> }
+  const executed = times()
+  const hit = times()
   await pass(executed)
   await pass(hit)
   const q = median([...executed.query, ...hit.query])
@@ -80,10 +97,23 @@ try {
     `queries in a step body (SQLite, ${rows} rows per query, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
       `  the query alone ${ms(q)}\n` +
       `  executed step: with the query ${ms(median(executed.queried))} | without ${ms(median(executed.plain))} | added ${ms(keep)} = ${(keep / q).toFixed(2)}x the query\n` +
-      `  cache hit: with the query ${ms(median(hit.queried))} | without ${ms(median(hit.plain))} | added ${ms(check)} = ${(check / q).toFixed(2)}x the query\n`
+      `  cache hit: with the query ${ms(median(hit.queried))} | without ${ms(median(hit.plain))} | added ${ms(check)} = ${(check / q).toFixed(2)}x the query\n` +
+      `  a param naming a file, against a string that is no path: executed ${ms(median(executed.file))} / ${ms(median(executed.text))} = ${(median(executed.file) / median(executed.text)).toFixed(2)}x | hit ${ms(median(hit.file))} / ${ms(median(hit.text))} = ${(median(hit.file) / median(hit.text)).toFixed(2)}x\n`
   )
   process.stdout.write(
-    JSON.stringify({ rows, queryMs: q, executedQueriedMs: median(executed.queried), executedPlainMs: median(executed.plain), hitQueriedMs: median(hit.queried), hitPlainMs: median(hit.plain), loadAverage: load }) + "\n"
+    JSON.stringify({
+      rows,
+      queryMs: q,
+      executedQueriedMs: median(executed.queried),
+      executedPlainMs: median(executed.plain),
+      hitQueriedMs: median(hit.queried),
+      hitPlainMs: median(hit.plain),
+      executedFileMs: median(executed.file),
+      executedTextMs: median(executed.text),
+      hitFileMs: median(hit.file),
+      hitTextMs: median(hit.text),
+      loadAverage: load
+    }) + "\n"
   )
 } finally {
   await rt.dispose()

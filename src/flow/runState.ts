@@ -39,7 +39,7 @@ export class RunState {
   /** What steps the body called checked again (`absorb`). */
   private readonly nestedLoaded = new Map<number, LoadedInput>()
   private readonly nestedCollections = new Set<number>()
-  private readonly nestedQueries: Array<StoredQuery> = []
+  private readonly nestedQueries = new Map<string, StoredQuery>()
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -96,13 +96,17 @@ export class RunState {
   absorb(r: Rechecked): void {
     for (const l of r.loaded) this.nestedLoaded.set(l.id, l)
     for (const c of r.collections) this.nestedCollections.add(c)
-    this.nestedQueries.push(...r.queries)
+    // A step called in a loop passes the same queries on each time: the first result is kept, as for the body's own.
+    for (const q of r.queries) {
+      const key = `${q.maker}\u0000${q.sql}\u0000${JSON.stringify(q.params)}`
+      if (!this.nestedQueries.has(key)) this.nestedQueries.set(key, q)
+    }
   }
 
   /** What the steps the body called check again, or undefined when it called none that did. */
   get nested(): Rechecked | undefined {
-    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.length === 0) return undefined
-    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: this.nestedQueries }
+    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.size === 0) return undefined
+    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: [...this.nestedQueries.values()] }
   }
 
   /** Every input: arguments first, then artifacts loaded inside the body. */

@@ -161,7 +161,7 @@ const planHit = (run: HitRun): HitPlan => {
   const own = storedQueries(parts?.queries)
   const inner = nested === undefined ? [] : storedQueries(nested.queries)
   const queries = own === undefined || inner === undefined ? undefined : [...own, ...inner]
-  const collections = [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested?.collections) ? nested.collections : [])])]
+  const collections = nested === undefined ? (parts?.collections ?? []) : [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested.collections) ? nested.collections : [])])]
   const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own }, nested, run.id)
   return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, queries, rechecked }
 }
