@@ -10,7 +10,7 @@ import { InvalidArgument, ValidationError } from "../errors.js"
 import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
-import type { KeyFile } from "../tracker/fileParams.js"
+import type { KeyPath } from "../tracker/fileParams.js"
 import { capturesOf } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
@@ -193,11 +193,11 @@ export const keyMaterialOf = (
   const params: Record<string, Json> = {}
   const secrets: Array<string> = []
   const inputs: Array<ArtifactRef> = []
-  const files: Array<KeyFile> = []
+  const paths: Array<KeyPath> = []
   for (const { name, value } of call.bound) {
     if (def.ignore.has(name)) continue
     try {
-      params[name] = paramJson(value, name, { mode: "key", artifacts: inputs, files })
+      params[name] = paramJson(value, name, { mode: "key", artifacts: inputs, paths })
     } catch (e) {
       if (!(e instanceof Unencodable)) throw e
       return unencodable(def, e, name)
@@ -223,7 +223,7 @@ export const keyMaterialOf = (
     params,
     secrets,
     inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
-    ...(files.length > 0 ? { files } : {}),
+    ...(paths.length > 0 ? { paths } : {}),
     env,
     ...(version !== undefined ? { version } : {})
   }

@@ -13,6 +13,7 @@ import { RunStatus } from "../registry/Run.js"
 import { type Completion, Tracker } from "../tracker/Tracker.js"
 import { recheckedOf, type CacheParts, type LoadedInput, type Rechecked } from "../tracker/cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
+import { filesOf } from "../tracker/fileParams.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import type { RunState } from "./runState.js"
 import type { FlowContext } from "./context.js"
@@ -27,6 +28,9 @@ const loadedInputs = (ids: ReadonlySet<number>) =>
     )
     return rows.map((r): LoadedInput => ({ id: Number(r.id), uid: r.uid, hash: r.hash }))
   })
+
+/** Parts without the call's candidate paths (the completed run keeps the files they named). */
+const withoutPaths = ({ paths: _paths, ...parts }: CacheParts): CacheParts => parts
 
 /** How `closeRun` should treat the run. */
 /** `claimLost`, `attempt` and `behind` pass through to the run's `Completion` (see there). */
@@ -81,17 +85,20 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
       }
       const loaded = options.cacheParts === undefined || state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded)
       const queries = options.cacheParts === undefined ? [] : state.storedQueries
+      // Taken now, not at the call: a file the body wrote through a param is what it left.
+      const files = options.cacheParts?.paths === undefined ? [] : filesOf(options.cacheParts.paths)
       const nested = state.nested
       const parts =
         options.cacheParts === undefined
           ? undefined
           : {
-              ...options.cacheParts,
+              ...withoutPaths(options.cacheParts),
               loaded,
               ...(state.collections.size > 0 ? { collections: [...state.collections] } : {}),
               ...(state.created.size > 0 ? { created: [...state.created] } : {}),
               ...(state.recreated.size > 0 ? { recreated: [...state.recreated] } : {}),
               ...(queries.length > 0 ? { queries } : {}),
+              ...(files.length > 0 ? { files } : {}),
               ...(nested !== undefined ? { nested } : {})
             }
       yield* tracker.completeRun({
@@ -110,7 +117,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...release,
         ...(options.behind === true ? { behind: true } : {})
       })
-      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries }, nested, state.runId)
+      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries, files }, nested, state.runId)
       return {
         status: RunStatus.completed,
         ...(result !== undefined ? { result } : {}),

@@ -7,6 +7,7 @@
 import { Effect, FiberRefs, Logger, Option } from "effect"
 import type { QueryObserver } from "../query/observe.js"
 import type { LoadedInput, Rechecked } from "../tracker/cacheKey.js"
+import type { KeyFile } from "../tracker/fileParams.js"
 import { storedQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
@@ -39,6 +40,7 @@ export class RunState {
   /** What steps the body called checked again (`absorb`). */
   private readonly nestedLoaded = new Map<number, LoadedInput>()
   private readonly nestedCollections = new Set<number>()
+  private readonly nestedFiles = new Map<string, KeyFile>()
   private readonly nestedQueries = new Map<string, StoredQuery>()
   readonly logs: Array<string> = []
   private logChars = 0
@@ -96,6 +98,7 @@ export class RunState {
   absorb(r: Rechecked): void {
     for (const l of r.loaded) this.nestedLoaded.set(l.id, l)
     for (const c of r.collections) this.nestedCollections.add(c)
+    for (const f of r.files) if (!this.nestedFiles.has(f.path)) this.nestedFiles.set(f.path, f)
     // A step called in a loop passes the same queries on each time: the first result is kept, as for the body's own.
     for (const q of r.queries) {
       const key = `${q.maker}\u0000${q.sql}\u0000${JSON.stringify(q.params)}`
@@ -105,8 +108,8 @@ export class RunState {
 
   /** What the steps the body called check again, or undefined when it called none that did. */
   get nested(): Rechecked | undefined {
-    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.size === 0) return undefined
-    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: [...this.nestedQueries.values()] }
+    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.size === 0 && this.nestedFiles.size === 0) return undefined
+    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: [...this.nestedQueries.values()], files: [...this.nestedFiles.values()] }
   }
 
   /** Every input: arguments first, then artifacts loaded inside the body. */

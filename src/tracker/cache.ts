@@ -4,7 +4,8 @@
  * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an
  * artifact or collection it loaded inside its body is in trash or no longer the latest version
  * of its family (the body would likely load the newer one now), or when a registry query its body
- * ran returns other records now (queries.ts).
+ * ran returns other records now (queries.ts), or a file a param named was edited since
+ * (fileParams.ts).
  *
  * @module
  */
@@ -30,6 +31,7 @@ import { type Run, RunModel, decodeRun } from "../registry/Run.js"
 import { decodeTransform, TransformModel } from "../registry/Transform.js"
 import { parseParts, recheckedOf, type LoadedInput, type Rechecked } from "./cacheKey.js"
 import { queryChanged, queryFailed, storedQueries, type StoredQuery } from "./queries.js"
+import { filesChanged, type KeyFile } from "./fileParams.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import type { Reserved } from "../db/transaction.js"
 import { computedRunRowSync, type Direct } from "./direct.js"
@@ -141,6 +143,8 @@ interface HitPlan {
   readonly collections: ReadonlyArray<number>
   /** False when the run created, returned and loaded no artifacts (the common no-op case): no rows to check. */
   readonly needsRows: boolean
+  /** Files its params named when it ended, and those of steps its body called. */
+  readonly files: ReadonlyArray<KeyFile>
   /** Registry queries its body ran, and steps its body called (undefined when a stored list is unreadable). */
   readonly queries: ReadonlyArray<StoredQuery> | undefined
   /** What the run and the steps it called check again, for a caller of the hit. */
@@ -162,8 +166,10 @@ const planHit = (run: HitRun): HitPlan => {
   const inner = nested === undefined ? [] : storedQueries(nested.queries)
   const queries = own === undefined || inner === undefined ? undefined : [...own, ...inner]
   const collections = nested === undefined ? (parts?.collections ?? []) : [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested.collections) ? nested.collections : [])])]
-  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own }, nested, run.id)
-  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, queries, rechecked }
+  const ownFiles = parts?.files ?? []
+  const files = nested === undefined ? ownFiles : [...ownFiles, ...(Array.isArray(nested.files) ? nested.files : [])]
+  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own, files: ownFiles }, nested, run.id)
+  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, files, queries, rechecked }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -235,6 +241,8 @@ const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records:
 export const validateHit = (run: HitRun, rowsOf: ArtifactRows = artifactRows) =>
   Effect.gen(function* () {
     const plan = planHit(run)
+    const edited = plan.files.length === 0 ? undefined : filesChanged(plan.files)
+    if (edited !== undefined) return { run, reason: edited } satisfies Refusal
     const rows = plan.needsRows ? yield* rowsOf(run.id, plan.uids, [...plan.recreated]) : []
     const byUid = judgeRows(plan, rows, yield* presentHere)
     if (!(byUid instanceof Map)) return byUid
@@ -305,6 +313,8 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Presen
   const run = hitRunOf(computedRunRowSync(d, cacheKey))
   if (run === undefined) return undefined
   const plan = planHit(run)
+  const edited = plan.files.length === 0 ? undefined : filesChanged(plan.files)
+  if (edited !== undefined) return { run, reason: edited }
   const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [], present)
   if (!(byUid instanceof Map)) return byUid
   if (plan.collections.length > 0) {

@@ -3,8 +3,7 @@
  *
  *   key = hash(transform key, source hash, code fingerprint (the project files and packages the
  *              step's module reaches), result schema, canonical params (with the variables the
- *              step captured, `captured:<name>`), input artifact hashes in argument order, the
- *              size and modification time of local files named by params (fileParams.ts),
+ *              step captured, `captured:<name>`), input artifact hashes in argument order,
  *              declared environment fingerprint, optional cache version, the hashes of the
  *              step's boundary schemas (src/curate/boundary.ts))
  *
@@ -15,7 +14,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
-import { describeSignature, type KeyFile } from "./fileParams.js"
+import type { KeyFile, KeyPath } from "./fileParams.js"
 import { withMaker, type StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
@@ -33,14 +32,16 @@ export interface LoadedInput {
 }
 
 /**
- * What a hit checks again beyond its key: the artifacts and collections a body loaded and the
- * registry queries it ran. A step called inside another step passes its own on to it (the
+ * What a hit checks again beyond its key: the artifacts and collections a body loaded, the
+ * registry queries it ran and the files its params named. A step called inside another step passes its own on to it (the
  * outer step's hit does not call it), as `CacheParts.nested`.
  */
 export interface Rechecked {
   readonly loaded: ReadonlyArray<LoadedInput>
   readonly collections: ReadonlyArray<number>
   readonly queries: ReadonlyArray<StoredQuery>
+  /** Files its params named (fileParams.ts). */
+  readonly files: ReadonlyArray<KeyFile>
 }
 
 /** What run `runId` checks (`own`) and what the steps it called check (`nested`), as passed on to its caller. */
@@ -48,9 +49,10 @@ export const recheckedOf = (own: Rechecked, nested: Rechecked | undefined, runId
   const all: Rechecked = {
     loaded: [...own.loaded, ...(nested?.loaded ?? []).filter((l) => !own.loaded.some((o) => o.id === l.id))],
     collections: [...new Set([...own.collections, ...(nested?.collections ?? [])])],
-    queries: [...withMaker(own.queries, runId), ...(nested?.queries ?? [])]
+    queries: [...withMaker(own.queries, runId), ...(nested?.queries ?? [])],
+    files: [...own.files, ...(nested?.files ?? [])]
   }
-  return all.loaded.length === 0 && all.collections.length === 0 && all.queries.length === 0 ? undefined : all
+  return all.loaded.length === 0 && all.collections.length === 0 && all.queries.length === 0 && all.files.length === 0 ? undefined : all
 }
 
 /** What a cache key is computed from: canonical values, before any hashing. */
@@ -67,8 +69,8 @@ export interface KeyMaterial {
   /** Names of params whose values are secrets. */
   readonly secrets: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<KeyInput>
-  /** Param strings naming local files, by size and modification time (fileParams.ts); absent when none. */
-  readonly files?: ReadonlyArray<KeyFile>
+  /** Param strings that look like local paths (not in the key: the files they name are checked on a hit, fileParams.ts). */
+  readonly paths?: ReadonlyArray<KeyPath>
   /** Declared environment items and their values. */
   readonly env: Readonly<Record<string, string>>
   /** A user-chosen cache version (`cacheVersion` option): bump it to invalidate. */
@@ -88,7 +90,8 @@ export interface CacheParts {
   readonly params: Readonly<Record<string, string>>
   readonly secrets?: ReadonlyArray<string>
   readonly inputs: ReadonlyArray<KeyInput>
-  readonly files?: ReadonlyArray<KeyFile>
+  /** Param strings that look like local paths, from the call (the run's end turns them into `files`). */
+  readonly paths?: ReadonlyArray<KeyPath>
   readonly env: Readonly<Record<string, string>>
   readonly version?: string
   readonly schemas?: Readonly<Record<string, string>>
@@ -98,6 +101,8 @@ export interface CacheParts {
   readonly collections?: ReadonlyArray<number>
   /** Filled in after execution: registry queries the body ran (run again on a hit, tracker/queries.ts). */
   readonly queries?: ReadonlyArray<StoredQuery>
+  /** Filled in after execution: the files param strings named when the run ended (checked again on a hit). */
+  readonly files?: ReadonlyArray<KeyFile>
   /** Filled in after execution: what the steps its body called checked again (their queries name their own makers). */
   readonly nested?: Rechecked
   /** Filled in after execution: ids of the artifacts the run created. */
@@ -130,13 +135,7 @@ const str = JSON.stringify
  */
 export const cacheKeyOf = (m: KeyMaterial): string => {
   let text = m.code !== undefined ? `{"code":${str(m.code)},` : "{"
-  text += `"env":${canonicalJson(m.env)},`
-  if (m.files !== undefined && m.files.length > 0) {
-    text += `"files":[`
-    for (let k = 0; k < m.files.length; k++) text += `${k > 0 ? "," : ""}{"param":${str(m.files[k]!.param)},"signature":${str(m.files[k]!.signature)}}`
-    text += "],"
-  }
-  text += `"inputs":[`
+  text += `"env":${canonicalJson(m.env)},"inputs":[`
   // Content, not identity: an input enters the key by where it was passed and its hash.
   for (let k = 0; k < m.inputs.length; k++) text += `${k > 0 ? "," : ""}{"hash":${str(m.inputs[k]!.hash)},"param":${str(m.inputs[k]!.param)}}`
   text += `],"params":${canonicalJson(m.params)},`
@@ -160,7 +159,7 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
     params,
     ...(m.secrets.length > 0 ? { secrets: m.secrets } : {}),
     inputs: m.inputs,
-    ...(m.files !== undefined && m.files.length > 0 ? { files: m.files } : {}),
+    ...(m.paths !== undefined ? { paths: m.paths } : {}),
     env: m.env,
     ...(m.version !== undefined ? { version: m.version } : {}),
     ...(m.schemas !== undefined ? { schemas: m.schemas } : {})
@@ -169,7 +168,7 @@ export const partsOf = (m: KeyMaterial): CacheParts => {
 
 /** One difference between two cache keys. */
 export interface KeyChange {
-  readonly component: "transform" | "code" | "package" | "result" | "param" | "captured" | "input" | "file" | "env" | "version" | "schema"
+  readonly component: "transform" | "code" | "package" | "result" | "param" | "captured" | "input" | "env" | "version" | "schema"
   /** The file, package, param, input param or environment item that changed. */
   readonly name?: string
   readonly before?: string
@@ -204,21 +203,6 @@ const splitCaptured = (params: Readonly<Record<string, string>>): readonly [Reco
     if (name.startsWith(CAPTURED)) captured[name.slice(CAPTURED.length)] = hash
     else own[name] = hash
   return [own, captured]
-}
-
-/** Files named by params that differ: edited (size or modification time), or named now and not then. */
-const diffFiles = (before: ReadonlyArray<KeyFile>, after: ReadonlyArray<KeyFile>): Array<KeyChange> => {
-  const of = (files: ReadonlyArray<KeyFile>) => Object.fromEntries(files.map((f) => [f.param, f.signature]))
-  return diffRecord("file", of(before), of(after), "file").map((c) => {
-    const file = (after.find((f) => f.param === c.name) ?? before.find((f) => f.param === c.name))!.path
-    const detail =
-      c.before === undefined
-        ? `param '${c.name}' names a file now ('${file}')`
-        : c.after === undefined
-          ? `param '${c.name}' no longer names a file ('${file}')`
-          : `the file '${file}' named by param '${c.name}' changed (${describeSignature(c.before)} → ${describeSignature(c.after)})`
-    return { ...c, detail }
-  })
 }
 
 /**
@@ -265,7 +249,6 @@ export const diffParts = (before: CacheParts, after: CacheParts, keysDiffer: boo
           : c.detail.replace("input", "input artifact")
     })
   }
-  changes.push(...diffFiles(before.files ?? [], after.files ?? []))
   changes.push(...diffRecord("env", before.env, after.env, "environment item"))
   if ((before.version ?? "") !== (after.version ?? ""))
     changes.push({ component: "version", before: before.version ?? "", after: after.version ?? "", detail: "the cache version changed" })

@@ -17,7 +17,7 @@ import { Either, Option } from "effect"
 import { Artifact } from "../registry/Artifact.js"
 import { hashBytes } from "../storage/hash.js"
 import { recordModelOf, recordParam } from "../registry/recordRef.js"
-import { fileNamed, type KeyFile } from "./fileParams.js"
+import { pathOf, type KeyPath } from "./fileParams.js"
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -115,8 +115,8 @@ export interface ParamJsonOptions {
   readonly mode: "params" | "key"
   /** Collects the artifacts met (in order), for input recording and the cache key. */
   readonly artifacts?: Array<ArtifactRef>
-  /** `"key"` mode only: collects the strings naming local files, keyed by size and modification time (fileParams.ts). */
-  readonly files?: Array<KeyFile>
+  /** `"key"` mode only: collects the strings that look like local paths (checked when the run ends, fileParams.ts). */
+  readonly paths?: Array<KeyPath>
   /**
    * `"key"` mode only: how to key what cannot be encoded (a function, a symbol, a class instance
    * without a codec, a cycle; `what` describes it) instead of refusing it — for a step's captured
@@ -154,8 +154,8 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
     switch (typeof v) {
       case "string": {
         if (!key) return redactUrl(v)
-        const file = options.files === undefined ? undefined : fileNamed(p, v)
-        if (file !== undefined) options.files?.push(file)
+        const candidate = options.paths === undefined ? undefined : pathOf(p, v)
+        if (candidate !== undefined) options.paths?.push(candidate)
         return v
       }
       case "boolean":

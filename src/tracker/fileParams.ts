@@ -1,26 +1,31 @@
 /**
- * A param that names a local file. A step given `"data/counts.csv"` as a string and reading it
- * would otherwise be keyed by the string alone: the file edited, the next call a hit with the old
- * result. Such a string also enters the cache key by the file's size and modification time (one
- * `stat` per call; Nextflow's standard cache mode keys input files the same way), so an edited
- * file is a miss and `why` names it. Writing the same bytes again also counts as a change
- * (recompute when unsure). Pass an artifact to key by content instead.
+ * Params that name local files. A step given `"data/counts.csv"` as a string and reading it was
+ * keyed by the string alone: the file edited, the next call a hit with the old result. Now a
+ * run keeps, for each param string naming a regular file when the run ends, the file's size and
+ * modification time (as Nextflow keys input files), and a hit checks them again: an edited file
+ * is a miss ("the file … named by param 'input' changed"). Taken when the run ends, not when it
+ * starts, so a param naming the file the step writes (an output path) is its own result, not a
+ * change. Writing the same bytes again also counts as a change (recompute when unsure); pass an
+ * artifact to key by content instead.
  *
- * Only strings that look like paths (a slash, or a file extension) are looked up, and only
- * regular files count: a folder's modification time changes whenever a file is added to it, an
- * output folder's on every call. URLs (`s3://…`) are not local files.
+ * Only strings that look like paths (a slash, or a file extension) are candidates, and only
+ * regular files count: a folder's modification time changes whenever a file is added to it.
+ * URLs (`s3://…`) are not local files.
  *
  * @module
  */
 import { statSync } from "node:fs"
 import * as path from "node:path"
 
-/** A param string naming a local file, as it enters the cache key. */
-export interface KeyFile {
+/** A param string that may name a local file: where it was, and the absolute path. */
+export interface KeyPath {
   /** Where in the params the string was (`input`, `files[1]`). */
   readonly param: string
-  /** The file, absolute. */
   readonly path: string
+}
+
+/** A file a param named when its run ended. */
+export interface KeyFile extends KeyPath {
   /** `SIZE:MTIME_NS`: its size in bytes and its modification time in nanoseconds. */
   readonly signature: string
 }
@@ -28,23 +33,48 @@ export interface KeyFile {
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
-/** The file `value` names when it is a path to an existing regular file, else undefined. */
-export const fileNamed = (param: string, value: string): KeyFile | undefined => {
-  if (value.length === 0 || value.length > 4096 || !PATH_LIKE.test(value) || URL_LIKE.test(value) || value.includes("\0") || value.includes("\n")) return undefined
+/** `value` as a candidate path (absolute), when it looks like one. */
+export const pathOf = (param: string, value: string): KeyPath | undefined =>
+  value.length === 0 || value.length > 4096 || !PATH_LIKE.test(value) || URL_LIKE.test(value) || value.includes("\0") || value.includes("\n")
+    ? undefined
+    : { param, path: path.resolve(value) }
+
+/** The signature of the regular file at `file` now, or undefined when there is none. */
+export const signatureOf = (file: string): string | undefined => {
   let stat
   try {
-    stat = statSync(value, { bigint: true, throwIfNoEntry: false })
+    stat = statSync(file, { bigint: true, throwIfNoEntry: false })
   } catch {
     // Unreadable (a permission, a name too long): not a file the body can read either.
     return undefined
   }
-  if (stat === undefined || !stat.isFile()) return undefined
-  return { param, path: path.resolve(value), signature: `${stat.size}:${stat.mtimeNs}` }
+  return stat !== undefined && stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : undefined
 }
 
-/** A file's signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
-export const describeSignature = (signature: string): string => {
+/** The candidates that name regular files now, with their signatures. */
+export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> => {
+  const files: Array<KeyFile> = []
+  for (const p of paths) {
+    const signature = signatureOf(p.path)
+    if (signature !== undefined) files.push({ ...p, signature })
+  }
+  return files
+}
+
+/** A signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
+const describeSignature = (signature: string): string => {
   const [size, ns] = signature.split(":")
-  const ms = Number(BigInt(ns ?? "0") / 1_000_000n)
-  return `${size} bytes, modified ${new Date(ms).toISOString()}`
+  return `${size} bytes, modified ${new Date(Number(BigInt(ns ?? "0") / 1_000_000n)).toISOString()}`
+}
+
+/** Why a hit is refused because of `files` (as its run left them), or undefined when none changed. */
+export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined => {
+  for (const f of files) {
+    const now = signatureOf(f.path)
+    if (now === f.signature) continue
+    return now === undefined
+      ? `the file '${f.path}' named by param '${f.param}' is gone`
+      : `the file '${f.path}' named by param '${f.param}' changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
+  }
+  return undefined
 }

@@ -291,7 +291,7 @@ describeBackends("caching", ({ instance }) => {
     expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["param", "label"]])
   })
 
-  it("keys a param naming a local file by its size and modification time: an edited file is a miss, and why names it", async () => {
+  it("checks a file a param named again on a hit: an edited input file is a miss, why names it; a file the step writes is not", async () => {
     const i = await instance()
     let n = 0
     const countLines = step("count-lines", (file: string) => Effect.sync(() => (n++, readFileSync(file, "utf8").split("\n").length)))
@@ -304,18 +304,31 @@ describeBackends("caching", ({ instance }) => {
     expect(await i.run(f(lines))).toBe(3)
     expect(n).toBe(2)
     const runs = (await i.run(allRuns)).filter((r) => r.name === "count-lines")
-    const why = await i.run(Run.why(runs[2]!.uid))
-    expect(why.outcome).toBe("changed")
-    expect(why.message).toContain(`the file '${lines}' named by param 'file' changed (3 bytes`)
+    expect(runs.map((r) => r.status)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${lines}' named by param 'file' changed (3 bytes`)
     // The same size, a later time: a change too (the bytes are not read).
     utimesSync(lines, new Date(), new Date(Date.now() + 5000))
     expect(await i.run(f(lines))).toBe(3)
     expect(n).toBe(3)
-    const files = async () => ((await i.run(Run.filter({ name: "count-lines" }).orderBy("-id").first()))!._cache_parts as { readonly files?: unknown }).files
-    expect(await files()).toEqual([expect.objectContaining({ param: "file", path: lines })])
-    // A folder is keyed as a string (its time changes whenever a file is added).
+    // A folder is not checked (its time changes whenever a file is added to it).
     await i.run(Effect.either(f(path.dirname(lines))))
+    const files = async () => ((await i.run(Run.filter({ name: "count-lines" }).orderBy("-id").first()))!._cache_parts as { readonly files?: unknown }).files
     expect(await files()).toBeUndefined()
+
+    // A param naming the file the step writes: what the run left is checked, so its reruns hit.
+    let written = 0
+    const report = step("write-report", (out: string, text: string) => Effect.sync(() => (written++, writeFileSync(out, text), text.length)))
+    const g = flow("report-flow", (out: string) => report(out, "total: 3"))
+    const out = path.join(i.dir, "files", "report.txt")
+    expect(await i.run(g(out))).toBe(8)
+    expect(await i.run(g(out))).toBe(8)
+    expect(await i.run(g(out))).toBe(8)
+    expect(written).toBe(1)
+    // Edited, or gone: written again.
+    rmSync(out)
+    await i.run(g(out))
+    expect(written).toBe(2)
+    expect(readFileSync(out, "utf8")).toBe("total: 3")
   })
 
   it("recomputes when an output was trashed or deleted, and why says so", async () => {

@@ -1,33 +1,38 @@
 /**
- * Which param strings name local files (src/tracker/fileParams.ts), and how they are described.
+ * Which param strings may name local files, and how a file a run left is checked again
+ * (src/tracker/fileParams.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, expect, it } from "vitest"
-import { describeSignature, fileNamed } from "../../src/tracker/fileParams.js"
+import { filesChanged, filesOf, pathOf, signatureOf } from "../../src/tracker/fileParams.js"
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-fileparams-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-it("finds regular files by absolute or relative path, by size and modification time", () => {
-  const file = path.join(dir, "counts.csv")
-  writeFileSync(file, "a,b\n")
-  const found = fileNamed("input", file)
-  expect(found).toEqual({ param: "input", path: file, signature: expect.stringMatching(/^4:\d+$/) })
-  expect(fileNamed("input", path.relative(process.cwd(), file))?.path).toBe(file)
-  expect(describeSignature(found!.signature)).toMatch(/^4 bytes, modified \d{4}-\d\d-\d\dT/)
+it("takes strings with a slash or an extension as candidate paths, resolved; not URLs or other strings", () => {
+  expect(pathOf("input", "data/counts.csv")).toEqual({ param: "input", path: path.resolve("data/counts.csv") })
+  expect(pathOf("input", "counts.csv")?.path).toBe(path.resolve("counts.csv"))
+  expect(pathOf("p", "/abs/dir")?.path).toBe("/abs/dir")
+  expect(pathOf("p", "s3://bucket/raw/a.csv")).toBeUndefined()
+  expect(pathOf("p", "file:///tmp/a.csv")).toBeUndefined()
+  expect(pathOf("p", "package")).toBeUndefined()
+  expect(pathOf("p", "")).toBeUndefined()
+  expect(pathOf("p", "a\nb.csv")).toBeUndefined()
 })
 
-it("leaves folders, missing files, URLs and strings that are no paths alone", () => {
-  writeFileSync(path.join(dir, "README"), "x")
-  expect(fileNamed("p", dir)).toBeUndefined()
-  expect(fileNamed("p", path.join(dir, "missing.csv"))).toBeUndefined()
-  expect(fileNamed("p", `file://${path.join(dir, "README")}`)).toBeUndefined()
-  expect(fileNamed("p", "s3://bucket/raw/a.csv")).toBeUndefined()
-  // No slash and no extension: not looked up, even when such a file exists in the working folder.
-  expect(fileNamed("p", "package")).toBeUndefined()
-  expect(fileNamed("p", "")).toBeUndefined()
-  expect(fileNamed("p", "a\nb.csv")).toBeUndefined()
-  expect(fileNamed("p", "package.json")?.path).toBe(path.resolve("package.json"))
+it("keeps regular files by size and modification time, and says which changed or went", () => {
+  const file = path.join(dir, "counts.csv")
+  writeFileSync(file, "a,b\n")
+  expect(signatureOf(file)).toMatch(/^4:\d+$/)
+  expect(signatureOf(dir)).toBeUndefined()
+  expect(signatureOf(path.join(dir, "missing.csv"))).toBeUndefined()
+  const kept = filesOf([pathOf("input", file)!, pathOf("out", path.join(dir, "missing.csv"))!, { param: "dir", path: dir }])
+  expect(kept).toEqual([{ param: "input", path: file, signature: expect.stringMatching(/^4:\d+$/) }])
+  expect(filesChanged(kept)).toBeUndefined()
+  utimesSync(file, new Date(), new Date(Date.now() + 5000))
+  expect(filesChanged(kept)).toMatch(new RegExp(`^the file '${file}' named by param 'input' changed \\(4 bytes, modified \\d{4}-.* → 4 bytes, modified \\d{4}-`))
+  rmSync(file)
+  expect(filesChanged(kept)).toBe(`the file '${file}' named by param 'input' is gone`)
 })
