@@ -7,7 +7,8 @@
  *     value without querying: the difference is the query plus keeping it (a hash per row)
  *   - a cache hit of each: the difference is running the query again and comparing its digest
  *
- * and what a param naming a local file costs (src/tracker/fileParams.ts: a `stat` per call):
+ * and what a param naming a local file costs (src/tracker/fileParams.ts: a `stat` when the run
+ * ends and on each hit):
  *
  *   - a step taking a path to an existing file, against the same step taking a string of the
  *     same length that is no path (not looked up), executed and as hits
