@@ -69,15 +69,16 @@ const failHere = (inv: StepInvocation, error: unknown) =>
 const valueOf = (inv: StepInvocation, outcome: Outcome) =>
   Effect.gen(function* () {
     const carried = outcome.result === undefined ? undefined : carriedValue(outcome.result as Json)
-    if (carried !== undefined) return yield* decodeStored(inv, carried.value)
+    if (carried !== undefined) return { value: yield* decodeStored(inv, carried.value), rechecked: undefined }
     const sql = yield* SqlClient.SqlClient
     // Only the columns a hit check reads (as a cache lookup reads them).
     const rows = yield* sql<HitRow>`SELECT id, uid, _result, _cache_parts FROM lamina_run WHERE id = ${outcome.run.id}`.pipe(Effect.mapError(sqlFailure("Reading a dispatched run")))
     const run = hitRunOf(rows[0])
     if (run === undefined) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner} but is not in the registry` })
-    const hit = yield* validateHit(run)
+    const hit = yield* validateHit(run, true)
     if (!isHit(hit)) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner}, but its result cannot be read back: ${hit?.reason ?? "no result"}` })
-    return yield* decodeStored(inv, hit.value)
+    // Passed on to the calling step without files: they are on the runner's host.
+    return { value: yield* decodeStored(inv, hit.value), rechecked: hit.rechecked === undefined ? undefined : { ...hit.rechecked, files: [] } }
   })
 
 /** The step's value from its stored result: through its result schema, if it has one. */
@@ -270,8 +271,8 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
             message: `step '${inv.def.name}' completed on runner ${outcome.runner} (run ${outcome.run.uid}), but its return value cannot travel back: ${outcome.uncacheable}. Return artifacts and JSON-like values, or give the step a result schema.`
           })
         )
-      const value = yield* valueOf(inv, outcome)
-      return { _tag: "executed", exit: Exit.succeed(value), closed: { status: RunStatus.completed }, run: outcome.run, runner } as Executed
+      const { value, rechecked } = yield* valueOf(inv, outcome)
+      return { _tag: "executed", exit: Exit.succeed(value), closed: { status: RunStatus.completed, ...(rechecked !== undefined ? { rechecked } : {}) }, run: outcome.run, runner } as Executed
     }
     const error = new StepFailed({
       step: inv.def.name,

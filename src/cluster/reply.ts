@@ -16,9 +16,18 @@ const isPlain = (json: Json): boolean => {
   return refs.artifacts.length === 0 && refs.records.length === 0
 }
 
-/** Runner: the stored result when the reply may carry it, else undefined. */
+/**
+ * Runner: the stored result when the reply may carry it, else undefined. Not when the run has
+ * something a hit checks again (queries its body ran, steps it called): the caller reads the run
+ * back to pass those on to the step that made the call.
+ */
 export const replyResult = (closed: Closed, state: Pick<RunState, "created" | "recreated" | "loaded">): Json | undefined =>
-  closed.result === undefined || state.created.size > 0 || state.recreated.size > 0 || state.loaded.size > 0 || !isPlain(closed.result) ? undefined : closed.result
+  closed.result === undefined || state.created.size > 0 || state.recreated.size > 0 || state.loaded.size > 0 || passesOn(closed) || !isPlain(closed.result)
+    ? undefined
+    : closed.result
+
+// Files are not passed on from a runner (they are on its host): only queries, loads and collections.
+const passesOn = ({ rechecked: r }: Closed): boolean => r !== undefined && (r.queries.length > 0 || r.loaded.length > 0 || r.collections.length > 0)
 
 /**
  * Caller: the value of a carried result, decoded as a hit decodes it; undefined when it is not

@@ -10,11 +10,13 @@
  *
  * Only strings that look like paths (a slash, or a file extension) are candidates, and only
  * regular files count: a folder's modification time changes whenever a file is added to it.
- * URLs (`s3://…`) are not local files.
+ * URLs (`s3://…`) are not local files. A file a runner's run named on another host, absent
+ * here, is not checked (a shared folder shows it on both hosts, and then it is).
  *
  * @module
  */
 import { statSync } from "node:fs"
+import { hostname } from "node:os"
 import * as path from "node:path"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -28,6 +30,8 @@ export interface KeyPath {
 export interface KeyFile extends KeyPath {
   /** `SIZE:MTIME_NS`: its size in bytes and its modification time in nanoseconds. */
   readonly signature: string
+  /** The host the run ended on (a runner's files may be on its host only). */
+  readonly host?: string
 }
 
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
@@ -56,7 +60,7 @@ export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> =
   const files: Array<KeyFile> = []
   for (const p of paths) {
     const signature = signatureOf(p.path)
-    if (signature !== undefined) files.push({ ...p, signature })
+    if (signature !== undefined) files.push({ ...p, signature, host: hostname() })
   }
   return files
 }
@@ -72,6 +76,8 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
   for (const f of files) {
     const now = signatureOf(f.path)
     if (now === f.signature) continue
+    // A runner's file, not on this host (no shared folder): only its host could tell.
+    if (now === undefined && f.host !== undefined && f.host !== hostname()) continue
     return now === undefined
       ? `the file '${f.path}' named by param '${f.param}' is gone`
       : `the file '${f.path}' named by param '${f.param}' changed (${describeSignature(f.signature)} → ${describeSignature(now)})`

@@ -2,7 +2,7 @@
  * What a completed call's reply carries (src/cluster/reply.ts): a plain result, which the
  * caller decodes as a hit would, without reading the run back; never a result a hit check
  * would have to look at (artifacts or records in it, or a run that loaded, created or re-saved
- * artifacts).
+ * artifacts, or ran queries its caller must check again).
  */
 import { describe, expect, it } from "vitest"
 import { carriedValue, replyResult } from "../../src/cluster/reply.js"
@@ -30,5 +30,17 @@ describe("a reply's result", () => {
     expect(replyResult(closed(1), { ...none, recreated: new Set([1]) })).toBeUndefined()
     expect(replyResult(closed(1), { ...none, loaded: new Set([1]) })).toBeUndefined()
     expect(carriedValue(artifactRef)).toBeUndefined()
+  })
+
+  it("carries nothing when the run has queries (or nested loads) to pass on: the caller reads it back; files alone stay on the runner's host", () => {
+    const query = { model: "ULabel", what: "ULabel.all()", sql: "SELECT 1", params: [], records: false, digest: "1:x" }
+    const file = { param: "p", path: "/x.csv", signature: "1:1" }
+    const with_ = (rechecked: { readonly queries?: ReadonlyArray<typeof query>; readonly files?: ReadonlyArray<typeof file>; readonly collections?: ReadonlyArray<number> }) => ({
+      ...closed(1),
+      rechecked: { loaded: [], collections: [], queries: [], files: [], ...rechecked }
+    })
+    expect(replyResult(with_({ queries: [query] }), none)).toBeUndefined()
+    expect(replyResult(with_({ collections: [3] }), none)).toBeUndefined()
+    expect(replyResult(with_({ files: [file] }), none)).toEqual(encodeResult(1))
   })
 })

@@ -29,10 +29,12 @@ it("keeps regular files by size and modification time, and says which changed or
   expect(signatureOf(dir)).toBeUndefined()
   expect(signatureOf(path.join(dir, "missing.csv"))).toBeUndefined()
   const kept = filesOf([pathOf("input", file)!, pathOf("out", path.join(dir, "missing.csv"))!, { param: "dir", path: dir }])
-  expect(kept).toEqual([{ param: "input", path: file, signature: expect.stringMatching(/^4:\d+$/) }])
+  expect(kept).toEqual([{ param: "input", path: file, signature: expect.stringMatching(/^4:\d+$/), host: os.hostname() }])
   expect(filesChanged(kept)).toBeUndefined()
   utimesSync(file, new Date(), new Date(Date.now() + 5000))
   expect(filesChanged(kept)).toMatch(new RegExp(`^the file '${file}' named by param 'input' changed \\(4 bytes, modified \\d{4}-.* → 4 bytes, modified \\d{4}-`))
   rmSync(file)
   expect(filesChanged(kept)).toBe(`the file '${file}' named by param 'input' is gone`)
+  // A runner's file on another host, not here: only that host could tell.
+  expect(filesChanged(kept.map((f) => ({ ...f, host: "runner-7" })))).toBeUndefined()
 })
