@@ -99,7 +99,7 @@ export const executeHere = (
 ): Effect.Effect<CallExecuted, TrackingError, Lamina> =>
   Effect.gen(function* () {
     const { cacheKey, run, state } = inv
-    const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, inv.parts !== null ? state.observeQuery : undefined, restore)
+    const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, inv.parts !== null ? state.rechecks() : undefined, restore)
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",

@@ -14,7 +14,7 @@ import { CurrentRun, type RunScope } from "./CurrentRun.js"
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
 const MAX_LOG_CHARS = 1_000_000
 
-/** The state behind each scope (a nested step hands what it checks again to its caller's). */
+/** The state behind each cacheable step's scope (a nested step hands what it checks again to its caller's). */
 const states = new WeakMap<RunScope, RunState>()
 
 /** Hand what a step call checks again (`rechecked`) to the run whose body made the call, `caller`. */
@@ -80,11 +80,19 @@ export class RunState {
         this.logs.push(this.logChars > MAX_LOG_CHARS ? "… (further log lines dropped)" : line)
       }
     }
-    states.set(this.scope, this)
   }
 
-  /** Keeps the queries a cacheable step's body runs (set as the body's `CurrentQueryObserver`). */
-  readonly observeQuery: QueryObserver = (q) => {
+  /**
+   * For a cacheable step's run: take on what the steps its body calls check again (`passOn`),
+   * and return the observer that keeps the queries its body runs (the body's `CurrentQueryObserver`).
+   * Other runs (flows, uncached steps) keep neither: nothing checks them again.
+   */
+  rechecks(): QueryObserver {
+    states.set(this.scope, this)
+    return this.observeQuery
+  }
+
+  private readonly observeQuery: QueryObserver = (q) => {
     const key = `${q.text}\u0000${JSON.stringify(q.params)}`
     if (!this.queries.has(key)) this.queries.set(key, storedQuery(q, this.runId))
   }
