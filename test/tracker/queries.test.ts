@@ -130,26 +130,21 @@ describeBackends("queries in a step body", ({ instance }) => {
       })
     )
     const f = flow("nested-flow", () => outer())
-    await i.run(saveText(i.dir, "ref/genome.txt", "ACGT"))
-    expect(await i.run(f())).toBe("ACGT:0:0")
-    expect(await i.run(f())).toBe("ACGT:0:0")
-    expect(ran).toEqual({ inner: 1, outer: 1 })
+    /** Save `key`, run the flow twice (the second a hit): it returns `value`, the bodies ran `times` in all. */
+    const after = async (key: string, content: string, value: string, times: typeof ran) => {
+      await i.run(saveText(i.dir, key, content))
+      expect(await i.run(f())).toBe(value)
+      expect(await i.run(f())).toBe(value)
+      expect(ran).toEqual(times)
+    }
+    await after("ref/genome.txt", "ACGT", "ACGT:0:0", { inner: 1, outer: 1 })
     // The inner step's query changed: the outer step's hit would skip it.
-    await i.run(saveText(i.dir, "inner/a.txt", "a"))
-    expect(await i.run(f())).toBe("ACGT:1:0")
-    expect(ran).toEqual({ inner: 2, outer: 2 })
+    await after("inner/a.txt", "a", "ACGT:1:0", { inner: 2, outer: 2 })
     // The outer step runs again on its own account, the inner one is a hit: what it checked is passed on all the same.
-    await i.run(saveText(i.dir, "outer/a.txt", "b"))
-    expect(await i.run(f())).toBe("ACGT:1:1")
-    expect(ran).toEqual({ inner: 2, outer: 3 })
-    await i.run(saveText(i.dir, "inner/b.txt", "c"))
-    expect(await i.run(f())).toBe("ACGT:2:1")
-    expect(ran).toEqual({ inner: 3, outer: 4 })
+    await after("outer/a.txt", "b", "ACGT:1:1", { inner: 2, outer: 3 })
+    await after("inner/b.txt", "c", "ACGT:2:1", { inner: 3, outer: 4 })
     // An artifact the inner step loaded got a newer version.
-    await i.run(saveText(i.dir, "ref/genome.txt", "TTTT"))
-    expect(await i.run(f())).toBe("TTTT:2:1")
-    expect(await i.run(f())).toBe("TTTT:2:1")
-    expect(ran).toEqual({ inner: 4, outer: 5 })
+    await after("ref/genome.txt", "TTTT", "TTTT:2:1", { inner: 4, outer: 5 })
     const outerRuns = await i.run(runsNamed("outer-query"))
     expect((await i.run(Run.why(outerRuns[outerRuns.length - 2]!.uid))).message).toContain("has a newer version")
     // The outer run's lineage names its own inputs only: the inner run loaded the reference.
