@@ -20,6 +20,7 @@ import { sqlFailure } from "../db/failure.js"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { DoesNotExist, IntegrityError, InvalidArgument, MultipleResultsFound, StorageError, ValidationError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
+import { observedStatement } from "../query/observe.js"
 import { encodeValue } from "../registry/model.js"
 import { Record as RecordRegistry } from "../registry/Record.js"
 import { Schema, type Schema as SchemaRecord } from "../registry/Schema.js"
@@ -92,7 +93,7 @@ export const make: Effect.Effect<CuratorService, never, SqlClient.SqlClient | In
 
   const typeIds = (registry: LabelRegistry, type: string) =>
     Effect.map(
-      sql<{ readonly id: number }>`SELECT id FROM ${sql(TABLE[registry])} WHERE name = ${type} AND is_type = ${encodeValue("bool", true)} AND branch = 1`,
+      observedStatement(registry, `${registry} type '${type}'`, sql<{ readonly id: number }>`SELECT id FROM ${sql(TABLE[registry])} WHERE name = ${type} AND is_type = ${encodeValue("bool", true)} AND branch = 1`),
       (rows) => rows.map((r) => Number(r.id))
     )
 
@@ -102,7 +103,11 @@ export const make: Effect.Effect<CuratorService, never, SqlClient.SqlClient | In
       Effect.gen(function* () {
         const out = new Map<string, CurationFeature>()
         for (const batch of chunks([...new Set(names)], LOOKUP_BATCH)) {
-          const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_feature WHERE ${sql.in("name", batch)} AND branch = 1 AND dtype IS NOT NULL`
+          const rows = yield* observedStatement(
+            "Feature",
+            `the features ${names.length === 1 ? `'${names[0]}'` : `of ${names.length} names`} a curator read`,
+            sql<Record<string, unknown>>`SELECT * FROM lamina_feature WHERE ${sql.in("name", batch)} AND branch = 1 AND dtype IS NOT NULL`
+          )
           for (const r of rows) out.set(String(r.name), curationFeature(r))
         }
         return out as ReadonlyMap<string, CurationFeature>
@@ -113,7 +118,7 @@ export const make: Effect.Effect<CuratorService, never, SqlClient.SqlClient | In
         const out = new Map<string, CurationFeature>()
         if (wanted.size === 0) return out
         // Synonyms live in one pipe-separated column: read the live features once and match here.
-        const rows = yield* sql<Record<string, unknown>>`SELECT * FROM lamina_feature WHERE branch = 1 AND dtype IS NOT NULL ORDER BY id`
+        const rows = yield* observedStatement("Feature", "the features a curator read (for synonyms)", sql<Record<string, unknown>>`SELECT * FROM lamina_feature WHERE branch = 1 AND dtype IS NOT NULL ORDER BY id`)
         for (const r of rows) {
           const f = curationFeature(r)
           for (const n of [f.name, ...f.synonyms]) if (wanted.has(n.toLowerCase()) && !out.has(n.toLowerCase())) out.set(n.toLowerCase(), f)
@@ -131,9 +136,13 @@ export const make: Effect.Effect<CuratorService, never, SqlClient.SqlClient | In
         const col = source.field
         const ci = options?.caseInsensitive === true
         for (const batch of chunks(ci ? distinct.map((v) => v.toLowerCase()) : distinct, LOOKUP_BATCH)) {
-          const rows = yield* sql<{ readonly id: number; readonly v: string }>`SELECT id, ${sql(col)} AS v FROM ${sql(table)}
+          const rows = yield* observedStatement(
+            source.registry,
+            `the values a curator looked up in ${sourceText(source)}`,
+            sql<{ readonly id: number; readonly v: string }>`SELECT id, ${sql(col)} AS v FROM ${sql(table)}
             WHERE ${ci ? sql`LOWER(${sql(col)})` : sql(col)} IN ${sql.in(batch)} AND branch = 1 AND is_type = ${encodeValue("bool", false)}
             ${types === undefined ? sql`` : sql`AND ${sql.in("type_id", types)}`} ORDER BY id`
+          )
           for (const r of rows) {
             const key = ci ? String(r.v).toLowerCase() : String(r.v)
             if (!out.has(key)) out.set(key, { registry: source.registry, id: Number(r.id), value: String(r.v) })

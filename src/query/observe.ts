@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type * as Statement from "@effect/sql/Statement"
 import { Effect, FiberRef } from "effect"
 import type { Bindable } from "../db/sql.js"
 
@@ -30,6 +31,18 @@ export const CurrentQueryObserver: FiberRef.FiberRef<QueryObserver | undefined> 
 /** Tell the fiber's observer, if any, about a statement that ran. */
 export const observeQuery = (query: () => RanQuery): Effect.Effect<void> =>
   Effect.flatMap(FiberRef.get(CurrentQueryObserver), (observer) => (observer === undefined ? Effect.void : Effect.sync(() => observer(query()))))
+
+/**
+ * Run a registry read written as an @effect/sql statement (not a QuerySet: the Curator's
+ * lookups) and tell the fiber's observer, if any, as `observeQuery` does.
+ */
+export const observedStatement = <A extends object>(model: string, what: string, statement: Statement.Statement<A>) =>
+  Effect.tap(statement, (rows) =>
+    observeQuery(() => {
+      const [text, params] = statement.compile()
+      return { model, what, text, params: params as ReadonlyArray<Bindable>, rows: rows as ReadonlyArray<Record<string, unknown>>, records: false }
+    })
+  )
 
 /** Run `effect` unobserved: the engine's own lookups inside a body are not what the body read. */
 export const unobserved = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.locally(effect, CurrentQueryObserver, undefined)

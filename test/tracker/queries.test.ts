@@ -6,7 +6,8 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Stream } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
-import { Agg, Run, ULabel } from "../../src/index.js"
+import { tableFromArrays } from "apache-arrow"
+import { Agg, DataFrameCurator, Feature, Run, Schema, ULabel } from "../../src/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { queryChanged, storedQueries, storedQuery, withMaker } from "../../src/tracker/queries.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
@@ -111,6 +112,36 @@ describeBackends("queries in a step body", ({ instance }) => {
     // That run saved the first run's file again (the same bytes, the same artifact): its rerun hits.
     expect(await i.run(f())).toBe("2/2/4")
     expect(n).toBe(2)
+  })
+
+  it("runs a curator's lookups in the body again: a label trashed since makes the hit a miss, and the validation fails", async () => {
+    const i = await instance()
+    await i.run(
+      Effect.gen(function* () {
+        const type = yield* ULabel.create({ name: "Treatment", is_type: true })
+        yield* ULabel.create({ name: "DMSO", type })
+        yield* ULabel.create({ name: "IFNG", type })
+        yield* Feature.create({ name: "treatment", dtype: "cat[ULabel[Treatment]]" })
+        yield* Schema.create({ name: "treatments", features: ["treatment"] })
+      })
+    )
+    let n = 0
+    const validated = step("validated", () =>
+      Effect.gen(function* () {
+        n++
+        const curator = yield* DataFrameCurator.make(tableFromArrays({ treatment: ["DMSO", "IFNG", "DMSO"] }), "treatments")
+        yield* curator.validate()
+        return "valid"
+      })
+    )
+    const f = flow("validated-flow", () => validated())
+    expect(await i.run(f())).toBe("valid")
+    expect(await i.run(f())).toBe("valid")
+    expect(n).toBe(1)
+    await i.run(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`UPDATE lamina_ulabel SET branch = -1 WHERE name = 'IFNG'`))
+    const e = await i.fail(f())
+    expect(n).toBe(2)
+    expect(String((e as { readonly message?: unknown }).message)).toContain("IFNG")
   })
 
   it("checks what a step called inside the step checked: its queries and loads, whether it ran or hit", async () => {
