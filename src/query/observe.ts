@@ -1,7 +1,8 @@
 /**
- * Who is watching the queries a fiber runs. A cached step's body sets an observer (flow/invoke.ts)
- * so the statements its QuerySets run can be run again on a cache hit: a query that now returns
- * other rows means the body would see other records, and the hit is refused (tracker/queries.ts).
+ * Who is watching the registry reads a fiber runs. A cached step's body sets an observer
+ * (flow/invoke.ts) so the statements its QuerySets (and the Curator's lookups) run can be run
+ * again on a cache hit: a query that now returns other rows means the body would see other
+ * records, and the hit is refused (tracker/queries.ts).
  *
  * @module
  */
@@ -9,11 +10,11 @@ import type * as Statement from "@effect/sql/Statement"
 import { Effect, FiberRef } from "effect"
 import type { Bindable } from "../db/sql.js"
 
-/** A statement a QuerySet ran, with the raw rows it returned. */
+/** A registry read that ran (a QuerySet's statement, a Curator lookup), with the raw rows it returned. */
 export interface RanQuery {
   /** The registry queried (its model's name). */
   readonly model: string
-  /** The query as the user wrote it, for messages (`Artifact.filter(key__startswith: 'raw/')`). */
+  /** The query as the user wrote it, for messages (`Artifact.filter({"key__startswith":"raw/"})`). */
   readonly what: string
   readonly text: string
   readonly params: ReadonlyArray<Bindable>
@@ -22,7 +23,7 @@ export interface RanQuery {
   readonly records: boolean
 }
 
-/** Called with each statement a QuerySet runs in the fiber. */
+/** Called with each registry read that runs in the fiber. */
 export type QueryObserver = (query: RanQuery) => void
 
 /** The fiber's observer, if any (inherited by child fibers). */
