@@ -130,7 +130,7 @@ export const handleDispatch = (ctx: HandlerContext, d: Dispatch): Effect.Effect<
     const call = yield* Effect.mapError(prepareCall(def, args), (e) => refuse(ctx, d, `runner ${ctx.me.address} cannot bind the arguments of step '${d.transform}': ${e.message}`))
     let parts = null as ReturnType<typeof partsOf> | null
     if (d.cacheKey !== null) {
-      const env = fingerprint(yield* currentEnvironment, options.env ?? [])
+      const env = fingerprint(yield* currentEnvironment, def.env)
       const keyed = keyMaterialOf(def, call, undefined, d.transform, env, options.cacheVersion, options.result && schemaFingerprint(options.result))
       if (!("transform" in keyed)) return yield* refuse(ctx, d, `runner ${ctx.me.address}: ${keyed.message}`)
       // Boundary schema hashes come from the shared registry: the caller's are the runner's (src/curate/boundary.ts).

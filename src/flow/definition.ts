@@ -45,6 +45,11 @@ export interface Definition {
   readonly description: string | undefined
   /** A step's captured variables as key params (`captured:<name>` → hash), as they were at definition; undefined for none. */
   readonly captured: CapturedKey | undefined
+  /**
+   * The environment items its cache key reads: those declared (`env` option), then, for a step,
+   * the variables its source reads by name (`process.env.NAME` → `var:NAME`).
+   */
+  readonly env: ReadonlyArray<EnvItem>
 }
 
 /** A step function's captured variables as cache-key material. */
@@ -230,6 +235,13 @@ export const keyMaterialOf = (
 }
 
 /** Build a definition for a plain function (wrapper) or a method (decorator). */
+/** The declared environment items, then the variables the source reads that are not declared. */
+const envOf = (declared: ReadonlyArray<EnvItem>, read: ReadonlyArray<string>): ReadonlyArray<EnvItem> => {
+  const items = new Set<EnvItem>(declared)
+  for (const name of read) items.add(`var:${name}`)
+  return [...items]
+}
+
 export const makeDefinition = (options: {
   readonly kind: "step" | "flow"
   readonly name: string
@@ -240,6 +252,7 @@ export const makeDefinition = (options: {
   readonly paramsSchema?: Schema.Schema<unknown, unknown, never>
   readonly ignore?: ReadonlyArray<string>
   readonly description?: string
+  readonly env?: ReadonlyArray<EnvItem>
 }): Definition => {
   const classNames = new Map<unknown, string>()
   const qualified = (self: unknown): string => {
@@ -265,7 +278,8 @@ export const makeDefinition = (options: {
     ignore,
     description: options.description,
     // Read now: a factory's values are what it made the step with, before any call changes them.
-    captured: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined
+    captured: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined,
+    env: options.kind === "step" ? envOf(options.env ?? [], options.source.envVars) : (options.env ?? [])
   }
 }
 

@@ -103,7 +103,7 @@ export const hitNow = (
   const call = prepareCallSync(def, args)
   if (call === undefined || call instanceof InvalidArgument) return undefined
   const key = def.keyFor(self)
-  const material = keyMaterialOf(def, call, self, key, fingerprint(environmentNow(), options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+  const material = keyMaterialOf(def, call, self, key, fingerprint(environmentNow(), def.env), options.cacheVersion, options.result && schemaFingerprint(options.result))
   if (material instanceof InvalidArgument) return undefined
   const cacheKey = cacheKeyOf(material)
   const transform = now.transform(key, def.source.hash)

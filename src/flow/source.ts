@@ -92,6 +92,18 @@ export interface SourceInfo {
    * use, once per module per process. Undefined in function mode.
    */
   readonly reach: (() => CodeFingerprint) | undefined
+  /** The environment variables the source reads by name (`process.env.NAME`): keyed like `env: ["var:NAME"]`. */
+  readonly envVars: ReadonlyArray<string>
+}
+
+// `process.env.NAME`, `process.env["NAME"]` (a computed name cannot be told).
+const ENV_READ = /\bprocess\.env(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(["'`])([^"'`\\]+)\2\s*\])/g
+
+/** The environment variables `code` reads by name, each once, in order. */
+export const envVarsReadBy = (code: string): ReadonlyArray<string> => {
+  const names = new Set<string>()
+  for (const m of code.matchAll(ENV_READ)) names.add(m[1] ?? m[3]!)
+  return [...names]
 }
 
 /**
@@ -111,6 +123,7 @@ export const captureSource = (fn: { toString(): string }, files: string | Readon
     module: file === undefined ? "<unknown>" : modulePath(file),
     code,
     hash: hashString(code),
+    envVars: envVarsReadBy(code),
     reach:
       mode === "module" && file !== undefined
         ? () => (reached ??= entries.length === 1 ? codeFingerprint(file, loadedAt) : mergeFingerprints(entries.map((e) => codeFingerprint(e, loadedAt))))

@@ -65,7 +65,8 @@ const stepDefinition = (options: StepOptions & { readonly params?: Schema.Schema
     ...(options.key !== undefined ? { key: options.key } : {}),
     ...(options.params !== undefined ? { paramsSchema: options.params as Schema.Schema<unknown, unknown, never> } : {}),
     ...(options.ignore !== undefined ? { ignore: options.ignore } : {}),
-    ...(options.description !== undefined ? { description: options.description } : {})
+    ...(options.description !== undefined ? { description: options.description } : {}),
+    ...(options.env !== undefined ? { env: options.env } : {})
   })
 
 /** Wrap `effect` in the flow's permits: this step's own limit first, then the global one. */
@@ -204,7 +205,7 @@ const callAdmitted = (
     }
 
     // hitNow computed these only without boundaries (whose hashes enter the key).
-    const keyed = prepared?.material ?? keyMaterialOf(def, call, self, key, fingerprint(yield* currentEnvironment, options.env ?? []), options.cacheVersion, options.result && schemaFingerprint(options.result))
+    const keyed = prepared?.material ?? keyMaterialOf(def, call, self, key, fingerprint(yield* currentEnvironment, def.env), options.cacheVersion, options.result && schemaFingerprint(options.result))
     if (keyed instanceof InvalidArgument) return yield* keyed
     const material = boundary === undefined ? keyed : { ...keyed, schemas: boundary.hashes }
     const cacheKey = prepared?.cacheKey ?? cacheKeyOf(material)

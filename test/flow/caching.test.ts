@@ -142,6 +142,27 @@ describeBackends("caching", ({ instance }) => {
     expect(why.changes).toMatchObject([{ component: "env", name: "var:LAMINA_TEST_THREADS", before: "1", after: "8" }])
   })
 
+  it("keys a step by the environment variables its source reads by name, as if declared", async () => {
+    const i = await instance()
+    let n = 0
+    const threads = step("threads-step", () => Effect.sync(() => (n++, `${process.env.LAMINA_TEST_POOL ?? "1"}x${process.env["LAMINA_TEST_MODE"] ?? "fast"}`)))
+    const f = flow("threads-flow", () => threads())
+    process.env.LAMINA_TEST_POOL = "2"
+    expect(await i.run(f())).toBe("2xfast")
+    expect(await i.run(f())).toBe("2xfast")
+    expect(n).toBe(1)
+    process.env.LAMINA_TEST_POOL = "8"
+    expect(await i.run(f())).toBe("8xfast")
+    process.env.LAMINA_TEST_MODE = "exact"
+    expect(await i.run(f())).toBe("8xexact")
+    delete process.env.LAMINA_TEST_POOL
+    delete process.env.LAMINA_TEST_MODE
+    expect(n).toBe(3)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "threads-step")
+    const why = await i.run(Run.why(runs[2]!.uid))
+    expect(why.changes).toMatchObject([{ component: "env", name: "var:LAMINA_TEST_POOL", before: "2", after: "8" }])
+  })
+
   it("honours cache: false, ignore and cacheVersion", async () => {
     const i = await instance()
     let n = 0

@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { computeFingerprint, diffFingerprints, runtimeSpecifiers } from "../../src/flow/codeFingerprint.js"
-import { captureSource } from "../../src/flow/source.js"
+import { captureSource, envVarsReadBy } from "../../src/flow/source.js"
 import { schemaFingerprint } from "../../src/flow/schemaFingerprint.js"
 
 const dirs: Array<string> = []
@@ -187,5 +187,13 @@ describe("result schema fingerprints", () => {
     expect(new Set(prints).size).toBe(prints.length)
     // Stable for equal structure.
     expect(schemaFingerprint(Schema.Struct({ a: Schema.Number }))).toBe(schemaFingerprint(Schema.Struct({ a: Schema.Number })))
+  })
+})
+
+describe("environment variables a step's source reads", () => {
+  it("finds process.env.NAME and process.env['NAME'], each once; a computed name cannot be told", () => {
+    expect(envVarsReadBy("() => process.env.A_1 + process.env['B'] + process.env[`C`] + process.env.A_1")).toEqual(["A_1", "B", "C"])
+    expect(envVarsReadBy('(k) => process.env[k] ?? process.env [ "D" ] ?? myprocess.env.E')).toEqual(["D"])
+    expect(captureSource(() => process.env.LAMINA_X, "x.ts", "function").envVars).toEqual(["LAMINA_X"])
   })
 })
