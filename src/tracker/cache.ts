@@ -145,10 +145,20 @@ interface HitPlan {
   readonly needsRows: boolean
   /** Files its params named when it ended, and those of steps its body called. */
   readonly files: ReadonlyArray<KeyFile>
-  /** Registry queries its body ran, and steps its body called (undefined when a stored list is unreadable). */
+  /** Registry queries its body ran, and steps its body called (undefined when a stored list is unreadable: refused). */
   readonly queries: ReadonlyArray<StoredQuery> | undefined
   /** What the run and the steps it called check again, for a caller of the hit. */
   readonly rechecked: Rechecked | undefined
+}
+
+/** What the steps a run called passed on to it, as stored; undefined when none, "unreadable" when malformed. */
+const nestedOf = (raw: unknown): Rechecked | undefined | "unreadable" => {
+  if (raw === undefined) return undefined
+  const n = raw as Partial<Record<keyof Rechecked, unknown>> | null
+  const queries = storedQueries(n?.queries)
+  return n === null || typeof n !== "object" || !Array.isArray(n.loaded) || !Array.isArray(n.collections) || !Array.isArray(n.files) || queries === undefined
+    ? "unreadable"
+    : (n as Rechecked)
 }
 
 const planHit = (run: HitRun): HitPlan => {
@@ -156,20 +166,31 @@ const planHit = (run: HitRun): HitPlan => {
   const refs = resultRefs(json)
   const parts = parseParts(run._cache_parts)
   const loaded = parts?.loaded ?? []
-  const nested = parts?.nested
-  const checkedLoaded = nested === undefined ? loaded : [...loaded, ...(Array.isArray(nested.loaded) ? nested.loaded : [])]
+  const own = storedQueries(parts?.queries)
+  const nested = nestedOf(parts?.nested)
+  const readable = own !== undefined && nested !== "unreadable"
+  // Its own and what the steps it called passed on: all checked, all passed on to a caller.
+  const rechecked = readable ? recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own, files: parts?.files ?? [] }, nested, run.id) : undefined
+  const checkedLoaded = rechecked?.loaded ?? loaded
   const uids = [...new Set([...refs.artifacts, ...checkedLoaded.map((l) => l.uid)])]
   const recreated = new Set(parts?.recreated ?? [])
   const created = parts?.created ?? []
   const needsRows = !(uids.length === 0 && parts !== undefined && created.length === 0 && recreated.size === 0)
-  const own = storedQueries(parts?.queries)
-  const inner = nested === undefined ? [] : storedQueries(nested.queries)
-  const queries = own === undefined || inner === undefined ? undefined : [...own, ...inner]
-  const collections = nested === undefined ? (parts?.collections ?? []) : [...new Set([...(parts?.collections ?? []), ...(Array.isArray(nested.collections) ? nested.collections : [])])]
-  const ownFiles = parts?.files ?? []
-  const files = nested === undefined ? ownFiles : [...ownFiles, ...(Array.isArray(nested.files) ? nested.files : [])]
-  const rechecked = own === undefined ? undefined : recheckedOf({ loaded, collections: parts?.collections ?? [], queries: own, files: ownFiles }, nested, run.id)
-  return { run, json, refs, loaded, checkedLoaded, uids, recreated, created, collections, needsRows, files, queries, rechecked }
+  return {
+    run,
+    json,
+    refs,
+    loaded,
+    checkedLoaded,
+    uids,
+    recreated,
+    created,
+    collections: rechecked?.collections ?? [],
+    needsRows,
+    files: rechecked?.files ?? [],
+    queries: readable ? (rechecked?.queries ?? []) : undefined,
+    rechecked
+  }
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
@@ -224,7 +245,7 @@ const judgeCollections = (plan: HitPlan, rows: ReadonlyArray<CollectionRow>): Re
 }
 
 /** The refusal for a run whose kept queries cannot be read (when unsure, recompute). */
-const unreadableQueries = (plan: HitPlan): Refusal => ({ run: plan.run, reason: "the registry queries it ran are stored in a form this version cannot read" })
+const unreadableQueries = (plan: HitPlan): Refusal => ({ run: plan.run, reason: "what it read (its registry queries, or those of steps it called) is stored in a form this version cannot read" })
 
 /** Rebuild the run's value from its checked artifacts and records (a decoding bug stays a defect). */
 const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
