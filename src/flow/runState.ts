@@ -35,13 +35,10 @@ export class RunState {
   readonly recreated = new Set<number>()
   /** Collections the body read (written as collection inputs when the run closes). */
   readonly collections = new Set<number>()
-  /** Registry queries the body ran, by statement and parameters (the first result of each). */
-  private readonly queries = new Map<string, StoredQuery>()
-  /** What steps the body called checked again (`absorb`). */
-  private readonly nestedLoaded = new Map<number, LoadedInput>()
-  private readonly nestedCollections = new Set<number>()
-  private readonly nestedFiles = new Map<string, KeyFile>()
-  private readonly nestedQueries = new Map<string, StoredQuery>()
+  /** Registry queries the body ran, by statement and parameters (the first result of each); made on first use. */
+  private queries: Map<string, StoredQuery> | undefined
+  /** What steps the body called checked again (`absorb`); made on first use (a 10,000-step fan-out holds as many states). */
+  private absorbed: { readonly loaded: Map<number, LoadedInput>; readonly collections: Set<number>; readonly files: Map<string, KeyFile>; readonly queries: Map<string, StoredQuery> } | undefined
   readonly logs: Array<string> = []
   private logChars = 0
   readonly scope: RunScope
@@ -94,30 +91,32 @@ export class RunState {
 
   private readonly observeQuery: QueryObserver = (q) => {
     const key = `${q.text}\u0000${JSON.stringify(q.params)}`
+    this.queries ??= new Map()
     if (!this.queries.has(key)) this.queries.set(key, storedQuery(q, this.runId))
   }
 
   /** The queries the body ran, as kept on the run: its own rows left out (see tracker/queries.ts). */
   get storedQueries(): ReadonlyArray<StoredQuery> {
-    return [...this.queries.values()]
+    return this.queries === undefined ? [] : [...this.queries.values()]
   }
 
   /** Take on what a step the body called checks again: a hit of this run must check it too. */
   absorb(r: Rechecked): void {
-    for (const l of r.loaded) this.nestedLoaded.set(l.id, l)
-    for (const c of r.collections) this.nestedCollections.add(c)
-    for (const f of r.files) if (!this.nestedFiles.has(f.path)) this.nestedFiles.set(f.path, f)
+    const a = (this.absorbed ??= { loaded: new Map(), collections: new Set(), files: new Map(), queries: new Map() })
+    for (const l of r.loaded) a.loaded.set(l.id, l)
+    for (const c of r.collections) a.collections.add(c)
+    for (const f of r.files) if (!a.files.has(f.path)) a.files.set(f.path, f)
     // A step called in a loop passes the same queries on each time: the first result is kept, as for the body's own.
     for (const q of r.queries) {
       const key = `${q.maker}\u0000${q.sql}\u0000${JSON.stringify(q.params)}`
-      if (!this.nestedQueries.has(key)) this.nestedQueries.set(key, q)
+      if (!a.queries.has(key)) a.queries.set(key, q)
     }
   }
 
   /** What the steps the body called check again, or undefined when it called none that did. */
   get nested(): Rechecked | undefined {
-    if (this.nestedLoaded.size === 0 && this.nestedCollections.size === 0 && this.nestedQueries.size === 0 && this.nestedFiles.size === 0) return undefined
-    return { loaded: [...this.nestedLoaded.values()], collections: [...this.nestedCollections], queries: [...this.nestedQueries.values()], files: [...this.nestedFiles.values()] }
+    const a = this.absorbed
+    return a === undefined ? undefined : { loaded: [...a.loaded.values()], collections: [...a.collections], queries: [...a.queries.values()], files: [...a.files.values()] }
   }
 
   /** Every input: arguments first, then artifacts loaded inside the body. */
