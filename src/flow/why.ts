@@ -23,7 +23,10 @@ export type WhyOutcome =
   | "cached"
   | "first-run"
   | "changed"
+  /** A run with the same key exists, but an output it saved or returned is gone or in trash. */
   | "outputs-unavailable"
+  /** A run with the same key exists, but what its body read changed: a loaded artifact or collection, a query's rows, a file. */
+  | "read-changed"
   | "previous-failed"
   | "same-key"
   | "not-cacheable"
@@ -110,7 +113,7 @@ export const explainRun = (uid: string) =>
     if (parts.refused !== undefined)
       return {
         ...base,
-        outcome: "outputs-unavailable",
+        outcome: parts.refused.read === true ? "read-changed" : "outputs-unavailable",
         closestRun: parts.refused.run,
         changes: [],
         message: `Run ${run.uid} executed because the earlier run ${parts.refused.run} with the same cache key could not be reused: ${parts.refused.reason}.`
@@ -143,7 +146,7 @@ export const explainRun = (uid: string) =>
         const refused = "reason" in checked ? checked.reason : undefined
         return {
           ...base,
-          outcome: refused !== undefined ? "outputs-unavailable" : "same-key",
+          outcome: refused === undefined ? "same-key" : "read" in checked && checked.read === true ? "read-changed" : "outputs-unavailable",
           closestRun: closest.uid,
           changes: [],
           message:

@@ -54,8 +54,15 @@ export interface Hit {
   readonly rechecked: Rechecked | undefined
 }
 
-/** Why the newest run with a key cannot be reused, or undefined when it can. */
-export type Refusal = { readonly run: HitRun; readonly reason: string }
+/**
+ * Why the newest run with a key cannot be reused, or undefined when it can. `read`: what its body
+ * read changed (an artifact or collection it loaded, a query's rows, a file a param named), rather
+ * than its outputs being unavailable.
+ */
+export type Refusal = { readonly run: HitRun; readonly reason: string; readonly read?: true }
+
+/** A refusal because something the run's body read changed. */
+const readChanged = (run: HitRun, reason: string): Refusal => ({ run, reason, read: true })
 
 /**
  * The registries a step's result can hold a record of (branded records, `recordRef.ts`): the
@@ -219,8 +226,8 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, 
   }
   for (const l of plan.checkedLoaded) {
     const a = byUid.get(l.uid)
-    if (a === undefined || a.branch === -1) return { run, reason: `the artifact ${l.uid} it loaded was deleted or trashed` }
-    if (!a.is_latest) return { run, reason: `the artifact ${l.uid} it loaded has a newer version` }
+    if (a === undefined || a.branch === -1) return readChanged(run, `the artifact ${l.uid} it loaded was deleted or trashed`)
+    if (!a.is_latest) return readChanged(run, `the artifact ${l.uid} it loaded has a newer version`)
   }
   return byUid
 }
@@ -237,9 +244,9 @@ interface CollectionRow {
 const judgeCollections = (plan: HitPlan, rows: ReadonlyArray<CollectionRow>): Refusal | undefined => {
   for (const id of plan.collections) {
     const c = rows.find((r) => Number(r.id) === id)
-    if (c === undefined || Number(c.branch) === -1) return { run: plan.run, reason: `the collection (id ${id}) it loaded was deleted or trashed` }
+    if (c === undefined || Number(c.branch) === -1) return readChanged(plan.run, `the collection (id ${id}) it loaded was deleted or trashed`)
     // SQLite stores booleans as 0/1, Postgres as booleans.
-    if (Number(c.is_latest) !== 1) return { run: plan.run, reason: `the collection ${c.uid} it loaded has a newer version` }
+    if (Number(c.is_latest) !== 1) return readChanged(plan.run, `the collection ${c.uid} it loaded has a newer version`)
   }
   return undefined
 }
@@ -267,7 +274,7 @@ export const validateHit = (run: HitRun, readBack = false) =>
   Effect.gen(function* () {
     const plan = planHit(run)
     const edited = readBack || plan.files.length === 0 ? undefined : filesChanged(plan.files)
-    if (edited !== undefined) return { run, reason: edited } satisfies Refusal
+    if (edited !== undefined) return readChanged(run, edited)
     const rows = plan.needsRows ? yield* artifactRows(run.id, plan.uids, [...plan.recreated]) : []
     const byUid = judgeRows(plan, rows, yield* presentHere)
     if (!(byUid instanceof Map)) return byUid
@@ -281,7 +288,7 @@ export const validateHit = (run: HitRun, readBack = false) =>
       const sql = yield* SqlClient.SqlClient
       const rows = yield* Effect.either(sql.unsafe<Record<string, unknown>>(q.sql, q.params))
       const reason = rows._tag === "Left" ? queryFailed(q, rows.left) : queryChanged(q, rows.right, run.id)
-      if (reason !== undefined) return { run, reason } satisfies Refusal
+      if (reason !== undefined) return readChanged(run, reason)
     }
     const records = new Map<string, unknown>()
     for (const r of plan.refs.records) {
@@ -339,7 +346,7 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Presen
   if (run === undefined) return undefined
   const plan = planHit(run)
   const edited = plan.files.length === 0 ? undefined : filesChanged(plan.files)
-  if (edited !== undefined) return { run, reason: edited }
+  if (edited !== undefined) return readChanged(run, edited)
   const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [], present)
   if (!(byUid instanceof Map)) return byUid
   if (plan.collections.length > 0) {
@@ -355,7 +362,7 @@ export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Presen
     } catch (e) {
       reason = queryFailed(q, e)
     }
-    if (reason !== undefined) return { run, reason }
+    if (reason !== undefined) return readChanged(run, reason)
   }
   const records = new Map<string, unknown>()
   for (const r of plan.refs.records) {

@@ -112,7 +112,7 @@ export interface CacheParts {
   /** Filled in after execution: ids of existing artifacts the run saved again (recreated). */
   readonly recreated?: ReadonlyArray<number>
   /** When a run with this key existed but could not be reused: which, and why. */
-  readonly refused?: { readonly run: string; readonly reason: string }
+  readonly refused?: { readonly run: string; readonly reason: string; readonly read?: true }
 }
 
 /**

@@ -240,13 +240,16 @@ export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: N
   })
 
 /** Cache parts noting why the newest run with their key was not reused (unchanged without a refusal). */
+/** A refusal as kept in the cache parts of the run that executed instead. */
+const refusedPart = (refused: Refusal): NonNullable<CacheParts["refused"]> => ({ run: refused.run.uid, reason: refused.reason, ...(refused.read ? { read: true as const } : {}) })
+
 export const withRefusedParts = <P extends CacheParts | null>(parts: P, refused: Refusal | undefined): P =>
-  parts === null || refused === undefined ? parts : { ...parts, refused: { run: refused.run.uid, reason: refused.reason } }
+  parts === null || refused === undefined ? parts : { ...parts, refused: refusedPart(refused) }
 
 /** Note on a new run why the newest run with its key was not reused. */
 export const withRefusal = (run: NewRun, refused: Refusal): NewRun =>
   typeof run.cacheParts === "object" && run.cacheParts !== null
-    ? { ...run, cacheParts: { ...run.cacheParts, refused: { run: refused.run.uid, reason: refused.reason } } }
+    ? { ...run, cacheParts: { ...run.cacheParts, refused: refusedPart(refused) } }
     : run
 
 /** The statement releasing `cacheKey`'s claim held by run `runId`. */

@@ -326,7 +326,9 @@ describeBackends("caching", ({ instance }) => {
     expect(n).toBe(2)
     const runs = (await i.run(allRuns)).filter((r) => r.name === "count-lines")
     expect(runs.map((r) => r.status)).toEqual([0, 3, 0])
-    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${lines}' named by param 'file' changed (3 bytes`)
+    const why = await i.run(Run.why(runs[2]!.uid))
+    expect(why.message).toContain(`the file '${lines}' named by param 'file' changed (3 bytes`)
+    expect(why.outcome).toBe("read-changed")
     // The same size, a later time: a change too (the bytes are not read).
     utimesSync(lines, new Date(), new Date(Date.now() + 5000))
     expect(await i.run(f(lines))).toBe(3)
@@ -425,7 +427,9 @@ describeBackends("caching", ({ instance }) => {
     expect(await i.run(f())).toBe("TTTT")
     expect(n).toBe(2)
     const runs = (await i.run(allRuns)).filter((r) => r.name === "read-ref")
-    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("has a newer version")
+    const why = await i.run(Run.why(runs[2]!.uid))
+    expect(why.message).toContain("has a newer version")
+    expect(why.outcome).toBe("read-changed")
   })
 
   it("recomputes when a collection loaded inside the body got a newer version", async () => {

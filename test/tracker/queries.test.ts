@@ -16,7 +16,8 @@ import { inputsOf, loadText, runsNamed, saveText } from "../flow/support.js"
 /** The step's runs' statuses, oldest first, and what `why` says of the last. */
 const history = async (i: TestInstance, name: string) => {
   const runs = await i.run(runsNamed(name))
-  return { statuses: runs.map((r) => r._status_code), whys: await Promise.all(runs.map(async (r) => (await i.run(Run.why(r.uid))).message)) }
+  const explanations = await Promise.all(runs.map((r) => i.run(Run.why(r.uid))))
+  return { statuses: runs.map((r) => r._status_code), whys: explanations.map((e) => e.message), outcomes: explanations.map((e) => e.outcome) }
 }
 
 describeBackends("queries in a step body", ({ instance }) => {
@@ -43,8 +44,9 @@ describeBackends("queries in a step body", ({ instance }) => {
     await i.run(saveText(i.dir, "raw/c.csv", "3"))
     expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv,raw/c.csv")
     expect(n).toBe(2)
-    const { statuses, whys } = await history(i, "inventory")
+    const { statuses, whys, outcomes } = await history(i, "inventory")
     expect(statuses).toEqual([0, 3, 3, 0])
+    expect(outcomes[3]).toBe("read-changed")
     expect(whys[3]).toContain(`a registry query it ran now returns other records: Artifact.filter({"key__startswith":"raw/"})`)
     expect(await i.run(f())).toBe("raw/a.csv,raw/b.csv,raw/c.csv")
     expect(n).toBe(2)
