@@ -12,6 +12,7 @@ import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { planRunFeatures, RunStatus, type RunRef } from "../registry/Run.js"
 import { Tracker } from "../tracker/Tracker.js"
+import { recheckedOf } from "../tracker/cacheKey.js"
 import type { Schema } from "effect"
 import { FlowConfig } from "./config.js"
 import { CurrentFlow, makeFlowContext, report, type FlowContext } from "./context.js"
@@ -21,10 +22,10 @@ import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { markFlowCall } from "./flowCall.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
-import { closeFlowRun } from "./lifecycle.js"
+import { closeFlowRun, loadedInputs } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
 import type { ProgressSink } from "./progress.js"
-import { RunState, runLogger } from "./runState.js"
+import { passOn, RunState, runLogger, takesRechecks } from "./runState.js"
 import { failureValue } from "./executed.js"
 import type { TrackedMethodCheck } from "./step.js"
 import { callerFiles, captureSource } from "./source.js"
@@ -115,6 +116,9 @@ const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: 
         })
         parentFlow?.open.add(run.id)
         const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+        // Nested in a cacheable step: that step's hit will not run this flow, so it checks what the flow read.
+        const relayTo = Option.isSome(parent) && takesRechecks(parent.value) ? parent.value : undefined
+        if (relayTo !== undefined) state.relayRechecks()
         report(ctx, { status: "running", kind: "flow", name: def.name, run: run.uid })
         const t0 = performance.now()
         const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
@@ -126,6 +130,8 @@ const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: 
         const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
         const failed = Exit.isFailure(exit) && !interrupted ? flowFailure(def, run, ctx, exit.cause) : undefined
         yield* closeFlowRun(ctx, state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
+        if (relayTo !== undefined && Exit.isSuccess(exit))
+          passOn(relayTo, recheckedOf({ loaded: yield* loadedInputs(state.loaded), collections: [...state.collections], queries: [], files: [] }, state.nested, run.id))
         parentFlow?.open.delete(run.id)
         const durationMs = performance.now() - t0
         report(ctx, {

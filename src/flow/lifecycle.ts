@@ -19,7 +19,7 @@ import type { RunState } from "./runState.js"
 import type { FlowContext } from "./context.js"
 
 /** The uid and hash of artifacts loaded inside a run, for the cache parts. */
-const loadedInputs = (ids: ReadonlySet<number>) =>
+export const loadedInputs = (ids: ReadonlySet<number>) =>
   Effect.gen(function* () {
     if (ids.size === 0) return []
     const sql = yield* SqlClient.SqlClient

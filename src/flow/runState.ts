@@ -17,6 +17,9 @@ const MAX_LOG_CHARS = 1_000_000
 /** The state behind each cacheable step's scope (a nested step hands what it checks again to its caller's). */
 const states = new WeakMap<RunScope, RunState>()
 
+/** Whether the run of `scope` takes on what the steps its body calls check again (a cacheable step's, or a flow's inside one). */
+export const takesRechecks = (scope: RunScope): boolean => states.has(scope)
+
 /** Hand what a step call checks again (`rechecked`) to the run whose body made the call, `caller`. */
 export const passOn = (caller: RunScope, rechecked: Rechecked | undefined): void => {
   if (rechecked !== undefined) states.get(caller)?.absorb(rechecked)
@@ -87,6 +90,14 @@ export class RunState {
   rechecks(): QueryObserver {
     states.set(this.scope, this)
     return this.observeQuery
+  }
+
+  /**
+   * For a flow nested inside a cacheable step's body: take on what its steps check again, to
+   * pass it on to that step when the flow completes (its body's queries the step sees itself).
+   */
+  relayRechecks(): void {
+    states.set(this.scope, this)
   }
 
   private readonly observeQuery: QueryObserver = (q) => {

@@ -183,6 +183,30 @@ describeBackends("queries in a step body", ({ instance }) => {
     // The outer run's lineage names its own inputs only: the inner run loaded the reference.
     expect(await i.run(inputsOf(outerRuns[outerRuns.length - 2]!.id))).toEqual([])
   })
+  it("checks what a flow nested in the step read: its own loads and its steps' queries", async () => {
+    const i = await instance()
+    const ran = { outer: 0 }
+    const counted = step("nested-count", () => Artifact.filter({ key__startswith: "inner/" }).count())
+    const nestedFlow = flow({ name: "inner-flow", nested: true }, () =>
+      Effect.gen(function* () {
+        const ref = yield* loadText(yield* Artifact.get({ key: "ref/genome.txt" }))
+        return `${ref}:${yield* counted()}`
+      })
+    )
+    const outer = step("flow-caller", () => Effect.sync(() => ran.outer++).pipe(Effect.zipRight(nestedFlow())))
+    const f = flow("flow-caller-flow", () => outer())
+    await i.run(saveText(i.dir, "ref/genome.txt", "ACGT"))
+    expect(await i.run(f())).toBe("ACGT:0")
+    expect(await i.run(f())).toBe("ACGT:0")
+    expect(ran.outer).toBe(1)
+    await i.run(saveText(i.dir, "inner/a.txt", "a"))
+    expect(await i.run(f())).toBe("ACGT:1")
+    expect(await i.run(f())).toBe("ACGT:1")
+    expect(ran.outer).toBe(2)
+    await i.run(saveText(i.dir, "ref/genome.txt", "TTTT"))
+    expect(await i.run(f())).toBe("TTTT:1")
+    expect(ran.outer).toBe(3)
+  })
 })
 
 it("keeps a query by its digest, leaving out the run's own rows; refuses unreadable lists", () => {
