@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytesPooled } from "../random.js"
-import { existsSync, mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
+import { mkdirSync, promises as fs, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent, type Stats } from "node:fs"
 import * as path from "node:path"
 import { hashBytes, StreamingHash, type ContentHash } from "./hash.js"
 
@@ -135,8 +135,16 @@ const copySmall = (src: string, tmp: string, dest: string): ContentHash => {
  * a new folder under an existing one with ENOENT (`/proc/x`); this throws the system's error.
  */
 export const makeDirectory = (dir: string): void => {
+  const notDirectory = (d: string) => Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: "ENOTDIR" })
+  // One stat when the folder is there (the common case); else up to the nearest existing one.
   const missing: Array<string> = []
-  for (let at = path.resolve(dir); !existsSync(at); at = path.dirname(at)) {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const found = statSync(at, { throwIfNoEntry: false })
+    if (found !== undefined) {
+      // A file where a folder should be: mkdir under it fails by itself, the folder itself must not pass.
+      if (missing.length === 0 && !found.isDirectory()) throw notDirectory(at)
+      break
+    }
     missing.push(at)
     if (path.dirname(at) === at) break
   }
@@ -144,9 +152,9 @@ export const makeDirectory = (dir: string): void => {
     try {
       mkdirSync(d)
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+      // Made by someone else meanwhile: fine when it is a folder.
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(d).isDirectory()) throw e
     }
-  if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR" })
 }
 
 const knownDirs = new Set<string>()
