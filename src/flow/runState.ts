@@ -8,7 +8,7 @@ import { Effect, FiberRefs, Logger, Option } from "effect"
 import type { QueryObserver } from "../query/observe.js"
 import type { LoadedInput, Rechecked } from "../tracker/cacheKey.js"
 import type { KeyFile } from "../tracker/fileParams.js"
-import { storedQuery, type StoredQuery } from "../tracker/queries.js"
+import { statementKey, storedQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
@@ -88,7 +88,7 @@ export class RunState {
    * Other runs (flows, uncached steps) keep neither: nothing checks them again.
    */
   rechecks(): QueryObserver {
-    states.set(this.scope, this)
+    this.relayRechecks()
     return this.observeQuery
   }
 
@@ -101,7 +101,7 @@ export class RunState {
   }
 
   private readonly observeQuery: QueryObserver = (q) => {
-    const key = `${q.text}\u0000${JSON.stringify(q.params)}`
+    const key = statementKey(q.text, q.params)
     this.queries ??= new Map()
     if (!this.queries.has(key)) this.queries.set(key, storedQuery(q, this.runId))
   }
@@ -119,7 +119,7 @@ export class RunState {
     for (const f of r.files) if (!a.files.has(f.path)) a.files.set(f.path, f)
     // A step called in a loop passes the same queries on each time: the first result is kept, as for the body's own.
     for (const q of r.queries) {
-      const key = `${q.maker}\u0000${q.sql}\u0000${JSON.stringify(q.params)}`
+      const key = `${q.maker}\u0000${statementKey(q.sql, q.params)}`
       if (!a.queries.has(key)) a.queries.set(key, q)
     }
   }

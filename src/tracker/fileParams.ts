@@ -58,9 +58,10 @@ export const signatureOf = (file: string): string | undefined => {
 /** The candidates that name regular files now, with their signatures. */
 export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> => {
   const files: Array<KeyFile> = []
+  const host = paths.length === 0 ? "" : hostname()
   for (const p of paths) {
     const signature = signatureOf(p.path)
-    if (signature !== undefined) files.push({ ...p, signature, host: hostname() })
+    if (signature !== undefined) files.push({ ...p, signature, host })
   }
   return files
 }

@@ -63,6 +63,9 @@ const digestOf = (model: string, records: boolean, rows: ReadonlyArray<Record<st
   return `${n}:${h.update(text).digest("base64url")}`
 }
 
+/** One statement with its parameters, as a map key (a body running it twice keeps the first result). */
+export const statementKey = (sql: string, params: ReadonlyArray<Bindable>): string => `${sql}\u0000${JSON.stringify(params)}`
+
 /** A statement the body of run `runId` ran, as kept on the run. */
 export const storedQuery = (q: RanQuery, runId: number): StoredQuery => ({
   model: q.model,
