@@ -154,7 +154,8 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
     switch (typeof v) {
       case "string": {
         if (!key) return redactUrl(v)
-        const candidate = options.paths === undefined ? undefined : pathOf(p, v)
+        // A secret's value is never stored, not even as a file's path.
+        const candidate = options.paths === undefined || (name !== undefined && isSecretKey(name)) ? undefined : pathOf(p, v)
         if (candidate !== undefined) options.paths?.push(candidate)
         return v
       }

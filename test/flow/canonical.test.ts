@@ -2,6 +2,7 @@
  * Pure parts of the engine: parameter binding from source, canonical params, reversible results,
  * cache-key components and their diff.
  */
+import * as path from "node:path"
 import { Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { cacheKeyOf, diffParts, partsOf, type KeyMaterial } from "../../src/tracker/cacheKey.js"
@@ -64,6 +65,15 @@ describe("canonical params", () => {
     expect(canonicalJson(paramJson(v, "v", { mode: "key" }))).toContain('"token":"t0k"')
     expect(["apiKey", "api_key", "clientSecret", "DB_PASSWORD", "auth-token"].every(isSecretKey)).toBe(true)
     expect(["max_tokens", "keyboard", "tokenizer_name", "secretary"].some(isSecretKey)).toBe(false)
+  })
+
+  it("collects the strings that look like local paths in key mode, never a secret's", () => {
+    const paths: Array<{ readonly param: string; readonly path: string }> = []
+    paramJson({ input: "data/counts.csv", label: "B cell", files: ["a.parquet"], keyFile: "/keys/token.pem", password: "s3cr/et" }, "options", { mode: "key", paths })
+    expect(paths.map((p) => p.param)).toEqual(["options.files[0]", "options.input", "options.keyFile"])
+    expect(paths[1]!.path).toBe(path.resolve("data/counts.csv"))
+    paramJson("data/counts.csv", "token", { mode: "key", paths })
+    expect(paths).toHaveLength(3)
   })
 
   it("treats sets and maps as unordered, and names the path of what cannot be encoded", () => {
