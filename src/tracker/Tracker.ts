@@ -14,7 +14,7 @@ import { Context, Deferred, Effect, Exit, type FiberId, Layer, Option, type Scop
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
-import { presentIn } from "../registry/artifact/paths.js"
+import { storedIn, type StoredState } from "../registry/artifact/stored.js"
 import { deleteArtifact } from "../registry/artifact/remove.js"
 import { addRunCollectionInputs } from "../registry/Collection.js"
 import { sqlFailure } from "../registry/crud.js"
@@ -25,7 +25,7 @@ import { sql as q, type Sql } from "../db/sql.js"
 import { ensureTransform, type Transform, type TransformSpec } from "../registry/Transform.js"
 import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
-import { decodeChecked, type Hit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal } from "./cache.js"
+import { checkStored, decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal, type StoredCheck } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimInOneTrip, claimSync, holdAttempt, releaseClaim, releaseClaimStatement, STALE_AFTER_MS, type Start } from "./claims.js"
 import { savepointSync } from "../db/sqliteSync.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
@@ -246,8 +246,15 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     // could deadlock.
     const instance = yield* Instance
     const batchClaims = instance.dialect === "sqlite"
-    // Hits check that the bytes of the outputs they return are still in a local folder.
-    const present = presentIn(yield* ObjectStore, instance.storage.id)
+    // Hits check that the bytes of the outputs they return are still in storage: in a local
+    // folder within the hit's reads (a stat each); on S3 with a HEAD each before a hit is used.
+    // A claim under SQLite's lock cannot wait for S3: it refuses what the last HEADs found gone.
+    const store = yield* ObjectStore
+    const local = storedIn(store, instance.storage.id)
+    const unstoredSeen = new Map<string, StoredState>()
+    const stored: StoredCheck = local ?? ((a) => unstoredSeen.get(a.uid))
+    const checkedRemotely = (found: Hit | Refusal | undefined) =>
+      local !== undefined || !isHit(found) ? Effect.succeed(found) : checkStored(store, instance.storage.id, found, unstoredSeen)
     const withLease = (run: NewRun): NewRun => ({ ...run, lease: { owner: OWNER, expiresAt: new Date(Date.now() + leaseMs) } })
     const provided = <A, E>(e: Effect.Effect<A, E, SqlClient.SqlClient | Instance | ObjectStore>): Effect.Effect<A, E> => Effect.provide(e, context)
     // A run row, directly on SQLite (feature values take the Effect path: they write label links).
@@ -322,7 +329,9 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             lookupHit: (cacheKey, context) => {
               if (!direct.readable(context)) return undefined
               try {
-                return { found: decodeChecked(lookupHitSync(direct.handle, cacheKey, present)) }
+                const found = decodeChecked(lookupHitSync(direct.handle, cacheKey, local))
+                // A hit on S3 waits for its HEADs: the Effect path (`lookupHit`) checks it.
+                return local === undefined && isHit(found) && found.outputs.length > 0 ? undefined : { found }
               } catch {
                 return undefined
               }
@@ -342,7 +351,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
                   Effect.sync(() => {
                     if (direct.handle.db.inTransaction) return undefined
                     const leased = withLease(run)
-                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs, present), what: "Claiming a cache key" }, false)
+                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs, stored), what: "Claiming a cache key" }, false)
                   })
                 ),
                 (now) => {
@@ -390,11 +399,11 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
           direct !== undefined
             ? Effect.suspend(() => {
                 const leased = withLease(run)
-                const w = directWrite(direct, "Claiming a cache key", (d) => claimSync(d, cacheKey, leased, staleClaimMs, present), false)
+                const w = directWrite(direct, "Claiming a cache key", (d) => claimSync(d, cacheKey, leased, staleClaimMs, stored), false)
                 // A stale claim or feature values: step by step, in a batch of its own (claimSync wrote nothing).
                 return Effect.flatMap(group.submit(w.write, w.options), (start) =>
                   start._tag === "slow"
-                    ? group.submit(claimAndStartDirectSlow(direct, cacheKey, leased, staleClaimMs, present))
+                    ? group.submit(claimAndStartDirectSlow(direct, cacheKey, leased, staleClaimMs, stored))
                     : start._tag === "defect"
                       ? Effect.die(start.error)
                       : Effect.succeed(start)
@@ -488,7 +497,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
         ),
 
       // The direct path needs no services: no context to provide per lookup.
-      lookupHit: (cacheKey) => (direct !== undefined ? lookupHitDirect(direct, cacheKey, present) : provided(lookupHit(cacheKey))),
+      lookupHit: (cacheKey) => (direct !== undefined ? Effect.flatMap(lookupHitDirect(direct, cacheKey, local), checkedRemotely) : provided(lookupHit(cacheKey))),
 
       recordFingerprint: (fp) =>
         Effect.suspend(() => {

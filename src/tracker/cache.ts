@@ -1,7 +1,8 @@
 /**
  * Cache hits: find the run that computed a cache key, check its outputs are still there, and
  * rebuild its return value. A hit is refused when an output it created or returned is in trash
- * or deleted (or, in a local folder, when the bytes of one it saved are missing), or when an
+ * or deleted, or the bytes of one it saved are missing from storage or have another size (a
+ * `stat` in a local folder, a HEAD on S3: `registry/artifact/stored.ts`), or when an
  * artifact or collection it loaded inside its body is in trash or no longer the latest version
  * of its family (the body would likely load the newer one now), or when a registry query its body
  * ran returns other records now (queries.ts), or a file a param named was edited since
@@ -15,7 +16,7 @@ import { Effect, Option } from "effect"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
-import { presentIn } from "../registry/artifact/paths.js"
+import { firstUnstored, storedIn, type StoredState } from "../registry/artifact/stored.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { sqlFailure } from "../registry/crud.js"
 import { decodeRow, decodeValue, type Model, type Row } from "../registry/model.js"
@@ -52,6 +53,8 @@ export interface Hit {
   readonly loaded: ReadonlyArray<LoadedInput>
   /** What the hit checked again, for the step whose body made the call (`RunState.absorb`). */
   readonly rechecked: Rechecked | undefined
+  /** The artifacts the reused run saved (or saved again), whose bytes a remote store checks (`checkStored`). */
+  readonly outputs: ReadonlyArray<Artifact>
 }
 
 /**
@@ -116,14 +119,40 @@ const artifactRows: ArtifactRows = (runId, uids, ids) =>
       sql<Record<string, unknown>>`SELECT * FROM lamina_artifact WHERE run_id = ${runId}${uids.length > 0 ? sql` OR ${sql.in("uid", uids)}` : sql``}${ids.length > 0 ? sql` OR ${sql.in("id", ids)}` : sql``}`
   )
 
-/** Whether the bytes of an artifact a run saved are still in storage (`presentIn`). */
-export type Present = (a: Artifact) => boolean
+/** What became of the bytes of an artifact a run saved (`storedIn`); checked within the hit's reads. */
+export type StoredCheck = (a: Artifact) => StoredState
 
-/** `presentIn` for the fiber's instance, when it has one. */
-const presentHere: Effect.Effect<Present | undefined> = Effect.map(
-  Effect.all([Effect.serviceOption(ObjectStore), Effect.serviceOption(Instance)]),
-  ([store, instance]) => (Option.isSome(store) && Option.isSome(instance) ? presentIn(store.value, instance.value.storage.id) : undefined)
+/** The fiber's store and storage, with the synchronous check when the store is a local folder. */
+const storesHere = Effect.map(Effect.all([Effect.serviceOption(ObjectStore), Effect.serviceOption(Instance)]), ([store, instance]) =>
+  Option.isSome(store) && Option.isSome(instance)
+    ? { store: store.value, storageId: instance.value.storage.id, local: storedIn(store.value, instance.value.storage.id) }
+    : undefined
 )
+
+/** The refusal for an output whose bytes are not in storage as it saved them. */
+const unstored = (run: HitRun, a: Artifact, state: "missing" | "resized"): Refusal => ({
+  run,
+  reason:
+    state === "missing"
+      ? `the bytes of its output ${a.uid} are missing from storage ('${a.storageKey}')`
+      : `the bytes of its output ${a.uid} in storage ('${a.storageKey}') are not the ${a.size} it saved: they were changed outside Lamina`
+})
+
+/**
+ * Check a hit's outputs in a remote store (one HEAD each, 8 at a time): the hit, or a refusal for
+ * the first whose bytes are gone or have another size. A local folder is checked within the
+ * hit's reads instead (`StoredCheck`). `seen` keeps what the check found, by uid (the Tracker's
+ * claims consult it: they cannot wait for S3 under SQLite's lock).
+ */
+export const checkStored = (store: ObjectStore, storageId: number, hit: Hit, seen?: Map<string, StoredState>): Effect.Effect<Hit | Refusal, StorageError> =>
+  hit.outputs.length === 0
+    ? Effect.succeed(hit)
+    : Effect.map(firstUnstored(store, storageId, hit.outputs), (found) => {
+        if (seen !== undefined) for (const a of hit.outputs) seen.delete(a.uid)
+        if (found === undefined) return hit
+        seen?.set(found.artifact.uid, found.state)
+        return unstored(hit.run, found.artifact, found.state)
+      })
 
 /** `artifactRows` on SQLite's direct path (the same statement). */
 const artifactRowsSync = (d: SqliteDirect, runId: number, uids: ReadonlyArray<string>, ids: ReadonlyArray<number>) =>
@@ -201,7 +230,7 @@ const planHit = (run: HitRun): HitPlan => {
 }
 
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
-const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, present?: Present): Refusal | Map<string, Artifact> => {
+const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, stored?: StoredCheck): Refusal | Map<string, Artifact> => {
   const { run, recreated } = plan
   const byUid = new Map<string, Artifact>()
   for (const row of rows) {
@@ -210,7 +239,8 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, 
     if (a.run_id === run.id || recreated.has(a.id)) {
       if (a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
       // Recomputing saves the same bytes again, and the save puts them back (save.ts).
-      if (present !== undefined && !present(a)) return { run, reason: `the bytes of its output ${a.uid} are missing from storage ('${a.storageKey}')` }
+      const state = stored?.(a)
+      if (state !== undefined) return unstored(run, a, state)
     }
   }
   // A saved output deleted for good is gone from the rows (its run's are all read): the run's outputs are incomplete.
@@ -258,7 +288,9 @@ const unreadableQueries = (plan: HitPlan): Refusal => ({ run: plan.run, reason: 
 const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records: ReadonlyMap<string, unknown>): Hit | Refusal => {
   try {
     const value = decodeResult(plan.json, { artifact: (uid) => byUid.get(uid)!, record: (model, uid) => records.get(`${model}:${uid}`) })
-    return { run: plan.run, value, loaded: plan.loaded, rechecked: plan.rechecked }
+    const outputs: Array<Artifact> = []
+    for (const a of byUid.values()) if (a.run_id === plan.run.id || plan.recreated.has(a.id)) outputs.push(a)
+    return { run: plan.run, value, loaded: plan.loaded, rechecked: plan.rechecked, outputs }
   } catch (e) {
     if (e instanceof Unencodable) return { run: plan.run, reason: `its result cannot be decoded: ${e.message}` }
     throw e
@@ -268,7 +300,8 @@ const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records:
 /**
  * Check a computed run's outputs and decode its value; a `Refusal` says why it is unusable.
  * `readBack`: the run just completed on a runner and is read for its value, so what its body
- * saw (files, which are on the runner's host, and queries) is not checked again.
+ * saw (files, which are on the runner's host, and queries) and the bytes it just stored are not
+ * checked again.
  */
 export const validateHit = (run: HitRun, readBack = false) =>
   Effect.gen(function* () {
@@ -276,7 +309,8 @@ export const validateHit = (run: HitRun, readBack = false) =>
     const edited = readBack || plan.files.length === 0 ? undefined : filesChanged(plan.files)
     if (edited !== undefined) return readChanged(run, edited)
     const rows = plan.needsRows ? yield* artifactRows(run.id, plan.uids, [...plan.recreated]) : []
-    const byUid = judgeRows(plan, rows, yield* presentHere)
+    const here = yield* storesHere
+    const byUid = judgeRows(plan, rows, here?.local)
     if (!(byUid instanceof Map)) return byUid
     if (plan.collections.length > 0) {
       const sql = yield* SqlClient.SqlClient
@@ -296,7 +330,8 @@ export const validateHit = (run: HitRun, readBack = false) =>
       if (typeof rec === "string") return { run, reason: rec } satisfies Refusal
       records.set(`${r.model}:${r.uid}`, rec.record)
     }
-    return decodeHit(plan, byUid, records)
+    const decoded = decodeHit(plan, byUid, records)
+    return !readBack && here !== undefined && here.local === undefined && isHit(decoded) ? yield* checkStored(here.store, here.storageId, decoded) : decoded
   }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Checking a cached run")(e))))
 
 /** What `hitRunStatement` reads. */
@@ -341,13 +376,13 @@ export type CheckedHit = Refusal | undefined | { readonly decode: () => Hit | Re
  * run, its artifact rows and returned records, with the same statements and checks. Call it
  * through `Direct.read`/`Direct.run`; then `decodeChecked` finishes it.
  */
-export const lookupHitSync = (d: SqliteDirect, cacheKey: string, present: Present | undefined): CheckedHit => {
+export const lookupHitSync = (d: SqliteDirect, cacheKey: string, stored: StoredCheck | undefined): CheckedHit => {
   const run = hitRunOf(computedRunRowSync(d, cacheKey))
   if (run === undefined) return undefined
   const plan = planHit(run)
   const edited = plan.files.length === 0 ? undefined : filesChanged(plan.files)
   if (edited !== undefined) return readChanged(run, edited)
-  const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [], present)
+  const byUid = judgeRows(plan, plan.needsRows ? artifactRowsSync(d, run.id, plan.uids, [...plan.recreated]) : [], stored)
   if (!(byUid instanceof Map)) return byUid
   if (plan.collections.length > 0) {
     const rows = d.prepare(`SELECT id, uid, branch, is_latest FROM lamina_collection WHERE id IN (${plan.collections.map(() => "?").join(", ")})`).all(...plan.collections) as ReadonlyArray<CollectionRow>
@@ -378,9 +413,9 @@ export const decodeChecked = (checked: CheckedHit): Hit | Refusal | undefined =>
   checked !== undefined && "decode" in checked ? checked.decode() : checked
 
 /** `lookupHit` on SQLite's direct path: one synchronous read (see `lookupHitSync`). */
-export const lookupHitDirect = (direct: Direct, cacheKey: string, present: Present | undefined): Effect.Effect<Hit | Refusal | undefined, StorageError | IntegrityError> =>
+export const lookupHitDirect = (direct: Direct, cacheKey: string, stored: StoredCheck | undefined): Effect.Effect<Hit | Refusal | undefined, StorageError | IntegrityError> =>
   Effect.map(
-    direct.read("Looking up cached runs", (d) => lookupHitSync(d, cacheKey, present)),
+    direct.read("Looking up cached runs", (d) => lookupHitSync(d, cacheKey, stored)),
     decodeChecked
   )
 

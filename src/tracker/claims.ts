@@ -23,7 +23,7 @@ import { execute } from "../db/execute.js"
 import { inOneTrip } from "../db/oneTrip.js"
 import { sql as q, type Sql } from "../db/sql.js"
 import { reservedTransaction, type Reserved } from "../db/transaction.js"
-import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Present, type Refusal } from "./cache.js"
+import { decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type StoredCheck, type Refusal } from "./cache.js"
 import type { CacheParts } from "./cacheKey.js"
 import { type Direct, insertClaimSync, insertRunSync, readClaimSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
@@ -203,13 +203,13 @@ export type ClaimedSync = Start | { readonly _tag: "slow" } | { readonly _tag: "
  * claim, with the same statements. A stale claim or feature values return `slow` (then
  * `claimAndStartDirectSlow` decides), a decoding bug `defect` — both before writing anything.
  */
-export const claimSync = (d: SqliteDirect, cacheKey: string, run: NewRun, staleAfterMs: number, present: Present | undefined): ClaimedSync => {
+export const claimSync = (d: SqliteDirect, cacheKey: string, run: NewRun, staleAfterMs: number, stored: StoredCheck | undefined): ClaimedSync => {
   const claim = readClaimSync(d, cacheKey)
   if (claim !== undefined) return isStale(claim, staleAfterMs) ? { _tag: "slow" } : { _tag: "busy" }
   if (run.features !== undefined) return { _tag: "slow" }
   let hit: Hit | Refusal | undefined
   try {
-    hit = decodeChecked(lookupHitSync(d, cacheKey, present))
+    hit = decodeChecked(lookupHitSync(d, cacheKey, stored))
   } catch (error) {
     // A decoding bug stays a defect, not a storage error (as on the Effect path).
     return { _tag: "defect", error }
@@ -221,14 +221,14 @@ export const claimSync = (d: SqliteDirect, cacheKey: string, run: NewRun, staleA
 }
 
 /** `claimSync` step by step: drops a stale claim, inserts a run with feature values. */
-export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number, present: Present | undefined) =>
+export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: NewRun, staleAfterMs: number, stored: StoredCheck | undefined) =>
   Effect.gen(function* () {
     const claim = yield* direct.run("Claiming a cache key", (d) => readClaimSync(d, cacheKey))
     if (claim !== undefined) {
       if (!isStale(claim, staleAfterMs)) return { _tag: "busy" } as Start
       yield* dropStale(cacheKey, claim).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(sqlFailure("Claiming a cache key")(e))))
     }
-    const hit = yield* lookupHitDirect(direct, cacheKey, present)
+    const hit = yield* lookupHitDirect(direct, cacheKey, stored)
     if (isHit(hit)) return { _tag: "hit", hit } as Start
     const started = hit === undefined ? run : withRefusal(run, hit)
     const ref =

@@ -43,6 +43,8 @@ export interface TestInstance {
   readonly uri: (key: string) => string
   /** Write an object straight into storage, the way another tool would (no registry row). */
   readonly putRaw: (key: string, content: string | Uint8Array) => Promise<void>
+  /** Delete an object straight from storage, the way another tool would (its row stays). */
+  readonly removeRaw: (key: string) => Promise<void>
   /** The objects below a storage prefix, keys relative to the root, sorted. */
   readonly storedKeys: (prefix: string) => Promise<ReadonlyArray<string>>
   /** Whether a storage key is an object. */
@@ -94,6 +96,7 @@ export const connect = async (
     uri: (key) => store.uri(key),
     putRaw: (key, content) =>
       withStore((s) => Effect.asVoid(s.putBytes(key, typeof content === "string" ? Buffer.from(content) : content))),
+    removeRaw: (key) => withStore((s) => s.remove(key)),
     storedKeys: (prefix) => withStore((s) => Effect.map(s.list(prefix), (l: ReadonlyArray<ObjectInfo>) => l.map((o) => o.key).sort())),
     exists: (key) => withStore((s) => s.exists(key)),
     run: (effect) => runtime.runPromise(effect),

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { existsSync } from "node:fs"
 import * as path from "node:path"
 import { formatOf, type FormatName } from "../../formats/format-of.js"
 import type { ObjectStore } from "../../storage/ObjectStore.js"
@@ -23,17 +22,6 @@ export const isFolderRow = (a: Pick<ArtifactRow, "hash_type" | "n_files">): bool
 /** Where the bytes live inside the storage root. */
 export const storageKeyOf = (a: Pick<ArtifactRow, "_key_is_virtual" | "uid" | "suffix" | "key" | "hash_type" | "n_files">): string =>
   a._key_is_virtual ? virtualStorageKey(a.uid, a.suffix, isFolderRow(a)) : a.key!
-
-/** What `presentIn` reads of an artifact. */
-export type StoredRow = Pick<ArtifactRow, "storage_id" | "_key_is_virtual" | "uid" | "suffix" | "key" | "hash_type" | "n_files">
-
-/**
- * Whether an artifact's file is still in `store` (the instance's storage `storageId`), where
- * that is one stat: a file in a local folder. Elsewhere (S3, another storage, folders) it counts
- * as present; undefined when `store` is not local (nothing is checked).
- */
-export const presentIn = (store: Pick<ObjectStore, "type" | "root">, storageId: number): ((a: StoredRow) => boolean) | undefined =>
-  store.type !== "local" ? undefined : (a) => a.storage_id !== storageId || isFolderRow(a) || existsSync(path.join(store.root, ...storageKeyOf(a).split("/")))
 
 /** The format Lamina reads: by suffix, a `.zarr` registered as AnnData counted as `"anndata-zarr"`. */
 export const formatOfRow = (a: Pick<ArtifactRow, "suffix" | "otype">): FormatName | undefined => {

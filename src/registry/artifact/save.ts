@@ -27,7 +27,8 @@ import { headOfKeyDirect, registerNewDirect } from "./direct.js"
 import { ArtifactModel, type ArtifactRow } from "./model.js"
 import { deleteArtifact } from "./remove.js"
 import type { PendingSource } from "./options.js"
-import { formatOfRow, isFolderRow, labelOf, presentIn, storageKeyOf, virtualStorageKey, type ArtifactView } from "./paths.js"
+import { formatOfRow, isFolderRow, labelOf, storageKeyOf, virtualStorageKey, type ArtifactView } from "./paths.js"
+import { storedStateNow } from "./stored.js"
 
 type SaveOutcome = { readonly kind: "created" | "existing"; readonly artifact: ArtifactRow }
 
@@ -234,13 +235,13 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     // create it, becomes one of its recreating runs when it completes.
     const existing = outcome.artifact
     if (written !== undefined) {
-      // Its bytes gone from the local folder (deleted behind Lamina's back): this copy takes
+      // Its bytes gone from storage or edited in place (behind Lamina's back): this copy takes
       // their place, so a hit refused for them (tracker/cache.ts) is whole again.
-      const restore = presentIn(store, storageId)?.(existing) === false
+      const state = yield* Effect.orElseSucceed(storedStateNow(store, storageId, existing), () => undefined)
       const copy = written
-      yield* restore
+      yield* state !== undefined
         ? store.move(copy, storageKeyOf(existing)).pipe(
-            Effect.zipRight(Effect.logWarning(`the bytes of artifact ${existing.uid} were missing from storage: restored from '${pending.localPath}'`)),
+            Effect.zipRight(Effect.logWarning(`the bytes of artifact ${existing.uid} were ${state === "missing" ? "missing from storage" : "changed in storage"}: restored from '${pending.localPath}'`)),
             Effect.catchAll(() => Effect.ignore(store.remove(copy)))
           )
         : Effect.ignore(store.remove(copy))

@@ -1,0 +1,69 @@
+/**
+ * Whether an artifact's bytes are still in storage as it saved them: a cache hit refuses outputs
+ * whose bytes are gone or were edited in place, and saving the same content again puts them back.
+ * A local folder answers with one `stat`, synchronously (SQLite's direct path asks inside a
+ * claim); a remote store (S3) with one HEAD per object.
+ *
+ * @module
+ */
+import { statSync } from "node:fs"
+import * as path from "node:path"
+import { Effect } from "effect"
+import type { StorageError } from "../../errors.js"
+import type { ObjectStore } from "../../storage/ObjectStore.js"
+import type { ArtifactRow } from "./model.js"
+import { isFolderRow, storageKeyOf } from "./paths.js"
+
+/** What the checks read of an artifact. */
+export type StoredRow = Pick<ArtifactRow, "storage_id" | "_key_is_virtual" | "uid" | "suffix" | "key" | "hash_type" | "n_files" | "size">
+
+/**
+ * What became of an artifact's bytes: `missing`, `resized` (another size than saved: edited in
+ * place, or truncated), or undefined when they are there as saved. Same-size edits are for
+ * `lamina check --deep`, which hashes.
+ */
+export type StoredState = "missing" | "resized" | undefined
+
+/** The state of a file artifact whose object has `size` bytes (undefined: no object). */
+export const storedStateOf = (a: StoredRow, size: number | undefined): StoredState =>
+  size === undefined ? "missing" : a.size !== null && size !== a.size ? "resized" : undefined
+
+/**
+ * The synchronous check for a local folder `store` (the instance's storage `storageId`); undefined
+ * for a remote store, which `storedStateNow` and `firstUnstored` ask. Artifacts of another storage
+ * count as stored (they are not this instance's to check); a folder artifact is checked for its
+ * folder only.
+ */
+export const storedIn = (store: Pick<ObjectStore, "type" | "root">, storageId: number): ((a: StoredRow) => StoredState) | undefined =>
+  store.type !== "local"
+    ? undefined
+    : (a) => {
+        if (a.storage_id !== storageId) return undefined
+        const found = statSync(path.join(store.root, ...storageKeyOf(a).split("/")), { throwIfNoEntry: false })
+        if (isFolderRow(a)) return found?.isDirectory() === true ? undefined : "missing"
+        return storedStateOf(a, found?.isFile() === true ? found.size : undefined)
+      }
+
+/** Whether a remote check asks about `a`: a file of this storage (a folder is many objects: not checked remotely). */
+const remotelyChecked = (a: StoredRow, storageId: number) => a.storage_id === storageId && !isFolderRow(a)
+
+/** `storedIn`'s answer for any store, as an Effect (one HEAD on S3). */
+export const storedStateNow = (store: ObjectStore, storageId: number, a: StoredRow): Effect.Effect<StoredState, StorageError> => {
+  const local = storedIn(store, storageId)
+  if (local !== undefined) return Effect.sync(() => local(a))
+  return remotelyChecked(a, storageId) ? Effect.map(store.stat(storageKeyOf(a)), (info) => storedStateOf(a, info?.size)) : Effect.succeed(undefined)
+}
+
+/** The first of `artifacts` (in order) whose bytes are not stored as saved, with its state; HEADs run 8 at a time. */
+export const firstUnstored = <A extends StoredRow>(
+  store: ObjectStore,
+  storageId: number,
+  artifacts: ReadonlyArray<A>
+): Effect.Effect<{ readonly artifact: A; readonly state: "missing" | "resized" } | undefined, StorageError> =>
+  Effect.map(
+    Effect.forEach(artifacts, (a) => storedStateNow(store, storageId, a), { concurrency: 8 }),
+    (states) => {
+      const at = states.findIndex((s) => s !== undefined)
+      return at === -1 ? undefined : { artifact: artifacts[at]!, state: states[at]! }
+    }
+  )
