@@ -61,7 +61,8 @@ export const firstUnstored = <A extends StoredRow>(
   artifacts: ReadonlyArray<A>
 ): Effect.Effect<{ readonly artifact: A; readonly state: "missing" | "resized" } | undefined, StorageError> =>
   Effect.map(
-    Effect.forEach(artifacts, (a) => storedStateNow(store, storageId, a), { concurrency: 8 }),
+    // One output (the common case) without forking: a forked fiber waits for the scheduler's next turn.
+    Effect.forEach(artifacts, (a) => storedStateNow(store, storageId, a), { concurrency: artifacts.length === 1 ? 1 : 8 }),
     (states) => {
       const at = states.findIndex((s) => s !== undefined)
       return at === -1 ? undefined : { artifact: artifacts[at]!, state: states[at]! }

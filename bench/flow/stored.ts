@@ -1,0 +1,117 @@
+/**
+ * What checking a cache hit's outputs in storage costs (see bench/flow/README.md, "Outputs
+ * checked in storage"; src/registry/artifact/stored.ts). One SQLite registry per storage:
+ *
+ *   - S3 (s3rver on loopback, in this process): a hit of a step returning a 1 KB artifact it
+ *     saved, against a hit of the same step returning a plain value (no output to check); the
+ *     difference against one HEAD of the same object through the store (`ObjectStore.stat`),
+ *     measured in the same blocks — the baseline
+ *   - a local folder: the same two hits (the check is one `stat`)
+ *
+ * Calls alternate in blocks of 10 so load drift hits all alike. Run:
+ * `npx tsc -p tsconfig.json && node dist/bench/flow/stored.js [--steps 300]`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Effect, type Layer, ManagedRuntime } from "effect"
+import { flow, step } from "../../src/flow/index.js"
+import * as Lamina from "../../src/instance/Lamina.js"
+import { Artifact } from "../../src/registry/Artifact.js"
+import { ObjectStore } from "../../src/storage/ObjectStore.js"
+import { startS3Server } from "../team/s3server.js"
+import { median, numberArg } from "../util.js"
+
+const args = process.argv.slice(2)
+const steps = numberArg(args, "steps", 300)
+const ms = (x: number): string => `${x.toFixed(3)} ms`
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-stored-"))
+process.env.LAMINA_HOME ??= path.join(dir, "home")
+const s3 = await startS3Server()
+
+type Kind = "saving" | "plain" | "head"
+const KINDS: ReadonlyArray<Kind> = ["saving", "plain", "head"]
+
+/** One storage's runtime, steps and timings. */
+const setUp = (name: string, layer: Layer.Layer<Lamina.Lamina, unknown>) => {
+  const rt = ManagedRuntime.make(layer)
+  mkdirSync(path.join(dir, name), { recursive: true })
+  // 1 KB of content of its own per call (the same bytes would deduplicate to one artifact).
+  const saving = step({ name: "saving" }, (i: number) =>
+    Effect.suspend(() => {
+      const input = path.join(dir, name, `${i}.txt`)
+      writeFileSync(input, String(i).padStart(1024, "x"))
+      return Effect.flatMap(Artifact.fromPath(input, { key: `out/${i}.txt` }), (p) => p.save())
+    })
+  )
+  const plain = step({ name: "plain" }, (i: number) => Effect.succeed(i))
+  const first = flow(`stored-bench-${name}-first`, () => saving(-1))
+  let headKey = ""
+  const call = (kind: Kind, i: number): Effect.Effect<unknown, unknown, Lamina.Lamina> =>
+    kind === "saving" ? saving(i) : kind === "plain" ? plain(i) : Effect.flatMap(ObjectStore, (store) => store.stat(headKey))
+  const BLOCK = 10
+  let sink: Array<number> = []
+  const blockFlow = flow(`stored-bench-${name}`, (kind: Kind, from: number) =>
+    Effect.forEach(
+      Array.from({ length: BLOCK }, (_, k) => from + k),
+      (i) =>
+        Effect.suspend(() => {
+          const t0 = performance.now()
+          return Effect.map(call(kind, i), () => void sink.push(performance.now() - t0))
+        }),
+      { discard: true }
+    )
+  )
+  const block = (kind: Kind, from: number, times: Array<number>) =>
+    rt.runPromise(
+      Effect.suspend(() => {
+        sink = times
+        return blockFlow(kind, from)
+      })
+    )
+  const times = (): Record<Kind, Array<number>> => ({ saving: [], plain: [], head: [] })
+  /** Every kind once per block of calls, in a rotating order. */
+  const pass = async (into: Record<Kind, Array<number>>) => {
+    for (let from = 0; from < steps; from += BLOCK) {
+      const turn = (from / BLOCK) % KINDS.length
+      for (const kind of [...KINDS.slice(turn), ...KINDS.slice(0, turn)]) await block(kind, from, into[kind])
+    }
+  }
+  return {
+    rt,
+    /** Executed calls first (their outputs give the HEAD a real object), then the timed hits. */
+    measure: async () => {
+      headKey = (await rt.runPromise(first())).storageKey
+      await pass(times())
+      const hit = times()
+      await pass(hit)
+      return { saving: median(hit.saving), plain: median(hit.plain), head: median(hit.head) }
+    }
+  }
+}
+
+try {
+  const bucket = await s3.createBucket()
+  mkdirSync(path.join(dir, "local-storage"), { recursive: true })
+  const onS3 = setUp("s3", Lamina.layer({ storage: `s3://${bucket}/lamina`, db: path.join(dir, "s3.db"), s3: { endpoint: s3.endpoint, forcePathStyle: true } }) as Layer.Layer<Lamina.Lamina, unknown>)
+  const onDisk = setUp("local", Lamina.layer({ storage: path.join(dir, "local-storage"), db: path.join(dir, "local.db") }) as Layer.Layer<Lamina.Lamina, unknown>)
+  try {
+    const remote = await onS3.measure()
+    const local = await onDisk.measure()
+    const added = remote.saving - remote.plain
+    const load = os.loadavg()[0]!
+    process.stdout.write(
+      `outputs checked in storage on a hit (SQLite registry, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
+        `  S3 (s3rver): hit returning a 1 KB artifact ${ms(remote.saving)} | returning a value ${ms(remote.plain)} | added ${ms(added)} | one HEAD ${ms(remote.head)} | added = ${(added / remote.head).toFixed(2)}x the HEAD\n` +
+        `  local folder: hit returning a 1 KB artifact ${ms(local.saving)} | returning a value ${ms(local.plain)} | added ${ms(local.saving - local.plain)}\n`
+    )
+    process.stdout.write(JSON.stringify({ s3: remote, local, addedOverHead: added / remote.head, loadAverage: load }) + "\n")
+  } finally {
+    await onS3.rt.dispose()
+    await onDisk.rt.dispose()
+  }
+} finally {
+  await s3.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
