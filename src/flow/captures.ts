@@ -6,10 +6,11 @@
  *
  * JavaScript cannot list a closure's variables, but V8 can: an in-process inspector session
  * reads the function's `[[Scopes]]` (the same view as DevTools' "Closure" pane), which hold only
- * the variables some inner function uses. Read once, when the step is defined (~0.06–0.12 ms):
- * what the factory made it with, before a call changes a counter it shares. Module-level
- * variables are left out: the module's own source is in the code fingerprint, and a module scope
- * lists every top-level binding, used or not.
+ * the variables some inner function uses. The module's top-level variables count too: its
+ * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
+ * config file read at load made of it. Its functions and imports are not keyed (their code is
+ * fingerprinted: a module namespace, a bundler's import object, CommonJS' `require`/`module`/
+ * `exports`), though what its functions read is, as for a factory's helpers.
  *
  * @module
  */
@@ -24,6 +25,7 @@ export type Captures = ReadonlyMap<string, unknown>
 interface RemoteObject {
   readonly type: string
   readonly subtype?: string
+  readonly className?: string
   readonly value?: unknown
   readonly unserializableValue?: string
   readonly objectId?: string
@@ -39,6 +41,12 @@ const SLOT = "__laminaCapturesSlot"
 
 // Kinds of scope that hold a function's own surroundings (`With` holds an arbitrary object: not read).
 const INNER = new Set(["Closure", "Block", "Catch"])
+
+/** A module's import plumbing, by name: CommonJS' wrapper arguments, vitest's and vite's import objects. */
+const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|__vi_ssr_\w+__)$/
+
+/** A module namespace (`import * as x`): the inspector's class name for it. */
+const isNamespace = (v: RemoteObject | undefined): boolean => v?.type === "object" && v.className === "Module"
 
 let session: Session | undefined | null
 
@@ -133,8 +141,9 @@ const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unk
 }
 
 /**
- * The variables `fn` captures from the functions and blocks it was defined in (not from its
- * module's top level), with their current values; undefined when this process cannot tell.
+ * The variables `fn` captures from the functions and blocks it was defined in and from its
+ * module's top level (imports aside), with their current values; undefined when this process
+ * cannot tell.
  */
 export const capturesOf = (fn: Function): Captures | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
@@ -156,13 +165,17 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     // Without a Module scope the module's top level may be an anonymous function or block around
     // everything (CommonJS' wrapper, vitest's): the outermost, when it has no name. (A module
     // with top-level await shows no scope of its own.)
-    if (!chain.some((c) => c.kind === "Module") && inner.at(-1)?.named === false) inner.pop()
+    const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
     const names: Array<string> = []
     const values: Array<RemoteObject | undefined> = []
-    for (const scope of inner)
+    // The module's functions: followed for what they read, not keyed themselves.
+    const code = new Set<string>()
+    for (const scope of top === undefined ? inner : [...inner, top])
       for (const v of propertiesOf(s, scope.objectId).result) {
         // An inner scope's variable shadows an outer one of the same name.
         if (names.includes(v.name)) continue
+        if (scope === top && (PLUMBING.test(v.name) || isNamespace(v.value))) continue
+        if (scope === top && v.value?.type === "function") code.add(v.name)
         names.push(v.name)
         values.push(v.value)
       }
@@ -184,7 +197,7 @@ export const capturesOf = (fn: Function): Captures | undefined => {
         used.add(name)
         if (values[i]?.type === "function" && values[i]?.description !== undefined) sources.push(values[i].description)
       }
-    const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) ? [i] : []))
+    const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) && !code.has(name) ? [i] : []))
     if (kept.length === 0) return new Map()
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {

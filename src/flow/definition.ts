@@ -43,7 +43,10 @@ export interface Definition {
   readonly paramsSchema: Schema.Schema<unknown, unknown, never> | undefined
   readonly ignore: ReadonlySet<string>
   readonly description: string | undefined
-  /** A step's captured variables as key params (`captured:<name>` → hash), as they were at definition; undefined for none. */
+  /**
+   * A step's captured variables as key params (`captured:<name>` → hash), as they were at its
+   * first call (read then, once); undefined for none.
+   */
   readonly captured: CapturedKey | undefined
   /**
    * The environment items its cache key reads: those declared (`env` option), then, for a step,
@@ -266,6 +269,9 @@ export const makeDefinition = (options: {
     return `${cls}.${options.name}`
   }
   const ignore = new Set(options.ignore ?? [])
+  // Read at the first call, not at definition: the module has loaded by then (a top-level
+  // `const` declared below the step is set), and a factory's values are what it made the step with.
+  let captured: { readonly key: CapturedKey | undefined } | undefined
   return {
     kind: options.kind,
     name: options.name,
@@ -277,8 +283,10 @@ export const makeDefinition = (options: {
     paramsSchema: options.paramsSchema,
     ignore,
     description: options.description,
-    // Read now: a factory's values are what it made the step with, before any call changes them.
-    captured: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined,
+    get captured() {
+      captured ??= { key: options.kind === "step" ? capturedKey(options.fn, ignore) : undefined }
+      return captured.key
+    },
     env: options.kind === "step" ? envOf(options.env ?? [], options.source.envVars) : (options.env ?? [])
   }
 }

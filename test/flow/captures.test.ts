@@ -1,6 +1,7 @@
 /**
- * A step's captured variables (src/flow/captures.ts): what V8 reports, and the cache keeping
- * apart steps a factory made from the same source with different values.
+ * A step's captured variables (src/flow/captures.ts): what V8 reports, the cache keeping apart
+ * steps a factory made from the same source with different values, and a module's top-level
+ * values (a command-line argument, a config file read at load) keyed across processes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -9,6 +10,7 @@ import { pathToFileURL } from "node:url"
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
+import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
 import { capturesOf } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
 import { Run } from "../../src/index.js"
@@ -18,16 +20,16 @@ import { runsNamed } from "./support.js"
 const moduleLevel = 7
 
 describe("capturesOf", () => {
-  it("reads a factory's arguments and locals, the real values, and not the module's variables", () => {
+  it("reads a factory's arguments and locals and the module's variables, the real values", () => {
     const config = { min: 2 }
     const make = (min: number, shared: object) => {
       const label = `>= ${min}`
       return (x: number) => [x >= min, label, shared, moduleLevel]
     }
     const captured = capturesOf(make(3, config))!
-    expect(Object.fromEntries(captured)).toEqual({ min: 3, label: ">= 3", shared: config })
+    expect(Object.fromEntries(captured)).toEqual({ min: 3, label: ">= 3", shared: config, moduleLevel: 7 })
     expect(captured.get("shared")).toBe(config)
-    expect(capturesOf((x: number) => x + moduleLevel)).toEqual(new Map())
+    expect(capturesOf((x: number) => x + moduleLevel)).toEqual(new Map([["moduleLevel", 7]]))
     // A bound function shows no scopes of its own.
     expect(capturesOf(make(3, config).bind(null))).toEqual(new Map())
   })
@@ -58,32 +60,37 @@ describe("capturesOf", () => {
     expect(Object.fromEntries(capturesOf(make(3))!)).toEqual({ min: 3, total: { n: 0 } })
   })
 
-  it("tells a module's top level from a factory in native ESM (with and without top-level await) and CommonJS", async () => {
+  it("reads a module's top level, not its imports or functions, in native ESM (with and without top-level await) and CommonJS", async () => {
     // Each module system shows its top level differently (a Module scope, none, an anonymous wrapper function).
     const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
     try {
       const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
+      // An import namespace, a function and a class the functions use: code, not keyed; \`helper\` is followed to what it reads.
       const body = `const top = 5
-const make = (a) => (x) => x + a + top
+const scale = 2
+const helper = (x) => x * scale
+class Model { fit() { return 1 } }
+const make = (a) => (x) => x + a + top + path.sep.length + new Model().fit()
 const anonymous = (() => { const b = 2; return () => b + top })()
-const out = { made: Object.fromEntries(capturesOf(make(1))), plain: Object.fromEntries(capturesOf((x) => x + top)), anonymous: Object.fromEntries(capturesOf(anonymous)) }
+const out = { made: Object.fromEntries(capturesOf(make(1))), plain: Object.fromEntries(capturesOf((x) => helper(x) + top)), anonymous: Object.fromEntries(capturesOf(anonymous)) }
 console.log(JSON.stringify(out))`
-      writeFileSync(path.join(dir, "esm.mjs"), `import { capturesOf } from ${JSON.stringify(captures)}\n${body}`)
-      writeFileSync(path.join(dir, "tla.mjs"), `const { capturesOf } = await import(${JSON.stringify(captures)})\n${body}`)
+      writeFileSync(path.join(dir, "esm.mjs"), `import * as path from "node:path"\nimport { capturesOf } from ${JSON.stringify(captures)}\n${body}`)
+      writeFileSync(path.join(dir, "tla.mjs"), `const path = await import("node:path")\nconst { capturesOf } = await import(${JSON.stringify(captures)})\n${body}`)
       // A module with top-level await whose top-level variables no function uses shows no scope of its own.
       writeFileSync(
         path.join(dir, "tla-alone.mjs"),
         `const { capturesOf } = await import(${JSON.stringify(captures)})\nconst scale = (c) => (x) => x * c\nconsole.log(JSON.stringify({ made: Object.fromEntries(capturesOf(scale(3))) }))`
       )
-      writeFileSync(path.join(dir, "cjs.cjs"), `const capturesOf = globalThis.capturesOf\n${body}`)
+      writeFileSync(path.join(dir, "cjs.cjs"), `const path = require("node:path")\nconst capturesOf = globalThis.capturesOf\n${body}`)
       writeFileSync(path.join(dir, "cjs-main.mjs"), `import { createRequire } from "node:module"\nimport { capturesOf } from ${JSON.stringify(captures)}\nglobalThis.capturesOf = capturesOf\ncreateRequire(import.meta.url)("./cjs.cjs")`)
       const outputs = await Promise.all(["esm.mjs", "tla.mjs", "cjs-main.mjs", "tla-alone.mjs"].map((f) => runNode([path.join(dir, f)])))
       for (const o of outputs) expect(o.stderr).toBe("")
       const [esm, tla, cjs, alone] = outputs.map((o) => JSON.parse(o.stdout))
-      const expected = { made: { a: 1 }, plain: {}, anonymous: { b: 2 } }
+      const expected = { made: { a: 1, top: 5 }, plain: { top: 5, scale: 2 }, anonymous: { b: 2, top: 5 } }
       expect(esm).toEqual(expected)
       expect(tla).toEqual(expected)
-      expect(cjs).toEqual(expected)
+      // CommonJS' require() hands back a plain object, keyed like data by the fields read (a function by its source).
+      expect(cjs).toEqual({ ...expected, made: { ...expected.made, path: { sep: path.sep } } })
       expect(alone).toEqual({ made: { c: 3 } })
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -192,5 +199,41 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(await i.run(call(tagged("a")))).toBe("a:1")
     expect(await i.run(call(tagged("b")))).toBe("a:1")
     expect(executions).toBe(1)
+  })
+})
+
+/** A pipeline parametrized the way scripts are: a command-line argument and a config file read when the module loads. */
+const SCRIPT = `import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { flow, Lamina, step } from "lamina"
+
+const [storage, db, factorArg] = process.argv.slice(2)
+const settings = JSON.parse(readFileSync(new URL("../settings.json", import.meta.url), "utf8")) as { readonly offset: number }
+const scale = step("scale", (x: number) => Effect.sync(() => x * factor + settings.offset))
+// Declared below the step: read at its first call, not when it was defined.
+const factor = Number(factorArg)
+const pipeline = flow("scale-flow", (x: number) => scale(x))
+
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(pipeline(10), Lamina.layer({ storage: storage!, db: db! })))))
+`
+
+describeBackends("a module's top-level values across processes", ({ instance }) => {
+  it("a step reading a value its module computed at load (argv, a config file) misses when that value changes; why names it", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({ "main.ts": SCRIPT })
+    const settings = (offset: number) => writeFileSync(path.join(root, "settings.json"), JSON.stringify({ offset, unread: offset }))
+    const scaled = (factor: number) => runMainOf(root, [i.storage, i.db, String(factor)])
+    settings(1)
+    expect(await scaled(2)).toBe(21)
+    expect(await scaled(2)).toBe(21)
+    expect(await scaled(3)).toBe(31)
+    settings(5)
+    expect(await scaled(3)).toBe(35)
+    const runs = await i.run(runsNamed("scale"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
+    const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
+    expect(await changed(2)).toEqual([["captured", "factor"]])
+    expect(await changed(3)).toEqual([["captured", "settings"]])
   })
 })

@@ -3,20 +3,12 @@
  * imports makes the next process execute the step (and `why` names the file); editing a file
  * nothing imports does not; a `fingerprint: "function"` step keeps its narrow key.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { readFileSync } from "node:fs"
 import * as path from "node:path"
-import ts from "typescript"
-import { afterAll, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import { Run, RunStatus } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
-import { runNode } from "../support/cli.js"
-
-const repo = path.resolve(".")
-const dirs: Array<string> = []
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+import { makeProject as consumer, requireBuild, runMainOf, source } from "../support/consumer.js"
 
 const MAIN = `import { Effect } from "effect"
 import { flow, Lamina, step } from "lamina"
@@ -31,39 +23,20 @@ const out = await Effect.runPromise(Effect.provide(pipeline("ada"), Lamina.layer
 console.log(JSON.stringify(out))
 `
 
-/** A consumer project with lamina and effect installed (linked to this checkout's build). */
-const makeProject = (): string => {
-  const root = mkdtempSync(path.join(os.tmpdir(), "lamina-consumer-"))
-  dirs.push(root)
-  writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }))
-  mkdirSync(path.join(root, "node_modules"))
-  symlinkSync(repo, path.join(root, "node_modules", "lamina"), "dir")
-  symlinkSync(path.join(repo, "node_modules", "effect"), path.join(root, "node_modules", "effect"), "dir")
-  source(root, "main.ts", MAIN)
-  source(root, "helper.ts", `import { punctuate } from "./format.js"\nexport const greet = (name: string): string => punctuate("hello " + name)\n`)
-  source(root, "format.ts", `export const punctuate = (s: string): string => s + "!"\n`)
-  source(root, "unrelated.ts", `export const unused = 1\n`)
-  return root
-}
+/** The consumer project of these tests: main.ts, a helper two imports deep, and a file nothing imports. */
+const makeProject = (): string =>
+  consumer({
+    "main.ts": MAIN,
+    "helper.ts": `import { punctuate } from "./format.js"\nexport const greet = (name: string): string => punctuate("hello " + name)\n`,
+    "format.ts": `export const punctuate = (s: string): string => s + "!"\n`,
+    "unrelated.ts": `export const unused = 1\n`
+  })
 
-/** Write a TypeScript source and compile it to dist/ (what tsc emits for it). */
-const source = (root: string, name: string, text: string): void => {
-  mkdirSync(path.join(root, "src"), { recursive: true })
-  mkdirSync(path.join(root, "dist"), { recursive: true })
-  writeFileSync(path.join(root, "src", name), text)
-  const out = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 }, fileName: name })
-  writeFileSync(path.join(root, "dist", name.replace(/\.ts$/, ".js")), out.outputText)
-}
-
-const runPipeline = async (root: string, storage: string, db: string): Promise<ReadonlyArray<string>> => {
-  const r = await runNode([path.join(root, "dist", "main.js"), storage, db], { cwd: root })
-  if (r.code !== 0) throw new Error(`pipeline exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as ReadonlyArray<string>
-}
+const runPipeline = (root: string, storage: string, db: string) => runMainOf(root, [storage, db]) as Promise<ReadonlyArray<string>>
 
 describeBackends("code fingerprint across processes", ({ instance }) => {
   it("re-executes a step after a helper it imports changed; an unrelated edit and a function-mode step stay cached", async () => {
-    if (!existsSync(path.join(repo, "dist", "src", "index.js"))) throw new Error("dist/ is missing: run 'npm run build' first ('npm test' does it).")
+    requireBuild()
     const i = await instance()
     const root = makeProject()
     const statuses = async (name: string) => [...(await i.run(Run.filter({ name }).toArray()))].sort((a, b) => a.id - b.id).map((r) => r._status_code)
@@ -91,7 +64,7 @@ describeBackends("code fingerprint across processes", ({ instance }) => {
   })
 
   it("covers the code of the module that called a project's own step-defining helper, not only the helper's", async () => {
-    if (!existsSync(path.join(repo, "dist", "src", "index.js"))) throw new Error("dist/ is missing: run 'npm run build' first ('npm test' does it).")
+    requireBuild()
     const i = await instance()
     const root = makeProject()
     // A helper that wraps step(): the first frame outside Lamina is define.ts, which reaches neither main.ts nor helper.ts.
