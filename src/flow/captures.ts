@@ -8,9 +8,11 @@
  * reads the function's `[[Scopes]]` (the same view as DevTools' "Closure" pane), which hold only
  * the variables some inner function uses. The module's top-level variables count too: its
  * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
- * config file read at load made of it. Its functions and imports are not keyed (their code is
+ * config file read at load made of it: the top-level variables the step's function (or a helper
+ * its factory made) names. The module's functions and imports are not keyed (their code is
  * fingerprinted: a module namespace, a bundler's import object, CommonJS' `require`/`module`/
- * `exports`), though what its functions read is, as for a factory's helpers.
+ * `exports`), nor followed: in a bundle they are the libraries' code too, whose internal state
+ * (a buffer pool, a cache) is no input of the step.
  *
  * @module
  */
@@ -168,7 +170,8 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
     const names: Array<string> = []
     const values: Array<RemoteObject | undefined> = []
-    // The module's functions: followed for what they read, not keyed themselves.
+    // The module's functions: neither keyed nor followed (in a bundle they are the libraries'
+    // code too, whose internal state — pools, caches — is no input of the step).
     const code = new Set<string>()
     for (const scope of top === undefined ? inner : [...inner, top])
       for (const v of propertiesOf(s, scope.objectId).result) {
@@ -195,7 +198,7 @@ export const capturesOf = (fn: Function): Captures | undefined => {
         readIn.set(name, [...(readIn.get(name) ?? []), source])
         if (used.has(name)) continue
         used.add(name)
-        if (values[i]?.type === "function" && values[i]?.description !== undefined) sources.push(values[i].description)
+        if (values[i]?.type === "function" && values[i]?.description !== undefined && !code.has(name)) sources.push(values[i].description)
       }
     const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) && !code.has(name) ? [i] : []))
     if (kept.length === 0) return new Map()
