@@ -20,10 +20,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, type Layer, ManagedRuntime } from "effect"
-import { flow, step } from "../../src/flow/index.js"
+import { step } from "../../src/flow/index.js"
 import { ULabel } from "../../src/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
 import { median, numberArg } from "../util.js"
+import { rotatingBlocks } from "./blocks.js"
 
 const args = process.argv.slice(2)
 const steps = numberArg(args, "steps", 300)
@@ -52,38 +53,11 @@ const call = (kind: Kind, i: number) =>
         ? plain(i)
         : named(kind === "file" ? file : text, i)
 
-const BLOCK = 10
-let sink: Array<number> = []
-const blockFlow = flow("queries-bench", (kind: Kind, from: number) =>
-  Effect.forEach(
-    Array.from({ length: BLOCK }, (_, k) => from + k),
-    (i) =>
-      Effect.suspend(() => {
-        const t0 = performance.now()
-        return Effect.map(call(kind, i), () => void sink.push(performance.now() - t0))
-      }),
-    { discard: true }
-  )
-)
-const block = (kind: Kind, from: number, times: Array<number>) =>
-  rt.runPromise(
-    Effect.suspend(() => {
-      sink = times
-      return blockFlow(kind, from)
-    })
-  )
 const KINDS: ReadonlyArray<Kind> = ["query", "queried", "plain", "file", "text"]
-/** Every kind once per block of calls, in a rotating order. */
-const pass = async (into: Record<Kind, Array<number>>) => {
-  for (let from = 0; from < steps; from += BLOCK) {
-    const turn = (from / BLOCK) % KINDS.length
-    for (const kind of [...KINDS.slice(turn), ...KINDS.slice(0, turn)]) await block(kind, from, into[kind])
-  }
-}
+const { times, block, pass } = rotatingBlocks(rt, "queries-bench", KINDS, steps, call)
 
 try {
   await rt.runPromise(Effect.forEach(Array.from({ length: rows }, (_, k) => `tissue:${k}`), (name) => ULabel.create({ name }), { discard: true }))
-  const times = (): Record<Kind, Array<number>> => ({ query: [], queried: [], plain: [], file: [], text: [] })
   const scratch = times()
   for (const kind of KINDS) await block(kind, 1_000_000, scratch[kind])
   const executed = times()

@@ -21,6 +21,7 @@ import { Artifact } from "../../src/registry/Artifact.js"
 import { ObjectStore } from "../../src/storage/ObjectStore.js"
 import { startS3Server } from "../team/s3server.js"
 import { median, numberArg } from "../util.js"
+import { rotatingBlocks } from "./blocks.js"
 
 const args = process.argv.slice(2)
 const steps = numberArg(args, "steps", 300)
@@ -50,34 +51,7 @@ const setUp = (name: string, layer: Layer.Layer<Lamina.Lamina, unknown>) => {
   let headKey = ""
   const call = (kind: Kind, i: number): Effect.Effect<unknown, unknown, Lamina.Lamina> =>
     kind === "saving" ? saving(i) : kind === "plain" ? plain(i) : Effect.flatMap(ObjectStore, (store) => store.stat(headKey))
-  const BLOCK = 10
-  let sink: Array<number> = []
-  const blockFlow = flow(`stored-bench-${name}`, (kind: Kind, from: number) =>
-    Effect.forEach(
-      Array.from({ length: BLOCK }, (_, k) => from + k),
-      (i) =>
-        Effect.suspend(() => {
-          const t0 = performance.now()
-          return Effect.map(call(kind, i), () => void sink.push(performance.now() - t0))
-        }),
-      { discard: true }
-    )
-  )
-  const block = (kind: Kind, from: number, times: Array<number>) =>
-    rt.runPromise(
-      Effect.suspend(() => {
-        sink = times
-        return blockFlow(kind, from)
-      })
-    )
-  const times = (): Record<Kind, Array<number>> => ({ saving: [], plain: [], head: [] })
-  /** Every kind once per block of calls, in a rotating order. */
-  const pass = async (into: Record<Kind, Array<number>>) => {
-    for (let from = 0; from < steps; from += BLOCK) {
-      const turn = (from / BLOCK) % KINDS.length
-      for (const kind of [...KINDS.slice(turn), ...KINDS.slice(0, turn)]) await block(kind, from, into[kind])
-    }
-  }
+  const { times, pass } = rotatingBlocks(rt, `stored-bench-${name}`, KINDS, steps, call)
   return {
     rt,
     /** Executed calls first (their outputs give the HEAD a real object), then the timed hits. */
