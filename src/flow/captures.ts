@@ -112,11 +112,31 @@ const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.ma
 // Methods that change a collection in place.
 const MUTATORS = "push|pop|shift|unshift|splice|sort|reverse|fill|set|add|delete|clear"
 
+/** `name` as a variable in source text: not a property of that name, not part of a longer word. */
+const variable = (name: string) => `(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?![\\w$])`
+
+// After a variable: `++`, `--`, `=` or a compound `op=` (not `==`, not `=>`).
+const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`
+
 /** Whether `source` assigns `name` (`=`, `+=`, `++`) or changes it in place (`name.push(…)`); not a property of that name. */
 const writes = (source: string, name: string): boolean => {
-  const n = name.replace(/\$/g, "\\$")
-  const at = `(?<![\\w$.])${n}(?![\\w$])`
-  return new RegExp(`(?:\\+\\+|--)\\s*${at}|${at}\\s*(?:\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+  const at = variable(name)
+  return new RegExp(`(?:\\+\\+|--)\\s*${at}|${at}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+}
+
+/**
+ * The names of `names` that `text` assigns outside a declaration (`x = …`, `x += …`, `x++`): a
+ * `let` or `var` the program may change between two calls of a step that reads it. Read as text,
+ * so a same-named variable elsewhere in the file counts too (such a step just reads its captures
+ * at every call).
+ */
+export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => {
+  const out = new Set<string>()
+  for (const name of names) {
+    const at = variable(name)
+    if (new RegExp(`(?:\\+\\+|--)\\s*${at}|(?<!\\b(?:const|let|var)\\s+)${at}\\s*(?:${UPDATE})`).test(text)) out.add(name)
+  }
+  return out
 }
 
 /**
@@ -124,10 +144,9 @@ const writes = (source: string, name: string): boolean => {
  * `name?.field`); undefined when it is used whole anywhere (passed on, spread, indexed).
  */
 const fieldsRead = (sources: ReadonlyArray<string>, name: string): ReadonlySet<string> | undefined => {
-  const n = name.replace(/\$/g, "\\$")
   const fields = new Set<string>()
   for (const source of sources)
-    for (const m of source.matchAll(new RegExp(`(?<![\\w$.])${n}(?![\\w$])(\\s*\\??\\.\\s*([A-Za-z_$][\\w$]*))?`, "g"))) {
+    for (const m of source.matchAll(new RegExp(`${variable(name)}(\\s*\\??\\.\\s*([A-Za-z_$][\\w$]*))?`, "g"))) {
       if (m[2] === undefined) return undefined
       fields.add(m[2])
     }

@@ -83,6 +83,8 @@ export type FingerprintMode = "module" | "function"
 export interface SourceInfo {
   /** Defining module relative to the project root, or "<unknown>". */
   readonly module: string
+  /** The defining module's file, then the files of the modules that called it (`callerFiles`). */
+  readonly files: ReadonlyArray<string>
   /** The function's source text. */
   readonly code: string
   /** LaminDB-style hash of the source text: the transform's version. */
@@ -121,6 +123,7 @@ export const captureSource = (fn: { toString(): string }, files: string | Readon
   let reached: CodeFingerprint | undefined
   return {
     module: file === undefined ? "<unknown>" : modulePath(file),
+    files: entries,
     code,
     hash: hashString(code),
     envVars: envVarsReadBy(code),

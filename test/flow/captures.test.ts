@@ -11,7 +11,7 @@ import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
 import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
-import { capturesOf } from "../../src/flow/captures.js"
+import { capturesOf, reassignedIn } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
 import { Run } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
@@ -120,6 +120,18 @@ console.log(JSON.stringify(out))`
     expect(Object.is(captured.get("z"), -0)).toBe(true)
     expect(captured.has("u") && captured.get("u") === undefined).toBe(true)
   })
+
+  it("tells which variables a module's text reassigns outside their declaration", () => {
+    const text = `let a = 1; a = 2
+const b = 1
+let c = 0; for (;;) c++
+const o = { d: 1 }; o.d = 3
+let e = 1, f = 2
+if (g == 1 || h >= 2) k.map((l) => l)
+m += 1; --n`
+    // \`f\`: a second name in one declaration reads as an assignment (such a step just reads its captures at each call).
+    expect([...reassignedIn(text, ["a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "n", "o"])].sort()).toEqual(["a", "c", "f", "m", "n"])
+  })
 })
 
 // Executions per step body, to see what ran.
@@ -140,6 +152,16 @@ class Client {
 }
 
 const run = flow({ name: "captures-flow", ignore: ["s"] }, (s: ReturnType<typeof atLeast>, values: ReadonlyArray<number>) => s(values))
+
+// A module-level \`let\` a script changes between calls (a sweep over a setting).
+let threshold = 1
+const aboveThreshold = step("above-threshold", (values: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    return values.filter((v) => v >= threshold)
+  })
+)
+const sweep = flow("sweep-flow", (values: ReadonlyArray<number>) => aboveThreshold(values))
 
 describeBackends("captured variables in the cache key", ({ instance }) => {
   it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
@@ -183,6 +205,22 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(await i.run(call(describeWith(Schema.String, (s) => s.toLowerCase())))).toBe("string:1")
     expect(await i.run(call(describeWith(Schema.String, (s) => s.toUpperCase())))).toBe("STRING:1")
     expect(executions).toBe(4)
+  })
+
+  it("reads a variable its module reassigns at each call: a new value misses, an earlier one hits", async () => {
+    const i = await instance()
+    executions = 0
+    const values = [1, 5, 10]
+    threshold = 1
+    expect(await i.run(sweep(values))).toEqual([1, 5, 10])
+    threshold = 5
+    expect(await i.run(sweep(values))).toEqual([5, 10])
+    threshold = 1
+    expect(await i.run(sweep(values))).toEqual([1, 5, 10])
+    expect(executions).toBe(2)
+    const runs = await i.run(runsNamed("above-threshold"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
+    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "threshold"]])
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
