@@ -118,10 +118,14 @@ const variable = (name: string) => `(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?!
 // After a variable: `++`, `--`, `=` or a compound `op=` (not `==`, not `=>`).
 const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`
 
-/** Whether `source` assigns `name` (`=`, `+=`, `++`) or changes it in place (`name.push(…)`); not a property of that name. */
+/**
+ * Whether `source` assigns `name` (`=`, `+=`, `++`), one of its fields (`name.n += …`,
+ * `name[key] = …`) or changes it in place (`name.push(…)`); not a property of that name.
+ */
 const writes = (source: string, name: string): boolean => {
   const at = variable(name)
-  return new RegExp(`(?:\\+\\+|--)\\s*${at}|${at}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+  const field = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
+  return new RegExp(`(?:\\+\\+|--)\\s*${at}${field}|${at}${field}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
 }
 
 /**
