@@ -118,30 +118,26 @@ const variable = (name: string) => `(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?!
 // After a variable: `++`, `--`, `=` or a compound `op=` (not `==`, not `=>`).
 const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`
 
+// Fields after a variable: `.n`, `?.n`, `[key]`, any number of them.
+const FIELDS = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
+
 /**
- * Whether `source` assigns `name` (`=`, `+=`, `++`), one of its fields (`name.n += …`,
- * `name[key] = …`) or changes it in place (`name.push(…)`); not a property of that name.
+ * Whether `source` assigns `name` (`=`, `+=`, `++`; not in a declaration), one of its fields
+ * (`name.n += …`, `name[key] = …`) or changes it in place (`name.push(…)`); not a property of
+ * that name.
  */
 const writes = (source: string, name: string): boolean => {
   const at = variable(name)
-  const field = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
-  return new RegExp(`(?:\\+\\+|--)\\s*${at}${field}|${at}${field}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+  return new RegExp(`(?:\\+\\+|--)\\s*${at}${FIELDS}|(?<!\\b(?:const|let|var)\\s+)${at}${FIELDS}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
 }
 
 /**
- * The names of `names` that `text` assigns outside a declaration (`x = …`, `x += …`, `x++`): a
- * `let` or `var` the program may change between two calls of a step that reads it. Read as text,
- * so a same-named variable elsewhere in the file counts too (such a step just reads its captures
- * at every call).
+ * The names of `names` that `text` (a module's source) writes outside their declarations: a
+ * `let` the program may change between two calls of a step that reads it (`lr = 0.1`), or an
+ * object whose fields it sets (`config.lr = 0.1`). Read as text, so a same-named variable
+ * elsewhere in the file counts too (such a step just reads its captures at every call).
  */
-export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => {
-  const out = new Set<string>()
-  for (const name of names) {
-    const at = variable(name)
-    if (new RegExp(`(?:\\+\\+|--)\\s*${at}|(?<!\\b(?:const|let|var)\\s+)${at}\\s*(?:${UPDATE})`).test(text)) out.add(name)
-  }
-  return out
-}
+export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => new Set([...names].filter((name) => writes(text, name)))
 
 /**
  * The fields `name` is read through when every use of it in `sources` is `name.field` (or

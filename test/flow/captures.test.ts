@@ -128,16 +128,17 @@ console.log(JSON.stringify(out))`
     expect(captured.has("u") && captured.get("u") === undefined).toBe(true)
   })
 
-  it("tells which variables a module's text reassigns outside their declaration", () => {
+  it("tells which variables a module's text writes outside their declaration", () => {
     const text = `let a = 1; a = 2
 const b = 1
 let c = 0; for (;;) c++
 const o = { d: 1 }; o.d = 3
 let e = 1, f = 2
 if (g == 1 || h >= 2) k.map((l) => l)
-m += 1; --n`
+m += 1; --n
+const p = []; p.push(1); const q = [r.length]`
     // \`f\`: a second name in one declaration reads as an assignment (such a step just reads its captures at each call).
-    expect([...reassignedIn(text, ["a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "n", "o"])].sort()).toEqual(["a", "c", "f", "m", "n"])
+    expect([...reassignedIn(text, ["a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "n", "o", "p", "q", "r"])].sort()).toEqual(["a", "c", "f", "m", "n", "o", "p"])
   })
 })
 
@@ -160,12 +161,13 @@ class Client {
 
 const run = flow({ name: "captures-flow", ignore: ["s"] }, (s: ReturnType<typeof atLeast>, values: ReadonlyArray<number>) => s(values))
 
-// A module-level \`let\` a script changes between calls (a sweep over a setting).
+// A module-level \`let\` and an object's field a script changes between calls (a sweep over settings).
 let threshold = 1
+const limits = { max: 100 }
 const aboveThreshold = step("above-threshold", (values: ReadonlyArray<number>) =>
   Effect.sync(() => {
     executions++
-    return values.filter((v) => v >= threshold)
+    return values.filter((v) => v >= threshold && v <= limits.max)
   })
 )
 const sweep = flow("sweep-flow", (values: ReadonlyArray<number>) => aboveThreshold(values))
@@ -214,7 +216,7 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(executions).toBe(4)
   })
 
-  it("reads a variable its module reassigns at each call: a new value misses, an earlier one hits", async () => {
+  it("reads a variable its module reassigns, or an object whose field it sets, at each call: a new value misses, an earlier one hits", async () => {
     const i = await instance()
     executions = 0
     const values = [1, 5, 10]
@@ -225,9 +227,15 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     threshold = 1
     expect(await i.run(sweep(values))).toEqual([1, 5, 10])
     expect(executions).toBe(2)
+    limits.max = 5
+    expect(await i.run(sweep(values))).toEqual([1, 5])
+    limits.max = 100
+    expect(executions).toBe(3)
     const runs = await i.run(runsNamed("above-threshold"))
-    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
-    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "threshold"]])
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 0])
+    const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
+    expect(await changed(1)).toEqual([["captured", "threshold"]])
+    expect(await changed(3)).toEqual([["captured", "limits"]])
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
