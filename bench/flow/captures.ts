@@ -1,17 +1,24 @@
 /**
- * What reading a step's captured variables costs (src/flow/captures.ts; once per step, at its
- * first call): a function reading its factory's argument, and one reading a value of this
- * module's top level, against one `Runtime.evaluate` round trip of the same
- * in-process inspector session (the floor of any read through it), in the same run.
+ * What reading a step's captured variables costs (src/flow/captures.ts): a function reading its
+ * factory's argument, and one reading a value of this module's top level, against one
+ * `Runtime.evaluate` round trip of the same in-process inspector session (the floor of any read
+ * through it), in the same run. Read once per step, at its first call — or at every call when the
+ * module writes the variable between calls: then a cache hit of a step reading such a `let` is
+ * timed against the same hit of a step reading a `const` (SQLite, local folder, alternating
+ * blocks of 10 calls).
  *
  * `npx tsc -p tsconfig.json && node dist/bench/flow/captures.js [--reads 300]`
  */
+import { mkdtempSync, rmSync } from "node:fs"
 import { Session } from "node:inspector"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Effect, type Layer, ManagedRuntime } from "effect"
 import { capturesOf } from "../../src/flow/captures.js"
+import { step } from "../../src/flow/index.js"
+import * as Lamina from "../../src/instance/Lamina.js"
 import { median, numberArg } from "../util.js"
+import { rotatingBlocks } from "./blocks.js"
 
 const reads = numberArg(process.argv.slice(2), "reads", 300)
 
@@ -46,4 +53,26 @@ process.stdout.write(
   `captured variables read through the inspector (${reads} reads per median, node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})\n` +
     `  factory's argument ${f.toFixed(3)} ms | module's top level ${m.toFixed(3)} ms | one Runtime.evaluate ${e.toFixed(3)} ms | ${(f / e).toFixed(1)}x / ${(m / e).toFixed(1)}x\n`
 )
-process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
+
+// Hits of a step reading a `let` this module writes (read at every call) and of one reading a `const`.
+let offset = 1
+const fixedOffset = 1
+const readsLet = step({ name: "reads-let" }, (i: number) => Effect.succeed(i + offset))
+const readsConst = step({ name: "reads-const" }, (i: number) => Effect.succeed(i + fixedOffset))
+const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-captures-"))
+process.env.LAMINA_HOME ??= path.join(dir, "home")
+const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage") }) as Layer.Layer<Lamina.Lamina, unknown>)
+type Kind = "let" | "const"
+const timer = rotatingBlocks(rt, "captures-bench", ["let", "const"] as ReadonlyArray<Kind>, reads, (kind: Kind, i: number) => (kind === "let" ? readsLet(i) : readsConst(i)))
+try {
+  offset = 1
+  await timer.pass(timer.times())
+  const hits = timer.times()
+  await timer.pass(hits)
+  const [l, c] = [median(hits.let), median(hits.const)]
+  process.stdout.write(`  cache hit reading a let the module writes ${l.toFixed(3)} ms | reading a const ${c.toFixed(3)} ms | +${(l - c).toFixed(3)} ms a call\n`)
+  process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, hitLetMs: l, hitConstMs: c, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
+} finally {
+  await rt.dispose()
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -242,9 +242,11 @@ export const keyMaterialOf = (
     // Its hash is stored for `why` only when no field holds a secret.
     if (Object.keys(receiver).some(isSecretKey)) secrets.push(RECEIVER)
   }
-  if (def.captured !== undefined) {
-    Object.assign(params, def.captured.params)
-    secrets.push(...def.captured.secrets)
+  // Once: a step whose module writes what it captured reads it again at each access.
+  const captured = def.captured
+  if (captured !== undefined) {
+    Object.assign(params, captured.params)
+    secrets.push(...captured.secrets)
   }
   return {
     transform: transformKey,
