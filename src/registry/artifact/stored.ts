@@ -2,7 +2,8 @@
  * Whether an artifact's bytes are still in storage as it saved them: a cache hit refuses outputs
  * whose bytes are gone or were edited in place, and saving the same content again puts them back.
  * A local folder answers with one `stat`, synchronously (SQLite's direct path asks inside a
- * claim); a remote store (S3) with one HEAD per object.
+ * claim); a remote store (S3) with one HEAD per object, and one listing request per folder
+ * artifact (is anything still below its prefix).
  *
  * @module
  */
@@ -44,14 +45,14 @@ export const storedIn = (store: Pick<ObjectStore, "type" | "root">, storageId: n
         return storedStateOf(a, found?.isFile() === true ? found.size : undefined)
       }
 
-/** Whether a remote check asks about `a`: a file of this storage (a folder is many objects: not checked remotely). */
-const remotelyChecked = (a: StoredRow, storageId: number) => a.storage_id === storageId && !isFolderRow(a)
-
-/** `storedIn`'s answer for any store, as an Effect (one HEAD on S3). */
+/** `storedIn`'s answer for any store, as an Effect (on S3: one HEAD for a file, one listing of one key for a folder). */
 export const storedStateNow = (store: ObjectStore, storageId: number, a: StoredRow): Effect.Effect<StoredState, StorageError> => {
   const local = storedIn(store, storageId)
   if (local !== undefined) return Effect.sync(() => local(a))
-  return remotelyChecked(a, storageId) ? Effect.map(store.stat(storageKeyOf(a)), (info) => storedStateOf(a, info?.size)) : Effect.succeed(undefined)
+  if (a.storage_id !== storageId) return Effect.succeed(undefined)
+  return isFolderRow(a)
+    ? Effect.map(store.hasFolder(storageKeyOf(a)), (has): StoredState => (has ? undefined : "missing"))
+    : Effect.map(store.stat(storageKeyOf(a)), (info) => storedStateOf(a, info?.size))
 }
 
 /** The first of `artifacts` (in order) whose bytes are not stored as saved, with its state; HEADs run 8 at a time. */

@@ -3,6 +3,8 @@
  * a cache hit refuses outputs whose bytes are gone or were edited in place — in a local folder
  * and on S3 — and saving the same content again puts them back.
  */
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../../src/flow/index.js"
@@ -102,6 +104,32 @@ describeBackends(
       expect(runs.map((r) => runStatus(r))).toEqual(["completed", "cached", "completed"])
       expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the bytes of its output ${side.uid} are missing from storage`)
       expect(await i.run(Effect.map(Artifact.get(side.uid), (a) => a.load()).pipe(Effect.flatten))).toEqual(new Uint8Array(Buffer.from("side")))
+    })
+
+    it("recomputes when a folder output is gone from storage, and puts its files back", async () => {
+      const i = await instance()
+      let n = 0
+      const bundle = step("stored-bundle", (dir: string) =>
+        Effect.gen(function* () {
+          n++
+          const folder = path.join(dir, "bundle-src")
+          mkdirSync(folder, { recursive: true })
+          writeFileSync(path.join(folder, "a.txt"), "a")
+          writeFileSync(path.join(folder, "b.txt"), "b")
+          return yield* (yield* Artifact.fromPath(folder, { key: "out/bundle" })).save()
+        })
+      )
+      const bundleFlow = flow("stored-bundle-flow", (dir: string) => bundle(dir))
+      const first = await i.run(bundleFlow(i.dir))
+      await i.run(bundleFlow(i.dir))
+      expect(n).toBe(1)
+      await i.removeRaw(first.storageKey)
+      const again = await i.run(bundleFlow(i.dir))
+      expect(n).toBe(2)
+      expect(again.uid).toBe(first.uid)
+      expect(await i.storedKeys(first.storageKey)).toEqual([`${first.storageKey}/a.txt`, `${first.storageKey}/b.txt`])
+      const runs = await i.run(runsNamed("stored-bundle"))
+      expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the bytes of its output ${first.uid} are missing from storage`)
     })
   },
   { storages: ["local", "s3"] }
