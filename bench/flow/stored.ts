@@ -5,7 +5,8 @@
  *   - S3 (s3rver on loopback, in this process): a hit of a step returning a 1 KB artifact it
  *     saved, against a hit of the same step returning a plain value (no output to check); the
  *     difference against one HEAD of the same object through the store (`ObjectStore.stat`),
- *     measured in the same blocks — the baseline
+ *     measured in the same blocks — the baseline; and a hit of a step returning a folder of two
+ *     files, against one listing of such a folder (`ObjectStore.hasFolder`)
  *   - a local folder: the same two hits (the check is one `stat`)
  *
  * Calls alternate in blocks of 10 so load drift hits all alike. Run:
@@ -31,8 +32,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-stored-"))
 process.env.LAMINA_HOME ??= path.join(dir, "home")
 const s3 = await startS3Server()
 
-type Kind = "saving" | "plain" | "head"
-const KINDS: ReadonlyArray<Kind> = ["saving", "plain", "head"]
+type Kind = "saving" | "plain" | "head" | "folder" | "listing"
+const KINDS: ReadonlyArray<Kind> = ["saving", "plain", "head", "folder", "listing"]
 
 /** One storage's runtime, steps and timings. */
 const setUp = (name: string, layer: Layer.Layer<Lamina.Lamina, unknown>) => {
@@ -47,20 +48,39 @@ const setUp = (name: string, layer: Layer.Layer<Lamina.Lamina, unknown>) => {
     })
   )
   const plain = step({ name: "plain" }, (i: number) => Effect.succeed(i))
-  const first = flow(`stored-bench-${name}-first`, () => saving(-1))
+  // A folder of two small files of its own per call.
+  const folder = step({ name: "folder" }, (i: number) =>
+    Effect.suspend(() => {
+      const input = path.join(dir, name, `folder-${i}`)
+      mkdirSync(input, { recursive: true })
+      writeFileSync(path.join(input, "a.txt"), `a${i}`)
+      writeFileSync(path.join(input, "b.txt"), `b${i}`)
+      return Effect.flatMap(Artifact.fromPath(input, { key: `folders/${i}` }), (p) => p.save())
+    })
+  )
+  const first = flow(`stored-bench-${name}-first`, () => Effect.all([saving(-1), folder(-1)]))
   let headKey = ""
+  let folderKey = ""
   const call = (kind: Kind, i: number): Effect.Effect<unknown, unknown, Lamina.Lamina> =>
-    kind === "saving" ? saving(i) : kind === "plain" ? plain(i) : Effect.flatMap(ObjectStore, (store) => store.stat(headKey))
+    kind === "saving"
+      ? saving(i)
+      : kind === "plain"
+        ? plain(i)
+        : kind === "folder"
+          ? folder(i)
+          : Effect.flatMap(ObjectStore, (store) => (kind === "head" ? Effect.asVoid(store.stat(headKey)) : Effect.asVoid(store.hasFolder(folderKey))))
   const { times, pass } = rotatingBlocks(rt, `stored-bench-${name}`, KINDS, steps, call)
   return {
     rt,
-    /** Executed calls first (their outputs give the HEAD a real object), then the timed hits. */
+    /** Executed calls first (their outputs give the HEAD and the listing real objects), then the timed hits. */
     measure: async () => {
-      headKey = (await rt.runPromise(first())).storageKey
+      const [file, bundle] = await rt.runPromise(first())
+      headKey = file.storageKey
+      folderKey = bundle.storageKey
       await pass(times())
       const hit = times()
       await pass(hit)
-      return { saving: median(hit.saving), plain: median(hit.plain), head: median(hit.head) }
+      return { saving: median(hit.saving), plain: median(hit.plain), head: median(hit.head), folder: median(hit.folder), listing: median(hit.listing) }
     }
   }
 }
@@ -78,9 +98,10 @@ try {
     process.stdout.write(
       `outputs checked in storage on a hit (SQLite registry, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
         `  S3 (s3rver): hit returning a 1 KB artifact ${ms(remote.saving)} | returning a value ${ms(remote.plain)} | added ${ms(added)} | one HEAD ${ms(remote.head)} | added = ${(added / remote.head).toFixed(2)}x the HEAD\n` +
-        `  local folder: hit returning a 1 KB artifact ${ms(local.saving)} | returning a value ${ms(local.plain)} | added ${ms(local.saving - local.plain)}\n`
+        `  S3 (s3rver): hit returning a folder of 2 files ${ms(remote.folder)} | added ${ms(remote.folder - remote.plain)} | one listing ${ms(remote.listing)} | added = ${((remote.folder - remote.plain) / remote.listing).toFixed(2)}x the listing\n` +
+        `  local folder: hit returning a 1 KB artifact ${ms(local.saving)} | returning a value ${ms(local.plain)} | added ${ms(local.saving - local.plain)} | returning a folder ${ms(local.folder)}\n`
     )
-    process.stdout.write(JSON.stringify({ s3: remote, local, addedOverHead: added / remote.head, loadAverage: load }) + "\n")
+    process.stdout.write(JSON.stringify({ s3: remote, local, addedOverHead: added / remote.head, addedOverListing: (remote.folder - remote.plain) / remote.listing, loadAverage: load }) + "\n")
   } finally {
     await onS3.rt.dispose()
     await onDisk.rt.dispose()
