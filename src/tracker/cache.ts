@@ -139,8 +139,8 @@ const unstored = (run: HitRun, a: Artifact, state: "missing" | "resized"): Refus
 })
 
 /**
- * Check a hit's outputs in a remote store (one HEAD each, 8 at a time): the hit, or a refusal for
- * the first whose bytes are gone or have another size. A local folder is checked within the
+ * Check a hit's outputs in a remote store (a HEAD per file, a listing per folder, 8 at a time):
+ * the hit, or a refusal for the first whose bytes are gone or have another size. A local folder is checked within the
  * hit's reads instead (`StoredCheck`). `seen` keeps what the check found, by uid (the Tracker's
  * claims consult it: they cannot wait for S3 under SQLite's lock).
  */
@@ -229,6 +229,9 @@ const planHit = (run: HitRun): HitPlan => {
   }
 }
 
+/** Whether `a` is an output of the planned run: one it saved, or one it saved again (recreated). */
+const savedBy = (plan: HitPlan, a: Artifact): boolean => a.run_id === plan.run.id || plan.recreated.has(a.id)
+
 /** Check the run's artifact rows: a refusal, or the artifacts by uid. */
 const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, stored?: StoredCheck): Refusal | Map<string, Artifact> => {
   const { run, recreated } = plan
@@ -236,7 +239,7 @@ const judgeRows = (plan: HitPlan, rows: ReadonlyArray<Record<string, unknown>>, 
   for (const row of rows) {
     const a = new Artifact(decodeRow(ArtifactModel, row))
     byUid.set(a.uid, a)
-    if (a.run_id === run.id || recreated.has(a.id)) {
+    if (savedBy(plan, a)) {
       if (a.branch === -1) return { run, reason: `its output ${a.uid} is in trash` }
       // Recomputing saves the same bytes again, and the save puts them back (save.ts).
       const state = stored?.(a)
@@ -289,7 +292,7 @@ const decodeHit = (plan: HitPlan, byUid: ReadonlyMap<string, Artifact>, records:
   try {
     const value = decodeResult(plan.json, { artifact: (uid) => byUid.get(uid)!, record: (model, uid) => records.get(`${model}:${uid}`) })
     const outputs: Array<Artifact> = []
-    for (const a of byUid.values()) if (a.run_id === plan.run.id || plan.recreated.has(a.id)) outputs.push(a)
+    for (const a of byUid.values()) if (savedBy(plan, a)) outputs.push(a)
     return { run: plan.run, value, loaded: plan.loaded, rechecked: plan.rechecked, outputs }
   } catch (e) {
     if (e instanceof Unencodable) return { run: plan.run, reason: `its result cannot be decoded: ${e.message}` }

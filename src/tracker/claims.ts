@@ -239,10 +239,10 @@ export const claimAndStartDirectSlow = (direct: Direct, cacheKey: string, run: N
     return { _tag: "claimed", run: ref, ...(hit !== undefined ? { refused: hit } : {}) } as Start
   })
 
-/** Cache parts noting why the newest run with their key was not reused (unchanged without a refusal). */
 /** A refusal as kept in the cache parts of the run that executed instead. */
 const refusedPart = (refused: Refusal): NonNullable<CacheParts["refused"]> => ({ run: refused.run.uid, reason: refused.reason, ...(refused.read ? { read: true as const } : {}) })
 
+/** Cache parts noting why the newest run with their key was not reused (unchanged without a refusal). */
 export const withRefusedParts = <P extends CacheParts | null>(parts: P, refused: Refusal | undefined): P =>
   parts === null || refused === undefined ? parts : { ...parts, refused: refusedPart(refused) }
 
