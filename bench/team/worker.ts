@@ -61,14 +61,16 @@ const main = async () => {
   // their inputs (pgbench, the ceiling it is compared with, creates no files either).
   const inputs = Array.from({ length: config.count }, (_, n) => {
     const file = path.join(dir, `${n}.txt`)
-    writeFileSync(file, config.mode === "same" ? (config.content ?? "same") : `${config.id}:${n}:${config.mode}`)
+    // The key in the content keeps every save of a run new: a second round (another key) of the
+    // same worker ids must not save the first round's bytes again, which takes the duplicate path.
+    writeFileSync(file, config.mode === "same" ? (config.content ?? "same") : `${config.key}/${config.id}:${n}:${config.mode}`)
     return file
   })
   const saves = Effect.forEach(inputs, (file, n) => saveFile(config.mode === "distinct" ? `${config.key}/${config.id}/${n}.txt` : config.key, file))
   const program = Effect.gen(function* () {
     for (let n = 0; n < (config.warmup ?? 0); n++) {
       const file = path.join(dir, `w${n}.txt`)
-      writeFileSync(file, `${config.id}:${n}:warmup`)
+      writeFileSync(file, `${config.key}/${config.id}:${n}:warmup`)
       yield* saveFile(`${config.key}-warmup/${config.id}/${n}.txt`, file)
     }
     process.stdout.write("ready\n")
