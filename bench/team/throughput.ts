@@ -21,11 +21,17 @@ import { ONE_TRIP_LOCK_WAIT_MS } from "../../src/db/oneTrip.js"
 import { median } from "../util.js"
 import { createDatabase } from "./pgdb.js"
 import { runWorkers } from "./spawn.js"
-import type { WorkerConfig } from "./worker.js"
+import type { WorkerConfig, WorkerResult } from "./worker.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const worker = path.join(here, "worker.js")
-const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 100)
+/**
+ * Saves each writer makes before the clock starts. Fewer leave the timed saves running half
+ * compiled: with 100, a writer's user CPU per save was 0.98 ms against 0.6 ms after 2,000, and 8
+ * writers compiling at once on 2 cores measured the JIT, not the saves (ratio 0.64 of the
+ * ceiling against 0.77).
+ */
+const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 2000)
 
 /**
  * What one save of a new key sends Postgres (`Artifact.save`, local storage): one simple query
@@ -54,7 +60,19 @@ const pgbench = (url: string, script: string, clients: number, seconds: number):
   return Number(tps[1])
 }
 
-/** Saves per second of `processes` writers doing `saves` each. */
+/**
+ * Saves per second while every writer was saving: from the last writer's start to the first
+ * one's finish, as pgbench counts (all its clients run for the whole `-T`). The total over the
+ * slowest writer's wall time would count its tail too, when fewer writers share the cores.
+ */
+const rateWhileAllRan = (results: ReadonlyArray<WorkerResult>): number => {
+  const from = Math.max(...results.map((r) => r.began))
+  const to = Math.min(...results.map((r) => r.ends.at(-1) ?? r.began))
+  const done = results.reduce((n, r) => n + r.ends.filter((t) => t > from && t <= to).length, 0)
+  return done / ((to - from) / 1000)
+}
+
+/** Saves per second of `processes` writers doing `saves` each, and their CPU per save (ms). */
 const measure = async (storage: string, db: string, dir: string, processes: number, saves: number, tag: string) => {
   const configs = Array.from({ length: processes }, (_, p): WorkerConfig => ({
     storage,
@@ -67,16 +85,22 @@ const measure = async (storage: string, db: string, dir: string, processes: numb
     warmup: WARMUP
   }))
   const results = await runWorkers(worker, configs)
-  const wall = Math.max(...results.map((r) => r.ms)) / 1000
-  return (processes * saves) / wall
+  const perSave = (ms: number) => ms / (processes * saves)
+  return {
+    rate: rateWhileAllRan(results),
+    user: perSave(results.reduce((t, r) => t + r.cpu.user, 0)),
+    system: perSave(results.reduce((t, r) => t + r.cpu.system, 0))
+  }
 }
+
+const cpuOf = (m: { readonly user: number; readonly system: number }) => `${m.user.toFixed(2)}+${m.system.toFixed(2)} ms`
 
 export const main = async (): Promise<void> => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-throughput-"))
   process.env.LAMINA_HOME = path.join(dir, "home")
   const database = await createDatabase()
   const storage = path.join(dir, "storage")
-  const saves = Number(process.env.LAMINA_BENCH_SAVES ?? 150)
+  const saves = Number(process.env.LAMINA_BENCH_SAVES ?? 600)
   try {
     // Create the instance once (migrations, user, storage rows) before timing anything.
     await Effect.runPromise(Effect.provide(Effect.void, Lamina.layer({ storage, db: database.url })))
@@ -86,8 +110,9 @@ export const main = async (): Promise<void> => {
     const ratios: Array<number> = []
     const ceilings: Array<number> = []
     for (let r = 0; r < rounds; r++) {
-      const one = await measure(storage, database.url, dir, 1, saves * 2, `one${r}`)
-      const eight = await measure(storage, database.url, dir, 8, saves, `eight${r}`)
+      const oneRun = await measure(storage, database.url, dir, 1, saves * 2, `one${r}`)
+      const eightRun = await measure(storage, database.url, dir, 8, saves, `eight${r}`)
+      const [one, eight] = [oneRun.rate, eightRun.rate]
       ratios.push(eight / one)
       const pgOne = pgbench(database.url, script, 1, 4)
       const pgEight = pgbench(database.url, script, 8, 4)
@@ -95,6 +120,7 @@ export const main = async (): Promise<void> => {
       if (ceiling !== undefined) ceilings.push(ceiling)
       console.log(
         `round ${r + 1}: 1 process ${one.toFixed(0)} saves/s, 8 processes ${eight.toFixed(0)} saves/s, ratio ${(eight / one).toFixed(2)}` +
+          ` (writer CPU per save, user+kernel: ${cpuOf(oneRun)} alone, ${cpuOf(eightRun)} among 8)` +
           (ceiling === undefined ? " (pgbench not installed: no ceiling)" : `; pgbench 1 client ${pgOne!.toFixed(0)} tps, 8 clients ${pgEight!.toFixed(0)} tps, ratio ${ceiling.toFixed(2)}`)
       )
     }

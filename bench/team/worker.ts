@@ -46,6 +46,11 @@ export interface WorkerResult {
   readonly uids: ReadonlyArray<string>
   /** Wall time of the saves alone, in milliseconds. */
   readonly ms: number
+  /** When the saves began and when each ended, in milliseconds since the epoch (comparable across processes). */
+  readonly began: number
+  readonly ends: ReadonlyArray<number>
+  /** This process's CPU time over the saves alone, in milliseconds: user, then kernel. */
+  readonly cpu: { readonly user: number; readonly system: number }
 }
 
 const main = async () => {
@@ -66,7 +71,11 @@ const main = async () => {
     writeFileSync(file, config.mode === "same" ? (config.content ?? "same") : `${config.key}/${config.id}:${n}:${config.mode}`)
     return file
   })
-  const saves = Effect.forEach(inputs, (file, n) => saveFile(config.mode === "distinct" ? `${config.key}/${config.id}/${n}.txt` : config.key, file))
+  const clock = () => performance.timeOrigin + performance.now()
+  const ends: Array<number> = []
+  const saves = Effect.forEach(inputs, (file, n) =>
+    Effect.tap(saveFile(config.mode === "distinct" ? `${config.key}/${config.id}/${n}.txt` : config.key, file), () => void ends.push(clock()))
+  )
   const program = Effect.gen(function* () {
     for (let n = 0; n < (config.warmup ?? 0); n++) {
       const file = path.join(dir, `w${n}.txt`)
@@ -75,9 +84,11 @@ const main = async () => {
     }
     process.stdout.write("ready\n")
     yield* Effect.promise(waitForGo)
-    const t0 = performance.now()
+    const began = clock()
+    const cpu0 = process.cpuUsage()
     const uids = yield* saves
-    const result: WorkerResult = { id: config.id, uids, ms: performance.now() - t0 }
+    const cpu = process.cpuUsage(cpu0)
+    const result: WorkerResult = { id: config.id, uids, ms: clock() - began, began, ends, cpu: { user: cpu.user / 1000, system: cpu.system / 1000 } }
     process.stdout.write(JSON.stringify(result) + "\n")
   })
   const layer = Lamina.layer({ storage: config.storage, db: config.db, ...(config.s3 ? { s3: config.s3 } : {}) })
