@@ -13,6 +13,7 @@ import { Effect } from "effect"
 import * as Lamina from "../../src/instance/Lamina.js"
 import type { S3Settings } from "../../src/instance/settings.js"
 import { Artifact } from "../../src/registry/Artifact.js"
+import { workerContent } from "./content.js"
 import { waitForGo } from "./go.js"
 
 /** What a worker does. */
@@ -66,9 +67,7 @@ const main = async () => {
   // their inputs (pgbench, the ceiling it is compared with, creates no files either).
   const inputs = Array.from({ length: config.count }, (_, n) => {
     const file = path.join(dir, `${n}.txt`)
-    // The key in the content keeps every save of a run new: a second round (another key) of the
-    // same worker ids must not save the first round's bytes again, which takes the duplicate path.
-    writeFileSync(file, config.mode === "same" ? (config.content ?? "same") : `${config.key}/${config.id}:${n}:${config.mode}`)
+    writeFileSync(file, config.mode === "same" ? (config.content ?? "same") : workerContent(config.key, config.id, n, config.mode))
     return file
   })
   const clock = () => performance.timeOrigin + performance.now()
@@ -79,7 +78,7 @@ const main = async () => {
   const program = Effect.gen(function* () {
     for (let n = 0; n < (config.warmup ?? 0); n++) {
       const file = path.join(dir, `w${n}.txt`)
-      writeFileSync(file, `${config.key}/${config.id}:${n}:warmup`)
+      writeFileSync(file, workerContent(config.key, config.id, n, "warmup"))
       yield* saveFile(`${config.key}-warmup/${config.id}/${n}.txt`, file)
     }
     process.stdout.write("ready\n")

@@ -8,6 +8,7 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, expect, it, vi } from "vitest"
 
+import { workerContent } from "../../bench/team/content.js"
 import type { WorkerConfig } from "../../bench/team/worker.js"
 import { runWorkers } from "../../bench/team/spawn.js"
 import { Artifact } from "../../src/registry/Artifact.js"
@@ -80,7 +81,7 @@ describeBackends(
       for (const v of versions.filter((_, n) => n % 37 === 0 || n === total - 1)) {
         const content = Buffer.from(await i.run(v.load())).toString()
         const worker = results.find((r) => r.uids.includes(v.uid))
-        expect(content).toBe(worker === undefined ? "seed" : `${worker.id}:${worker.uids.indexOf(v.uid)}:versions`)
+        expect(content).toBe(worker === undefined ? "seed" : workerContent("shared/data.txt", worker.id, worker.uids.indexOf(v.uid), "versions"))
       }
       expect(await slotsLeft(i)).toBe(0)
     }, GENEROUS)
