@@ -27,9 +27,9 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const worker = path.join(here, "worker.js")
 /**
  * Saves each writer makes before the clock starts. Fewer leave the timed saves running half
- * compiled: with 100, a writer's user CPU per save was 0.98 ms against 0.6 ms after 2,000, and 8
- * writers compiling at once on 2 cores measured the JIT, not the saves (ratio 0.64 of the
- * ceiling against 0.77).
+ * compiled: after 100, a writer's user CPU per save was 0.98 ms against 0.6–0.8 ms after 2,000,
+ * and 8 writers compiling at once on 2 cores measured the JIT, not the saves (0.68–0.74 of the
+ * ceiling against 0.77–0.78, bench/team/README.md).
  */
 const WARMUP = Number(process.env.LAMINA_BENCH_WARMUP ?? 2000)
 
