@@ -1,17 +1,18 @@
 /**
- * All team benchmarks in one go (`node dist/bench/team/run.js [s3|throughput|flakes]…`,
- * default all): S3 transfer speed and memory, multi-writer registry throughput, and the
- * multi-process tests run repeatedly for flakes. Results: bench/team/README.md.
+ * All team benchmarks in one go (`node dist/bench/team/run.js [s3|throughput|contention|flakes]…`,
+ * default all): S3 transfer speed and memory, multi-writer registry throughput, what 8 processes
+ * on these cores cost each other, and the multi-process tests run repeatedly for flakes. Results: bench/team/README.md.
  *
  * @module
  */
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
+import { main as contention } from "./contention.js"
 import { main as flakes } from "./flakes.js"
 import { main as s3 } from "./s3bench.js"
 import { main as throughput } from "./throughput.js"
 
-const parts: Record<string, () => Promise<void> | void> = { s3, throughput, flakes }
+const parts: Record<string, () => Promise<void> | void> = { s3, throughput, contention, flakes }
 
 export const main = async (which: ReadonlyArray<string>): Promise<void> => {
   const chosen = which.length === 0 ? Object.keys(parts) : which
