@@ -9,10 +9,11 @@
  * the variables some inner function uses. The module's top-level variables count too: its
  * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
  * config file read at load made of it: the top-level variables the step's function (or a helper
- * its factory made) names. The module's functions and imports are not keyed (their code is
- * fingerprinted: a module namespace, a bundler's import object, CommonJS' `require`/`module`/
- * `exports`), nor followed: in a bundle they are the libraries' code too, whose internal state
- * (a buffer pool, a cache) is no input of the step.
+ * its factory made) names, and the plain data the module's functions it names read. The module's
+ * functions and imports are not keyed (their code is fingerprinted: a module namespace, a
+ * bundler's import object, CommonJS' `require`/`module`/`exports`), and its functions are followed
+ * one level, for plain data only: in a bundle they are the libraries' code too, whose internal
+ * state (a buffer pool, a cache) is no input of the step.
  *
  * @module
  */
@@ -46,6 +47,17 @@ const INNER = new Set(["Closure", "Block", "Catch"])
 
 /** A module's import plumbing, by name: CommonJS' wrapper arguments, vitest's and vite's import objects. */
 const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|__vi_ssr_\w+__)$/
+
+/**
+ * Plain data — a primitive, an array, a plain object — as opposed to what a module keeps as state
+ * (a Map, a buffer pool, a class's instance) or code.
+ */
+const isData = (v: RemoteObject | undefined): boolean =>
+  v === undefined ||
+  (v.type !== "object" && v.type !== "function" && v.type !== "symbol") ||
+  v.subtype === "null" ||
+  v.subtype === "array" ||
+  (v.subtype === undefined && v.className === "Object")
 
 /** A module namespace (`import * as x`): the inspector's class name for it. */
 const isNamespace = (v: RemoteObject | undefined): boolean => v?.type === "object" && v.className === "Module"
@@ -189,35 +201,42 @@ export const capturesOf = (fn: Function): Captures | undefined => {
     const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
     const names: Array<string> = []
     const values: Array<RemoteObject | undefined> = []
-    // The module's functions: neither keyed nor followed (in a bundle they are the libraries'
-    // code too, whose internal state — pools, caches — is no input of the step).
+    // The module's functions: code (fingerprinted), never keyed themselves.
     const code = new Set<string>()
+    const topNames = new Set<string>()
     for (const scope of top === undefined ? inner : [...inner, top])
       for (const v of propertiesOf(s, scope.objectId).result) {
         // An inner scope's variable shadows an outer one of the same name.
         if (names.includes(v.name)) continue
         if (scope === top && (PLUMBING.test(v.name) || isNamespace(v.value))) continue
         if (scope === top && v.value?.type === "function") code.add(v.name)
+        if (scope === top) topNames.add(v.name)
         names.push(v.name)
         values.push(v.value)
       }
     // A scope holds every variable any function made in it uses: keep those `target` names, and
     // those named by the functions of the scope it names (a helper the factory made), transitively,
     // except what they write (a counter, an accumulator): state they keep, not what they were made with.
+    // A module function `target` names is followed one level, for the module's plain data it reads
+    // (`const keep = (x) => x > threshold`): not further and nothing else, since in a bundle those
+    // functions are the libraries' too, whose state (pools, caches, in-flight maps) is no input.
     const used = new Set<string>()
     const written = new Set<string>()
     // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
     const readIn = new Map<string, Array<string>>()
-    const sources = [target.toString()]
+    const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text: target.toString(), ofModule: false }]
     for (let source = sources.pop(); source !== undefined; source = sources.pop())
-      for (const name of identifiersIn(source)) {
+      for (const name of identifiersIn(source.text)) {
         const i = names.indexOf(name)
         if (i < 0) continue
-        if (writes(source, name)) written.add(name)
-        readIn.set(name, [...(readIn.get(name) ?? []), source])
+        // A module function sees the module's variables only, and is read for data only.
+        if (source.ofModule && !(topNames.has(name) && !code.has(name) && isData(values[i]))) continue
+        if (writes(source.text, name)) written.add(name)
+        readIn.set(name, [...(readIn.get(name) ?? []), source.text])
         if (used.has(name)) continue
         used.add(name)
-        if (values[i]?.type === "function" && values[i]?.description !== undefined && !code.has(name)) sources.push(values[i].description)
+        const fn = values[i]?.type === "function" ? values[i]?.description : undefined
+        if (fn !== undefined && !source.ofModule) sources.push({ text: fn, ofModule: code.has(name) || source.ofModule })
       }
     const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) && !code.has(name) ? [i] : []))
     if (kept.length === 0) return new Map()

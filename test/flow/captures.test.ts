@@ -72,10 +72,14 @@ describe("capturesOf", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
     try {
       const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
-      // An import namespace, a function and a class the functions use: code, neither keyed nor followed (\`scale\` is read through \`helper\` only).
+      // An import namespace, a function and a class the functions use: code, not keyed; a module function is followed one
+      // level for the plain data it reads (\`scale\` through \`helper\`), not for its state (\`seen\`) or further (\`deeper\`).
       const body = `const top = 5
 const scale = 2
-const helper = (x) => x * scale
+const seen = new Map()
+const limit = 7
+const deeper = (x) => x + limit
+const helper = (x) => (seen.has(x) ? 0 : deeper(x) * scale)
 class Model { fit() { return 1 } }
 const make = (a) => (x) => x + a + top + path.sep.length + new Model().fit()
 const anonymous = (() => { const b = 2; return () => b + top })()
@@ -93,7 +97,7 @@ console.log(JSON.stringify(out))`
       const outputs = await Promise.all(["esm.mjs", "tla.mjs", "cjs-main.mjs", "tla-alone.mjs"].map((f) => runNode([path.join(dir, f)])))
       for (const o of outputs) expect(o.stderr).toBe("")
       const [esm, tla, cjs, alone] = outputs.map((o) => JSON.parse(o.stdout))
-      const expected = { made: { a: 1, top: 5 }, plain: { top: 5 }, anonymous: { b: 2, top: 5 } }
+      const expected = { made: { a: 1, top: 5 }, plain: { top: 5, scale: 2 }, anonymous: { b: 2, top: 5 } }
       expect(esm).toEqual(expected)
       expect(tla).toEqual(expected)
       // CommonJS' require() hands back a plain object, keyed like data by the fields read (a function by its source).
@@ -172,6 +176,17 @@ const aboveThreshold = step("above-threshold", (values: ReadonlyArray<number>) =
 )
 const sweep = flow("sweep-flow", (values: ReadonlyArray<number>) => aboveThreshold(values))
 
+// A module-level value read only by a module function the step calls.
+let cutoff = 1
+const overCutoff = (v: number) => v > cutoff
+const overStep = step("over-cutoff", (values: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    return values.filter(overCutoff)
+  })
+)
+const overFlow = flow("over-cutoff-flow", (values: ReadonlyArray<number>) => overStep(values))
+
 describeBackends("captured variables in the cache key", ({ instance }) => {
   it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
     const i = await instance()
@@ -238,6 +253,21 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(await changed(3)).toEqual([["captured", "limits"]])
   })
 
+  it("keys the module's data that a module function the step calls reads: a new value misses, an earlier one hits, why names it", async () => {
+    const i = await instance()
+    executions = 0
+    cutoff = 1
+    expect(await i.run(overFlow([1, 5, 10]))).toEqual([5, 10])
+    cutoff = 5
+    expect(await i.run(overFlow([1, 5, 10]))).toEqual([10])
+    cutoff = 1
+    expect(await i.run(overFlow([1, 5, 10]))).toEqual([5, 10])
+    expect(executions).toBe(2)
+    const runs = await i.run(runsNamed("over-cutoff"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
+    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "cutoff"]])
+  })
+
   it("leaves out a captured variable listed in ignore", async () => {
     const i = await instance()
     executions = 0
@@ -262,7 +292,9 @@ import { flow, Lamina, step } from "lamina"
 
 const [storage, db, factorArg] = process.argv.slice(2)
 const settings = JSON.parse(readFileSync(new URL("../settings.json", import.meta.url), "utf8")) as { readonly offset: number }
-const scale = step("scale", (x: number) => Effect.sync(() => x * factor + settings.offset))
+// The config is read by a module function the step calls, the factor by the step itself.
+const shift = (y: number) => y + settings.offset
+const scale = step("scale", (x: number) => Effect.sync(() => shift(x * factor)))
 // Declared below the step: read at its first call, not when it was defined.
 const factor = Number(factorArg)
 const pipeline = flow("scale-flow", (x: number) => scale(x))
