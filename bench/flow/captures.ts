@@ -1,6 +1,7 @@
 /**
  * What reading a step's captured variables costs (src/flow/captures.ts): a function reading its
- * factory's argument, and one reading a value of this module's top level, against one
+ * factory's argument, one reading a value of this module's top level, and one reading that value
+ * through a module function it calls, against one
  * `Runtime.evaluate` round trip of the same in-process inspector session (the floor of any read
  * through it), in the same run. Read once per step, at its first call — or at every call when the
  * module writes the variable between calls: then a cache hit of a step reading such a `let` is
@@ -24,6 +25,9 @@ const reads = numberArg(process.argv.slice(2), "reads", 300)
 
 const factor = Number(process.env.LAMINA_BENCH_FACTOR ?? 2)
 const moduleLevel = (x: number) => Effect.succeed(x * factor + path.sep.length)
+// The same value read by a module function the step calls (followed one level).
+const scaled = (x: number) => x * factor + path.sep.length
+const viaHelper = (x: number) => Effect.succeed(scaled(x))
 const factory = (min: number) => (x: number) => Effect.succeed(x >= min)
 
 const session = new Session()
@@ -35,23 +39,25 @@ const time = (f: () => unknown): number => {
   f()
   return performance.now() - t0
 }
-const samples: Record<"factory" | "module" | "evaluate", Array<number>> = { factory: [], module: [], evaluate: [] }
+const samples: Record<"factory" | "module" | "helper" | "evaluate", Array<number>> = { factory: [], module: [], helper: [], evaluate: [] }
 const made = factory(3)
 for (let i = 0; i < 20; i++) {
   capturesOf(made)
   capturesOf(moduleLevel)
+  capturesOf(viaHelper)
   evaluate()
 }
 for (let i = 0; i < reads; i++) {
   samples.factory.push(time(() => capturesOf(made)))
   samples.module.push(time(() => capturesOf(moduleLevel)))
+  samples.helper.push(time(() => capturesOf(viaHelper)))
   samples.evaluate.push(time(evaluate))
 }
 session.disconnect()
-const [f, m, e] = [median(samples.factory), median(samples.module), median(samples.evaluate)]
+const [f, m, h, e] = [median(samples.factory), median(samples.module), median(samples.helper), median(samples.evaluate)]
 process.stdout.write(
   `captured variables read through the inspector (${reads} reads per median, node ${process.version}, load average ${os.loadavg()[0]!.toFixed(1)})\n` +
-    `  factory's argument ${f.toFixed(3)} ms | module's top level ${m.toFixed(3)} ms | one Runtime.evaluate ${e.toFixed(3)} ms | ${(f / e).toFixed(1)}x / ${(m / e).toFixed(1)}x\n`
+    `  factory's argument ${f.toFixed(3)} ms | module's top level ${m.toFixed(3)} ms | the same through a module function ${h.toFixed(3)} ms | one Runtime.evaluate ${e.toFixed(3)} ms | ${(f / e).toFixed(1)}x / ${(m / e).toFixed(1)}x / ${(h / e).toFixed(1)}x\n`
 )
 
 // Hits of a step reading a `let` this module writes (read at every call) and of one reading a `const`.
