@@ -236,7 +236,7 @@ export const capturesOf = (fn: Function): Captures | undefined => {
         if (used.has(name)) continue
         used.add(name)
         const fn = values[i]?.type === "function" ? values[i]?.description : undefined
-        if (fn !== undefined && !source.ofModule) sources.push({ text: fn, ofModule: code.has(name) || source.ofModule })
+        if (fn !== undefined && !source.ofModule) sources.push({ text: fn, ofModule: code.has(name) })
       }
     const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) && !code.has(name) ? [i] : []))
     if (kept.length === 0) return new Map()
