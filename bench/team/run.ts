@@ -1,7 +1,8 @@
 /**
  * All team benchmarks in one go (`node dist/bench/team/run.js [s3|throughput|contention|flakes]…`,
  * default all): S3 transfer speed and memory, multi-writer registry throughput, what 8 processes
- * on these cores cost each other, and the multi-process tests run repeatedly for flakes. Results: bench/team/README.md.
+ * on these cores cost each other, and the multi-process tests run repeatedly for flakes.
+ * Results: bench/team/README.md.
  *
  * @module
  */

@@ -45,8 +45,6 @@ export interface WorkerConfig {
 export interface WorkerResult {
   readonly id: string
   readonly uids: ReadonlyArray<string>
-  /** Wall time of the saves alone, in milliseconds. */
-  readonly ms: number
   /** When the saves began and when each ended, in milliseconds since the epoch (comparable across processes). */
   readonly began: number
   readonly ends: ReadonlyArray<number>
@@ -87,7 +85,7 @@ const main = async () => {
     const cpu0 = process.cpuUsage()
     const uids = yield* saves
     const cpu = process.cpuUsage(cpu0)
-    const result: WorkerResult = { id: config.id, uids, ms: clock() - began, began, ends, cpu: { user: cpu.user / 1000, system: cpu.system / 1000 } }
+    const result: WorkerResult = { id: config.id, uids, began, ends, cpu: { user: cpu.user / 1000, system: cpu.system / 1000 } }
     process.stdout.write(JSON.stringify(result) + "\n")
   })
   const layer = Lamina.layer({ storage: config.storage, db: config.db, ...(config.s3 ? { s3: config.s3 } : {}) })

@@ -230,7 +230,7 @@ export const capturesOf = (fn: Function): Captures | undefined => {
         const i = names.indexOf(name)
         if (i < 0) continue
         // A module function sees the module's variables only, and is read for data only.
-        if (source.ofModule && !(topNames.has(name) && !code.has(name) && isData(values[i]))) continue
+        if (source.ofModule && !(topNames.has(name) && isData(values[i]))) continue
         if (writes(source.text, name)) written.add(name)
         readIn.set(name, [...(readIn.get(name) ?? []), source.text])
         if (used.has(name)) continue
