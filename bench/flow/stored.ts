@@ -6,7 +6,7 @@
  *     saved, against a hit of the same step returning a plain value (no output to check); the
  *     difference against one HEAD of the same object through the store (`ObjectStore.stat`),
  *     measured in the same blocks — the baseline; and a hit of a step returning a folder of two
- *     files, against one listing of such a folder (`ObjectStore.hasFolder`)
+ *     files, against one listing of such a folder (`ObjectStore.list`)
  *   - a local folder: the same two hits (the check is one `stat`)
  *
  * Calls alternate in blocks of 10 so load drift hits all alike. Run:
@@ -68,7 +68,7 @@ const setUp = (name: string, layer: Layer.Layer<Lamina.Lamina, unknown>) => {
         ? plain(i)
         : kind === "folder"
           ? folder(i)
-          : Effect.flatMap(ObjectStore, (store) => (kind === "head" ? Effect.asVoid(store.stat(headKey)) : Effect.asVoid(store.hasFolder(folderKey))))
+          : Effect.flatMap(ObjectStore, (store) => (kind === "head" ? Effect.asVoid(store.stat(headKey)) : Effect.asVoid(store.list(folderKey))))
   const { times, pass } = rotatingBlocks(rt, `stored-bench-${name}`, KINDS, steps, call)
   return {
     rt,

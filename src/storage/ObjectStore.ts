@@ -74,8 +74,6 @@ export interface ObjectStore {
   readonly stat: (key: string) => Effect.Effect<ObjectInfo | undefined, StorageError>
   /** True when `key` is a stored object (not a folder). */
   readonly exists: (key: string) => Effect.Effect<boolean, StorageError>
-  /** True when `prefix` is a folder holding something (on S3: one listing request, its first page only). */
-  readonly hasFolder: (prefix: string) => Effect.Effect<boolean, StorageError>
   /** Objects below a prefix, with their size and modification time. */
   readonly list: (prefix: string) => Effect.Effect<ReadonlyArray<ObjectInfo>, StorageError>
   /**

@@ -215,6 +215,38 @@ export const listFilesWithStats = (dir: string): ReadonlyArray<ListedFile> => {
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
 }
 
+/** How many files a folder holds and their bytes, as `listFiles` counts them (a link to a file counts as that file). */
+export interface FolderTotals {
+  readonly files: number
+  readonly bytes: number
+}
+
+/**
+ * `FolderTotals` of `dir`, synchronously (a cache hit checks its folder outputs inside SQLite's
+ * claim); undefined when `dir` is not a folder. Entries `listFiles` would refuse count as nothing.
+ */
+export const folderTotalsSync = (dir: string): FolderTotals | undefined => {
+  let entries: Array<Dirent>
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true })
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined
+    throw e
+  }
+  let files = 0
+  let bytes = 0
+  for (const e of entries) {
+    if (!e.isFile() && !e.isSymbolicLink()) continue
+    // Follows a link, as listFiles does; gone since the listing: not there.
+    const st = statSync(path.join(e.parentPath, e.name), { throwIfNoEntry: false })
+    if (st === undefined || !st.isFile()) continue
+    files++
+    bytes += st.size
+  }
+  return { files, bytes }
+}
+
 /**
  * All files below `dir`, as paths relative to it with `/` separators, sorted. A link to a file
  * counts as that file (read through the link, as LaminDB does); any other entry that is not a

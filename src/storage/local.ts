@@ -114,11 +114,6 @@ export const make = (root: string): ObjectStore => {
         const st = await fs.stat(full(key)).catch(() => undefined)
         return st?.isFile() ?? false
       }),
-    hasFolder: (prefix) =>
-      io("Checking", full(prefix), async () => {
-        const st = await fs.stat(full(prefix)).catch(() => undefined)
-        return st?.isDirectory() ?? false
-      }),
     list: (prefix) =>
       io("Listing", full(prefix), async () =>
         listFilesWithStats(full(prefix)).map((f): ObjectInfo => ({ key: prefix === "" ? f.rel : `${prefix}/${f.rel}`, size: f.size, modifiedAt: f.mtime }))

@@ -338,13 +338,6 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
       ),
     exists: (key) => Effect.map(head(objectKey(loc, key)), (h) => h !== undefined),
     // One page, never the rest (no `MaxKeys: 1`: s3rver answers it with HTTP 500 when more keys follow).
-    hasFolder: (prefix) => {
-      const Prefix = folderPrefix(loc, prefix)
-      return Effect.map(
-        api.call("Listing", uriOfObject(Prefix), (signal) => client.send(new ListObjectsV2Command({ Bucket, Prefix }), { abortSignal: signal }), { notFound: "NoSuchBucket" }),
-        (page) => (page.Contents ?? []).length > 0
-      )
-    },
     list: (prefix) =>
       Effect.map(listRaw(folderPrefix(loc, prefix)), (objects) =>
         objects.flatMap((o): Array<ObjectInfo> => {

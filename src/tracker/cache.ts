@@ -135,12 +135,15 @@ const unstored = (run: HitRun, a: Artifact, state: "missing" | "resized"): Refus
   reason:
     state === "missing"
       ? `the bytes of its output ${a.uid} are missing from storage ('${a.storageKey}')`
-      : `the bytes of its output ${a.uid} in storage ('${a.storageKey}') are not the ${a.size} it saved: they were changed outside Lamina`
+      : a.isFolder
+        ? `the files of its output folder ${a.uid} in storage ('${a.storageKey}') are not the ${a.n_files ?? "?"} files of ${a.size ?? "?"} bytes it saved: files were removed, added or changed outside Lamina`
+        : `the bytes of its output ${a.uid} in storage ('${a.storageKey}') are not the ${a.size} it saved: they were changed outside Lamina`
 })
 
 /**
  * Check a hit's outputs in a remote store (a HEAD per file, a listing per folder, 8 at a time):
- * the hit, or a refusal for the first whose bytes are gone or have another size. A local folder
+ * the hit, or a refusal for the first whose bytes are gone or have another size (a folder:
+ * another number of files or bytes). A local folder
  * is checked within the hit's reads instead (`StoredCheck`). `seen` keeps what the check found, by uid (the Tracker's
  * claims consult it: they cannot wait for S3 under SQLite's lock).
  */

@@ -240,7 +240,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
       const state = yield* Effect.orElseSucceed(storedStateNow(store, storageId, existing), () => undefined)
       const copy = written
       yield* state !== undefined
-        ? store.move(copy, storageKeyOf(existing)).pipe(
+        ? restoreBytes(store, copy, storageKeyOf(existing), isFolderRow(existing) && state === "resized").pipe(
             Effect.zipRight(Effect.logWarning(`the bytes of artifact ${existing.uid} were ${state === "missing" ? "missing from storage" : "changed in storage"}: restored from '${pending.localPath}'`)),
             Effect.catchAll(() => Effect.ignore(store.remove(copy)))
           )
@@ -258,6 +258,23 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
     }
     return { row: existing, created: false }
   })
+
+/**
+ * Put the bytes at `copy` in the place of `key`'s. A folder that is there but changed goes aside
+ * first (moving onto it would keep the files added to it) and is removed once the copy took its
+ * place, or put back if the copy could not.
+ */
+const restoreBytes = (store: ObjectStore, copy: string, key: string, replaceFolder: boolean): Effect.Effect<void, StorageError> => {
+  if (!replaceFolder) return store.move(copy, key)
+  const aside = `${copy}-replaced`
+  return Effect.zipRight(
+    store.move(key, aside),
+    Effect.matchEffect(store.move(copy, key), {
+      onFailure: (e) => Effect.zipRight(Effect.ignore(store.move(aside, key)), Effect.fail(e)),
+      onSuccess: () => Effect.ignore(store.remove(aside))
+    })
+  )
+}
 
 /** Copy (or hash in place), deduplicate, version and register `pending`; the stored row. */
 export const saveArtifact = (pending: PendingSource) => Effect.map(saveArtifactOutcome(pending), (o) => o.row)

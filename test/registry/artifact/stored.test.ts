@@ -11,7 +11,7 @@ import { flow, step } from "../../../src/flow/index.js"
 import { Artifact } from "../../../src/registry/Artifact.js"
 import { Run } from "../../../src/index.js"
 import { runStatus } from "../../../src/registry/Run.js"
-import { storedStateOf, type StoredRow } from "../../../src/registry/artifact/stored.js"
+import { folderStateOf, storedStateOf, type StoredRow } from "../../../src/registry/artifact/stored.js"
 import { describeBackends, type TestInstance } from "../../support/backends.js"
 import { loadText, runsNamed, saveText } from "../../flow/support.js"
 
@@ -24,6 +24,16 @@ it("tells bytes as saved from bytes gone or of another size", () => {
   expect(storedStateOf(row, 0)).toBe("resized")
   // A row without a recorded size is judged by presence alone.
   expect(storedStateOf({ ...row, size: null }, 7)).toBeUndefined()
+})
+
+it("tells a folder as saved from one whose files were removed, added or resized", () => {
+  const folder: StoredRow = { ...row, suffix: "", key: "out/f", hash_type: "md5-d", n_files: 2, size: 5 }
+  expect(folderStateOf(folder, { files: 2, bytes: 5 })).toBeUndefined()
+  expect(folderStateOf(folder, undefined)).toBe("missing")
+  expect(folderStateOf(folder, { files: 0, bytes: 0 })).toBe("missing")
+  expect(folderStateOf(folder, { files: 1, bytes: 5 })).toBe("resized")
+  expect(folderStateOf(folder, { files: 3, bytes: 5 })).toBe("resized")
+  expect(folderStateOf(folder, { files: 2, bytes: 6 })).toBe("resized")
 })
 
 // Executions per step body, to see what ran.
@@ -130,6 +140,48 @@ describeBackends(
       expect(await i.storedKeys(first.storageKey)).toEqual([`${first.storageKey}/a.txt`, `${first.storageKey}/b.txt`])
       const runs = await i.run(runsNamed("stored-bundle"))
       expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the bytes of its output ${first.uid} are missing from storage`)
+    })
+
+    it("recomputes when a file inside a folder output was removed or added, and puts the folder back as saved", async () => {
+      const i = await instance()
+      let n = 0
+      const pair = step("stored-pair", (dir: string) =>
+        Effect.gen(function* () {
+          n++
+          const folder = path.join(dir, "pair-src")
+          mkdirSync(folder, { recursive: true })
+          writeFileSync(path.join(folder, "a.txt"), "aa")
+          writeFileSync(path.join(folder, "b.txt"), "bbb")
+          return yield* (yield* Artifact.fromPath(folder, { key: "out/pair" })).save()
+        })
+      )
+      const pairFlow = flow("stored-pair-flow", (dir: string) => pair(dir))
+      const first = await i.run(pairFlow(i.dir))
+      const key = first.storageKey
+      const asSaved = [`${key}/a.txt`, `${key}/b.txt`]
+      await i.run(pairFlow(i.dir))
+      expect(n).toBe(1)
+      const changed = `the files of its output folder ${first.uid} in storage ('${key}') are not the 2 files of 5 bytes it saved`
+
+      await i.removeRaw(`${key}/a.txt`)
+      expect((await i.run(pairFlow(i.dir))).uid).toBe(first.uid)
+      expect(n).toBe(2)
+      expect(await i.storedKeys(key)).toEqual(asSaved)
+      await i.run(pairFlow(i.dir))
+      expect(n).toBe(2)
+
+      await i.putRaw(`${key}/extra.txt`, "x")
+      await i.run(pairFlow(i.dir))
+      expect(n).toBe(3)
+      expect(await i.storedKeys(key)).toEqual(asSaved)
+      await i.run(pairFlow(i.dir))
+      expect(n).toBe(3)
+
+      const runs = await i.run(runsNamed("stored-pair"))
+      expect(runs.map((r) => runStatus(r))).toEqual(["completed", "cached", "completed", "cached", "completed", "cached"])
+      for (const at of [2, 4]) expect((await i.run(Run.why(runs[at]!.uid))).message).toContain(changed)
+      // The changed folder set aside while the copy took its place is gone.
+      expect((await i.storedKeys(".lamina")).filter((k) => k.includes("-replaced"))).toEqual([])
     })
   },
   { storages: ["local", "s3"] }
