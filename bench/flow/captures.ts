@@ -6,7 +6,8 @@
  * through it), in the same run. Read once per step, at its first call — or at every call when the
  * module writes the variable between calls: then a cache hit of a step reading such a `let` is
  * timed against the same hit of a step reading a `const` (SQLite, local folder, alternating
- * blocks of 10 calls).
+ * blocks of 10 calls). A captured object is hashed again at every call: a hit of a step reading
+ * a field of a captured config object is timed in the same blocks.
  *
  * `npx tsc -p tsconfig.json && node dist/bench/flow/captures.js [--reads 300]`
  */
@@ -63,21 +64,26 @@ process.stdout.write(
 // Hits of a step reading a `let` this module writes (read at every call) and of one reading a `const`.
 let offset = 1
 const fixedOffset = 1
+const settings = { shift: 1, label: "run", retries: 3 }
 const readsLet = step({ name: "reads-let" }, (i: number) => Effect.succeed(i + offset))
 const readsConst = step({ name: "reads-const" }, (i: number) => Effect.succeed(i + fixedOffset))
+const readsObject = step({ name: "reads-object" }, (i: number) => Effect.succeed(i + settings.shift))
 const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-captures-"))
 process.env.LAMINA_HOME ??= path.join(dir, "home")
 const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage") }) as Layer.Layer<Lamina.Lamina, unknown>)
-type Kind = "let" | "const"
-const timer = rotatingBlocks(rt, "captures-bench", ["let", "const"] as ReadonlyArray<Kind>, reads, (kind: Kind, i: number) => (kind === "let" ? readsLet(i) : readsConst(i)))
+type Kind = "let" | "const" | "object"
+const timer = rotatingBlocks(rt, "captures-bench", ["let", "const", "object"] as ReadonlyArray<Kind>, reads, (kind: Kind, i: number) =>
+  kind === "let" ? readsLet(i) : kind === "const" ? readsConst(i) : readsObject(i)
+)
 try {
   offset = 1
   await timer.pass(timer.times())
   const hits = timer.times()
   await timer.pass(hits)
-  const [l, c] = [median(hits.let), median(hits.const)]
+  const [l, c, o] = [median(hits.let), median(hits.const), median(hits.object)]
   process.stdout.write(`  cache hit reading a let the module writes ${l.toFixed(3)} ms | reading a const ${c.toFixed(3)} ms | +${(l - c).toFixed(3)} ms a call\n`)
-  process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, hitLetMs: l, hitConstMs: c, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
+  process.stdout.write(`  cache hit reading a field of a captured object (hashed at every call) ${o.toFixed(3)} ms | +${(o - c).toFixed(3)} ms a call over the const\n`)
+  process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, hitLetMs: l, hitConstMs: c, hitObjectMs: o, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
 } finally {
   await rt.dispose()
   rmSync(dir, { recursive: true, force: true })

@@ -25,6 +25,15 @@ export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
 /** A step function's captured variables, innermost scope first, each name once; undefined when V8's view is unavailable. */
 export type Captures = ReadonlyMap<string, unknown>
 
+/** A captured variable's value itself (an object by reference) and the fields the step reads of it, if only those. */
+export interface Captured {
+  readonly value: unknown
+  readonly fields?: ReadonlySet<string>
+}
+
+/** The form of a captured value its key is made of: a plain object read only through some fields, just those. */
+export const keyForm = (c: Captured): unknown => projected(c.value, c.fields)
+
 interface RemoteObject {
   readonly type: string
   readonly subtype?: string
@@ -175,10 +184,16 @@ const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unk
 
 /**
  * The variables `fn` captures from the functions and blocks it was defined in and from its
- * module's top level (imports aside), with their current values; undefined when this process
- * cannot tell.
+ * module's top level (imports aside), with their current values in key form; undefined when this
+ * process cannot tell.
  */
 export const capturesOf = (fn: Function): Captures | undefined => {
+  const vars = capturedVariables(fn)
+  return vars === undefined ? undefined : new Map([...vars].map(([name, c]) => [name, keyForm(c)]))
+}
+
+/** `capturesOf`, with each value as it is (an object by reference, so it can be read again) and the fields read of it. */
+export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
   if (s === null) return undefined
@@ -248,7 +263,12 @@ export const capturesOf = (fn: Function): Captures | undefined => {
       objectGroup: GROUP
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
-    return new Map(kept.map((i, at) => [names[i]!, projected(got[at], fieldsRead(readIn.get(names[i]!) ?? [], names[i]!))]))
+    return new Map(
+      kept.map((i, at): [string, Captured] => {
+        const fields = fieldsRead(readIn.get(names[i]!) ?? [], names[i]!)
+        return [names[i]!, fields === undefined ? { value: got[at] } : { value: got[at], fields }]
+      })
+    )
   } catch (e) {
     return cannotRead(e)
   } finally {

@@ -12,7 +12,7 @@ import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import type { KeyPath } from "../tracker/fileParams.js"
-import { capturesOf, reassignedIn } from "./captures.js"
+import { capturedVariables, keyForm, reassignedIn, type Captured } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
@@ -62,35 +62,69 @@ export interface CapturedKey {
   readonly params: Readonly<Record<string, Json>>
   /** Those of `params` whose names look like secrets (stored redacted). */
   readonly secrets: ReadonlyArray<string>
+  /**
+   * The captured objects hashed again at every call, by reference (`Object.assign(config, …)`,
+   * another module setting a field: no inspector needed to see it); empty when none.
+   */
+  readonly live: ReadonlyArray<LiveCapture>
 }
+
+/** A captured object keyed at every call: its param, the object and the fields read of it. */
+interface LiveCapture extends Captured {
+  readonly param: string
+}
+
+/**
+ * The largest key form (canonical JSON, in characters) of a captured object hashed again at every
+ * call: a config is far below it; a captured table above it is keyed at the step's first call.
+ */
+export const LIVE_CAPTURE_LIMIT = 16_384
 
 /** How a captured value that is not data enters the key: a schema by its structure, a function by its source, the rest by what it is (its class). */
 const opaqueKey = (value: unknown, what: string): Json =>
   Schema.isSchema(value) ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}` : typeof value === "function" ? `function ${hashString(value.toString())}` : what
 
+/** A captured value's canonical key form: keyed like a param but never refused (`opaqueKey`). */
+const capturedJson = (c: Captured, name: string): string => {
+  let json: Json
+  try {
+    json = paramJson(keyForm(c), name, { mode: "key", opaque: opaqueKey })
+  } catch (e) {
+    // A getter or a codec that throws: keyed by what it throws.
+    json = { unreadable: String(e) }
+  }
+  return canonicalJson(json)
+}
+
 /**
- * The variables `fn` captures from the code that made it (flow/captures.ts), each keyed like a
- * param but never refused (`opaqueKey`). Hashed once here, so a large captured table costs
- * nothing per call.
+ * The variables `fn` captures from the code that made it (flow/captures.ts), hashed. A primitive
+ * is hashed once here; an object too, and again at each call (`withLive`) while its key form is
+ * under `LIVE_CAPTURE_LIMIT`, so a large captured table costs nothing per call.
  */
 const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | undefined => {
-  const vars = capturesOf(fn)
+  const vars = capturedVariables(fn)
   if (vars === undefined) return undefined
   const params: Record<string, Json> = {}
   const secrets: Array<string> = []
-  for (const [name, value] of vars) {
+  const live: Array<LiveCapture> = []
+  for (const [name, c] of vars) {
     if (ignore.has(name)) continue
-    let json: Json
-    try {
-      json = paramJson(value, name, { mode: "key", opaque: opaqueKey })
-    } catch (e) {
-      // A getter or a codec that throws: keyed by what it throws.
-      json = { unreadable: String(e) }
-    }
-    params[CAPTURED + name] = hashString(canonicalJson(json))
+    const json = capturedJson(c, name)
+    params[CAPTURED + name] = hashString(json)
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
+    if (typeof c.value === "object" && c.value !== null && json.length <= LIVE_CAPTURE_LIMIT) live.push({ ...c, param: CAPTURED + name })
   }
-  return Object.keys(params).length === 0 ? undefined : { params, secrets }
+  return Object.keys(params).length === 0 ? undefined : { params, secrets, live }
+}
+
+/** `key` with its live captures hashed as they are now (the same object when none changed). */
+const withLive = (key: CapturedKey): CapturedKey => {
+  let params: Record<string, Json> | undefined
+  for (const c of key.live) {
+    const hash = hashString(capturedJson(c, c.param.slice(CAPTURED.length)))
+    if (hash !== key.params[c.param]) (params ??= { ...key.params })[c.param] = hash
+  }
+  return params === undefined ? key : { ...key, params }
 }
 
 /** The text of the modules steps were defined in, read once per process; "" when unreadable. */
@@ -296,7 +330,8 @@ export const makeDefinition = (options: {
   const ignore = new Set(options.ignore ?? [])
   // Read at the first call, not at definition: the module has loaded by then (a top-level
   // `const` declared below the step is set), and a factory's values are what it made the step
-  // with. Read again at every call when the module writes one (≈ 0.4 ms a call, those steps only).
+  // with. Read again at every call when the module writes one (≈ 0.4 ms a call, those steps
+  // only); a captured object is hashed again at every call in any case (`withLive`).
   let captured: { readonly key: CapturedKey | undefined; readonly again: boolean } | undefined
   return {
     kind: options.kind,
@@ -313,8 +348,9 @@ export const makeDefinition = (options: {
       if (captured === undefined || captured.again) {
         const key = options.kind === "step" ? capturedKey(options.fn, ignore) : undefined
         captured = { key, again: captured?.again ?? (key !== undefined && reassigns(options.source.files, key)) }
+        return captured.key
       }
-      return captured.key
+      return captured.key === undefined || captured.key.live.length === 0 ? captured.key : withLive(captured.key)
     },
     env: options.kind === "step" ? envOf(options.env ?? [], options.source.envVars) : (options.env ?? [])
   }

@@ -187,6 +187,17 @@ const overStep = step("over-cutoff", (values: ReadonlyArray<number>) =>
 )
 const overFlow = flow("over-cutoff-flow", (values: ReadonlyArray<number>) => overStep(values))
 
+// A module-level config changed in a way the module's text does not show as a write
+// (`Object.assign`, or another module setting a field): hashed again at every call.
+const tuning = { factor: 2, unused: "x" }
+const tuned = step("tuned", (x: number) =>
+  Effect.sync(() => {
+    executions++
+    return x * tuning.factor
+  })
+)
+const tunedFlow = flow("tuned-flow", (x: number) => tuned(x))
+
 describeBackends("captured variables in the cache key", ({ instance }) => {
   it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
     const i = await instance()
@@ -266,6 +277,24 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const runs = await i.run(runsNamed("over-cutoff"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
     expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "cutoff"]])
+  })
+
+  it("hashes a captured object again at every call: a field changed by Object.assign misses, the earlier value hits, why names it", async () => {
+    const i = await instance()
+    executions = 0
+    Object.assign(tuning, { factor: 2, unused: "x" })
+    expect(await i.run(tunedFlow(3))).toBe(6)
+    Object.assign(tuning, { factor: 5 })
+    expect(await i.run(tunedFlow(3))).toBe(15)
+    // A field the step does not read: the same key.
+    Object.assign(tuning, { unused: "y" })
+    expect(await i.run(tunedFlow(3))).toBe(15)
+    Object.assign(tuning, { factor: 2 })
+    expect(await i.run(tunedFlow(3))).toBe(6)
+    expect(executions).toBe(2)
+    const runs = await i.run(runsNamed("tuned"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3])
+    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "tuning"]])
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
