@@ -337,7 +337,6 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
         h === undefined ? undefined : { key, size: h.size, ...(h.modifiedAt !== undefined ? { modifiedAt: h.modifiedAt } : {}) }
       ),
     exists: (key) => Effect.map(head(objectKey(loc, key)), (h) => h !== undefined),
-    // One page, never the rest (no `MaxKeys: 1`: s3rver answers it with HTTP 500 when more keys follow).
     list: (prefix) =>
       Effect.map(listRaw(folderPrefix(loc, prefix)), (objects) =>
         objects.flatMap((o): Array<ObjectInfo> => {

@@ -47,6 +47,22 @@ const repeat = step("stored-repeat", (input: Artifact, times: number, dir: strin
 )
 const repeatFlow = flow("stored-repeat-flow", (input: Artifact, times: number, dir: string) => repeat(input, times, dir))
 
+/** A flow whose step saves a folder of `a.txt` and `b.txt` (holding `texts`) as `out/<name>`; `executions` counts its bodies. */
+const folderFlow = (name: string, texts: readonly [string, string]) => {
+  let n = 0
+  const save = step(`stored-${name}`, (dir: string) =>
+    Effect.gen(function* () {
+      n++
+      const folder = path.join(dir, `${name}-src`)
+      mkdirSync(folder, { recursive: true })
+      writeFileSync(path.join(folder, "a.txt"), texts[0])
+      writeFileSync(path.join(folder, "b.txt"), texts[1])
+      return yield* (yield* Artifact.fromPath(folder, { key: `out/${name}` })).save()
+    })
+  )
+  return { run: flow(`stored-${name}-flow`, (dir: string) => save(dir)), executions: () => n }
+}
+
 /** The step ran again for `reason` (`why`: outputs unavailable); the runs, oldest first. */
 const expectRecomputed = async (i: TestInstance, name: string, reason: string) => {
   const runs = await i.run(runsNamed(name))
@@ -118,24 +134,13 @@ describeBackends(
 
     it("recomputes when a folder output is gone from storage, and puts its files back", async () => {
       const i = await instance()
-      let n = 0
-      const bundle = step("stored-bundle", (dir: string) =>
-        Effect.gen(function* () {
-          n++
-          const folder = path.join(dir, "bundle-src")
-          mkdirSync(folder, { recursive: true })
-          writeFileSync(path.join(folder, "a.txt"), "a")
-          writeFileSync(path.join(folder, "b.txt"), "b")
-          return yield* (yield* Artifact.fromPath(folder, { key: "out/bundle" })).save()
-        })
-      )
-      const bundleFlow = flow("stored-bundle-flow", (dir: string) => bundle(dir))
-      const first = await i.run(bundleFlow(i.dir))
-      await i.run(bundleFlow(i.dir))
-      expect(n).toBe(1)
+      const bundle = folderFlow("bundle", ["a", "b"])
+      const first = await i.run(bundle.run(i.dir))
+      await i.run(bundle.run(i.dir))
+      expect(bundle.executions()).toBe(1)
       await i.removeRaw(first.storageKey)
-      const again = await i.run(bundleFlow(i.dir))
-      expect(n).toBe(2)
+      const again = await i.run(bundle.run(i.dir))
+      expect(bundle.executions()).toBe(2)
       expect(again.uid).toBe(first.uid)
       expect(await i.storedKeys(first.storageKey)).toEqual([`${first.storageKey}/a.txt`, `${first.storageKey}/b.txt`])
       const runs = await i.run(runsNamed("stored-bundle"))
@@ -144,38 +149,27 @@ describeBackends(
 
     it("recomputes when a file inside a folder output was removed or added, and puts the folder back as saved", async () => {
       const i = await instance()
-      let n = 0
-      const pair = step("stored-pair", (dir: string) =>
-        Effect.gen(function* () {
-          n++
-          const folder = path.join(dir, "pair-src")
-          mkdirSync(folder, { recursive: true })
-          writeFileSync(path.join(folder, "a.txt"), "aa")
-          writeFileSync(path.join(folder, "b.txt"), "bbb")
-          return yield* (yield* Artifact.fromPath(folder, { key: "out/pair" })).save()
-        })
-      )
-      const pairFlow = flow("stored-pair-flow", (dir: string) => pair(dir))
-      const first = await i.run(pairFlow(i.dir))
+      const pair = folderFlow("pair", ["aa", "bbb"])
+      const first = await i.run(pair.run(i.dir))
       const key = first.storageKey
       const asSaved = [`${key}/a.txt`, `${key}/b.txt`]
-      await i.run(pairFlow(i.dir))
-      expect(n).toBe(1)
+      await i.run(pair.run(i.dir))
+      expect(pair.executions()).toBe(1)
       const changed = `the files of its output folder ${first.uid} in storage ('${key}') are not the 2 files of 5 bytes it saved`
 
       await i.removeRaw(`${key}/a.txt`)
-      expect((await i.run(pairFlow(i.dir))).uid).toBe(first.uid)
-      expect(n).toBe(2)
+      expect((await i.run(pair.run(i.dir))).uid).toBe(first.uid)
+      expect(pair.executions()).toBe(2)
       expect(await i.storedKeys(key)).toEqual(asSaved)
-      await i.run(pairFlow(i.dir))
-      expect(n).toBe(2)
+      await i.run(pair.run(i.dir))
+      expect(pair.executions()).toBe(2)
 
       await i.putRaw(`${key}/extra.txt`, "x")
-      await i.run(pairFlow(i.dir))
-      expect(n).toBe(3)
+      await i.run(pair.run(i.dir))
+      expect(pair.executions()).toBe(3)
       expect(await i.storedKeys(key)).toEqual(asSaved)
-      await i.run(pairFlow(i.dir))
-      expect(n).toBe(3)
+      await i.run(pair.run(i.dir))
+      expect(pair.executions()).toBe(3)
 
       const runs = await i.run(runsNamed("stored-pair"))
       expect(runs.map((r) => runStatus(r))).toEqual(["completed", "cached", "completed", "cached", "completed", "cached"])
