@@ -143,13 +143,21 @@ const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>
 const FIELDS = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
 
 /**
- * Whether `source` assigns `name` (`=`, `+=`, `++`; not in a declaration), one of its fields
- * (`name.n += …`, `name[key] = …`) or changes it in place (`name.push(…)`); not a property of
- * that name.
+ * What `source` writes of `name`: `"whole"` when it assigns it (`=`, `+=`, `++`; not in a
+ * declaration), changes it in place (`name.push(…)`) or sets a computed field (`name[key] = …`);
+ * the fields it sets when it only sets named ones (`name.n += …`, `name.list.push(…)`: `n`,
+ * `list`); undefined when it writes none of it. A property of that name is not the variable.
  */
-const writes = (source: string, name: string): boolean => {
+export const writesOf = (source: string, name: string): ReadonlySet<string> | "whole" | undefined => {
   const at = variable(name)
-  return new RegExp(`(?:\\+\\+|--)\\s*${at}${FIELDS}|(?<!\\b(?:const|let|var)\\s+)${at}${FIELDS}\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`).test(source)
+  const write = new RegExp(`(?:\\+\\+|--)\\s*${at}(${FIELDS})|(?<!\\b(?:const|let|var)\\s+)${at}(${FIELDS})\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`, "g")
+  let fields: Set<string> | undefined
+  for (const m of source.matchAll(write)) {
+    const first = /^\s*\??\.\s*([\w$]+)/.exec(m[1] ?? m[2] ?? "")
+    if (first === null) return "whole"
+    ;(fields ??= new Set()).add(first[1]!)
+  }
+  return fields
 }
 
 /**
@@ -158,7 +166,7 @@ const writes = (source: string, name: string): boolean => {
  * object whose fields it sets (`config.lr = 0.1`). Read as text, so a same-named variable
  * elsewhere in the file counts too (such a step just reads its captures at every call).
  */
-export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => new Set([...names].filter((name) => writes(text, name)))
+export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => new Set([...names].filter((name) => writesOf(text, name) !== undefined))
 
 /**
  * The fields `name` is read through when every use of it in `sources` is `name.field` (or
@@ -231,12 +239,13 @@ export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> |
       }
     // A scope holds every variable any function made in it uses: keep those `target` names, and
     // those named by the functions of the scope it names (a helper the factory made), transitively,
-    // except what they write (a counter, an accumulator): state they keep, not what they were made with.
+    // except what they write (a counter, an accumulator): state they keep, not what they were made
+    // with. Of a record they set some fields of (`stats.seen++`), the fields they only read are kept.
     // A module function `target` names is followed one level, for the module's plain data it reads
     // (`const keep = (x) => x > threshold`): not further and nothing else, since in a bundle those
     // functions are the libraries' too, whose state (pools, caches, in-flight maps) is no input.
     const used = new Set<string>()
-    const written = new Set<string>()
+    const written = new Map<string, ReadonlySet<string> | "whole">()
     // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
     const readIn = new Map<string, Array<string>>()
     const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text: target.toString(), ofModule: false }]
@@ -246,14 +255,27 @@ export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> |
         if (i < 0) continue
         // A module function sees the module's variables only, and is read for data only.
         if (source.ofModule && !(topNames.has(name) && isData(values[i]))) continue
-        if (writes(source.text, name)) written.add(name)
+        const w = writesOf(source.text, name)
+        const before = written.get(name)
+        if (w !== undefined) written.set(name, w === "whole" || before === "whole" ? "whole" : new Set([...(before ?? []), ...w]))
         readIn.set(name, [...(readIn.get(name) ?? []), source.text])
         if (used.has(name)) continue
         used.add(name)
         const fn = values[i]?.type === "function" ? values[i]?.description : undefined
         if (fn !== undefined && !source.ofModule) sources.push({ text: fn, ofModule: code.has(name) })
       }
-    const kept = names.flatMap((name, i) => (used.has(name) && !written.has(name) && !code.has(name) ? [i] : []))
+    // Each kept variable with the fields its key is made of (undefined: all of it).
+    const keyed = new Map<number, ReadonlySet<string> | undefined>()
+    names.forEach((name, i) => {
+      if (!used.has(name) || code.has(name)) return
+      const read = fieldsRead(readIn.get(name) ?? [], name)
+      const w = written.get(name)
+      if (w === undefined) return void keyed.set(i, read)
+      if (w === "whole" || read === undefined) return
+      const onlyRead = new Set([...read].filter((f) => !w.has(f)))
+      if (onlyRead.size > 0) keyed.set(i, onlyRead)
+    })
+    const kept = [...keyed.keys()]
     if (kept.length === 0) return new Map()
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {
@@ -265,7 +287,7 @@ export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> |
     const got = global[SLOT] as ReadonlyArray<unknown>
     return new Map(
       kept.map((i, at): [string, Captured] => {
-        const fields = fieldsRead(readIn.get(names[i]!) ?? [], names[i]!)
+        const fields = keyed.get(i)
         return [names[i]!, fields === undefined ? { value: got[at] } : { value: got[at], fields }]
       })
     )

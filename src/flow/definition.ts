@@ -12,7 +12,7 @@ import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import type { KeyPath } from "../tracker/fileParams.js"
-import { capturedVariables, keyForm, reassignedIn, type Captured } from "./captures.js"
+import { capturedVariables, keyForm, writesOf, type Captured } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
@@ -143,10 +143,19 @@ const moduleText = (file: string): string => {
   return text
 }
 
-/** Whether the modules in `files` write a variable `key` holds (a `let` a loop reassigns, an object's field it sets). */
+/**
+ * Whether the modules in `files` write a variable `key` holds in a way only reading it again
+ * shows: a `let` a loop reassigns, an object changed whole, or a field set on an object too large
+ * to hash at every call. Fields set on any other object show in its hash (`withLive`).
+ */
 const reassigns = (files: ReadonlyArray<string>, key: CapturedKey): boolean => {
-  const names = Object.keys(key.params).map((p) => p.slice(CAPTURED.length))
-  return files.some((f) => reassignedIn(moduleText(f), names).size > 0)
+  const live = new Set(key.live.map((c) => c.param))
+  return files.some((f) =>
+    Object.keys(key.params).some((param) => {
+      const w = writesOf(moduleText(f), param.slice(CAPTURED.length))
+      return w === "whole" || (w !== undefined && !live.has(param))
+    })
+  )
 }
 
 /** A prepared call. */
@@ -330,7 +339,7 @@ export const makeDefinition = (options: {
   const ignore = new Set(options.ignore ?? [])
   // Read at the first call, not at definition: the module has loaded by then (a top-level
   // `const` declared below the step is set), and a factory's values are what it made the step
-  // with. Read again at every call when the module writes one (≈ 0.4 ms a call, those steps
+  // with. Read again at every call when the module reassigns one (≈ 0.4 ms a call, those steps
   // only); a captured object is hashed again at every call in any case (`withLive`).
   let captured: { readonly key: CapturedKey | undefined; readonly again: boolean } | undefined
   return {

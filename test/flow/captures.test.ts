@@ -11,7 +11,7 @@ import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
 import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
-import { capturesOf, reassignedIn } from "../../src/flow/captures.js"
+import { capturesOf, reassignedIn, writesOf } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
 import { Run } from "../../src/index.js"
 import { describeBackends } from "../support/backends.js"
@@ -65,6 +65,12 @@ describe("capturesOf", () => {
       return (x: number) => (note("x"), x >= 1)
     })()
     expect(Object.fromEntries(capturesOf(counted)!)).toEqual({ note: expect.any(Function) })
+    // A record it sets one field of and reads another: keyed by the field it only reads.
+    const tally = (min: number) => {
+      const stats = { floor: min, seen: 0 }
+      return (x: number) => (stats.seen++, x > stats.floor)
+    }
+    expect(Object.fromEntries(capturesOf(tally(3))!)).toEqual({ stats: { floor: 3 } })
   })
 
   it("reads a module's top level, not its imports or functions, in native ESM (with and without top-level await) and CommonJS", async () => {
@@ -143,6 +149,12 @@ m += 1; --n
 const p = []; p.push(1); const q = [r.length]`
     // \`f\`: a second name in one declaration reads as an assignment (such a step just reads its captures at each call).
     expect([...reassignedIn(text, ["a", "b", "c", "d", "e", "f", "g", "h", "l", "m", "n", "o", "p", "q", "r"])].sort()).toEqual(["a", "c", "f", "m", "n", "o", "p"])
+    // Which fields: named ones only; anything else writes it whole.
+    expect(writesOf("o.d = 3; o.e.push(1); ++o.f", "o")).toEqual(new Set(["d", "e", "f"]))
+    expect(writesOf("o.d = 3; o[k] = 1", "o")).toBe("whole")
+    expect(writesOf("o.d = 3; o.push(1)", "o")).toBe("whole")
+    expect(writesOf("o = {}", "o")).toBe("whole")
+    expect(writesOf("x.o = 1; const o = 2", "o")).toBeUndefined()
   })
 })
 
@@ -186,6 +198,17 @@ const overStep = step("over-cutoff", (values: ReadonlyArray<number>) =>
   })
 )
 const overFlow = flow("over-cutoff-flow", (values: ReadonlyArray<number>) => overStep(values))
+
+// A record the step both reads (`cut`) and sets a field of (`seen`).
+const gate = { cut: 1, seen: 0 }
+const gated = step("gated", (values: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    gate.seen++
+    return values.filter((v) => v > gate.cut)
+  })
+)
+const gatedFlow = flow("gated-flow", (values: ReadonlyArray<number>) => gated(values))
 
 // A module-level config changed in a way the module's text does not show as a write
 // (`Object.assign`, or another module setting a field): hashed again at every call.
@@ -295,6 +318,20 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const runs = await i.run(runsNamed("tuned"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3])
     expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "tuning"]])
+  })
+
+  it("keys a record the step reads and sets a field of by the fields it only reads: its own writes hit, a new cut misses", async () => {
+    const i = await instance()
+    executions = 0
+    gate.cut = 1
+    expect(await i.run(gatedFlow([1, 5, 10]))).toEqual([5, 10])
+    expect(await i.run(gatedFlow([1, 5, 10]))).toEqual([5, 10])
+    gate.cut = 5
+    expect(await i.run(gatedFlow([1, 5, 10]))).toEqual([10])
+    expect(executions).toBe(2)
+    const runs = await i.run(runsNamed("gated"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "gate"]])
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
