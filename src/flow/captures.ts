@@ -133,8 +133,11 @@ const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.ma
 // Methods that change a collection in place.
 const MUTATORS = "push|pop|shift|unshift|splice|sort|reverse|fill|set|add|delete|clear"
 
-/** `name` as a variable in source text: not a property of that name, not part of a longer word. */
-const variable = (name: string) => `(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?![\\w$])`
+/**
+ * `name` as a variable in source text: not a property of that name (`a.name`, `a?.name`), not part
+ * of a longer word; spread (`...name`) is the variable, used whole.
+ */
+const variable = (name: string) => `(?<![\\w$])(?<!(?<!\\.\\.)\\.)${name.replace(/\$/g, "\\$")}(?![\\w$])`
 
 // After a variable: `++`, `--`, `=` or a compound `op=` (not `==`, not `=>`).
 const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`

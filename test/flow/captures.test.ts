@@ -120,6 +120,11 @@ console.log(JSON.stringify(out))`
     const whole = (config: { readonly min: number }) => (x: number) => [x >= config.min, config]
     const settings = { min: 3, id: "racer-1" }
     expect(capturesOf(whole(settings))!.get("config")).toBe(settings)
+    // Spread is a use of the whole object (it was read as no field at all: two configs, one key).
+    const spread = (options: { readonly lr: number; readonly depth: number }) => (x: number) => ({ ...options, x })
+    expect(capturesOf(spread({ lr: 0.1, depth: 3 }))!.get("options")).toEqual({ lr: 0.1, depth: 3 })
+    const mixed = (options: { readonly n: number; readonly m: number }) => (x: number) => ({ ...options, n: options.n + x })
+    expect(capturesOf(mixed({ n: 1, m: 2 }))!.get("options")).toEqual({ n: 1, m: 2 })
   })
 
   it("reads a loop's variable, an outer factory's, and values JSON cannot hold", () => {
@@ -155,6 +160,7 @@ const p = []; p.push(1); const q = [r.length]`
     expect(writesOf("o.d = 3; o.push(1)", "o")).toBe("whole")
     expect(writesOf("o = {}", "o")).toBe("whole")
     expect(writesOf("x.o = 1; const o = 2", "o")).toBeUndefined()
+    expect(writesOf("x?.o.push(1); f(...o)", "o")).toBeUndefined()
   })
 })
 
@@ -332,6 +338,23 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const runs = await i.run(runsNamed("gated"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
     expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "gate"]])
+  })
+
+  it("keys a captured config the step spreads: a factory's step made with another config misses", async () => {
+    const i = await instance()
+    executions = 0
+    const scaled = (options: { readonly scale: number }) =>
+      step("spread-options", (x: number) =>
+        Effect.sync(() => {
+          executions++
+          return { ...options, x }
+        })
+      )
+    const call = flow({ name: "spread-options-flow", ignore: ["s"] }, (s: ReturnType<typeof scaled>) => s(1))
+    expect(await i.run(call(scaled({ scale: 1 })))).toEqual({ scale: 1, x: 1 })
+    expect(await i.run(call(scaled({ scale: 2 })))).toEqual({ scale: 2, x: 1 })
+    expect(await i.run(call(scaled({ scale: 1 })))).toEqual({ scale: 1, x: 1 })
+    expect(executions).toBe(2)
   })
 
   it("leaves out a captured variable listed in ignore", async () => {
