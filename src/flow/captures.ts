@@ -125,7 +125,8 @@ const argumentOf = (v: RemoteObject | undefined): object =>
         ? { unserializableValue: v.unserializableValue }
         : { value: v.value }
 
-const IDENTIFIER = /[A-Za-z_$][\w$]*/g
+// Unicode-aware, like JavaScript's own identifiers (`λ`, `größe`), in every pattern below (flag `u`).
+const IDENTIFIER = /[\p{ID_Start}_$][\p{ID_Continue}$]*/gu
 
 /** The words of a function's source that could name a variable (property names and strings too: a few extra is harmless). */
 const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.match(IDENTIFIER))
@@ -137,13 +138,13 @@ const MUTATORS = "push|pop|shift|unshift|splice|sort|reverse|fill|set|add|delete
  * `name` as a variable in source text: not a property of that name (`a.name`, `a?.name`), not part
  * of a longer word; spread (`...name`) is the variable, used whole.
  */
-const variable = (name: string) => `(?<![\\w$])(?<!(?<!\\.\\.)\\.)${name.replace(/\$/g, "\\$")}(?![\\w$])`
+const variable = (name: string) => `(?<![\\p{ID_Continue}$])(?<!(?<!\\.\\.)\\.)${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`
 
 // After a variable: `++`, `--`, `=` or a compound `op=` (not `==`, not `=>`).
 const UPDATE = `\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?)?=(?![=>])`
 
 // Fields after a variable: `.n`, `?.n`, `[key]`, any number of them.
-const FIELDS = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
+const FIELDS = `(?:\\s*\\??\\.\\s*[\\p{ID_Continue}$]+|\\s*\\[[^\\]]*\\])*`
 
 /**
  * What `source` writes of `name`: `"whole"` when it assigns it (`=`, `+=`, `++`; not in a
@@ -153,10 +154,10 @@ const FIELDS = `(?:\\s*\\??\\.\\s*[\\w$]+|\\s*\\[[^\\]]*\\])*`
  */
 export const writesOf = (source: string, name: string): ReadonlySet<string> | "whole" | undefined => {
   const at = variable(name)
-  const write = new RegExp(`(?:\\+\\+|--)\\s*${at}(${FIELDS})|(?<!\\b(?:const|let|var)\\s+)${at}(${FIELDS})\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`, "g")
+  const write = new RegExp(`(?:\\+\\+|--)\\s*${at}(${FIELDS})|(?<!\\b(?:const|let|var)\\s+)${at}(${FIELDS})\\s*(?:${UPDATE}|\\.\\s*(?:${MUTATORS})\\s*\\()`, "gu")
   let fields: Set<string> | undefined
   for (const m of source.matchAll(write)) {
-    const first = /^\s*\??\.\s*([\w$]+)/.exec(m[1] ?? m[2] ?? "")
+    const first = /^\s*\??\.\s*([\p{ID_Continue}$]+)/u.exec(m[1] ?? m[2] ?? "")
     if (first === null) return "whole"
     ;(fields ??= new Set()).add(first[1]!)
   }
@@ -178,7 +179,7 @@ export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet
 const fieldsRead = (sources: ReadonlyArray<string>, name: string): ReadonlySet<string> | undefined => {
   const fields = new Set<string>()
   for (const source of sources)
-    for (const m of source.matchAll(new RegExp(`${variable(name)}(\\s*\\??\\.\\s*([A-Za-z_$][\\w$]*))?`, "g"))) {
+    for (const m of source.matchAll(new RegExp(`${variable(name)}(\\s*\\??\\.\\s*([\\p{ID_Start}_$][\\p{ID_Continue}$]*))?`, "gu"))) {
       if (m[2] === undefined) return undefined
       fields.add(m[2])
     }

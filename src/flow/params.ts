@@ -122,7 +122,8 @@ const splitDefault = (s: string): { readonly head: string; readonly defaultText?
   return at < 0 ? { head: s.trim() } : { head: s.slice(0, at).trim(), defaultText: s.slice(at + 1).trim() }
 }
 
-const IDENT = /^[A-Za-z_$][\w$]*$/
+// Unicode-aware, as JavaScript's identifiers are (`λ`, `größe`).
+const IDENT = /^[\p{ID_Start}_$][\p{ID_Continue}$]*$/u
 
 const parsePatternFields = (pattern: string): ReadonlyArray<PatternField> =>
   splitTopLevel(pattern.slice(1, matchClose(pattern, 0))).flatMap((entry): Array<PatternField> => {
@@ -137,7 +138,7 @@ const parsePatternFields = (pattern: string): ReadonlyArray<PatternField> =>
 const paramListOf = (source: string): string | undefined => {
   const src = source.trimStart()
   // `x => …` and `async x => …`: a single bare parameter.
-  const bare = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src)
+  const bare = /^(?:async\s+)?([\p{ID_Start}_$][\p{ID_Continue}$]*)\s*=>/u.exec(src)
   if (bare && bare[1] !== "async") return bare[1]!
   for (let i = 0; i < src.length; ) {
     const skipped = skipLiteral(src, i)

@@ -32,6 +32,9 @@ describe("parseParams / bindParams", () => {
     expect(parseParams(K.prototype.method).map((p) => p.name)).toEqual(["x", "y"])
     expect(parseParams((x: number) => x).map((p) => p.name)).toEqual(["x"])
     expect(parseParams(() => 1)).toEqual([])
+    // Names in any script, as JavaScript allows them (they read as `arg0` before).
+    expect(parseParams((σ: number, größe = 2) => σ + größe).map((p) => p.name)).toEqual(["σ", "größe"])
+    expect(parseParams(new Function("return λ => λ")() as (λ: number) => number).map((p) => p.name)).toEqual(["λ"])
   })
 
   it("binds arguments with literal defaults filled in, flattening a single destructured object", () => {

@@ -127,6 +127,18 @@ console.log(JSON.stringify(out))`
     expect(capturesOf(mixed({ n: 1, m: 2 }))!.get("options")).toEqual({ n: 1, m: 2 })
   })
 
+  it("reads names written in any script, as JavaScript does (λ, größe, a field σ)", () => {
+    // They read as no name at all before: `decay(0.5)` and `decay(2)` shared one key.
+    const decay = (λ: number) => (x: number) => x * λ
+    expect(Object.fromEntries(capturesOf(decay(0.5))!)).toEqual({ λ: 0.5 })
+    const sized = (größe: number) => (x: number) => x * größe
+    expect(Object.fromEntries(capturesOf(sized(3))!)).toEqual({ größe: 3 })
+    const spread = (cfg: { readonly σ: number; readonly τ: number }) => (x: number) => x * cfg.σ
+    expect(Object.fromEntries(capturesOf(spread({ σ: 2, τ: 3 }))!)).toEqual({ cfg: { σ: 2 } })
+    expect(writesOf("λ = 2", "λ")).toBe("whole")
+    expect(writesOf("cfg.σ += 1", "cfg")).toEqual(new Set(["σ"]))
+  })
+
   it("reads a loop's variable, an outer factory's, and values JSON cannot hold", () => {
     const fns: Array<() => unknown> = []
     for (const k of [1, 2]) fns.push(() => k)
