@@ -128,7 +128,7 @@ const argumentOf = (v: RemoteObject | undefined): object =>
 // Unicode-aware, like JavaScript's own identifiers (`λ`, `größe`), in every pattern below (flag `u`).
 const IDENTIFIER = /[\p{ID_Start}_$][\p{ID_Continue}$]*/gu
 
-/** The words of a function's source that could name a variable (property names and strings too: a few extra is harmless). */
+/** The words of a function's source that could name a variable (strings and comments too: a few extra is harmless). */
 const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.match(IDENTIFIER))
 
 // Methods that change a collection in place.
@@ -256,7 +256,8 @@ export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> |
     for (let source = sources.pop(); source !== undefined; source = sources.pop())
       for (const name of identifiersIn(source.text)) {
         const i = names.indexOf(name)
-        if (i < 0) continue
+        // Named only as a property (`settings.offset` beside a module's `let offset`): not that variable.
+        if (i < 0 || !new RegExp(variable(name), "u").test(source.text)) continue
         // A module function sees the module's variables only, and is read for data only.
         if (source.ofModule && !(topNames.has(name) && isData(values[i]))) continue
         const w = writesOf(source.text, name)

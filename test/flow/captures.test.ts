@@ -125,6 +125,9 @@ console.log(JSON.stringify(out))`
     expect(capturesOf(spread({ lr: 0.1, depth: 3 }))!.get("options")).toEqual({ lr: 0.1, depth: 3 })
     const mixed = (options: { readonly n: number; readonly m: number }) => (x: number) => ({ ...options, n: options.n + x })
     expect(capturesOf(mixed({ n: 1, m: 2 }))!.get("options")).toEqual({ n: 1, m: 2 })
+    // A property named like a variable of the module (its \`let threshold\`) is not that variable.
+    const byProperty = (cfg: { readonly threshold: number }) => (x: number) => x > cfg.threshold
+    expect(Object.fromEntries(capturesOf(byProperty({ threshold: 2 }))!)).toEqual({ cfg: { threshold: 2 } })
   })
 
   it("reads names written in any script, as JavaScript does (λ, größe, a field σ)", () => {
