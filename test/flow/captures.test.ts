@@ -14,7 +14,7 @@ import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
 import { capturesOf, reassignedIn, writesOf } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
 import { Run } from "../../src/index.js"
-import { describeBackends } from "../support/backends.js"
+import { describeBackends, type TestInstance } from "../support/backends.js"
 import { runsNamed } from "./support.js"
 
 const moduleLevel = 7
@@ -242,6 +242,13 @@ const tuned = step("tuned", (x: number) =>
 )
 const tunedFlow = flow("tuned-flow", (x: number) => tuned(x))
 
+/** The runs of step `name` have `statuses`, and `why` of the one at `at` names the captured `variable` alone. */
+const expectCapturedChange = async (i: TestInstance, name: string, statuses: ReadonlyArray<number>, at: number, variable: string) => {
+  const runs = await i.run(runsNamed(name))
+  expect(runs.map((r) => r._status_code)).toEqual(statuses)
+  expect((await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", variable]])
+}
+
 describeBackends("captured variables in the cache key", ({ instance }) => {
   it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
     const i = await instance()
@@ -318,9 +325,7 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     cutoff = 1
     expect(await i.run(overFlow([1, 5, 10]))).toEqual([5, 10])
     expect(executions).toBe(2)
-    const runs = await i.run(runsNamed("over-cutoff"))
-    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
-    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "cutoff"]])
+    await expectCapturedChange(i, "over-cutoff", [0, 0, 3], 1, "cutoff")
   })
 
   it("hashes a captured object again at every call: a field changed by Object.assign misses, the earlier value hits, why names it", async () => {
@@ -336,9 +341,7 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     Object.assign(tuning, { factor: 2 })
     expect(await i.run(tunedFlow(3))).toBe(6)
     expect(executions).toBe(2)
-    const runs = await i.run(runsNamed("tuned"))
-    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3])
-    expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "tuning"]])
+    await expectCapturedChange(i, "tuned", [0, 0, 3, 3], 1, "tuning")
   })
 
   it("keys a record the step reads and sets a field of by the fields it only reads: its own writes hit, a new cut misses", async () => {
@@ -350,9 +353,7 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     gate.cut = 5
     expect(await i.run(gatedFlow([1, 5, 10]))).toEqual([10])
     expect(executions).toBe(2)
-    const runs = await i.run(runsNamed("gated"))
-    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
-    expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "gate"]])
+    await expectCapturedChange(i, "gated", [0, 3, 0], 2, "gate")
   })
 
   it("keys a captured config the step spreads: a factory's step made with another config misses", async () => {
