@@ -151,6 +151,8 @@ const FIELDS = `(?:\\s*\\??\\.\\s*[\\p{ID_Continue}$]+|\\s*\\[[^\\]]*\\])*`
  * declaration), changes it in place (`name.push(…)`) or sets a computed field (`name[key] = …`);
  * the fields it sets when it only sets named ones (`name.n += …`, `name.list.push(…)`: `n`,
  * `list`); undefined when it writes none of it. A property of that name is not the variable.
+ * Read as text, so a same-named variable elsewhere in `source` counts too (the safe side: such a
+ * step reads its captures again at every call).
  */
 export const writesOf = (source: string, name: string): ReadonlySet<string> | "whole" | undefined => {
   const at = variable(name)
@@ -164,13 +166,6 @@ export const writesOf = (source: string, name: string): ReadonlySet<string> | "w
   return fields
 }
 
-/**
- * The names of `names` that `text` (a module's source) writes outside their declarations: a
- * `let` the program may change between two calls of a step that reads it (`lr = 0.1`), or an
- * object whose fields it sets (`config.lr = 0.1`). Read as text, so a same-named variable
- * elsewhere in the file counts too (such a step just reads its captures at every call).
- */
-export const reassignedIn = (text: string, names: Iterable<string>): ReadonlySet<string> => new Set([...names].filter((name) => writesOf(text, name) !== undefined))
 
 /**
  * The fields `name` is read through when every use of it in `sources` is `name.field` (or

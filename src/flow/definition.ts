@@ -78,7 +78,7 @@ interface LiveCapture extends Captured {
  * The largest key form (canonical JSON, in characters) of a captured object hashed again at every
  * call: a config is far below it; a captured table above it is keyed at the step's first call.
  */
-export const LIVE_CAPTURE_LIMIT = 16_384
+const LIVE_CAPTURE_LIMIT = 16_384
 
 /** How a captured value that is not data enters the key: a schema by its structure, a function by its source, the rest by what it is (its class). */
 const opaqueKey = (value: unknown, what: string): Json =>

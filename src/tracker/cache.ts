@@ -143,9 +143,9 @@ const unstored = (run: HitRun, a: Artifact, state: "missing" | "resized"): Refus
 /**
  * Check a hit's outputs in a remote store (a HEAD per file, a listing per folder, 8 at a time):
  * the hit, or a refusal for the first whose bytes are gone or have another size (a folder:
- * another number of files or bytes). A local folder
- * is checked within the hit's reads instead (`StoredCheck`). `seen` keeps what the check found, by uid (the Tracker's
- * claims consult it: they cannot wait for S3 under SQLite's lock).
+ * another number of files or bytes). A local folder is checked within the hit's reads instead
+ * (`StoredCheck`). `seen` keeps what the check found, by uid (the Tracker's claims consult it:
+ * they cannot wait for S3 under SQLite's lock).
  */
 export const checkStored = (store: ObjectStore, storageId: number, hit: Hit, seen?: Map<string, StoredState>): Effect.Effect<Hit | Refusal, StorageError> =>
   hit.outputs.length === 0
