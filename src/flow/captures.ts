@@ -18,6 +18,9 @@
  * @module
  */
 import { Session } from "node:inspector"
+import * as path from "node:path"
+import { importOrigin, type ImportOrigin } from "./importOrigin.js"
+import { projectRootOf } from "./projectRoot.js"
 
 /** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
 export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
@@ -29,6 +32,12 @@ export type Captures = ReadonlyMap<string, unknown>
 export interface Captured {
   readonly value: unknown
   readonly fields?: ReadonlySet<string>
+  /**
+   * Set for a variable of another project module, reached through a function the step's module
+   * imports (`util.ts`'s `let scale`, read by its `apply`): its name there and that module's file
+   * (undefined when re-exports could not be followed to it).
+   */
+  readonly origin?: { readonly variable: string; readonly file: string | undefined }
 }
 
 /** The form of a captured value its key is made of: a plain object read only through some fields, just those. */
@@ -192,15 +201,172 @@ const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unk
 /**
  * The variables `fn` captures from the functions and blocks it was defined in and from its
  * module's top level (imports aside), with their current values in key form; undefined when this
- * process cannot tell.
+ * process cannot tell. `file`: the module defining `fn`, to follow the project functions it
+ * imports into their modules.
  */
-export const capturesOf = (fn: Function): Captures | undefined => {
-  const vars = capturedVariables(fn)
+export const capturesOf = (fn: Function, file?: string): Captures | undefined => {
+  const vars = capturedVariables(fn, file)
   return vars === undefined ? undefined : new Map([...vars].map(([name, c]) => [name, keyForm(c)]))
 }
 
-/** `capturesOf`, with each value as it is (an object by reference, so it can be read again) and the fields read of it. */
-export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> | undefined => {
+/** A variable kept for the key: its value (remote), the fields its key is made of (undefined: all) and, for another module's, where it lives. */
+interface Kept {
+  readonly remote: RemoteObject | undefined
+  readonly fields: ReadonlySet<string> | undefined
+  readonly origin?: Origin
+}
+
+type Origin = NonNullable<Captured["origin"]>
+
+/** The module a function is analysed in: its file when known, and how its variables are named in the key. */
+interface ModuleView {
+  readonly file: string | undefined
+  /** Another module than the step's: its top level is read for data only. */
+  readonly imported: boolean
+  /** The key name of one of its variables (the step's module: the name itself). */
+  readonly keyName: (variable: string) => string
+  readonly origin: (variable: string) => Origin | undefined
+}
+
+/** The scopes around a function: inner ones (closures, blocks), then its module's top level if seen. */
+const scopesAround = (s: Session, objectId: string) => {
+  const scopes = propertiesOf(s, objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
+  // A bound or built-in function has no scopes of its own: nothing it captures is visible.
+  if (scopes === undefined) return undefined
+  // Descriptions: "Closure (make)", "Block", "Module", "Global"; the name is the function's.
+  const chain = propertiesOf(s, scopes).result.flatMap((p) =>
+    p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, named: (p.value.description ?? "").includes("("), objectId: p.value.objectId }]
+  )
+  const inner = chain.filter((c) => INNER.has(c.kind))
+  // Without a Module scope the module's top level may be an anonymous function or block around
+  // everything (CommonJS' wrapper, vitest's): the outermost, when it has no name. (A module
+  // with top-level await shows no scope of its own.)
+  const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
+  return { inner, top }
+}
+
+/**
+ * Add to `kept` what the function `objectId` (source `text`) reads of its surroundings, and
+ * through the project functions it imports, what they read of theirs (`seen`: functions already
+ * read, by module and source).
+ */
+const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>): void => {
+  const around = scopesAround(s, objectId)
+  if (around === undefined) return
+  const { inner, top } = around
+  const names: Array<string> = []
+  const values: Array<RemoteObject | undefined> = []
+  // The module's functions: code (fingerprinted), never keyed themselves.
+  const code = new Set<string>()
+  const topNames = new Set<string>()
+  // Namespace imports (`import * as util`): never keyed; the functions read of them are followed.
+  const namespaces = new Map<string, string>()
+  for (const scope of top === undefined ? inner : [...inner, top])
+    for (const v of propertiesOf(s, scope.objectId).result) {
+      // An inner scope's variable shadows an outer one of the same name.
+      if (names.includes(v.name) || namespaces.has(v.name)) continue
+      if (scope === top && isNamespace(v.value) && v.value?.objectId !== undefined) namespaces.set(v.name, v.value.objectId)
+      if (scope === top && (PLUMBING.test(v.name) || isNamespace(v.value))) continue
+      if (scope === top && v.value?.type === "function") code.add(v.name)
+      if (scope === top) topNames.add(v.name)
+      names.push(v.name)
+      values.push(v.value)
+    }
+  // A scope holds every variable any function made in it uses: keep those the function names, and
+  // those named by the functions of the scope it names (a helper the factory made), transitively,
+  // except what they write (a counter, an accumulator): state they keep, not what they were made
+  // with. Of a record they set some fields of (`stats.seen++`), the fields they only read are kept.
+  // The module's functions it names are followed, transitively, for the module's plain data they
+  // read (`const keep = (x) => x > threshold`), not for what it keeps as state (a Map, a pool); a
+  // function imported from a project module is read in its own module the same way. A package's
+  // functions are not followed: their state (pools, caches, in-flight maps) is no input.
+  const used = new Set<string>()
+  const written = new Map<string, ReadonlySet<string> | "whole">()
+  // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
+  const readIn = new Map<string, Array<string>>()
+  const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined }> = []
+  const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }]
+  const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
+    if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
+      imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
+  }
+  for (let source = sources.pop(); source !== undefined; source = sources.pop())
+    for (const name of identifiersIn(source.text)) {
+      const ns = namespaces.get(name)
+      if (ns !== undefined && module.file !== undefined) {
+        const members = fieldsRead([source.text], name)
+        if (members === undefined) continue
+        for (const member of members) {
+          // A namespace's exports are live bindings the inspector lists without values: read one.
+          const { result: fn } = post<{ readonly result: RemoteObject }>(s, "Runtime.callFunctionOn", {
+            objectId: ns,
+            functionDeclaration: "function (member) { return this[member] }",
+            arguments: [{ value: member }],
+            objectGroup: GROUP
+          })
+          if (fn.type === "function") follow(`${name}.${member}`, fn, importOrigin(module.file, name, member))
+        }
+        continue
+      }
+      const i = names.indexOf(name)
+      // Named only as a property (`settings.offset` beside a module's `let offset`): not that variable.
+      if (i < 0 || !new RegExp(variable(name), "u").test(source.text)) continue
+      // A module function sees the module's variables only. Those are read for data and functions
+      // only, unless the step's own function names them (a client it uses enters by its class).
+      if (source.ofModule && !topNames.has(name)) continue
+      if ((source.ofModule || module.imported) && topNames.has(name) && !isData(values[i]) && !code.has(name)) continue
+      const w = writesOf(source.text, name)
+      const before = written.get(name)
+      if (w !== undefined) written.set(name, w === "whole" || before === "whole" ? "whole" : new Set([...(before ?? []), ...w]))
+      readIn.set(name, [...(readIn.get(name) ?? []), source.text])
+      if (used.has(name)) continue
+      used.add(name)
+      const fn = values[i]?.type === "function" ? values[i] : undefined
+      if (fn?.description === undefined) continue
+      if (!code.has(name)) {
+        if (!source.ofModule) sources.push({ text: fn.description, ofModule: false })
+        continue
+      }
+      const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, name)
+      if (from.kind === "none") sources.push({ text: fn.description, ofModule: true })
+      else follow(name, fn, from)
+    }
+  // Each kept variable with the fields its key is made of (undefined: all of it).
+  names.forEach((name, i) => {
+    if (!used.has(name) || code.has(name)) return
+    const read = fieldsRead(readIn.get(name) ?? [], name)
+    const w = written.get(name)
+    let fields: ReadonlySet<string> | undefined = read
+    if (w !== undefined) {
+      if (w === "whole" || read === undefined) return
+      fields = new Set([...read].filter((f) => !w.has(f)))
+      if (fields.size === 0) return
+    }
+    const key = module.keyName(name)
+    const origin = module.origin(name)
+    const before = kept.get(key)
+    // Read by two functions: the fields either reads (all of it if either reads it whole).
+    if (before !== undefined) fields = before.fields === undefined || fields === undefined ? undefined : new Set([...before.fields, ...fields])
+    kept.set(key, { remote: values[i], fields, ...(origin !== undefined ? { origin } : {}) })
+  })
+  for (const f of imported) {
+    const id = `${f.file ?? f.name}\0${f.text}`
+    if (seen.has(id)) continue
+    seen.add(id)
+    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen)
+  }
+}
+
+/** How an imported project module's variables are named in the key: `scale (src/util.ts)`, or by the function reaching them when its file is unknown. */
+const importedModule = (file: string | undefined, via: string): ModuleView => {
+  const where = file === undefined ? `via ${via}` : path.relative(projectRootOf(file), file).split(path.sep).join("/")
+  return { file, imported: true, keyName: (v) => `${v} (${where})`, origin: (v) => ({ variable: v, file }) }
+}
+
+const STEP_MODULE = (file: string | undefined): ModuleView => ({ file, imported: false, keyName: (v) => v, origin: () => undefined })
+
+/** `capturesOf`, with each value as it is (an object by reference, so it can be read again), the fields read of it and, for another module's variable, where it lives. */
+export const capturedVariables = (fn: Function, file?: string): ReadonlyMap<string, Captured> | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
   if (s === null) return undefined
@@ -209,87 +375,23 @@ export const capturedVariables = (fn: Function): ReadonlyMap<string, Captured> |
   try {
     const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
-    const scopes = propertiesOf(s, handle.objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
-    // A bound or built-in function has no scopes of its own: nothing it captures is visible.
-    if (scopes === undefined) return new Map()
-    // Descriptions: "Closure (make)", "Block", "Module", "Global"; the name is the function's.
-    const chain = propertiesOf(s, scopes).result.flatMap((p) =>
-      p.value?.objectId === undefined ? [] : [{ kind: (p.value.description ?? "").split(" ")[0]!, named: (p.value.description ?? "").includes("("), objectId: p.value.objectId }]
-    )
-    const inner = chain.filter((c) => INNER.has(c.kind))
-    // Without a Module scope the module's top level may be an anonymous function or block around
-    // everything (CommonJS' wrapper, vitest's): the outermost, when it has no name. (A module
-    // with top-level await shows no scope of its own.)
-    const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
-    const names: Array<string> = []
-    const values: Array<RemoteObject | undefined> = []
-    // The module's functions: code (fingerprinted), never keyed themselves.
-    const code = new Set<string>()
-    const topNames = new Set<string>()
-    for (const scope of top === undefined ? inner : [...inner, top])
-      for (const v of propertiesOf(s, scope.objectId).result) {
-        // An inner scope's variable shadows an outer one of the same name.
-        if (names.includes(v.name)) continue
-        if (scope === top && (PLUMBING.test(v.name) || isNamespace(v.value))) continue
-        if (scope === top && v.value?.type === "function") code.add(v.name)
-        if (scope === top) topNames.add(v.name)
-        names.push(v.name)
-        values.push(v.value)
-      }
-    // A scope holds every variable any function made in it uses: keep those `target` names, and
-    // those named by the functions of the scope it names (a helper the factory made), transitively,
-    // except what they write (a counter, an accumulator): state they keep, not what they were made
-    // with. Of a record they set some fields of (`stats.seen++`), the fields they only read are kept.
-    // A module function `target` names is followed one level, for the module's plain data it reads
-    // (`const keep = (x) => x > threshold`): not further and nothing else, since in a bundle those
-    // functions are the libraries' too, whose state (pools, caches, in-flight maps) is no input.
-    const used = new Set<string>()
-    const written = new Map<string, ReadonlySet<string> | "whole">()
-    // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
-    const readIn = new Map<string, Array<string>>()
-    const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text: target.toString(), ofModule: false }]
-    for (let source = sources.pop(); source !== undefined; source = sources.pop())
-      for (const name of identifiersIn(source.text)) {
-        const i = names.indexOf(name)
-        // Named only as a property (`settings.offset` beside a module's `let offset`): not that variable.
-        if (i < 0 || !new RegExp(variable(name), "u").test(source.text)) continue
-        // A module function sees the module's variables only, and is read for data only.
-        if (source.ofModule && !(topNames.has(name) && isData(values[i]))) continue
-        const w = writesOf(source.text, name)
-        const before = written.get(name)
-        if (w !== undefined) written.set(name, w === "whole" || before === "whole" ? "whole" : new Set([...(before ?? []), ...w]))
-        readIn.set(name, [...(readIn.get(name) ?? []), source.text])
-        if (used.has(name)) continue
-        used.add(name)
-        const fn = values[i]?.type === "function" ? values[i]?.description : undefined
-        if (fn !== undefined && !source.ofModule) sources.push({ text: fn, ofModule: code.has(name) })
-      }
-    // Each kept variable with the fields its key is made of (undefined: all of it).
-    const keyed = new Map<number, ReadonlySet<string> | undefined>()
-    names.forEach((name, i) => {
-      if (!used.has(name) || code.has(name)) return
-      const read = fieldsRead(readIn.get(name) ?? [], name)
-      const w = written.get(name)
-      if (w === undefined) return void keyed.set(i, read)
-      if (w === "whole" || read === undefined) return
-      const onlyRead = new Set([...read].filter((f) => !w.has(f)))
-      if (onlyRead.size > 0) keyed.set(i, onlyRead)
-    })
-    const kept = [...keyed.keys()]
-    if (kept.length === 0) return new Map()
+    const kept = new Map<string, Kept>()
+    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set())
+    if (kept.size === 0) return new Map()
+    const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {
       objectId: handle.objectId,
       functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
-      arguments: kept.map((i) => argumentOf(values[i])),
+      arguments: entries.map(([, k]) => argumentOf(k.remote)),
       objectGroup: GROUP
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
     return new Map(
-      kept.map((i, at): [string, Captured] => {
-        const fields = keyed.get(i)
-        return [names[i]!, fields === undefined ? { value: got[at] } : { value: got[at], fields }]
-      })
+      entries.map(([name, k], at): [string, Captured] => [
+        name,
+        { value: got[at], ...(k.fields !== undefined ? { fields: k.fields } : {}), ...(k.origin !== undefined ? { origin: k.origin } : {}) }
+      ])
     )
   } catch (e) {
     return cannotRead(e)

@@ -102,7 +102,7 @@ const scan = (file: string): Scanned | undefined => {
 const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true
 
 /** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
-const resolveLocal = (from: string, specifier: string): string | undefined => {
+export const resolveLocal = (from: string, specifier: string): string | undefined => {
   const bare = specifier.replace(/[?#].*$/, "")
   const target = bare.startsWith("file:") ? fileURLToPath(bare) : path.resolve(path.dirname(from), bare)
   if (isFile(target)) return target
@@ -121,10 +121,12 @@ const packageName = (specifier: string): string | undefined => {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]
 }
 
-const isLocal = (specifier: string): boolean =>
+/** A relative, absolute or `file:` specifier: a file of the project (or one inside node_modules, by path). */
+export const isLocal = (specifier: string): boolean =>
   specifier.startsWith("./") || specifier.startsWith("../") || specifier === "." || specifier === ".." || specifier.startsWith("/") || specifier.startsWith("file:")
 
-const inNodeModules = (file: string): boolean => file.split(path.sep).includes("node_modules")
+/** A file of an installed package. */
+export const inNodeModules = (file: string): boolean => file.split(path.sep).includes("node_modules")
 
 // A process's own mark for code it may not run as it is on disk (one per process: its runs hit each other's).
 let processMark: string | undefined

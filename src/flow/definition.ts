@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs"
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidArgument, ValidationError } from "../errors.js"
 import { hashString } from "../storage/hash.js"
@@ -15,6 +14,7 @@ import type { KeyPath } from "../tracker/fileParams.js"
 import { capturedVariables, keyForm, writesOf, type Captured } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
+import { moduleText } from "./moduleText.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
 import type { FingerprintMode, SourceInfo } from "./source.js"
 
@@ -67,6 +67,8 @@ export interface CapturedKey {
    * another module setting a field: no inspector needed to see it); empty when none.
    */
   readonly live: ReadonlyArray<LiveCapture>
+  /** Where each of `params` lives: its variable's name and the modules that could write it (undefined: unknown). */
+  readonly origins: ReadonlyArray<{ readonly param: string; readonly variable: string; readonly files: ReadonlyArray<string> | undefined }>
 }
 
 /** A captured object keyed at every call: its param, the object and the fields read of it. */
@@ -101,20 +103,22 @@ const capturedJson = (c: Captured, name: string): string => {
  * is hashed once here; an object too, and again at each call (`withLive`) while its key form is
  * under `LIVE_CAPTURE_LIMIT`, so a large captured table costs nothing per call.
  */
-const capturedKey = (fn: Function, ignore: ReadonlySet<string>): CapturedKey | undefined => {
-  const vars = capturedVariables(fn)
+const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>): CapturedKey | undefined => {
+  const vars = capturedVariables(fn, files[0])
   if (vars === undefined) return undefined
   const params: Record<string, Json> = {}
   const secrets: Array<string> = []
   const live: Array<LiveCapture> = []
+  const origins: Array<CapturedKey["origins"][number]> = []
   for (const [name, c] of vars) {
     if (ignore.has(name)) continue
     const json = capturedJson(c, name)
     params[CAPTURED + name] = hashString(json)
+    origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
     if (typeof c.value === "object" && c.value !== null && json.length <= LIVE_CAPTURE_LIMIT) live.push({ ...c, param: CAPTURED + name })
   }
-  return Object.keys(params).length === 0 ? undefined : { params, secrets, live }
+  return Object.keys(params).length === 0 ? undefined : { params, secrets, live, origins }
 }
 
 /** `key` with its live captures hashed as they are now (the same object when none changed). */
@@ -127,34 +131,22 @@ const withLive = (key: CapturedKey): CapturedKey => {
   return params === undefined ? key : { ...key, params }
 }
 
-/** The text of the modules steps were defined in, read once per process; "" when unreadable. */
-const moduleTexts = new Map<string, string>()
-
-const moduleText = (file: string): string => {
-  let text = moduleTexts.get(file)
-  if (text === undefined) {
-    try {
-      text = readFileSync(file, "utf8")
-    } catch {
-      text = ""
-    }
-    moduleTexts.set(file, text)
-  }
-  return text
-}
-
 /**
- * Whether the modules in `files` write a variable `key` holds in a way only reading it again
- * shows: a `let` a loop reassigns, an object changed whole, or a field set on an object too large
- * to hash at every call. Fields set on any other object show in its hash (`withLive`).
+ * Whether a variable `key` holds is written in a way only reading it again shows: a `let` a loop
+ * reassigns, an object changed whole, or a field set on an object too large to hash at every
+ * call, by the modules that could write it (the step's, or the imported module it lives in; one
+ * that could not be found counts as writing it). Fields set on any other object show in its hash
+ * (`withLive`).
  */
-const reassigns = (files: ReadonlyArray<string>, key: CapturedKey): boolean => {
+const reassigns = (key: CapturedKey): boolean => {
   const live = new Set(key.live.map((c) => c.param))
-  return files.some((f) =>
-    Object.keys(key.params).some((param) => {
-      const w = writesOf(moduleText(f), param.slice(CAPTURED.length))
-      return w === "whole" || (w !== undefined && !live.has(param))
-    })
+  return key.origins.some(
+    ({ param, variable, files }) =>
+      files === undefined ||
+      files.some((f) => {
+        const w = writesOf(moduleText(f), variable)
+        return w === "whole" || (w !== undefined && !live.has(param))
+      })
   )
 }
 
@@ -355,8 +347,8 @@ export const makeDefinition = (options: {
     description: options.description,
     get captured() {
       if (captured === undefined || captured.again) {
-        const key = options.kind === "step" ? capturedKey(options.fn, ignore) : undefined
-        captured = { key, again: captured?.again ?? (key !== undefined && reassigns(options.source.files, key)) }
+        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files) : undefined
+        captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
         return captured.key
       }
       return captured.key === undefined || captured.key.live.length === 0 ? captured.key : withLive(captured.key)

@@ -78,8 +78,9 @@ describe("capturesOf", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
     try {
       const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
-      // An import namespace, a function and a class the functions use: code, not keyed; a module function is followed one
-      // level for the plain data it reads (\`scale\` through \`helper\`), not for its state (\`seen\`) or further (\`deeper\`).
+      // An import namespace, a function and a class the functions use: code, not keyed; module functions are followed,
+      // transitively, for the plain data they read (\`scale\` through \`helper\`, \`limit\` through \`deeper\`), not for
+      // their state (\`seen\`).
       const body = `const top = 5
 const scale = 2
 const seen = new Map()
@@ -103,12 +104,38 @@ console.log(JSON.stringify(out))`
       const outputs = await Promise.all(["esm.mjs", "tla.mjs", "cjs-main.mjs", "tla-alone.mjs"].map((f) => runNode([path.join(dir, f)])))
       for (const o of outputs) expect(o.stderr).toBe("")
       const [esm, tla, cjs, alone] = outputs.map((o) => JSON.parse(o.stdout))
-      const expected = { made: { a: 1, top: 5 }, plain: { top: 5, scale: 2 }, anonymous: { b: 2, top: 5 } }
+      const expected = { made: { a: 1, top: 5 }, plain: { top: 5, scale: 2, limit: 7 }, anonymous: { b: 2, top: 5 } }
       expect(esm).toEqual(expected)
       expect(tla).toEqual(expected)
       // CommonJS' require() hands back a plain object, keyed like data by the fields read (a function by its source).
       expect(cjs).toEqual({ ...expected, made: { ...expected.made, path: { sep: path.sep } } })
       expect(alone).toEqual({ made: { c: 3 } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("follows a function imported from a project module into that module (named, through re-exports, or off a namespace), not a package's", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
+    try {
+      const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
+      writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }))
+      writeFileSync(path.join(dir, "util.mjs"), "let scale = 3\nconst cache = new Map()\nexport const apply = (x) => (cache.size, x * scale)\n")
+      writeFileSync(path.join(dir, "lib.mjs"), 'export * from "./util.mjs"\n')
+      writeFileSync(
+        path.join(dir, "main.mjs"),
+        `import { join } from "node:path"
+import { capturesOf } from ${JSON.stringify(captures)}
+import { apply } from "./lib.mjs"
+import * as util from "./util.mjs"
+const file = new URL(import.meta.url).pathname
+const of = (fn) => Object.fromEntries(capturesOf(fn, file))
+console.log(JSON.stringify({ named: of((x) => apply(x)), namespace: of((x) => util.apply(x)), builtin: of((x) => join(x)), unknown: Object.fromEntries(capturesOf((x) => apply(x))) }))`
+      )
+      const out = await runNode([path.join(dir, "main.mjs")])
+      expect(out.stderr).toBe("")
+      // Without the defining module's file its imports cannot be told apart from its own functions.
+      expect(JSON.parse(out.stdout)).toEqual({ named: { "scale (util.mjs)": 3 }, namespace: { "scale (util.mjs)": 3 }, builtin: {}, unknown: {} })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -407,7 +434,52 @@ const pipeline = flow("scale-flow", (x: number) => scale(x))
 console.log(JSON.stringify(await Effect.runPromise(Effect.provide(pipeline(10), Lamina.layer({ storage: storage!, db: db! })))))
 `
 
+/**
+ * A value two functions away from the step (`keep` → `above` → `floor`), and one an imported
+ * project module keeps (`scaling.ts`' `factor`, set through `configure`, reached through a
+ * re-export), changed between processes and, for the imported one, between two calls.
+ */
+const IMPORTING_SCRIPT = `import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+import { configure, scaled } from "./lib.js"
+
+const [storage, db, factorArg, floorArg] = process.argv.slice(2)
+const floor = Number(floorArg)
+const above = (x: number) => x > floor
+const keep = (xs: ReadonlyArray<number>) => xs.filter(above)
+const pick = step("pick", (xs: ReadonlyArray<number>) => Effect.sync(() => keep(xs).map(scaled)))
+const pipeline = flow("pick-flow", (xs: ReadonlyArray<number>) => pick(xs))
+const layer = Lamina.layer({ storage: storage!, db: db! })
+
+configure(Number(factorArg))
+const first = await Effect.runPromise(Effect.provide(pipeline([1, 5, 10]), layer))
+configure(Number(factorArg) + 1)
+const second = await Effect.runPromise(Effect.provide(pipeline([1, 5, 10]), layer))
+console.log(JSON.stringify([first, second]))
+`
+
 describeBackends("a module's top-level values across processes", ({ instance }) => {
+  it("a value read two functions away, or kept by an imported project module, misses when it changes; why names it", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": IMPORTING_SCRIPT,
+      "lib.ts": `export { configure, scaled } from "./scaling.js"\n`,
+      "scaling.ts": `let factor = 1\nexport const configure = (f: number) => {\n  factor = f\n}\nexport const scaled = (x: number) => x * factor\n`
+    })
+    const picked = (factor: number, floor: number) => runMainOf(root, [i.storage, i.db, String(factor), String(floor)])
+    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30]])
+    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30]])
+    expect(await picked(3, 1)).toEqual([[15, 30], [20, 40]])
+    expect(await picked(3, 5)).toEqual([[30], [40]])
+    const runs = await i.run(runsNamed("pick"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3, 3, 0, 0, 0])
+    const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
+    expect(await changed(1)).toEqual([["captured", "factor (dist/scaling.js)"]])
+    expect(await changed(6)).toEqual([["captured", "floor"]])
+  })
+
+
   it("a step reading a value its module computed at load (argv, a config file) misses when that value changes; why names it", async () => {
     requireBuild()
     const i = await instance()
