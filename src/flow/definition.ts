@@ -134,17 +134,19 @@ const withLive = (key: CapturedKey): CapturedKey => {
 /**
  * Whether a variable `key` holds is written in a way only reading it again shows: a `let` a loop
  * reassigns, an object changed whole, or a field set on an object too large to hash at every
- * call, by the modules that could write it (the step's, or the imported module it lives in; one
- * that could not be found counts as writing it). Fields set on any other object show in its hash
- * (`withLive`).
+ * call, by the modules that could write it (the step's, or the imported module it lives in).
+ * A module that could not be found or read counts as writing it (a step typed into the REPL or
+ * `node -e`); fields set on any other object show in its hash (`withLive`).
  */
 const reassigns = (key: CapturedKey): boolean => {
   const live = new Set(key.live.map((c) => c.param))
   return key.origins.some(
     ({ param, variable, files }) =>
       files === undefined ||
+      files.length === 0 ||
       files.some((f) => {
-        const w = writesOf(moduleText(f), variable)
+        const text = moduleText(f)
+        const w = text === undefined ? "whole" : writesOf(text, variable)
         return w === "whole" || (w !== undefined && !live.has(param))
       })
   )

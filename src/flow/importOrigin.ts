@@ -38,7 +38,7 @@ const lexed = (file: string): Lexed => {
   if (lexedFiles.has(file)) return lexedFiles.get(file)
   let result: Lexed
   try {
-    result = parse(moduleText(file), file)
+    result = parse(moduleText(file) ?? "", file)
   } catch {
     result = undefined
   }
@@ -75,7 +75,7 @@ const target = (file: string, specifier: string): string | "package" | undefined
  * namespace import (`import * as util`), `member` names the export read of it (`util.apply`).
  */
 export const importOrigin = (file: string, local: string, member?: string, hops = 0): ImportOrigin => {
-  const text = moduleText(file)
+  const text = moduleText(file) ?? ""
   const [imports] = lexed(file) ?? [[]]
   for (const i of imports) {
     if (i.type !== "static" || i.typeOnly) continue

@@ -6,18 +6,17 @@
  */
 import { readFileSync } from "node:fs"
 
-const texts = new Map<string, string>()
+const texts = new Map<string, string | undefined>()
 
-/** `file`'s text; "" when it cannot be read. */
-export const moduleText = (file: string): string => {
-  let text = texts.get(file)
-  if (text === undefined) {
-    try {
-      text = readFileSync(file, "utf8")
-    } catch {
-      text = ""
-    }
-    texts.set(file, text)
+/** `file`'s text; undefined when it cannot be read. */
+export const moduleText = (file: string): string | undefined => {
+  if (texts.has(file)) return texts.get(file)
+  let text: string | undefined
+  try {
+    text = readFileSync(file, "utf8")
+  } catch {
+    text = undefined
   }
+  texts.set(file, text)
   return text
 }

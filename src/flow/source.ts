@@ -98,13 +98,24 @@ export interface SourceInfo {
   readonly envVars: ReadonlyArray<string>
 }
 
-// `process.env.NAME`, `process.env["NAME"]` (a computed name cannot be told).
-const ENV_READ = /\bprocess\.env(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(["'`])([^"'`\\]+)\2\s*\])/g
+// `process.env`, `process?.env`: the object the variables are read off.
+const ENV = String.raw`(?<![\p{ID_Continue}$.])process\s*\??\.\s*env(?![\p{ID_Continue}$])`
+const NAME = String.raw`[\p{ID_Start}_$][\p{ID_Continue}$]*`
+// `process.env.NAME`, `process.env?.NAME`, `process.env["NAME"]` (a computed name cannot be told).
+const ENV_READ = new RegExp(String.raw`${ENV}(?:\s*\??\.\s*(${NAME})|\s*(?:\?\.)?\s*\[\s*(["'\x60])([^"'\x60\\]+)\2\s*\])`, "gu")
+// `const { A, B: b, C = 1 } = process.env` (a rest element takes what cannot be told).
+const ENV_DESTRUCTURED = new RegExp(String.raw`\{([^{}]*)\}\s*=\s*${ENV}`, "gu")
+const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${NAME}|"[^"]*"|'[^']*')\s*(?:[:=]|$)`, "u")
 
 /** The environment variables `code` reads by name, each once, in order. */
 export const envVarsReadBy = (code: string): ReadonlyArray<string> => {
   const names = new Set<string>()
   for (const m of code.matchAll(ENV_READ)) names.add(m[1] ?? m[3]!)
+  for (const m of code.matchAll(ENV_DESTRUCTURED))
+    for (const part of m[1]!.split(",")) {
+      const name = DESTRUCTURED_NAME.exec(part)?.[1]
+      if (name !== undefined) names.add(name.replace(/^["']|["']$/g, ""))
+    }
   return [...names]
 }
 

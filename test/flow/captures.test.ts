@@ -480,6 +480,24 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
   })
 
 
+  it("a step typed into `node -e` (no module text to read) reads its captures again at every call: a reassigned let misses", async () => {
+    requireBuild()
+    const i = await instance()
+    const lamina = pathToFileURL(path.resolve("dist/src/index.js")).href
+    const script = `import { Effect } from "effect"
+import { flow, Lamina, step } from ${JSON.stringify(lamina)}
+let factor = 2
+const mul = step("eval-mul", (x) => Effect.sync(() => x * factor))
+const layer = Lamina.layer({ storage: ${JSON.stringify(i.storage)}, db: ${JSON.stringify(i.db)} })
+const call = () => Effect.runPromise(Effect.provide(flow("eval-flow", (x) => mul(x))(3), layer))
+const first = await call()
+factor = 5
+console.log(JSON.stringify([first, await call()]))`
+    const out = await runNode(["--input-type=module", "-e", script])
+    expect(out.stderr).toBe("")
+    expect(JSON.parse(out.stdout)).toEqual([6, 15])
+  })
+
   it("a step reading a value its module computed at load (argv, a config file) misses when that value changes; why names it", async () => {
     requireBuild()
     const i = await instance()

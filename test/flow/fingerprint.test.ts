@@ -196,4 +196,9 @@ describe("environment variables a step's source reads", () => {
     expect(envVarsReadBy('(k) => process.env[k] ?? process.env [ "D" ] ?? myprocess.env.E')).toEqual(["D"])
     expect(captureSource(() => process.env.LAMINA_X, "x.ts", "function").envVars).toEqual(["LAMINA_X"])
   })
+
+  it("finds optional chaining, names outside ASCII and destructuring; not another object's env", () => {
+    expect(envVarsReadBy('(k) => a.process.env.F ?? process.environment ?? process.env?.GRÖSSE + process?.env.λ + process.env?.["G"]')).toEqual(["GRÖSSE", "λ", "G"])
+    expect(envVarsReadBy('() => { const { H, I: i, J = "1", "K-L": kl, ...rest } = process.env; const { M } = process?.env }')).toEqual(["H", "I", "J", "K-L", "M"])
+  })
 })
