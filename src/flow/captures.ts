@@ -21,6 +21,7 @@ import { Session } from "node:inspector"
 import * as path from "node:path"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { projectRootOf } from "./projectRoot.js"
+import { envVarsReadBy } from "./source.js"
 
 /** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
 export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
@@ -205,7 +206,7 @@ const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unk
  * imports into their modules.
  */
 export const capturesOf = (fn: Function, file?: string): Captures | undefined => {
-  const vars = capturedVariables(fn, file)
+  const vars = surroundingsOf(fn, file)?.variables
   return vars === undefined ? undefined : new Map([...vars].map(([name, c]) => [name, keyForm(c)]))
 }
 
@@ -250,7 +251,7 @@ const scopesAround = (s: Session, objectId: string) => {
  * through the project functions it imports, what they read of theirs (`seen`: functions already
  * read, by module and source).
  */
-const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>): void => {
+const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>, envVars: Set<string>): void => {
   const around = scopesAround(s, objectId)
   if (around === undefined) return
   const { inner, top } = around
@@ -290,7 +291,9 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
   }
-  for (let source = sources.pop(); source !== undefined; source = sources.pop())
+  for (let source = sources.pop(); source !== undefined; source = sources.pop()) {
+    // The environment variables it and the functions it calls read by name.
+    for (const v of envVarsReadBy(source.text)) envVars.add(v)
     for (const name of identifiersIn(source.text)) {
       const ns = namespaces.get(name)
       if (ns !== undefined && module.file !== undefined) {
@@ -331,6 +334,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       if (from.kind === "none") sources.push({ text: fn.description, ofModule: true })
       else follow(name, fn, from)
     }
+  }
   // Each kept variable with the fields its key is made of (undefined: all of it).
   names.forEach((name, i) => {
     if (!used.has(name) || code.has(name)) return
@@ -353,7 +357,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     const id = `${f.file ?? f.name}\0${f.text}`
     if (seen.has(id)) continue
     seen.add(id)
-    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen)
+    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, envVars)
   }
 }
 
@@ -365,8 +369,16 @@ const importedModule = (file: string | undefined, via: string): ModuleView => {
 
 const STEP_MODULE = (file: string | undefined): ModuleView => ({ file, imported: false, keyName: (v) => v, origin: () => undefined })
 
-/** `capturesOf`, with each value as it is (an object by reference, so it can be read again), the fields read of it and, for another module's variable, where it lives. */
-export const capturedVariables = (fn: Function, file?: string): ReadonlyMap<string, Captured> | undefined => {
+/** What a step's function reads of its surroundings (flow/captures.ts). */
+export interface Surroundings {
+  /** Its captured variables, each as it is (an object by reference, so it can be read again), with the fields read of it and, for another module's, where it lives. */
+  readonly variables: ReadonlyMap<string, Captured>
+  /** The environment variables it and the functions it calls read by name (`process.env.NAME` in a helper). */
+  readonly envVars: ReadonlyArray<string>
+}
+
+/** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment its helpers read; undefined when this process cannot tell. */
+export const surroundingsOf = (fn: Function, file?: string): Surroundings | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
   if (s === null) return undefined
@@ -376,8 +388,9 @@ export const capturedVariables = (fn: Function, file?: string): ReadonlyMap<stri
     const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
-    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set())
-    if (kept.size === 0) return new Map()
+    const envVars = new Set<string>()
+    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), envVars)
+    if (kept.size === 0) return { variables: new Map(), envVars: [...envVars] }
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {
@@ -387,12 +400,13 @@ export const capturedVariables = (fn: Function, file?: string): ReadonlyMap<stri
       objectGroup: GROUP
     })
     const got = global[SLOT] as ReadonlyArray<unknown>
-    return new Map(
+    const variables = new Map(
       entries.map(([name, k], at): [string, Captured] => [
         name,
         { value: got[at], ...(k.fields !== undefined ? { fields: k.fields } : {}), ...(k.origin !== undefined ? { origin: k.origin } : {}) }
       ])
     )
+    return { variables, envVars: [...envVars] }
   } catch (e) {
     return cannotRead(e)
   } finally {

@@ -11,12 +11,12 @@ import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import type { KeyPath } from "../tracker/fileParams.js"
-import { capturedVariables, keyForm, writesOf, type Captured } from "./captures.js"
+import { keyForm, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { moduleText } from "./moduleText.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
-import type { FingerprintMode, SourceInfo } from "./source.js"
+import { envVarValue, type FingerprintMode, type SourceInfo } from "./source.js"
 
 /** Options shared by steps and flows. */
 export interface CommonOptions {
@@ -67,6 +67,11 @@ export interface CapturedKey {
    * another module setting a field: no inspector needed to see it); empty when none.
    */
   readonly live: ReadonlyArray<LiveCapture>
+  /**
+   * The environment variables the functions the step calls read by name (`process.env.NAME` in
+   * a helper), beyond those its own source reads: keyed like `env: ["var:NAME"]`.
+   */
+  readonly envVars: ReadonlyArray<string>
   /** Where each of `params` lives: its variable's name and the modules that could write it (undefined: unknown). */
   readonly origins: ReadonlyArray<{ readonly param: string; readonly variable: string; readonly files: ReadonlyArray<string> | undefined }>
 }
@@ -103,9 +108,10 @@ const capturedJson = (c: Captured, name: string): string => {
  * is hashed once here; an object too, and again at each call (`withLive`) while its key form is
  * under `LIVE_CAPTURE_LIMIT`, so a large captured table costs nothing per call.
  */
-const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>): CapturedKey | undefined => {
-  const vars = capturedVariables(fn, files[0])
-  if (vars === undefined) return undefined
+const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, ownEnv: ReadonlyArray<string>): CapturedKey | undefined => {
+  const surroundings = surroundingsOf(fn, files[0])
+  if (surroundings === undefined) return undefined
+  const vars = surroundings.variables
   const params: Record<string, Json> = {}
   const secrets: Array<string> = []
   const live: Array<LiveCapture> = []
@@ -118,7 +124,8 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyA
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
     if (typeof c.value === "object" && c.value !== null && json.length <= LIVE_CAPTURE_LIMIT) live.push({ ...c, param: CAPTURED + name })
   }
-  return Object.keys(params).length === 0 ? undefined : { params, secrets, live, origins }
+  const envVars = surroundings.envVars.filter((v) => !ownEnv.includes(v))
+  return Object.keys(params).length === 0 && envVars.length === 0 ? undefined : { params, secrets, live, origins, envVars }
 }
 
 /** `key` with its live captures hashed as they are now (the same object when none changed). */
@@ -285,6 +292,8 @@ export const keyMaterialOf = (
     Object.assign(params, captured.params)
     secrets.push(...captured.secrets)
   }
+  // The environment variables its helpers read, found with its captures.
+  const keyEnv = captured === undefined || captured.envVars.length === 0 ? env : { ...env, ...Object.fromEntries(captured.envVars.map((v) => [`var:${v}`, envVarValue(v)])) }
   return {
     transform: transformKey,
     source: def.source.hash,
@@ -294,12 +303,11 @@ export const keyMaterialOf = (
     secrets,
     inputs: inputs.map((r) => ({ param: r.path, uid: r.artifact.uid, hash: r.artifact.hash ?? r.artifact.uid })),
     ...(paths.length > 0 ? { paths } : {}),
-    env,
+    env: keyEnv,
     ...(version !== undefined ? { version } : {})
   }
 }
 
-/** Build a definition for a plain function (wrapper) or a method (decorator). */
 /** The declared environment items, then the variables the source reads that are not declared. */
 const envOf = (declared: ReadonlyArray<EnvItem>, read: ReadonlyArray<string>): ReadonlyArray<EnvItem> => {
   const items = new Set<EnvItem>(declared)
@@ -307,6 +315,7 @@ const envOf = (declared: ReadonlyArray<EnvItem>, read: ReadonlyArray<string>): R
   return [...items]
 }
 
+/** Build a definition for a plain function (wrapper) or a method (decorator). */
 export const makeDefinition = (options: {
   readonly kind: "step" | "flow"
   readonly name: string
@@ -349,7 +358,7 @@ export const makeDefinition = (options: {
     description: options.description,
     get captured() {
       if (captured === undefined || captured.again) {
-        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files) : undefined
+        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files, options.source.envVars) : undefined
         captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
         return captured.key
       }

@@ -16,7 +16,7 @@ import { unobserved } from "../query/observe.js"
 import { hashBytes, hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "../tracker/canonical.js"
 import { CurrentRun } from "./CurrentRun.js"
-import { projectRootOf } from "./source.js"
+import { envVarValue, projectRootOf } from "./source.js"
 import { Tracker } from "../tracker/Tracker.js"
 
 /** What Lamina records about the environment of a run. */
@@ -117,7 +117,7 @@ export const fingerprint = (env: Environment, items: ReadonlyArray<EnvItem>): Re
     else if (item === "lockfile") out.lockfile = env.lockfile?.hash ?? "none"
     else if (item === "git") out.git = env.git === null ? "none" : `${env.git.commit}${env.git.dirty ? "+dirty" : ""}`
     else if (item.startsWith("package:")) out[item] = env.packages[item.slice(8)] ?? "none"
-    else if (item.startsWith("var:")) out[item] = process.env[item.slice(4)] ?? "unset"
+    else if (item.startsWith("var:")) out[item] = envVarValue(item.slice(4))
   }
   return out
 }

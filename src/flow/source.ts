@@ -107,6 +107,9 @@ const ENV_READ = new RegExp(String.raw`${ENV}(?:\s*\??\.\s*(${NAME})|\s*(?:\?\.)
 const ENV_DESTRUCTURED = new RegExp(String.raw`\{([^{}]*)\}\s*=\s*${ENV}`, "gu")
 const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${NAME}|"[^"]*"|'[^']*')\s*(?:[:=]|$)`, "u")
 
+/** An environment variable's value as a cache key holds it (`var:NAME` items). */
+export const envVarValue = (name: string): string => process.env[name] ?? "unset"
+
 /** The environment variables `code` reads by name, each once, in order. */
 export const envVarsReadBy = (code: string): ReadonlyArray<string> => {
   const names = new Set<string>()

@@ -480,6 +480,27 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
   })
 
 
+  it("an environment variable a helper of the step reads by name is keyed: another value misses, why names it", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+const [storage, db] = process.argv.slice(2)
+const bias = () => Number(process.env.LAMINA_TEST_BIAS ?? 0)
+const biased = step("biased", (x: number) => Effect.sync(() => x + bias()))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("biased-flow", (x: number) => biased(x))(10), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    const withBias = (bias: string) => runMainOf(root, [i.storage, i.db], { LAMINA_TEST_BIAS: bias })
+    expect(await withBias("1")).toBe(11)
+    expect(await withBias("1")).toBe(11)
+    expect(await withBias("2")).toBe(12)
+    const runs = await i.run(runsNamed("biased"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["env", "var:LAMINA_TEST_BIAS"]])
+  })
+
   it("a step typed into `node -e` (no module text to read) reads its captures again at every call: a reassigned let misses", async () => {
     requireBuild()
     const i = await instance()
