@@ -300,6 +300,8 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
         const members = fieldsRead([source.text], name)
         if (members === undefined) continue
         for (const member of members) {
+          const from = importOrigin(module.file, name, member)
+          if (from.kind !== "project") continue
           // A namespace's exports are live bindings the inspector lists without values: read one.
           const { result: fn } = post<{ readonly result: RemoteObject }>(s, "Runtime.callFunctionOn", {
             objectId: ns,
@@ -307,7 +309,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
             arguments: [{ value: member }],
             objectGroup: GROUP
           })
-          if (fn.type === "function") follow(`${name}.${member}`, fn, importOrigin(module.file, name, member))
+          if (fn.type === "function") follow(`${name}.${member}`, fn, from)
         }
         continue
       }

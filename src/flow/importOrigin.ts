@@ -74,7 +74,17 @@ const target = (file: string, specifier: string): string | "package" | undefined
  * The origin of what `file` binds to `local` by an import; NONE when no import binds it. For a
  * namespace import (`import * as util`), `member` names the export read of it (`util.apply`).
  */
-export const importOrigin = (file: string, local: string, member?: string, hops = 0): ImportOrigin => {
+export const importOrigin = (file: string, local: string, member?: string): ImportOrigin => {
+  const key = `${file}\0${local}\0${member ?? ""}`
+  let origin = origins.get(key)
+  if (origin === undefined) origins.set(key, (origin = originOf(file, local, member, 0)))
+  return origin
+}
+
+// Known once per process, like the modules' text.
+const origins = new Map<string, ImportOrigin>()
+
+const originOf = (file: string, local: string, member: string | undefined, hops: number): ImportOrigin => {
   const text = moduleText(file) ?? ""
   const [imports] = lexed(file) ?? [[]]
   for (const i of imports) {
@@ -100,7 +110,7 @@ const exportOrigin = (file: string, name: string, hops: number): string | "packa
     if (e.type === "direct" && e.name === name) {
       if (e.localName === undefined) return file
       // `import { x } from …; export { x }`: declared where the import comes from.
-      const again = importOrigin(file, e.localName, undefined, hops + 1)
+      const again = originOf(file, e.localName, undefined, hops + 1)
       return again.kind === "none" ? file : again.kind === "project" ? again.file : "package"
     }
     if (e.type === "reexport" && e.name === name && e.importName !== null) {

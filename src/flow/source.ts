@@ -112,6 +112,8 @@ export const envVarValue = (name: string): string => process.env[name] ?? "unset
 
 /** The environment variables `code` reads by name, each once, in order. */
 export const envVarsReadBy = (code: string): ReadonlyArray<string> => {
+  // Most functions name no environment: no pattern run for them.
+  if (!code.includes("env")) return []
   const names = new Set<string>()
   for (const m of code.matchAll(ENV_READ)) names.add(m[1] ?? m[3]!)
   for (const m of code.matchAll(ENV_DESTRUCTURED))
