@@ -9,6 +9,7 @@ import { Effect, Layer } from "effect"
 import { StorageError } from "../errors.js"
 import { copyAndHash, ensureDir, hashFile, listFiles, listFilesWithStats, makeDirectory, tempSibling, writeFileAtomic } from "./fileio.js"
 import { hashFolder, type ContentHash } from "./hash.js"
+import { guardKeys } from "./guardKeys.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo } from "./ObjectStore.js"
 
 const describe = (cause: unknown): string => {
@@ -58,7 +59,7 @@ export const make = (root: string): ObjectStore => {
     if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) return undefined
     return rel.split(path.sep).join("/")
   }
-  return {
+  return guardKeys({
     root: abs,
     type: "local",
     putFile: (localPath, key) => io("Copying into storage", localPath, () => copyAndHash(localPath, full(key))),
@@ -162,7 +163,7 @@ export const make = (root: string): ObjectStore => {
     remove: (key) => io("Deleting", full(key), () => fs.rm(full(key), { recursive: true, force: true })),
     keyOf,
     uri: full
-  }
+  })
 }
 
 /** A layer providing a local `ObjectStore`; creates the root folder if needed. */

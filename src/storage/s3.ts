@@ -39,6 +39,7 @@ import { hashFromEtag } from "./etag.js"
 import { listFiles, tempSibling } from "./fileio.js"
 import { StreamingHash, type ContentHash } from "./hash.js"
 import { summarize } from "./local.js"
+import { guardKeys } from "./guardKeys.js"
 import { ObjectStore, validateRange, type FolderSummary, type ObjectInfo, type OnBytes } from "./ObjectStore.js"
 import { makeApi, makeClient, type S3Api, type S3ClientConfig } from "./s3client.js"
 import { putBytes, uploadFile, type UploadTuning } from "./s3upload.js"
@@ -275,7 +276,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
   const missing = (key: string) =>
     new StorageError({ message: `'${uri(key)}' does not exist in S3: it was deleted or moved outside Lamina.`, path: uri(key) })
 
-  return {
+  return guardKeys({
     root,
     type: "s3",
     incompleteUploads: s3IncompleteUploads(api, loc),
@@ -398,7 +399,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
       }),
     keyOf: (p) => keyOfUri(loc, p),
     uri
-  }
+  })
 }
 
 const failureStatus = (e: unknown): number | undefined => {

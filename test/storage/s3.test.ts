@@ -21,6 +21,7 @@ import { hashBytes, hashFolder } from "../../src/storage/hash.js"
 import { ObjectStore } from "../../src/storage/ObjectStore.js"
 import * as S3 from "../../src/storage/s3.js"
 import { connect, type TestInstance } from "../support/backends.js"
+import { escapingKeyOutcomes } from "../support/escapingKeys.js"
 import { startFlakyProxy, type FlakyProxy } from "../support/flakyProxy.js"
 import { useS3Server } from "../support/s3.js"
 
@@ -146,6 +147,15 @@ describe("S3 store", () => {
     expect(s.store.keyOf(`s3://${bucket}/team/database/x`)).toBeUndefined()
     expect(s.store.keyOf(`s3://other-bucket/team/data/x`)).toBeUndefined()
     expect(s.store.keyOf("/team/data/x")).toBeUndefined()
+    await s.close()
+  })
+
+  it("refuses keys that could leave its root in every method, before any request", async () => {
+    const s = await openStore()
+    const input = localFile("guarded.txt", "new")
+    await s.run(s.store.putBytes("inside.txt", new Uint8Array([1])))
+    expect(await escapingKeyOutcomes(s.store, s.run, input)).toEqual([])
+    expect(await s.run(s.store.exists("inside.txt"))).toBe(true)
     await s.close()
   })
 })
