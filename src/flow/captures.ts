@@ -21,6 +21,7 @@ import { Session } from "node:inspector"
 import * as path from "node:path"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { projectRootOf } from "./projectRoot.js"
+import { pathsReadBy } from "./readPaths.js"
 import { envVarsReadBy } from "./source.js"
 
 /** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
@@ -219,6 +220,12 @@ interface Kept {
 
 type Origin = NonNullable<Captured["origin"]>
 
+/** What the functions read found so far read by name: environment variables and files. */
+interface Reads {
+  readonly envVars: Set<string>
+  readonly paths: Set<string>
+}
+
 /** The module a function is analysed in: its file when known, and how its variables are named in the key. */
 interface ModuleView {
   readonly file: string | undefined
@@ -251,7 +258,7 @@ const scopesAround = (s: Session, objectId: string) => {
  * through the project functions it imports, what they read of theirs (`seen`: functions already
  * read, by module and source).
  */
-const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>, envVars: Set<string>): void => {
+const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>, reads: Reads): void => {
   const around = scopesAround(s, objectId)
   if (around === undefined) return
   const { inner, top } = around
@@ -292,8 +299,9 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
   }
   for (let source = sources.pop(); source !== undefined; source = sources.pop()) {
-    // The environment variables it and the functions it calls read by name.
-    for (const v of envVarsReadBy(source.text)) envVars.add(v)
+    // The environment variables and files it and the functions it calls read by name.
+    for (const v of envVarsReadBy(source.text)) reads.envVars.add(v)
+    for (const p of pathsReadBy(source.text)) reads.paths.add(p)
     for (const name of identifiersIn(source.text)) {
       const ns = namespaces.get(name)
       if (ns !== undefined && module.file !== undefined) {
@@ -359,7 +367,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     const id = `${f.file ?? f.name}\0${f.text}`
     if (seen.has(id)) continue
     seen.add(id)
-    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, envVars)
+    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, reads)
   }
 }
 
@@ -377,6 +385,8 @@ export interface Surroundings {
   readonly variables: ReadonlyMap<string, Captured>
   /** The environment variables it and the functions it calls read by name (`process.env.NAME` in a helper). */
   readonly envVars: ReadonlyArray<string>
+  /** The files it and the functions it calls read by a literal name (flow/readPaths.ts). */
+  readonly readPaths: ReadonlyArray<string>
 }
 
 /** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment its helpers read; undefined when this process cannot tell. */
@@ -390,9 +400,9 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
-    const envVars = new Set<string>()
-    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), envVars)
-    if (kept.size === 0) return { variables: new Map(), envVars: [...envVars] }
+    const reads: Reads = { envVars: new Set(), paths: new Set() }
+    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), reads)
+    if (kept.size === 0) return { variables: new Map(), envVars: [...reads.envVars], readPaths: [...reads.paths] }
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
     post(s, "Runtime.callFunctionOn", {
@@ -408,7 +418,7 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
         { value: got[at], ...(k.fields !== undefined ? { fields: k.fields } : {}), ...(k.origin !== undefined ? { origin: k.origin } : {}) }
       ])
     )
-    return { variables, envVars: [...envVars] }
+    return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths] }
   } catch (e) {
     return cannotRead(e)
   } finally {

@@ -10,7 +10,7 @@ import { InvalidArgument, ValidationError } from "../errors.js"
 import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
-import type { KeyPath } from "../tracker/fileParams.js"
+import { CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
 import { keyForm, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
@@ -72,6 +72,8 @@ export interface CapturedKey {
    * a helper), beyond those its own source reads: keyed like `env: ["var:NAME"]`.
    */
   readonly envVars: ReadonlyArray<string>
+  /** The files the functions the step calls read by a literal name, beyond those its own source reads. */
+  readonly readPaths: ReadonlyArray<string>
   /** Where each of `params` lives: its variable's name and the modules that could write it (undefined: unknown). */
   readonly origins: ReadonlyArray<{ readonly param: string; readonly variable: string; readonly files: ReadonlyArray<string> | undefined }>
 }
@@ -108,7 +110,7 @@ const capturedJson = (c: Captured, name: string): string => {
  * is hashed once here; an object too, and again at each call (`withLive`) while its key form is
  * under `LIVE_CAPTURE_LIMIT`, so a large captured table costs nothing per call.
  */
-const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, ownEnv: ReadonlyArray<string>): CapturedKey | undefined => {
+const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, own: Pick<SourceInfo, "envVars" | "readPaths">): CapturedKey | undefined => {
   const surroundings = surroundingsOf(fn, files[0])
   if (surroundings === undefined) return undefined
   const vars = surroundings.variables
@@ -117,15 +119,17 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyA
   const live: Array<LiveCapture> = []
   const origins: Array<CapturedKey["origins"][number]> = []
   for (const [name, c] of vars) {
-    if (ignore.has(name)) continue
+    // Another module's variable is listed by its key name (`scratch (src/files.ts)`) or its own.
+    if (ignore.has(name) || (c.origin !== undefined && ignore.has(c.origin.variable))) continue
     const json = capturedJson(c, name)
     params[CAPTURED + name] = hashString(json)
     origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
     if (typeof c.value === "object" && c.value !== null && json.length <= LIVE_CAPTURE_LIMIT) live.push({ ...c, param: CAPTURED + name })
   }
-  const envVars = surroundings.envVars.filter((v) => !ownEnv.includes(v))
-  return Object.keys(params).length === 0 && envVars.length === 0 ? undefined : { params, secrets, live, origins, envVars }
+  const envVars = surroundings.envVars.filter((v) => !own.envVars.includes(v))
+  const readPaths = surroundings.readPaths.filter((p) => !own.readPaths.includes(p))
+  return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths }
 }
 
 /** `key` with its live captures hashed as they are now (the same object when none changed). */
@@ -292,6 +296,11 @@ export const keyMaterialOf = (
     Object.assign(params, captured.params)
     secrets.push(...captured.secrets)
   }
+  // The files its code reads by name: checked on a hit like files its params name.
+  for (const read of [...def.source.readPaths, ...(captured?.readPaths ?? [])]) {
+    const p = pathOf(`${CODE_READ}${read}`, read)
+    if (p !== undefined) paths.push(p)
+  }
   // The environment variables its helpers read, found with its captures.
   const keyEnv = captured === undefined || captured.envVars.length === 0 ? env : { ...env, ...Object.fromEntries(captured.envVars.map((v) => [`var:${v}`, envVarValue(v)])) }
   return {
@@ -358,7 +367,7 @@ export const makeDefinition = (options: {
     description: options.description,
     get captured() {
       if (captured === undefined || captured.again) {
-        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files, options.source.envVars) : undefined
+        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files, options.source) : undefined
         captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
         return captured.key
       }

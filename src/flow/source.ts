@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"
 import { codeFingerprint, mergeFingerprints, type CodeFingerprint } from "./codeFingerprint.js"
 import { projectRootOf } from "./projectRoot.js"
+import { pathsReadBy } from "./readPaths.js"
 
 export { projectRootOf }
 
@@ -96,6 +97,8 @@ export interface SourceInfo {
   readonly reach: (() => CodeFingerprint) | undefined
   /** The environment variables the source reads by name (`process.env.NAME`): keyed like `env: ["var:NAME"]`. */
   readonly envVars: ReadonlyArray<string>
+  /** The files the source reads by a literal name (`readFileSync("data/raw.csv")`, flow/readPaths.ts). */
+  readonly readPaths: ReadonlyArray<string>
 }
 
 // `process.env`, `process?.env`: the object the variables are read off.
@@ -143,6 +146,7 @@ export const captureSource = (fn: { toString(): string }, files: string | Readon
     code,
     hash: hashString(code),
     envVars: envVarsReadBy(code),
+    readPaths: pathsReadBy(code),
     reach:
       mode === "module" && file !== undefined
         ? () => (reached ??= entries.length === 1 ? codeFingerprint(file, loadedAt) : mergeFingerprints(entries.map((e) => codeFingerprint(e, loadedAt))))

@@ -34,6 +34,9 @@ export interface KeyFile extends KeyPath {
   readonly host?: string
 }
 
+/** How a file the step's code reads by a literal name is named among the params' (`code:data/raw.csv`). */
+export const CODE_READ = "code:"
+
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
@@ -79,9 +82,10 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
     if (now === f.signature) continue
     // A runner's file, not on this host (no shared folder): only its host could tell.
     if (now === undefined && f.host !== undefined && f.host !== hostname()) continue
+    const named = f.param.startsWith(CODE_READ) ? `its code reads ('${f.param.slice(CODE_READ.length)}')` : `named by param '${f.param}'`
     return now === undefined
-      ? `the file '${f.path}' named by param '${f.param}' is gone`
-      : `the file '${f.path}' named by param '${f.param}' changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
+      ? `the file '${f.path}' ${named} is gone`
+      : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
   }
   return undefined
 }

@@ -1,13 +1,13 @@
 /**
  * The heartbeat: one scoped fiber per Tracker renews the lease of every run this process has
  * open and the claim of every cache key it is computing — one UPDATE for all runs, one for all
- * claims, every `intervalMs`. The fiber runs only while something is held (a finished program
- * leaves no timer behind) and stops with the Tracker's scope.
+ * claims, every `intervalMs`. The fiber runs only while something is held, on a timer that never
+ * keeps a finished program alive, and stops with the Tracker's scope.
  *
  * @module
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
-import { Duration, Effect, FiberHandle, type Scope } from "effect"
+import { Effect, FiberHandle, type Scope } from "effect"
 import { encodeValue } from "../registry/model.js"
 
 /** The heartbeat of one Tracker. */
@@ -30,6 +30,17 @@ const chunks = <A>(xs: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
   for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK))
   return out
 }
+
+/**
+ * Wait `ms` on a timer that does not keep the process alive: a program whose work is done exits
+ * even while the heartbeat waits for its next beat (it then ends at that beat, nothing held).
+ */
+const idle = (ms: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), ms)
+    timer.unref()
+    return Effect.sync(() => clearTimeout(timer))
+  })
 
 /** A heartbeat renewing leases for `leaseMs` every `intervalMs`. */
 export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly intervalMs: number; readonly leaseMs: number }) =>
@@ -71,27 +82,33 @@ export const makeHeartbeat = (sql: SqlClient.SqlClient, options: { readonly inte
       )
     })
 
-    const loop = Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(options.intervalMs)), beat))
-
     // Whether the loop fiber runs (checked on every hold: the step hot path).
     let beating = false
+
+    // Beats while something is held; it decides to stop and clears `beating` in one step, so a
+    // hold either sees it running or starts the next one. (Stopping it from `release` raced with
+    // a `hold` in between: a loop left running with nothing held kept a finished program alive,
+    // and a hold could find no loop at all.)
+    const loop = Effect.zipRight(idle(options.intervalMs), beat).pipe(
+      Effect.repeat({
+        while: () => {
+          if (runs.size > 0) return true
+          beating = false
+          return false
+        }
+      })
+    )
 
     const hold = (runId: number, claim?: string): Effect.Effect<void> =>
       Effect.suspend(() => {
         runs.set(runId, claim)
         if (beating) return Effect.void
         beating = true
-        return Effect.asVoid(FiberHandle.run(handle, loop, { onlyIfMissing: true }))
+        // A loop still in the handle has decided to stop: replaced.
+        return Effect.asVoid(FiberHandle.run(handle, loop))
       })
 
-    const release = (runId: number): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        runs.delete(runId)
-        if (runs.size > 0 || !beating) return Effect.void
-        // Nothing left to renew: stop the timer, so an idle program can exit.
-        beating = false
-        return FiberHandle.clear(handle)
-      })
+    const release = (runId: number): Effect.Effect<void> => Effect.sync(() => void runs.delete(runId))
 
     return { hold, release, beat, held: () => runs } satisfies Heartbeat
   }) satisfies Effect.Effect<Heartbeat, never, Scope.Scope>

@@ -3,7 +3,7 @@
  * steps a factory made from the same source with different values, and a module's top-level
  * values (a command-line argument, a config file read at load) keyed across processes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -448,14 +448,18 @@ const floor = Number(floorArg)
 const above = (x: number) => x > floor
 const keep = (xs: ReadonlyArray<number>) => xs.filter(above)
 const pick = step("pick", (xs: ReadonlyArray<number>) => Effect.sync(() => keep(xs).map(scaled)))
+// The same step with the module's variable left out by its own name.
+const pickIgnoring = step({ name: "pick-ignoring", ignore: ["factor"] }, (xs: ReadonlyArray<number>) => Effect.sync(() => keep(xs).map(scaled)))
 const pipeline = flow("pick-flow", (xs: ReadonlyArray<number>) => pick(xs))
+const ignoring = flow("pick-ignoring-flow", (xs: ReadonlyArray<number>) => pickIgnoring(xs))
 const layer = Lamina.layer({ storage: storage!, db: db! })
 
 configure(Number(factorArg))
+const ignored = await Effect.runPromise(Effect.provide(ignoring([1, 5, 10]), layer))
 const first = await Effect.runPromise(Effect.provide(pipeline([1, 5, 10]), layer))
 configure(Number(factorArg) + 1)
 const second = await Effect.runPromise(Effect.provide(pipeline([1, 5, 10]), layer))
-console.log(JSON.stringify([first, second]))
+console.log(JSON.stringify([first, second, ignored]))
 `
 
 describeBackends("a module's top-level values across processes", ({ instance }) => {
@@ -468,12 +472,14 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
       "scaling.ts": `let factor = 1\nexport const configure = (f: number) => {\n  factor = f\n}\nexport const scaled = (x: number) => x * factor\n`
     })
     const picked = (factor: number, floor: number) => runMainOf(root, [i.storage, i.db, String(factor), String(floor)])
-    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30]])
-    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30]])
-    expect(await picked(3, 1)).toEqual([[15, 30], [20, 40]])
-    expect(await picked(3, 5)).toEqual([[30], [40]])
+    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30], [10, 20]])
+    expect(await picked(2, 1)).toEqual([[10, 20], [15, 30], [10, 20]])
+    // Listed in ignore, the factor does not reach that step's key: its earlier result (what ignore asks for).
+    expect(await picked(3, 1)).toEqual([[15, 30], [20, 40], [10, 20]])
+    expect(await picked(3, 5)).toEqual([[30], [40], [30]])
     const runs = await i.run(runsNamed("pick"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3, 3, 0, 0, 0])
+    expect((await i.run(runsNamed("pick-ignoring"))).map((r) => r._status_code)).toEqual([0, 3, 3, 0])
     const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
     expect(await changed(1)).toEqual([["captured", "factor (dist/scaling.js)"]])
     expect(await changed(6)).toEqual([["captured", "floor"]])
@@ -499,6 +505,38 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("biased-f
     const runs = await i.run(runsNamed("biased"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
     expect((await i.run(Run.why(runs[2]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["env", "var:LAMINA_TEST_BIAS"]])
+  })
+
+  it("a file the step or a helper it calls reads by a literal name is checked on a hit: an edit misses, why names the file", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { flow, Lamina, step } from "lamina"
+const [storage, db] = process.argv.slice(2)
+const threshold = () => Number(readFileSync("data/threshold.txt", "utf8"))
+const above = step("above-file", (xs: ReadonlyArray<number>) =>
+  Effect.sync(() => xs.filter((x) => x > threshold()).length * 10 + readFileSync('data/extra.txt', "utf8").length)
+)
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("above-file-flow", (xs: ReadonlyArray<number>) => above(xs))([1, 5, 10]), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    mkdirSync(path.join(root, "data"))
+    const data = (name: string, text: string) => writeFileSync(path.join(root, "data", name), text)
+    const counted = () => runMainOf(root, [i.storage, i.db])
+    data("threshold.txt", "1")
+    data("extra.txt", "ab")
+    expect(await counted()).toBe(22)
+    expect(await counted()).toBe(22)
+    data("threshold.txt", "5")
+    expect(await counted()).toBe(12)
+    data("extra.txt", "abc")
+    expect(await counted()).toBe(13)
+    const runs = await i.run(runsNamed("above-file"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(root, "data", "threshold.txt")}' its code reads ('data/threshold.txt') changed (1 bytes`)
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`its code reads ('data/extra.txt') changed (2 bytes`)
   })
 
   it("a step typed into `node -e` (no module text to read) reads its captures again at every call: a reassigned let misses", async () => {

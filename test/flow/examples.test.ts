@@ -1,15 +1,19 @@
 /**
  * The example pipelines run on a fresh instance, and a second run is all cache hits.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
-import { expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as modelSweep from "../../examples/pipelines/model-sweep/main.js"
 import * as salesReport from "../../examples/pipelines/sales-report/main.js"
 import { collectProgress, FlowConfig } from "../../src/flow/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { Run, RunStatus } from "../../src/registry/Run.js"
 import { describeBackends } from "../support/backends.js"
+import { runNode } from "../support/cli.js"
+import { requireBuild } from "../support/consumer.js"
 import { loadText } from "./support.js"
 
 describeBackends("examples", ({ instance }) => {
@@ -46,4 +50,25 @@ describeBackends("examples", ({ instance }) => {
     expect(splits.filter((r) => r._status_code === RunStatus.cached)).toHaveLength(8)
     expect(trains.filter((r) => (r.params as { learning_rate: number }).learning_rate === 0.05)).toHaveLength(3)
   })
+})
+
+// What `npm run demo` promises: run again as a new process (new scratch folders, a new process
+// mark), every step is a hit. The in-process reruns above cannot see a value unique to a process.
+describe("examples rerun as new processes", () => {
+  it.each(["sales-report", "sensors-promise", "anndata", "model-sweep"])("%s: the second process runs no step", async (name) => {
+    requireBuild()
+    const home = mkdtempSync(path.join(os.tmpdir(), "lamina-example-rerun-"))
+    try {
+      const run = () => runNode([path.resolve("dist/examples/run.js"), name], { env: { LAMINA_HOME: home }, cwd: home })
+      const first = await run()
+      expect(first.code, first.stderr).toBe(0)
+      expect(first.stdout).toMatch(new RegExp(`${name}: (\\d+) step runs — [1-9]\\d* executed`))
+      const second = await run()
+      expect(second.code, second.stderr).toBe(0)
+      const steps = /(\d+) step runs/.exec(second.stdout.split("\n").find((l) => l.startsWith(`${name}:`)) ?? "")?.[1]
+      expect(second.stdout).toContain(`${name}: ${steps} step runs — 0 executed, ${steps} cached, 0 failed`)
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

@@ -2,12 +2,13 @@
  * Code fingerprints: which files and packages a step's module reaches, and that an edit to a
  * reached file changes the fingerprint while an unrelated file does not.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { computeFingerprint, diffFingerprints, runtimeSpecifiers } from "../../src/flow/codeFingerprint.js"
+import { pathsReadBy } from "../../src/flow/readPaths.js"
 import { captureSource, envVarsReadBy } from "../../src/flow/source.js"
 import { schemaFingerprint } from "../../src/flow/schemaFingerprint.js"
 
@@ -187,6 +188,14 @@ describe("result schema fingerprints", () => {
     expect(new Set(prints).size).toBe(prints.length)
     // Stable for equal structure.
     expect(schemaFingerprint(Schema.Struct({ a: Schema.Number }))).toBe(schemaFingerprint(Schema.Struct({ a: Schema.Number })))
+  })
+})
+
+describe("files a step's source reads by a literal name", () => {
+  it("finds the literal first argument of read…() and createReadStream(), not a write, an interpolated or a computed name", () => {
+    const code = "() => readFileSync(\"a/b.csv\") + fs.readFile('x.txt', cb) + pd.read_csv(`t.tsv`) + createReadStream(\"in.fq\") + writeFileSync(\"out.txt\") + readFileSync(`${dir}/x`) + thread(\"q.txt\") + readFileSync(p) + (0, fs_1.readFileSync)(\"c.json\") + readFileSync(\"a/b.csv\")"
+    expect(pathsReadBy(code)).toEqual(["a/b.csv", "x.txt", "t.tsv", "in.fq", "c.json"])
+    expect(captureSource(() => readFileSync("data/raw.csv"), "x.ts", "function").readPaths).toEqual(["data/raw.csv"])
   })
 })
 

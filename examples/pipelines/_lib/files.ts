@@ -12,12 +12,16 @@ import { Effect } from "effect"
 import { Artifact } from "../../../src/registry/Artifact.js"
 import { hashFile } from "../../../src/storage/fileio.js"
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), "lamina-example-"))
+// Made at the first save, not when the module loads: a folder unique to the process is state
+// this helper keeps, not an input of the steps that call it (read at load, it would enter their
+// cache keys as a captured value and no rerun would hit).
+let scratch: string | undefined
 let n = 0
 
 /** Save `text` as the artifact at `key`. */
 export const saveText = (key: string, text: string, description?: string) =>
   Effect.suspend(() => {
+    scratch ??= mkdtempSync(path.join(os.tmpdir(), "lamina-example-"))
     const file = path.join(scratch, `${n++}-${path.basename(key)}`)
     writeFileSync(file, text)
     return Effect.flatMap(Artifact.fromPath(file, { key, ...(description ? { description } : {}) }), (p) => p.save())

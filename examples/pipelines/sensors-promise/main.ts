@@ -23,13 +23,15 @@ export const description = "Clean, summarize and flag anomalies in three weather
 /** This example uses `lamina/promise`: the runner hands it a connection. */
 export const api = "promise"
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), "lamina-sensors-"))
+// Made at the first save (see _lib/files.ts): a per-process folder is state, not a step's input.
+let scratch: string | undefined
 let n = 0
 
 /** The steps and the flow, defined on a connection. */
 export const define = (lm: Connection) => {
   /** Save text at `key`: inside a step, the step's output. */
   const saveText = async (key: string, text: string, description: string): Promise<Artifact> => {
+    scratch ??= mkdtempSync(path.join(os.tmpdir(), "lamina-sensors-"))
     const file = path.join(scratch, `${n++}-${path.basename(key)}`)
     writeFileSync(file, text)
     return (await lm.Artifact.fromPath(file, { key, description })).save()
