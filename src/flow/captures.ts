@@ -9,11 +9,13 @@
  * the variables some inner function uses. The module's top-level variables count too: its
  * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
  * config file read at load made of it: the top-level variables the step's function (or a helper
- * its factory made) names, and the plain data the module's functions it names read. The module's
- * functions and imports are not keyed (their code is fingerprinted: a module namespace, a
- * bundler's import object, CommonJS' `require`/`module`/`exports`), and its functions are followed
- * one level, for plain data only: in a bundle they are the libraries' code too, whose internal
- * state (a buffer pool, a cache) is no input of the step.
+ * its factory made) names, and the plain data the module's functions it calls read, however
+ * deep. A function it imports from a project module is read the same way in that module (its
+ * `[[Scopes]]` hold that module's top level), found through the import (`importOrigin`). The
+ * module's functions and imports are not keyed (their code is fingerprinted: a module namespace,
+ * a bundler's import object, CommonJS' `require`/`module`/`exports`), and a package's functions
+ * are not followed: their internal state (a buffer pool, a cache) is no input of the step. On
+ * the way, the environment variables and files the functions read by a literal name are noted.
  *
  * @module
  */
@@ -389,7 +391,7 @@ export interface Surroundings {
   readonly readPaths: ReadonlyArray<string>
 }
 
-/** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment its helpers read; undefined when this process cannot tell. */
+/** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment variables and files it and its helpers read by name; undefined when this process cannot tell. */
 export const surroundingsOf = (fn: Function, file?: string): Surroundings | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
@@ -402,16 +404,16 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     const kept = new Map<string, Kept>()
     const reads: Reads = { envVars: new Set(), paths: new Set() }
     readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), reads)
-    if (kept.size === 0) return { variables: new Map(), envVars: [...reads.envVars], readPaths: [...reads.paths] }
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
-    post(s, "Runtime.callFunctionOn", {
-      objectId: handle.objectId,
-      functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
-      arguments: entries.map(([, k]) => argumentOf(k.remote)),
-      objectGroup: GROUP
-    })
-    const got = global[SLOT] as ReadonlyArray<unknown>
+    if (entries.length > 0)
+      post(s, "Runtime.callFunctionOn", {
+        objectId: handle.objectId,
+        functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
+        arguments: entries.map(([, k]) => argumentOf(k.remote)),
+        objectGroup: GROUP
+      })
+    const got = entries.length > 0 ? (global[SLOT] as ReadonlyArray<unknown>) : []
     const variables = new Map(
       entries.map(([name, k], at): [string, Captured] => [
         name,

@@ -297,10 +297,11 @@ export const keyMaterialOf = (
     secrets.push(...captured.secrets)
   }
   // The files its code reads by name: checked on a hit like files its params name.
-  for (const read of [...def.source.readPaths, ...(captured?.readPaths ?? [])]) {
-    const p = pathOf(`${CODE_READ}${read}`, read)
-    if (p !== undefined) paths.push(p)
-  }
+  for (const reads of [def.source.readPaths, captured?.readPaths ?? []])
+    for (const read of reads) {
+      const p = pathOf(`${CODE_READ}${read}`, read)
+      if (p !== undefined) paths.push(p)
+    }
   // The environment variables its helpers read, found with its captures.
   const keyEnv = captured === undefined || captured.envVars.length === 0 ? env : { ...env, ...Object.fromEntries(captured.envVars.map((v) => [`var:${v}`, envVarValue(v)])) }
   return {
