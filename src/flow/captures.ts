@@ -21,6 +21,7 @@
  */
 import { Session } from "node:inspector"
 import * as path from "node:path"
+import { IDENTIFIER } from "./identifier.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
@@ -138,11 +139,11 @@ const argumentOf = (v: RemoteObject | undefined): object =>
         ? { unserializableValue: v.unserializableValue }
         : { value: v.value }
 
-// Unicode-aware, like JavaScript's own identifiers (`λ`, `größe`), in every pattern below (flag `u`).
-const IDENTIFIER = /[\p{ID_Start}_$][\p{ID_Continue}$]*/gu
+// Every pattern below is Unicode-aware, like JavaScript's own identifiers (`λ`, `größe`; flag `u`).
+const WORD = new RegExp(IDENTIFIER, "gu")
 
 /** The words of a function's source that could name a variable (strings and comments too: a few extra is harmless). */
-const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.match(IDENTIFIER))
+const identifiersIn = (source: string): ReadonlySet<string> => new Set(source.match(WORD))
 
 // Methods that change a collection in place.
 const MUTATORS = "push|pop|shift|unshift|splice|sort|reverse|fill|set|add|delete|clear"
@@ -187,7 +188,7 @@ export const writesOf = (source: string, name: string): ReadonlySet<string> | "w
 const fieldsRead = (sources: ReadonlyArray<string>, name: string): ReadonlySet<string> | undefined => {
   const fields = new Set<string>()
   for (const source of sources)
-    for (const m of source.matchAll(new RegExp(`${variable(name)}(\\s*\\??\\.\\s*([\\p{ID_Start}_$][\\p{ID_Continue}$]*))?`, "gu"))) {
+    for (const m of source.matchAll(new RegExp(`${variable(name)}(\\s*\\??\\.\\s*(${IDENTIFIER}))?`, "gu"))) {
       if (m[2] === undefined) return undefined
       fields.add(m[2])
     }

@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parse, type Export } from "es-module-lexer"
 import { inNodeModules, isLocal, resolveLocal } from "./codeFingerprint.js"
+import { IDENTIFIER } from "./identifier.js"
 import { moduleText } from "./moduleText.js"
 
 /**
@@ -24,10 +25,9 @@ const PACKAGE: ImportOrigin = { kind: "package" }
 // Re-export chains deeper than this are not followed (the binding's file is then unknown).
 const MAX_HOPS = 16
 
-const IDENT = String.raw`[\p{ID_Start}_$][\p{ID_Continue}$]*`
-const DEFAULT_BINDING = new RegExp(String.raw`^\s*(${IDENT})\s*(?:,|$)`, "u")
-const NAMESPACE_BINDING = new RegExp(String.raw`\*\s*as\s+(${IDENT})`, "u")
-const NAMED_BINDING = new RegExp(String.raw`^\s*(?:type\s+)?(${IDENT}|"[^"]*"|'[^']*')(?:\s+as\s+(${IDENT}))?\s*$`, "u")
+const DEFAULT_BINDING = new RegExp(String.raw`^\s*(${IDENTIFIER})\s*(?:,|$)`, "u")
+const NAMESPACE_BINDING = new RegExp(String.raw`\*\s*as\s+(${IDENTIFIER})`, "u")
+const NAMED_BINDING = new RegExp(String.raw`^\s*(?:type\s+)?(${IDENTIFIER}|"[^"]*"|'[^']*')(?:\s+as\s+(${IDENTIFIER}))?\s*$`, "u")
 
 type Lexed = ReturnType<typeof parse> | undefined
 

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { IDENTIFIER } from "./identifier.js"
 
 /** A field of a destructured object parameter. */
 export interface PatternField {
@@ -122,23 +123,23 @@ const splitDefault = (s: string): { readonly head: string; readonly defaultText?
   return at < 0 ? { head: s.trim() } : { head: s.slice(0, at).trim(), defaultText: s.slice(at + 1).trim() }
 }
 
-// Unicode-aware, as JavaScript's identifiers are (`λ`, `größe`).
-const IDENT = /^[\p{ID_Start}_$][\p{ID_Continue}$]*$/u
-
 const parsePatternFields = (pattern: string): ReadonlyArray<PatternField> =>
   splitTopLevel(pattern.slice(1, matchClose(pattern, 0))).flatMap((entry): Array<PatternField> => {
     if (entry.startsWith("...")) return []
     const { head, defaultText } = splitDefault(entry)
     const colon = head.indexOf(":")
     const name = (colon < 0 ? head : head.slice(0, colon)).trim().replace(/^["']|["']$/g, "")
-    return IDENT.test(name) || name !== "" ? [{ name, ...(defaultText !== undefined ? { defaultText } : {}) }] : []
+    return name !== "" ? [{ name, ...(defaultText !== undefined ? { defaultText } : {}) }] : []
   })
+
+// A whole parameter name; `x => …` and `async x => …`: a single bare parameter.
+const IDENT = new RegExp(`^${IDENTIFIER}$`, "u")
+const BARE_PARAM = new RegExp(String.raw`^(?:async\s+)?(${IDENTIFIER})\s*=>`, "u")
 
 /** The parameter list's text of a function's source. */
 const paramListOf = (source: string): string | undefined => {
   const src = source.trimStart()
-  // `x => …` and `async x => …`: a single bare parameter.
-  const bare = /^(?:async\s+)?([\p{ID_Start}_$][\p{ID_Continue}$]*)\s*=>/u.exec(src)
+  const bare = BARE_PARAM.exec(src)
   if (bare && bare[1] !== "async") return bare[1]!
   for (let i = 0; i < src.length; ) {
     const skipped = skipLiteral(src, i)

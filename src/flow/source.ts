@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"
 import { codeFingerprint, mergeFingerprints, type CodeFingerprint } from "./codeFingerprint.js"
 import { projectRootOf } from "./projectRoot.js"
+import { IDENTIFIER } from "./identifier.js"
 import { pathsReadBy } from "./readPaths.js"
 
 export { projectRootOf }
@@ -103,12 +104,11 @@ export interface SourceInfo {
 
 // `process.env`, `process?.env`: the object the variables are read off.
 const ENV = String.raw`(?<![\p{ID_Continue}$.])process\s*\??\.\s*env(?![\p{ID_Continue}$])`
-const NAME = String.raw`[\p{ID_Start}_$][\p{ID_Continue}$]*`
 // `process.env.NAME`, `process.env?.NAME`, `process.env["NAME"]` (a computed name cannot be told).
-const ENV_READ = new RegExp(String.raw`${ENV}(?:\s*\??\.\s*(${NAME})|\s*(?:\?\.)?\s*\[\s*(["'\x60])([^"'\x60\\]+)\2\s*\])`, "gu")
+const ENV_READ = new RegExp(String.raw`${ENV}(?:\s*\??\.\s*(${IDENTIFIER})|\s*(?:\?\.)?\s*\[\s*(["'\x60])([^"'\x60\\]+)\2\s*\])`, "gu")
 // `const { A, B: b, C = 1 } = process.env` (a rest element takes what cannot be told).
 const ENV_DESTRUCTURED = new RegExp(String.raw`\{([^{}]*)\}\s*=\s*${ENV}`, "gu")
-const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${NAME}|"[^"]*"|'[^']*')\s*(?:[:=]|$)`, "u")
+const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${IDENTIFIER}|"[^"]*"|'[^']*')\s*(?:[:=]|$)`, "u")
 
 /** An environment variable's value as a cache key holds it (`var:NAME` items). */
 export const envVarValue = (name: string): string => process.env[name] ?? "unset"

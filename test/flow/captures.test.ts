@@ -485,7 +485,6 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
     expect(await changed(6)).toEqual([["captured", "floor"]])
   })
 
-
   it("an environment variable a helper of the step reads by name is keyed: another value misses, why names it", async () => {
     requireBuild()
     const i = await instance()
