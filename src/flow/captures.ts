@@ -23,6 +23,7 @@ import { Session } from "node:inspector"
 import * as path from "node:path"
 import { IDENTIFIER } from "./identifier.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
+import { moduleText } from "./moduleText.js"
 import { projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
 import { envVarsReadBy } from "./source.js"
@@ -43,10 +44,27 @@ export interface Captured {
    * (undefined when re-exports could not be followed to it).
    */
   readonly origin?: { readonly variable: string; readonly file: string | undefined }
+  /**
+   * Set for an instance of a class the project declares (`const model = new Model(config)`): its
+   * own fields are data, keyed but for those the step writes (state it keeps).
+   */
+  readonly instance?: ProjectInstance
 }
 
-/** The form of a captured value its key is made of: a plain object read only through some fields, just those. */
-export const keyForm = (c: Captured): unknown => projected(c.value, c.fields)
+/** A project class's instance: the class's name and the fields the step writes. */
+export interface ProjectInstance {
+  readonly className: string
+  readonly written: ReadonlySet<string>
+}
+
+/**
+ * The form of a captured value its key is made of: a plain object read only through some fields,
+ * just those; a project class's instance, its class and own fields (its methods read any of them).
+ */
+export const keyForm = (c: Captured): unknown =>
+  c.instance === undefined
+    ? projected(c.value, c.fields)
+    : { class: c.instance.className, fields: Object.fromEntries(Object.entries(c.value as object).filter(([k]) => !c.instance!.written.has(k))) }
 
 interface RemoteObject {
   readonly type: string
@@ -81,6 +99,21 @@ const isData = (v: RemoteObject | undefined): boolean =>
   v.subtype === "null" ||
   v.subtype === "array" ||
   (v.subtype === undefined && v.className === "Object")
+
+/** The class of an instance (not a plain object, an array, a Map, a Date…: those have a subtype or are data), as the inspector names it. */
+const instanceClass = (v: RemoteObject | undefined): string | undefined =>
+  v?.type === "object" && v.subtype === undefined && v.className !== undefined && v.className !== "Object" && v.className !== "Module" ? v.className : undefined
+
+/**
+ * Whether the class `name` is the project's: declared in `file` (`class Model`) or imported from
+ * a project module. A package's class (a pool, a client, a logger) keeps state, not inputs.
+ */
+const projectClass = (file: string | undefined, name: string): boolean => {
+  if (file === undefined) return false
+  const from = importOrigin(file, name)
+  if (from.kind !== "none") return from.kind === "project"
+  return new RegExp(`(?<![\\p{ID_Continue}$])class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(moduleText(file) ?? "")
+}
 
 /** A module namespace (`import * as x`): the inspector's class name for it. */
 const isNamespace = (v: RemoteObject | undefined): boolean => v?.type === "object" && v.className === "Module"
@@ -219,6 +252,7 @@ interface Kept {
   readonly remote: RemoteObject | undefined
   readonly fields: ReadonlySet<string> | undefined
   readonly origin?: Origin
+  readonly instance?: ProjectInstance
 }
 
 type Origin = NonNullable<Captured["origin"]>
@@ -296,6 +330,15 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
   const readIn = new Map<string, Array<string>>()
   const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined }> = []
+  // The class of each variable holding a project class's instance (data, unlike a package's).
+  const instances = new Map<string, string | undefined>()
+  const projectInstance = (name: string, value: RemoteObject | undefined): string | undefined => {
+    if (!instances.has(name)) {
+      const cls = instanceClass(value)
+      instances.set(name, cls !== undefined && projectClass(module.file, cls) ? cls : undefined)
+    }
+    return instances.get(name)
+  }
   const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }]
   const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
     if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
@@ -330,7 +373,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       // A module function sees the module's variables only. Those are read for data and functions
       // only, unless the step's own function names them (a client it uses enters by its class).
       if (source.ofModule && !topNames.has(name)) continue
-      if ((source.ofModule || module.imported) && topNames.has(name) && !isData(values[i]) && !code.has(name)) continue
+      if ((source.ofModule || module.imported) && topNames.has(name) && !isData(values[i]) && !code.has(name) && projectInstance(name, values[i]) === undefined) continue
       const w = writesOf(source.text, name)
       const before = written.get(name)
       if (w !== undefined) written.set(name, w === "whole" || before === "whole" ? "whole" : new Set([...(before ?? []), ...w]))
@@ -353,14 +396,22 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     if (!used.has(name) || code.has(name)) return
     const read = fieldsRead(readIn.get(name) ?? [], name)
     const w = written.get(name)
+    const key = module.keyName(name)
+    const origin = module.origin(name)
+    const className = projectInstance(name, values[i])
+    if (className !== undefined) {
+      // Its methods may read any field: all are keyed, but those the functions write.
+      if (w === "whole") return
+      const written = new Set([...(kept.get(key)?.instance?.written ?? []), ...(w ?? [])])
+      kept.set(key, { remote: values[i], fields: undefined, instance: { className, written }, ...(origin !== undefined ? { origin } : {}) })
+      return
+    }
     let fields: ReadonlySet<string> | undefined = read
     if (w !== undefined) {
       if (w === "whole" || read === undefined) return
       fields = new Set([...read].filter((f) => !w.has(f)))
       if (fields.size === 0) return
     }
-    const key = module.keyName(name)
-    const origin = module.origin(name)
     const before = kept.get(key)
     // Read by two functions: the fields either reads (all of it if either reads it whole).
     if (before !== undefined) fields = before.fields === undefined || fields === undefined ? undefined : new Set([...before.fields, ...fields])
@@ -418,7 +469,12 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     const variables = new Map(
       entries.map(([name, k], at): [string, Captured] => [
         name,
-        { value: got[at], ...(k.fields !== undefined ? { fields: k.fields } : {}), ...(k.origin !== undefined ? { origin: k.origin } : {}) }
+        {
+          value: got[at],
+          ...(k.fields !== undefined ? { fields: k.fields } : {}),
+          ...(k.origin !== undefined ? { origin: k.origin } : {}),
+          ...(k.instance !== undefined ? { instance: k.instance } : {})
+        }
       ])
     )
     return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths] }

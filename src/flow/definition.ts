@@ -12,6 +12,7 @@ import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
 import { keyForm, surroundingsOf, writesOf, type Captured } from "./captures.js"
+import { dataPrint, deeplyFrozen } from "./dataPrint.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { moduleText } from "./moduleText.js"
@@ -78,26 +79,44 @@ export interface CapturedKey {
   readonly origins: ReadonlyArray<{ readonly param: string; readonly variable: string; readonly files: ReadonlyArray<string> | undefined }>
 }
 
-/** A captured object keyed at every call: its param, the object and the fields read of it. */
+/**
+ * A captured object keyed at every call: its param, the object and the fields read of it, and
+ * what it was at the last check (its `dataPrint` and key hash), so an unchanged one is not keyed again.
+ */
 interface LiveCapture extends Captured {
   readonly param: string
+  readonly last: { print: string | undefined; hash: string }
 }
 
 /**
- * The largest key form (canonical JSON, in characters) of a captured object hashed again at every
- * call: a config is far below it; a captured table above it is keyed at the step's first call.
+ * The key form (canonical JSON, in characters) above which the step says once that a captured
+ * object is checked at every call (a quarter MB: about 3 ms a call here) and how to avoid it.
  */
-const LIVE_CAPTURE_LIMIT = 16_384
+const LARGE_CAPTURE = 262_144
+
+const warnedLarge = new Set<string>()
+
+/** Say once per step and variable that a large captured object is hashed at every call, and how to avoid it. */
+const warnLargeCapture = (step: string, name: string, chars: number): void => {
+  const id = `${step}\0${name}`
+  if (warnedLarge.has(id)) return
+  warnedLarge.add(id)
+  process.emitWarning(
+    `Step '${step}' captures '${name}' (${Math.round(chars / 1024)} KB as a key): it is hashed again at every call, since it could change between calls. ` +
+      `Freeze it deeply (Object.freeze on it and everything in it) to key it once, or pass it as a param or an artifact.`,
+    { code: "LAMINA_LARGE_CAPTURE" }
+  )
+}
 
 /** How a captured value that is not data enters the key: a schema by its structure, a function by its source, the rest by what it is (its class). */
 const opaqueKey = (value: unknown, what: string): Json =>
   Schema.isSchema(value) ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}` : typeof value === "function" ? `function ${hashString(value.toString())}` : what
 
-/** A captured value's canonical key form: keyed like a param but never refused (`opaqueKey`). */
-const capturedJson = (c: Captured, name: string): string => {
+/** A captured value's canonical key form (`form`: its `keyForm`): keyed like a param but never refused (`opaqueKey`). */
+const capturedJson = (form: unknown, name: string): string => {
   let json: Json
   try {
-    json = paramJson(keyForm(c), name, { mode: "key", opaque: opaqueKey })
+    json = paramJson(form, name, { mode: "key", opaque: opaqueKey })
   } catch (e) {
     // A getter or a codec that throws: keyed by what it throws.
     json = { unreadable: String(e) }
@@ -107,10 +126,10 @@ const capturedJson = (c: Captured, name: string): string => {
 
 /**
  * The variables `fn` captures from the code that made it (flow/captures.ts), hashed. A primitive
- * is hashed once here; an object too, and again at each call (`withLive`) while its key form is
- * under `LIVE_CAPTURE_LIMIT`, so a large captured table costs nothing per call.
+ * is hashed once here; an object too, and again at each call (`withLive`) unless it is deeply
+ * frozen: whoever holds it can change it between calls, and nothing short of hashing it shows that.
  */
-const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, own: Pick<SourceInfo, "envVars" | "readPaths">): CapturedKey | undefined => {
+const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, own: Pick<SourceInfo, "envVars" | "readPaths">): CapturedKey | undefined => {
   const surroundings = surroundingsOf(fn, files[0])
   if (surroundings === undefined) return undefined
   const vars = surroundings.variables
@@ -121,33 +140,51 @@ const capturedKey = (fn: Function, ignore: ReadonlySet<string>, files: ReadonlyA
   for (const [name, c] of vars) {
     // Another module's variable is listed by its key name (`scratch (src/files.ts)`) or its own.
     if (ignore.has(name) || (c.origin !== undefined && ignore.has(c.origin.variable))) continue
-    const json = capturedJson(c, name)
+    const form = keyForm(c)
+    const json = capturedJson(form, name)
     params[CAPTURED + name] = hashString(json)
     origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
-    if (typeof c.value === "object" && c.value !== null && json.length <= LIVE_CAPTURE_LIMIT) live.push({ ...c, param: CAPTURED + name })
+    if (typeof c.value === "object" && c.value !== null && !deeplyFrozen(c.value)) {
+      live.push({ ...c, param: CAPTURED + name, last: { print: printOf(form), hash: params[CAPTURED + name] as string } })
+      if (json.length > LARGE_CAPTURE) warnLargeCapture(step, name, json.length)
+    }
   }
   const envVars = surroundings.envVars.filter((v) => !own.envVars.includes(v))
   const readPaths = surroundings.readPaths.filter((p) => !own.readPaths.includes(p))
   return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths }
 }
 
+/** `dataPrint` of a key form; undefined when a getter throws (the key form says what it threw). */
+const printOf = (form: unknown): string | undefined => {
+  try {
+    return dataPrint(form)
+  } catch {
+    return undefined
+  }
+}
+
 /** `key` with its live captures hashed as they are now (the same object when none changed). */
 const withLive = (key: CapturedKey): CapturedKey => {
   let params: Record<string, Json> | undefined
   for (const c of key.live) {
-    const hash = hashString(capturedJson(c, c.param.slice(CAPTURED.length)))
-    if (hash !== key.params[c.param]) (params ??= { ...key.params })[c.param] = hash
+    const form = keyForm(c)
+    const print = printOf(form)
+    // Unchanged plain data since the last check: its hash then.
+    if (print === undefined || print !== c.last.print) {
+      c.last.hash = hashString(capturedJson(form, c.param.slice(CAPTURED.length)))
+      c.last.print = print
+    }
+    if (c.last.hash !== key.params[c.param]) (params ??= { ...key.params })[c.param] = c.last.hash
   }
   return params === undefined ? key : { ...key, params }
 }
 
 /**
  * Whether a variable `key` holds is written in a way only reading it again shows: a `let` a loop
- * reassigns, an object changed whole, or a field set on an object too large to hash at every
- * call, by the modules that could write it (the step's, or the imported module it lives in).
- * A module that could not be found or read counts as writing it (a step typed into the REPL or
- * `node -e`); fields set on any other object show in its hash (`withLive`).
+ * reassigns, or an object changed whole, by the modules that could write it (the step's, or the
+ * imported module it lives in). A module that could not be found or read counts as writing it (a
+ * step typed into the REPL or `node -e`); fields set on an object show in its hash (`withLive`).
  */
 const reassigns = (key: CapturedKey): boolean => {
   const live = new Set(key.live.map((c) => c.param))
@@ -368,7 +405,7 @@ export const makeDefinition = (options: {
     description: options.description,
     get captured() {
       if (captured === undefined || captured.again) {
-        const key = options.kind === "step" ? capturedKey(options.fn, ignore, options.source.files, options.source) : undefined
+        const key = options.kind === "step" ? capturedKey(options.name, options.fn, ignore, options.source.files, options.source) : undefined
         captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
         return captured.key
       }

@@ -230,6 +230,13 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       }
       if (!isPlainObject(o)) {
         const codec = codecFor(o)
+        if (codec === undefined && (ArrayBuffer.isView(o) || o instanceof ArrayBuffer)) {
+          // Other typed arrays, a DataView, an ArrayBuffer: their bytes and their kind (a
+          // Float64Array's 8 bytes are not a Uint8Array's), as a Uint8Array's above.
+          const view = ArrayBuffer.isView(o) ? new Uint8Array(o.buffer, o.byteOffset, o.byteLength) : new Uint8Array(o)
+          const bytes = `${o.constructor.name}:${view.byteLength}:${hashBytes(view).hash}`
+          return key ? keyTag("bytes", bytes) : `Bytes[${bytes}]`
+        }
         if (codec === undefined) return refuse(p, o, describe(o))
         const json = go(codec.encode(o), p, undefined)
         return key ? { [TAG]: "codec", tag: codec.tag, value: json } : { [`$${codec.tag}`]: json }

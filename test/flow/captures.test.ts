@@ -269,6 +269,24 @@ const tuned = step("tuned", (x: number) =>
 )
 const tunedFlow = flow("tuned-flow", (x: number) => tuned(x))
 
+// A captured table (a key form of ~100 KB) and typed array, changed in place between calls.
+const table = { rows: Array.from({ length: 3000 }, (_, n) => ({ n, name: `gene${n}`, weight: n / 2 })) }
+const weightOf = step("weight-of", (n: number) =>
+  Effect.sync(() => {
+    executions++
+    return table.rows[n]!.weight
+  })
+)
+const weightFlow = flow("weight-of-flow", (n: number) => weightOf(n))
+const weights = new Float64Array([0.5, 1.5])
+const weighted = step("weighted", (x: number) =>
+  Effect.sync(() => {
+    executions++
+    return x * weights[0]!
+  })
+)
+const weightedFlow = flow("weighted-flow", (x: number) => weighted(x))
+
 /** The runs of step `name` have `statuses`, and `why` of the one at `at` names the captured `variable` alone. */
 const expectCapturedChange = async (i: TestInstance, name: string, statuses: ReadonlyArray<number>, at: number, variable: string) => {
   const runs = await i.run(runsNamed(name))
@@ -369,6 +387,23 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(await i.run(tunedFlow(3))).toBe(6)
     expect(executions).toBe(2)
     await expectCapturedChange(i, "tuned", [0, 0, 3, 3], 1, "tuning")
+  })
+
+  it("hashes a large captured table and a typed array at every call too: a row changed in place misses, the earlier value hits", async () => {
+    const i = await instance()
+    executions = 0
+    weights[0] = 0.5
+    expect(await i.run(weightFlow(5))).toBe(2.5)
+    Object.assign(table.rows[5]!, { weight: 99 })
+    expect(await i.run(weightFlow(5))).toBe(99)
+    Object.assign(table.rows[5]!, { weight: 2.5 })
+    expect(await i.run(weightFlow(5))).toBe(2.5)
+    expect(await i.run(weightedFlow(2))).toBe(1)
+    weights[0] = 2
+    expect(await i.run(weightedFlow(2))).toBe(4)
+    expect(executions).toBe(4)
+    await expectCapturedChange(i, "weight-of", [0, 0, 3], 1, "table")
+    await expectCapturedChange(i, "weighted", [0, 0], 1, "weights")
   })
 
   it("keys a record the step reads and sets a field of by the fields it only reads: its own writes hit, a new cut misses", async () => {
@@ -483,6 +518,55 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
     const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
     expect(await changed(1)).toEqual([["captured", "factor (dist/scaling.js)"]])
     expect(await changed(6)).toEqual([["captured", "floor"]])
+  })
+
+  it("an instance of a project class (declared in the module or imported) is keyed by its fields, a package's by its class", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { EventEmitter } from "node:events"
+import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+import { Shift } from "./shift.js"
+const [storage, db, factorArg, offsetArg] = process.argv.slice(2)
+class Scaler {
+  constructor(readonly factor: number) {}
+  apply(x: number) {
+    return x * this.factor
+  }
+}
+const scaler = new Scaler(Number(factorArg))
+const shift = new Shift(Number(offsetArg))
+// A package's emitter the step adds a listener to at each run: its own state, no input.
+const bus = new EventEmitter()
+const shifted = (x: number) => shift.apply(x)
+const transform = step("transform", (x: number) =>
+  Effect.sync(() => {
+    bus.on("done", () => undefined)
+    return shifted(scaler.apply(x))
+  })
+)
+const pipeline = flow("transform-flow", (xs: ReadonlyArray<number>) => Effect.forEach(xs, (x) => transform(x)))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(pipeline([1, 2]), Lamina.layer({ storage: storage!, db: db! })))))
+`,
+      "shift.ts": `export class Shift {
+  constructor(readonly offset: number) {}
+  apply(x: number) {
+    return x + this.offset
+  }
+}
+`
+    })
+    const transformed = (factor: number, offset: number) => runMainOf(root, [i.storage, i.db, String(factor), String(offset)])
+    expect(await transformed(2, 0)).toEqual([2, 4])
+    expect(await transformed(2, 0)).toEqual([2, 4])
+    expect(await transformed(3, 0)).toEqual([3, 6])
+    expect(await transformed(3, 1)).toEqual([4, 7])
+    const runs = await i.run(runsNamed("transform"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3, 0, 0, 0, 0])
+    const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
+    expect(await changed(4)).toEqual([["captured", "scaler"]])
+    expect(await changed(6)).toEqual([["captured", "shift"]])
   })
 
   it("an environment variable a helper of the step reads by name is keyed: another value misses, why names it", async () => {
