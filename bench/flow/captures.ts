@@ -6,8 +6,10 @@
  * through it), in the same run. Read once per step, at its first call — or at every call when the
  * module writes the variable between calls: then a cache hit of a step reading such a `let` is
  * timed against the same hit of a step reading a `const` (SQLite, local folder, alternating
- * blocks of 10 calls). A captured object is hashed again at every call: a hit of a step reading
- * a field of a captured config object, a field the module sets, is timed in the same blocks.
+ * blocks of 10 calls). A captured object is checked again at every call: a hit of a step reading
+ * a field of a captured config object, a field the module sets, is timed in the same blocks, and
+ * hits of steps reading a row of a captured 3,000-row table (a key form of ~110 KB), as it is and
+ * deeply frozen (keyed once).
  *
  * `npx tsc -p tsconfig.json && node dist/bench/flow/captures.js [--reads 300]`
  */
@@ -68,13 +70,21 @@ const settings = { shift: 0, label: "run", retries: 3 }
 const readsLet = step({ name: "reads-let" }, (i: number) => Effect.succeed(i + offset))
 const readsConst = step({ name: "reads-const" }, (i: number) => Effect.succeed(i + fixedOffset))
 const readsObject = step({ name: "reads-object" }, (i: number) => Effect.succeed(i + settings.shift))
+const rows = () => ({ rows: Array.from({ length: 3000 }, (_, n) => ({ n, name: `gene${n}`, weight: n / 2 })) })
+const table = rows()
+const deepFreeze = <A>(v: A): A => {
+  if (typeof v === "object" && v !== null) for (const x of Object.values(v)) deepFreeze(x)
+  return Object.freeze(v)
+}
+const frozenTable = deepFreeze(rows())
+const readsTable = step({ name: "reads-table" }, (i: number) => Effect.succeed(i + table.rows[i % 3000]!.weight))
+const readsFrozen = step({ name: "reads-frozen" }, (i: number) => Effect.succeed(i + frozenTable.rows[i % 3000]!.weight))
 const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-captures-"))
 process.env.LAMINA_HOME ??= path.join(dir, "home")
 const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage") }) as Layer.Layer<Lamina.Lamina, unknown>)
-type Kind = "let" | "const" | "object"
-const timer = rotatingBlocks(rt, "captures-bench", ["let", "const", "object"] as ReadonlyArray<Kind>, reads, (kind: Kind, i: number) =>
-  kind === "let" ? readsLet(i) : kind === "const" ? readsConst(i) : readsObject(i)
-)
+type Kind = "let" | "const" | "object" | "table" | "frozen"
+const bodies = { let: readsLet, const: readsConst, object: readsObject, table: readsTable, frozen: readsFrozen }
+const timer = rotatingBlocks(rt, "captures-bench", Object.keys(bodies) as ReadonlyArray<Kind>, reads, (kind: Kind, i: number) => bodies[kind](i))
 try {
   offset = 1
   // A field the module sets (a sweep over settings): before stop 36 this sent the step to the inspector at every call.
@@ -82,10 +92,11 @@ try {
   await timer.pass(timer.times())
   const hits = timer.times()
   await timer.pass(hits)
-  const [l, c, o] = [median(hits.let), median(hits.const), median(hits.object)]
+  const [l, c, o, t, z] = [median(hits.let), median(hits.const), median(hits.object), median(hits.table), median(hits.frozen)]
   process.stdout.write(`  cache hit reading a let the module writes ${l.toFixed(3)} ms | reading a const ${c.toFixed(3)} ms | +${(l - c).toFixed(3)} ms a call\n`)
   process.stdout.write(`  cache hit reading a field of a captured object (hashed at every call) ${o.toFixed(3)} ms | +${(o - c).toFixed(3)} ms a call over the const\n`)
-  process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, hitLetMs: l, hitConstMs: c, hitObjectMs: o, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
+  process.stdout.write(`  cache hit reading a row of a captured 3,000-row table ${t.toFixed(3)} ms (+${(t - c).toFixed(3)}) | the same table deeply frozen ${z.toFixed(3)} ms (+${(z - c).toFixed(3)})\n`)
+  process.stdout.write(JSON.stringify({ factoryMs: f, moduleMs: m, evaluateMs: e, hitLetMs: l, hitConstMs: c, hitObjectMs: o, hitTableMs: t, hitFrozenMs: z, captured: Object.fromEntries(capturesOf(moduleLevel) ?? []) }) + "\n")
 } finally {
   await rt.dispose()
   rmSync(dir, { recursive: true, force: true })
