@@ -90,15 +90,18 @@ const INNER = new Set(["Closure", "Block", "Catch"])
 const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|__vi_ssr_\w+__)$/
 
 /**
- * Plain data — a primitive, an array, a plain object — as opposed to what a module keeps as state
- * (a Map, a buffer pool, a class's instance) or code.
+ * Data — a primitive, an array, a plain object, a Map or Set (a lookup table, a gene set), a date,
+ * a typed array — as opposed to code or what a package keeps as state (a buffer pool, a client).
+ * A Map a function fills as its cache is state too, but that shows as a write (`memo.set(…)`).
  */
 const isData = (v: RemoteObject | undefined): boolean =>
   v === undefined ||
   (v.type !== "object" && v.type !== "function" && v.type !== "symbol") ||
-  v.subtype === "null" ||
-  v.subtype === "array" ||
+  (v.subtype !== undefined && DATA_SUBTYPES.has(v.subtype)) ||
   (v.subtype === undefined && v.className === "Object")
+
+// The inspector's subtypes of objects that hold data.
+const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "typedarray", "arraybuffer", "dataview"])
 
 /** The class of an instance (not a plain object, an array, a Map, a Date…: those have a subtype or are data), as the inspector names it. */
 const instanceClass = (v: RemoteObject | undefined): string | undefined =>
@@ -322,7 +325,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   // except what they write (a counter, an accumulator): state they keep, not what they were made
   // with. Of a record they set some fields of (`stats.seen++`), the fields they only read are kept.
   // The module's functions it names are followed, transitively, for the module's plain data they
-  // read (`const keep = (x) => x > threshold`), not for what it keeps as state (a Map, a pool); a
+  // read (`const keep = (x) => x > threshold`), not for what it keeps as state (a pool, a client); a
   // function imported from a project module is read in its own module the same way. A package's
   // functions are not followed: their state (pools, caches, in-flight maps) is no input.
   const used = new Set<string>()

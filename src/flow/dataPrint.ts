@@ -17,10 +17,10 @@ const isPlainObject = (o: object): boolean => {
 
 /**
  * A string that differs whenever `value`'s plain data does: primitives (`-0`, `NaN`, `undefined`
- * and holes told apart), arrays and plain objects (own enumerable keys, in their order: a new order
- * prints differently, which only costs building the key form again). Undefined when `value`
- * holds anything else (a Map, a Date, a class's instance, a typed array, a cycle), whose key form
- * is built at every check; a getter that throws propagates.
+ * and holes told apart), arrays, plain objects, Maps and Sets (own enumerable keys and entries in
+ * their order: a new order prints differently, which only costs building the key form again),
+ * dates. Undefined when `value` holds anything else (a class's instance, a typed array, a cycle),
+ * whose key form is built at every check; a getter that throws propagates.
  */
 export const dataPrint = (value: unknown): string | undefined => {
   let out = ""
@@ -56,6 +56,22 @@ export const dataPrint = (value: unknown): string | undefined => {
             else if (!go(v[i], depth + 1)) return false
           }
           out += "]"
+          return true
+        }
+        if (v instanceof Map) {
+          out += `M${v.size}`
+          for (const [k, x] of v) if (!go(k, depth + 1) || !go(x, depth + 1)) return false
+          out += "]"
+          return true
+        }
+        if (v instanceof Set) {
+          out += `S${v.size}`
+          for (const x of v) if (!go(x, depth + 1)) return false
+          out += "]"
+          return true
+        }
+        if (v instanceof Date) {
+          out += `D${v.getTime()}`
           return true
         }
         if (!isPlainObject(v)) return false

@@ -80,13 +80,13 @@ describe("capturesOf", () => {
       const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
       // An import namespace, a function and a class the functions use: code, not keyed; module functions are followed,
       // transitively, for the plain data they read (\`scale\` through \`helper\`, \`limit\` through \`deeper\`), not for
-      // their state (\`seen\`).
+      // their state (\`seen\`, a Map the helper fills).
       const body = `const top = 5
 const scale = 2
 const seen = new Map()
 const limit = 7
 const deeper = (x) => x + limit
-const helper = (x) => (seen.has(x) ? 0 : deeper(x) * scale)
+const helper = (x) => (seen.has(x) ? 0 : (seen.set(x, 1), deeper(x) * scale))
 class Model { fit() { return 1 } }
 const make = (a) => (x) => x + a + top + path.sep.length + new Model().fit()
 const anonymous = (() => { const b = 2; return () => b + top })()
@@ -120,7 +120,7 @@ console.log(JSON.stringify(out))`
     try {
       const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
       writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: "module" }))
-      writeFileSync(path.join(dir, "util.mjs"), "let scale = 3\nconst cache = new Map()\nexport const apply = (x) => (cache.size, x * scale)\n")
+      writeFileSync(path.join(dir, "util.mjs"), "let scale = 3\nconst cache = new Map()\nexport const apply = (x) => (cache.set(x, 1), x * scale)\n")
       writeFileSync(path.join(dir, "lib.mjs"), 'export * from "./util.mjs"\n')
       writeFileSync(
         path.join(dir, "main.mjs"),
@@ -520,7 +520,7 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
     expect(await changed(6)).toEqual([["captured", "floor"]])
   })
 
-  it("an instance of a project class (declared in the module or imported) is keyed by its fields, a package's by its class", async () => {
+  it("an instance of a project class (declared in the module or imported) is keyed by its fields, a package's by its class; a Set a helper reads, by its items", async () => {
     requireBuild()
     const i = await instance()
     const root = makeProject({
@@ -528,7 +528,9 @@ describeBackends("a module's top-level values across processes", ({ instance }) 
 import { Effect } from "effect"
 import { flow, Lamina, step } from "lamina"
 import { Shift } from "./shift.js"
-const [storage, db, factorArg, offsetArg] = process.argv.slice(2)
+const [storage, db, factorArg, offsetArg, markersArg] = process.argv.slice(2)
+const markers = new Set(markersArg!.split(","))
+const isMarker = (x: number) => markers.has(String(x))
 class Scaler {
   constructor(readonly factor: number) {}
   apply(x: number) {
@@ -543,7 +545,7 @@ const shifted = (x: number) => shift.apply(x)
 const transform = step("transform", (x: number) =>
   Effect.sync(() => {
     bus.on("done", () => undefined)
-    return shifted(scaler.apply(x))
+    return shifted(scaler.apply(x)) + (isMarker(x) ? 100 : 0)
   })
 )
 const pipeline = flow("transform-flow", (xs: ReadonlyArray<number>) => Effect.forEach(xs, (x) => transform(x)))
@@ -557,16 +559,18 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(pipeline([1, 2
 }
 `
     })
-    const transformed = (factor: number, offset: number) => runMainOf(root, [i.storage, i.db, String(factor), String(offset)])
-    expect(await transformed(2, 0)).toEqual([2, 4])
-    expect(await transformed(2, 0)).toEqual([2, 4])
-    expect(await transformed(3, 0)).toEqual([3, 6])
-    expect(await transformed(3, 1)).toEqual([4, 7])
+    const transformed = (factor: number, offset: number, markers: string) => runMainOf(root, [i.storage, i.db, String(factor), String(offset), markers])
+    expect(await transformed(2, 0, "1")).toEqual([102, 4])
+    expect(await transformed(2, 0, "1")).toEqual([102, 4])
+    expect(await transformed(3, 0, "1")).toEqual([103, 6])
+    expect(await transformed(3, 1, "1")).toEqual([104, 7])
+    expect(await transformed(3, 1, "1,2")).toEqual([104, 107])
     const runs = await i.run(runsNamed("transform"))
-    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3, 0, 0, 0, 0])
+    expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3, 3, 0, 0, 0, 0, 0, 0])
     const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
     expect(await changed(4)).toEqual([["captured", "scaler"]])
     expect(await changed(6)).toEqual([["captured", "shift"]])
+    expect(await changed(8)).toEqual([["captured", "markers"]])
   })
 
   it("an environment variable a helper of the step reads by name is keyed: another value misses, why names it", async () => {

@@ -23,7 +23,14 @@ describe("dataPrint", () => {
       [{ "a:1": 1 }, { a: 1 }],
       [["1:x"], ["1", "x"]],
       [{ a: [1] }, { a: [[1]] }],
-      [[1, 2], [2, 1]]
+      [[1, 2], [2, 1]],
+      [new Map([[1, 2]]), new Map([[1, 3]])],
+      [new Map([[1, 2]]), { 1: 2 }],
+      [new Set([1]), new Set([2])],
+      [new Set([1]), [1]],
+      [new Set(["a"]), new Map([["a", undefined]])],
+      [new Date(0), new Date(1)],
+      [new Date(0), 0]
     ]
     for (const [a, b] of pairs) expect(dataPrint(a), `${String(a)} vs ${String(b)}`).not.toBe(dataPrint(b))
   })
@@ -34,7 +41,7 @@ describe("dataPrint", () => {
     class Model {
       w = 1
     }
-    for (const v of [new Map([[1, 2]]), new Set([1]), new Date(0), new Model(), new Float64Array(1), () => 1, Symbol("s"), { nested: new Map() }, cyclic])
+    for (const v of [new Model(), new Float64Array(1), () => 1, Symbol("s"), { nested: new Model() }, new Map([[1, new Model()]]), cyclic])
       expect(dataPrint(v)).toBeUndefined()
     // A shared (not cyclic) object prints twice.
     const shared = { x: 1 }
