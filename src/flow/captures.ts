@@ -91,7 +91,7 @@ const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|
 
 /**
  * Data — a primitive, an array, a plain object, a Map or Set (a lookup table, a gene set), a date,
- * a typed array — as opposed to code or what a package keeps as state (a buffer pool, a client).
+ * a pattern, a typed array — as opposed to code or what a package keeps as state (a buffer pool, a client).
  * A Map a function fills as its cache is state too, but that shows as a write (`memo.set(…)`).
  */
 const isData = (v: RemoteObject | undefined): boolean =>
@@ -101,7 +101,7 @@ const isData = (v: RemoteObject | undefined): boolean =>
   (v.subtype === undefined && v.className === "Object")
 
 // The inspector's subtypes of objects that hold data.
-const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "typedarray", "arraybuffer", "dataview"])
+const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp", "typedarray", "arraybuffer", "dataview"])
 
 /** The class of an instance (not a plain object, an array, a Map, a Date…: those have a subtype or are data), as the inspector names it. */
 const instanceClass = (v: RemoteObject | undefined): string | undefined =>

@@ -19,8 +19,8 @@ const isPlainObject = (o: object): boolean => {
  * A string that differs whenever `value`'s plain data does: primitives (`-0`, `NaN`, `undefined`
  * and holes told apart), arrays, plain objects, Maps and Sets (own enumerable keys and entries in
  * their order: a new order prints differently, which only costs building the key form again),
- * dates. Undefined when `value` holds anything else (a class's instance, a typed array, a cycle),
- * whose key form is built at every check; a getter that throws propagates.
+ * dates, patterns. Undefined when `value` holds anything else (a class's instance, a typed
+ * array, a cycle), whose key form is built at every check; a getter that throws propagates.
  */
 export const dataPrint = (value: unknown): string | undefined => {
   let out = ""
@@ -72,6 +72,10 @@ export const dataPrint = (value: unknown): string | undefined => {
         }
         if (v instanceof Date) {
           out += `D${v.getTime()}`
+          return true
+        }
+        if (v instanceof RegExp) {
+          out += `R${String(v).length}:${String(v)}`
           return true
         }
         if (!isPlainObject(v)) return false

@@ -138,7 +138,7 @@ const byCanonical = (a: Json, b: Json): number => (canonicalJson(a) < canonicalJ
  * object entries are dropped, secrets redacted, and dates, sets or -0 shown as plain JSON. In
  * `"key"` mode artifacts become `Artifact#<hash>` so the key follows content, not identity,
  * records enter with their fields (they are mutable), and every value a body can tell apart keys
- * apart: what JSON cannot hold (undefined, -0, NaN, bigints, dates, URLs, bytes, maps, sets,
+ * apart: what JSON cannot hold (undefined, -0, NaN, bigints, dates, URLs, patterns, bytes, maps, sets,
  * Options, codec values) is tagged, so it never shares a key with a string, null or an array that
  * a lossy form would equal. JSON values keep their text.
  */
@@ -203,6 +203,7 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       return key ? keyTag("Date", iso) : iso
     }
     if (o instanceof URL) return key ? keyTag("URL", o.toString()) : o.toString()
+    if (o instanceof RegExp) return key ? keyTag("RegExp", o.toString()) : o.toString()
     if (ancestors.has(o)) return refuse(p, o, "a reference back to one of its own containers (a cycle)")
     ancestors.add(o)
     try {

@@ -113,6 +113,12 @@ describe("cache-key params", () => {
       [Option.some(1), { _tag: "Some", value: 1 }],
       [Option.none(), { _tag: "None" }],
       [new Uint8Array([97, 98]), `Bytes[2:${hashString("ab")}]`],
+      [new Float64Array([1]), new Float64Array([2])],
+      [new Float64Array([0]), new Uint8Array(8)],
+      [new Float64Array([0]), new BigInt64Array([0n])],
+      [new Float64Array([0]).buffer, new Uint8Array(8)],
+      [/a/, /a/i],
+      [/a/, "/a/"],
       [{ $lamina: "undefined" }, undefined]
     ]
     for (const [a, b] of pairs) expect([a, key(a)]).not.toEqual([a, key(b)])

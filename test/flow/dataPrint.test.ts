@@ -30,7 +30,9 @@ describe("dataPrint", () => {
       [new Set([1]), [1]],
       [new Set(["a"]), new Map([["a", undefined]])],
       [new Date(0), new Date(1)],
-      [new Date(0), 0]
+      [new Date(0), 0],
+      [/a/, /a/i],
+      [/a/, "/a/"]
     ]
     for (const [a, b] of pairs) expect(dataPrint(a), `${String(a)} vs ${String(b)}`).not.toBe(dataPrint(b))
   })
