@@ -91,14 +91,17 @@ const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|
 
 /**
  * Data — a primitive, an array, a plain object, a Map or Set (a lookup table, a gene set), a date,
- * a pattern, a typed array — as opposed to code or what a package keeps as state (a buffer pool, a client).
+ * a pattern, a typed array, an Arrow table — as opposed to code or what a package keeps as state (a buffer pool, a client).
  * A Map a function fills as its cache is state too, but that shows as a write (`memo.set(…)`).
  */
 const isData = (v: RemoteObject | undefined): boolean =>
   v === undefined ||
   (v.type !== "object" && v.type !== "function" && v.type !== "symbol") ||
   (v.subtype !== undefined && DATA_SUBTYPES.has(v.subtype)) ||
-  (v.subtype === undefined && v.className === "Object")
+  (v.subtype === undefined && (v.className === "Object" || ARROW_CLASSES.has(v.className ?? "")))
+
+// Apache Arrow's tables and vectors: data, keyed by their content (flow/arrowContent.ts).
+const ARROW_CLASSES = new Set(["Table", "RecordBatch", "Vector", "MemoizedVector"])
 
 // The inspector's subtypes of objects that hold data.
 const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp", "typedarray", "arraybuffer", "dataview"])

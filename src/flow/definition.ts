@@ -12,6 +12,7 @@ import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
 import { keyForm, surroundingsOf, writesOf, type Captured } from "./captures.js"
+import { arrowContent } from "./arrowContent.js"
 import { dataPrint, deeplyFrozen } from "./dataPrint.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
@@ -108,9 +109,16 @@ const warnLargeCapture = (step: string, name: string, chars: number): void => {
   )
 }
 
-/** How a captured value that is not data enters the key: a schema by its structure, a function by its source, the rest by what it is (its class). */
+/**
+ * How a captured value that is not data enters the key: a schema by its structure, a function by
+ * its source, an Arrow table or vector by its content, the rest by what it is (its class).
+ */
 const opaqueKey = (value: unknown, what: string): Json =>
-  Schema.isSchema(value) ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}` : typeof value === "function" ? `function ${hashString(value.toString())}` : what
+  Schema.isSchema(value)
+    ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}`
+    : typeof value === "function"
+      ? `function ${hashString(value.toString())}`
+      : (arrowContent(value) ?? what)
 
 /** A captured value's canonical key form (`form`: its `keyForm`): keyed like a param but never refused (`opaqueKey`). */
 const capturedJson = (form: unknown, name: string): string => {

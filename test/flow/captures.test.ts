@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { tableFromArrays } from "apache-arrow"
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
@@ -287,6 +288,17 @@ const weighted = step("weighted", (x: number) =>
 )
 const weightedFlow = flow("weighted-flow", (x: number) => weighted(x))
 
+// An Arrow table a helper of the step reads: keyed by its content.
+const annotations = tableFromArrays({ gene: ["a", "b"], weight: Float64Array.from([1, 2]) })
+const totalWeight = () => (annotations.getChild("weight")!.toArray() as Float64Array).reduce((a, b) => a + b, 0)
+const weighTotal = step("weigh-total", (n: number) =>
+  Effect.sync(() => {
+    executions++
+    return n * totalWeight()
+  })
+)
+const weighFlow = flow("weigh-total-flow", (n: number) => weighTotal(n))
+
 /** The runs of step `name` have `statuses`, and `why` of the one at `at` names the captured `variable` alone. */
 const expectCapturedChange = async (i: TestInstance, name: string, statuses: ReadonlyArray<number>, at: number, variable: string) => {
   const runs = await i.run(runsNamed(name))
@@ -404,6 +416,20 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(executions).toBe(4)
     await expectCapturedChange(i, "weight-of", [0, 0, 3], 1, "table")
     await expectCapturedChange(i, "weighted", [0, 0], 1, "weights")
+  })
+
+  it("keys an Arrow table a helper reads by its content: a value set in place misses, the earlier one hits", async () => {
+    const i = await instance()
+    executions = 0
+    const weight = annotations.getChild("weight")!
+    weight.set(1, 2)
+    expect(await i.run(weighFlow(2))).toBe(6)
+    weight.set(1, 5)
+    expect(await i.run(weighFlow(2))).toBe(12)
+    weight.set(1, 2)
+    expect(await i.run(weighFlow(2))).toBe(6)
+    expect(executions).toBe(2)
+    await expectCapturedChange(i, "weigh-total", [0, 0, 3], 1, "annotations")
   })
 
   it("keys a record the step reads and sets a field of by the fields it only reads: its own writes hit, a new cut misses", async () => {
