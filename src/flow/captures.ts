@@ -19,8 +19,10 @@
  *
  * @module
  */
+import { existsSync } from "node:fs"
 import { Session } from "node:inspector"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { IDENTIFIER } from "./identifier.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { moduleText } from "./moduleText.js"
@@ -91,8 +93,10 @@ const PLUMBING = /^(?:require|module|exports|__vi_import_\d+__|__vite_ssr_\w+__|
 
 /**
  * Data — a primitive, an array, a plain object, a Map or Set (a lookup table, a gene set), a date,
- * a pattern, a typed array, an Arrow table — as opposed to code or what a package keeps as state (a buffer pool, a client).
- * A Map a function fills as its cache is state too, but that shows as a write (`memo.set(…)`).
+ * a pattern, an Arrow table — as opposed to code or what a package keeps as state (a client). A
+ * Map or Set its module writes anywhere (`memo.set(…)`) is state too: a cache. A typed array is
+ * not data here: a buffer a function fills by passing it on (`randomFillSync(pool)`) shows no
+ * write (one the step names itself is keyed all the same).
  */
 const isData = (v: RemoteObject | undefined): boolean =>
   v === undefined ||
@@ -103,22 +107,41 @@ const isData = (v: RemoteObject | undefined): boolean =>
 // Apache Arrow's tables and vectors: data, keyed by their content (flow/arrowContent.ts).
 const ARROW_CLASSES = new Set(["Table", "RecordBatch", "Vector", "MemoizedVector"])
 
+const isCollection = (v: RemoteObject | undefined): boolean => v?.subtype === "map" || v?.subtype === "set"
+
+/** Whether `file`'s text writes its variable `name` anywhere (an unreadable module: yes). */
+const writtenInModule = (file: string | undefined, name: string): boolean => {
+  const text = file === undefined ? undefined : moduleText(file)
+  return text === undefined || writesOf(text, name) !== undefined
+}
+
 // The inspector's subtypes of objects that hold data.
-const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp", "typedarray", "arraybuffer", "dataview"])
+const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp"])
 
 /** The class of an instance (not a plain object, an array, a Map, a Date…: those have a subtype or are data), as the inspector names it. */
 const instanceClass = (v: RemoteObject | undefined): string | undefined =>
   v?.type === "object" && v.subtype === undefined && v.className !== undefined && v.className !== "Object" && v.className !== "Module" ? v.className : undefined
 
+// Lamina's own files, to tell its code in a bundle (under a `// src/…` heading) from the project's.
+const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))
+
 /**
  * Whether the class `name` is the project's: declared in `file` (`class Model`) or imported from
- * a project module. A package's class (a pool, a client, a logger) keeps state, not inputs.
+ * a project module. A package's class (a pool, a client, a logger) keeps state, not inputs; so
+ * does one a bundle holds under the heading of a package's or Lamina's file (esbuild's mark of
+ * where its code came from: `// node_modules/…`, `// src/tracker/….ts`).
  */
 const projectClass = (file: string | undefined, name: string): boolean => {
   if (file === undefined) return false
   const from = importOrigin(file, name)
   if (from.kind !== "none") return from.kind === "project"
-  return new RegExp(`(?<![\\p{ID_Continue}$])class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(moduleText(file) ?? "")
+  const text = moduleText(file) ?? ""
+  const at = new RegExp(`(?<![\\p{ID_Continue}$])class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").exec(text)?.index
+  if (at === undefined) return false
+  const heading = /\n\/\/ (\S+)\n/g
+  let region: string | undefined
+  for (let m = heading.exec(text); m !== null && m.index < at; m = heading.exec(text)) region = m[1]
+  return region === undefined || (!region.includes("node_modules/") && !existsSync(path.join(laminaRoot, region)))
 }
 
 /** A module namespace (`import * as x`): the inspector's class name for it. */
@@ -380,6 +403,8 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       // only, unless the step's own function names them (a client it uses enters by its class).
       if (source.ofModule && !topNames.has(name)) continue
       if ((source.ofModule || module.imported) && topNames.has(name) && !isData(values[i]) && !code.has(name) && projectInstance(name, values[i]) === undefined) continue
+      // A Map or Set its module fills anywhere (`inFlight.set(…)` in a function the step does not call) is state.
+      if ((source.ofModule || module.imported) && topNames.has(name) && isCollection(values[i]) && writtenInModule(module.file, name)) continue
       const w = writesOf(source.text, name)
       const before = written.get(name)
       if (w !== undefined) written.set(name, w === "whole" || before === "whole" ? "whole" : new Set([...(before ?? []), ...w]))

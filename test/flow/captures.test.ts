@@ -142,6 +142,43 @@ console.log(JSON.stringify({ named: of((x) => apply(x)), namespace: of((x) => ut
     }
   })
 
+  it("keys what a module function reads of a project's class or a Set it never writes; not a bundled package's class or a Map the module fills", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lamina-captures-"))
+    try {
+      const captures = pathToFileURL(path.resolve("dist/src/flow/captures.js")).href
+      // Shaped like an esbuild bundle: each file's code under a heading naming it.
+      writeFileSync(
+        path.join(dir, "bundle.mjs"),
+        `import { capturesOf } from ${JSON.stringify(captures)}
+
+// node_modules/pool/index.js
+class Pool {
+  constructor() { this.id = Math.random() }
+}
+
+// src/main.ts
+class Model {
+  constructor(w) { this.w = w }
+}
+const pool = new Pool()
+const model = new Model(2)
+const inFlight = new Map()
+const track = (k) => inFlight.set(k, 1)
+const genes = new Set(["a"])
+const helper = (x) => pool.id + model.w + inFlight.size + (genes.has(x) ? 1 : 0)
+track(1)
+const file = new URL(import.meta.url).pathname
+console.log(JSON.stringify(Object.keys(Object.fromEntries(capturesOf((x) => helper(x), file))).sort()))
+`
+      )
+      const out = await runNode([path.join(dir, "bundle.mjs")])
+      expect(out.stderr).toBe("")
+      expect(JSON.parse(out.stdout)).toEqual(["genes", "model"])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("keys a plain object read only through fields by those fields; used whole, whole", () => {
     const make = (config: { readonly min: number; readonly id: string; readonly max?: number }) => (x: number) => x >= config.min && x <= (config?.max ?? 9)
     expect(Object.fromEntries(capturesOf(make({ min: 3, id: "racer-1" }))!)).toEqual({ config: { max: undefined, min: 3 } })
