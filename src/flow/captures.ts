@@ -297,6 +297,8 @@ interface ModuleView {
   readonly file: string | undefined
   /** Another module than the step's: its top level is read for data only. */
   readonly imported: boolean
+  /** A closure a project factory made: only its own scopes are read (its module's top level is the step's). */
+  readonly closure?: boolean
   /** The key name of one of its variables (the step's module: the name itself). */
   readonly keyName: (variable: string) => string
   readonly origin: (variable: string) => Origin | undefined
@@ -359,6 +361,8 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
   const readIn = new Map<string, Array<string>>()
   const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined }> = []
+  // Module-level functions a project factory made (`const scorer = makeScorer(w)`): `w` is in their own scopes.
+  const closures: Array<{ readonly name: string; readonly objectId: string; readonly text: string }> = []
   // The class of each variable holding a project class's instance (data, unlike a package's).
   const instances = new Map<string, string | undefined>()
   const projectInstance = (name: string, value: RemoteObject | undefined): string | undefined => {
@@ -418,13 +422,15 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
         continue
       }
       const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, name)
-      if (from.kind === "none") sources.push({ text: fn.description, ofModule: true })
-      else follow(name, fn, from)
+      if (from.kind === "none") {
+        sources.push({ text: fn.description, ofModule: true })
+        if (fn.objectId !== undefined && madeByProject(module.file, name)) closures.push({ name, objectId: fn.objectId, text: fn.description })
+      } else follow(name, fn, from)
     }
   }
   // Each kept variable with the fields its key is made of (undefined: all of it).
   names.forEach((name, i) => {
-    if (!used.has(name) || code.has(name)) return
+    if (!used.has(name) || code.has(name) || (module.closure === true && topNames.has(name))) return
     const read = fieldsRead(readIn.get(name) ?? [], name)
     const w = written.get(name)
     const key = module.keyName(name)
@@ -454,6 +460,37 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     seen.add(id)
     readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, reads)
   }
+  for (const c of closures) {
+    const id = `closure\0${module.file ?? ""}\0${c.name}`
+    if (seen.has(id)) continue
+    seen.add(id)
+    readSurroundings(s, c.objectId, c.text, closureOf(module, c.name), kept, seen, reads)
+  }
+}
+
+/** How the variables a module-level closure keeps are named in the key: `w (scorer)`. */
+const closureOf = (module: ModuleView, name: string): ModuleView => ({
+  file: module.file,
+  imported: true,
+  closure: true,
+  keyName: (v) => `${v} (${module.keyName(name)})`,
+  origin: (v) => ({ variable: v, file: module.file })
+})
+
+/**
+ * Whether `file` sets its top-level `name` to what a project function returns (`const scorer =
+ * makeScorer(…)`, `= util.make(…)`, `= await load(…)`): a function declared in the module or
+ * imported from a project module. A package's factory (a limiter, a logger) keeps state.
+ */
+const madeByProject = (file: string | undefined, name: string): boolean => {
+  const text = file === undefined ? undefined : moduleText(file)
+  if (file === undefined || text === undefined) return false
+  const made = new RegExp(`(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*(?:await\\s+)?(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?\\s*\\(`, "u").exec(text)
+  if (made === null) return false
+  const [, callee, member] = made
+  const from = importOrigin(file, callee!, member)
+  if (from.kind !== "none") return from.kind === "project"
+  return member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
 }
 
 /** How an imported project module's variables are named in the key: `scale (src/util.ts)`, or by the function reaching them when its file is unknown. */

@@ -636,6 +636,34 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(pipeline([1, 2
     expect(await changed(8)).toEqual([["captured", "markers"]])
   })
 
+  it("a function a project factory made at the top level (`const scorer = makeScorer(w)`) is keyed by what it was made with", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+import { makeShift } from "./shift.js"
+const [storage, db, wArg, offsetArg] = process.argv.slice(2)
+const makeScorer = (w: number) => (x: number) => x * w
+const scorer = makeScorer(Number(wArg))
+const shifter = makeShift(Number(offsetArg))
+const score = step("score", (x: number) => Effect.sync(() => shifter(scorer(x))))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("score-flow", (x: number) => score(x))(2), Lamina.layer({ storage: storage!, db: db! })))))
+`,
+      "shift.ts": `export const makeShift = (by: number) => (x: number) => x + by\n`
+    })
+    const scored = (w: number, offset: number) => runMainOf(root, [i.storage, i.db, String(w), String(offset)])
+    expect(await scored(1, 0)).toBe(2)
+    expect(await scored(1, 0)).toBe(2)
+    expect(await scored(5, 0)).toBe(10)
+    expect(await scored(5, 1)).toBe(11)
+    const runs = await i.run(runsNamed("score"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
+    const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
+    expect(await changed(2)).toEqual([["captured", "w (scorer)"]])
+    expect(await changed(3)).toEqual([["captured", "by (shifter)"]])
+  })
+
   it("an environment variable a helper of the step reads by name is keyed: another value misses, why names it", async () => {
     requireBuild()
     const i = await instance()
