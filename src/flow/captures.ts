@@ -9,8 +9,9 @@
  * the variables some inner function uses. The module's top-level variables count too: its
  * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
  * config file read at load made of it: the top-level variables the step's function (or a helper
- * its factory made) names, and the plain data the module's functions it calls read, however
- * deep. A function it imports from a project module is read the same way in that module (its
+ * its factory made) names, and the data the module's functions it calls read, however deep (a
+ * project class's instance by its fields; a function a project factory made, by what it was made
+ * with, read in its own scopes). A function it imports from a project module is read the same way in that module (its
  * `[[Scopes]]` hold that module's top level), found through the import (`importOrigin`). The
  * module's functions and imports are not keyed (their code is fingerprinted: a module namespace,
  * a bundler's import object, CommonJS' `require`/`module`/`exports`), and a package's functions
