@@ -10,13 +10,14 @@
  * source is in the code fingerprint, but not what `const lr = Number(process.argv[2])` or a
  * config file read at load made of it: the top-level variables the step's function (or a helper
  * its factory made) names, and the data the module's functions it calls read, however deep (a
- * project class's instance by its fields; a function a project factory made, by what it was made
- * with, read in its own scopes). A function it imports from a project module is read the same way in that module (its
- * `[[Scopes]]` hold that module's top level), found through the import (`importOrigin`). The
- * module's functions and imports are not keyed (their code is fingerprinted: a module namespace,
- * a bundler's import object, CommonJS' `require`/`module`/`exports`), and a package's functions
- * are not followed: their internal state (a buffer pool, a cache) is no input of the step. On
- * the way, the environment variables and files the functions read by a literal name are noted.
+ * project class's instance by its fields; a function a project factory made, by what it was
+ * made with, read in its own scopes). A function it imports from a project module is read the
+ * same way in that module (its `[[Scopes]]` hold that module's top level), found through the
+ * import (`importOrigin`). The module's functions and imports are not keyed (their code is
+ * fingerprinted: a module namespace, a bundler's import object, CommonJS'
+ * `require`/`module`/`exports`), and a package's functions are not followed: their internal
+ * state (a buffer pool, a cache) is no input of the step. On the way, the environment variables
+ * and files the functions read by a literal name are noted.
  *
  * @module
  */
@@ -440,8 +441,8 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     if (className !== undefined) {
       // Its methods may read any field: all are keyed, but those the functions write.
       if (w === "whole") return
-      const written = new Set([...(kept.get(key)?.instance?.written ?? []), ...(w ?? [])])
-      kept.set(key, { remote: values[i], fields: undefined, instance: { className, written }, ...(origin !== undefined ? { origin } : {}) })
+      const state = new Set([...(kept.get(key)?.instance?.written ?? []), ...(w ?? [])])
+      kept.set(key, { remote: values[i], fields: undefined, instance: { className, written: state }, ...(origin !== undefined ? { origin } : {}) })
       return
     }
     let fields: ReadonlySet<string> | undefined = read
