@@ -146,6 +146,25 @@ const projectClass = (file: string | undefined, name: string): boolean => {
   return region === undefined || (!region.includes("node_modules/") && !existsSync(path.join(laminaRoot, region)))
 }
 
+/**
+ * The class of `value` when it is an instance of a class the project's module `file` declares or
+ * imports from a project module (`projectClass`); undefined for anything else, a package's
+ * instance included. For an instance met inside a captured object (`{ model: new Model(w) }`).
+ */
+export const projectClassOf = (value: unknown, file: string | undefined): string | undefined => {
+  if (typeof value !== "object" || value === null) return undefined
+  const proto = Object.getPrototypeOf(value)
+  const name = proto === null || proto === Object.prototype ? undefined : (proto.constructor as { readonly name?: unknown } | undefined)?.name
+  if (typeof name !== "string" || name === "") return undefined
+  const id = `${file ?? ""}\0${name}`
+  let known = projectClasses.get(id)
+  if (known === undefined) projectClasses.set(id, (known = projectClass(file, name)))
+  return known ? name : undefined
+}
+
+// Known once per process, like the modules' text.
+const projectClasses = new Map<string, boolean>()
+
 /** A module namespace (`import * as x`): the inspector's class name for it. */
 const isNamespace = (v: RemoteObject | undefined): boolean => v?.type === "object" && v.className === "Module"
 

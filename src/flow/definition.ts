@@ -11,7 +11,7 @@ import { hashString } from "../storage/hash.js"
 import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
-import { keyForm, surroundingsOf, writesOf, type Captured } from "./captures.js"
+import { keyForm, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { arrowContent } from "./arrowContent.js"
 import { dataPrint, deeplyFrozen } from "./dataPrint.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
@@ -86,6 +86,8 @@ export interface CapturedKey {
  */
 interface LiveCapture extends Captured {
   readonly param: string
+  /** The module the variable lives in. */
+  readonly file: string | undefined
   readonly last: { print: string | undefined; hash: string }
 }
 
@@ -110,21 +112,37 @@ const warnLargeCapture = (step: string, name: string, chars: number): void => {
 }
 
 /**
- * How a captured value that is not data enters the key: a schema by its structure, a function by
- * its source, an Arrow table or vector by its content, the rest by what it is (its class).
+ * How a captured value that is not data enters the key, for a variable of the module `file`: a
+ * schema by its structure, a function by its source, an Arrow table or vector by its content, an
+ * instance of a project class by its class and fields (`{ model: new Model(w) }`), the rest by
+ * what it is (its class).
  */
-const opaqueKey = (value: unknown, what: string): Json =>
-  Schema.isSchema(value)
-    ? `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}`
-    : typeof value === "function"
-      ? `function ${hashString(value.toString())}`
-      : (arrowContent(value) ?? what)
+const opaqueKeyIn = (file: string | undefined) => {
+  // Instances being keyed, so one that refers back to another (a tree's parent) ends.
+  const open = new Set<object>()
+  const opaque = (value: unknown, what: string): Json => {
+    if (Schema.isSchema(value)) return `schema ${schemaFingerprint(value as Schema.Schema.AnyNoContext)}`
+    if (typeof value === "function") return `function ${hashString(value.toString())}`
+    const className = projectClassOf(value, file)
+    if (className === undefined || open.has(value as object)) return arrowContent(value) ?? what
+    open.add(value as object)
+    try {
+      return { class: className, fields: paramJson({ ...(value as object) }, what, { mode: "key", opaque }) }
+    } finally {
+      open.delete(value as object)
+    }
+  }
+  return opaque
+}
 
-/** A captured value's canonical key form (`form`: its `keyForm`): keyed like a param but never refused (`opaqueKey`). */
-const capturedJson = (form: unknown, name: string): string => {
+/**
+ * A captured value's canonical key form (`form`: its `keyForm`; `file`: the module the variable
+ * lives in): keyed like a param but never refused (`opaqueKeyIn`).
+ */
+const capturedJson = (form: unknown, name: string, file: string | undefined): string => {
   let json: Json
   try {
-    json = paramJson(form, name, { mode: "key", opaque: opaqueKey })
+    json = paramJson(form, name, { mode: "key", opaque: opaqueKeyIn(file) })
   } catch (e) {
     // A getter or a codec that throws: keyed by what it throws.
     json = { unreadable: String(e) }
@@ -149,12 +167,13 @@ const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, fi
     // Another module's variable is listed by its key name (`scratch (src/files.ts)`) or its own.
     if (ignore.has(name) || (c.origin !== undefined && ignore.has(c.origin.variable))) continue
     const form = keyForm(c)
-    const json = capturedJson(form, name)
+    const file = c.origin === undefined ? files[0] : c.origin.file
+    const json = capturedJson(form, name, file)
     params[CAPTURED + name] = hashString(json)
     origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
     if (typeof c.value === "object" && c.value !== null && !deeplyFrozen(c.value)) {
-      live.push({ ...c, param: CAPTURED + name, last: { print: printOf(form), hash: params[CAPTURED + name] as string } })
+      live.push({ ...c, param: CAPTURED + name, file, last: { print: printOf(form), hash: params[CAPTURED + name] as string } })
       if (json.length > LARGE_CAPTURE) warnLargeCapture(step, name, json.length)
     }
   }
@@ -180,7 +199,7 @@ const withLive = (key: CapturedKey): CapturedKey => {
     const print = printOf(form)
     // Unchanged plain data since the last check: its hash then.
     if (print === undefined || print !== c.last.print) {
-      c.last.hash = hashString(capturedJson(form, c.param.slice(CAPTURED.length)))
+      c.last.hash = hashString(capturedJson(form, c.param.slice(CAPTURED.length), c.file))
       c.last.print = print
     }
     if (c.last.hash !== key.params[c.param]) (params ??= { ...key.params })[c.param] = c.last.hash

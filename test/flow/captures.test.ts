@@ -325,6 +325,19 @@ const weighted = step("weighted", (x: number) =>
 )
 const weightedFlow = flow("weighted-flow", (x: number) => weighted(x))
 
+// A project class's instance inside a captured config: keyed by its fields.
+class Weighting {
+  constructor(readonly factor: number) {}
+}
+const setup = { weighting: new Weighting(2) }
+const weighIt = step("weigh-it", (x: number) =>
+  Effect.sync(() => {
+    executions++
+    return x * setup.weighting.factor
+  })
+)
+const weighItFlow = flow("weigh-it-flow", (x: number) => weighIt(x))
+
 // An Arrow table a helper of the step reads: keyed by its content.
 const annotations = tableFromArrays({ gene: ["a", "b"], weight: Float64Array.from([1, 2]) })
 const totalWeight = () => (annotations.getChild("weight")!.toArray() as Float64Array).reduce((a, b) => a + b, 0)
@@ -453,6 +466,19 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(executions).toBe(4)
     await expectCapturedChange(i, "weight-of", [0, 0, 3], 1, "table")
     await expectCapturedChange(i, "weighted", [0, 0], 1, "weights")
+  })
+
+  it("keys a project class's instance inside a captured object by its fields: another one misses, an equal one hits", async () => {
+    const i = await instance()
+    executions = 0
+    setup.weighting = new Weighting(2)
+    expect(await i.run(weighItFlow(3))).toBe(6)
+    setup.weighting = new Weighting(5)
+    expect(await i.run(weighItFlow(3))).toBe(15)
+    setup.weighting = new Weighting(2)
+    expect(await i.run(weighItFlow(3))).toBe(6)
+    expect(executions).toBe(2)
+    await expectCapturedChange(i, "weigh-it", [0, 0, 3], 1, "setup")
   })
 
   it("keys an Arrow table a helper reads by its content: a value set in place misses, the earlier one hits", async () => {
