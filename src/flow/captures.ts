@@ -49,8 +49,9 @@ export interface Captured {
    */
   readonly origin?: { readonly variable: string; readonly file: string | undefined }
   /**
-   * Set for an instance of a class the project declares (`const model = new Model(config)`): its
-   * own fields are data, keyed but for those the step writes (state it keeps).
+   * Set for an instance of a class the project declares (`const model = new Model(config)`), or
+   * for such a class itself (its static fields): its own fields are data, keyed but for those
+   * the step writes (state it keeps).
    */
   readonly instance?: ProjectInstance
 }
@@ -451,7 +452,18 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   }
   // Each kept variable with the fields its key is made of (undefined: all of it).
   names.forEach((name, i) => {
-    if (!used.has(name) || code.has(name) || (module.closure === true && topNames.has(name))) return
+    if (!used.has(name) || (module.closure === true && topNames.has(name))) return
+    if (code.has(name)) {
+      // A project's class: its static fields (`Config.threshold`) are data, as an instance's
+      // fields are, but those the functions write; its code is fingerprinted.
+      const w = written.get(name)
+      if (values[i]?.description?.startsWith("class") === true && w !== "whole" && (module.file === undefined || importOrigin(module.file, name).kind !== "package")) {
+        const origin = module.origin(name)
+        const instance = { className: `class ${name}`, written: new Set(w ?? []) }
+        kept.set(module.keyName(name), { remote: values[i], fields: undefined, instance, ...(origin !== undefined ? { origin } : {}) })
+      }
+      return
+    }
     const read = fieldsRead(readIn.get(name) ?? [], name)
     const w = written.get(name)
     const key = module.keyName(name)
@@ -556,15 +568,22 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
       })
     const got = entries.length > 0 ? (global[SLOT] as ReadonlyArray<unknown>) : []
     const variables = new Map(
-      entries.map(([name, k], at): [string, Captured] => [
-        name,
-        {
-          value: got[at],
-          ...(k.fields !== undefined ? { fields: k.fields } : {}),
-          ...(k.origin !== undefined ? { origin: k.origin } : {}),
-          ...(k.instance !== undefined ? { instance: k.instance } : {})
-        }
-      ])
+      entries.flatMap(([name, k], at): ReadonlyArray<[string, Captured]> =>
+        // A class without static fields: nothing but code, which the fingerprint covers.
+        k.instance !== undefined && typeof got[at] === "function" && Object.keys(got[at] as object).length === 0
+          ? []
+          : [
+              [
+                name,
+                {
+                  value: got[at],
+                  ...(k.fields !== undefined ? { fields: k.fields } : {}),
+                  ...(k.origin !== undefined ? { origin: k.origin } : {}),
+                  ...(k.instance !== undefined ? { instance: k.instance } : {})
+                }
+              ]
+            ]
+      )
     )
     return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths] }
   } catch (e) {

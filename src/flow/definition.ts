@@ -172,7 +172,7 @@ const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, fi
     params[CAPTURED + name] = hashString(json)
     origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
-    if (typeof c.value === "object" && c.value !== null && !deeplyFrozen(c.value)) {
+    if (((typeof c.value === "object" && c.value !== null) || c.instance !== undefined) && !deeplyFrozen(c.value)) {
       live.push({ ...c, param: CAPTURED + name, file, last: { print: printOf(form), hash: params[CAPTURED + name] as string } })
       if (json.length > LARGE_CAPTURE) warnLargeCapture(step, name, json.length)
     }

@@ -338,6 +338,18 @@ const weighIt = step("weigh-it", (x: number) =>
 )
 const weighItFlow = flow("weigh-it-flow", (x: number) => weighIt(x))
 
+// A project class holding settings in static fields.
+class Limits {
+  static max = 100
+}
+const capped = step("capped", (xs: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    return xs.filter((x) => x <= Limits.max)
+  })
+)
+const cappedFlow = flow("capped-flow", (xs: ReadonlyArray<number>) => capped(xs))
+
 // An Arrow table a helper of the step reads: keyed by its content.
 const annotations = tableFromArrays({ gene: ["a", "b"], weight: Float64Array.from([1, 2]) })
 const totalWeight = () => (annotations.getChild("weight")!.toArray() as Float64Array).reduce((a, b) => a + b, 0)
@@ -479,6 +491,19 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     expect(await i.run(weighItFlow(3))).toBe(6)
     expect(executions).toBe(2)
     await expectCapturedChange(i, "weigh-it", [0, 0, 3], 1, "setup")
+  })
+
+  it("keys a project class's static fields: a new value misses, the earlier one hits", async () => {
+    const i = await instance()
+    executions = 0
+    Limits.max = 100
+    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1, 50])
+    Limits.max = 10
+    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1])
+    Limits.max = 100
+    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1, 50])
+    expect(executions).toBe(2)
+    await expectCapturedChange(i, "capped", [0, 0, 3], 1, "Limits")
   })
 
   it("keys an Arrow table a helper reads by its content: a value set in place misses, the earlier one hits", async () => {
