@@ -368,6 +368,27 @@ const expectCapturedChange = async (i: TestInstance, name: string, statuses: Rea
   expect((await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", variable]])
 }
 
+/**
+ * Set a captured value one way, then another, then the first again (`set`, with the result each
+ * gives): the step runs twice, the third call hits the first run, and `why` names `variable`.
+ */
+const expectMissThenHit = async (
+  i: TestInstance,
+  name: string,
+  variable: string,
+  call: () => Promise<unknown>,
+  first: readonly [set: () => void, result: unknown],
+  second: readonly [set: () => void, result: unknown]
+) => {
+  executions = 0
+  for (const [set, result] of [first, second, first]) {
+    set()
+    expect(await call()).toEqual(result)
+  }
+  expect(executions).toBe(2)
+  await expectCapturedChange(i, name, [0, 0, 3], 1, variable)
+}
+
 describeBackends("captured variables in the cache key", ({ instance }) => {
   it("a factory's steps with different values miss each other; the same value hits; why names the variable", async () => {
     const i = await instance()
@@ -482,42 +503,20 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
 
   it("keys a project class's instance inside a captured object by its fields: another one misses, an equal one hits", async () => {
     const i = await instance()
-    executions = 0
-    setup.weighting = new Weighting(2)
-    expect(await i.run(weighItFlow(3))).toBe(6)
-    setup.weighting = new Weighting(5)
-    expect(await i.run(weighItFlow(3))).toBe(15)
-    setup.weighting = new Weighting(2)
-    expect(await i.run(weighItFlow(3))).toBe(6)
-    expect(executions).toBe(2)
-    await expectCapturedChange(i, "weigh-it", [0, 0, 3], 1, "setup")
+    const weighting = (factor: number) => () => void (setup.weighting = new Weighting(factor))
+    await expectMissThenHit(i, "weigh-it", "setup", () => i.run(weighItFlow(3)), [weighting(2), 6], [weighting(5), 15])
   })
 
   it("keys a project class's static fields: a new value misses, the earlier one hits", async () => {
     const i = await instance()
-    executions = 0
-    Limits.max = 100
-    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1, 50])
-    Limits.max = 10
-    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1])
-    Limits.max = 100
-    expect(await i.run(cappedFlow([1, 50, 200]))).toEqual([1, 50])
-    expect(executions).toBe(2)
-    await expectCapturedChange(i, "capped", [0, 0, 3], 1, "Limits")
+    const max = (n: number) => () => void (Limits.max = n)
+    await expectMissThenHit(i, "capped", "Limits", () => i.run(cappedFlow([1, 50, 200])), [max(100), [1, 50]], [max(10), [1]])
   })
 
   it("keys an Arrow table a helper reads by its content: a value set in place misses, the earlier one hits", async () => {
     const i = await instance()
-    executions = 0
-    const weight = annotations.getChild("weight")!
-    weight.set(1, 2)
-    expect(await i.run(weighFlow(2))).toBe(6)
-    weight.set(1, 5)
-    expect(await i.run(weighFlow(2))).toBe(12)
-    weight.set(1, 2)
-    expect(await i.run(weighFlow(2))).toBe(6)
-    expect(executions).toBe(2)
-    await expectCapturedChange(i, "weigh-total", [0, 0, 3], 1, "annotations")
+    const weight = (w: number) => () => annotations.getChild("weight")!.set(1, w)
+    await expectMissThenHit(i, "weigh-total", "annotations", () => i.run(weighFlow(2)), [weight(2), 6], [weight(5), 12])
   })
 
   it("keys a record the step reads and sets a field of by the fields it only reads: its own writes hit, a new cut misses", async () => {
