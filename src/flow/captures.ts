@@ -25,6 +25,7 @@ import { existsSync } from "node:fs"
 import { Session } from "node:inspector"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { isPlainObject } from "../tracker/canonical.js"
 import { IDENTIFIER } from "./identifier.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { moduleText } from "./moduleText.js"
@@ -112,11 +113,25 @@ const ARROW_CLASSES = new Set(["Table", "RecordBatch", "Vector", "MemoizedVector
 
 const isCollection = (v: RemoteObject | undefined): boolean => v?.subtype === "map" || v?.subtype === "set"
 
+/**
+ * `f` remembered per module and name: what a module's text says of a name is known once per
+ * process (`moduleText` reads a file once), while a step whose module reassigns what it reads
+ * has its surroundings read again at every call.
+ */
+const perModule = <A>(f: (file: string | undefined, name: string) => A) => {
+  const known = new Map<string, A>()
+  return (file: string | undefined, name: string): A => {
+    const id = `${file ?? ""}\0${name}`
+    if (!known.has(id)) known.set(id, f(file, name))
+    return known.get(id)!
+  }
+}
+
 /** Whether `file`'s text writes its variable `name` anywhere (an unreadable module: yes). */
-const writtenInModule = (file: string | undefined, name: string): boolean => {
+const writtenInModule = perModule((file, name): boolean => {
   const text = file === undefined ? undefined : moduleText(file)
   return text === undefined || writesOf(text, name) !== undefined
-}
+})
 
 // The inspector's subtypes of objects that hold data.
 const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp"])
@@ -134,7 +149,7 @@ const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))
  * does one a bundle holds under the heading of a package's or Lamina's file (esbuild's mark of
  * where its code came from: `// node_modules/…`, `// src/tracker/….ts`).
  */
-const projectClass = (file: string | undefined, name: string): boolean => {
+const projectClass = perModule((file, name): boolean => {
   if (file === undefined) return false
   const from = importOrigin(file, name)
   if (from.kind !== "none") return from.kind === "project"
@@ -145,7 +160,7 @@ const projectClass = (file: string | undefined, name: string): boolean => {
   let region: string | undefined
   for (let m = heading.exec(text); m !== null && m.index < at; m = heading.exec(text)) region = m[1]
   return region === undefined || (!region.includes("node_modules/") && !existsSync(path.join(laminaRoot, region)))
-}
+})
 
 /**
  * The class of `value` when it is an instance of a class the project's module `file` declares or
@@ -154,17 +169,9 @@ const projectClass = (file: string | undefined, name: string): boolean => {
  */
 export const projectClassOf = (value: unknown, file: string | undefined): string | undefined => {
   if (typeof value !== "object" || value === null) return undefined
-  const proto = Object.getPrototypeOf(value)
-  const name = proto === null || proto === Object.prototype ? undefined : (proto.constructor as { readonly name?: unknown } | undefined)?.name
-  if (typeof name !== "string" || name === "") return undefined
-  const id = `${file ?? ""}\0${name}`
-  let known = projectClasses.get(id)
-  if (known === undefined) projectClasses.set(id, (known = projectClass(file, name)))
-  return known ? name : undefined
+  const name = isPlainObject(value) ? undefined : (Object.getPrototypeOf(value).constructor as { readonly name?: unknown } | undefined)?.name
+  return typeof name === "string" && name !== "" && projectClass(file, name) ? name : undefined
 }
-
-// Known once per process, like the modules' text.
-const projectClasses = new Map<string, boolean>()
 
 /** A module namespace (`import * as x`): the inspector's class name for it. */
 const isNamespace = (v: RemoteObject | undefined): boolean => v?.type === "object" && v.className === "Module"
@@ -281,9 +288,7 @@ const fieldsRead = (sources: ReadonlyArray<string>, name: string): ReadonlySet<s
 
 /** A plain object read only through some fields: just those fields (a config's other entries do not matter). */
 const projected = (value: unknown, fields: ReadonlySet<string> | undefined): unknown => {
-  if (fields === undefined || typeof value !== "object" || value === null) return value
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return value
+  if (fields === undefined || typeof value !== "object" || value === null || !isPlainObject(value)) return value
   return Object.fromEntries([...fields].sort().map((f) => [f, (value as Record<string, unknown>)[f]]))
 }
 
@@ -515,7 +520,7 @@ const closureOf = (module: ModuleView, name: string): ModuleView => ({
  * makeScorer(…)`, `= util.make(…)`, `= await load(…)`): a function declared in the module or
  * imported from a project module. A package's factory (a limiter, a logger) keeps state.
  */
-const madeByProject = (file: string | undefined, name: string): boolean => {
+const madeByProject = perModule((file, name): boolean => {
   const text = file === undefined ? undefined : moduleText(file)
   if (file === undefined || text === undefined) return false
   const made = new RegExp(`(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*(?:await\\s+)?(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?\\s*\\(`, "u").exec(text)
@@ -524,7 +529,7 @@ const madeByProject = (file: string | undefined, name: string): boolean => {
   const from = importOrigin(file, callee!, member)
   if (from.kind !== "none") return from.kind === "project"
   return member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
-}
+})
 
 /** How an imported project module's variables are named in the key: `scale (src/util.ts)`, or by the function reaching them when its file is unknown. */
 const importedModule = (file: string | undefined, via: string): ModuleView => {

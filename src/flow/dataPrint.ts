@@ -6,14 +6,10 @@
  *
  * @module
  */
+import { isPlainObject } from "../tracker/canonical.js"
 
 /** Deeper than this, a value is not checked by print (the canonical form is built instead). */
 const MAX_DEPTH = 64
-
-const isPlainObject = (o: object): boolean => {
-  const proto = Object.getPrototypeOf(o)
-  return proto === Object.prototype || proto === null
-}
 
 /**
  * A string that differs whenever `value`'s plain data does: primitives (`-0`, `NaN`, `undefined`

@@ -66,7 +66,8 @@ const describe = (value: unknown): string => {
   return String(value)
 }
 
-const isPlainObject = (value: object): boolean => {
+/** An object literal's kind of object (or one without a prototype), not a class's instance. */
+export const isPlainObject = (value: object): boolean => {
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
