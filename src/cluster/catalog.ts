@@ -7,7 +7,7 @@
  * @module
  */
 import { InvalidArgument } from "../errors.js"
-import { CAPTURED } from "../tracker/cacheKey.js"
+import { CAPTURED } from "../tracker/fileParams.js"
 import { trackedHandleOf, type TrackedHandle } from "../flow/wrap.js"
 
 /** Steps by transform key. */

@@ -8,9 +8,9 @@
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidArgument, ValidationError } from "../errors.js"
 import { hashString } from "../storage/hash.js"
-import { CAPTURED, type KeyMaterial } from "../tracker/cacheKey.js"
+import type { KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
-import { CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
+import { CAPTURED, CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
 import { keyForm, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { arrowContent } from "./arrowContent.js"
 import { dataPrint, deeplyFrozen } from "./dataPrint.js"
@@ -76,6 +76,11 @@ export interface CapturedKey {
   readonly envVars: ReadonlyArray<string>
   /** The files the functions the step calls read by a literal name, beyond those its own source reads. */
   readonly readPaths: ReadonlyArray<string>
+  /**
+   * Strings in captured values that name local files (`const WEIGHTS = "weights.json"`), but for
+   * those of `live` (theirs are in their `last`): checked on a hit like a param's files.
+   */
+  readonly paths: ReadonlyArray<KeyPath>
   /** Where each of `params` lives: its variable's name and the modules that could write it (undefined: unknown). */
   readonly origins: ReadonlyArray<{ readonly param: string; readonly variable: string; readonly files: ReadonlyArray<string> | undefined }>
 }
@@ -88,7 +93,7 @@ interface LiveCapture extends Captured {
   readonly param: string
   /** The module the variable lives in. */
   readonly file: string | undefined
-  readonly last: { print: string | undefined; hash: string }
+  readonly last: { print: string | undefined; hash: string; paths: ReadonlyArray<KeyPath> }
 }
 
 /**
@@ -139,14 +144,17 @@ const opaqueKeyIn = (file: string | undefined) => {
  * A captured value's canonical key form (`form`: its `keyForm`; `file`: the module the variable
  * lives in): keyed like a param but never refused (`opaqueKeyIn`).
  */
-const capturedJson = (form: unknown, name: string, file: string | undefined): string => {
+const capturedJson = (form: unknown, name: string, file: string | undefined, paths: Array<KeyPath>): string => {
   let json: Json
+  const found: Array<KeyPath> = []
   try {
-    json = paramJson(form, name, { mode: "key", opaque: opaqueKeyIn(file) })
+    json = paramJson(form, name, { mode: "key", opaque: opaqueKeyIn(file), paths: found })
   } catch (e) {
     // A getter or a codec that throws: keyed by what it throws.
     json = { unreadable: String(e) }
   }
+  // Named as captures are in the key (`captured:WEIGHTS`), so a changed file's message says whose it is.
+  for (const p of found) paths.push({ ...p, param: CAPTURED + p.param })
   return canonicalJson(json)
 }
 
@@ -163,23 +171,25 @@ const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, fi
   const secrets: Array<string> = []
   const live: Array<LiveCapture> = []
   const origins: Array<CapturedKey["origins"][number]> = []
+  const paths: Array<KeyPath> = []
   for (const [name, c] of vars) {
     // Another module's variable is listed by its key name (`scratch (src/files.ts)`) or its own.
     if (ignore.has(name) || (c.origin !== undefined && ignore.has(c.origin.variable))) continue
     const form = keyForm(c)
     const file = c.origin === undefined ? files[0] : c.origin.file
-    const json = capturedJson(form, name, file)
+    const named: Array<KeyPath> = []
+    const json = capturedJson(form, name, file, named)
     params[CAPTURED + name] = hashString(json)
     origins.push({ param: CAPTURED + name, variable: c.origin?.variable ?? name, files: c.origin === undefined ? files : c.origin.file === undefined ? undefined : [c.origin.file] })
     if (isSecretKey(name)) secrets.push(CAPTURED + name)
     if (((typeof c.value === "object" && c.value !== null) || c.instance !== undefined) && !deeplyFrozen(c.value)) {
-      live.push({ ...c, param: CAPTURED + name, file, last: { print: printOf(form), hash: params[CAPTURED + name] as string } })
+      live.push({ ...c, param: CAPTURED + name, file, last: { print: printOf(form), hash: params[CAPTURED + name] as string, paths: named } })
       if (json.length > LARGE_CAPTURE) warnLargeCapture(step, name, json.length)
-    }
+    } else paths.push(...named)
   }
   const envVars = surroundings.envVars.filter((v) => !own.envVars.includes(v))
   const readPaths = surroundings.readPaths.filter((p) => !own.readPaths.includes(p))
-  return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths }
+  return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths, paths }
 }
 
 /** `dataPrint` of a key form; undefined when a getter throws (the key form says what it threw). */
@@ -199,8 +209,10 @@ const withLive = (key: CapturedKey): CapturedKey => {
     const print = printOf(form)
     // Unchanged plain data since the last check: its hash then.
     if (print === undefined || print !== c.last.print) {
-      c.last.hash = hashString(capturedJson(form, c.param.slice(CAPTURED.length), c.file))
+      const named: Array<KeyPath> = []
+      c.last.hash = hashString(capturedJson(form, c.param.slice(CAPTURED.length), c.file, named))
       c.last.print = print
+      c.last.paths = named
     }
     if (c.last.hash !== key.params[c.param]) (params ??= { ...key.params })[c.param] = c.last.hash
   }
@@ -360,7 +372,11 @@ export const keyMaterialOf = (
     Object.assign(params, captured.params)
     secrets.push(...captured.secrets)
   }
-  // The files its code reads by name: checked on a hit like files its params name.
+  // The files its captured strings name, and those its code reads by name: checked on a hit like files its params name.
+  if (captured !== undefined) {
+    paths.push(...captured.paths)
+    for (const c of captured.live) paths.push(...c.last.paths)
+  }
   for (const reads of [def.source.readPaths, captured?.readPaths ?? []])
     for (const read of reads) {
       const p = pathOf(`${CODE_READ}${read}`, read)

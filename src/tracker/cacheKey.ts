@@ -14,7 +14,7 @@
  */
 import { hashString } from "../storage/hash.js"
 import { canonicalJson, type Json } from "./canonical.js"
-import type { KeyFile, KeyPath } from "./fileParams.js"
+import { CAPTURED, type KeyFile, type KeyPath } from "./fileParams.js"
 import { withMaker, type StoredQuery } from "./queries.js"
 
 /** An input artifact in the key: where it was passed and its content hash. */
@@ -114,12 +114,6 @@ export interface CacheParts {
   /** When a run with this key existed but could not be reused: which, and why. */
   readonly refused?: { readonly run: string; readonly reason: string; readonly read?: true }
 }
-
-/**
- * Prefix of the key params that hold a step function's captured variables (`captured:min`, see
- * flow/captures.ts): no parameter name contains a colon.
- */
-export const CAPTURED = "captured:"
 
 /** The name of the key change "code the step's module reaches changed", before `why` details it. */
 export const REACH = "<reach>"

@@ -37,6 +37,13 @@ export interface KeyFile extends KeyPath {
 /** How a file the step's code reads by a literal name is named among the params' (`code:data/raw.csv`). */
 export const CODE_READ = "code:"
 
+/**
+ * Prefix of the key params that hold a step function's captured variables (`captured:min`, see
+ * flow/captures.ts), and of the files their strings name (`captured:WEIGHTS`): no parameter name
+ * contains a colon.
+ */
+export const CAPTURED = "captured:"
+
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
@@ -82,7 +89,11 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
     if (now === f.signature) continue
     // A runner's file, not on this host (no shared folder): only its host could tell.
     if (now === undefined && f.host !== undefined && f.host !== hostname()) continue
-    const named = f.param.startsWith(CODE_READ) ? `its code reads ('${f.param.slice(CODE_READ.length)}')` : `named by param '${f.param}'`
+    const named = f.param.startsWith(CODE_READ)
+      ? `its code reads ('${f.param.slice(CODE_READ.length)}')`
+      : f.param.startsWith(CAPTURED)
+        ? `named by captured variable '${f.param.slice(CAPTURED.length)}'`
+        : `named by param '${f.param}'`
     return now === undefined
       ? `the file '${f.path}' ${named} is gone`
       : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`

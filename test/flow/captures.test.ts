@@ -767,6 +767,39 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("above-fi
     expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`its code reads ('data/extra.txt') changed (2 bytes`)
   })
 
+  it("a file a captured string names (a path constant, a config object's field read by a helper) is checked on a hit: an edit misses, why names the variable", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { flow, Lamina, step } from "lamina"
+const [storage, db] = process.argv.slice(2)
+const WEIGHTS = "data/weights.json"
+const config = { input: "data/input.txt" }
+const load = () => readFileSync(config.input, "utf8").split(",").map(Number)
+const score = step("score-files", () => Effect.sync(() => load().reduce((s, x) => s + x, 0) * JSON.parse(readFileSync(WEIGHTS, "utf8")).w))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("score-files-flow", () => score())(), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    mkdirSync(path.join(root, "data"))
+    const data = (name: string, text: string) => writeFileSync(path.join(root, "data", name), text)
+    const scored = () => runMainOf(root, [i.storage, i.db])
+    data("weights.json", `{"w":2}`)
+    data("input.txt", "1,2")
+    expect(await scored()).toBe(6)
+    expect(await scored()).toBe(6)
+    data("weights.json", `{"w":5}`)
+    expect(await scored()).toBe(15)
+    data("input.txt", "1,2,3")
+    expect(await scored()).toBe(30)
+    const runs = await i.run(runsNamed("score-files"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
+    const why = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).message
+    expect(await why(2)).toContain(`the file '${path.join(root, "data", "weights.json")}' named by captured variable 'WEIGHTS' changed (7 bytes`)
+    expect(await why(3)).toContain(`the file '${path.join(root, "data", "input.txt")}' named by captured variable 'config.input' changed (3 bytes`)
+  })
+
   it("a step typed into `node -e` (no module text to read) reads its captures again at every call: a reassigned let misses", async () => {
     requireBuild()
     const i = await instance()
