@@ -31,7 +31,7 @@ import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { moduleText } from "./moduleText.js"
 import { projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
-import { envVarsReadBy } from "./source.js"
+import { envVarsReadBy, readsArgv } from "./source.js"
 
 /** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
 export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
@@ -154,12 +154,31 @@ const projectClass = perModule((file, name): boolean => {
   const from = importOrigin(file, name)
   if (from.kind !== "none") return from.kind === "project"
   const text = moduleText(file) ?? ""
-  const at = new RegExp(`(?<![\\p{ID_Continue}$])class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").exec(text)?.index
-  if (at === undefined) return false
+  // `class Model`, or a class expression bound to the name (`const Model = class {…}`).
+  const at = new RegExp(
+    `(?<![\\p{ID_Continue}$])(?:class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*class(?![\\p{ID_Continue}$]))`,
+    "u"
+  ).exec(text)?.index
+  return at !== undefined && projectRegion(text, at)
+})
+
+/**
+ * Whether the code at `at` in a module's `text` is the project's: not under a bundle's heading
+ * of a package's or Lamina's file (esbuild's mark of where its code came from: `// node_modules/…`,
+ * `// src/tracker/….ts`). A module that is no bundle is all the project's.
+ */
+const projectRegion = (text: string, at: number): boolean => {
   const heading = /\n\/\/ (\S+)\n/g
   let region: string | undefined
   for (let m = heading.exec(text); m !== null && m.index < at; m = heading.exec(text)) region = m[1]
   return region === undefined || (!region.includes("node_modules/") && !existsSync(path.join(laminaRoot, region)))
+}
+
+/** Whether the function with source `text` is written in the project's module `file` (a package's, or another module's, is not). */
+const writtenIn = perModule((file, text): boolean => {
+  const module = file === undefined ? undefined : moduleText(file)
+  const at = module?.indexOf(text) ?? -1
+  return at >= 0 && projectRegion(module!, at)
 })
 
 /**
@@ -313,10 +332,11 @@ interface Kept {
 
 type Origin = NonNullable<Captured["origin"]>
 
-/** What the functions read found so far read by name: environment variables and files. */
+/** What the functions read found so far read by name: environment variables, files, the command line. */
 interface Reads {
   readonly envVars: Set<string>
   readonly paths: Set<string>
+  argv: boolean
 }
 
 /** The module a function is analysed in: its file when known, and how its variables are named in the key. */
@@ -330,6 +350,61 @@ interface ModuleView {
   readonly keyName: (variable: string) => string
   readonly origin: (variable: string) => Origin | undefined
 }
+
+/** What a bound function was bound to: its target and arguments (V8's internal properties); undefined for any other function. */
+const boundOf = (s: Session, objectId: string): { readonly target: RemoteObject | undefined; readonly args: RemoteObject } | undefined => {
+  const internal = propertiesOf(s, objectId).internalProperties ?? []
+  const args = internal.find((p) => p.name === "[[BoundArgs]]")?.value
+  return args === undefined ? undefined : { target: internal.find((p) => p.name === "[[TargetFunction]]")?.value, args }
+}
+
+// How far `functionsIn` looks: values visited, functions returned.
+const DATA_WALK = 10_000
+const DATA_FUNCTIONS = 64
+
+/**
+ * The functions held in the data `objectId` (a plain object, an array, a Map or Set, an instance's
+ * own fields), through plain objects, arrays, Maps and Sets; getters are not called. A table too
+ * large to walk (`DATA_WALK` values) is searched that far.
+ */
+const functionsIn = (s: Session, objectId: string): ReadonlyArray<RemoteObject> => {
+  const { result: found } = post<{ readonly result: RemoteObject }>(s, "Runtime.callFunctionOn", {
+    objectId,
+    functionDeclaration: `function () {
+      const found = [], seen = new Set(); let budget = ${DATA_WALK}
+      const visit = (v, root) => {
+        if (budget-- <= 0 || found.length >= ${DATA_FUNCTIONS}) return
+        if (typeof v === "function") return void found.push(v)
+        if (typeof v !== "object" || v === null || seen.has(v)) return
+        seen.add(v)
+        if (Array.isArray(v) || v instanceof Set) for (const x of v) visit(x, false)
+        else if (v instanceof Map) for (const x of v.values()) visit(x, false)
+        else if (root || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+          for (const d of Object.values(Object.getOwnPropertyDescriptors(v))) if ("value" in d) visit(d.value, false)
+      }
+      visit(this, true)
+      return found
+    }`,
+    objectGroup: GROUP
+  })
+  if (found.objectId === undefined) return []
+  return propertiesOf(s, found.objectId).result.flatMap((p) => (p.value?.type === "function" ? [p.value] : []))
+}
+
+/** A project class's instance's class: its name, the module's binding of it, its constructor. */
+interface ClassOf {
+  readonly className: string
+  readonly binding: string
+  readonly ctor: RemoteObject | undefined
+}
+
+/** The constructor of the object `objectId` (a class: its whole source is its description). */
+const constructorOf = (s: Session, objectId: string): RemoteObject | undefined =>
+  post<{ readonly result: RemoteObject }>(s, "Runtime.callFunctionOn", {
+    objectId,
+    functionDeclaration: "function () { return Object.getPrototypeOf(this)?.constructor }",
+    objectGroup: GROUP
+  }).result
 
 /** The scopes around a function: inner ones (closures, blocks), then its module's top level if seen. */
 const scopesAround = (s: Session, objectId: string) => {
@@ -390,24 +465,43 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined }> = []
   // Module-level functions a project factory made (`const scorer = makeScorer(w)`): `w` is in their own scopes.
   const closures: Array<{ readonly name: string; readonly objectId: string; readonly text: string }> = []
-  // The class of each variable holding a project class's instance (data, unlike a package's).
-  const instances = new Map<string, string | undefined>()
+  // The arguments of each bound function named (`const f = scale.bind(null, w)`).
+  const boundArgs = new Map<string, RemoteObject>()
+  // The sources of functions found in data, each followed once.
+  const followed = new Set<string>()
+  // Each variable holding a project class's instance (data, unlike a package's): its class, and
+  // the module's binding of that class (`M` for `import { Model as M }`) with its constructor.
+  const instances = new Map<string, ClassOf | undefined>()
+  const classOf = (value: RemoteObject | undefined): ClassOf | undefined => {
+    const className = instanceClass(value)
+    if (className === undefined || value?.objectId === undefined) return undefined
+    const ctor = constructorOf(s, value.objectId)
+    // Bound under another name than its own (an aliased import): the binding holding the same class.
+    const at = names.findIndex((n, j) => code.has(n) && ctor?.description !== undefined && values[j]?.description === ctor.description)
+    const binding = at < 0 ? className : names[at]!
+    return projectClass(module.file, binding) ? { className, binding, ctor } : undefined
+  }
   const projectInstance = (name: string, value: RemoteObject | undefined): string | undefined => {
-    if (!instances.has(name)) {
-      const cls = instanceClass(value)
-      instances.set(name, cls !== undefined && projectClass(module.file, cls) ? cls : undefined)
-    }
-    return instances.get(name)
+    if (!instances.has(name)) instances.set(name, classOf(value))
+    return instances.get(name)?.className
   }
   const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }]
   const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
     if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
   }
+  // A class of this module is read as one of its functions; one imported from a project module, in that module.
+  const followClass = ({ binding, ctor }: ClassOf) => {
+    if (ctor?.type !== "function" || ctor.description === undefined) return
+    const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, binding)
+    if (from.kind === "none") sources.push({ text: ctor.description, ofModule: true })
+    else follow(binding, ctor, from)
+  }
   for (let source = sources.pop(); source !== undefined; source = sources.pop()) {
     // The environment variables and files it and the functions it calls read by name.
     for (const v of envVarsReadBy(source.text)) reads.envVars.add(v)
     for (const p of pathsReadBy(source.text)) reads.paths.add(p)
+    reads.argv ||= readsArgv(source.text)
     for (const name of identifiersIn(source.text)) {
       const ns = namespaces.get(name)
       if (ns !== undefined && module.file !== undefined) {
@@ -442,8 +536,30 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       readIn.set(name, [...(readIn.get(name) ?? []), source.text])
       if (used.has(name)) continue
       used.add(name)
+      // A project class's methods read the module's data as its functions do (`predict(x) { return x * W }`): its source is followed.
+      if (projectInstance(name, values[i]) !== undefined) followClass(instances.get(name)!)
+      // Functions kept in data (`const ops = { scale: (x) => x * W }`, a Map of them, an instance's
+      // field) read the module's data, and their own scopes, as its functions do.
+      const holder = values[i]
+      if (holder?.objectId !== undefined && (isData(holder) || instances.get(name) !== undefined))
+        for (const f of functionsIn(s, holder.objectId)) {
+          if (f.objectId === undefined || f.description === undefined || followed.has(f.description) || !writtenIn(module.file, f.description)) continue
+          followed.add(f.description)
+          sources.push({ text: f.description, ofModule: true })
+          closures.push({ name, objectId: f.objectId, text: f.description })
+        }
       const fn = values[i]?.type === "function" ? values[i] : undefined
       if (fn?.description === undefined) continue
+      // A bound function (`scale.bind(null, w)`): its arguments are data, its target is followed.
+      const bound = fn.objectId !== undefined && fn.description.endsWith("[native code] }") ? boundOf(s, fn.objectId) : undefined
+      if (bound !== undefined) {
+        boundArgs.set(name, bound.args)
+        if (bound.target?.description !== undefined && bound.target.objectId !== undefined && writtenIn(module.file, bound.target.description)) {
+          sources.push({ text: bound.target.description, ofModule: source.ofModule || code.has(name) })
+          closures.push({ name, objectId: bound.target.objectId, text: bound.target.description })
+        }
+        continue
+      }
       if (!code.has(name)) {
         if (!source.ofModule) sources.push({ text: fn.description, ofModule: false })
         continue
@@ -458,6 +574,12 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
   // Each kept variable with the fields its key is made of (undefined: all of it).
   names.forEach((name, i) => {
     if (!used.has(name) || (module.closure === true && topNames.has(name))) return
+    const args = boundArgs.get(name)
+    if (args !== undefined) {
+      const origin = module.origin(name)
+      kept.set(module.keyName(name), { remote: args, fields: undefined, ...(origin !== undefined ? { origin } : {}) })
+      return
+    }
     if (code.has(name)) {
       // A project's class: its static fields (`Config.threshold`) are data, as an instance's
       // fields are, but those the functions write; its code is fingerprinted.
@@ -499,7 +621,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, reads)
   }
   for (const c of closures) {
-    const id = `closure\0${module.file ?? ""}\0${c.name}`
+    const id = `closure\0${module.file ?? ""}\0${c.name}\0${c.text}`
     if (seen.has(id)) continue
     seen.add(id)
     readSurroundings(s, c.objectId, c.text, closureOf(module, c.name), kept, seen, reads)
@@ -517,13 +639,17 @@ const closureOf = (module: ModuleView, name: string): ModuleView => ({
 
 /**
  * Whether `file` sets its top-level `name` to what a project function returns (`const scorer =
- * makeScorer(…)`, `= util.make(…)`, `= await load(…)`): a function declared in the module or
- * imported from a project module. A package's factory (a limiter, a logger) keeps state.
+ * makeScorer(…)`, `= util.make(…)`, `= await load(…)`, a function expression called in place): a
+ * function declared in the module or imported from a project module. A package's factory (a
+ * limiter, a logger) keeps state.
  */
 const madeByProject = perModule((file, name): boolean => {
   const text = file === undefined ? undefined : moduleText(file)
   if (file === undefined || text === undefined) return false
-  const made = new RegExp(`(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*(?:await\\s+)?(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?\\s*\\(`, "u").exec(text)
+  const declared = `(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*(?:await\\s+)?`
+  // A function expression called where it is written (`= (() => { const w = …; return (x) => … })()`): the module's own.
+  if (new RegExp(`${declared}\\(\\s*(?:async\\s*)?(?:function(?![\\p{ID_Continue}$])|\\([^()]*\\)\\s*=>|${IDENTIFIER}\\s*=>)`, "u").test(text)) return true
+  const made = new RegExp(`${declared}(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?\\s*\\(`, "u").exec(text)
   if (made === null) return false
   const [, callee, member] = made
   const from = importOrigin(file, callee!, member)
@@ -547,6 +673,8 @@ export interface Surroundings {
   readonly envVars: ReadonlyArray<string>
   /** The files it and the functions it calls read by a literal name (flow/readPaths.ts). */
   readonly readPaths: ReadonlyArray<string>
+  /** Whether it or a function it calls reads `process.argv`. */
+  readonly argv: boolean
 }
 
 /** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment variables and files it and its helpers read by name; undefined when this process cannot tell. */
@@ -560,7 +688,7 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
-    const reads: Reads = { envVars: new Set(), paths: new Set() }
+    const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false }
     readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), reads)
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
@@ -590,7 +718,7 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
             ]
       )
     )
-    return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths] }
+    return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths], argv: reads.argv }
   } catch (e) {
     return cannotRead(e)
   } finally {

@@ -187,10 +187,16 @@ const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, fi
       if (json.length > LARGE_CAPTURE) warnLargeCapture(step, name, json.length)
     } else paths.push(...named)
   }
+  // The command line, when it or a function it calls reads it (`Number(process.argv[2])` inside the
+  // step): its arguments, not the node binary and script paths, which differ between hosts.
+  if (surroundings.argv) params[CAPTURED + ARGV] = hashString(capturedJson(process.argv.slice(2), ARGV, files[0], paths))
   const envVars = surroundings.envVars.filter((v) => !own.envVars.includes(v))
   const readPaths = surroundings.readPaths.filter((p) => !own.readPaths.includes(p))
   return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths, paths }
 }
+
+/** The name the command line's arguments are keyed by (`why`: captured variable 'process.argv'). */
+const ARGV = "process.argv"
 
 /** `dataPrint` of a key form; undefined when a getter throws (the key form says what it threw). */
 const printOf = (form: unknown): string | undefined => {

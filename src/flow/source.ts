@@ -110,6 +110,12 @@ const ENV_READ = new RegExp(String.raw`${ENV}(?:\s*\??\.\s*(${IDENTIFIER})|\s*(?
 const ENV_DESTRUCTURED = new RegExp(String.raw`\{([^{}]*)\}\s*=\s*${ENV}`, "gu")
 const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${IDENTIFIER}|"[^"]*"|'[^']*')\s*(?:[:=]|$)`, "u")
 
+// `process.argv`, `process?.argv`.
+const ARGV = /(?<![\p{ID_Continue}$.])process\s*\??\.\s*argv(?![\p{ID_Continue}$])/u
+
+/** Whether `code` reads the command line (`process.argv[2]`): its arguments are then an input. */
+export const readsArgv = (code: string): boolean => code.includes("argv") && ARGV.test(code)
+
 /** An environment variable's value as a cache key holds it (`var:NAME` items). */
 export const envVarValue = (name: string): string => process.env[name] ?? "unset"
 
