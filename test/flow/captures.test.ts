@@ -611,6 +611,54 @@ console.log(JSON.stringify([first, second, ignored]))
 `
 
 describeBackends("a module's top-level values across processes", ({ instance }) => {
+  it("what a step reaches through a class's method, an aliased or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "model.ts": `export class Model {\n  constructor(readonly w: number) {}\n  predict(x: number) { return x * this.w }\n}\n`,
+      "main.ts": `import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+import { Model as Aliased } from "./model.js"
+const [storage, db, arg] = process.argv.slice(2)
+const W = Number(arg)
+class Scaler { scale(x: number) { return x * W } }
+const scaler = new Scaler()
+const aliased = new Aliased(W)
+const Expressed = class { constructor(readonly w: number) {} predict(x: number) { return x * this.w } }
+const expressed = new Expressed(W)
+const times = (w: number, x: number) => x * w
+const bound = times.bind(null, W)
+const ops = { scale: (x: number) => x * W }
+const listed = [(x: number) => x * W]
+const registry = new Map([["scale", (x: number) => x * W]])
+const made = (() => { const w = W; return (x: number) => x * w })()
+const steps = [
+  step("method", (x: number) => Effect.sync(() => scaler.scale(x))),
+  step("aliased", (x: number) => Effect.sync(() => aliased.predict(x))),
+  step("expressed", (x: number) => Effect.sync(() => expressed.predict(x))),
+  step("bound", (x: number) => Effect.sync(() => bound(x))),
+  step("in-object", (x: number) => Effect.sync(() => ops.scale(x))),
+  step("in-array", (x: number) => Effect.sync(() => listed[0]!(x))),
+  step("in-map", (x: number) => Effect.sync(() => registry.get("scale")!(x))),
+  step("called-in-place", (x: number) => Effect.sync(() => made(x))),
+  step("argv", (x: number) => Effect.sync(() => x * Number(process.argv[4])))
+]
+const all = flow("reaches-flow", (x: number) => Effect.all(steps.map((s) => s(x))))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all(3), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    const scaled = (w: number) => runMainOf(root, [i.storage, i.db, String(w)])
+    expect(await scaled(2)).toEqual(Array(9).fill(6))
+    expect(await scaled(5)).toEqual(Array(9).fill(15))
+    expect(await scaled(2)).toEqual(Array(9).fill(6))
+    const named = { method: "W", aliased: "aliased", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
+    for (const [name, variable] of Object.entries(named)) {
+      const runs = await i.run(runsNamed(name))
+      expect([name, runs.map((r) => r._status_code)]).toEqual([name, [0, 0, 3]])
+      expect([name, (await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])]).toEqual([name, [["captured", variable]]])
+    }
+  })
+
   it("a value read two functions away, or kept by an imported project module, misses when it changes; why names it", async () => {
     requireBuild()
     const i = await instance()
