@@ -171,14 +171,18 @@ const projectRegion = (text: string, at: number): boolean => {
   const heading = /\n\/\/ (\S+)\n/g
   let region: string | undefined
   for (let m = heading.exec(text); m !== null && m.index < at; m = heading.exec(text)) region = m[1]
-  return region === undefined || (!region.includes("node_modules/") && !existsSync(path.join(laminaRoot, region)))
+  return region === undefined || (!region.includes("node_modules/") && !laminaSource(path.join(laminaRoot, region)))
 }
 
-/** Whether the function with source `text` is written in the project's module `file` (a package's, or another module's, is not). */
-const writtenIn = perModule((file, text): boolean => {
+/** Whether `file` is one of Lamina's own source files (its tests and benchmarks are a project's code). */
+const laminaSource = (file: string): boolean =>
+  (file.startsWith(path.join(laminaRoot, "src") + path.sep) || file.startsWith(path.join(laminaRoot, "dist", "src") + path.sep)) && existsSync(file)
+
+/** Whether the function with source `text` is a package's (or Lamina's) code that the bundle `file` holds. */
+const bundledPackageCode = perModule((file, text): boolean => {
   const module = file === undefined ? undefined : moduleText(file)
   const at = module?.indexOf(text) ?? -1
-  return at >= 0 && projectRegion(module!, at)
+  return at >= 0 && !projectRegion(module!, at)
 })
 
 /**
@@ -408,7 +412,8 @@ const constructorOf = (s: Session, objectId: string): RemoteObject | undefined =
 
 /** The scopes around a function: inner ones (closures, blocks), then its module's top level if seen. */
 const scopesAround = (s: Session, objectId: string) => {
-  const scopes = propertiesOf(s, objectId).internalProperties?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
+  const internal = propertiesOf(s, objectId).internalProperties
+  const scopes = internal?.find((p) => p.name === "[[Scopes]]")?.value?.objectId
   // A bound or built-in function has no scopes of its own: nothing it captures is visible.
   if (scopes === undefined) return undefined
   // Descriptions: "Closure (make)", "Block", "Module", "Global"; the name is the function's.
@@ -420,8 +425,12 @@ const scopesAround = (s: Session, objectId: string) => {
   // everything (CommonJS' wrapper, vitest's): the outermost, when it has no name. (A module
   // with top-level await shows no scope of its own.)
   const top = chain.find((c) => c.kind === "Module") ?? (inner.at(-1)?.named === false ? inner.pop() : undefined)
-  return { inner, top }
+  return { inner, top, script: scriptOf(internal) }
 }
+
+/** The script a function was written in (V8's `[[FunctionLocation]]`, from its internal properties). */
+const scriptOf = (internal: ReadonlyArray<PropertyDescriptor> | undefined): string | undefined =>
+  (internal?.find((p) => p.name === "[[FunctionLocation]]")?.value?.value as { readonly scriptId?: string } | undefined)?.scriptId
 
 /**
  * Add to `kept` what the function `objectId` (source `text`) reads of its surroundings, and
@@ -431,7 +440,11 @@ const scopesAround = (s: Session, objectId: string) => {
 const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>, reads: Reads): void => {
   const around = scopesAround(s, objectId)
   if (around === undefined) return
-  const { inner, top } = around
+  const { inner, top, script } = around
+  // A function found in data or bound is the module's own when it was written in the same script
+  // (TypeScript under tsx runs another text than the file's), and not a package's code a bundle holds.
+  const ownFunction = (f: RemoteObject): boolean =>
+    f.objectId !== undefined && f.description !== undefined && script !== undefined && scriptOf(propertiesOf(s, f.objectId).internalProperties) === script && !bundledPackageCode(module.file, f.description)
   const names: Array<string> = []
   const values: Array<RemoteObject | undefined> = []
   // The module's functions: code (fingerprinted), never keyed themselves.
@@ -543,7 +556,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       const holder = values[i]
       if (holder?.objectId !== undefined && (isData(holder) || instances.get(name) !== undefined))
         for (const f of functionsIn(s, holder.objectId)) {
-          if (f.objectId === undefined || f.description === undefined || followed.has(f.description) || !writtenIn(module.file, f.description)) continue
+          if (f.objectId === undefined || f.description === undefined || followed.has(f.description) || !ownFunction(f)) continue
           followed.add(f.description)
           sources.push({ text: f.description, ofModule: true })
           closures.push({ name, objectId: f.objectId, text: f.description })
@@ -554,7 +567,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       const bound = fn.objectId !== undefined && fn.description.endsWith("[native code] }") ? boundOf(s, fn.objectId) : undefined
       if (bound !== undefined) {
         boundArgs.set(name, bound.args)
-        if (bound.target?.description !== undefined && bound.target.objectId !== undefined && writtenIn(module.file, bound.target.description)) {
+        if (bound.target?.description !== undefined && bound.target.objectId !== undefined && ownFunction(bound.target)) {
           sources.push({ text: bound.target.description, ofModule: source.ofModule || code.has(name) })
           closures.push({ name, objectId: bound.target.objectId, text: bound.target.description })
         }
@@ -566,6 +579,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       }
       const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, name)
       if (from.kind === "none") {
+        if (bundledPackageCode(module.file, fn.description)) continue
         sources.push({ text: fn.description, ofModule: true })
         if (fn.objectId !== undefined && madeByProject(module.file, name)) closures.push({ name, objectId: fn.objectId, text: fn.description })
       } else follow(name, fn, from)
@@ -584,7 +598,8 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       // A project's class: its static fields (`Config.threshold`) are data, as an instance's
       // fields are, but those the functions write; its code is fingerprinted.
       const w = written.get(name)
-      if (values[i]?.description?.startsWith("class") === true && w !== "whole" && (module.file === undefined || importOrigin(module.file, name).kind !== "package")) {
+      const cls = values[i]?.description
+      if (cls?.startsWith("class") === true && w !== "whole" && (module.file === undefined || importOrigin(module.file, name).kind !== "package") && !bundledPackageCode(module.file, cls)) {
         const origin = module.origin(name)
         const instance = { className: `class ${name}`, written: new Set(w ?? []) }
         kept.set(module.keyName(name), { remote: values[i], fields: undefined, instance, ...(origin !== undefined ? { origin } : {}) })
@@ -677,6 +692,32 @@ export interface Surroundings {
   readonly argv: boolean
 }
 
+// The script this module was loaded from, by the inspector's id (null: not known).
+let ownScript: string | null | undefined
+
+/**
+ * The bundle that holds both Lamina and the step whose function is `objectId` (its file, from
+ * this module's own URL), when the function was written in the same script as this module; no
+ * stack frame tells such a step's module (they are all Lamina's), but its text does, and its
+ * headings tell the project's code from the packages' and Lamina's (`projectRegion`).
+ */
+const bundleHolding = (s: Session, objectId: string): string | undefined => {
+  if (ownScript === undefined) {
+    const global = globalThis as Record<string, unknown>
+    global[OWN_SLOT] = surroundingsOf
+    try {
+      const { result } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${OWN_SLOT}`, objectGroup: GROUP })
+      ownScript = result.objectId === undefined ? null : (scriptOf(propertiesOf(s, result.objectId).internalProperties) ?? null)
+    } finally {
+      delete global[OWN_SLOT]
+    }
+  }
+  const script = scriptOf(propertiesOf(s, objectId).internalProperties)
+  return ownScript !== null && script === ownScript ? fileURLToPath(import.meta.url) : undefined
+}
+
+const OWN_SLOT = "__laminaOwnSlot"
+
 /** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment variables and files it and its helpers read by name; undefined when this process cannot tell. */
 export const surroundingsOf = (fn: Function, file?: string): Surroundings | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
@@ -689,7 +730,7 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
     const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false }
-    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file), kept, new Set(), reads)
+    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file ?? bundleHolding(s, handle.objectId)), kept, new Set(), reads)
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
     if (entries.length > 0)

@@ -11,6 +11,7 @@ import { tableFromArrays } from "apache-arrow"
 import { Effect, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { runNode } from "../support/cli.js"
+import { bundleScript } from "../support/workers.js"
 import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
 import { capturesOf, writesOf } from "../../src/flow/captures.js"
 import { flow, step } from "../../src/flow/index.js"
@@ -176,6 +177,30 @@ console.log(JSON.stringify(Object.keys(Object.fromEntries(capturesOf((x) => help
       expect(JSON.parse(out.stdout)).toEqual(["genes", "model"])
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("in a bundle holding Lamina (no stack frame names the step's module), follows the project's code only: not Lamina's, which reads the command line", async () => {
+    const entry = path.join("dist", ".test-workers", `bundled-step-${process.pid}.ts`)
+    mkdirSync(path.dirname(entry), { recursive: true })
+    writeFileSync(
+      entry,
+      `import { surroundingsOf } from "../../src/flow/captures.js"
+import { cliArgs } from "../../src/flow/track.js"
+const W = Number(process.argv[2])
+const ops = { scale: (x: number) => x * W }
+const s = surroundingsOf((x: number) => \`\${ops.scale(x)} \${cliArgs()}\`)!
+console.log(JSON.stringify({ variables: [...s.variables.keys()].sort(), argv: s.argv }))
+`
+    )
+    const bundle = await bundleScript(entry)
+    try {
+      const out = await runNode([bundle, "3"])
+      expect(out.stderr).toBe("")
+      expect(JSON.parse(out.stdout)).toEqual({ variables: ["W", "ops"], argv: false })
+    } finally {
+      rmSync(entry, { force: true })
+      rmSync(bundle, { force: true })
     }
   })
 
