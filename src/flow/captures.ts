@@ -70,7 +70,61 @@ export interface ProjectInstance {
 export const keyForm = (c: Captured): unknown =>
   c.instance === undefined
     ? projected(c.value, c.fields)
-    : { class: c.instance.className, fields: Object.fromEntries(Object.entries(c.value as object).filter(([k]) => !c.instance!.written.has(k))) }
+    : { class: c.instance.className, fields: Object.fromEntries(Object.entries(ownFields(c.value as object)).filter(([k]) => !c.instance!.written.has(k))) }
+
+/**
+ * A project class's instance's (or class's) own fields, `#private` ones included (`#w`): its
+ * methods read them as they read the others. JavaScript cannot list private fields; the
+ * inspector can, so they are read through it, for classes whose source declares some.
+ */
+export const ownFields = (value: object): Readonly<Record<string, unknown>> => {
+  const fields: Record<string, unknown> = { ...value }
+  return hasPrivateFields(value) ? Object.assign(fields, privateFieldsOf(value)) : fields
+}
+
+const PRIVATE_NAME = /#[\p{ID_Start}$_]/u
+
+const privateClasses = new WeakMap<object, boolean>()
+
+/** Whether `value`'s class, or a class it extends, or `value` itself as a class, mentions a `#private` name. */
+const hasPrivateFields = (value: object): boolean => {
+  let known = privateClasses.get(value)
+  if (known !== undefined) return known
+  known = false
+  for (let o: unknown = typeof value === "function" ? value : Object.getPrototypeOf(value); o !== null && o !== undefined && !known; o = Object.getPrototypeOf(o)) {
+    const cls = typeof o === "function" ? o : (o as { readonly constructor?: unknown }).constructor
+    if (typeof cls === "function" && cls !== Object && cls !== Function) known = PRIVATE_NAME.test(Function.prototype.toString.call(cls))
+    if (typeof o === "function") break
+  }
+  privateClasses.set(value, known)
+  return known
+}
+
+/** `value`'s private fields by name (`#w`), read through the inspector; none when it cannot be read. */
+const privateFieldsOf = (value: object): Readonly<Record<string, unknown>> => {
+  const s = connected()
+  if (s === null) return {}
+  const global = globalThis as Record<string, unknown>
+  global[SLOT] = value
+  try {
+    const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
+    if (handle.objectId === undefined) return {}
+    const privates = post<{ readonly privateProperties?: ReadonlyArray<PropertyDescriptor> }>(s, "Runtime.getProperties", { objectId: handle.objectId, ownProperties: true }).privateProperties ?? []
+    if (privates.length === 0) return {}
+    // The values themselves, handed back through the slot.
+    post(s, "Runtime.callFunctionOn", {
+      objectId: handle.objectId,
+      functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
+      arguments: privates.map((p) => argumentOf(p.value)),
+      objectGroup: GROUP
+    })
+    const got = global[SLOT] as ReadonlyArray<unknown>
+    return Object.fromEntries(privates.map((p, i) => [p.name, got[i]]))
+  } finally {
+    delete global[SLOT]
+    post(s, "Runtime.releaseObjectGroup", { objectGroup: GROUP })
+  }
+}
 
 interface RemoteObject {
   readonly type: string
@@ -191,9 +245,25 @@ const bundledPackageCode = perModule((file, text): boolean => {
  * instance included. For an instance met inside a captured object (`{ model: new Model(w) }`).
  */
 export const projectClassOf = (value: unknown, file: string | undefined): string | undefined => {
-  if (typeof value !== "object" || value === null) return undefined
-  const name = isPlainObject(value) ? undefined : (Object.getPrototypeOf(value).constructor as { readonly name?: unknown } | undefined)?.name
-  return typeof name === "string" && name !== "" && projectClass(file, name) ? name : undefined
+  if (typeof value !== "object" || value === null || isPlainObject(value)) return undefined
+  const ctor = (Object.getPrototypeOf(value) as { readonly constructor?: unknown } | null)?.constructor
+  if (typeof ctor !== "function" || ctor.name === "") return undefined
+  if (projectClass(file, ctor.name)) return ctor.name
+  const bound = classBindings.get(Function.prototype.toString.call(ctor))
+  return bound !== undefined && projectClass(bound.file, bound.binding) ? ctor.name : undefined
+}
+
+/**
+ * Classes a module binds under another name than their own (`import { Model as M }`; a bundle's
+ * `var Model = class _Model`), by source, as the analysis of its functions met them: how an
+ * instance's class is found among the module's bindings.
+ */
+const classBindings = new Map<string, { readonly file: string | undefined; readonly binding: string }>()
+
+/** Note `value` as the module's binding `binding` when it is a class named otherwise. */
+const noteClassBinding = (file: string | undefined, binding: string, value: RemoteObject | undefined): void => {
+  const own = value?.description === undefined ? undefined : /^class\s+([\p{ID_Start}$_][\p{ID_Continue}$]*)/u.exec(value.description)?.[1]
+  if (own !== undefined && own !== binding) classBindings.set(value!.description!, { file, binding })
 }
 
 /** A module namespace (`import * as x`): the inspector's class name for it. */
@@ -458,7 +528,10 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
       if (names.includes(v.name) || namespaces.has(v.name)) continue
       if (scope === top && isNamespace(v.value) && v.value?.objectId !== undefined) namespaces.set(v.name, v.value.objectId)
       if (scope === top && (PLUMBING.test(v.name) || isNamespace(v.value))) continue
-      if (scope === top && v.value?.type === "function") code.add(v.name)
+      if (scope === top && v.value?.type === "function") {
+        code.add(v.name)
+        noteClassBinding(module.file, v.name, v.value)
+      }
       if (scope === top) topNames.add(v.name)
       names.push(v.name)
       values.push(v.value)
@@ -489,9 +562,9 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     const className = instanceClass(value)
     if (className === undefined || value?.objectId === undefined) return undefined
     const ctor = constructorOf(s, value.objectId)
-    // Bound under another name than its own (an aliased import): the binding holding the same class.
-    const at = names.findIndex((n, j) => code.has(n) && ctor?.description !== undefined && values[j]?.description === ctor.description)
-    const binding = at < 0 ? className : names[at]!
+    // Bound under another name than its own (an aliased import): the module's binding of it.
+    const bound = ctor?.description === undefined ? undefined : classBindings.get(ctor.description)
+    const binding = bound !== undefined && bound.file === module.file ? bound.binding : className
     return projectClass(module.file, binding) ? { className, binding, ctor } : undefined
   }
   const projectInstance = (name: string, value: RemoteObject | undefined): string | undefined => {

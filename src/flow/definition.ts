@@ -11,7 +11,7 @@ import { hashString } from "../storage/hash.js"
 import type { KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { CAPTURED, CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
-import { keyForm, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
+import { keyForm, ownFields, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { arrowContent } from "./arrowContent.js"
 import { dataPrint, deeplyFrozen } from "./dataPrint.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
@@ -132,7 +132,7 @@ const opaqueKeyIn = (file: string | undefined) => {
     if (className === undefined || open.has(value as object)) return arrowContent(value) ?? what
     open.add(value as object)
     try {
-      return { class: className, fields: paramJson({ ...(value as object) }, what, { mode: "key", opaque }) }
+      return { class: className, fields: paramJson(ownFields(value as object), what, { mode: "key", opaque }) }
     } finally {
       open.delete(value as object)
     }

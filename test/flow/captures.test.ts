@@ -636,19 +636,21 @@ console.log(JSON.stringify([first, second, ignored]))
 `
 
 describeBackends("a module's top-level values across processes", ({ instance }) => {
-  it("what a step reaches through a class's method, an aliased or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
+  it("what a step reaches through a class's method or private field, an aliased (also nested) or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
     requireBuild()
     const i = await instance()
     const root = makeProject({
-      "model.ts": `export class Model {\n  constructor(readonly w: number) {}\n  predict(x: number) { return x * this.w }\n}\n`,
+      "model.ts": `export class Model {\n  constructor(readonly w: number) {}\n  predict(x: number) { return x * this.w }\n}\nexport class Private {\n  #w: number\n  constructor(w: number) { this.#w = w }\n  predict(x: number) { return x * this.#w }\n}\n`,
       "main.ts": `import { Effect } from "effect"
 import { flow, Lamina, step } from "lamina"
-import { Model as Aliased } from "./model.js"
+import { Model as Aliased, Private } from "./model.js"
 const [storage, db, arg] = process.argv.slice(2)
 const W = Number(arg)
 class Scaler { scale(x: number) { return x * W } }
 const scaler = new Scaler()
 const aliased = new Aliased(W)
+const setup = { model: new Aliased(W) }
+const hidden = new Private(W)
 const Expressed = class { constructor(readonly w: number) {} predict(x: number) { return x * this.w } }
 const expressed = new Expressed(W)
 const times = (w: number, x: number) => x * w
@@ -660,6 +662,8 @@ const made = (() => { const w = W; return (x: number) => x * w })()
 const steps = [
   step("method", (x: number) => Effect.sync(() => scaler.scale(x))),
   step("aliased", (x: number) => Effect.sync(() => aliased.predict(x))),
+  step("nested-aliased", (x: number) => Effect.sync(() => setup.model.predict(x))),
+  step("private-field", (x: number) => Effect.sync(() => hidden.predict(x))),
   step("expressed", (x: number) => Effect.sync(() => expressed.predict(x))),
   step("bound", (x: number) => Effect.sync(() => bound(x))),
   step("in-object", (x: number) => Effect.sync(() => ops.scale(x))),
@@ -673,10 +677,10 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all(3), Lamina
 `
     })
     const scaled = (w: number) => runMainOf(root, [i.storage, i.db, String(w)])
-    expect(await scaled(2)).toEqual(Array(9).fill(6))
-    expect(await scaled(5)).toEqual(Array(9).fill(15))
-    expect(await scaled(2)).toEqual(Array(9).fill(6))
-    const named = { method: "W", aliased: "aliased", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
+    expect(await scaled(2)).toEqual(Array(11).fill(6))
+    expect(await scaled(5)).toEqual(Array(11).fill(15))
+    expect(await scaled(2)).toEqual(Array(11).fill(6))
+    const named = { method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
     for (const [name, variable] of Object.entries(named)) {
       const runs = await i.run(runsNamed(name))
       expect([name, runs.map((r) => r._status_code)]).toEqual([name, [0, 0, 3]])
