@@ -77,10 +77,10 @@ export const keyForm = (c: Captured): unknown =>
  * methods read them as they read the others. JavaScript cannot list private fields; the
  * inspector can, so they are read through it, for classes whose source declares some.
  */
-export const ownFields = (value: object): Readonly<Record<string, unknown>> => {
-  const fields: Record<string, unknown> = { ...value }
-  return hasPrivateFields(value) ? Object.assign(fields, privateFieldsOf(value)) : fields
-}
+export const ownFields = (value: object): Readonly<Record<string, unknown>> => ({ ...value, ...privateFields(value) })
+
+/** `value`'s `#private` fields by name (`#w`), when its class declares some (read through the inspector); none otherwise. */
+export const privateFields = (value: object): Readonly<Record<string, unknown>> => (hasPrivateFields(value) ? privateFieldsOf(value) : {})
 
 const PRIVATE_NAME = /#[\p{ID_Start}$_]/u
 
@@ -507,7 +507,16 @@ const scriptOf = (internal: ReadonlyArray<PropertyDescriptor> | undefined): stri
  * through the project functions it imports, what they read of theirs (`seen`: functions already
  * read, by module and source).
  */
-const readSurroundings = (s: Session, objectId: string, text: string, module: ModuleView, kept: Map<string, Kept>, seen: Set<string>, reads: Reads): void => {
+const readSurroundings = (
+  s: Session,
+  objectId: string,
+  text: string,
+  module: ModuleView,
+  kept: Map<string, Kept>,
+  seen: Set<string>,
+  reads: Reads,
+  also: ReadonlyArray<string> = []
+): void => {
   const around = scopesAround(s, objectId)
   if (around === undefined) return
   const { inner, top, script } = around
@@ -571,7 +580,7 @@ const readSurroundings = (s: Session, objectId: string, text: string, module: Mo
     if (!instances.has(name)) instances.set(name, classOf(value))
     return instances.get(name)?.className
   }
-  const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }]
+  const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }, ...also.map((t) => ({ text: t, ofModule: true }))]
   const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
     if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
@@ -792,7 +801,7 @@ const bundleHolding = (s: Session, objectId: string): string | undefined => {
 const OWN_SLOT = "__laminaOwnSlot"
 
 /** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment variables and files it and its helpers read by name; undefined when this process cannot tell. */
-export const surroundingsOf = (fn: Function, file?: string): Surroundings | undefined => {
+export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Function): Surroundings | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
   if (s === null) return undefined
@@ -803,7 +812,9 @@ export const surroundingsOf = (fn: Function, file?: string): Surroundings | unde
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
     const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false }
-    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file ?? bundleHolding(s, handle.objectId)), kept, new Set(), reads)
+    // A method step's class: the methods it calls through `this` read the module as its functions do.
+    const also = receiverClass === undefined ? [] : [Function.prototype.toString.call(receiverClass)]
+    readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file ?? bundleHolding(s, handle.objectId)), kept, new Set(), reads, also)
     const entries = [...kept]
     // The values themselves, not their remote descriptions: handed back through the slot.
     if (entries.length > 0)

@@ -11,7 +11,7 @@ import { hashString } from "../storage/hash.js"
 import type { KeyMaterial } from "../tracker/cacheKey.js"
 import { canonicalJson, isSecretKey, paramJson, Unencodable, type ArtifactRef, type Json } from "../tracker/canonical.js"
 import { CAPTURED, CODE_READ, pathOf, type KeyPath } from "../tracker/fileParams.js"
-import { keyForm, ownFields, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
+import { keyForm, ownFields, privateFields, projectClassOf, surroundingsOf, writesOf, type Captured } from "./captures.js"
 import { arrowContent } from "./arrowContent.js"
 import { dataPrint, deeplyFrozen } from "./dataPrint.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
@@ -51,6 +51,11 @@ export interface Definition {
    * first call — or at this call, when its module reassigns one of them; undefined for none.
    */
   readonly captured: CapturedKey | undefined
+  /**
+   * `captured` for a call on `self`: a method step's class is read with it, at its first call (the
+   * methods it calls through `this` read the module's data as helpers do).
+   */
+  readonly capturedFor: (self: unknown) => CapturedKey | undefined
   /**
    * The environment items its cache key reads: those declared (`env` option), then, for a step,
    * the variables its source reads by name (`process.env.NAME` → `var:NAME`).
@@ -163,8 +168,15 @@ const capturedJson = (form: unknown, name: string, file: string | undefined, pat
  * is hashed once here; an object too, and again at each call (`withLive`) unless it is deeply
  * frozen: whoever holds it can change it between calls, and nothing short of hashing it shows that.
  */
-const capturedKey = (step: string, fn: Function, ignore: ReadonlySet<string>, files: ReadonlyArray<string>, own: Pick<SourceInfo, "envVars" | "readPaths">): CapturedKey | undefined => {
-  const surroundings = surroundingsOf(fn, files[0])
+const capturedKey = (
+  step: string,
+  fn: Function,
+  ignore: ReadonlySet<string>,
+  files: ReadonlyArray<string>,
+  own: Pick<SourceInfo, "envVars" | "readPaths">,
+  receiverClass: Function | undefined
+): CapturedKey | undefined => {
+  const surroundings = surroundingsOf(fn, files[0], receiverClass)
   if (surroundings === undefined) return undefined
   const vars = surroundings.variables
   const params: Record<string, Json> = {}
@@ -319,16 +331,28 @@ export const prepareCall = (def: Definition, args: ReadonlyArray<unknown>): Effe
 /** The key param holding a method's receiver fields (not a valid parameter name: no clash). */
 const RECEIVER = "this"
 
+/** The class of a method's receiver (the receiver itself for a static method). */
+const classOf = (self: unknown): Function | undefined =>
+  typeof self === "function"
+    ? self
+    : typeof self === "object" && self !== null
+      ? ((Object.getPrototypeOf(self) as { readonly constructor?: unknown } | null)?.constructor as Function | undefined)
+      : undefined
+
 /**
  * A method's receiver as key material: its own enumerable fields (`this.lr`), each keyed like a
- * param; undefined when it has none. The body reads them as it reads its arguments, so another
- * instance must not hit this one's runs. `ignore: ["this"]` or `["this.<field>"]` leaves them out;
- * state in `#private` fields or closures is not visible here (the same as a closure's for a plain step).
+ * param, and its `#private` fields (`this.#w`); undefined when it has none. The body reads them as
+ * it reads its arguments, so another instance must not hit this one's runs. `ignore: ["this"]` or
+ * `["this.<field>"]` (`["this.#w"]`) leaves them out. A public field that cannot be keyed is
+ * refused by name; a private one (a client it keeps) is keyed by what it is, like a captured
+ * value, since the caller cannot see it to list it. State in closures is not visible here.
  */
 const receiverJson = (def: Definition, self: unknown): Record<string, Json> | InvalidArgument | undefined => {
   if (!def.method || def.ignore.has(RECEIVER) || (typeof self !== "object" && typeof self !== "function") || self === null) return undefined
-  const fields = Object.keys(self).filter((k) => !def.ignore.has(`${RECEIVER}.${k}`))
-  if (fields.length === 0) return undefined
+  const kept = (k: string) => !def.ignore.has(`${RECEIVER}.${k}`)
+  const fields = Object.keys(self).filter(kept)
+  const privates = Object.entries(privateFields(self)).filter(([k]) => kept(k))
+  if (fields.length === 0 && privates.length === 0) return undefined
   const out: Record<string, Json> = {}
   for (const k of fields) {
     try {
@@ -338,6 +362,7 @@ const receiverJson = (def: Definition, self: unknown): Record<string, Json> | In
       return unencodable(def, e, `${RECEIVER}.${k}`)
     }
   }
+  for (const [k, v] of privates) out[k] = paramJson(v, `${RECEIVER}.${k}`, { mode: "key", opaque: opaqueKeyIn(def.source.files[0]) })
   return out
 }
 
@@ -373,7 +398,7 @@ export const keyMaterialOf = (
     if (Object.keys(receiver).some(isSecretKey)) secrets.push(RECEIVER)
   }
   // Once: a step whose module writes what it captured reads it again at each access.
-  const captured = def.captured
+  const captured = def.capturedFor(self)
   if (captured !== undefined) {
     Object.assign(params, captured.params)
     secrets.push(...captured.secrets)
@@ -441,6 +466,17 @@ export const makeDefinition = (options: {
   // with. Read again at every call when the module reassigns one (≈ 0.4 ms a call, those steps
   // only); a captured object is hashed again at every call in any case (`withLive`).
   let captured: { readonly key: CapturedKey | undefined; readonly again: boolean } | undefined
+  // A method step's class, from the receiver of its first call.
+  let receiverClass: Function | undefined
+  const capturedFor = (self: unknown): CapturedKey | undefined => {
+    if (captured === undefined || captured.again) {
+      receiverClass ??= options.method ? classOf(self) : undefined
+      const key = options.kind === "step" ? capturedKey(options.name, options.fn, ignore, options.source.files, options.source, receiverClass) : undefined
+      captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
+      return captured.key
+    }
+    return captured.key === undefined || captured.key.live.length === 0 ? captured.key : withLive(captured.key)
+  }
   return {
     kind: options.kind,
     name: options.name,
@@ -453,13 +489,9 @@ export const makeDefinition = (options: {
     ignore,
     description: options.description,
     get captured() {
-      if (captured === undefined || captured.again) {
-        const key = options.kind === "step" ? capturedKey(options.name, options.fn, ignore, options.source.files, options.source) : undefined
-        captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
-        return captured.key
-      }
-      return captured.key === undefined || captured.key.live.length === 0 ? captured.key : withLive(captured.key)
+      return capturedFor(undefined)
     },
+    capturedFor,
     env: options.kind === "step" ? envOf(options.env ?? [], options.source.envVars) : (options.env ?? [])
   }
 }

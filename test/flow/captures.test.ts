@@ -636,7 +636,7 @@ console.log(JSON.stringify([first, second, ignored]))
 `
 
 describeBackends("a module's top-level values across processes", ({ instance }) => {
-  it("what a step reaches through a class's method or private field, an aliased (also nested) or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
+  it("what a step reaches through a class's method or private field, a decorated method's class or private receiver field, an aliased (also nested) or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
     requireBuild()
     const i = await instance()
     const root = makeProject({
@@ -659,7 +659,22 @@ const ops = { scale: (x: number) => x * W }
 const listed = [(x: number) => x * W]
 const registry = new Map([["scale", (x: number) => x * W]])
 const made = (() => { const w = W; return (x: number) => x * w })()
+class Pipeline {
+  scale(x: number) { return x * W }
+  @step({ name: "via-this" })
+  viaThis(x: number): Effect.Effect<number, never, never> { return Effect.sync(() => this.scale(x)) }
+}
+class Hidden {
+  #w: number
+  constructor(w: number) { this.#w = w }
+  @step({ name: "private-receiver" })
+  privateReceiver(x: number): Effect.Effect<number, never, never> { return Effect.sync(() => x * this.#w) }
+}
+const pipeline = new Pipeline()
+const hiddenReceiver = new Hidden(W)
 const steps = [
+  (x: number) => pipeline.viaThis(x),
+  (x: number) => hiddenReceiver.privateReceiver(x),
   step("method", (x: number) => Effect.sync(() => scaler.scale(x))),
   step("aliased", (x: number) => Effect.sync(() => aliased.predict(x))),
   step("nested-aliased", (x: number) => Effect.sync(() => setup.model.predict(x))),
@@ -677,14 +692,16 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all(3), Lamina
 `
     })
     const scaled = (w: number) => runMainOf(root, [i.storage, i.db, String(w)])
-    expect(await scaled(2)).toEqual(Array(11).fill(6))
-    expect(await scaled(5)).toEqual(Array(11).fill(15))
-    expect(await scaled(2)).toEqual(Array(11).fill(6))
-    const named = { method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
-    for (const [name, variable] of Object.entries(named)) {
+    expect(await scaled(2)).toEqual(Array(13).fill(6))
+    expect(await scaled(5)).toEqual(Array(13).fill(15))
+    expect(await scaled(2)).toEqual(Array(13).fill(6))
+    const captured = { "via-this": "W", method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
+    // A method step's receiver, its #private field included, is keyed as the param `this`.
+    const changed = { ...Object.fromEntries(Object.entries(captured).map(([name, variable]) => [name, ["captured", variable]])), "private-receiver": ["param", "this"] }
+    for (const [name, change] of Object.entries(changed)) {
       const runs = await i.run(runsNamed(name))
       expect([name, runs.map((r) => r._status_code)]).toEqual([name, [0, 0, 3]])
-      expect([name, (await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])]).toEqual([name, [["captured", variable]]])
+      expect([name, (await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])]).toEqual([name, [change]])
     }
   })
 
