@@ -638,10 +638,20 @@ const readSurroundings = (
       const holder = values[i]
       if (holder?.objectId !== undefined && (isData(holder) || instances.get(name) !== undefined))
         for (const f of functionsIn(s, holder.objectId)) {
-          if (f.objectId === undefined || f.description === undefined || followed.has(f.description) || !ownFunction(f)) continue
+          if (f.objectId === undefined || f.description === undefined || followed.has(f.description)) continue
           followed.add(f.description)
-          sources.push({ text: f.description, ofModule: true })
-          closures.push({ name, objectId: f.objectId, text: f.description })
+          if (ownFunction(f)) {
+            sources.push({ text: f.description, ofModule: true })
+            closures.push({ name, objectId: f.objectId, text: f.description })
+            continue
+          }
+          // Another module's: a function the module imported (`{ scale }`), read in its module;
+          // or one a project factory there made (`createModel(w)`), read there with its own scopes.
+          const from = (n: string): ImportOrigin => (module.file === undefined ? { kind: "none" } : importOrigin(module.file, n))
+          const binding = names.find((n, j) => code.has(n) && values[j]?.description === f.description && from(n).kind === "project")
+          const maker = madeByProject(module.file, name)
+          if (binding !== undefined) follow(binding, f, from(binding))
+          else if (maker !== undefined && maker.file !== module.file) imported.push({ name, objectId: f.objectId, text: f.description, file: maker.file })
         }
       const fn = values[i]?.type === "function" ? values[i] : undefined
       if (fn?.description === undefined) continue
@@ -663,7 +673,7 @@ const readSurroundings = (
       if (from.kind === "none") {
         if (bundledPackageCode(module.file, fn.description)) continue
         sources.push({ text: fn.description, ofModule: true })
-        if (fn.objectId !== undefined && madeByProject(module.file, name)) closures.push({ name, objectId: fn.objectId, text: fn.description })
+        if (fn.objectId !== undefined && madeByProject(module.file, name) !== undefined) closures.push({ name, objectId: fn.objectId, text: fn.description })
       } else follow(name, fn, from)
     }
   }
@@ -735,23 +745,26 @@ const closureOf = (module: ModuleView, name: string): ModuleView => ({
 })
 
 /**
- * Whether `file` sets its top-level `name` to what a project function returns (`const scorer =
+ * Where the project function is that `file` sets its top-level `name` to the result of (`const scorer =
  * makeScorer(…)`, `= util.make(…)`, `= await load(…)`, a function expression called in place): a
- * function declared in the module or imported from a project module. A package's factory (a
- * limiter, a logger) keeps state.
+ * function declared in the module (its file) or imported from a project module (that module's
+ * file, undefined when re-exports could not be followed); undefined for anything else: a
+ * package's factory (a limiter, a logger) keeps state.
  */
-const madeByProject = perModule((file, name): boolean => {
+const madeByProject = perModule((file, name): { readonly file: string | undefined } | undefined => {
   const text = file === undefined ? undefined : moduleText(file)
-  if (file === undefined || text === undefined) return false
+  if (file === undefined || text === undefined) return undefined
+  const here = { file }
   const declared = `(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*(?:await\\s+)?`
   // A function expression called where it is written (`= (() => { const w = …; return (x) => … })()`): the module's own.
-  if (new RegExp(`${declared}\\(\\s*(?:async\\s*)?(?:function(?![\\p{ID_Continue}$])|\\([^()]*\\)\\s*=>|${IDENTIFIER}\\s*=>)`, "u").test(text)) return true
+  if (new RegExp(`${declared}\\(\\s*(?:async\\s*)?(?:function(?![\\p{ID_Continue}$])|\\([^()]*\\)\\s*=>|${IDENTIFIER}\\s*=>)`, "u").test(text)) return here
   const made = new RegExp(`${declared}(${IDENTIFIER})(?:\\s*\\.\\s*(${IDENTIFIER}))?\\s*\\(`, "u").exec(text)
-  if (made === null) return false
+  if (made === null) return undefined
   const [, callee, member] = made
   const from = importOrigin(file, callee!, member)
-  if (from.kind !== "none") return from.kind === "project"
-  return member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
+  if (from.kind !== "none") return from.kind === "project" ? { file: from.file } : undefined
+  const local = member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
+  return local ? here : undefined
 })
 
 /** How an imported project module's variables are named in the key: `scale (src/util.ts)`, or by the function reaching them when its file is unknown. */

@@ -636,14 +636,14 @@ console.log(JSON.stringify([first, second, ignored]))
 `
 
 describeBackends("a module's top-level values across processes", ({ instance }) => {
-  it("what a step reaches through a class's method or private field, a decorated method's class or private receiver field, an aliased (also nested) or expression class, a bound function, functions kept in data, a function expression called in place or the command line misses when it changes; why names it", async () => {
+  it("what a step reaches through a class's method or private field, a decorated method's class or private receiver field, an aliased (also nested) or expression class, a bound function, functions kept in data (also another module's), a function expression called in place or the command line misses when it changes; why names it", async () => {
     requireBuild()
     const i = await instance()
     const root = makeProject({
-      "model.ts": `export class Model {\n  constructor(readonly w: number) {}\n  predict(x: number) { return x * this.w }\n}\nexport class Private {\n  #w: number\n  constructor(w: number) { this.#w = w }\n  predict(x: number) { return x * this.#w }\n}\n`,
+      "model.ts": `export class Model {\n  constructor(readonly w: number) {}\n  predict(x: number) { return x * this.w }\n}\nexport class Private {\n  #w: number\n  constructor(w: number) { this.#w = w }\n  predict(x: number) { return x * this.#w }\n}\nlet factor = 1\nexport const configure = (f: number) => { factor = f }\nexport const byFactor = (x: number) => x * factor\nexport const createModel = (w: number) => ({ predict: (x: number) => x * w })\n`,
       "main.ts": `import { Effect } from "effect"
 import { flow, Lamina, step } from "lamina"
-import { Model as Aliased, Private } from "./model.js"
+import { byFactor, configure, createModel, Model as Aliased, Private } from "./model.js"
 const [storage, db, arg] = process.argv.slice(2)
 const W = Number(arg)
 class Scaler { scale(x: number) { return x * W } }
@@ -659,6 +659,9 @@ const ops = { scale: (x: number) => x * W }
 const listed = [(x: number) => x * W]
 const registry = new Map([["scale", (x: number) => x * W]])
 const made = (() => { const w = W; return (x: number) => x * w })()
+configure(W)
+const imported = { byFactor }
+const created = createModel(W)
 class Pipeline {
   scale(x: number) { return x * W }
   @step({ name: "via-this" })
@@ -684,6 +687,8 @@ const steps = [
   step("in-object", (x: number) => Effect.sync(() => ops.scale(x))),
   step("in-array", (x: number) => Effect.sync(() => listed[0]!(x))),
   step("in-map", (x: number) => Effect.sync(() => registry.get("scale")!(x))),
+  step("imported-in-data", (x: number) => Effect.sync(() => imported.byFactor(x))),
+  step("made-in-data", (x: number) => Effect.sync(() => created.predict(x))),
   step("called-in-place", (x: number) => Effect.sync(() => made(x))),
   step("argv", (x: number) => Effect.sync(() => x * Number(process.argv[4])))
 ]
@@ -692,10 +697,10 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all(3), Lamina
 `
     })
     const scaled = (w: number) => runMainOf(root, [i.storage, i.db, String(w)])
-    expect(await scaled(2)).toEqual(Array(13).fill(6))
-    expect(await scaled(5)).toEqual(Array(13).fill(15))
-    expect(await scaled(2)).toEqual(Array(13).fill(6))
-    const captured = { "via-this": "W", method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "called-in-place": "w (made)", argv: "process.argv" }
+    expect(await scaled(2)).toEqual(Array(15).fill(6))
+    expect(await scaled(5)).toEqual(Array(15).fill(15))
+    expect(await scaled(2)).toEqual(Array(15).fill(6))
+    const captured = { "via-this": "W", method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "imported-in-data": "factor (dist/model.js)", "made-in-data": "w (dist/model.js)", "called-in-place": "w (made)", argv: "process.argv" }
     // A method step's receiver, its #private field included, is keyed as the param `this`.
     const changed = { ...Object.fromEntries(Object.entries(captured).map(([name, variable]) => [name, ["captured", variable]])), "private-receiver": ["param", "this"] }
     for (const [name, change] of Object.entries(changed)) {
