@@ -557,12 +557,13 @@ const readSurroundings = (
   const written = new Map<string, ReadonlySet<string> | "whole">()
   // A variable read only as `name.field` is keyed by those fields (below): where it is read, kept.
   const readIn = new Map<string, Array<string>>()
-  const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined }> = []
+  // Project functions read in their own module (`view`: how its variables are named, when not by that module's file).
+  const imported: Array<{ readonly name: string; readonly objectId: string; readonly text: string; readonly file: string | undefined; readonly view?: ModuleView }> = []
   // Module-level functions a project factory made (`const scorer = makeScorer(w)`): `w` is in their own scopes.
   const closures: Array<{ readonly name: string; readonly objectId: string; readonly text: string }> = []
   // The arguments of each bound function named (`const f = scale.bind(null, w)`).
   const boundArgs = new Map<string, RemoteObject>()
-  // The sources of functions found in data, each followed once.
+  // The sources of functions found in data, each read once as the module's.
   const followed = new Set<string>()
   // Each variable holding a project class's instance (data, unlike a package's): its class, and
   // the module's binding of that class (`M` for `import { Model as M }`) with its constructor.
@@ -636,14 +637,17 @@ const readSurroundings = (
       // Functions kept in data (`const ops = { scale: (x) => x * W }`, a Map of them, an instance's
       // field) read the module's data, and their own scopes, as its functions do.
       const holder = values[i]
-      if (holder?.objectId !== undefined && (isData(holder) || instances.get(name) !== undefined))
-        for (const f of functionsIn(s, holder.objectId)) {
-          if (f.objectId === undefined || f.description === undefined || followed.has(f.description)) continue
-          followed.add(f.description)
+      if (holder?.objectId !== undefined && (isData(holder) || instances.get(name) !== undefined)) {
+        const found = functionsIn(s, holder.objectId)
+        found.forEach((f, k) => {
+          if (f.objectId === undefined || f.description === undefined) return
+          // Each function's own scopes under its own name (`w (models[1])`): two made alike keep apart.
+          const label = found.length === 1 ? name : `${name}[${k}]`
           if (ownFunction(f)) {
-            sources.push({ text: f.description, ofModule: true })
-            closures.push({ name, objectId: f.objectId, text: f.description })
-            continue
+            if (!followed.has(f.description)) sources.push({ text: f.description, ofModule: true })
+            followed.add(f.description)
+            closures.push({ name: label, objectId: f.objectId, text: f.description })
+            return
           }
           // Another module's: a function the module imported (`{ scale }`), read in its module;
           // or one a project factory there made (`createModel(w)`), read there with its own scopes.
@@ -651,8 +655,10 @@ const readSurroundings = (
           const binding = names.find((n, j) => code.has(n) && values[j]?.description === f.description && from(n).kind === "project")
           const maker = madeByProject(module.file, name)
           if (binding !== undefined) follow(binding, f, from(binding))
-          else if (maker !== undefined && maker.file !== module.file) imported.push({ name, objectId: f.objectId, text: f.description, file: maker.file })
-        }
+          else if (maker !== undefined && maker.file !== module.file)
+            imported.push({ name: label, objectId: f.objectId, text: f.description, file: maker.file, view: madeIn(maker.file, module.keyName(label)) })
+        })
+      }
       const fn = values[i]?.type === "function" ? values[i] : undefined
       if (fn?.description === undefined) continue
       // A bound function (`scale.bind(null, w)`): its arguments are data, its target is followed.
@@ -722,10 +728,10 @@ const readSurroundings = (
     kept.set(key, { remote: values[i], fields, ...(origin !== undefined ? { origin } : {}) })
   })
   for (const f of imported) {
-    const id = `${f.file ?? f.name}\0${f.text}`
+    const id = `${f.file ?? f.name}\0${f.view === undefined ? "" : f.name}\0${f.text}`
     if (seen.has(id)) continue
     seen.add(id)
-    readSurroundings(s, f.objectId, f.text, importedModule(f.file, f.name), kept, seen, reads)
+    readSurroundings(s, f.objectId, f.text, f.view ?? importedModule(f.file, f.name), kept, seen, reads)
   }
   for (const c of closures) {
     const id = `closure\0${module.file ?? ""}\0${c.name}\0${c.text}`
@@ -765,6 +771,14 @@ const madeByProject = perModule((file, name): { readonly file: string | undefine
   if (from.kind !== "none") return from.kind === "project" ? { file: from.file } : undefined
   const local = member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
   return local ? here : undefined
+})
+
+/** How the variables of a function another project module's factory made are named in the key: by what holds it, `w (created)`. */
+const madeIn = (file: string | undefined, holder: string): ModuleView => ({
+  file,
+  imported: true,
+  keyName: (v) => `${v} (${holder})`,
+  origin: (v) => ({ variable: v, file })
 })
 
 /** How an imported project module's variables are named in the key: `scale (src/util.ts)`, or by the function reaching them when its file is unknown. */
