@@ -451,10 +451,11 @@ const functionsIn = (s: Session, objectId: string): ReadonlyArray<RemoteObject> 
         if (typeof v === "function") return void found.push(v)
         if (typeof v !== "object" || v === null || seen.has(v)) return
         seen.add(v)
-        if (Array.isArray(v) || v instanceof Set) for (const x of v) visit(x, false)
-        else if (v instanceof Map) for (const x of v.values()) visit(x, false)
+        const each = (xs) => { for (const x of xs) { if (budget <= 0) break; visit(x, false) } }
+        if (Array.isArray(v) || v instanceof Set) each(v)
+        else if (v instanceof Map) each(v.values())
         else if (root || Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
-          for (const d of Object.values(Object.getOwnPropertyDescriptors(v))) if ("value" in d) visit(d.value, false)
+          each(Object.values(Object.getOwnPropertyDescriptors(v)).flatMap((d) => ("value" in d ? [d.value] : [])))
       }
       visit(this, true)
       return found
