@@ -469,8 +469,10 @@ export const makeDefinition = (options: {
   // A method step's class, from the receiver of its first call.
   let receiverClass: Function | undefined
   const capturedFor = (self: unknown): CapturedKey | undefined => {
-    if (captured === undefined || captured.again) {
-      receiverClass ??= options.method ? classOf(self) : undefined
+    // Read without a receiver first (a runner's catalog), a method step is read again with its class.
+    const cls = options.method && receiverClass === undefined ? classOf(self) : undefined
+    if (captured === undefined || captured.again || cls !== undefined) {
+      receiverClass ??= cls
       const key = options.kind === "step" ? capturedKey(options.name, options.fn, ignore, options.source.files, options.source, receiverClass) : undefined
       captured = { key, again: captured?.again ?? (key !== undefined && reassigns(key)) }
       return captured.key
