@@ -27,6 +27,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { isPlainObject } from "../tracker/canonical.js"
 import { IDENTIFIER } from "./identifier.js"
+import { reachedFiles } from "./codeFingerprint.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { moduleText } from "./moduleText.js"
 import { projectRootOf } from "./projectRoot.js"
@@ -654,10 +655,12 @@ const readSurroundings = (
           // or one a project factory there made (`createModel(w)`), read there with its own scopes.
           const from = (n: string): ImportOrigin => (module.file === undefined ? { kind: "none" } : importOrigin(module.file, n))
           const binding = names.find((n, j) => code.has(n) && values[j]?.description === f.description && from(n).kind === "project")
-          const maker = madeByProject(module.file, name)
-          if (binding !== undefined) follow(binding, f, from(binding))
-          else if (maker !== undefined && maker.file !== module.file)
-            imported.push({ name: label, objectId: f.objectId, text: f.description, file: maker.file, view: madeIn(maker.file, module.keyName(label)) })
+          if (binding !== undefined) return follow(binding, f, from(binding))
+          // Made by a factory of another project module: the module the holder's factory is in, or
+          // the project file its module reaches whose text holds the function (`[createModel(1), …]`).
+          const maker = madeByProject(module.file, name)?.file ?? projectFileWriting(module.file, f.description)
+          if (maker !== undefined && maker !== module.file)
+            imported.push({ name: label, objectId: f.objectId, text: f.description, file: maker, view: madeIn(maker, module.keyName(label)) })
         })
       }
       const fn = values[i]?.type === "function" ? values[i] : undefined
@@ -773,6 +776,15 @@ const madeByProject = perModule((file, name): { readonly file: string | undefine
   const local = member === undefined && new RegExp(`(?:function\\s*\\*?\\s*|(?:const|let|var)\\s+)${callee!.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])`, "u").test(text)
   return local ? here : undefined
 })
+
+/**
+ * The project file, among those `file` reaches through imports, whose text holds the function
+ * source `text` (not Lamina's own): where a function found in data was written. Compiled
+ * JavaScript only (under tsx the running text is not the file's).
+ */
+const projectFileWriting = perModule((file, text): string | undefined =>
+  file === undefined ? undefined : reachedFiles(file).find((f) => f !== file && !laminaSource(f) && moduleText(f)?.includes(text) === true)
+)
 
 /** How the variables of a function another project module's factory made are named in the key: by what holds it, `w (created)`. */
 const madeIn = (file: string | undefined, holder: string): ModuleView => ({

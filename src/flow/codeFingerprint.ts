@@ -152,6 +152,9 @@ const editedSince = (mtimeMs: number, loadedAt: number | undefined): boolean => 
 const entryOf = (s: Scanned | undefined, loadedAt: number | undefined): string =>
   s === undefined ? "missing" : editedSince(s.mtimeMs, loadedAt) ? editedAfterLoad(s.hash) : s.hash
 
+/** The project files `entry` reaches through imports, itself included (files that exist only). */
+export const reachedFiles = (entry: string): ReadonlyArray<string> => [...walk(entry, undefined).files].flatMap(([file, e]) => (e === "missing" ? [] : [file]))
+
 /** The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages they import. */
 const walk = (entry: string, loadedAt: number | undefined): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
   const files = new Map<string, string>()

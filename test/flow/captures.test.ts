@@ -664,6 +664,7 @@ const imported = { byFactor }
 const created = createModel(W)
 const makeLocal = (w: number) => ({ predict: (x: number) => x * w })
 const pair = [makeLocal(1), makeLocal(W)]
+const models = [createModel(1), createModel(W)]
 class Pipeline {
   scale(x: number) { return x * W }
   @step({ name: "via-this" })
@@ -692,6 +693,7 @@ const steps = [
   step("imported-in-data", (x: number) => Effect.sync(() => imported.byFactor(x))),
   step("made-in-data", (x: number) => Effect.sync(() => created.predict(x))),
   step("made-pair", (x: number) => Effect.sync(() => pair[0]!.predict(x) * pair[1]!.predict(1))),
+  step("made-elsewhere-pair", (x: number) => Effect.sync(() => models[0]!.predict(x) * models[1]!.predict(1))),
   step("called-in-place", (x: number) => Effect.sync(() => made(x))),
   step("argv", (x: number) => Effect.sync(() => x * Number(process.argv[4])))
 ]
@@ -700,10 +702,10 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all(3), Lamina
 `
     })
     const scaled = (w: number) => runMainOf(root, [i.storage, i.db, String(w)])
-    expect(await scaled(2)).toEqual(Array(16).fill(6))
-    expect(await scaled(5)).toEqual(Array(16).fill(15))
-    expect(await scaled(2)).toEqual(Array(16).fill(6))
-    const captured = { "via-this": "W", method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "imported-in-data": "factor (dist/model.js)", "made-in-data": "w (created)", "made-pair": "w (pair[1])", "called-in-place": "w (made)", argv: "process.argv" }
+    expect(await scaled(2)).toEqual(Array(17).fill(6))
+    expect(await scaled(5)).toEqual(Array(17).fill(15))
+    expect(await scaled(2)).toEqual(Array(17).fill(6))
+    const captured = { "via-this": "W", method: "W", aliased: "aliased", "nested-aliased": "setup", "private-field": "hidden", expressed: "expressed", bound: "bound", "in-object": "W", "in-array": "W", "in-map": "W", "imported-in-data": "factor (dist/model.js)", "made-in-data": "w (created)", "made-pair": "w (pair[1])", "made-elsewhere-pair": "w (models[1])", "called-in-place": "w (made)", argv: "process.argv" }
     // A method step's receiver, its #private field included, is keyed as the param `this`.
     const changed = { ...Object.fromEntries(Object.entries(captured).map(([name, variable]) => [name, ["captured", variable]])), "private-receiver": ["param", "this"] }
     for (const [name, change] of Object.entries(changed)) {
