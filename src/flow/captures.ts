@@ -105,24 +105,13 @@ const hasPrivateFields = (value: object): boolean => {
 const privateFieldsOf = (value: object): Readonly<Record<string, unknown>> => {
   const s = connected()
   if (s === null) return {}
-  const global = globalThis as Record<string, unknown>
-  global[SLOT] = value
   try {
-    const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
+    const handle = remoteOf(s, value)
     if (handle.objectId === undefined) return {}
     const privates = post<{ readonly privateProperties?: ReadonlyArray<PropertyDescriptor> }>(s, "Runtime.getProperties", { objectId: handle.objectId, ownProperties: true }).privateProperties ?? []
-    if (privates.length === 0) return {}
-    // The values themselves, handed back through the slot.
-    post(s, "Runtime.callFunctionOn", {
-      objectId: handle.objectId,
-      functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
-      arguments: privates.map((p) => argumentOf(p.value)),
-      objectGroup: GROUP
-    })
-    const got = global[SLOT] as ReadonlyArray<unknown>
+    const got = valuesOf(s, handle.objectId, privates.map((p) => p.value))
     return Object.fromEntries(privates.map((p, i) => [p.name, got[i]]))
   } finally {
-    delete global[SLOT]
     post(s, "Runtime.releaseObjectGroup", { objectGroup: GROUP })
   }
 }
@@ -143,6 +132,34 @@ interface PropertyDescriptor {
 
 const GROUP = "lamina-captures"
 const SLOT = "__laminaCapturesSlot"
+
+/** `value` as the inspector sees it (a handle in `GROUP`), handed over through a global slot. */
+const remoteOf = (s: Session, value: unknown): RemoteObject => {
+  const global = globalThis as Record<string, unknown>
+  global[SLOT] = value
+  try {
+    return post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP }).result
+  } finally {
+    delete global[SLOT]
+  }
+}
+
+/** The values `remotes` describe, themselves (not descriptions), handed back through the slot by a call on `objectId`. */
+const valuesOf = (s: Session, objectId: string, remotes: ReadonlyArray<RemoteObject | undefined>): ReadonlyArray<unknown> => {
+  if (remotes.length === 0) return []
+  const global = globalThis as Record<string, unknown>
+  try {
+    post(s, "Runtime.callFunctionOn", {
+      objectId,
+      functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
+      arguments: remotes.map(argumentOf),
+      objectGroup: GROUP
+    })
+    return global[SLOT] as ReadonlyArray<unknown>
+  } finally {
+    delete global[SLOT]
+  }
+}
 
 // Kinds of scope that hold a function's own surroundings (`With` holds an arbitrary object: not read).
 const INNER = new Set(["Closure", "Block", "Catch"])
@@ -584,6 +601,8 @@ const readSurroundings = (
     return instances.get(name)?.className
   }
   const sources: Array<{ readonly text: string; readonly ofModule: boolean }> = [{ text, ofModule: false }, ...also.map((t) => ({ text: t, ofModule: true }))]
+  // Where an import binding of the module comes from (none: no import, or the module is unknown).
+  const originIn = (binding: string): ImportOrigin => (module.file === undefined ? { kind: "none" } : importOrigin(module.file, binding))
   const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
     if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
@@ -591,7 +610,7 @@ const readSurroundings = (
   // A class of this module is read as one of its functions; one imported from a project module, in that module.
   const followClass = ({ binding, ctor }: ClassOf) => {
     if (ctor?.type !== "function" || ctor.description === undefined) return
-    const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, binding)
+    const from = originIn(binding)
     if (from.kind === "none") sources.push({ text: ctor.description, ofModule: true })
     else follow(binding, ctor, from)
   }
@@ -653,9 +672,8 @@ const readSurroundings = (
           }
           // Another module's: a function the module imported (`{ scale }`), read in its module;
           // or one a project factory there made (`createModel(w)`), read there with its own scopes.
-          const from = (n: string): ImportOrigin => (module.file === undefined ? { kind: "none" } : importOrigin(module.file, n))
-          const binding = names.find((n, j) => code.has(n) && values[j]?.description === f.description && from(n).kind === "project")
-          if (binding !== undefined) return follow(binding, f, from(binding))
+          const binding = names.find((n, j) => code.has(n) && values[j]?.description === f.description && originIn(n).kind === "project")
+          if (binding !== undefined) return follow(binding, f, originIn(binding))
           // Made by a factory of another project module: the module the holder's factory is in, or
           // the project file its module reaches whose text holds the function (`[createModel(1), …]`).
           const maker = madeByProject(module.file, name)?.file ?? projectFileWriting(module.file, f.description)
@@ -679,7 +697,7 @@ const readSurroundings = (
         if (!source.ofModule) sources.push({ text: fn.description, ofModule: false })
         continue
       }
-      const from = module.file === undefined ? { kind: "none" as const } : importOrigin(module.file, name)
+      const from = originIn(name)
       if (from.kind === "none") {
         if (bundledPackageCode(module.file, fn.description)) continue
         sources.push({ text: fn.description, ofModule: true })
@@ -701,7 +719,7 @@ const readSurroundings = (
       // fields are, but those the functions write; its code is fingerprinted.
       const w = written.get(name)
       const cls = values[i]?.description
-      if (cls?.startsWith("class") === true && w !== "whole" && (module.file === undefined || importOrigin(module.file, name).kind !== "package") && !bundledPackageCode(module.file, cls)) {
+      if (cls?.startsWith("class") === true && w !== "whole" && originIn(name).kind !== "package" && !bundledPackageCode(module.file, cls)) {
         const origin = module.origin(name)
         const instance = { className: `class ${name}`, written: new Set(w ?? []) }
         kept.set(module.keyName(name), { remote: values[i], fields: undefined, instance, ...(origin !== undefined ? { origin } : {}) })
@@ -825,30 +843,20 @@ let ownScript: string | null | undefined
  */
 const bundleHolding = (s: Session, objectId: string): string | undefined => {
   if (ownScript === undefined) {
-    const global = globalThis as Record<string, unknown>
-    global[OWN_SLOT] = surroundingsOf
-    try {
-      const { result } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${OWN_SLOT}`, objectGroup: GROUP })
-      ownScript = result.objectId === undefined ? null : (scriptOf(propertiesOf(s, result.objectId).internalProperties) ?? null)
-    } finally {
-      delete global[OWN_SLOT]
-    }
+    const own = remoteOf(s, surroundingsOf)
+    ownScript = own.objectId === undefined ? null : (scriptOf(propertiesOf(s, own.objectId).internalProperties) ?? null)
   }
   const script = scriptOf(propertiesOf(s, objectId).internalProperties)
   return ownScript !== null && script === ownScript ? fileURLToPath(import.meta.url) : undefined
 }
-
-const OWN_SLOT = "__laminaOwnSlot"
 
 /** What `fn` reads of its surroundings: `capturesOf` with the values as they are, and the environment variables and files it and its helpers read by name; undefined when this process cannot tell. */
 export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Function): Surroundings | undefined => {
   const target = (fn as unknown as { readonly [CAPTURES_OF]?: Function })[CAPTURES_OF] ?? fn
   const s = connected()
   if (s === null) return undefined
-  const global = globalThis as Record<string, unknown>
-  global[SLOT] = target
   try {
-    const { result: handle } = post<{ readonly result: RemoteObject }>(s, "Runtime.evaluate", { expression: `globalThis.${SLOT}`, objectGroup: GROUP })
+    const handle = remoteOf(s, target)
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
     const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false }
@@ -856,15 +864,7 @@ export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Func
     const also = receiverClass === undefined ? [] : [Function.prototype.toString.call(receiverClass)]
     readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file ?? bundleHolding(s, handle.objectId)), kept, new Set(), reads, also)
     const entries = [...kept]
-    // The values themselves, not their remote descriptions: handed back through the slot.
-    if (entries.length > 0)
-      post(s, "Runtime.callFunctionOn", {
-        objectId: handle.objectId,
-        functionDeclaration: `function (...values) { globalThis.${SLOT} = values }`,
-        arguments: entries.map(([, k]) => argumentOf(k.remote)),
-        objectGroup: GROUP
-      })
-    const got = entries.length > 0 ? (global[SLOT] as ReadonlyArray<unknown>) : []
+    const got = valuesOf(s, handle.objectId, entries.map(([, k]) => k.remote))
     const variables = new Map(
       entries.flatMap(([name, k], at): ReadonlyArray<[string, Captured]> =>
         // A class without static fields: nothing but code, which the fingerprint covers.
@@ -887,7 +887,6 @@ export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Func
   } catch (e) {
     return cannotRead(e)
   } finally {
-    delete global[SLOT]
     try {
       post(s, "Runtime.releaseObjectGroup", { objectGroup: GROUP })
     } catch {
