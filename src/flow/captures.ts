@@ -801,8 +801,16 @@ const madeByProject = perModule((file, name): { readonly file: string | undefine
  * JavaScript only (under tsx the running text is not the file's).
  */
 const projectFileWriting = perModule((file, text): string | undefined =>
-  file === undefined ? undefined : reachedFiles(file).find((f) => f !== file && !laminaSource(f) && moduleText(f)?.includes(text) === true)
+  file === undefined ? undefined : reachedBy(file).find((f) => f !== file && !laminaSource(f) && moduleText(f)?.includes(text) === true)
 )
+
+// The files each module reaches, walked once per process (as its text is read once).
+const reached = new Map<string, ReadonlyArray<string>>()
+const reachedBy = (file: string): ReadonlyArray<string> => {
+  let files = reached.get(file)
+  if (files === undefined) reached.set(file, (files = reachedFiles(file)))
+  return files
+}
 
 /** How the variables of a function another project module's factory made are named in the key: by what holds it, `w (created)`. */
 const madeIn = (file: string | undefined, holder: string): ModuleView => ({
