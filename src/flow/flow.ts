@@ -22,7 +22,7 @@ import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { markFlowCall } from "./flowCall.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
-import { closeFlowRun, loadedInputs } from "./lifecycle.js"
+import { bodyFiles, closeFlowRun, loadedInputs } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
 import type { ProgressSink } from "./progress.js"
 import { passOn, RunState, runLogger, takesRechecks } from "./runState.js"
@@ -121,7 +121,7 @@ const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: 
         if (relayTo !== undefined) state.relayRechecks()
         report(ctx, { status: "running", kind: "flow", name: def.name, run: run.uid })
         const t0 = performance.now()
-        const exit = yield* restore(invokeBody(fn, self, call.callArgs)).pipe(
+        const exit = yield* restore(invokeBody(fn, self, call.callArgs, relayTo === undefined ? undefined : state.trace)).pipe(
           Effect.locally(CurrentRun, Option.some(state.scope)),
           Effect.locally(CurrentFlow, Option.some(ctx)),
           Effect.locallyWith(FiberRef.currentLoggers, HashSet.add(runLogger)),
@@ -131,7 +131,7 @@ const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: 
         const failed = Exit.isFailure(exit) && !interrupted ? flowFailure(def, run, ctx, exit.cause) : undefined
         yield* closeFlowRun(ctx, state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
         if (relayTo !== undefined && Exit.isSuccess(exit))
-          passOn(relayTo, recheckedOf({ loaded: yield* loadedInputs(state.loaded), collections: [...state.collections], queries: [], files: [] }, state.nested, run.id))
+          passOn(relayTo, recheckedOf({ loaded: yield* loadedInputs(state.loaded), collections: [...state.collections], queries: [], files: yield* bodyFiles(state, []) }, state.nested, run.id))
         parentFlow?.open.delete(run.id)
         const durationMs = performance.now() - t0
         report(ctx, {

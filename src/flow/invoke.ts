@@ -10,6 +10,7 @@ import type { IntegrityError, InvalidArgument, StorageError, ValidationError } f
 import { Ancestors, guardBody, openSpan } from "../registry/sourceGuard.js"
 import { CurrentQueryObserver, type QueryObserver } from "../query/observe.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
+import { callTraced, traceOf, type FileTrace } from "./fileTrace.js"
 
 /** What a body's return type succeeds with. */
 export type Success<Ret> = Ret extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<Ret>
@@ -31,12 +32,13 @@ const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
  * Call `fn` with `self` and `args`, as an Effect (a synchronous throw becomes a defect), guarded
  * against a concurrent run saving from the same path (see registry/sourceGuard.ts).
  */
-export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown, never> => guardBody(call(fn, self, args))
+export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unknown>, trace?: FileTrace): Effect.Effect<unknown, unknown, never> =>
+  guardBody(call(fn, self, args, trace))
 
-/** `fn` applied to `args`, as an Effect. */
-const call = (fn: Function, self: unknown, args: ReadonlyArray<unknown>): Effect.Effect<unknown, unknown, never> =>
+/** `fn` applied to `args`, as an Effect; with `trace`, what it reads after an `await` is traced too (see fileTrace.ts). */
+const call = (fn: Function, self: unknown, args: ReadonlyArray<unknown>, trace: FileTrace | undefined): Effect.Effect<unknown, unknown, never> =>
   Effect.suspend(() => {
-    const out: unknown = fn.apply(self, args)
+    const out: unknown = trace === undefined ? fn.apply(self, args) : callTraced(trace, () => fn.apply(self, args))
     if (Effect.isEffect(out)) return out as Effect.Effect<unknown, unknown, never>
     // The rejection's own message, not "An unknown error occurred", reaches the run's error.
     if (isPromiseLike(out))
@@ -68,7 +70,7 @@ export const invokeInRun = (
     const outer: Refs = [fiber.getFiberRef(CurrentRun), fiber.getFiberRef(FiberRef.currentTracerEnabled), fiber.getFiberRef(Ancestors), fiber.getFiberRef(CurrentQueryObserver)]
     const span = openSpan(scope, outer[2])
     return setRefs([Option.some(scope), tracing, span.inside, observer]).pipe(
-      Effect.zipRight(Effect.exit(restore(call(fn, self, args)))),
+      Effect.zipRight(Effect.exit(restore(call(fn, self, args, observer === undefined ? undefined : traceOf(scope))))),
       Effect.flatMap((exit) => {
         span.end()
         const conflict = Exit.isSuccess(exit) ? span.conflict() : undefined

@@ -7,13 +7,15 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Exit } from "effect"
+import * as path from "node:path"
 import type { Artifact } from "../registry/Artifact.js"
 import { sqlFailure } from "../registry/crud.js"
 import { RunStatus } from "../registry/Run.js"
 import { type Completion, Tracker } from "../tracker/Tracker.js"
 import { recheckedOf, type CacheParts, type LoadedInput, type Rechecked } from "../tracker/cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
-import { filesOf } from "../tracker/fileParams.js"
+import { filesOf, tracedFiles, type KeyFile } from "../tracker/fileParams.js"
+import { ObjectStore } from "../storage/ObjectStore.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import type { RunState } from "./runState.js"
 import type { FlowContext } from "./context.js"
@@ -27,6 +29,22 @@ export const loadedInputs = (ids: ReadonlySet<number>) =>
       Effect.mapError(sqlFailure("Reading a run's inputs"))
     )
     return rows.map((r): LoadedInput => ({ id: Number(r.id), uid: r.uid, hash: r.hash }))
+  })
+
+/** Files under these are not a body's inputs: the kernel's (`/proc` changes as it is read), and package code (keyed by the lockfile). */
+const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
+
+/**
+ * The files the body of the run of `state` was seen reading and the folders it listed, signed
+ * now, when it was traced (fileTrace.ts); except those in `known` and Lamina's own: its storage
+ * and download cache hold artifacts, which are keyed by their hashes.
+ */
+export const bodyFiles = (state: RunState, known: ReadonlyArray<KeyFile>): Effect.Effect<ReadonlyArray<KeyFile>, never, ObjectStore> =>
+  Effect.gen(function* () {
+    const trace = state.trace
+    if (trace === undefined || (trace.read.size === 0 && trace.listed.size === 0)) return []
+    const own = (yield* ObjectStore).localFolders.map((folder) => folder + path.sep)
+    return tracedFiles(trace.read, trace.listed, known, (file) => NOT_INPUTS.test(file) || own.some((root) => file.startsWith(root)))
   })
 
 /** Parts without the call's candidate paths (the completed run keeps the files they named). */
@@ -86,7 +104,8 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
       const loaded = options.cacheParts === undefined || state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded)
       const queries = options.cacheParts === undefined ? [] : state.storedQueries
       // Taken now, not at the call: a file the body wrote through a param is what it left.
-      const files = options.cacheParts?.paths === undefined ? [] : filesOf(options.cacheParts.paths)
+      const named = options.cacheParts?.paths === undefined ? [] : filesOf(options.cacheParts.paths)
+      const files = options.cacheParts === undefined ? named : [...named, ...(yield* bodyFiles(state, named))]
       const nested = state.nested
       const parts =
         options.cacheParts === undefined

@@ -10,6 +10,7 @@ import type { LoadedInput, Rechecked } from "../tracker/cacheKey.js"
 import type { KeyFile } from "../tracker/fileParams.js"
 import { statementKey, storedQuery, type StoredQuery } from "../tracker/queries.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
+import { traceOf, traceRun, type FileTrace } from "./fileTrace.js"
 
 /** Logs kept per run; beyond this the run keeps the first lines and a note. */
 const MAX_LOG_CHARS = 1_000_000
@@ -98,6 +99,12 @@ export class RunState {
    */
   relayRechecks(): void {
     states.set(this.scope, this)
+    traceRun(this.scope)
+  }
+
+  /** The files the body read and the folders it listed, when it is traced (see `relayRechecks`). */
+  get trace(): FileTrace | undefined {
+    return traceOf(this.scope)
   }
 
   private readonly observeQuery: QueryObserver = (q) => {

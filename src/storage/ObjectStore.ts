@@ -47,6 +47,8 @@ export interface ObjectStore {
   /** The root as a user writes it: an absolute folder or `s3://bucket/prefix`. */
   readonly root: string
   readonly type: "local" | "s3"
+  /** The local folders it keeps objects or downloads in (a step reading there reads artifacts, keyed by hash: see flow/fileTrace.ts). */
+  readonly localFolders: ReadonlyArray<string>
   /** Incomplete multipart uploads, where the backend has them (S3). */
   readonly incompleteUploads?: IncompleteUploads
   /** Copy a local file to `key`, hashing while copying. */

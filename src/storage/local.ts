@@ -62,6 +62,7 @@ export const make = (root: string): ObjectStore => {
   return guardKeys({
     root: abs,
     type: "local",
+    localFolders: [abs],
     putFile: (localPath, key) => io("Copying into storage", localPath, () => copyAndHash(localPath, full(key))),
     putFolder: (localDir, prefix) =>
       io("Copying folder into storage", localDir, async () => {

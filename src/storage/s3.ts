@@ -279,6 +279,7 @@ const makeStore = (api: S3Api, loc: S3Location, tuning: UploadTuning, cacheRoot:
   return guardKeys({
     root,
     type: "s3",
+    localFolders: [path.resolve(cacheRoot)],
     incompleteUploads: s3IncompleteUploads(api, loc),
     putFile: (localPath, key) => uploadFile(api, localPath, objectKey(loc, key), uri(key), tuning),
     putFolder: (localDir, prefix) =>

@@ -44,6 +44,12 @@ export const CODE_READ = "code:"
  */
 export const CAPTURED = "captured:"
 
+/** How a file the body was seen opening for reading is named among the key files (flow/fileTrace.ts). */
+export const READ = "read:"
+
+/** How a folder the body was seen listing is named among the key files. */
+export const LISTED = "listed:"
+
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
@@ -65,6 +71,43 @@ export const signatureOf = (file: string): string | undefined => {
   return stat !== undefined && stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : undefined
 }
 
+/**
+ * The signature of the folder at `dir` now: its modification time, which adding, removing or
+ * renaming an entry changes (an edit inside a file does not: the files read are signed apiece).
+ */
+const listingOf = (dir: string): string | undefined => {
+  let stat
+  try {
+    stat = statSync(dir, { bigint: true, throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+  return stat !== undefined && stat.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
+}
+
+/** The signature of what a key file names now: a listed folder's, else a regular file's. */
+const currentSignature = (f: KeyPath): string | undefined => (f.param.startsWith(LISTED) ? listingOf(f.path) : signatureOf(f.path))
+
+/**
+ * The files a body was seen reading and the folders it listed (flow/fileTrace.ts), as key files,
+ * except those `known` holds already (a param named them) and those `skipped` (Lamina's own
+ * storage, package code).
+ */
+export const tracedFiles = (read: Iterable<string>, listed: Iterable<string>, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
+  const seen = new Set(known.map((f) => f.path))
+  const files: Array<KeyFile> = []
+  const host = hostname()
+  const add = (param: string, file: string): void => {
+    if (seen.has(file) || skipped(file)) return
+    seen.add(file)
+    const signature = currentSignature({ param, path: file })
+    if (signature !== undefined) files.push({ param, path: file, signature, host })
+  }
+  for (const file of read) add(`${READ}${path.relative(".", file) || file}`, file)
+  for (const folder of listed) add(`${LISTED}${path.relative(".", folder) || folder}`, folder)
+  return files
+}
+
 /** The candidates that name regular files now, with their signatures. */
 export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> => {
   const files: Array<KeyFile> = []
@@ -78,6 +121,7 @@ export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> =
 
 /** A signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
 const describeSignature = (signature: string): string => {
+  if (signature.startsWith("dir:")) return "an entry was added, removed or renamed"
   const [size, ns] = signature.split(":")
   return `${size} bytes, modified ${new Date(Number(BigInt(ns ?? "0") / 1_000_000n)).toISOString()}`
 }
@@ -85,7 +129,7 @@ const describeSignature = (signature: string): string => {
 /** Why a hit is refused because of `files` (as its run left them), or undefined when none changed. */
 export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined => {
   for (const f of files) {
-    const now = signatureOf(f.path)
+    const now = currentSignature(f)
     if (now === f.signature) continue
     // A runner's file, not on this host (no shared folder): only its host could tell.
     if (now === undefined && f.host !== undefined && f.host !== hostname()) continue
@@ -93,9 +137,15 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
       ? `its code reads ('${f.param.slice(CODE_READ.length)}')`
       : f.param.startsWith(CAPTURED)
         ? `named by captured variable '${f.param.slice(CAPTURED.length)}'`
-        : `named by param '${f.param}'`
-    return now === undefined
-      ? `the file '${f.path}' ${named} is gone`
+        : f.param.startsWith(READ)
+          ? "its body read"
+          : f.param.startsWith(LISTED)
+            ? "its body listed"
+            : `named by param '${f.param}'`
+    const what = f.param.startsWith(LISTED) ? "folder" : "file"
+    if (now === undefined) return `the ${what} '${f.path}' ${named} is gone`
+    return f.param.startsWith(LISTED)
+      ? `the folder '${f.path}' ${named} changed (${describeSignature(now)})`
       : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
   }
   return undefined

@@ -1,0 +1,169 @@
+/**
+ * The files a cacheable step's body reads, seen as it runs. A step reading
+ * `path.join(DATA, `${sample}.csv`)` named its file by no param, captured string or literal: the
+ * file edited, the next call was a hit with the old result. Now the body's calls of `node:fs`
+ * (and `node:fs/promises`) are seen, and each file it opens for reading, and each folder it
+ * lists, enters its run's key files (tracker/fileParams.ts): signed when the run ends, checked
+ * again on a hit, as a file a param names is.
+ *
+ * How a call is tied to its run: inside a fiber (an Effect body, or the synchronous start of a
+ * Promise body), by the fiber's `CurrentRun`; after an `await` in a Promise body, where no fiber
+ * runs, by an `AsyncLocalStorage` the body was called in. A file the run wrote before reading it
+ * is its own output, not an input, and is left out, so a step reading back what it wrote is not
+ * a miss at every later call.
+ *
+ * The functions are wrapped once, when this module loads, in `node:fs`' exports (and, through
+ * `syncBuiltinESMExports`, in the ES module bindings of code that imported them). Code holding the
+ * functions from before (graceful-fs copies them at load), native addons and child processes
+ * read unseen: pass such files as params or input artifacts.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks"
+import fs from "node:fs"
+import { syncBuiltinESMExports } from "node:module"
+import * as path from "node:path"
+import { Fiber, Option } from "effect"
+import { CurrentRun, type RunScope } from "./CurrentRun.js"
+
+/** What one run's body read and wrote, by absolute path. */
+export class FileTrace {
+  /** Files opened for reading before the run wrote them. */
+  readonly read = new Set<string>()
+  /** Folders listed. */
+  readonly listed = new Set<string>()
+  private readonly written = new Set<string>()
+
+  noteRead(file: string): void {
+    if (!this.written.has(file)) this.read.add(file)
+  }
+
+  noteWritten(file: string): void {
+    this.written.add(file)
+  }
+}
+
+const traces = new WeakMap<RunScope, FileTrace>()
+const afterAwait = new AsyncLocalStorage<FileTrace>()
+
+/** Start tracing the body of the run of `scope` (a cacheable step's, or a flow's inside one). */
+export const traceRun = (scope: RunScope): FileTrace => {
+  let trace = traces.get(scope)
+  if (trace === undefined) traces.set(scope, (trace = new FileTrace()))
+  return trace
+}
+
+/** The trace of the run of `scope`, if it is traced. */
+export const traceOf = (scope: RunScope): FileTrace | undefined => traces.get(scope)
+
+/** Call `body` so that what it reads after an `await` is still its run's. */
+export const callTraced = <A>(trace: FileTrace, body: () => A): A => afterAwait.run(trace, body)
+
+/** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
+const current = (): FileTrace | undefined => {
+  const fiber = Fiber.getCurrentFiber()
+  if (Option.isSome(fiber)) {
+    const run = fiber.value.getFiberRef(CurrentRun)
+    // A run's fiber says which run reads; the async context a fiber resumes in may be another's.
+    if (Option.isSome(run)) return traces.get(run.value)
+  }
+  return afterAwait.getStore()
+}
+
+/** A path argument as an absolute path; undefined for a file descriptor or a `FileHandle`. */
+const pathArg = (p: unknown): string | undefined => {
+  if (typeof p === "string") return path.resolve(p)
+  if (p instanceof URL) return p.protocol === "file:" ? path.resolve(decodeURIComponent(p.pathname)) : undefined
+  if (Buffer.isBuffer(p)) return path.resolve(p.toString())
+  return undefined
+}
+
+/** Whether `open`'s flags only read (`r`, the default, or `O_RDONLY` without `O_CREAT`/`O_TRUNC`). */
+const readsOnly = (flags: unknown): boolean => {
+  if (flags === undefined || flags === null) return true
+  if (typeof flags === "string") return flags === "r" || flags === "rs" || flags === "sr"
+  if (typeof flags === "number") return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) === 0
+  return true
+}
+
+const flagsOf = (options: unknown): unknown =>
+  typeof options === "object" && options !== null && !Buffer.isBuffer(options) ? (options as { readonly flag?: unknown; readonly flags?: unknown }).flag ?? (options as { readonly flags?: unknown }).flags : undefined
+
+type Note = (trace: FileTrace, args: ReadonlyArray<unknown>) => void
+
+/** How each wrapped function's arguments name what it reads or writes. */
+const noteRead: Note = (t, [p, options]) => {
+  const file = pathArg(p)
+  if (file === undefined) return
+  if (readsOnly(flagsOf(options))) t.noteRead(file)
+  else t.noteWritten(file)
+}
+const noteOpen: Note = (t, [p, flags]) => {
+  const file = pathArg(p)
+  if (file === undefined) return
+  if (readsOnly(typeof flags === "function" ? undefined : flags)) t.noteRead(file)
+  else t.noteWritten(file)
+}
+const noteWritten: Note = (t, [p]) => {
+  const file = pathArg(p)
+  if (file !== undefined) t.noteWritten(file)
+}
+const noteCopied: Note = (t, [from, to]) => {
+  const source = pathArg(from)
+  if (source !== undefined) t.noteRead(source)
+  noteWritten(t, [to])
+}
+const noteMoved: Note = (t, [, to]) => noteWritten(t, [to])
+const noteListed: Note = (t, [p]) => {
+  const folder = pathArg(p)
+  if (folder !== undefined) t.listed.add(folder)
+}
+
+/** `node:fs`' functions and how each is noted; `fs.promises` has the same names. */
+const NOTES: ReadonlyArray<readonly [string, Note]> = [
+  ["readFile", noteRead],
+  ["createReadStream", noteRead],
+  ["open", noteOpen],
+  ["writeFile", noteWritten],
+  ["appendFile", noteWritten],
+  ["createWriteStream", noteWritten],
+  ["truncate", noteWritten],
+  ["copyFile", noteCopied],
+  ["cp", noteCopied],
+  ["rename", noteMoved],
+  ["readdir", noteListed],
+  ["opendir", noteListed]
+]
+
+/** Wrap `node:fs`' functions, so the calls of traced bodies are noted. */
+const install = (): void => {
+  const wrap = (holder: Record<string, unknown>, name: string, note: Note): void => {
+    const original = holder[name]
+    if (typeof original !== "function") return
+    const wrapped = function (this: unknown, ...args: Array<unknown>): unknown {
+      const trace = current()
+      if (trace !== undefined) {
+        try {
+          note(trace, args)
+        } catch {
+          // A path that cannot be read as one (the call itself will say so): nothing to note.
+        }
+      }
+      return Reflect.apply(original, this, args)
+    }
+    Object.defineProperty(wrapped, "name", { value: name })
+    holder[name] = wrapped
+  }
+  const callback = fs as unknown as Record<string, unknown>
+  const promises = fs.promises as unknown as Record<string, unknown>
+  for (const [name, note] of NOTES) {
+    wrap(callback, name, note)
+    wrap(callback, `${name}Sync`, note)
+    wrap(promises, name, note)
+  }
+  syncBuiltinESMExports()
+}
+
+// When Lamina loads, before most code has taken its own copies of the functions (a CommonJS
+// `const { readFileSync } = require("fs")`). Outside a traced body a call costs a fiber lookup.
+install()

@@ -1,0 +1,155 @@
+/**
+ * The files a cacheable step's body reads and the folders it lists, seen as it runs
+ * (src/flow/fileTrace.ts): checked again on a hit, whatever name the body built for them.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFile } from "node:fs/promises"
+import * as path from "node:path"
+import { Effect } from "effect"
+import { expect, it } from "vitest"
+import { flow, step } from "../../src/flow/index.js"
+import { type Artifact, Run } from "../../src/index.js"
+import { describeBackends, type TestInstance } from "../support/backends.js"
+import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
+import { loadText, runsNamed, saveText } from "./support.js"
+
+const sum = (text: string): number => text.split(",").reduce((s, x) => s + Number(x), 0)
+
+/** A folder of sample files under the instance's scratch folder. */
+const samples = (i: TestInstance, files: Readonly<Record<string, string>>): string => {
+  const dir = path.join(i.dir, "samples")
+  mkdirSync(dir, { recursive: true })
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text)
+  return dir
+}
+
+/** The statuses of a step's runs, oldest first, and what `why` says of the last. */
+const history = async (i: TestInstance, name: string) => {
+  const runs = await i.run(runsNamed(name))
+  return { statuses: runs.map((r) => r._status_code), why: (await i.run(Run.why(runs.at(-1)!.uid))).message }
+}
+
+/** The files the first run of a step keeps to check on a hit (its own and those of steps it called). */
+const keyFiles = async (i: TestInstance, name: string): Promise<ReadonlyArray<string>> => {
+  const parts = (await i.run(runsNamed(name)))[0]!._cache_parts as { readonly files?: ReadonlyArray<{ readonly path: string }>; readonly nested?: { readonly files: ReadonlyArray<{ readonly path: string }> } }
+  return [...(parts.files ?? []), ...(parts.nested?.files ?? [])].map((f) => f.path)
+}
+
+describeBackends("file trace", ({ instance, storageKind }) => {
+  it("a file read by a name the body builds (an Effect body, a Promise body after an await) is checked on a hit; why names it", async () => {
+    const i = await instance()
+    const dir = samples(i, { "a.txt": "1,2" })
+    const total = step("built-total", (sample: string) => Effect.sync(() => sum(readFileSync(path.join(dir, `${sample}.txt`), "utf8"))))
+    const awaited = step("awaited-total", async (sample: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      return sum(await readFile(path.join(dir, `${sample}.txt`), "utf8"))
+    })
+    const f = flow("built-flow", (sample: string) => Effect.all([total(sample), awaited(sample)]))
+    expect(await i.run(f("a"))).toEqual([3, 3])
+    expect(await i.run(f("a"))).toEqual([3, 3])
+    writeFileSync(path.join(dir, "a.txt"), "1,2,3")
+    expect(await i.run(f("a"))).toEqual([6, 6])
+    for (const name of ["built-total", "awaited-total"]) {
+      const { statuses, why } = await history(i, name)
+      expect(statuses).toEqual([0, 3, 0])
+      expect(why).toContain(`the file '${path.join(dir, "a.txt")}' its body read changed (3 bytes`)
+    }
+  })
+
+  // The project connects with a storage root and a database only: a local folder.
+  it.skipIf(storageKind === "s3")("in a project's own process: a data file a step reads by a built name, edited between runs, is a miss", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      "main.ts": `import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import * as path from "node:path"
+import { flow, Lamina, step } from "lamina"
+const [storage, db, sample] = process.argv.slice(2)
+const DATA = "data"
+const total = step("project-total", (s: string) => Effect.sync(() => readFileSync(path.join(DATA, s + ".csv"), "utf8").split(",").reduce((t, x) => t + Number(x), 0)))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-flow", (s: string) => total(s))(sample!), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    mkdirSync(path.join(root, "data"))
+    const data = (text: string) => writeFileSync(path.join(root, "data", "s1.csv"), text)
+    const total = () => runMainOf(root, [i.storage, i.db, "s1"])
+    data("1,2")
+    expect(await total()).toBe(3)
+    expect(await total()).toBe(3)
+    data("1,2,3")
+    expect(await total()).toBe(6)
+    const { statuses, why } = await history(i, "project-total")
+    expect(statuses).toEqual([0, 3, 0])
+    expect(why).toContain(`the file '${path.join(root, "data", "s1.csv")}' its body read changed (3 bytes`)
+  })
+
+  it("a folder the body lists is checked on a hit: a file added is a miss", async () => {
+    const i = await instance()
+    const dir = samples(i, { "a.txt": "1", "b.txt": "2" })
+    const count = step("listed-count", () => Effect.sync(() => readdirSync(dir).filter((f) => f.endsWith(".txt")).length))
+    const f = flow("listed-flow", () => count())
+    expect(await i.run(f())).toBe(2)
+    expect(await i.run(f())).toBe(2)
+    writeFileSync(path.join(dir, "c.txt"), "3")
+    expect(await i.run(f())).toBe(3)
+    const { statuses, why } = await history(i, "listed-count")
+    expect(statuses).toEqual([0, 3, 0])
+    expect(why).toContain(`the folder '${dir}' its body listed changed (an entry was added, removed or renamed)`)
+  })
+
+  it("a nested step's reads are its caller's too: the outer step misses when the inner one's file changes", async () => {
+    const i = await instance()
+    const dir = samples(i, { "w.txt": "2" })
+    const weight = step("inner-weight", () => Effect.sync(() => Number(readFileSync(path.join(dir, "w.txt"), "utf8"))))
+    const scaled = step("outer-scaled", (x: number) => Effect.map(weight(), (w) => x * w))
+    const f = flow("nested-read-flow", (x: number) => scaled(x))
+    expect(await i.run(f(3))).toBe(6)
+    expect(await i.run(f(3))).toBe(6)
+    writeFileSync(path.join(dir, "w.txt"), "5")
+    expect(await i.run(f(3))).toBe(15)
+    expect((await history(i, "outer-scaled")).statuses).toEqual([0, 3, 0])
+    expect(await keyFiles(i, "outer-scaled")).toEqual([path.join(dir, "w.txt")])
+  })
+
+  it("concurrent Promise bodies keep their reads apart: only the step whose file changed misses", async () => {
+    const i = await instance()
+    const dir = samples(i, { "a.txt": "1", "b.txt": "2" })
+    const reader = (name: string) =>
+      step(`apart-${name}`, async () => {
+        await new Promise((resolve) => setTimeout(resolve, name === "a" ? 5 : 1))
+        const text = await readFile(path.join(dir, `${name}.txt`), "utf8")
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        return Number(text)
+      })
+    const [a, b] = [reader("a"), reader("b")]
+    const f = flow("apart-flow", () => Effect.all([a(), b()], { concurrency: 2 }))
+    expect(await i.run(f())).toEqual([1, 2])
+    writeFileSync(path.join(dir, "b.txt"), "7")
+    expect(await i.run(f())).toEqual([1, 7])
+    expect((await history(i, "apart-a")).statuses).toEqual([0, 3])
+    expect((await history(i, "apart-b")).statuses).toEqual([0, 0])
+  })
+
+  it("what the body wrote before reading it back, and the artifacts it saved and loaded, are not checked: a rerun hits", async () => {
+    const i = await instance()
+    const dir = samples(i, {})
+    const stored = await i.run(saveText(i.dir, "trace/in.txt", "10"))
+    const roundTrip = step("round-trip", (n: number, input: Artifact) =>
+      Effect.gen(function* () {
+        const scratch = path.join(dir, "scratch.txt")
+        writeFileSync(scratch, String(n))
+        const saved = yield* saveText(i.dir, "trace/out.txt", readFileSync(scratch, "utf8"))
+        return Number(yield* loadText(saved)) + Number(yield* loadText(input))
+      })
+    )
+    const f = flow("round-trip-flow", (n: number) => roundTrip(n, stored))
+    expect(await i.run(f(4))).toBe(14)
+    expect(await i.run(f(5))).toBe(15)
+    // The other call rewrote the scratch file: this call never read what it held before.
+    expect(await i.run(f(4))).toBe(14)
+    expect((await history(i, "round-trip")).statuses).toEqual([0, 0, 3])
+    // Nothing it read was an input: not the scratch file, its saved copy in storage or a download.
+    expect(await keyFiles(i, "round-trip")).toEqual([])
+  })
+}, { storages: ["local", "s3"] })
