@@ -4,7 +4,9 @@
  * file edited, the next call was a hit with the old result. Now the body's calls of `node:fs`
  * (and `node:fs/promises`) are seen, and each file it opens for reading, and each folder it
  * lists, enters its run's key files (tracker/fileParams.ts): signed when the run ends, checked
- * again on a hit, as a file a param names is.
+ * again on a hit, as a file a param names is. So is each file named on the command line of a
+ * process it starts (`execFileSync("python3", ["scripts/train.py", "data/s1.csv"])`): the
+ * script it runs and the data it is given; not what that process reads by other names.
  *
  * How a call is tied to its run: inside a fiber (an Effect body, or the synchronous start of a
  * Promise body), by the fiber's `CurrentRun`; after an `await` in a Promise body, where no fiber
@@ -20,10 +22,12 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks"
+import childProcess from "node:child_process"
 import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 import { Fiber, Option } from "effect"
+import { looksLikePath } from "../tracker/fileParams.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -32,10 +36,16 @@ export class FileTrace {
   readonly read = new Set<string>()
   /** Folders listed. */
   readonly listed = new Set<string>()
+  /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
+  readonly ran = new Set<string>()
   private readonly written = new Set<string>()
 
   noteRead(file: string): void {
     if (!this.written.has(file)) this.read.add(file)
+  }
+
+  noteRan(file: string): void {
+    if (!this.written.has(file)) this.ran.add(file)
   }
 
   noteWritten(file: string): void {
@@ -119,6 +129,45 @@ const noteListed: Note = (t, [p]) => {
   if (folder !== undefined) t.listed.add(folder)
 }
 
+/**
+ * The words of a command line that may name files: its program (`./run.sh`), a script given to
+ * one (`scripts/train.py`) and its data (`data/s1.csv`, `--input=data/s1.csv`), resolved
+ * against the command's `cwd`. Which of them are files is decided when the run ends.
+ */
+const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
+  const cwd = typeof options === "object" && options !== null && typeof (options as { readonly cwd?: unknown }).cwd === "string" ? (options as { readonly cwd: string }).cwd : "."
+  for (const word of words) {
+    if (typeof word !== "string") continue
+    for (const value of word.includes("=") ? [word, word.slice(word.indexOf("=") + 1)] : [word]) {
+      const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
+      if (looksLikePath(unquoted)) t.noteRan(path.resolve(cwd, unquoted))
+    }
+  }
+}
+
+/** `spawn(command, args?, options?)`, `execFile` and `fork` alike; a command with spaces (a shell's) is split into words. */
+const noteSpawned: Note = (t, [command, args, options]) => {
+  const words = typeof command === "string" ? command.split(/\s+/) : []
+  if (Array.isArray(args)) noteCommand(t, [...words, ...args], options)
+  else noteCommand(t, words, args)
+}
+
+/** `exec(command, options?)`: a shell's command line. */
+const noteShell: Note = (t, [command, options]) => {
+  if (typeof command === "string") noteCommand(t, command.split(/\s+/), options)
+}
+
+/** `node:child_process`' functions and how each is noted. */
+const COMMANDS: ReadonlyArray<readonly [string, Note]> = [
+  ["spawn", noteSpawned],
+  ["spawnSync", noteSpawned],
+  ["execFile", noteSpawned],
+  ["execFileSync", noteSpawned],
+  ["fork", noteSpawned],
+  ["exec", noteShell],
+  ["execSync", noteShell]
+]
+
 /** `node:fs`' functions and how each is noted; `fs.promises` has the same names. */
 const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["readFile", noteRead],
@@ -135,7 +184,7 @@ const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["opendir", noteListed]
 ]
 
-/** Wrap `node:fs`' functions, so the calls of traced bodies are noted. */
+/** Wrap `node:fs`' and `node:child_process`' functions, so the calls of traced bodies are noted. */
 const install = (): void => {
   const wrap = (holder: Record<string, unknown>, name: string, note: Note): void => {
     const original = holder[name]
@@ -161,6 +210,8 @@ const install = (): void => {
     wrap(callback, `${name}Sync`, note)
     wrap(promises, name, note)
   }
+  const processes = childProcess as unknown as Record<string, unknown>
+  for (const [name, note] of COMMANDS) wrap(processes, name, note)
   syncBuiltinESMExports()
 }
 

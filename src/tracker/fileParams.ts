@@ -50,14 +50,18 @@ export const READ = "read:"
 /** How a folder the body was seen listing is named among the key files. */
 export const LISTED = "listed:"
 
+/** How a file a command the body ran named (its script, its data) is named among the key files. */
+export const RAN = "ran:"
+
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
 
+/** Whether `value` may name a local file: a slash or a file extension, not a URL. */
+export const looksLikePath = (value: string): boolean =>
+  value.length > 0 && value.length <= 4096 && PATH_LIKE.test(value) && !URL_LIKE.test(value) && !value.includes("\0") && !value.includes("\n")
+
 /** `value` as a candidate path (absolute), when it looks like one. */
-export const pathOf = (param: string, value: string): KeyPath | undefined =>
-  value.length === 0 || value.length > 4096 || !PATH_LIKE.test(value) || URL_LIKE.test(value) || value.includes("\0") || value.includes("\n")
-    ? undefined
-    : { param, path: path.resolve(value) }
+export const pathOf = (param: string, value: string): KeyPath | undefined => (looksLikePath(value) ? { param, path: path.resolve(value) } : undefined)
 
 /** The signature of the regular file at `file` now, or undefined when there is none. */
 export const signatureOf = (file: string): string | undefined => {
@@ -88,12 +92,19 @@ const listingOf = (dir: string): string | undefined => {
 /** The signature of what a key file names now: a listed folder's, else a regular file's. */
 const currentSignature = (f: KeyPath): string | undefined => (f.param.startsWith(LISTED) ? listingOf(f.path) : signatureOf(f.path))
 
+/** What a body was seen using, by absolute path (flow/fileTrace.ts). */
+export interface Traced {
+  readonly read: Iterable<string>
+  readonly listed: Iterable<string>
+  readonly ran: Iterable<string>
+}
+
 /**
- * The files a body was seen reading and the folders it listed (flow/fileTrace.ts), as key files,
- * except those `known` holds already (a param named them) and those `skipped` (Lamina's own
- * storage, package code).
+ * The files a body was seen reading, the folders it listed and the files the commands it ran
+ * named, as key files; except those `known` holds already (a param named them) and those
+ * `skipped` (Lamina's own storage, package code).
  */
-export const tracedFiles = (read: Iterable<string>, listed: Iterable<string>, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
+export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
   const host = hostname()
@@ -103,8 +114,9 @@ export const tracedFiles = (read: Iterable<string>, listed: Iterable<string>, kn
     const signature = currentSignature({ param, path: file })
     if (signature !== undefined) files.push({ param, path: file, signature, host })
   }
-  for (const file of read) add(`${READ}${path.relative(".", file) || file}`, file)
-  for (const folder of listed) add(`${LISTED}${path.relative(".", folder) || folder}`, folder)
+  for (const file of traced.read) add(READ, file)
+  for (const folder of traced.listed) add(LISTED, folder)
+  for (const file of traced.ran) add(RAN, file)
   return files
 }
 
@@ -141,7 +153,9 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
           ? "its body read"
           : f.param.startsWith(LISTED)
             ? "its body listed"
-            : `named by param '${f.param}'`
+            : f.param.startsWith(RAN)
+              ? "named by a command its body ran"
+              : `named by param '${f.param}'`
     const what = f.param.startsWith(LISTED) ? "folder" : "file"
     if (now === undefined) return `the ${what} '${f.path}' ${named} is gone`
     return f.param.startsWith(LISTED)

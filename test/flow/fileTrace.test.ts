@@ -2,6 +2,7 @@
  * The files a cacheable step's body reads and the folders it lists, seen as it runs
  * (src/flow/fileTrace.ts): checked again on a hit, whatever name the body built for them.
  */
+import { execFileSync, execSync } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import * as path from "node:path"
@@ -14,6 +15,10 @@ import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
 import { loadText, runsNamed, saveText } from "./support.js"
 
 const sum = (text: string): number => text.split(",").reduce((s, x) => s + Number(x), 0)
+
+/** A node script that prints the sum of the numbers in the file its last argument names (after `--input=`), times `factor`. */
+const SCORE = (factor: number): string =>
+  `import { readFileSync } from "node:fs"\nconst file = process.argv.at(-1).replace("--input=", "")\nprocess.stdout.write(String(${factor} * readFileSync(file, "utf8").split(",").reduce((s, x) => s + Number(x), 0)))\n`
 
 /** A folder of sample files under the instance's scratch folder. */
 const samples = (i: TestInstance, files: Readonly<Record<string, string>>): string => {
@@ -96,6 +101,24 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-
     const { statuses, why } = await history(i, "listed-count")
     expect(statuses).toEqual([0, 3, 0])
     expect(why).toContain(`the folder '${dir}' its body listed changed (an entry was added, removed or renamed)`)
+  })
+
+  it("a script a step runs and the data its command line names are checked on a hit (execFile, a shell's exec); why names the script", async () => {
+    const i = await instance()
+    const dir = samples(i, { "in.txt": "1,2", "score.mjs": SCORE(2) })
+    const run = step("ran-script", (script: string) => Effect.sync(() => Number(execFileSync(process.execPath, [path.join(dir, script), "in.txt"], { cwd: dir, encoding: "utf8" }))))
+    const shell = step("ran-shell", () => Effect.sync(() => Number(execSync(`"${process.execPath}" score.mjs --input=in.txt`, { cwd: dir, encoding: "utf8" }))))
+    const f = flow("ran-flow", () => Effect.all([run("score.mjs"), shell()]))
+    expect(await i.run(f())).toEqual([6, 6])
+    expect(await i.run(f())).toEqual([6, 6])
+    writeFileSync(path.join(dir, "score.mjs"), SCORE(5))
+    expect(await i.run(f())).toEqual([15, 15])
+    writeFileSync(path.join(dir, "in.txt"), "1,2,3")
+    expect(await i.run(f())).toEqual([30, 30])
+    for (const name of ["ran-script", "ran-shell"]) expect((await history(i, name)).statuses).toEqual([0, 3, 0, 0])
+    const runs = await i.run(runsNamed("ran-script"))
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "score.mjs")}' named by a command its body ran changed`)
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "in.txt")}' named by a command its body ran changed`)
   })
 
   it("a nested step's reads are its caller's too: the outer step misses when the inner one's file changes", async () => {
