@@ -16,8 +16,8 @@
  *
  * The functions are wrapped once, when this module loads, in `node:fs`' exports (and, through
  * `syncBuiltinESMExports`, in the ES module bindings of code that imported them). Code holding the
- * functions from before (graceful-fs copies them at load), native addons and child processes
- * read unseen: pass such files as params or input artifacts.
+ * functions from before (graceful-fs copies them at load), native addons, and a started process
+ * opening files by other names read unseen: pass such files as params or input artifacts.
  *
  * @module
  */
@@ -88,7 +88,7 @@ const pathArg = (p: unknown): string | undefined => {
   return undefined
 }
 
-/** Whether `open`'s flags only read (`r`, the default, or `O_RDONLY` without `O_CREAT`/`O_TRUNC`). */
+/** Whether `open`'s flags only read (`r`, the default, or numeric flags without `O_WRONLY`/`O_RDWR`). */
 const readsOnly = (flags: unknown): boolean => {
   if (flags === undefined || flags === null) return true
   if (typeof flags === "string") return flags === "r" || flags === "rs" || flags === "sr"
@@ -138,24 +138,23 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
   const cwd = typeof options === "object" && options !== null && typeof (options as { readonly cwd?: unknown }).cwd === "string" ? (options as { readonly cwd: string }).cwd : "."
   for (const word of words) {
     if (typeof word !== "string") continue
-    for (const value of word.includes("=") ? [word, word.slice(word.indexOf("=") + 1)] : [word]) {
+    // A shell's script (`sh -c "python3 train.py data/s1.csv"`) is one word: its words too.
+    const parts = /\s/.test(word) ? [word, ...word.split(/\s+/)] : [word]
+    for (const value of parts.flatMap((w) => (w.includes("=") ? [w, w.slice(w.indexOf("=") + 1)] : [w]))) {
       const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
       if (looksLikePath(unquoted)) t.noteRan(path.resolve(cwd, unquoted))
     }
   }
 }
 
-/** `spawn(command, args?, options?)`, `execFile` and `fork` alike; a command with spaces (a shell's) is split into words. */
+/** `spawn(command, args?, options?)`, `execFile` and `fork` alike. */
 const noteSpawned: Note = (t, [command, args, options]) => {
-  const words = typeof command === "string" ? command.split(/\s+/) : []
-  if (Array.isArray(args)) noteCommand(t, [...words, ...args], options)
-  else noteCommand(t, words, args)
+  if (Array.isArray(args)) noteCommand(t, [command, ...args], options)
+  else noteCommand(t, [command], args)
 }
 
 /** `exec(command, options?)`: a shell's command line. */
-const noteShell: Note = (t, [command, options]) => {
-  if (typeof command === "string") noteCommand(t, command.split(/\s+/), options)
-}
+const noteShell: Note = (t, [command, options]) => noteCommand(t, [command], options)
 
 /** `node:child_process`' functions and how each is noted. */
 const COMMANDS: ReadonlyArray<readonly [string, Note]> = [
