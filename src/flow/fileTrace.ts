@@ -3,8 +3,10 @@
  * `path.join(DATA, `${sample}.csv`)` named its file by no param, captured string or literal: the
  * file edited, the next call was a hit with the old result. Now the body's calls of `node:fs`
  * (and `node:fs/promises`) are seen, and each file it opens for reading, and each folder it
- * lists, enters its run's key files (tracker/fileParams.ts): signed when the run ends, checked
- * again on a hit, as a file a param names is. So is each file named on the command line of a
+ * lists, and each path it looks up (`existsSync`, `statSync`, `access`), enters its run's key
+ * files (tracker/fileParams.ts): signed when the run ends, checked again on a hit, as a file a
+ * param names is. A path with nothing there is kept too (an optional file the body did not
+ * find): its appearing is a change. So is each file named on the command line of a
  * process it starts (`execFileSync("python3", ["scripts/train.py", "data/s1.csv"])`): the
  * script it runs and the data it is given; not what that process reads by other names.
  *
@@ -28,6 +30,8 @@ import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 import { Fiber, Option } from "effect"
 import { looksLikePath } from "../tracker/fileParams.js"
+// Before the wrapping below: Lamina's own checks of key files use the original.
+import "../tracker/untracedFs.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -36,12 +40,23 @@ export class FileTrace {
   readonly read = new Set<string>()
   /** Folders listed. */
   readonly listed = new Set<string>()
+  /** Paths looked up (`existsSync`, `statSync`, `access`) before the run wrote them. */
+  readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
   readonly ran = new Set<string>()
   private readonly written = new Set<string>()
 
+  /** Whether the body used no file. */
+  get empty(): boolean {
+    return this.read.size === 0 && this.listed.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0
+  }
+
   noteRead(file: string): void {
     if (!this.written.has(file)) this.read.add(file)
+  }
+
+  noteLookedUp(file: string): void {
+    if (!this.written.has(file)) this.lookedUp.add(file)
   }
 
   noteRan(file: string): void {
@@ -124,6 +139,10 @@ const noteCopied: Note = (t, [from, to]) => {
   noteWritten(t, [to])
 }
 const noteMoved: Note = (t, [, to]) => noteWritten(t, [to])
+const noteLookedUp: Note = (t, [p]) => {
+  const file = pathArg(p)
+  if (file !== undefined) t.noteLookedUp(file)
+}
 const noteListed: Note = (t, [p]) => {
   const folder = pathArg(p)
   if (folder !== undefined) t.listed.add(folder)
@@ -179,8 +198,12 @@ const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["copyFile", noteCopied],
   ["cp", noteCopied],
   ["rename", noteMoved],
+  ["mkdir", noteWritten],
   ["readdir", noteListed],
-  ["opendir", noteListed]
+  ["opendir", noteListed],
+  ["exists", noteLookedUp],
+  ["stat", noteLookedUp],
+  ["access", noteLookedUp]
 ]
 
 /** Wrap `node:fs`' and `node:child_process`' functions, so the calls of traced bodies are noted. */

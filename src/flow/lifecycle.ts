@@ -35,16 +35,16 @@ export const loadedInputs = (ids: ReadonlySet<number>) =>
 const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
 
 /**
- * The files the body of the run of `state` was seen reading, the folders it listed and the files
- * the commands it ran named, signed now, when it was traced (fileTrace.ts); except those in
+ * The files the body of the run of `state` was seen reading or looking up, the folders it listed
+ * and the files the commands it ran named, signed now, when it was traced (fileTrace.ts); except those in
  * `known` and Lamina's own: its storage and download cache hold artifacts, keyed by their hashes.
  */
 export const bodyFiles = (state: RunState, known: ReadonlyArray<KeyFile>): Effect.Effect<ReadonlyArray<KeyFile>, never, ObjectStore> =>
   Effect.gen(function* () {
     const trace = state.trace
-    if (trace === undefined || (trace.read.size === 0 && trace.listed.size === 0 && trace.ran.size === 0)) return []
-    const own = (yield* ObjectStore).localFolders.map((folder) => folder + path.sep)
-    return tracedFiles(trace, known, (file) => NOT_INPUTS.test(file) || own.some((root) => file.startsWith(root)))
+    if (trace === undefined || trace.empty) return []
+    const own = (yield* ObjectStore).localFolders
+    return tracedFiles(trace, known, (file) => NOT_INPUTS.test(file) || own.some((folder) => file === folder || file.startsWith(folder + path.sep)))
   })
 
 /** Parts without the call's candidate paths (the completed run keeps the files they named). */

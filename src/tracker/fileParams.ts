@@ -15,9 +15,9 @@
  *
  * @module
  */
-import { statSync } from "node:fs"
 import { hostname } from "node:os"
 import * as path from "node:path"
+import { statUntraced as statSync } from "./untracedFs.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -49,6 +49,9 @@ export const READ = "read:"
 
 /** How a folder the body was seen listing is named among the key files. */
 export const LISTED = "listed:"
+
+/** How a path the body was seen looking up (`existsSync`, `statSync`, `access`) is named among the key files. */
+export const LOOKED_UP = "looked-up:"
 
 /** How a file a command the body ran named (its script, its data) is named among the key files. */
 export const RAN = "ran:"
@@ -86,22 +89,45 @@ const listingOf = (dir: string): string | undefined => {
   } catch {
     return undefined
   }
-  return stat !== undefined && stat.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
+  return stat === undefined ? ABSENT : stat.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
 }
 
-/** The signature of what a key file names now: a listed folder's, else a regular file's. */
-const currentSignature = (f: KeyPath): string | undefined => (f.param.startsWith(LISTED) ? listingOf(f.path) : signatureOf(f.path))
+/**
+ * A traced path with nothing there when the run ended (a read that failed, a lookup that found
+ * nothing, a folder it could not list): the body's answer depended on its absence, so its
+ * appearing is a change.
+ */
+const ABSENT = "absent"
+
+/** A traced path that was a folder (`cp` of a folder, `existsSync` of one). */
+const FOLDER = "folder"
+
+/** What a read or lookup the body made would see at `file` now: a regular file's signature, a folder or nothing. */
+const presenceOf = (file: string): string | undefined => {
+  let stat
+  try {
+    stat = statSync(file, { bigint: true, throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
+  return stat === undefined ? ABSENT : stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : stat.isDirectory() ? FOLDER : undefined
+}
+
+/** The signature of what a key file names now: a listed folder's, a traced read's or lookup's, else a regular file's. */
+const currentSignature = (f: KeyPath): string | undefined =>
+  f.param.startsWith(LISTED) ? listingOf(f.path) : f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP) ? presenceOf(f.path) : signatureOf(f.path)
 
 /** What a body was seen using, by absolute path (flow/fileTrace.ts). */
 export interface Traced {
   readonly read: Iterable<string>
   readonly listed: Iterable<string>
+  readonly lookedUp: Iterable<string>
   readonly ran: Iterable<string>
 }
 
 /**
- * The files a body was seen reading, the folders it listed and the files the commands it ran
- * named, as key files; except those `known` holds already (a param named them) and those
+ * The files a body was seen reading or looking up, the folders it listed and the files the
+ * commands it ran named, as key files; except those `known` holds already (a param named them) and those
  * `skipped` (Lamina's own storage, package code).
  */
 export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
@@ -116,6 +142,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   }
   for (const file of traced.read) add(READ, file)
   for (const folder of traced.listed) add(LISTED, folder)
+  for (const file of traced.lookedUp) add(LOOKED_UP, file)
   for (const file of traced.ran) add(RAN, file)
   return files
 }
@@ -134,8 +161,23 @@ export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> =
 /** A signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
 const describeSignature = (signature: string): string => {
   if (signature.startsWith("dir:")) return "an entry was added, removed or renamed"
+  if (signature === ABSENT) return "nothing there"
+  if (signature === FOLDER) return "a folder"
   const [size, ns] = signature.split(":")
   return `${size} bytes, modified ${new Date(Number(BigInt(ns ?? "0") / 1_000_000n)).toISOString()}`
+}
+
+/** How `why` says what put a file among a run's key files, by its kind (its `param`'s prefix). */
+const TRACED: ReadonlyArray<readonly [string, string]> = [
+  [READ, "its body read"],
+  [LISTED, "its body listed"],
+  [LOOKED_UP, "its body looked up"],
+  [RAN, "named by a command its body ran"]
+]
+const namedBy = (param: string): string => {
+  if (param.startsWith(CODE_READ)) return `its code reads ('${param.slice(CODE_READ.length)}')`
+  if (param.startsWith(CAPTURED)) return `named by captured variable '${param.slice(CAPTURED.length)}'`
+  return TRACED.find(([prefix]) => param.startsWith(prefix))?.[1] ?? `named by param '${param}'`
 }
 
 /** Why a hit is refused because of `files` (as its run left them), or undefined when none changed. */
@@ -143,21 +185,12 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
   for (const f of files) {
     const now = currentSignature(f)
     if (now === f.signature) continue
-    // A runner's file, not on this host (no shared folder): only its host could tell.
-    if (now === undefined && f.host !== undefined && f.host !== hostname()) continue
-    const named = f.param.startsWith(CODE_READ)
-      ? `its code reads ('${f.param.slice(CODE_READ.length)}')`
-      : f.param.startsWith(CAPTURED)
-        ? `named by captured variable '${f.param.slice(CAPTURED.length)}'`
-        : f.param.startsWith(READ)
-          ? "its body read"
-          : f.param.startsWith(LISTED)
-            ? "its body listed"
-            : f.param.startsWith(RAN)
-              ? "named by a command its body ran"
-              : `named by param '${f.param}'`
-    const what = f.param.startsWith(LISTED) ? "folder" : "file"
-    if (now === undefined) return `the ${what} '${f.path}' ${named} is gone`
+    // A runner's file, not on this host (no shared folder), or absent there: only its host could tell.
+    if ((now === undefined || now === ABSENT || f.signature === ABSENT) && f.host !== undefined && f.host !== hostname()) continue
+    const named = namedBy(f.param)
+    const what = f.param.startsWith(LISTED) || f.signature === FOLDER ? "folder" : "file"
+    if (now === undefined || now === ABSENT) return `the ${what} '${f.path}' ${named} is gone`
+    if (f.signature === ABSENT) return `the ${what} '${f.path}' ${named} appeared (there was nothing there when its run ended)`
     return f.param.startsWith(LISTED)
       ? `the folder '${f.path}' ${named} changed (${describeSignature(now)})`
       : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`

@@ -3,7 +3,7 @@
  * (src/flow/fileTrace.ts): checked again on a hit, whatever name the body built for them.
  */
 import { execFileSync, execSync } from "node:child_process"
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -87,6 +87,38 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-
     const { statuses, why } = await history(i, "project-total")
     expect(statuses).toEqual([0, 3, 0])
     expect(why).toContain(`the file '${path.join(root, "data", "s1.csv")}' its body read changed (3 bytes`)
+  })
+
+  it("an optional file the body looked for and did not find (existsSync, a read it caught) is checked on a hit: its appearing is a miss", async () => {
+    const i = await instance()
+    const dir = samples(i, { "base.txt": "2" })
+    const looked = step("looked-up", () =>
+      Effect.sync(() => {
+        const override = path.join(dir, "override.txt")
+        return Number(readFileSync(existsSync(override) ? override : path.join(dir, "base.txt"), "utf8"))
+      })
+    )
+    const caught = step("caught-read", () =>
+      Effect.sync(() => {
+        try {
+          return Number(readFileSync(path.join(dir, "extra.txt"), "utf8"))
+        } catch {
+          return 0
+        }
+      })
+    )
+    const f = flow("optional-flow", () => Effect.all([looked(), caught()]))
+    expect(await i.run(f())).toEqual([2, 0])
+    expect(await i.run(f())).toEqual([2, 0])
+    writeFileSync(path.join(dir, "override.txt"), "7")
+    writeFileSync(path.join(dir, "extra.txt"), "9")
+    expect(await i.run(f())).toEqual([7, 9])
+    const lookedUp = await history(i, "looked-up")
+    expect(lookedUp.statuses).toEqual([0, 3, 0])
+    expect(lookedUp.why).toContain(`the file '${path.join(dir, "override.txt")}' its body looked up appeared (there was nothing there when its run ended)`)
+    const read = await history(i, "caught-read")
+    expect(read.statuses).toEqual([0, 3, 0])
+    expect(read.why).toContain(`the file '${path.join(dir, "extra.txt")}' its body read appeared`)
   })
 
   it("a folder the body lists is checked on a hit: a file added is a miss", async () => {
