@@ -36,8 +36,9 @@ const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
 
 /**
  * The files the body of the run of `state` was seen reading or looking up, the folders it listed
- * and the files the commands it ran named, signed now, when it was traced (fileTrace.ts); except those in
- * `known` and Lamina's own: its storage and download cache hold artifacts, keyed by their hashes.
+ * and the files the commands it ran named, signed now, when it was traced (fileTrace.ts); except
+ * those in `known` and Lamina's own: its storage and download cache hold artifacts, keyed by
+ * their hashes.
  */
 export const bodyFiles = (state: RunState, known: ReadonlyArray<KeyFile>): Effect.Effect<ReadonlyArray<KeyFile>, never, ObjectStore> =>
   Effect.gen(function* () {

@@ -66,32 +66,6 @@ export const looksLikePath = (value: string): boolean =>
 /** `value` as a candidate path (absolute), when it looks like one. */
 export const pathOf = (param: string, value: string): KeyPath | undefined => (looksLikePath(value) ? { param, path: path.resolve(value) } : undefined)
 
-/** The signature of the regular file at `file` now, or undefined when there is none. */
-export const signatureOf = (file: string): string | undefined => {
-  let stat
-  try {
-    stat = statSync(file, { bigint: true, throwIfNoEntry: false })
-  } catch {
-    // Unreadable (a permission, a name too long): not a file the body can read either.
-    return undefined
-  }
-  return stat !== undefined && stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : undefined
-}
-
-/**
- * The signature of the folder at `dir` now: its modification time, which adding, removing or
- * renaming an entry changes (an edit inside a file does not: the files read are signed apiece).
- */
-const listingOf = (dir: string): string | undefined => {
-  let stat
-  try {
-    stat = statSync(dir, { bigint: true, throwIfNoEntry: false })
-  } catch {
-    return undefined
-  }
-  return stat === undefined ? ABSENT : stat.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
-}
-
 /**
  * A traced path with nothing there when the run ended (a read that failed, a lookup that found
  * nothing, a folder it could not list): the body's answer depended on its absence, so its
@@ -102,15 +76,34 @@ const ABSENT = "absent"
 /** A traced path that was a folder (`cp` of a folder, `existsSync` of one). */
 const FOLDER = "folder"
 
+/** What is at `file` now: its stat, undefined when nothing is there, null when it cannot be read (a permission, a name too long: not a file the body can read either). */
+const statNow = (file: string) => {
+  try {
+    return statSync(file, { bigint: true, throwIfNoEntry: false })
+  } catch {
+    return null
+  }
+}
+
+/** The signature of the regular file at `file` now, or undefined when there is none. */
+export const signatureOf = (file: string): string | undefined => {
+  const stat = statNow(file)
+  return stat?.isFile() ? `${stat.size}:${stat.mtimeNs}` : undefined
+}
+
+/**
+ * The signature of the folder at `dir` now: its modification time, which adding, removing or
+ * renaming an entry changes (an edit inside a file does not: the files read are signed apiece).
+ */
+const listingOf = (dir: string): string | undefined => {
+  const stat = statNow(dir)
+  return stat === undefined ? ABSENT : stat?.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
+}
+
 /** What a read or lookup the body made would see at `file` now: a regular file's signature, a folder or nothing. */
 const presenceOf = (file: string): string | undefined => {
-  let stat
-  try {
-    stat = statSync(file, { bigint: true, throwIfNoEntry: false })
-  } catch {
-    return undefined
-  }
-  return stat === undefined ? ABSENT : stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : stat.isDirectory() ? FOLDER : undefined
+  const stat = statNow(file)
+  return stat === undefined ? ABSENT : stat === null ? undefined : stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : stat.isDirectory() ? FOLDER : undefined
 }
 
 /** The signature of what a key file names now: a listed folder's, a traced read's or lookup's, else a regular file's. */
@@ -127,8 +120,8 @@ export interface Traced {
 
 /**
  * The files a body was seen reading or looking up, the folders it listed and the files the
- * commands it ran named, as key files; except those `known` holds already (a param named them) and those
- * `skipped` (Lamina's own storage, package code).
+ * commands it ran named, as key files; except those `known` holds already (a param named them)
+ * and those `skipped` (Lamina's own storage, package code).
  */
 export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
