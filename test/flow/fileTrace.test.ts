@@ -40,7 +40,7 @@ const keyFiles = async (i: TestInstance, name: string): Promise<ReadonlyArray<st
   return [...(parts.files ?? []), ...(parts.nested?.files ?? [])].map((f) => f.path)
 }
 
-describeBackends("file trace", ({ instance, storageKind }) => {
+describeBackends("file trace", ({ instance }) => {
   it("a file read by a name the body builds (an Effect body, a Promise body after an await) is checked on a hit; why names it", async () => {
     const i = await instance()
     const dir = samples(i, { "a.txt": "1,2" })
@@ -61,8 +61,7 @@ describeBackends("file trace", ({ instance, storageKind }) => {
     }
   })
 
-  // The project connects with a storage root and a database only: a local folder.
-  it.skipIf(storageKind === "s3")("in a project's own process: a data file a step reads by a built name, edited between runs, is a miss", async () => {
+  it("in a project's own process: a data file a step reads by a built name, edited between runs, is a miss", async () => {
     requireBuild()
     const i = await instance()
     const root = makeProject({
@@ -70,15 +69,17 @@ describeBackends("file trace", ({ instance, storageKind }) => {
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { flow, Lamina, step } from "lamina"
-const [storage, db, sample] = process.argv.slice(2)
+const [settings, sample] = process.argv.slice(2)
 const DATA = "data"
 const total = step("project-total", (s: string) => Effect.sync(() => readFileSync(path.join(DATA, s + ".csv"), "utf8").split(",").reduce((t, x) => t + Number(x), 0)))
-console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-flow", (s: string) => total(s))(sample!), Lamina.layer({ storage: storage!, db: db! })))))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-flow", (s: string) => total(s))(sample!), Lamina.layer(JSON.parse(settings!))))))
 `
     })
     mkdirSync(path.join(root, "data"))
     const data = (text: string) => writeFileSync(path.join(root, "data", "s1.csv"), text)
-    const total = () => runMainOf(root, [i.storage, i.db, "s1"])
+    // The instance's own settings (an S3 endpoint too) and, on S3, its download cache.
+    const settings = JSON.stringify({ storage: i.storage, db: i.db, ...(i.s3 !== undefined ? { s3: i.s3 } : {}) })
+    const total = () => runMainOf(root, [settings, "s1"], i.s3 !== undefined ? { LAMINA_CACHE_DIR: path.join(i.dir, "cache") } : {})
     data("1,2")
     expect(await total()).toBe(3)
     expect(await total()).toBe(3)
