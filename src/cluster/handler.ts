@@ -86,18 +86,26 @@ const decodeArgs = (ctx: HandlerContext, d: Dispatch) =>
   })
 
 /** The outcome of an executed attempt. */
-const outcomeOf = (ctx: HandlerContext, run: { readonly id: number; readonly uid: string }, attempts: number, exit: Exit.Exit<unknown, unknown>, closed: Closed, state: RunState): Outcome => {
+const outcomeOf = (ctx: HandlerContext, d: Dispatch, run: { readonly id: number; readonly uid: string }, attempts: number, exit: Exit.Exit<unknown, unknown>, closed: Closed, state: RunState): Outcome => {
   const base = { run, runner: ctx.me.address, host: ctx.me.host, attempts }
   if (Exit.isSuccess(exit)) {
     const result = replyResult(closed, state)
-    return { ...base, status: "completed", ...(result !== undefined ? { result } : {}), ...(closed.uncacheable !== undefined ? { uncacheable: closed.uncacheable } : {}) }
+    // A cacheable run's is stored with it (the caller reads it back); files stay on this host.
+    const rechecked = d.cacheKey === null && closed.rechecked !== undefined ? { ...closed.rechecked, files: [] } : undefined
+    return {
+      ...base,
+      status: "completed",
+      ...(result !== undefined ? { result } : {}),
+      ...(rechecked !== undefined ? { rechecked } : {}),
+      ...(closed.uncacheable !== undefined ? { uncacheable: closed.uncacheable } : {})
+    }
   }
   if (Cause.isInterruptedOnly(exit.cause)) return { ...base, status: "aborted", error: { message: `interrupted on runner ${ctx.me.address}` } }
-  const d = describeFailure(exit.cause)
+  const failure = describeFailure(exit.cause)
   return {
     ...base,
     status: "errored",
-    error: { message: d.message, ...(d.errorTag !== undefined ? { errorTag: d.errorTag } : {}), ...(d.stack !== undefined ? { errorStack: d.stack } : {}) }
+    error: { message: failure.message, ...(failure.errorTag !== undefined ? { errorTag: failure.errorTag } : {}), ...(failure.stack !== undefined ? { errorStack: failure.stack } : {}) }
   }
 }
 
@@ -213,7 +221,7 @@ const execute = (
       // the registry is away must still end the run, else it stays open while the runner lives.
       const executed = yield* Effect.uninterruptibleMask((restore) =>
         executeHere(
-          { def, fn: options.output === undefined ? handle.fn : withOutputCheck(handle.fn, def.name, options.output), self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, result: options.result, tracing: false, placement: {} },
+          { def, fn: options.output === undefined ? handle.fn : withOutputCheck(handle.fn, def.name, options.output), self: undefined, args, call, run, parent: d.parent, state, cacheKey: d.cacheKey, parts, callerRechecks: d.callerRechecks ?? false, result: options.result, tracing: false, placement: {} },
           restore,
           completionGuard(d, run.id)
         ).pipe(
@@ -239,7 +247,7 @@ const execute = (
         return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
       }
       if (executed.right._tag === "superseded") return { status: "superseded", run, runner: ctx.me.address, host: ctx.me.host, attempts } satisfies Outcome
-      return outcomeOf(ctx, run, attempts, executed.right.exit, executed.right.closed, state)
+      return outcomeOf(ctx, d, run, attempts, executed.right.exit, executed.right.closed, state)
     }
   })
 

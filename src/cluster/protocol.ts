@@ -33,6 +33,8 @@ export class Dispatch extends Schema.Class<Dispatch>("lamina/Dispatch")({
   cacheKey: Schema.NullOr(Schema.String),
   /** The caller's cache parts (what its key is made of), so a runner can say what differs. */
   parts: Schema.Unknown,
+  /** Whether the calling run takes on what this one checks again (see `StepInvocation.callerRechecks`). */
+  callerRechecks: Schema.optional(Schema.Boolean),
   /** The run the caller inserted (status `started`) for this call. */
   run: RunRefSchema,
   /** The flow run that initiated it. */
@@ -52,6 +54,11 @@ export const Outcome = Schema.Struct({
   run: RunRefSchema,
   /** A completed run's stored result when it is plain (see above); else the caller reads it back. */
   result: Schema.optional(Schema.Unknown),
+  /**
+   * What a completed uncached run checks again (its loads, collections and queries), for a caller
+   * that takes it on: unlike a cacheable run's, it is not stored with the run to be read back.
+   */
+  rechecked: Schema.optional(Schema.Unknown),
   /** Why a completed run's value could not be stored (then it cannot be returned either). */
   uncacheable: Schema.optional(Schema.String),
   error: Schema.optional(

@@ -16,6 +16,7 @@ import { sqlFailure } from "../db/failure.js"
 import { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { type HitRow, hitRunOf, isHit, validateHit } from "../tracker/cache.js"
+import type { Rechecked } from "../tracker/cacheKey.js"
 import { encodeResult, type Json, Unencodable } from "../tracker/canonical.js"
 import { Tracker } from "../tracker/Tracker.js"
 import { StepFailed } from "../flow/errors.js"
@@ -226,6 +227,7 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
       code: source.reach?.().hash ?? null,
       cacheKey: inv.cacheKey,
       parts: inv.parts,
+      callerRechecks: inv.callerRechecks,
       run: { id: inv.run.id, uid: inv.run.uid },
       parent: inv.parent,
       user: instance.user.id,
@@ -271,7 +273,10 @@ const dispatchOnce = (inv: StepInvocation, slot: Slot, client: StepClient, optio
             message: `step '${inv.def.name}' completed on runner ${outcome.runner} (run ${outcome.run.uid}), but its return value cannot travel back: ${outcome.uncacheable}. Return artifacts and JSON-like values, or give the step a result schema.`
           })
         )
-      const { value, rechecked } = yield* valueOf(inv, outcome)
+      const read = yield* valueOf(inv, outcome)
+      // An uncached run's is in the reply only (see `Outcome.rechecked`).
+      const rechecked = inv.cacheKey === null ? (outcome.rechecked as Rechecked | undefined) : read.rechecked
+      const value = read.value
       return { _tag: "executed", exit: Exit.succeed(value), closed: { status: RunStatus.completed, ...(rechecked !== undefined ? { rechecked } : {}) }, run: outcome.run, runner } as Executed
     }
     const error = new StepFailed({

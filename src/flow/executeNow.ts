@@ -33,7 +33,7 @@ import type { Definition } from "./definition.js"
 import { endExecuted } from "./executed.js"
 import { executeHere } from "./executor.js"
 import { startedRunOf, type Prepared } from "./hitNow.js"
-import { RunState } from "./runState.js"
+import { RunState, takesRechecks } from "./runState.js"
 
 /** The options `executeNow` reads (a step's). */
 export interface ExecuteOptions {
@@ -88,7 +88,7 @@ export const executeNow = (
       const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
       report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
       const t0 = performance.now()
-      const invocation = { def, fn, self, args, call, run, parent: parent.value.runId, state, cacheKey, parts: withRefusedParts(parts, refused), result: options.result, tracing, placement: {} }
+      const invocation = { def, fn, self, args, call, run, parent: parent.value.runId, state, cacheKey, parts: withRefusedParts(parts, refused), callerRechecks: takesRechecks(parent.value), result: options.result, tracing, placement: {} }
       return Effect.flatMap(executeHere(invocation, restore), (executed) => {
         flow?.open.delete(run.id)
         return endExecuted(flow, def, executed, t0, parent.value)

@@ -42,6 +42,11 @@ export interface StepInvocation {
   readonly cacheKey: string | null
   /** The cache parts to store on completion (null with `cache: false`). */
   readonly parts: CacheParts | null
+  /**
+   * Whether the caller's run takes on what this run checks again (it is a cacheable step's, or a
+   * flow's inside one): then an uncached run keeps what its body read too, for its caller's hits.
+   */
+  readonly callerRechecks: boolean
   /** The step's `result` schema, if any. */
   readonly result: Schema.Schema.AnyNoContext | undefined
   /** The caller's tracing setting, for the body. */
@@ -99,7 +104,7 @@ export const executeHere = (
 ): Effect.Effect<CallExecuted, TrackingError, Lamina> =>
   Effect.gen(function* () {
     const { cacheKey, run, state } = inv
-    const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, inv.parts !== null ? state.rechecks() : undefined, restore)
+    const exit = yield* invokeInRun(inv.fn, inv.self, inv.call.callArgs, state.scope, inv.tracing, inv.parts !== null || inv.callerRechecks ? state.rechecks() : undefined, restore)
     const result = inv.result
     const closed = yield* closeRun(state, exit, {
       kind: "step",

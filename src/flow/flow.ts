@@ -12,7 +12,6 @@ import { Instance } from "../instance/Instance.js"
 import type { Lamina } from "../instance/Lamina.js"
 import { planRunFeatures, RunStatus, type RunRef } from "../registry/Run.js"
 import { Tracker } from "../tracker/Tracker.js"
-import { recheckedOf } from "../tracker/cacheKey.js"
 import type { Schema } from "effect"
 import { FlowConfig } from "./config.js"
 import { CurrentFlow, makeFlowContext, report, type FlowContext } from "./context.js"
@@ -22,7 +21,7 @@ import { environmentArtifactId } from "./environment.js"
 import { describeFailure, FlowFailed, withCause } from "./errors.js"
 import { markFlowCall } from "./flowCall.js"
 import { invokeBody, type Requirements, type Success, type TrackingError } from "./invoke.js"
-import { bodyFiles, closeFlowRun, loadedInputs } from "./lifecycle.js"
+import { closeFlowRun } from "./lifecycle.js"
 import { cliArgs } from "./track.js"
 import type { ProgressSink } from "./progress.js"
 import { passOn, RunState, runLogger, takesRechecks } from "./runState.js"
@@ -129,9 +128,8 @@ const callFlowRun = (def: Definition, options: FlowOptions, fn: Function, self: 
         )
         const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
         const failed = Exit.isFailure(exit) && !interrupted ? flowFailure(def, run, ctx, exit.cause) : undefined
-        yield* closeFlowRun(ctx, state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
-        if (relayTo !== undefined && Exit.isSuccess(exit))
-          passOn(relayTo, recheckedOf({ loaded: yield* loadedInputs(state.loaded), collections: [...state.collections], queries: [], files: yield* bodyFiles(state, []) }, state.nested, run.id))
+        const closed = yield* closeFlowRun(ctx, state, exit, { kind: "flow", name: def.name, ...(failed !== undefined ? { failure: () => failed } : {}) })
+        if (relayTo !== undefined && Exit.isSuccess(exit)) passOn(relayTo, closed.rechecked)
         parentFlow?.open.delete(run.id)
         const durationMs = performance.now() - t0
         report(ctx, {

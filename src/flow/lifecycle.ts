@@ -17,7 +17,7 @@ import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { filesOf, tracedFiles, type KeyFile } from "../tracker/fileParams.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
-import type { RunState } from "./runState.js"
+import { takesRechecks, type RunState } from "./runState.js"
 import type { FlowContext } from "./context.js"
 
 /** The uid and hash of artifacts loaded inside a run, for the cache parts. */
@@ -102,11 +102,14 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         // Unencodable, or a result schema refusing the value: the run completes, uncached.
         uncacheable = e instanceof Unencodable ? e.message : e instanceof Error ? e.message : String(e)
       }
-      const loaded = options.cacheParts === undefined || state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded)
-      const queries = options.cacheParts === undefined ? [] : state.storedQueries
+      // What a hit checks again: of a cacheable step's run, and of any run whose caller's hit
+      // would skip it (an uncached step or a flow called in a cacheable step's body).
+      const rechecks = options.cacheParts !== undefined || takesRechecks(state.scope)
+      const loaded = !rechecks || state.loaded.size === 0 ? [] : yield* loadedInputs(state.loaded)
+      const queries = rechecks ? state.storedQueries : []
       // Taken now, not at the call: a file the body wrote through a param is what it left.
       const named = options.cacheParts?.paths === undefined ? [] : filesOf(options.cacheParts.paths)
-      const files = options.cacheParts === undefined ? named : [...named, ...(yield* bodyFiles(state, named))]
+      const files = rechecks ? [...named, ...(yield* bodyFiles(state, named))] : named
       const nested = state.nested
       const parts =
         options.cacheParts === undefined
@@ -137,7 +140,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
         ...release,
         ...(options.behind === true ? { behind: true } : {})
       })
-      const rechecked = parts === undefined ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries, files }, nested, state.runId)
+      const rechecked = !rechecks ? undefined : recheckedOf({ loaded, collections: [...state.collections], queries, files }, nested, state.runId)
       return {
         status: RunStatus.completed,
         ...(result !== undefined ? { result } : {}),

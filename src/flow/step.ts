@@ -24,7 +24,7 @@ import { currentEnvironment, environmentArtifactId, fingerprint } from "./enviro
 import { ungated, type Ticket } from "./admission.js"
 import { localExecutor, StepExecutor, type Executor } from "./executor.js"
 import type { Failure, Requirements, Success, TrackingError } from "./invoke.js"
-import { passOn, RunState } from "./runState.js"
+import { passOn, RunState, takesRechecks } from "./runState.js"
 import { recordFingerprint } from "./fingerprintRecord.js"
 import { schemaFingerprint } from "./schemaFingerprint.js"
 import { callerFiles, captureSource } from "./source.js"
@@ -183,6 +183,7 @@ const callAdmitted = (
                     state,
                     cacheKey,
                     parts: withRefusedParts(parts, refused),
+                    callerRechecks: takesRechecks(parent.value),
                     result: options.result,
                     tracing,
                     placement

@@ -3,6 +3,8 @@
  * body would see other data, and the hit is refused (src/tracker/queries.ts).
  */
 import * as SqlClient from "@effect/sql/SqlClient"
+import { readFileSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
 import { Effect, Stream } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
@@ -206,6 +208,38 @@ describeBackends("queries in a step body", ({ instance }) => {
     await i.run(saveText(i.dir, "ref/genome.txt", "TTTT"))
     expect(await i.run(f())).toBe("TTTT:1")
     expect(ran.outer).toBe(3)
+  })
+
+  it("checks what an uncached step (cache: false) called inside the step read: its loads, its queries and its files", async () => {
+    const i = await instance()
+    const ran = { outer: 0 }
+    const weightFile = path.join(i.dir, "weight.txt")
+    writeFileSync(weightFile, "1")
+    const uncached = step({ name: "uncached-reader", cache: false }, () =>
+      Effect.gen(function* () {
+        const ref = yield* loadText(yield* Artifact.get({ key: "ref/genome.txt" }))
+        const count = yield* Artifact.filter({ key__startswith: "inner/" }).count()
+        return `${ref}:${count}:${readFileSync(weightFile, "utf8")}`
+      })
+    )
+    const outer = step("uncached-caller", () => Effect.sync(() => ran.outer++).pipe(Effect.zipRight(uncached())))
+    const f = flow("uncached-caller-flow", () => outer())
+    /** After `change`, the flow returns `value` twice, the second time a hit: the outer body ran `times` in all. */
+    const after = async (change: () => Promise<unknown>, value: string, times: number) => {
+      await change()
+      expect(await i.run(f())).toBe(value)
+      expect(await i.run(f())).toBe(value)
+      expect(ran.outer).toBe(times)
+    }
+    await after(() => i.run(saveText(i.dir, "ref/genome.txt", "ACGT")), "ACGT:0:1", 1)
+    await after(() => i.run(saveText(i.dir, "inner/a.txt", "a")), "ACGT:1:1", 2)
+    await after(() => i.run(saveText(i.dir, "ref/genome.txt", "TTTT")), "TTTT:1:1", 3)
+    await after(async () => writeFileSync(weightFile, "22"), "TTTT:1:22", 4)
+    const { statuses, whys } = await history(i, "uncached-caller")
+    expect(statuses).toEqual([0, 3, 0, 3, 0, 3, 0, 3])
+    expect(whys[2]).toContain("inner/")
+    expect(whys[4]).toContain("has a newer version")
+    expect(whys[6]).toContain(`the file '${weightFile}' its body read changed`)
   })
 })
 
