@@ -18,7 +18,9 @@ import { schemaFingerprint } from "./schemaFingerprint.js"
 import type { EnvItem } from "./environment.js"
 import { moduleText } from "./moduleText.js"
 import { bindParams, parseParams, type BoundParam, type ParamSpec } from "./params.js"
-import { envVarValue, type FingerprintMode, type SourceInfo } from "./source.js"
+import type { CodeFingerprint } from "./codeFingerprint.js"
+import { withReceiverClass } from "./receiverClasses.js"
+import { callerFiles, envVarValue, type FingerprintMode, type SourceInfo } from "./source.js"
 
 /** Options shared by steps and flows. */
 export interface CommonOptions {
@@ -56,6 +58,14 @@ export interface Definition {
    * methods it calls through `this` read the module's data as helpers do).
    */
   readonly capturedFor: (self: unknown) => CapturedKey | undefined
+  /**
+   * The code fingerprint a call on `self` is keyed by (undefined in function mode): what the
+   * step's module reaches and, for a method step, the files declaring its receiver's classes as
+   * `noteReceiver` found them (receiverClasses.ts).
+   */
+  readonly reachFor: (self: unknown) => CodeFingerprint | undefined
+  /** A method step's call on `self`, while the calling code is on the stack: the first of each class finds the files declaring it. */
+  readonly noteReceiver: (self: unknown) => void
   /**
    * The environment items its cache key reads: those declared (`env` option), then, for a step,
    * the variables its source reads by name (`process.env.NAME` → `var:NAME`).
@@ -418,7 +428,7 @@ export const keyMaterialOf = (
   return {
     transform: transformKey,
     source: def.source.hash,
-    ...(def.source.reach !== undefined ? { code: def.source.reach().hash } : {}),
+    ...(def.source.reach !== undefined ? { code: def.reachFor(self)!.hash } : {}),
     ...(result !== undefined ? { result } : {}),
     params,
     secrets,
@@ -479,6 +489,18 @@ export const makeDefinition = (options: {
     }
     return captured.key === undefined || captured.key.live.length === 0 ? captured.key : withLive(captured.key)
   }
+  // A method step's fingerprint per receiver class (a subclass declared in another module).
+  const receivers = new Map<Function, CodeFingerprint>()
+  const noteReceiver = (self: unknown): void => {
+    const cls = options.method ? classOf(self) : undefined
+    if (cls === undefined || receivers.has(cls)) return
+    const own = options.source.reach?.()
+    if (own !== undefined) receivers.set(cls, withReceiverClass(own, cls, callerFiles(), Date.now() + 1))
+  }
+  const reachFor = (self: unknown): CodeFingerprint | undefined => {
+    const cls = options.method ? classOf(self) : undefined
+    return (cls !== undefined ? receivers.get(cls) : undefined) ?? options.source.reach?.()
+  }
   return {
     kind: options.kind,
     name: options.name,
@@ -494,6 +516,8 @@ export const makeDefinition = (options: {
       return capturedFor(undefined)
     },
     capturedFor,
+    reachFor,
+    noteReceiver,
     env: options.kind === "step" ? envOf(options.env ?? [], options.source.envVars) : (options.env ?? [])
   }
 }

@@ -66,7 +66,7 @@ export const executeNow = (
   const parent = fiber.getFiberRef(CurrentRun)
   if (Option.isNone(parent)) return undefined
   // Stored once per process by the Effect path (recordFingerprint), which the first call takes.
-  const reach = def.source.reach?.()
+  const reach = def.reachFor(self)
   if (reach !== undefined && !now.fingerprintKnown(reach.hash)) return undefined
   const transform = now.transform(def.keyFor(self), def.source.hash)
   const environmentId = now.environmentId()

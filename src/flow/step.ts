@@ -227,7 +227,8 @@ const callAdmitted = (
         continue
       }
       const seen: { hit?: Hit } = {}
-      if (def.source.reach !== undefined) yield* recordFingerprint(def.source.reach())
+      const reach = def.reachFor(self)
+      if (reach !== undefined) yield* recordFingerprint(reach)
       const parts = partsOf(material)
       const out = yield* execute(
         (restore) =>

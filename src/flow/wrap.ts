@@ -85,6 +85,7 @@ export const wrapOrDecorate = <O extends CommonOptions>(
     return (target: Function, context: ClassMethodDecoratorContext) => {
       const def = define(options, target, options.name ?? String(context.name), files, true)
       return function (this: unknown, ...args: Array<unknown>) {
+        def.noteReceiver(this)
         return call(def, options, target, this, args)
       }
     }

@@ -83,4 +83,42 @@ describeBackends("code fingerprint across processes", ({ instance }) => {
     expect(via.map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.completed])
     expect((await i.run(Run.why(via[1]!.uid))).message).toContain("file 'dist/format.js' changed")
   })
+
+  it("covers the module of a method step's receiver class: editing what a subclass in another module imports re-executes its calls only", async () => {
+    requireBuild()
+    const i = await instance()
+    // base.ts, which declares the step, imports neither subclass; triple.ts reaches factor.ts.
+    const root = consumer({
+      "base.ts": `import { Effect } from "effect"
+import { step, type Lamina, type TrackingError } from "lamina"
+export class Scorer {
+  @step()
+  score(x: number): Effect.Effect<number, TrackingError, Lamina> {
+    return Effect.sync(() => this.transform(x))
+  }
+  transform(x: number): number {
+    return x
+  }
+}
+`,
+      "double.ts": `import { Scorer } from "./base.js"\nexport class Double extends Scorer {\n  transform(x: number): number {\n    return 2 * x\n  }\n}\n`,
+      "triple.ts": `import { Scorer } from "./base.js"\nimport { FACTOR } from "./factor.js"\nexport class Triple extends Scorer {\n  transform(x: number): number {\n    return FACTOR * x\n  }\n}\n`,
+      "factor.ts": `export const FACTOR = 3\n`,
+      "main.ts": `import { Effect } from "effect"
+import { flow, Lamina } from "lamina"
+import { Double } from "./double.js"
+import { Triple } from "./triple.js"
+const scores = flow("scores", () => Effect.all([new Double().score(5), new Triple().score(5)]))
+const [storage, db] = process.argv.slice(2)
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(scores(), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    expect(await runPipeline(root, i.storage, i.db)).toEqual([10, 15])
+    source(root, "factor.ts", `export const FACTOR = 4\n`)
+    expect(await runPipeline(root, i.storage, i.db)).toEqual([10, 20])
+    // Double's then Triple's, per flow run.
+    const runs = [...(await i.run(Run.filter({ name: "score" }).toArray()))].sort((a, b) => a.id - b.id)
+    expect(runs.map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.completed, RunStatus.cached, RunStatus.completed])
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain("file 'dist/factor.js' changed")
+  })
 })
