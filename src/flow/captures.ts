@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs"
+import { existsUntraced } from "../tracker/untracedFs.js"
 import { Session } from "node:inspector"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -128,7 +128,15 @@ interface RemoteObject {
 interface PropertyDescriptor {
   readonly name: string
   readonly value?: RemoteObject
+  /** Set for a symbol-keyed property: the symbol. */
+  readonly symbol?: RemoteObject
 }
+
+// The mark of the functions `step()` and `flow()` return (flow/wrap.ts' `Symbol.for("lamina/tracked")`).
+const TRACKED = "Symbol(lamina/tracked)"
+
+/** Whether the function `objectId` is a step or flow `step()`/`flow()` made: a call of it is a run of its own, keyed and checked by itself. */
+const isTracked = (s: Session, objectId: string): boolean => propertiesOf(s, objectId).result.some((p) => p.symbol?.description === TRACKED)
 
 const GROUP = "lamina-captures"
 const SLOT = "__laminaCapturesSlot"
@@ -248,7 +256,7 @@ const projectRegion = (text: string, at: number): boolean => {
 
 /** Whether `file` is one of Lamina's own source files (its tests and benchmarks are a project's code). */
 const laminaSource = (file: string): boolean =>
-  (file.startsWith(path.join(laminaRoot, "src") + path.sep) || file.startsWith(path.join(laminaRoot, "dist", "src") + path.sep)) && existsSync(file)
+  (file.startsWith(path.join(laminaRoot, "src") + path.sep) || file.startsWith(path.join(laminaRoot, "dist", "src") + path.sep)) && existsUntraced(file)
 
 /** Whether the function with source `text` is a package's (or Lamina's) code that the bundle `file` holds. */
 const bundledPackageCode = perModule((file, text): boolean => {
@@ -604,7 +612,7 @@ const readSurroundings = (
   // Where an import binding of the module comes from (none: no import, or the module is unknown).
   const originIn = (binding: string): ImportOrigin => (module.file === undefined ? { kind: "none" } : importOrigin(module.file, binding))
   const follow = (name: string, fn: RemoteObject, from: ImportOrigin) => {
-    if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined)
+    if (from.kind === "project" && fn.objectId !== undefined && fn.description !== undefined && !isTracked(s, fn.objectId))
       imported.push({ name, objectId: fn.objectId, text: fn.description, file: from.file })
   }
   // A class of this module is read as one of its functions; one imported from a project module, in that module.

@@ -17,7 +17,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { existsSync, readFileSync, statSync } from "node:fs"
+import { existsUntraced, readFileUntraced, statUntraced } from "../tracker/untracedFs.js"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -76,11 +76,11 @@ export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<s
 }
 
 const scan = (file: string): Scanned | undefined => {
-  const stat = statSync(file, { throwIfNoEntry: false })
+  const stat = statUntraced(file, { throwIfNoEntry: false })
   if (stat === undefined) return undefined
   const known = scanned.get(file)
   if (known !== undefined && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known
-  const bytes = readFileSync(file)
+  const bytes = readFileUntraced(file)
   const local: Array<string> = []
   const missing: Array<string> = []
   const packages: Array<string> = []
@@ -99,7 +99,7 @@ const scan = (file: string): Scanned | undefined => {
   return entry
 }
 
-const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() === true
+const isFile = (p: string): boolean => statUntraced(p, { throwIfNoEntry: false })?.isFile() === true
 
 /** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
 export const resolveLocal = (from: string, specifier: string): string | undefined => {
@@ -199,11 +199,11 @@ const lockOf = (root: string): Lock => {
   if (known !== undefined) return known
   let lock: Lock = { kind: "none", root }
   for (let dir = root; ; dir = path.dirname(dir)) {
-    const name = LOCKFILES.find((f) => existsSync(path.join(dir, f)))
+    const name = LOCKFILES.find((f) => existsUntraced(path.join(dir, f)))
     if (name !== undefined) {
       const file = path.join(dir, name)
-      const mtimeMs = statSync(file).mtimeMs
-      const bytes = readFileSync(file)
+      const mtimeMs = statUntraced(file).mtimeMs
+      const bytes = readFileUntraced(file)
       let parsed: { readonly packages?: Record<string, LockEntry> } | undefined
       if (name.endsWith(".json")) {
         try {
@@ -265,9 +265,9 @@ const npmClosure = (packages: Readonly<Record<string, LockEntry>>, names: Iterab
 const installedVersion = (root: string, name: string): string => {
   for (let dir = root; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, "node_modules", name, "package.json")
-    if (existsSync(manifest)) {
+    if (existsUntraced(manifest)) {
       try {
-        return String((JSON.parse(readFileSync(manifest, "utf8")) as { readonly version?: unknown }).version ?? "unknown")
+        return String((JSON.parse(readFileUntraced(manifest, "utf8")) as { readonly version?: unknown }).version ?? "unknown")
       } catch {
         return "unreadable"
       }

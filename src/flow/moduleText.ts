@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs"
+import { readFileUntraced } from "../tracker/untracedFs.js"
 
 const texts = new Map<string, string | undefined>()
 
@@ -13,7 +13,7 @@ export const moduleText = (file: string): string | undefined => {
   if (texts.has(file)) return texts.get(file)
   let text: string | undefined
   try {
-    text = readFileSync(file, "utf8")
+    text = readFileUntraced(file, "utf8")
   } catch {
     text = undefined
   }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs"
+import { existsUntraced } from "../tracker/untracedFs.js"
 import * as path from "node:path"
 
 const roots = new Map<string, string>()
@@ -15,7 +15,7 @@ export const projectRootOf = (file: string): string => {
   if (known !== undefined) return known
   let dir = start
   for (;;) {
-    if (existsSync(path.join(dir, "package.json"))) break
+    if (existsUntraced(path.join(dir, "package.json"))) break
     const up = path.dirname(dir)
     if (up === dir) {
       dir = process.cwd()

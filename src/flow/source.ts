@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs"
+import { existsUntraced } from "../tracker/untracedFs.js"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"
@@ -69,7 +69,7 @@ export const modulePath = (file: string): string => {
   let rel = path.relative(root, path.resolve(file)).split(path.sep).join("/")
   if (rel.startsWith("dist/")) {
     const src = rel.slice("dist/".length).replace(/\.(c|m)?js$/, ".$1ts")
-    if (existsSync(path.join(root, src))) rel = src
+    if (existsUntraced(path.join(root, src))) rel = src
   }
   return rel
 }

@@ -69,10 +69,16 @@ describeBackends("file trace", ({ instance }) => {
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { flow, Lamina, step } from "lamina"
+import { parse } from "./parse.js"
 const [settings, sample] = process.argv.slice(2)
 const DATA = "data"
-const total = step("project-total", (s: string) => Effect.sync(() => readFileSync(path.join(DATA, s + ".csv"), "utf8").split(",").reduce((t, x) => t + Number(x), 0)))
+const total = step("project-total", (s: string) => parse(readFileSync(path.join(DATA, s + ".csv"), "utf8")))
 console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-flow", (s: string) => total(s))(sample!), Lamina.layer(JSON.parse(settings!))))))
+`,
+      // A nested step of another module: its code fingerprint is first read inside the outer body.
+      "parse.ts": `import { Effect } from "effect"
+import { step } from "lamina"
+export const parse = step("project-parse", (text: string) => Effect.sync(() => text.split(",").reduce((t, x) => t + Number(x), 0)))
 `
     })
     mkdirSync(path.join(root, "data"))
@@ -88,6 +94,8 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(flow("project-
     const { statuses, why } = await history(i, "project-total")
     expect(statuses).toEqual([0, 3, 0])
     expect(why).toContain(`the file '${path.join(root, "data", "s1.csv")}' its body read changed (3 bytes`)
+    // Lamina's own reads of the project's modules in the body are not the body's.
+    expect(await keyFiles(i, "project-total")).toEqual([path.join(root, "data", "s1.csv")])
   })
 
   it("an optional file the body looked for and did not find (existsSync, a read it caught) is checked on a hit: its appearing is a miss", async () => {
