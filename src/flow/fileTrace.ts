@@ -16,6 +16,10 @@
  * is its own output, not an input, and is left out, so a step reading back what it wrote is not
  * a miss at every later call.
  *
+ * The environment variables the body reads are kept too (`process.env[name]` in a config helper:
+ * a computed name, which reading the source cannot tell): `process.env` becomes a proxy that notes
+ * each name read, and a hit compares the values (by hash: they may be secrets).
+ *
  * The functions are wrapped once, when this module loads, in `node:fs`' exports (and, through
  * `syncBuiltinESMExports`, in the ES module bindings of code that imported them). Code holding the
  * functions from before (graceful-fs copies them at load), native addons, and a started process
@@ -44,11 +48,22 @@ export class FileTrace {
   readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
   readonly ran = new Set<string>()
+  /** Environment variables read before the body set them. */
+  readonly env = new Set<string>()
   private readonly written = new Set<string>()
+  private readonly envSet = new Set<string>()
 
-  /** Whether the body used no file. */
+  /** Whether the body used no file and no environment variable. */
   get empty(): boolean {
-    return this.read.size === 0 && this.listed.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0
+    return this.read.size === 0 && this.listed.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0 && this.env.size === 0
+  }
+
+  noteEnvRead(name: string): void {
+    if (!this.envSet.has(name)) this.env.add(name)
+  }
+
+  noteEnvSet(name: string): void {
+    this.envSet.add(name)
   }
 
   noteRead(file: string): void {
@@ -235,6 +250,43 @@ const install = (): void => {
   const processes = childProcess as unknown as Record<string, unknown>
   for (const [name, note] of COMMANDS) wrap(processes, name, note)
   syncBuiltinESMExports()
+  process.env = tracedEnv(process.env)
+}
+
+/** Lamina's own settings (`LAMINA_CACHE_DIR`, …): where it keeps things, not what a body computes. */
+const OWN_SETTING = /^LAMINA_/
+
+/**
+ * `env` behind a proxy that notes the names traced bodies read (`env.NAME`, `env[name]`, `name in
+ * env`) and set. Everything else (listing, spreading, a child process inheriting it) reaches `env`
+ * itself, whose values stay strings.
+ */
+const tracedEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+  const note = (name: string | symbol, how: "read" | "set"): void => {
+    if (typeof name !== "string" || OWN_SETTING.test(name)) return
+    const trace = current()
+    if (trace === undefined) return
+    if (how === "read") trace.noteEnvRead(name)
+    else trace.noteEnvSet(name)
+  }
+  return new Proxy(env, {
+    get: (target, name) => {
+      note(name, "read")
+      return Reflect.get(target, name)
+    },
+    has: (target, name) => {
+      note(name, "read")
+      return Reflect.has(target, name)
+    },
+    set: (target, name, value) => {
+      note(name, "set")
+      return Reflect.set(target, name, value)
+    },
+    deleteProperty: (target, name) => {
+      note(name, "set")
+      return Reflect.deleteProperty(target, name)
+    }
+  })
 }
 
 // When Lamina loads, before most code has taken its own copies of the functions (a CommonJS

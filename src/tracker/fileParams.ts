@@ -17,7 +17,8 @@
  */
 import { hostname } from "node:os"
 import * as path from "node:path"
-import { statUntraced as statSync } from "./untracedFs.js"
+import { hashString } from "../storage/hash.js"
+import { envUntraced, statUntraced as statSync } from "./untracedFs.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -55,6 +56,13 @@ export const LOOKED_UP = "looked-up:"
 
 /** How a file a command the body ran named (its script, its data) is named among the key files. */
 export const RAN = "ran:"
+
+/**
+ * How an environment variable the body read is kept among the key files: its name as the
+ * `path`, the hash of its value as the `signature` (values may be secrets), no host (it is the
+ * environment of whichever process checks it).
+ */
+export const ENV_READ = "env:"
 
 const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
 const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -106,9 +114,21 @@ const presenceOf = (file: string): string | undefined => {
   return stat === undefined ? ABSENT : stat === null ? undefined : stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : stat.isDirectory() ? FOLDER : undefined
 }
 
-/** The signature of what a key file names now: a listed folder's, a traced read's or lookup's, else a regular file's. */
+/** The signature of the environment variable `name`'s value now: its hash, or ABSENT when it is unset. */
+const envSignature = (name: string): string => {
+  const value = envUntraced[name]
+  return value === undefined ? ABSENT : hashString(value)
+}
+
+/** The signature of what a key file names now: an environment variable's, a listed folder's, a traced read's or lookup's, else a regular file's. */
 const currentSignature = (f: KeyPath): string | undefined =>
-  f.param.startsWith(LISTED) ? listingOf(f.path) : f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP) ? presenceOf(f.path) : signatureOf(f.path)
+  f.param === ENV_READ
+    ? envSignature(f.path)
+    : f.param.startsWith(LISTED)
+      ? listingOf(f.path)
+      : f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)
+        ? presenceOf(f.path)
+        : signatureOf(f.path)
 
 /** What a body was seen using, by absolute path (flow/fileTrace.ts). */
 export interface Traced {
@@ -116,6 +136,8 @@ export interface Traced {
   readonly listed: Iterable<string>
   readonly lookedUp: Iterable<string>
   readonly ran: Iterable<string>
+  /** Environment variables, by name. */
+  readonly env: Iterable<string>
 }
 
 /**
@@ -137,6 +159,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   for (const folder of traced.listed) add(LISTED, folder)
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
   for (const file of traced.ran) add(RAN, file)
+  for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files
 }
 
@@ -178,6 +201,10 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
   for (const f of files) {
     const now = currentSignature(f)
     if (now === f.signature) continue
+    if (f.param === ENV_READ) {
+      const variable = `the environment variable '${f.path}' its body read`
+      return now === ABSENT ? `${variable} is unset now` : f.signature === ABSENT ? `${variable} is set now (it was unset when its run ended)` : `${variable} changed`
+    }
     // A runner's file, not on this host (no shared folder), or absent there: only its host could tell.
     if ((now === undefined || now === ABSENT || f.signature === ABSENT) && f.host !== undefined && f.host !== hostname()) continue
     const named = namedBy(f.param)

@@ -17,3 +17,6 @@ export const readFileUntraced: typeof fs.readFileSync = fs.readFileSync
 
 /** `fs.existsSync`, not traced. */
 export const existsUntraced: typeof fs.existsSync = fs.existsSync
+
+/** `process.env` itself, not the proxy flow/fileTrace.ts puts in its place. */
+export const envUntraced: NodeJS.ProcessEnv = process.env

@@ -130,6 +130,32 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     expect(read.why).toContain(`the file '${path.join(dir, "extra.txt")}' its body read appeared`)
   })
 
+  it("an environment variable the body reads by a computed name is checked on a hit: set where it was unset, or changed, is a miss; why names it", async () => {
+    const i = await instance()
+    const name = `SCALE_${process.pid}_${i.dir.length}_${Date.now()}`
+    // A config helper: the name is computed, so no source tells which variable it reads.
+    const setting = (key: string, fallback: string): string => process.env[key] ?? fallback
+    const scale = step("env-scale", (x: number) => Effect.sync(() => x * Number(setting(name, "1"))))
+    const f = flow("env-flow", (x: number) => scale(x))
+    try {
+      expect(await i.run(f(5))).toBe(5)
+      expect(await i.run(f(5))).toBe(5)
+      process.env[name] = "2"
+      expect(await i.run(f(5))).toBe(10)
+      expect(await i.run(f(5))).toBe(10)
+      process.env[name] = "3"
+      expect(await i.run(f(5))).toBe(15)
+    } finally {
+      delete process.env[name]
+    }
+    const runs = await i.run(runsNamed("env-scale"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the environment variable '${name}' its body read is set now (it was unset when its run ended)`)
+    expect((await i.run(Run.why(runs[4]!.uid))).message).toContain(`the environment variable '${name}' its body read changed`)
+    // Kept by name and the hash of its value (a value may be a secret).
+    expect(await keyFiles(i, "env-scale")).toEqual([name])
+  })
+
   it("a folder the body lists is checked on a hit: a file added is a miss", async () => {
     const i = await instance()
     const dir = samples(i, { "a.txt": "1", "b.txt": "2" })
