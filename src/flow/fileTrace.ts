@@ -85,12 +85,22 @@ export class FileTrace {
 
 const traces = new WeakMap<RunScope, FileTrace>()
 const afterAwait = new AsyncLocalStorage<FileTrace>()
+// Traces of runs not yet ended: with none, a wrapped call (an `fs` call, an environment read) asks nothing more.
+let open = 0
 
 /** Start tracing the body of the run of `scope` (a cacheable step's, or a flow's inside one). */
 export const traceRun = (scope: RunScope): FileTrace => {
   let trace = traces.get(scope)
-  if (trace === undefined) traces.set(scope, (trace = new FileTrace()))
+  if (trace === undefined) {
+    traces.set(scope, (trace = new FileTrace()))
+    open++
+  }
   return trace
+}
+
+/** Stop tracing the run of `scope`: it ended (what its trace held is signed by then). */
+export const endTrace = (scope: RunScope): void => {
+  if (traces.delete(scope)) open--
 }
 
 /** The trace of the run of `scope`, if it is traced. */
@@ -101,6 +111,7 @@ export const callTraced = <A>(trace: FileTrace, body: () => A): A => afterAwait.
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {
+  if (open === 0) return undefined
   const fiber = Fiber.getCurrentFiber()
   if (Option.isSome(fiber)) {
     const run = fiber.value.getFiberRef(CurrentRun)
@@ -263,9 +274,8 @@ const OWN_SETTING = /^LAMINA_/
  */
 const tracedEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
   const note = (name: string | symbol, how: "read" | "set"): void => {
-    if (typeof name !== "string" || OWN_SETTING.test(name)) return
     const trace = current()
-    if (trace === undefined) return
+    if (trace === undefined || typeof name !== "string" || OWN_SETTING.test(name)) return
     if (how === "read") trace.noteEnvRead(name)
     else trace.noteEnvSet(name)
   }

@@ -19,6 +19,7 @@ import { ObjectStore } from "../storage/ObjectStore.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import { takesRechecks, type RunState } from "./runState.js"
 import type { FlowContext } from "./context.js"
+import { endTrace } from "./fileTrace.js"
 
 /** The uid and hash of artifacts loaded inside a run, for the cache parts. */
 export const loadedInputs = (ids: ReadonlySet<number>) =>
@@ -164,7 +165,7 @@ export const closeRun = <A, E>(state: RunState, exit: Exit.Exit<A, E>, options: 
     const status = interrupted ? RunStatus.aborted : RunStatus.errored
     yield* tracker.completeRun({ runId: state.runId, inputs, end: { status, finishedAt, error: encodeRunError(error), logs: state.logText }, ...release })
     return { status } as Closed
-  })
+  }).pipe(Effect.ensuring(Effect.sync(() => endTrace(state.scope))))
 
 /**
  * Close the run of a flow or tracked script: steps close their own runs, so any still open
