@@ -6,11 +6,13 @@
  *   - `none`: a body that calls the same helper to read no file, the baseline
  *   - `one`: a body that reads one 1 KB file by a name it builds
  *   - `hundred`: a body that reads 100 such files
+ *   - `env`: a body that reads one environment variable by a name it builds (kept by its value's hash)
  *
  * The first pass executes every call (the run ends by signing what the body read: one `stat` per
  * file), the second hits (the hit checks each file again: one `stat` per file). Each difference
  * against `none` is set against the plain `readFileSync` and `statSync` of those files, timed
- * in the same process. Run: `npx tsc -p tsconfig.json && node dist/bench/flow/fileTrace.js [--steps 300]`.
+ * in the same process, and so is a `process.env` read outside any run (through Lamina's proxy)
+ * against one of the object behind it. Run: `npx tsc -p tsconfig.json && node dist/bench/flow/fileTrace.js [--steps 300]`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
@@ -18,6 +20,7 @@ import * as path from "node:path"
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
+import { envUntraced } from "../../src/tracker/untracedFs.js"
 import { median, numberArg } from "../util.js"
 import { rotatingBlocks } from "./blocks.js"
 
@@ -38,6 +41,12 @@ const readSamples = (n: number): number => {
   return bytes
 }
 
+const VARIABLE = "BENCH_FILE_TRACE_SCALE"
+process.env[VARIABLE] = "2"
+
+/** A config helper: the variable's name is computed. */
+const setting = (name: string): number => Number(process.env[name] ?? "1")
+
 /** Median ms of `f` over `times` calls. */
 const timed = (times: number, f: () => unknown): number => {
   const t: Array<number> = []
@@ -49,22 +58,24 @@ const timed = (times: number, f: () => unknown): number => {
   return median(t)
 }
 
-type Kind = "none" | "one" | "hundred"
-const KINDS: ReadonlyArray<Kind> = ["none", "one", "hundred"]
+type Kind = "none" | "one" | "hundred" | "env"
+const KINDS: ReadonlyArray<Kind> = ["none", "one", "hundred", "env"]
 
 // The same helper for all three (the same captures to key), reading 0, 1 or 100 files.
 const none = step({ name: "none" }, (i: number) => Effect.sync(() => i + readSamples(0)))
 const one = step({ name: "one" }, (i: number) => Effect.sync(() => i + readSamples(1)))
 const hundred = step({ name: "hundred" }, (i: number) => Effect.sync(() => i + readSamples(100)))
+const env = step({ name: "env" }, (i: number) => Effect.sync(() => i + readSamples(0) * setting(`BENCH_FILE_TRACE_${"SCALE"}`)))
+const stepOf = { none, one, hundred, env }
 
 const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage"), db: path.join(dir, "registry.db") }) as Layer.Layer<Lamina.Lamina, unknown>)
 try {
-  const { times, pass } = rotatingBlocks(rt, "file-trace-bench", KINDS, steps, (kind, i) => (kind === "none" ? none(i) : kind === "one" ? one(i) : hundred(i)))
+  const { times, pass } = rotatingBlocks(rt, "file-trace-bench", KINDS, steps, (kind, i) => stepOf[kind](i))
   const executed = times()
   await pass(executed)
   const hit = times()
   await pass(hit)
-  const m = (t: Record<Kind, Array<number>>) => ({ none: median(t.none), one: median(t.one), hundred: median(t.hundred) })
+  const m = (t: Record<Kind, Array<number>>) => ({ none: median(t.none), one: median(t.one), hundred: median(t.hundred), env: median(t.env) })
   const [ran, hits] = [m(executed), m(hit)]
   // Outside any run: what the body's reads and the checks' stats cost by themselves.
   const read1 = timed(steps, () => readSamples(1))
@@ -72,14 +83,20 @@ try {
   const stat100 = timed(steps, () => {
     for (let k = 0; k < 100; k++) statSync(path.join(data, `s${k}.csv`), { bigint: true })
   })
+  // A million reads each, in ns per read.
+  const perRead = (source: NodeJS.ProcessEnv) => (timed(5, () => {
+    for (let k = 0; k < 1_000_000; k++) if (source[VARIABLE] === undefined) throw new Error("unset")
+  }) * 1e6) / 1_000_000
+  const envRead = { proxied: perRead(process.env), plain: perRead(envUntraced) }
   const load = os.loadavg()[0]!
   const perFile = (t: { none: number; hundred: number }, plain: number) => (t.hundred - t.none - plain) / 100
   process.stdout.write(
     `files a body reads, seen as it runs (SQLite, local folder, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
       `  executed: no file ${ms(ran.none)} | one file ${ms(ran.one)} (+${ms(ran.one - ran.none)}; the read alone ${ms(read1)}) | 100 files ${ms(ran.hundred)} (+${ms(ran.hundred - ran.none)}; the reads alone ${ms(read100)}; beyond them ${ms(perFile(ran, read100))} per file)\n` +
-      `  hit: no file ${ms(hits.none)} | one file ${ms(hits.one)} (+${ms(hits.one - hits.none)}) | 100 files ${ms(hits.hundred)} (+${ms(hits.hundred - hits.none)}; 100 stats alone ${ms(stat100)})\n`
+      `  hit: no file ${ms(hits.none)} | one file ${ms(hits.one)} (+${ms(hits.one - hits.none)}) | 100 files ${ms(hits.hundred)} (+${ms(hits.hundred - hits.none)}; 100 stats alone ${ms(stat100)})\n` +
+      `  one environment variable: executed ${ms(ran.env)} (+${ms(ran.env - ran.none)}) | hit ${ms(hits.env)} (+${ms(hits.env - hits.none)}) | a process.env read outside a run ${envRead.proxied.toFixed(0)} ns (the object behind it: ${envRead.plain.toFixed(0)} ns)\n`
   )
-  process.stdout.write(JSON.stringify({ executed: ran, hit: hits, read1, read100, stat100, loadAverage: load }) + "\n")
+  process.stdout.write(JSON.stringify({ executed: ran, hit: hits, read1, read100, stat100, envRead, loadAverage: load }) + "\n")
 } finally {
   await rt.dispose()
   rmSync(dir, { recursive: true, force: true })
