@@ -425,10 +425,11 @@ export const keyMaterialOf = (
     }
   // The environment variables its helpers read, found with its captures.
   const keyEnv = captured === undefined || captured.envVars.length === 0 ? env : { ...env, ...Object.fromEntries(captured.envVars.map((v) => [`var:${v}`, envVarValue(v)])) }
+  const reach = def.reachFor(self)
   return {
     transform: transformKey,
     source: def.source.hash,
-    ...(def.source.reach !== undefined ? { code: def.reachFor(self)!.hash } : {}),
+    ...(reach !== undefined ? { code: reach.hash } : {}),
     ...(result !== undefined ? { result } : {}),
     params,
     secrets,

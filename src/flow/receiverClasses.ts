@@ -23,9 +23,11 @@ const classNames = (cls: Function): ReadonlyArray<string> => {
 
 const escaped = (name: string): string => name.replace(/\$/g, "\\$")
 
-/** Whether `text` declares a class named one of `names` (`class B`, `const B = class`). */
-const declaresOneOf = (text: string, names: ReadonlyArray<string>): boolean =>
-  new RegExp(`(?<![\\p{ID_Continue}$])(?:class\\s+(?:${names.map(escaped).join("|")})(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+(?:${names.map(escaped).join("|")})\\s*=\\s*class(?![\\p{ID_Continue}$]))`, "u").test(text)
+/** A declaration of a class named one of `names` (`class B`, `const B = class`). */
+const declarationOf = (names: ReadonlyArray<string>): RegExp => {
+  const any = names.map(escaped).join("|")
+  return new RegExp(`(?<![\\p{ID_Continue}$])(?:class\\s+(?:${any})(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+(?:${any})\\s*=\\s*class(?![\\p{ID_Continue}$]))`, "u")
+}
 
 /**
  * The files among those `callers` reach (and `callers` themselves) that declare `cls` or one of
@@ -41,9 +43,10 @@ const declaringFiles = (cls: Function, callers: ReadonlyArray<string>): Readonly
     candidates.add(path.resolve(caller))
     for (const rel of Object.keys(codeFingerprint(caller).files)) candidates.add(path.join(root, rel))
   }
+  const declaration = declarationOf(names)
   return [...candidates].filter((file) => {
     const text = moduleText(file)
-    return text !== undefined && declaresOneOf(text, names)
+    return text !== undefined && declaration.test(text)
   })
 }
 
