@@ -3,7 +3,7 @@
  * `path.join(DATA, `${sample}.csv`)` named its file by no param, captured string or literal: the
  * file edited, the next call was a hit with the old result. Now the body's calls of `node:fs`
  * (and `node:fs/promises`) are seen, and each file it opens for reading, and each folder it
- * lists, and each path it looks up (`existsSync`, `statSync`, `access`), enters its run's key
+ * lists, and each path it looks up (`existsSync`, `statSync`, `lstatSync`, `access`), enters its run's key
  * files (tracker/fileParams.ts): signed when the run ends, checked again on a hit, as a file a
  * param names is. A path with nothing there is kept too (an optional file the body did not
  * find): its appearing is a change. So is each file named on the command line of a
@@ -44,6 +44,8 @@ export class FileTrace {
   readonly read = new Set<string>()
   /** Folders listed. */
   readonly listed = new Set<string>()
+  /** Folders listed with their subfolders (`readdir(dir, { recursive: true })`). */
+  readonly listedTrees = new Set<string>()
   /** Paths looked up (`existsSync`, `statSync`, `access`) before the run wrote them. */
   readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
@@ -55,7 +57,7 @@ export class FileTrace {
 
   /** Whether the body used no file and no environment variable. */
   get empty(): boolean {
-    return this.read.size === 0 && this.listed.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0 && this.env.size === 0
+    return this.read.size === 0 && this.listed.size === 0 && this.listedTrees.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0 && this.env.size === 0
   }
 
   noteEnvRead(name: string): void {
@@ -169,9 +171,11 @@ const noteLookedUp: Note = (t, [p]) => {
   const file = pathArg(p)
   if (file !== undefined) t.noteLookedUp(file)
 }
-const noteListed: Note = (t, [p]) => {
+const noteListed: Note = (t, [p, options]) => {
   const folder = pathArg(p)
-  if (folder !== undefined) t.listed.add(folder)
+  if (folder === undefined) return
+  const recursive = typeof options === "object" && options !== null && (options as { readonly recursive?: unknown }).recursive === true
+  ;(recursive ? t.listedTrees : t.listed).add(folder)
 }
 
 /**
@@ -229,6 +233,7 @@ const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["opendir", noteListed],
   ["exists", noteLookedUp],
   ["stat", noteLookedUp],
+  ["lstat", noteLookedUp],
   ["access", noteLookedUp]
 ]
 

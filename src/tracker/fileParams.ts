@@ -18,7 +18,7 @@
 import { hostname } from "node:os"
 import * as path from "node:path"
 import { hashString } from "../storage/hash.js"
-import { envUntraced, statUntraced as statSync } from "./untracedFs.js"
+import { envUntraced, readdirUntraced, statUntraced as statSync } from "./untracedFs.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -50,6 +50,9 @@ export const READ = "read:"
 
 /** How a folder the body was seen listing is named among the key files. */
 export const LISTED = "listed:"
+
+/** How a folder the body was seen listing with its subfolders (`recursive: true`) is named among the key files. */
+export const LISTED_TREE = "listed-tree:"
 
 /** How a path the body was seen looking up (`existsSync`, `statSync`, `access`) is named among the key files. */
 export const LOOKED_UP = "looked-up:"
@@ -108,6 +111,33 @@ const listingOf = (dir: string): string | undefined => {
   return stat === undefined ? ABSENT : stat?.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
 }
 
+/**
+ * The signature of the tree of folders at `dir` now: the modification times of it and of every
+ * folder below it, hashed (an entry added, removed or renamed anywhere in it changes one).
+ */
+const treeListingOf = (dir: string): string | undefined => {
+  const top = statNow(dir)
+  if (top === undefined) return ABSENT
+  if (!top?.isDirectory()) return undefined
+  const folders: Array<string> = []
+  const walk = (folder: string, rel: string, mtimeNs: bigint): void => {
+    folders.push(`${rel}:${mtimeNs}`)
+    let entries: ReadonlyArray<{ readonly name: string; isDirectory(): boolean }>
+    try {
+      entries = readdirUntraced(folder, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue
+      const sub = statNow(path.join(folder, e.name))
+      if (sub?.isDirectory()) walk(path.join(folder, e.name), `${rel}/${e.name}`, sub.mtimeNs)
+    }
+  }
+  walk(dir, ".", top.mtimeNs)
+  return `tree:${hashString(folders.sort().join("\n"))}`
+}
+
 /** What a read or lookup the body made would see at `file` now: a regular file's signature, a folder or nothing. */
 const presenceOf = (file: string): string | undefined => {
   const stat = statNow(file)
@@ -126,6 +156,8 @@ const currentSignature = (f: KeyPath): string | undefined =>
     ? envSignature(f.path)
     : f.param.startsWith(LISTED)
       ? listingOf(f.path)
+      : f.param.startsWith(LISTED_TREE)
+        ? treeListingOf(f.path)
       : f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)
         ? presenceOf(f.path)
         : signatureOf(f.path)
@@ -134,6 +166,7 @@ const currentSignature = (f: KeyPath): string | undefined =>
 export interface Traced {
   readonly read: Iterable<string>
   readonly listed: Iterable<string>
+  readonly listedTrees: Iterable<string>
   readonly lookedUp: Iterable<string>
   readonly ran: Iterable<string>
   /** Environment variables, by name. */
@@ -157,6 +190,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   }
   for (const file of traced.read) add(READ, file)
   for (const folder of traced.listed) add(LISTED, folder)
+  for (const folder of traced.listedTrees) add(LISTED_TREE, folder)
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
   for (const file of traced.ran) add(RAN, file)
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
@@ -176,7 +210,7 @@ export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> =
 
 /** A signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
 const describeSignature = (signature: string): string => {
-  if (signature.startsWith("dir:")) return "an entry was added, removed or renamed"
+  if (signature.startsWith("dir:") || signature.startsWith("tree:")) return "an entry was added, removed or renamed"
   if (signature === ABSENT) return "nothing there"
   if (signature === FOLDER) return "a folder"
   const [size, ns] = signature.split(":")
@@ -187,6 +221,7 @@ const describeSignature = (signature: string): string => {
 const TRACED: ReadonlyArray<readonly [string, string]> = [
   [READ, "its body read"],
   [LISTED, "its body listed"],
+  [LISTED_TREE, "its body listed with its subfolders"],
   [LOOKED_UP, "its body looked up"],
   [RAN, "named by a command its body ran"]
 ]
@@ -208,10 +243,11 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
     // A runner's file, not on this host (no shared folder), or absent there: only its host could tell.
     if ((now === undefined || now === ABSENT || f.signature === ABSENT) && f.host !== undefined && f.host !== hostname()) continue
     const named = namedBy(f.param)
-    const what = f.param.startsWith(LISTED) || f.signature === FOLDER ? "folder" : "file"
+    const listing = f.param.startsWith(LISTED) || f.param.startsWith(LISTED_TREE)
+    const what = listing || f.signature === FOLDER ? "folder" : "file"
     if (now === undefined || now === ABSENT) return `the ${what} '${f.path}' ${named} is gone`
     if (f.signature === ABSENT) return `the ${what} '${f.path}' ${named} appeared (there was nothing there when its run ended)`
-    return f.param.startsWith(LISTED)
+    return listing
       ? `the folder '${f.path}' ${named} changed (${describeSignature(now)})`
       : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
   }

@@ -15,6 +15,9 @@ export const statUntraced: typeof fs.statSync = fs.statSync
 /** `fs.readFileSync`, not traced. */
 export const readFileUntraced: typeof fs.readFileSync = fs.readFileSync
 
+/** `fs.readdirSync`, not traced. */
+export const readdirUntraced: typeof fs.readdirSync = fs.readdirSync
+
 /** `fs.existsSync`, not traced. */
 export const existsUntraced: typeof fs.existsSync = fs.existsSync
 

@@ -3,7 +3,7 @@
  * (src/flow/fileTrace.ts): checked again on a hit, whatever name the body built for them.
  */
 import { execFileSync, execSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -98,7 +98,7 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     expect(await keyFiles(i, "project-total")).toEqual([path.join(root, "data", "s1.csv")])
   })
 
-  it("an optional file the body looked for and did not find (existsSync, a read it caught) is checked on a hit: its appearing is a miss", async () => {
+  it("an optional file the body looked for and did not find (existsSync, lstatSync, a read it caught) is checked on a hit: its appearing is a miss", async () => {
     const i = await instance()
     const dir = samples(i, { "base.txt": "2" })
     const looked = step("looked-up", () =>
@@ -116,18 +116,21 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
         }
       })
     )
-    const f = flow("optional-flow", () => Effect.all([looked(), caught()]))
-    expect(await i.run(f())).toEqual([2, 0])
-    expect(await i.run(f())).toEqual([2, 0])
+    const linked = step("lstat-looked-up", () => Effect.sync(() => (lstatSync(path.join(dir, "link.txt"), { throwIfNoEntry: false }) === undefined ? 0 : 1)))
+    const f = flow("optional-flow", () => Effect.all([looked(), caught(), linked()]))
+    expect(await i.run(f())).toEqual([2, 0, 0])
+    expect(await i.run(f())).toEqual([2, 0, 0])
     writeFileSync(path.join(dir, "override.txt"), "7")
     writeFileSync(path.join(dir, "extra.txt"), "9")
-    expect(await i.run(f())).toEqual([7, 9])
+    writeFileSync(path.join(dir, "link.txt"), "")
+    expect(await i.run(f())).toEqual([7, 9, 1])
     const lookedUp = await history(i, "looked-up")
     expect(lookedUp.statuses).toEqual([0, 3, 0])
     expect(lookedUp.why).toContain(`the file '${path.join(dir, "override.txt")}' its body looked up appeared (there was nothing there when its run ended)`)
     const read = await history(i, "caught-read")
     expect(read.statuses).toEqual([0, 3, 0])
     expect(read.why).toContain(`the file '${path.join(dir, "extra.txt")}' its body read appeared`)
+    expect((await history(i, "lstat-looked-up")).statuses).toEqual([0, 3, 0])
   })
 
   it("an environment variable the body reads by a computed name is checked on a hit: set where it was unset, or changed, is a miss; why names it", async () => {
@@ -168,6 +171,22 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     const { statuses, why } = await history(i, "listed-count")
     expect(statuses).toEqual([0, 3, 0])
     expect(why).toContain(`the folder '${dir}' its body listed changed (an entry was added, removed or renamed)`)
+  })
+
+  it("a folder the body lists with its subfolders (readdir recursive) is checked on a hit: a file added in a subfolder is a miss", async () => {
+    const i = await instance()
+    const dir = samples(i, { "a.txt": "1" })
+    mkdirSync(path.join(dir, "sub"))
+    writeFileSync(path.join(dir, "sub", "b.txt"), "2")
+    const count = step("tree-count", () => Effect.sync(() => readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith(".txt")).length))
+    const f = flow("tree-flow", () => count())
+    expect(await i.run(f())).toBe(2)
+    expect(await i.run(f())).toBe(2)
+    writeFileSync(path.join(dir, "sub", "c.txt"), "3")
+    expect(await i.run(f())).toBe(3)
+    const { statuses, why } = await history(i, "tree-count")
+    expect(statuses).toEqual([0, 3, 0])
+    expect(why).toContain(`the folder '${dir}' its body listed with its subfolders changed (an entry was added, removed or renamed)`)
   })
 
   it("a script a step runs and the data its command line names are checked on a hit (execFile, a shell's exec); why names the script", async () => {
