@@ -52,6 +52,8 @@ export class FileTrace {
   readonly ran = new Set<string>()
   /** Environment variables read before the body set them. */
   readonly env = new Set<string>()
+  /** The paths above that were named relative to the working directory. */
+  readonly relative = new Set<string>()
   private readonly written = new Set<string>()
   private readonly envSet = new Set<string>()
 
@@ -123,11 +125,18 @@ const current = (): FileTrace | undefined => {
   return afterAwait.getStore()
 }
 
+/** `name` as an absolute path, resolved against `cwd`; noted in `t` when that made it one (run elsewhere, it names another file). */
+const resolved = (t: FileTrace, name: string, cwd = "."): string => {
+  const file = path.resolve(cwd, name)
+  if (!path.isAbsolute(name) && !path.isAbsolute(cwd)) t.relative.add(file)
+  return file
+}
+
 /** A path argument as an absolute path; undefined for a file descriptor or a `FileHandle`. */
-const pathArg = (p: unknown): string | undefined => {
-  if (typeof p === "string") return path.resolve(p)
+const pathArg = (t: FileTrace, p: unknown): string | undefined => {
+  if (typeof p === "string") return resolved(t, p)
   if (p instanceof URL) return p.protocol === "file:" ? path.resolve(decodeURIComponent(p.pathname)) : undefined
-  if (Buffer.isBuffer(p)) return path.resolve(p.toString())
+  if (Buffer.isBuffer(p)) return resolved(t, p.toString())
   return undefined
 }
 
@@ -146,33 +155,33 @@ type Note = (trace: FileTrace, args: ReadonlyArray<unknown>) => void
 
 /** How each wrapped function's arguments name what it reads or writes. */
 const noteRead: Note = (t, [p, options]) => {
-  const file = pathArg(p)
+  const file = pathArg(t, p)
   if (file === undefined) return
   if (readsOnly(flagsOf(options))) t.noteRead(file)
   else t.noteWritten(file)
 }
 const noteOpen: Note = (t, [p, flags]) => {
-  const file = pathArg(p)
+  const file = pathArg(t, p)
   if (file === undefined) return
   if (readsOnly(typeof flags === "function" ? undefined : flags)) t.noteRead(file)
   else t.noteWritten(file)
 }
 const noteWritten: Note = (t, [p]) => {
-  const file = pathArg(p)
+  const file = pathArg(t, p)
   if (file !== undefined) t.noteWritten(file)
 }
 const noteCopied: Note = (t, [from, to]) => {
-  const source = pathArg(from)
+  const source = pathArg(t, from)
   if (source !== undefined) t.noteRead(source)
   noteWritten(t, [to])
 }
 const noteMoved: Note = (t, [, to]) => noteWritten(t, [to])
 const noteLookedUp: Note = (t, [p]) => {
-  const file = pathArg(p)
+  const file = pathArg(t, p)
   if (file !== undefined) t.noteLookedUp(file)
 }
 const noteListed: Note = (t, [p, options]) => {
-  const folder = pathArg(p)
+  const folder = pathArg(t, p)
   if (folder === undefined) return
   const recursive = typeof options === "object" && options !== null && (options as { readonly recursive?: unknown }).recursive === true
   ;(recursive ? t.listedTrees : t.listed).add(folder)
@@ -191,7 +200,7 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
     const parts = /\s/.test(word) ? [word, ...word.split(/\s+/)] : [word]
     for (const value of parts.flatMap((w) => (w.includes("=") ? [w, w.slice(w.indexOf("=") + 1)] : [w]))) {
       const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
-      if (looksLikePath(unquoted)) t.noteRan(path.resolve(cwd, unquoted))
+      if (looksLikePath(unquoted)) t.noteRan(resolved(t, unquoted, cwd))
     }
   }
 }

@@ -25,6 +25,11 @@ export interface KeyPath {
   /** Where in the params the string was (`input`, `files[1]`). */
   readonly param: string
   readonly path: string
+  /**
+   * The working directory a relative name (`data/s1.csv`) was resolved against; absent for an
+   * absolute one. Run in another directory, the same name names another file.
+   */
+  readonly cwd?: string
 }
 
 /** A file a param named when its run ended. */
@@ -75,7 +80,8 @@ export const looksLikePath = (value: string): boolean =>
   value.length > 0 && value.length <= 4096 && PATH_LIKE.test(value) && !URL_LIKE.test(value) && !value.includes("\0") && !value.includes("\n")
 
 /** `value` as a candidate path (absolute), when it looks like one. */
-export const pathOf = (param: string, value: string): KeyPath | undefined => (looksLikePath(value) ? { param, path: path.resolve(value) } : undefined)
+export const pathOf = (param: string, value: string): KeyPath | undefined =>
+  looksLikePath(value) ? { param, path: path.resolve(value), ...(path.isAbsolute(value) ? {} : { cwd: process.cwd() }) } : undefined
 
 /**
  * A traced path with nothing there when the run ended (a read that failed, a lookup that found
@@ -171,6 +177,8 @@ export interface Traced {
   readonly ran: Iterable<string>
   /** Environment variables, by name. */
   readonly env: Iterable<string>
+  /** Those of the paths above that were named relative to the working directory. */
+  readonly relative: ReadonlySet<string>
 }
 
 /**
@@ -182,11 +190,12 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
   const host = hostname()
+  const cwd = process.cwd()
   const add = (param: string, file: string): void => {
     if (seen.has(file) || skipped(file)) return
     seen.add(file)
     const signature = currentSignature({ param, path: file })
-    if (signature !== undefined) files.push({ param, path: file, signature, host })
+    if (signature !== undefined) files.push({ param, path: file, signature, host, ...(traced.relative.has(file) ? { cwd } : {}) })
   }
   for (const file of traced.read) add(READ, file)
   for (const folder of traced.listed) add(LISTED, folder)
@@ -234,6 +243,9 @@ const namedBy = (param: string): string => {
 /** Why a hit is refused because of `files` (as its run left them), or undefined when none changed. */
 export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined => {
   for (const f of files) {
+    // Named relative to another working directory: here the same name names another file.
+    if (f.cwd !== undefined && f.cwd !== process.cwd())
+      return `the file '${f.path}' ${namedBy(f.param)} was named relative to the working directory, '${f.cwd}' when its run ended and '${process.cwd()}' now`
     const now = currentSignature(f)
     if (now === f.signature) continue
     if (f.param === ENV_READ) {

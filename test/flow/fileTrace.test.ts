@@ -98,6 +98,37 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     expect(await keyFiles(i, "project-total")).toEqual([path.join(root, "data", "s1.csv")])
   })
 
+  it("a file named relative to the working directory (by a param, a literal, a built name) is another file in another directory: a miss, and why says so", async () => {
+    const i = await instance()
+    const dirs = ["wd-a", "wd-b"].map((d) => path.join(i.dir, d))
+    dirs.forEach((d, k) => {
+      mkdirSync(d, { recursive: true })
+      writeFileSync(path.join(d, "data.csv"), k === 0 ? "1,2" : "10,20")
+    })
+    const base = "data"
+    const byParam = step("wd-param", (file: string) => Effect.sync(() => sum(readFileSync(file, "utf8"))))
+    const byLiteral = step("wd-literal", () => Effect.sync(() => sum(readFileSync("data.csv", "utf8"))))
+    const byBuilt = step("wd-built", () => Effect.sync(() => sum(readFileSync(`${base}.csv`, "utf8"))))
+    const f = flow("wd-flow", () => Effect.all([byParam("data.csv"), byLiteral(), byBuilt()]))
+    const home = process.cwd()
+    const inDir = async (dir: string) => {
+      process.chdir(dir)
+      try {
+        return await i.run(f())
+      } finally {
+        process.chdir(home)
+      }
+    }
+    expect(await inDir(dirs[0]!)).toEqual([3, 3, 3])
+    expect(await inDir(dirs[0]!)).toEqual([3, 3, 3])
+    expect(await inDir(dirs[1]!)).toEqual([30, 30, 30])
+    for (const name of ["wd-param", "wd-literal", "wd-built"]) {
+      const { statuses, why } = await history(i, name)
+      expect(statuses).toEqual([0, 3, 0])
+      expect(why).toContain(`was named relative to the working directory, '${dirs[0]}' when its run ended and '${dirs[1]}' now`)
+    }
+  })
+
   it("an optional file the body looked for and did not find (existsSync, lstatSync, a read it caught) is checked on a hit: its appearing is a miss", async () => {
     const i = await instance()
     const dir = samples(i, { "base.txt": "2" })
