@@ -32,7 +32,7 @@ import childProcess from "node:child_process"
 import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
-import { Fiber, Option } from "effect"
+import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
 import { looksLikePath } from "../tracker/fileParams.js"
 // Before the wrapping below: Lamina's own checks of key files use the original.
 import "../tracker/untracedFs.js"
@@ -112,6 +112,21 @@ export const traceOf = (scope: RunScope): FileTrace | undefined => traces.get(sc
 
 /** Call `body` so that what it reads after an `await` is still its run's. */
 export const callTraced = <A>(trace: FileTrace, body: () => A): A => afterAwait.run(trace, body)
+
+/**
+ * `inner` with each task run inside `trace`: the scheduler a traced Effect body's fibers run on,
+ * so a promise the body starts (`Effect.promise(async () => { await …; readFileSync(…) })`) reads
+ * for its run after an `await`, where no fiber runs. Without it the promise kept whatever context
+ * the task that started it ran in: none, or another run's.
+ */
+const tracedScheduler = (inner: Scheduler.Scheduler, trace: FileTrace): Scheduler.Scheduler => ({
+  scheduleTask: (task, priority, fiber) => inner.scheduleTask(() => afterAwait.run(trace, task), priority, fiber),
+  shouldYield: (fiber) => inner.shouldYield(fiber)
+})
+
+/** Run the Effect body `body` on `tracedScheduler`, from its first step (one yield, so it starts as one of its tasks). */
+export const runTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(FiberRef.get(FiberRef.currentScheduler), (inner) => Effect.withScheduler(Effect.zipRight(Effect.yieldNow(), body), tracedScheduler(inner, trace)))
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {

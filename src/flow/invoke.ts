@@ -10,7 +10,7 @@ import type { IntegrityError, InvalidArgument, StorageError, ValidationError } f
 import { Ancestors, guardBody, openSpan } from "../registry/sourceGuard.js"
 import { CurrentQueryObserver, type QueryObserver } from "../query/observe.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
-import { callTraced, traceOf, type FileTrace } from "./fileTrace.js"
+import { callTraced, runTraced, traceOf, type FileTrace } from "./fileTrace.js"
 
 /** What a body's return type succeeds with. */
 export type Success<Ret> = Ret extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<Ret>
@@ -39,7 +39,7 @@ export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unkn
 const call = (fn: Function, self: unknown, args: ReadonlyArray<unknown>, trace: FileTrace | undefined): Effect.Effect<unknown, unknown, never> =>
   Effect.suspend(() => {
     const out: unknown = trace === undefined ? fn.apply(self, args) : callTraced(trace, () => fn.apply(self, args))
-    if (Effect.isEffect(out)) return out as Effect.Effect<unknown, unknown, never>
+    if (Effect.isEffect(out)) return trace === undefined ? (out as Effect.Effect<unknown, unknown, never>) : runTraced(trace, out as Effect.Effect<unknown, unknown, never>)
     // The rejection's own message, not "An unknown error occurred", reaches the run's error.
     if (isPromiseLike(out))
       return Effect.tryPromise({

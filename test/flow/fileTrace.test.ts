@@ -271,6 +271,26 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     expect((await history(i, "apart-b")).statuses).toEqual([0, 0])
   })
 
+  it("concurrent Effect bodies reading in a promise after an await (Effect.promise) keep their reads apart: only the step whose file changed misses", async () => {
+    const i = await instance()
+    const dir = samples(i, { "a.txt": "1", "b.txt": "2", "c.txt": "3" })
+    const reader = (name: string, ms: number) =>
+      step(`promised-${name}`, () =>
+        Effect.promise(async () => {
+          await new Promise((resolve) => setTimeout(resolve, ms))
+          return Number(readFileSync(path.join(dir, `${name}.txt`), "utf8"))
+        })
+      )
+    const readers = [reader("a", 6), reader("b", 3), reader("c", 1)]
+    const f = flow("promised-flow", () => Effect.all(readers.map((r) => r()), { concurrency: "unbounded" }))
+    expect(await i.run(f())).toEqual([1, 2, 3])
+    writeFileSync(path.join(dir, "b.txt"), "7")
+    expect(await i.run(f())).toEqual([1, 7, 3])
+    expect((await history(i, "promised-a")).statuses).toEqual([0, 3])
+    expect((await history(i, "promised-b")).statuses).toEqual([0, 0])
+    expect(await keyFiles(i, "promised-c")).toEqual([path.join(dir, "c.txt")])
+  })
+
   it("what the body wrote before reading it back, and the artifacts it saved and loaded, are not checked: a rerun hits", async () => {
     const i = await instance()
     const dir = samples(i, {})
