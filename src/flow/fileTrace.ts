@@ -11,10 +11,11 @@
  * script it runs and the data it is given; not what that process reads by other names.
  *
  * How a call is tied to its run: inside a fiber (an Effect body, or the synchronous start of a
- * Promise body), by the fiber's `CurrentRun`; after an `await` in a Promise body, where no fiber
- * runs, by an `AsyncLocalStorage` the body was called in. A file the run wrote before reading it
- * is its own output, not an input, and is left out, so a step reading back what it wrote is not
- * a miss at every later call.
+ * Promise body), by the fiber's `CurrentRun`; after an `await`, where no fiber runs, by an
+ * `AsyncLocalStorage`: a Promise body is called in it, and an Effect body's fibers run each task
+ * in it (`tracedScheduler`), so the promises they start carry it. A file the run wrote before
+ * reading it is its own output, not an input, and is left out, so a step reading back what it
+ * wrote is not a miss at every later call.
  *
  * The environment variables the body reads are kept too (`process.env[name]` in a config helper:
  * a computed name, which reading the source cannot tell): `process.env` becomes a proxy that notes
