@@ -157,7 +157,7 @@ export const describeRunners = (storageKind: "local" | "s3"): void =>
 
     // Storage plays no part in it: run once, with the local suite.
     if (storageKind === "local")
-      it("a cached step calling an uncached step on a runner checks what that step's query read: a new square makes it miss", async () => {
+      it("a cached step calling an uncached step on a runner checks what that step's query read: a new record makes it miss", async () => {
         const log = env.LAMINA_TEST_EXEC_LOG
         const census = async (expected: number) => {
           const r = await caller(cluster, { flow: "census", args: [], cluster: true }).result
@@ -165,18 +165,20 @@ export const describeRunners = (storageKind: "local" | "s3"): void =>
           expect(r.value).toBe(expected)
           return r.events.filter((e) => e.kind === "step")
         }
+        const enroll = async (n: number) => {
+          const r = await caller(cluster, { flow: "enroll", args: [n], cluster: false }).result
+          expect(r.ok, r.error).toBe(true)
+        }
         const before = executions(log).length
-        // squares/1..6 and squares/total.txt, from the fan-out above.
-        const first = await census(7)
-        expect(first.find((e) => e.name === "count-squares" && e.status === "done")?.runner).toMatch(/^127\.0\.0\.1:\d+$/)
-        expect((await census(7)).map((e) => `${e.name} ${e.status}`)).toEqual(["census cached"])
-        const more = await caller(cluster, { flow: "squares", args: [7, 0], cluster: true }).result
-        expect(more.ok, more.error).toBe(true)
-        // squares/7.txt and a new version of squares/total.txt (a filter counts every version).
-        await census(9)
+        await enroll(1)
+        const first = await census(1)
+        expect(first.find((e) => e.name === "count-enrolled" && e.status === "done")?.runner).toMatch(/^127\.0\.0\.1:\d+$/)
+        expect((await census(1)).map((e) => `${e.name} ${e.status}`)).toEqual(["census cached"])
+        await enroll(2)
+        await census(2)
         const ran = executions(log).slice(before).map((l) => l.split(" ")[0])
         expect(ran.filter((w) => w === "census")).toHaveLength(2)
-        expect(ran.filter((w) => w === "count-squares")).toHaveLength(2)
+        expect(ran.filter((w) => w === "count-enrolled")).toHaveLength(2)
       }, 300_000)
 
     it("kill -9 of a runner mid-step: its calls run again elsewhere, lost runs end aborted, nothing registered twice", async () => {
