@@ -157,16 +157,13 @@ const envSignature = (name: string): string => {
 }
 
 /** The signature of what a key file names now: an environment variable's, a listed folder's, a traced read's or lookup's, else a regular file's. */
-const currentSignature = (f: KeyPath): string | undefined =>
-  f.param === ENV_READ
-    ? envSignature(f.path)
-    : f.param.startsWith(LISTED)
-      ? listingOf(f.path)
-      : f.param.startsWith(LISTED_TREE)
-        ? treeListingOf(f.path)
-      : f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)
-        ? presenceOf(f.path)
-        : signatureOf(f.path)
+const currentSignature = (f: KeyPath): string | undefined => {
+  if (f.param === ENV_READ) return envSignature(f.path)
+  if (f.param.startsWith(LISTED)) return listingOf(f.path)
+  if (f.param.startsWith(LISTED_TREE)) return treeListingOf(f.path)
+  if (f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)) return presenceOf(f.path)
+  return signatureOf(f.path)
+}
 
 /** What a body was seen using, by absolute path (flow/fileTrace.ts). */
 export interface Traced {
