@@ -34,6 +34,7 @@ import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
+import { isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/fileParams.js"
 // Before the wrapping below: Lamina's own checks of key files use the original.
 import "../tracker/untracedFs.js"
@@ -131,7 +132,8 @@ export const runTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {
-  if (open === 0) return undefined
+  // Lamina's own requests inside a body (its S3 client's) are not the body's reads.
+  if (open === 0 || isOwnWork()) return undefined
   const fiber = Fiber.getCurrentFiber()
   if (Option.isSome(fiber)) {
     const run = fiber.value.getFiberRef(CurrentRun)

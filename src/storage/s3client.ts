@@ -13,6 +13,7 @@
 import { S3Client } from "@aws-sdk/client-s3"
 import { Duration, Effect, Schedule } from "effect"
 import { StorageError } from "../errors.js"
+import { asOwnWork } from "./ownWork.js"
 import type { S3Location } from "./s3uri.js"
 
 /** How S3 calls are retried. */
@@ -146,7 +147,7 @@ const defaultRetry = (): RetryPolicy => ({
 export const makeClient = (config: S3ClientConfig): S3Client => {
   // Node 20 is this project's pinned runtime (DESIGN.md); silence the SDK's Node 22 notice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
-  return new S3Client({
+  const client = new S3Client({
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     region: config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
     forcePathStyle: config.forcePathStyle ?? config.endpoint !== undefined,
@@ -156,6 +157,10 @@ export const makeClient = (config: S3ClientConfig): S3Client => {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED"
   })
+  // Its requests are Lamina's own work, not the reads of the step body saving or loading (ownWork.ts).
+  const send = client.send
+  Object.defineProperty(client, "send", { value: (...args: Array<unknown>): unknown => asOwnWork(() => Reflect.apply(send, client, args)) })
+  return client
 }
 
 /** Wrap a client into an `S3Api` for `location`. */
