@@ -11,10 +11,10 @@ import { filesChanged, filesOf, pathOf, signatureOf } from "../../src/tracker/fi
 const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-fileparams-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-it("takes strings with a slash or an extension as candidate paths, resolved; not URLs or other strings", () => {
-  expect(pathOf("input", "data/counts.csv")).toEqual({ param: "input", path: path.resolve("data/counts.csv") })
+it("takes strings with a slash or an extension as candidate paths, resolved (a relative one with its working directory); not URLs or other strings", () => {
+  expect(pathOf("input", "data/counts.csv")).toEqual({ param: "input", path: path.resolve("data/counts.csv"), cwd: process.cwd() })
   expect(pathOf("input", "counts.csv")?.path).toBe(path.resolve("counts.csv"))
-  expect(pathOf("p", "/abs/dir")?.path).toBe("/abs/dir")
+  expect(pathOf("p", "/abs/dir")).toEqual({ param: "p", path: "/abs/dir" })
   expect(pathOf("p", "s3://bucket/raw/a.csv")).toBeUndefined()
   expect(pathOf("p", "file:///tmp/a.csv")).toBeUndefined()
   expect(pathOf("p", "package")).toBeUndefined()
