@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { existsUntraced } from "../tracker/untracedFs.js"
+import { existsUntraced } from "../storage/ownWork.js"
 import { Session } from "node:inspector"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -29,7 +29,7 @@ import { isPlainObject } from "../tracker/canonical.js"
 import { IDENTIFIER } from "./identifier.js"
 import { reachedFiles } from "./codeFingerprint.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
-import { moduleText } from "./moduleText.js"
+import { classDeclaration, moduleText } from "./moduleText.js"
 import { projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
 import { envVarsReadBy, readsArgv } from "./source.js"
@@ -234,11 +234,7 @@ const projectClass = perModule((file, name): boolean => {
   const from = importOrigin(file, name)
   if (from.kind !== "none") return from.kind === "project"
   const text = moduleText(file) ?? ""
-  // `class Model`, or a class expression bound to the name (`const Model = class {…}`).
-  const at = new RegExp(
-    `(?<![\\p{ID_Continue}$])(?:class\\s+${name.replace(/\$/g, "\\$")}(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+${name.replace(/\$/g, "\\$")}\\s*=\\s*class(?![\\p{ID_Continue}$]))`,
-    "u"
-  ).exec(text)?.index
+  const at = classDeclaration([name]).exec(text)?.index
   return at !== undefined && projectRegion(text, at)
 })
 

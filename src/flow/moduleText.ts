@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileUntraced } from "../tracker/untracedFs.js"
+import { readFileUntraced } from "../storage/ownWork.js"
 
 const texts = new Map<string, string | undefined>()
 
@@ -19,4 +19,10 @@ export const moduleText = (file: string): string | undefined => {
   }
   texts.set(file, text)
   return text
+}
+
+/** A declaration in a module's text of a class named one of `names`: `class Model`, or a class expression bound to the name (`const Model = class {…}`). */
+export const classDeclaration = (names: ReadonlyArray<string>): RegExp => {
+  const any = names.map((n) => n.replace(/\$/g, "\\$")).join("|")
+  return new RegExp(`(?<![\\p{ID_Continue}$])(?:class\\s+(?:${any})(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+(?:${any})\\s*=\\s*class(?![\\p{ID_Continue}$]))`, "u")
 }

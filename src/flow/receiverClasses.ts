@@ -11,7 +11,7 @@
  */
 import * as path from "node:path"
 import { codeFingerprint, mergeFingerprints, type CodeFingerprint } from "./codeFingerprint.js"
-import { moduleText } from "./moduleText.js"
+import { classDeclaration, moduleText } from "./moduleText.js"
 import { projectRootOf } from "./projectRoot.js"
 
 /** The names of `cls` and its superclasses (a static method's receiver is the class itself). */
@@ -19,14 +19,6 @@ const classNames = (cls: Function): ReadonlyArray<string> => {
   const names: Array<string> = []
   for (let c: unknown = cls; typeof c === "function" && c !== Function.prototype && c.name !== ""; c = Object.getPrototypeOf(c)) names.push(c.name)
   return names
-}
-
-const escaped = (name: string): string => name.replace(/\$/g, "\\$")
-
-/** A declaration of a class named one of `names` (`class B`, `const B = class`). */
-const declarationOf = (names: ReadonlyArray<string>): RegExp => {
-  const any = names.map(escaped).join("|")
-  return new RegExp(`(?<![\\p{ID_Continue}$])(?:class\\s+(?:${any})(?![\\p{ID_Continue}$])|(?:const|let|var)\\s+(?:${any})\\s*=\\s*class(?![\\p{ID_Continue}$]))`, "u")
 }
 
 /**
@@ -43,7 +35,7 @@ const declaringFiles = (cls: Function, callers: ReadonlyArray<string>): Readonly
     candidates.add(path.resolve(caller))
     for (const rel of Object.keys(codeFingerprint(caller).files)) candidates.add(path.join(root, rel))
   }
-  const declaration = declarationOf(names)
+  const declaration = classDeclaration(names)
   return [...candidates].filter((file) => {
     const text = moduleText(file)
     return text !== undefined && declaration.test(text)
