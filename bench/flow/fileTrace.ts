@@ -20,7 +20,7 @@ import * as path from "node:path"
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { step } from "../../src/flow/index.js"
 import * as Lamina from "../../src/instance/Lamina.js"
-import { envUntraced } from "../../src/tracker/untracedFs.js"
+import { envUntraced } from "../../src/storage/ownWork.js"
 import { median, numberArg } from "../util.js"
 import { rotatingBlocks } from "./blocks.js"
 

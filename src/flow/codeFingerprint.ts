@@ -17,7 +17,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { existsUntraced, readFileUntraced, statUntraced } from "../tracker/untracedFs.js"
+import { existsUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"

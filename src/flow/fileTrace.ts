@@ -2,10 +2,10 @@
  * The files a cacheable step's body reads, seen as it runs. A step reading
  * `path.join(DATA, `${sample}.csv`)` named its file by no param, captured string or literal: the
  * file edited, the next call was a hit with the old result. Now the body's calls of `node:fs`
- * (and `node:fs/promises`) are seen, and each file it opens for reading, and each folder it
- * lists, and each path it looks up (`existsSync`, `statSync`, `lstatSync`, `access`), enters its run's key
- * files (tracker/fileParams.ts): signed when the run ends, checked again on a hit, as a file a
- * param names is. A path with nothing there is kept too (an optional file the body did not
+ * (and `node:fs/promises`) are seen, and each file it opens for reading, each folder it lists
+ * and each path it looks up (`existsSync`, `statSync`, `lstatSync`, `access`) enters its run's
+ * key files (tracker/fileParams.ts): signed when the run ends, checked again on a hit, as a file
+ * a param names is. A path with nothing there is kept too (an optional file the body did not
  * find): its appearing is a change. So is each file named on the command line of a
  * process it starts (`execFileSync("python3", ["scripts/train.py", "data/s1.csv"])`): the
  * script it runs and the data it is given; not what that process reads by other names.
@@ -34,10 +34,9 @@ import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
+// Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
 import { isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/fileParams.js"
-// Before the wrapping below: Lamina's own checks of key files use the original.
-import "../tracker/untracedFs.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -48,7 +47,7 @@ export class FileTrace {
   readonly listed = new Set<string>()
   /** Folders listed with their subfolders (`readdir(dir, { recursive: true })`). */
   readonly listedTrees = new Set<string>()
-  /** Paths looked up (`existsSync`, `statSync`, `access`) before the run wrote them. */
+  /** Paths looked up (`existsSync`, `statSync`, `lstatSync`, `access`) before the run wrote them. */
   readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
   readonly ran = new Set<string>()
@@ -132,8 +131,13 @@ export const runTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {
+  if (open === 0) return undefined
+  const trace = tracedCaller()
   // Lamina's own requests inside a body (its S3 client's) are not the body's reads.
-  if (open === 0 || isOwnWork()) return undefined
+  return trace === undefined || isOwnWork() ? undefined : trace
+}
+
+const tracedCaller = (): FileTrace | undefined => {
   const fiber = Fiber.getCurrentFiber()
   if (Option.isSome(fiber)) {
     const run = fiber.value.getFiberRef(CurrentRun)
@@ -264,7 +268,7 @@ const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["access", noteLookedUp]
 ]
 
-/** Wrap `node:fs`' and `node:child_process`' functions, so the calls of traced bodies are noted. */
+/** Wrap `node:fs`' and `node:child_process`' functions and put `process.env` behind `tracedEnv`, so what traced bodies use is noted. */
 const install = (): void => {
   const wrap = (holder: Record<string, unknown>, name: string, note: Note): void => {
     const original = holder[name]

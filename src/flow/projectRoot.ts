@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { existsUntraced } from "../tracker/untracedFs.js"
+import { existsUntraced } from "../storage/ownWork.js"
 import * as path from "node:path"
 
 const roots = new Map<string, string>()

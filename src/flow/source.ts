@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { existsUntraced } from "../tracker/untracedFs.js"
+import { existsUntraced } from "../storage/ownWork.js"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { hashString } from "../storage/hash.js"

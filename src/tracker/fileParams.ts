@@ -18,7 +18,7 @@
 import { hostname } from "node:os"
 import * as path from "node:path"
 import { hashString } from "../storage/hash.js"
-import { envUntraced, readdirUntraced, statUntraced as statSync } from "./untracedFs.js"
+import { envUntraced, readdirUntraced, statUntraced as statSync } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -59,7 +59,7 @@ export const LISTED = "listed:"
 /** How a folder the body was seen listing with its subfolders (`recursive: true`) is named among the key files. */
 export const LISTED_TREE = "listed-tree:"
 
-/** How a path the body was seen looking up (`existsSync`, `statSync`, `access`) is named among the key files. */
+/** How a path the body was seen looking up (`existsSync`, `statSync`, `lstatSync`, `access`) is named among the key files. */
 export const LOOKED_UP = "looked-up:"
 
 /** How a file a command the body ran named (its script, its data) is named among the key files. */
