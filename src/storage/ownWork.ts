@@ -22,6 +22,9 @@ export const statUntraced: typeof fs.statSync = fs.statSync
 /** `fs.readFileSync`, not traced. */
 export const readFileUntraced: typeof fs.readFileSync = fs.readFileSync
 
+/** `fs.openSync`, not traced. */
+export const openUntraced: typeof fs.openSync = fs.openSync
+
 /** `fs.readdirSync`, not traced. */
 export const readdirUntraced: typeof fs.readdirSync = fs.readdirSync
 

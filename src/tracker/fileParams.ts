@@ -17,8 +17,9 @@
  */
 import { hostname } from "node:os"
 import * as path from "node:path"
-import { hashString } from "../storage/hash.js"
-import { envUntraced, readdirUntraced, statUntraced as statSync } from "../storage/ownWork.js"
+import { closeSync, readSync } from "node:fs"
+import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
+import { envUntraced, openUntraced, readdirUntraced, readFileUntraced, statUntraced as statSync } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -102,24 +103,101 @@ const statNow = (file: string) => {
   }
 }
 
-/** The signature of the regular file at `file` now, or undefined when there is none. */
-export const signatureOf = (file: string): string | undefined => {
+/**
+ * How long before a signature is taken a modification counts as recent: within one tick of a
+ * coarse file clock (jiffies before Linux 6.13, 1–2 s on HFS+, FAT and some network file
+ * systems), so a later edit in the same tick would leave the size and time as they were. 2 s
+ * covers them all.
+ */
+const RECENT_MS = 2_000
+
+/** A recently modified file above this size is hashed by `SAMPLES` chunks spread over it, not whole (a check reads it again at every hit). */
+export const RECENT_HASH_LIMIT = 64 * 1024 * 1024
+const SAMPLES = 16
+const SAMPLE_BYTES = 64 * 1024
+
+/** What could not be read of a recently modified file: its entry never matches (recomputed to be sure). */
+const UNREADABLE = "unreadable"
+
+/** Whether a modification at `mtimeNs` is recent, or in the future (another host's clock). */
+const recent = (mtimeNs: bigint): boolean => mtimeNs > BigInt(Date.now() - RECENT_MS) * 1_000_000n
+
+type Stat = NonNullable<ReturnType<typeof statNow>>
+
+/**
+ * The hash of the regular file `file` (of `size` bytes) now: of all of it up to
+ * `RECENT_HASH_LIMIT`, else of `SAMPLES` chunks from its first to its last byte (a file
+ * rewritten in the same tick of the clock differs in them; an edit of a few bytes between
+ * them is not seen).
+ */
+const contentOf = (file: string, size: bigint): string => {
+  try {
+    if (size <= BigInt(RECENT_HASH_LIMIT)) return hashBytes(readFileUntraced(file)).hash
+    const fd = openUntraced(file, "r")
+    try {
+      const chunk = Buffer.alloc(SAMPLE_BYTES)
+      const hash = new StreamingHash()
+      const last = Number(size) - SAMPLE_BYTES
+      for (let k = 0; k < SAMPLES; k++) hash.update(chunk.subarray(0, readSync(fd, chunk, 0, SAMPLE_BYTES, Math.round((last * k) / (SAMPLES - 1)))))
+      return `sampled-${hash.digest().hash}`
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return UNREADABLE
+  }
+}
+
+/** The hash of the names in the folder `dir` now (what a listing returns). */
+const namesOf = (dir: string): string => {
+  try {
+    return hashString(readdirUntraced(dir).sort().join("\n"))
+  } catch {
+    return UNREADABLE
+  }
+}
+
+/**
+ * `base` (what the stat says: `SIZE:MTIME_NS`, `dir:MTIME_NS`), with what the stat cannot tell:
+ * when signing (`kept` undefined) and the modification was recent, `base:CONTENT`; when
+ * checking an entry `kept` that was signed so, with the content now (an entry too large to read
+ * when signed never matches: recomputed to be sure).
+ */
+const withContent = (base: string, mtimeNs: bigint, kept: string | undefined, content: () => string): string => {
+  if (kept === undefined) return recent(mtimeNs) ? `${base}:${content()}` : base
+  if (!kept.startsWith(`${base}:`)) return base
+  return kept === `${base}:${UNREADABLE}` ? `${base}:${UNREADABLE}-then` : `${base}:${content()}`
+}
+
+/** A regular file's signature (see `withContent`). */
+const fileSignature = (file: string, stat: Stat, kept: string | undefined): string =>
+  withContent(`${stat.size}:${stat.mtimeNs}`, stat.mtimeNs, kept, () => contentOf(file, stat.size))
+
+/**
+ * The signature of the regular file at `file` now, or undefined when there is none: its size
+ * and modification time, and its content's hash when it was modified within `RECENT_MS`. With
+ * `kept`, as a check of that entry computes it.
+ */
+export const signatureOf = (file: string, kept?: string): string | undefined => {
   const stat = statNow(file)
-  return stat?.isFile() ? `${stat.size}:${stat.mtimeNs}` : undefined
+  return stat?.isFile() ? fileSignature(file, stat, kept) : undefined
 }
 
 /**
  * The signature of the folder at `dir` now: its modification time, which adding, removing or
- * renaming an entry changes (an edit inside a file does not: the files read are signed apiece).
+ * renaming an entry changes (an edit inside a file does not: the files read are signed apiece),
+ * and the hash of its names when that time was recent (see `withContent`).
  */
-const listingOf = (dir: string): string | undefined => {
+const listingOf = (dir: string, kept?: string): string | undefined => {
   const stat = statNow(dir)
-  return stat === undefined ? ABSENT : stat?.isDirectory() ? `dir:${stat.mtimeNs}` : undefined
+  return stat === undefined ? ABSENT : stat?.isDirectory() ? withContent(`dir:${stat.mtimeNs}`, stat.mtimeNs, kept, () => namesOf(dir)) : undefined
 }
 
 /**
  * The signature of the tree of folders at `dir` now: the modification times of it and of every
- * folder below it, hashed (an entry added, removed or renamed anywhere in it changes one).
+ * folder below it and the names in each, hashed (an entry added, removed or renamed anywhere in
+ * it changes one; the names tell it within a tick of a coarse file clock too). Its walk reads
+ * every folder's entries anyway.
  */
 const treeListingOf = (dir: string): string | undefined => {
   const top = statNow(dir)
@@ -127,13 +205,14 @@ const treeListingOf = (dir: string): string | undefined => {
   if (!top?.isDirectory()) return undefined
   const folders: Array<string> = []
   const walk = (folder: string, rel: string, mtimeNs: bigint): void => {
-    folders.push(`${rel}:${mtimeNs}`)
     let entries: ReadonlyArray<{ readonly name: string; isDirectory(): boolean }>
     try {
       entries = readdirUntraced(folder, { withFileTypes: true })
     } catch {
+      folders.push(`${rel}:${mtimeNs}`)
       return
     }
+    folders.push(`${rel}:${mtimeNs}:${entries.map((e) => e.name).sort().join("/")}`)
     for (const e of entries) {
       if (!e.isDirectory()) continue
       const sub = statNow(path.join(folder, e.name))
@@ -144,10 +223,10 @@ const treeListingOf = (dir: string): string | undefined => {
   return `tree:${hashString(folders.sort().join("\n"))}`
 }
 
-/** What a read or lookup the body made would see at `file` now: a regular file's signature, a folder or nothing. */
-const presenceOf = (file: string): string | undefined => {
+/** What a read or lookup the body made would see at `file` now: a regular file's signature (`kept`: see `signatureOf`), a folder or nothing. */
+const presenceOf = (file: string, kept?: string): string | undefined => {
   const stat = statNow(file)
-  return stat === undefined ? ABSENT : stat === null ? undefined : stat.isFile() ? `${stat.size}:${stat.mtimeNs}` : stat.isDirectory() ? FOLDER : undefined
+  return stat === undefined ? ABSENT : stat === null ? undefined : stat.isFile() ? fileSignature(file, stat, kept) : stat.isDirectory() ? FOLDER : undefined
 }
 
 /** The signature of the environment variable `name`'s value now: its hash, or ABSENT when it is unset. */
@@ -156,13 +235,17 @@ const envSignature = (name: string): string => {
   return value === undefined ? ABSENT : hashString(value)
 }
 
-/** The signature of what a key file names now: an environment variable's, a listed folder's, a traced read's or lookup's, else a regular file's. */
-const currentSignature = (f: KeyPath): string | undefined => {
+/**
+ * The signature of what a key file names now: an environment variable's, a listed folder's, a
+ * traced read's or lookup's, else a regular file's. With `kept` (the entry's signature), as its
+ * check computes it: the content too where the entry has it.
+ */
+const currentSignature = (f: KeyPath, kept?: string): string | undefined => {
   if (f.param === ENV_READ) return envSignature(f.path)
-  if (f.param.startsWith(LISTED)) return listingOf(f.path)
+  if (f.param.startsWith(LISTED)) return listingOf(f.path, kept)
   if (f.param.startsWith(LISTED_TREE)) return treeListingOf(f.path)
-  if (f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)) return presenceOf(f.path)
-  return signatureOf(f.path)
+  if (f.param.startsWith(READ) || f.param.startsWith(LOOKED_UP)) return presenceOf(f.path, kept)
+  return signatureOf(f.path, kept)
 }
 
 /** What a body was seen using, by absolute path (flow/fileTrace.ts). */
@@ -214,6 +297,9 @@ export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> =
   return files
 }
 
+/** What the stat says of a file's signature (`SIZE:MTIME_NS`), without its content's hash. */
+const statPart = (signature: string): string => signature.split(":").slice(0, 2).join(":")
+
 /** A signature for messages: `12 bytes, modified 2026-12-04T10:00:00.000Z`. */
 const describeSignature = (signature: string): string => {
   if (signature.startsWith("dir:") || signature.startsWith("tree:")) return "an entry was added, removed or renamed"
@@ -243,7 +329,7 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
     // Named relative to another working directory: here the same name names another file.
     if (f.cwd !== undefined && f.cwd !== process.cwd())
       return `the file '${f.path}' ${namedBy(f.param)} was named relative to the working directory, '${f.cwd}' when its run ended and '${process.cwd()}' now`
-    const now = currentSignature(f)
+    const now = currentSignature(f, f.signature)
     if (now === f.signature) continue
     if (f.param === ENV_READ) {
       const variable = `the environment variable '${f.path}' its body read`
@@ -256,9 +342,11 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
     const what = listing || f.signature === FOLDER ? "folder" : "file"
     if (now === undefined || now === ABSENT) return `the ${what} '${f.path}' ${named} is gone`
     if (f.signature === ABSENT) return `the ${what} '${f.path}' ${named} appeared (there was nothing there when its run ended)`
-    return listing
-      ? `the folder '${f.path}' ${named} changed (${describeSignature(now)})`
-      : `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
+    if (listing) return `the folder '${f.path}' ${named} changed (${describeSignature(now)})`
+    if (statPart(now) !== statPart(f.signature)) return `the file '${f.path}' ${named} changed (${describeSignature(f.signature)} → ${describeSignature(now)})`
+    return f.signature.endsWith(`:${UNREADABLE}`)
+      ? `the file '${f.path}' ${named} was modified within ${RECENT_MS / 1000} s of when its run ended and could not be read then: its size and modification time cannot tell an edit made since, so it is computed again`
+      : `the file '${f.path}' ${named} changed (the same size and modification time, other content)`
   }
   return undefined
 }

@@ -2,7 +2,7 @@
  * Content-hash caching: hit and miss per key component, cached run records, Run.why.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Option, Schema } from "effect"
 import { expect, it } from "vitest"
@@ -352,6 +352,58 @@ describeBackends("caching", ({ instance }) => {
     await i.run(g(out))
     expect(written).toBe(2)
     expect(readFileSync(out, "utf8")).toBe("total: 3")
+  })
+
+  it("tells an edit that kept a file's size and modification time by its content: a file or folder changed within the clock's tick of its run's end is a miss", async () => {
+    // Before Linux 6.13 (and on FAT, HFS+, many network file systems) a file's time moves in
+    // ticks of milliseconds to seconds: rewritten within one, it keeps its time. `utimesSync`
+    // plays that clock here, setting the times the coarse clock would have.
+    const i = await instance()
+    const tick = new Date()
+    let n = 0
+    const readSample = step("read-sample", (file: string) => Effect.sync(() => (n++, readFileSync(file, "utf8"))))
+    const f = flow("sample-flow", (file: string) => readSample(file))
+    const sample = writeFile(i, "sample.txt", "sample=01")
+    utimesSync(sample, tick, tick)
+    expect(await i.run(f(sample))).toBe("sample=01")
+    writeFileSync(sample, "sample=02")
+    utimesSync(sample, tick, tick)
+    expect(await i.run(f(sample))).toBe("sample=02")
+    expect(n).toBe(2)
+    const runs = (await i.run(allRuns)).filter((r) => r.name === "read-sample")
+    expect(runs.map((r) => r.status)).toEqual([0, 0])
+    expect((await i.run(Run.why(runs[1]!.uid))).message).toContain(`the file '${sample}' named by param 'file' changed (the same size and modification time, other content)`)
+    // Unchanged, it is a hit.
+    expect(await i.run(f(sample))).toBe("sample=02")
+    expect(n).toBe(2)
+
+    // A folder the body lists, given an entry in the same tick.
+    const folder = path.dirname(writeFile(i, "plates/p1.csv", "x"))
+    const plates = step("list-plates", (dir: string) => Effect.sync(() => (n++, readdirSync(dir).sort().join(","))))
+    const g = flow("plates-flow", (dir: string) => plates(dir))
+    utimesSync(folder, tick, tick)
+    expect(await i.run(g(folder))).toBe("p1.csv")
+    writeFileSync(path.join(folder, "p2.csv"), "y")
+    utimesSync(folder, tick, tick)
+    expect(await i.run(g(folder))).toBe("p1.csv,p2.csv")
+    // A file its body reads by a name it makes (a traced read), and a tree it lists.
+    const settings = step("read-settings", (dir: string) => Effect.sync(() => (n++, readFileSync(path.join(dir, "settings.txt"), "utf8"))))
+    const h = flow("settings-flow", (dir: string) => settings(dir))
+    const settingsFile = path.join(folder, "settings.txt")
+    writeFileSync(settingsFile, "lr=0.1")
+    utimesSync(settingsFile, tick, tick)
+    expect(await i.run(h(folder))).toBe("lr=0.1")
+    writeFileSync(settingsFile, "lr=0.2")
+    utimesSync(settingsFile, tick, tick)
+    expect(await i.run(h(folder))).toBe("lr=0.2")
+    const tree = step("list-tree", (dir: string) => Effect.sync(() => (n++, readdirSync(dir, { recursive: true }).length)))
+    const t = flow("tree-flow", (dir: string) => tree(dir))
+    const sub = path.dirname(writeFile(i, "plates/run1/a.csv", "x"))
+    utimesSync(sub, tick, tick)
+    const listed = await i.run(t(folder))
+    writeFileSync(path.join(sub, "b.csv"), "y")
+    utimesSync(sub, tick, tick)
+    expect(await i.run(t(folder))).toBe(listed + 1)
   })
 
   it("recomputes when an output was trashed or deleted, and why says so", async () => {
