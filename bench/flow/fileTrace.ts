@@ -7,14 +7,17 @@
  *   - `one`: a body that reads one 1 KB file by a name it builds
  *   - `hundred`: a body that reads 100 such files
  *   - `env`: a body that reads one environment variable by a name it builds (kept by its value's hash)
+ *   - `recent`: a body that reads one 1 KB file modified "now" (its time set ahead): kept with its
+ *     content's hash, which a hit reads and hashes again (tracker/fileParams.ts, `RECENT_MS`)
  *
- * The first pass executes every call (the run ends by signing what the body read: one `stat` per
+ * The data files are aged an hour first, so only `recent`'s is kept with its content. The first
+ * pass executes every call (the run ends by signing what the body read: one `stat` per
  * file), the second hits (the hit checks each file again: one `stat` per file). Each difference
  * against `none` is set against the plain `readFileSync` and `statSync` of those files, timed
  * in the same process, and so is a `process.env` read outside any run (through Lamina's proxy)
  * against one of the object behind it. Run: `npx tsc -p tsconfig.json && node dist/bench/flow/fileTrace.js [--steps 300]`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect, type Layer, ManagedRuntime } from "effect"
@@ -32,7 +35,15 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-bench-filetrace-"))
 process.env.LAMINA_HOME ??= path.join(dir, "home")
 const data = path.join(dir, "data")
 mkdirSync(data)
-for (let k = 0; k < 100; k++) writeFileSync(path.join(data, `s${k}.csv`), String(k).padStart(1024, "0"))
+const hourAgo = new Date(Date.now() - 3_600_000)
+for (let k = 0; k < 100; k++) {
+  writeFileSync(path.join(data, `s${k}.csv`), String(k).padStart(1024, "0"))
+  utimesSync(path.join(data, `s${k}.csv`), hourAgo, hourAgo)
+}
+// Modified "now" for as long as the bench runs: a time ahead of the clock counts as recent too.
+const recentFile = path.join(dir, "recent.csv")
+writeFileSync(recentFile, "r".padStart(1024, "0"))
+utimesSync(recentFile, new Date(Date.now() + 3_600_000), new Date(Date.now() + 3_600_000))
 
 /** The body's work: read `n` files by the names it builds. */
 const readSamples = (n: number): number => {
@@ -58,15 +69,16 @@ const timed = (times: number, f: () => unknown): number => {
   return median(t)
 }
 
-type Kind = "none" | "one" | "hundred" | "env"
-const KINDS: ReadonlyArray<Kind> = ["none", "one", "hundred", "env"]
+type Kind = "none" | "one" | "hundred" | "env" | "recent"
+const KINDS: ReadonlyArray<Kind> = ["none", "one", "hundred", "env", "recent"]
 
 // The same helper for all three (the same captures to key), reading 0, 1 or 100 files.
 const none = step({ name: "none" }, (i: number) => Effect.sync(() => i + readSamples(0)))
 const one = step({ name: "one" }, (i: number) => Effect.sync(() => i + readSamples(1)))
 const hundred = step({ name: "hundred" }, (i: number) => Effect.sync(() => i + readSamples(100)))
 const env = step({ name: "env" }, (i: number) => Effect.sync(() => i + readSamples(0) * setting(`BENCH_FILE_TRACE_${"SCALE"}`)))
-const stepOf = { none, one, hundred, env }
+const recent = step({ name: "recent" }, (i: number) => Effect.sync(() => i + readSamples(0) + readFileSync(path.join(dir, `recent${".csv"}`)).length))
+const stepOf = { none, one, hundred, env, recent }
 
 const rt = ManagedRuntime.make(Lamina.layer({ storage: path.join(dir, "storage"), db: path.join(dir, "registry.db") }) as Layer.Layer<Lamina.Lamina, unknown>)
 try {
@@ -75,7 +87,7 @@ try {
   await pass(executed)
   const hit = times()
   await pass(hit)
-  const m = (t: Record<Kind, Array<number>>) => ({ none: median(t.none), one: median(t.one), hundred: median(t.hundred), env: median(t.env) })
+  const m = (t: Record<Kind, Array<number>>) => ({ none: median(t.none), one: median(t.one), hundred: median(t.hundred), env: median(t.env), recent: median(t.recent) })
   const [ran, hits] = [m(executed), m(hit)]
   // Outside any run: what the body's reads and the checks' stats cost by themselves.
   const read1 = timed(steps, () => readSamples(1))
@@ -94,6 +106,7 @@ try {
     `files a body reads, seen as it runs (SQLite, local folder, ${steps} calls per median, node ${process.version}, load average ${load.toFixed(1)})\n` +
       `  executed: no file ${ms(ran.none)} | one file ${ms(ran.one)} (+${ms(ran.one - ran.none)}; the read alone ${ms(read1)}) | 100 files ${ms(ran.hundred)} (+${ms(ran.hundred - ran.none)}; the reads alone ${ms(read100)}; beyond them ${ms(perFile(ran, read100))} per file)\n` +
       `  hit: no file ${ms(hits.none)} | one file ${ms(hits.one)} (+${ms(hits.one - hits.none)}) | 100 files ${ms(hits.hundred)} (+${ms(hits.hundred - hits.none)}; 100 stats alone ${ms(stat100)})\n` +
+      `  one recently modified file (kept with its content's hash): executed ${ms(ran.recent)} (+${ms(ran.recent - ran.one)} against one aged file) | hit ${ms(hits.recent)} (+${ms(hits.recent - hits.one)})\n` +
       `  one environment variable: executed ${ms(ran.env)} (+${ms(ran.env - ran.none)}) | hit ${ms(hits.env)} (+${ms(hits.env - hits.none)}) | a process.env read outside a run ${envRead.proxied.toFixed(0)} ns (the object behind it: ${envRead.plain.toFixed(0)} ns)\n`
   )
   process.stdout.write(JSON.stringify({ executed: ran, hit: hits, read1, read100, stat100, envRead, loadAverage: load }) + "\n")

@@ -19,11 +19,24 @@ import fs from "node:fs"
 /** `fs.statSync`, not traced. */
 export const statUntraced: typeof fs.statSync = fs.statSync
 
-/** `fs.readFileSync`, not traced. */
-export const readFileUntraced: typeof fs.readFileSync = fs.readFileSync
-
 /** `fs.openSync`, not traced. */
 export const openUntraced: typeof fs.openSync = fs.openSync
+
+/**
+ * `fs.readFileSync` of a path, not traced: opened here, since `readFileSync` opens a path with
+ * `fs.openSync` as `node:fs` exports it, which is the wrapped one (a nested step's first call
+ * reading its module for its fingerprint was its caller's read).
+ */
+export function readFileUntraced(file: string): Buffer
+export function readFileUntraced(file: string, encoding: BufferEncoding): string
+export function readFileUntraced(file: string, encoding?: BufferEncoding): Buffer | string {
+  const fd = openUntraced(file, "r")
+  try {
+    return encoding === undefined ? fs.readFileSync(fd) : fs.readFileSync(fd, encoding)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
 
 /** `fs.readdirSync`, not traced. */
 export const readdirUntraced: typeof fs.readdirSync = fs.readdirSync
