@@ -8,7 +8,9 @@
  * transitively; each reached file enters by its content hash. Type-only imports are skipped
  * (they are erased). Bare specifiers are packages: they enter by name and resolved version,
  * with their dependencies, read from the lockfile (`package-lock.json`; with another lockfile,
- * its hash; without any, each package's installed version).
+ * its hash; without any, each package's installed version). A package linked to a folder of the
+ * project (a workspace package, `npm link`, a `file:` dependency) is the project's code: its
+ * files are followed from its entry points, by content.
  *
  * Node loads a module once per process, so the code a step runs cannot change while the
  * process lives: each file is read, hashed and lexed once per process (kept by path, mtime and
@@ -17,7 +19,8 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { existsUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { realpathSync } from "node:fs"
+import { existsUntraced, readdirUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -155,7 +158,11 @@ const entryOf = (s: Scanned | undefined, loadedAt: number | undefined): string =
 /** The project files `entry` reaches through imports, itself included (files that exist only). */
 export const reachedFiles = (entry: string): ReadonlyArray<string> => [...walk(entry, undefined).files].flatMap(([file, e]) => (e === "missing" ? [] : [file]))
 
-/** The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages they import. */
+/**
+ * The project files reachable from `entry` (edited after `loadedAt`: marked), and the packages
+ * they import. A package linked to a folder of the project's (`linkedPackageDir`) is followed as
+ * project files, from its entry points.
+ */
 const walk = (entry: string, loadedAt: number | undefined): { readonly files: Map<string, string>; readonly packages: Set<string> } => {
   const files = new Map<string, string>()
   const packages = new Set<string>()
@@ -167,10 +174,91 @@ const walk = (entry: string, loadedAt: number | undefined): { readonly files: Ma
     files.set(file, entryOf(s, loadedAt))
     if (s === undefined) continue
     for (const m of s.missing) files.set(m, "missing")
-    for (const p of s.packages) packages.add(p)
+    for (const p of s.packages) {
+      packages.add(p)
+      const linked = path.isAbsolute(p) ? undefined : linkedPackageDir(path.dirname(file), p)
+      if (linked !== undefined) for (const e of packageEntryFiles(linked)) if (!files.has(e)) queue.push(e)
+    }
     for (const l of s.local) if (!files.has(l)) queue.push(l)
   }
   return { files, packages }
+}
+
+// Lamina's own package: keyed by its version like any package, even when linked (`npm link`).
+const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))
+const linkedDirs = new Map<string, string | undefined>()
+
+/**
+ * The real folder of the package `name` as Node finds it from `fromDir` (in `node_modules` there
+ * or in a folder above), when that folder is not itself inside a `node_modules`: a workspace
+ * package, an `npm link` or a `file:` dependency — the project's own code under a package's
+ * name, which the lockfile keys by its link alone (`link:packages/lib`), so an edit in it would
+ * be a stale hit. Undefined for an installed package (pnpm's store included) or none found.
+ */
+const linkedPackageDir = (fromDir: string, name: string): string | undefined => {
+  const id = `${fromDir}\0${name}`
+  if (linkedDirs.has(id)) return linkedDirs.get(id)
+  let found: string | undefined
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", name)
+    if (existsUntraced(candidate)) {
+      const real = realpathSync.native(candidate)
+      found = inNodeModules(real) || real === laminaRoot ? undefined : real
+      break
+    }
+    if (path.dirname(dir) === dir) break
+  }
+  linkedDirs.set(id, found)
+  return found
+}
+
+/**
+ * The files a linked package's manifest names as entry points (every target of `exports`, of
+ * every subpath and condition, `main`, `module`, else `index.js`), resolved as Node would; a
+ * target pattern (`./*`) stands for every code file under its folder. More than the import
+ * loads costs a miss too many; fewer, a stale hit.
+ */
+const packageEntryFiles = (dir: string): ReadonlyArray<string> => {
+  let manifest: { readonly exports?: unknown; readonly main?: unknown; readonly module?: unknown }
+  try {
+    manifest = JSON.parse(readFileUntraced(path.join(dir, "package.json"), "utf8")) as typeof manifest
+  } catch {
+    manifest = {}
+  }
+  const targets = new Set<string>()
+  const collect = (v: unknown): void => {
+    if (typeof v === "string") targets.add(v)
+    else if (typeof v === "object" && v !== null) for (const x of Object.values(v)) collect(x)
+  }
+  collect(manifest.exports)
+  collect(manifest.main)
+  collect(manifest.module)
+  if (targets.size === 0) targets.add("./index.js")
+  const out: Array<string> = []
+  for (const t of targets) {
+    if (t.includes("*")) out.push(...codeFilesUnder(path.resolve(dir, t.slice(0, t.indexOf("*")).replace(/[^/]*$/, ""))))
+    else {
+      const file = resolveLocal(path.join(dir, "package.json"), t.startsWith(".") ? t : `./${t}`)
+      if (file !== undefined) out.push(file)
+    }
+  }
+  return out
+}
+
+/** The code files under `dir` (not in `node_modules` or hidden folders). */
+const codeFilesUnder = (dir: string): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let entries: ReadonlyArray<{ readonly name: string; isDirectory(): boolean; isFile(): boolean }>
+  try {
+    entries = readdirUntraced(dir, { withFileTypes: true })
+  } catch {
+    return out
+  }
+  for (const e of entries) {
+    if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")) out.push(...codeFilesUnder(path.join(dir, e.name)))
+    else if (e.isFile() && (CODE.test(e.name) || e.name.endsWith(".json"))) out.push(path.join(dir, e.name))
+  }
+  return out
 }
 
 // ---------------------------------------------------------------------------------------------

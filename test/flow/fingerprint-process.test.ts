@@ -3,7 +3,7 @@
  * imports makes the next process execute the step (and `why` names the file); editing a file
  * nothing imports does not; a `fingerprint: "function"` step keeps its narrow key.
  */
-import { readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { expect, it } from "vitest"
 import { Run, RunStatus } from "../../src/index.js"
@@ -120,5 +120,37 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(scores(), Lami
     const runs = [...(await i.run(Run.filter({ name: "score" }).toArray()))].sort((a, b) => a.id - b.id)
     expect(runs.map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.completed, RunStatus.cached, RunStatus.completed])
     expect((await i.run(Run.why(runs[3]!.uid))).message).toContain("file 'dist/factor.js' changed")
+  })
+
+  it("covers a workspace package's code (a package linked to a folder of the project): editing a file it loads re-executes, one it does not load does not", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = consumer({
+      "main.ts": `import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+import { area } from "@consumer/geometry"
+const measure = step("measure", (side: number) => Effect.sync(() => area(side)))
+const f = flow("measure-flow", (side: number) => measure(side))
+const [storage, db] = process.argv.slice(2)
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(f(3), Lamina.layer({ storage: storage!, db: db! })))))
+`
+    })
+    // npm workspaces (as `npm link` and `file:` dependencies) link node_modules/<name> to the package's folder.
+    const pkg = path.join(root, "packages", "geometry")
+    mkdirSync(path.join(pkg, "lib"), { recursive: true })
+    writeFileSync(path.join(pkg, "package.json"), JSON.stringify({ name: "@consumer/geometry", version: "1.0.0", type: "module", exports: { ".": { import: "./index.js" } } }))
+    writeFileSync(path.join(pkg, "index.js"), `export { area } from "./lib/area.js"\n`)
+    writeFileSync(path.join(pkg, "lib", "area.js"), `export const area = (side) => side * side\n`)
+    writeFileSync(path.join(pkg, "lib", "unused.js"), `export const unused = 1\n`)
+    mkdirSync(path.join(root, "node_modules", "@consumer"))
+    symlinkSync(pkg, path.join(root, "node_modules", "@consumer", "geometry"), "dir")
+    expect(await runMainOf(root, [i.storage, i.db])).toBe(9)
+    writeFileSync(path.join(pkg, "lib", "unused.js"), `export const unused = 2\n`)
+    expect(await runMainOf(root, [i.storage, i.db])).toBe(9)
+    writeFileSync(path.join(pkg, "lib", "area.js"), `export const area = (side) => side * side * side\n`)
+    expect(await runMainOf(root, [i.storage, i.db])).toBe(27)
+    const runs = [...(await i.run(Run.filter({ name: "measure" }).toArray()))].sort((a, b) => a.id - b.id)
+    expect(runs.map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.cached, RunStatus.completed])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain("file 'packages/geometry/lib/area.js' changed")
   })
 })

@@ -2,7 +2,7 @@
  * Code fingerprints: which files and packages a step's module reaches, and that an edit to a
  * reached file changes the fingerprint while an unrelated file does not.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Schema } from "effect"
@@ -125,6 +125,28 @@ describe("code fingerprints", () => {
     })
     const after = computeFingerprint(path.join(other, "main.js"))
     expect(diffFingerprints(before, after)).toEqual([{ kind: "package", name: "left-pad", before: "1.0.0", after: "1.3.0" }])
+  })
+
+  it("follows linked packages (workspaces, npm link, file:) as project code from their entry points: main, exports patterns, a linked package's own linked imports; not installed ones", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import "@w/shapes"\nimport "@w/colors/red"\nimport "installed"`,
+      "packages/shapes/package.json": `{"name":"@w/shapes","main":"lib/index.js"}`,
+      "packages/shapes/lib/index.js": `import "@w/colors/blue"\nexport * from "./square.js"`,
+      "packages/shapes/lib/square.js": `export const square = 1`,
+      "packages/shapes/lib/unused.js": `export const unused = 1`,
+      "packages/colors/package.json": `{"name":"@w/colors","exports":{"./*":"./src/*.js"}}`,
+      "packages/colors/src/red.js": `export const red = 1`,
+      "packages/colors/src/blue.js": `export const blue = 1`,
+      "node_modules/installed/package.json": `{"name":"installed","version":"2.0.0","main":"index.js"}`,
+      "node_modules/installed/index.js": `export const x = 1`
+    })
+    mkdirSync(path.join(root, "node_modules", "@w"))
+    symlinkSync(path.join(root, "packages", "shapes"), path.join(root, "node_modules", "@w", "shapes"), "dir")
+    symlinkSync(path.join(root, "packages", "colors"), path.join(root, "node_modules", "@w", "colors"), "dir")
+    const fp = computeFingerprint(path.join(root, "main.js"))
+    expect(Object.keys(fp.files)).toEqual(["main.js", "packages/colors/src/blue.js", "packages/colors/src/red.js", "packages/shapes/lib/index.js", "packages/shapes/lib/square.js"])
+    expect(fp.packages.installed).toBe("2.0.0")
   })
 
   it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
