@@ -267,6 +267,7 @@ const codeFilesUnder = (dir: string): ReadonlyArray<string> => {
 interface LockEntry {
   readonly version?: string
   readonly resolved?: string
+  readonly integrity?: string
   readonly link?: boolean
   readonly dependencies?: Readonly<Record<string, string>>
   readonly optionalDependencies?: Readonly<Record<string, string>>
@@ -323,7 +324,19 @@ const lockKeyOf = (packages: Readonly<Record<string, LockEntry>>, from: string, 
   }
 }
 
-const versionOf = (e: LockEntry): string => (e.link ? `link:${e.resolved ?? ""}` : (e.version ?? e.resolved ?? "unknown"))
+/** A registry's tarball (`…/-/name-1.2.3.tgz`): its version says what it holds. */
+const REGISTRY_TARBALL = /^https?:\/\/.+\/-\/[^/]+\.tgz$/
+
+/**
+ * What a lockfile entry enters the key as: its version; for a git commit or a tarball by path or
+ * URL also where it came from and its integrity, since the same version number may hold other
+ * code there (a git dependency moved to a new commit keeps its package.json version).
+ */
+const versionOf = (e: LockEntry): string => {
+  if (e.link) return `link:${e.resolved ?? ""}`
+  const version = e.version ?? e.resolved ?? "unknown"
+  return e.resolved === undefined || REGISTRY_TARBALL.test(e.resolved) ? version : `${version} (${[e.resolved, e.integrity].filter((x) => x !== undefined).join(" ")})`
+}
 
 /** name@version of each package and of everything it depends on, per the npm lockfile. */
 const npmClosure = (packages: Readonly<Record<string, LockEntry>>, names: Iterable<string>): Record<string, string> => {

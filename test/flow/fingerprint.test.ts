@@ -149,6 +149,32 @@ describe("code fingerprints", () => {
     expect(fp.packages.installed).toBe("2.0.0")
   })
 
+  it("keys a git or tarball dependency by where it came from too: a new commit keeps its version number", () => {
+    const withLib = (resolved: string, integrity?: string) =>
+      computeFingerprint(
+        path.join(
+          project({
+            "package.json": `{"name":"p","type":"module"}`,
+            "main.js": `import "lib"\nimport "left-pad"`,
+            "package-lock.json": JSON.stringify({
+              name: "p",
+              lockfileVersion: 3,
+              packages: {
+                "": { name: "p" },
+                "node_modules/lib": { version: "1.0.0", resolved, ...(integrity !== undefined ? { integrity } : {}) },
+                "node_modules/left-pad": { version: "1.3.0", resolved: "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz", integrity: "sha512-x" }
+              }
+            })
+          }),
+          "main.js"
+        )
+      ).packages
+    const before = withLib("git+ssh://git@github.com/lab/lib.git#1111111")
+    expect(before).toEqual({ lib: "1.0.0 (git+ssh://git@github.com/lab/lib.git#1111111)", "left-pad": "1.3.0" })
+    expect(withLib("git+ssh://git@github.com/lab/lib.git#2222222").lib).not.toBe(before.lib)
+    expect(withLib("file:../lib-1.0.0.tgz", "sha512-a").lib).not.toBe(withLib("file:../lib-1.0.0.tgz", "sha512-b").lib)
+  })
+
   it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
     const root = project({
       "package.json": `{"name":"p","type":"module"}`,
