@@ -389,10 +389,34 @@ const packageVersions = (root: string, names: ReadonlySet<string>, loadedAt: num
   if (lock.kind === "npm") {
     const versions = npmClosure(lock.packages, bare)
     if (edited) for (const name of Object.keys(versions)) versions[name] = editedAfterLoad(versions[name]!)
-    return { ...out, ...versions }
+    return { ...out, ...versions, ...patchesOf(root, Object.keys(versions)) }
   }
-  if (lock.kind === "other") return { ...out, [lock.file]: edited ? editedAfterLoad(lock.hash) : lock.hash }
+  if (lock.kind === "other") return { ...out, [lock.file]: edited ? editedAfterLoad(lock.hash) : lock.hash, ...patchesOf(root, bare) }
   for (const name of bare) out[name] = installedVersion(root, name)
+  return { ...out, ...patchesOf(root, bare) }
+}
+
+/**
+ * patch-package's patches (`patches/<name>+<version>.patch`, `@scope+name+…`, a nested
+ * dependency's `parent++name+…`) of the packages `names`, by content: `npm install` applies
+ * them to the installed code, and the lockfile does not change with them. A patch whose name
+ * does not parse counts for every package.
+ */
+const patchesOf = (root: string, names: ReadonlyArray<string>): Record<string, string> => {
+  const dir = path.join(root, "patches")
+  let files: ReadonlyArray<string>
+  try {
+    files = readdirUntraced(dir).filter((f) => f.endsWith(".patch"))
+  } catch {
+    return {}
+  }
+  const reached = new Set(names.map((n) => n.replace(/ \(.*\)$/, "")))
+  const out: Record<string, string> = {}
+  for (const file of files) {
+    const patched = /^(@[^+]+\+)?([^+]+)\+[^+]+\.patch$/.exec(file.split("++").at(-1)!)
+    if (patched !== null && !reached.has(patched[1] === undefined ? patched[2]! : `${patched[1].slice(0, -1)}/${patched[2]}`)) continue
+    out[`patches/${file}`] = entryOf(scan(path.join(dir, file)), undefined)
+  }
   return out
 }
 

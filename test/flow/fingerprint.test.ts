@@ -175,6 +175,22 @@ describe("code fingerprints", () => {
     expect(withLib("file:../lib-1.0.0.tgz", "sha512-a").lib).not.toBe(withLib("file:../lib-1.0.0.tgz", "sha512-b").lib)
   })
 
+  it("keys patch-package's patches of the packages reached by content (npm install applies them; the lockfile stays as it was)", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "main.js": `import "left-pad"\nimport "@lab/plot"`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.3.0" }, "node_modules/@lab/plot": { version: "2.0.0" }, "node_modules/other": { version: "1.0.0" } }),
+      "patches/left-pad+1.3.0.patch": "-a\n+b\n",
+      "patches/@lab+plot+2.0.0.patch": "-c\n+d\n",
+      "patches/other+1.0.0.patch": "-e\n+f\n"
+    })
+    const entry = path.join(root, "main.js")
+    const before = computeFingerprint(entry)
+    expect(Object.keys(before.packages)).toEqual(["@lab/plot", "left-pad", "patches/@lab+plot+2.0.0.patch", "patches/left-pad+1.3.0.patch"])
+    write(root, "patches/left-pad+1.3.0.patch", "-a\n+c\n")
+    expect(diffFingerprints(before, computeFingerprint(entry)).map((c) => c.name)).toEqual(["patches/left-pad+1.3.0.patch"])
+  })
+
   it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
     const root = project({
       "package.json": `{"name":"p","type":"module"}`,
