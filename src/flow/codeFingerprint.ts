@@ -4,8 +4,8 @@
  *
  * Starting from the module that defines the step (the file actually executed: compiled JS
  * under `dist/`, or TypeScript under tsx/vitest), the static and dynamic `import`s, `export …
- * from`s and `require()`s with a literal relative or absolute specifier are followed
- * transitively; each reached file enters by its content hash. Type-only imports are skipped
+ * from`s and `require()`s with a literal relative or absolute specifier, or a subpath import
+ * (`#lib/helper.js`, through the package.json's `imports`), are followed transitively; each reached file enters by its content hash. Type-only imports are skipped
  * (they are erased). Bare specifiers are packages: they enter by name and resolved version,
  * with their dependencies, read from the lockfile (`package-lock.json`; with another lockfile,
  * its hash; without any, each package's installed version). A package linked to a folder of the
@@ -92,7 +92,18 @@ const scan = (file: string): Scanned | undefined => {
       const target = resolveLocal(file, spec)
       if (target === undefined) missing.push(path.resolve(path.dirname(file), spec))
       else (inNodeModules(target) ? packages : local).push(target)
-    } else if (!spec.startsWith("#") && !/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
+    } else if (spec.startsWith("#")) {
+      for (const target of subpathImportTargets(file, spec)) {
+        if (!target.startsWith("./")) {
+          const name = packageName(target)
+          if (name !== undefined) packages.push(name)
+          continue
+        }
+        const resolved = resolveLocal(path.join(projectRootOf(file), "package.json"), target)
+        if (resolved === undefined) missing.push(path.resolve(projectRootOf(file), target))
+        else (inNodeModules(resolved) ? packages : local).push(resolved)
+      }
+    } else if (!/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
       const name = packageName(spec)
       if (name !== undefined) packages.push(name)
     }
@@ -100,6 +111,48 @@ const scan = (file: string): Scanned | undefined => {
   const entry: Scanned = { mtimeMs: stat.mtimeMs, size: stat.size, hash: hashBytes(bytes).hash, local, missing, packages }
   scanned.set(file, entry)
   return entry
+}
+
+const manifests = new Map<string, { readonly imports?: unknown }>()
+
+/**
+ * What a subpath import (`#lib/helper.js`) of `file` names, per the `imports` of the package.json
+ * governing it (Node's package imports): every target of the matching entry, of every condition,
+ * its `*` filled in (`"#lib/*": "./lib/*"` → `./lib/helper.js`); a target is a path in the
+ * package (`./…`) or a package's name.
+ */
+const subpathImportTargets = (file: string, spec: string): ReadonlyArray<string> => {
+  const root = projectRootOf(file)
+  let manifest = manifests.get(root)
+  if (manifest === undefined) {
+    try {
+      manifest = JSON.parse(readFileUntraced(path.join(root, "package.json"), "utf8")) as { readonly imports?: unknown }
+    } catch {
+      manifest = {}
+    }
+    manifests.set(root, manifest)
+  }
+  const imports = typeof manifest.imports === "object" && manifest.imports !== null ? (manifest.imports as Readonly<Record<string, unknown>>) : {}
+  let entry = imports[spec]
+  let star: string | undefined
+  if (entry === undefined) {
+    // The pattern with the longest part before its `*`, as Node picks it.
+    let best = -1
+    for (const [key, value] of Object.entries(imports)) {
+      const at = key.indexOf("*")
+      if (at < 0 || at <= best || !spec.startsWith(key.slice(0, at)) || !spec.endsWith(key.slice(at + 1)) || spec.length < key.length - 1) continue
+      best = at
+      entry = value
+      star = spec.slice(at, spec.length - (key.length - at - 1))
+    }
+  }
+  const targets: Array<string> = []
+  const collect = (v: unknown): void => {
+    if (typeof v === "string") targets.push(star === undefined ? v : v.replaceAll("*", star))
+    else if (typeof v === "object" && v !== null) for (const x of Object.values(v)) collect(x)
+  }
+  collect(entry)
+  return targets
 }
 
 const isFile = (p: string): boolean => statUntraced(p, { throwIfNoEntry: false })?.isFile() === true

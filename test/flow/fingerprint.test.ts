@@ -191,6 +191,23 @@ describe("code fingerprints", () => {
     expect(diffFingerprints(before, computeFingerprint(entry)).map((c) => c.name)).toEqual(["patches/left-pad+1.3.0.patch"])
   })
 
+  it("follows subpath imports (#lib/helper.js) through the package.json's imports: patterns, every condition's target, a package target", () => {
+    const root = project({
+      "package.json": JSON.stringify({ name: "p", type: "module", imports: { "#lib/*": "./lib/*", "#config": { node: "./config.node.js", default: "./config.js" }, "#pad": "left-pad" } }),
+      "main.js": `import { scale } from "#lib/helper.js"\nimport "#config"\nimport "#pad"`,
+      "lib/helper.js": `export const scale = (x) => 2 * x`,
+      "config.node.js": `export default 1`,
+      "config.js": `export default 2`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.3.0" } })
+    })
+    const entry = path.join(root, "main.js")
+    const before = computeFingerprint(entry)
+    expect(Object.keys(before.files)).toEqual(["config.js", "config.node.js", "lib/helper.js", "main.js"])
+    expect(before.packages).toEqual({ "left-pad": "1.3.0" })
+    write(root, "lib/helper.js", `export const scale = (x) => 5 * x`)
+    expect(diffFingerprints(before, computeFingerprint(entry)).map((c) => c.name)).toEqual(["lib/helper.js"])
+  })
+
   it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
     const root = project({
       "package.json": `{"name":"p","type":"module"}`,
