@@ -5,7 +5,8 @@
  * Starting from the module that defines the step (the file actually executed: compiled JS
  * under `dist/`, or TypeScript under tsx/vitest), the static and dynamic `import`s, `export …
  * from`s and `require()`s with a literal relative or absolute specifier, or a subpath import
- * (`#lib/helper.js`, through the package.json's `imports`), are followed transitively; each reached file enters by its content hash. Type-only imports are skipped
+ * (`#lib/helper.js`, through the package.json's `imports`) or a path alias (`@/helper`, through
+ * tsconfig.json's `paths`), are followed transitively; each reached file enters by its content hash. Type-only imports are skipped
  * (they are erased). Bare specifiers are packages: they enter by name and resolved version,
  * with their dependencies, read from the lockfile (`package-lock.json`; with another lockfile,
  * its hash; without any, each package's installed version). A package linked to a folder of the
@@ -104,7 +105,13 @@ const scan = (file: string): Scanned | undefined => {
         else (inNodeModules(resolved) ? packages : local).push(resolved)
       }
     } else if (!/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
-      const name = packageName(spec)
+      const aliased = aliasTargets(file, spec)
+      for (const target of aliased ?? []) {
+        const resolved = resolveLocal(file, target)
+        if (resolved === undefined) missing.push(target)
+        else (inNodeModules(resolved) ? packages : local).push(resolved)
+      }
+      const name = aliased === undefined ? packageName(spec) : undefined
       if (name !== undefined) packages.push(name)
     }
   }
@@ -153,6 +160,51 @@ const subpathImportTargets = (file: string, spec: string): ReadonlyArray<string>
   }
   collect(entry)
   return targets
+}
+
+/** tsconfig.json's `paths` of a project: patterns and their targets, as absolute path patterns. */
+type Aliases = ReadonlyArray<readonly [pattern: string, targets: ReadonlyArray<string>]>
+const aliases = new Map<string, Aliases>()
+
+/** JSON with comments and trailing commas (tsconfig.json) as JSON. */
+const withoutComments = (text: string): string =>
+  text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? "").replace(/,(\s*[}\]])/g, "$1")
+
+/** The `paths` of the tsconfig.json at `file`, or of the one it extends by a relative path; resolved against `baseUrl` or its folder. */
+const tsconfigPaths = (file: string, depth = 0): Aliases => {
+  let config: { readonly extends?: unknown; readonly compilerOptions?: { readonly baseUrl?: unknown; readonly paths?: unknown } }
+  try {
+    config = JSON.parse(withoutComments(readFileUntraced(file, "utf8"))) as typeof config
+  } catch {
+    return []
+  }
+  const paths = config.compilerOptions?.paths
+  if (typeof paths === "object" && paths !== null) {
+    const base = path.resolve(path.dirname(file), typeof config.compilerOptions?.baseUrl === "string" ? config.compilerOptions.baseUrl : ".")
+    return Object.entries(paths).map(([pattern, targets]) => [pattern, (Array.isArray(targets) ? targets : []).filter((t): t is string => typeof t === "string").map((t) => path.resolve(base, t))] as const)
+  }
+  const parent = config.extends
+  return typeof parent === "string" && parent.startsWith(".") && depth < 8 ? tsconfigPaths(path.resolve(path.dirname(file), parent.endsWith(".json") ? parent : `${parent}.json`), depth + 1) : []
+}
+
+/**
+ * The files a path alias (`@/utils/helper` with tsconfig.json's `"paths": { "@/*": ["src/*"] }`,
+ * which tsx and Bun resolve when running TypeScript) of `file` names, by absolute path; undefined
+ * when the specifier matches no alias (a package).
+ */
+const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undefined => {
+  const root = projectRootOf(file)
+  let known = aliases.get(root)
+  if (known === undefined) aliases.set(root, (known = tsconfigPaths(path.join(root, "tsconfig.json"))))
+  let best: readonly [number, ReadonlyArray<string>] | undefined
+  for (const [pattern, targets] of known) {
+    if (pattern === spec) return targets
+    const at = pattern.indexOf("*")
+    if (at < 0 || (best !== undefined && at <= best[0]) || !spec.startsWith(pattern.slice(0, at)) || !spec.endsWith(pattern.slice(at + 1)) || spec.length < pattern.length - 1) continue
+    const star = spec.slice(at, spec.length - (pattern.length - at - 1))
+    best = [at, targets.map((t) => t.replace("*", star))]
+  }
+  return best?.[1]
 }
 
 const isFile = (p: string): boolean => statUntraced(p, { throwIfNoEntry: false })?.isFile() === true

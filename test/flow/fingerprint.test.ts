@@ -208,6 +208,24 @@ describe("code fingerprints", () => {
     expect(diffFingerprints(before, computeFingerprint(entry)).map((c) => c.name)).toEqual(["lib/helper.js"])
   })
 
+  it("follows tsconfig.json's path aliases (@/helper) as tsx resolves them: patterns, exact names, an extended config's, comments and trailing commas", () => {
+    const root = project({
+      "package.json": `{"name":"p","type":"module"}`,
+      "tsconfig.base.json": `{\n  // shared\n  "compilerOptions": {\n    "baseUrl": ".",\n    "paths": { "@/*": ["src/*"], "~config": ["config/index.ts"], },\n  },\n}`,
+      "tsconfig.json": `{ "extends": "./tsconfig.base.json" /* the app's */ }`,
+      "main.ts": `import { scale } from "@/math/scale"\nimport config from "~config"\nimport "left-pad"`,
+      "src/math/scale.ts": `export const scale = (x: number) => 2 * x`,
+      "config/index.ts": `export default { lr: 0.1 }`,
+      "package-lock.json": lock({ "node_modules/left-pad": { version: "1.3.0" } })
+    })
+    const entry = path.join(root, "main.ts")
+    const before = computeFingerprint(entry)
+    expect(Object.keys(before.files)).toEqual(["config/index.ts", "main.ts", "src/math/scale.ts"])
+    expect(before.packages).toEqual({ "left-pad": "1.3.0" })
+    write(root, "src/math/scale.ts", `export const scale = (x: number) => 5 * x`)
+    expect(diffFingerprints(before, computeFingerprint(entry)).map((c) => c.name)).toEqual(["src/math/scale.ts"])
+  })
+
   it("never claims code edited after the step was defined: the process runs what it loaded, not what is on disk", () => {
     const root = project({
       "package.json": `{"name":"p","type":"module"}`,
