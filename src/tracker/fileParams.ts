@@ -15,10 +15,10 @@
  *
  * @module
  */
-import { hostname } from "node:os"
 import * as path from "node:path"
 import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
+import { HOST } from "./owner.js"
 import { envUntraced, openUntraced, readdirUntraced, readFileUntraced, statUntraced as statSync } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -269,7 +269,7 @@ export interface Traced {
 export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
-  const host = hostname()
+  const host = HOST
   const cwd = process.cwd()
   const add = (param: string, file: string): void => {
     if (seen.has(file) || skipped(file)) return
@@ -289,7 +289,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
 /** The candidates that name regular files now, with their signatures. */
 export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> => {
   const files: Array<KeyFile> = []
-  const host = paths.length === 0 ? "" : hostname()
+  const host = HOST
   for (const p of paths) {
     const signature = signatureOf(p.path)
     if (signature !== undefined) files.push({ ...p, signature, host })
@@ -336,7 +336,7 @@ export const filesChanged = (files: ReadonlyArray<KeyFile>): string | undefined 
       return now === ABSENT ? `${variable} is unset now` : f.signature === ABSENT ? `${variable} is set now (it was unset when its run ended)` : `${variable} changed`
     }
     // A runner's file, not on this host (no shared folder), or absent there: only its host could tell.
-    if ((now === undefined || now === ABSENT || f.signature === ABSENT) && f.host !== undefined && f.host !== hostname()) continue
+    if ((now === undefined || now === ABSENT || f.signature === ABSENT) && f.host !== undefined && f.host !== HOST) continue
     const named = namedBy(f.param)
     const listing = f.param.startsWith(LISTED) || f.param.startsWith(LISTED_TREE)
     const what = listing || f.signature === FOLDER ? "folder" : "file"

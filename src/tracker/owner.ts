@@ -6,7 +6,8 @@
  */
 import * as os from "node:os"
 
-const HOST = os.hostname()
+/** This host's name, read once (`os.hostname()` is a system call, ≈ 1.6 µs, that every signed run and checked hit made). */
+export const HOST = os.hostname()
 
 /** This process, as stored in claims and run leases. */
 export const OWNER = `${HOST}:${process.pid}`
