@@ -120,7 +120,40 @@ const scan = (file: string): Scanned | undefined => {
   return entry
 }
 
-const manifests = new Map<string, { readonly imports?: unknown }>()
+const manifests = new Map<string, Readonly<Record<string, unknown>>>()
+
+/** The package.json in `dir`, read once per process (an unreadable one: empty). */
+const manifestOf = (dir: string): Readonly<Record<string, unknown>> => {
+  let manifest = manifests.get(dir)
+  if (manifest === undefined) {
+    try {
+      const parsed: unknown = JSON.parse(readFileUntraced(path.join(dir, "package.json"), "utf8"))
+      manifest = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {}
+    } catch {
+      manifest = {}
+    }
+    manifests.set(dir, manifest)
+  }
+  return manifest
+}
+
+/** The strings anywhere in `v`: a manifest's targets (a string, an array, conditions). */
+const stringsIn = (v: unknown): ReadonlyArray<string> => (typeof v === "string" ? [v] : typeof v === "object" && v !== null ? Object.values(v).flatMap(stringsIn) : [])
+
+/**
+ * The entry of `table` matching `spec`: its own, else the pattern with the longest part before
+ * its one `*` (as Node picks among `imports` and TypeScript among `paths`), with what `*` stands for.
+ */
+const matchingEntry = <A>(table: Iterable<readonly [string, A]>, spec: string): { readonly value: A; readonly star?: string } | undefined => {
+  let best: { readonly value: A; readonly star: string; readonly at: number } | undefined
+  for (const [key, value] of table) {
+    if (key === spec) return { value }
+    const at = key.indexOf("*")
+    if (at < 0 || (best !== undefined && at <= best.at) || spec.length < key.length - 1 || !spec.startsWith(key.slice(0, at)) || !spec.endsWith(key.slice(at + 1))) continue
+    best = { value, star: spec.slice(at, spec.length - (key.length - at - 1)), at }
+  }
+  return best
+}
 
 /**
  * What a subpath import (`#lib/helper.js`) of `file` names, per the `imports` of the package.json
@@ -129,37 +162,10 @@ const manifests = new Map<string, { readonly imports?: unknown }>()
  * package (`./…`) or a package's name.
  */
 const subpathImportTargets = (file: string, spec: string): ReadonlyArray<string> => {
-  const root = projectRootOf(file)
-  let manifest = manifests.get(root)
-  if (manifest === undefined) {
-    try {
-      manifest = JSON.parse(readFileUntraced(path.join(root, "package.json"), "utf8")) as { readonly imports?: unknown }
-    } catch {
-      manifest = {}
-    }
-    manifests.set(root, manifest)
-  }
-  const imports = typeof manifest.imports === "object" && manifest.imports !== null ? (manifest.imports as Readonly<Record<string, unknown>>) : {}
-  let entry = imports[spec]
-  let star: string | undefined
-  if (entry === undefined) {
-    // The pattern with the longest part before its `*`, as Node picks it.
-    let best = -1
-    for (const [key, value] of Object.entries(imports)) {
-      const at = key.indexOf("*")
-      if (at < 0 || at <= best || !spec.startsWith(key.slice(0, at)) || !spec.endsWith(key.slice(at + 1)) || spec.length < key.length - 1) continue
-      best = at
-      entry = value
-      star = spec.slice(at, spec.length - (key.length - at - 1))
-    }
-  }
-  const targets: Array<string> = []
-  const collect = (v: unknown): void => {
-    if (typeof v === "string") targets.push(star === undefined ? v : v.replaceAll("*", star))
-    else if (typeof v === "object" && v !== null) for (const x of Object.values(v)) collect(x)
-  }
-  collect(entry)
-  return targets
+  const imports = manifestOf(projectRootOf(file)).imports
+  const m = typeof imports === "object" && imports !== null ? matchingEntry(Object.entries(imports), spec) : undefined
+  const star = m?.star
+  return m === undefined ? [] : stringsIn(m.value).map((t) => (star === undefined ? t : t.replaceAll("*", star)))
 }
 
 /** tsconfig.json's `paths` of a project: patterns and their targets, as absolute path patterns. */
@@ -196,15 +202,9 @@ const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undef
   const root = projectRootOf(file)
   let known = aliases.get(root)
   if (known === undefined) aliases.set(root, (known = tsconfigPaths(path.join(root, "tsconfig.json"))))
-  let best: readonly [number, ReadonlyArray<string>] | undefined
-  for (const [pattern, targets] of known) {
-    if (pattern === spec) return targets
-    const at = pattern.indexOf("*")
-    if (at < 0 || (best !== undefined && at <= best[0]) || !spec.startsWith(pattern.slice(0, at)) || !spec.endsWith(pattern.slice(at + 1)) || spec.length < pattern.length - 1) continue
-    const star = spec.slice(at, spec.length - (pattern.length - at - 1))
-    best = [at, targets.map((t) => t.replace("*", star))]
-  }
-  return best?.[1]
+  const m = matchingEntry(known, spec)
+  const star = m?.star
+  return m === undefined ? undefined : star === undefined ? m.value : m.value.map((t) => t.replace("*", star))
 }
 
 const isFile = (p: string): boolean => statUntraced(p, { throwIfNoEntry: false })?.isFile() === true
@@ -324,20 +324,8 @@ const linkedPackageDir = (fromDir: string, name: string): string | undefined => 
  * loads costs a miss too many; fewer, a stale hit.
  */
 const packageEntryFiles = (dir: string): ReadonlyArray<string> => {
-  let manifest: { readonly exports?: unknown; readonly main?: unknown; readonly module?: unknown }
-  try {
-    manifest = JSON.parse(readFileUntraced(path.join(dir, "package.json"), "utf8")) as typeof manifest
-  } catch {
-    manifest = {}
-  }
-  const targets = new Set<string>()
-  const collect = (v: unknown): void => {
-    if (typeof v === "string") targets.add(v)
-    else if (typeof v === "object" && v !== null) for (const x of Object.values(v)) collect(x)
-  }
-  collect(manifest.exports)
-  collect(manifest.main)
-  collect(manifest.module)
+  const manifest = manifestOf(dir)
+  const targets = new Set([...stringsIn(manifest.exports), ...stringsIn(manifest.main), ...stringsIn(manifest.module)])
   if (targets.size === 0) targets.add("./index.js")
   const out: Array<string> = []
   for (const t of targets) {
