@@ -6,7 +6,9 @@
  * is a miss ("the file … named by param 'input' changed"). Taken when the run ends, not when it
  * starts, so a param naming the file the step writes (an output path) is its own result, not a
  * change. Writing the same bytes again also counts as a change (recompute when unsure); pass an
- * artifact to key by content instead.
+ * artifact to key by content instead. A file modified within `RECENT_MS` of the run's end is
+ * kept with its content's hash too (a folder with its names): on a coarse file clock an edit in
+ * the same tick keeps the size and time.
  *
  * Only strings that look like paths (a slash, or a file extension) are candidates, and only
  * regular files count: a folder's modification time changes whenever a file is added to it.
@@ -160,8 +162,8 @@ const namesOf = (dir: string): string => {
 /**
  * `base` (what the stat says: `SIZE:MTIME_NS`, `dir:MTIME_NS`), with what the stat cannot tell:
  * when signing (`kept` undefined) and the modification was recent, `base:CONTENT`; when
- * checking an entry `kept` that was signed so, with the content now (an entry too large to read
- * when signed never matches: recomputed to be sure).
+ * checking an entry `kept` that was signed so, with the content now (one whose content could
+ * not be read when signed never matches: recomputed to be sure).
  */
 const withContent = (base: string, mtimeNs: bigint, kept: string | undefined, content: () => string): string => {
   if (kept === undefined) return recent(mtimeNs) ? `${base}:${content()}` : base
