@@ -34,7 +34,7 @@ import type { TrackedHandle } from "../flow/wrap.js"
 import { abandonAttempt, beginAttempt, completionGuard, isTakenOver, type RunnerIdentity } from "./attempt.js"
 import type { StepCatalog } from "./catalog.js"
 import { type Dispatch, type Outcome, StepRefused } from "./protocol.js"
-import { replyResult } from "./reply.js"
+import { forCaller, replyResult } from "./reply.js"
 import { withOutputCheck } from "../curate/boundary.js"
 
 /** What a runner's handler needs. */
@@ -90,8 +90,8 @@ const outcomeOf = (ctx: HandlerContext, d: Dispatch, run: { readonly id: number;
   const base = { run, runner: ctx.me.address, host: ctx.me.host, attempts }
   if (Exit.isSuccess(exit)) {
     const result = replyResult(closed, state)
-    // A cacheable run's is stored with it (the caller reads it back); files stay on this host.
-    const rechecked = d.cacheKey === null && closed.rechecked !== undefined ? { ...closed.rechecked, files: [] } : undefined
+    // A cacheable run's is stored with it (the caller reads it back).
+    const rechecked = d.cacheKey === null && closed.rechecked !== undefined ? forCaller(closed.rechecked) : undefined
     return {
       ...base,
       status: "completed",

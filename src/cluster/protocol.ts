@@ -55,8 +55,9 @@ export const Outcome = Schema.Struct({
   /** A completed run's stored result when it is plain (see above); else the caller reads it back. */
   result: Schema.optional(Schema.Unknown),
   /**
-   * What a completed uncached run checks again (its loads, collections and queries), for a caller
-   * that takes it on: unlike a cacheable run's, it is not stored with the run to be read back.
+   * What a completed uncached run checks again (its loads, collections, queries and files, not
+   * the runner's environment: `forCaller`), for a caller that takes it on: unlike a cacheable
+   * run's, it is not stored with the run to be read back.
    */
   rechecked: Schema.optional(Schema.Unknown),
   /** Why a completed run's value could not be stored (then it cannot be returned either). */

@@ -26,7 +26,7 @@ import { makeGate } from "../flow/admission.js"
 import { Instance } from "../instance/Instance.js"
 import { RunStatus } from "../registry/Run.js"
 import { Dispatch, type Outcome, type StepRefused } from "./protocol.js"
-import { carriedValue } from "./reply.js"
+import { carriedValue, forCaller } from "./reply.js"
 import type { Router, Slot } from "./router.js"
 
 /**
@@ -78,8 +78,7 @@ const valueOf = (inv: StepInvocation, outcome: Outcome) =>
     if (run === undefined) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner} but is not in the registry` })
     const hit = yield* validateHit(run, true)
     if (!isHit(hit)) return yield* new IntegrityError({ message: `run ${outcome.run.uid} of step '${inv.def.name}' completed on runner ${outcome.runner}, but its result cannot be read back: ${hit?.reason ?? "no result"}` })
-    // Passed on to the calling step without files: they are on the runner's host.
-    return { value: yield* decodeStored(inv, hit.value), rechecked: hit.rechecked === undefined ? undefined : { ...hit.rechecked, files: [] } }
+    return { value: yield* decodeStored(inv, hit.value), rechecked: hit.rechecked === undefined ? undefined : forCaller(hit.rechecked) }
   })
 
 /** The step's value from its stored result: through its result schema, if it has one. */

@@ -9,7 +9,9 @@
  */
 import type { Closed } from "../flow/lifecycle.js"
 import type { RunState } from "../flow/runState.js"
+import type { Rechecked } from "../tracker/cacheKey.js"
 import { decodeResult, type Json, resultRefs, Unencodable } from "../tracker/canonical.js"
+import { ENV_READ } from "../tracker/fileParams.js"
 
 const isPlain = (json: Json): boolean => {
   const refs = resultRefs(json)
@@ -26,8 +28,16 @@ export const replyResult = (closed: Closed, state: Pick<RunState, "created" | "r
     ? undefined
     : closed.result
 
-// Files are not passed on from a runner (they are on its host): only queries, loads and collections.
-const passesOn = ({ rechecked: r }: Closed): boolean => r !== undefined && (r.queries.length > 0 || r.loaded.length > 0 || r.collections.length > 0)
+/**
+ * What a runner's run hands on to the step that called it, for that step's hits to check: all
+ * of it but the environment variables its body read (the runner's environment, which the
+ * calling process cannot see). Its files go with their host: the caller checks one it can see
+ * (one host, a shared folder) and skips one absent there (`filesChanged`).
+ */
+export const forCaller = (r: Rechecked): Rechecked => (r.files.some((f) => f.param === ENV_READ) ? { ...r, files: r.files.filter((f) => f.param !== ENV_READ) } : r)
+
+const passesOn = ({ rechecked: r }: Closed): boolean =>
+  r !== undefined && (r.queries.length > 0 || r.loaded.length > 0 || r.collections.length > 0 || forCaller(r).files.length > 0)
 
 /**
  * Caller: the value of a carried result, decoded as a hit decodes it; undefined when it is not

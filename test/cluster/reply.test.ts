@@ -5,9 +5,10 @@
  * artifacts, or ran queries its caller must check again).
  */
 import { describe, expect, it } from "vitest"
-import { carriedValue, replyResult } from "../../src/cluster/reply.js"
+import { carriedValue, forCaller, replyResult } from "../../src/cluster/reply.js"
 import { RunStatus } from "../../src/registry/Run.js"
 import { decodeResult, encodeResult, type Json } from "../../src/tracker/canonical.js"
+import { ENV_READ } from "../../src/tracker/fileParams.js"
 
 const none = { created: new Set<number>(), recreated: new Set<number>(), loaded: new Set<number>() }
 const closed = (value: unknown) => ({ status: RunStatus.completed, result: encodeResult(value) })
@@ -32,15 +33,18 @@ describe("a reply's result", () => {
     expect(carriedValue(artifactRef)).toBeUndefined()
   })
 
-  it("carries nothing when the run has queries (or nested loads) to pass on: the caller reads it back; files alone stay on the runner's host", () => {
+  it("carries nothing when the run has queries, loads or files to pass on: the caller reads it back; the environment variables it read stay on the runner", () => {
     const query = { model: "ULabel", what: "ULabel.all()", sql: "SELECT 1", params: [], records: false, digest: "1:x" }
     const file = { param: "p", path: "/x.csv", signature: "1:1" }
+    const variable = { param: ENV_READ, path: "FACTOR", signature: "h" }
     const with_ = (rechecked: { readonly queries?: ReadonlyArray<typeof query>; readonly files?: ReadonlyArray<typeof file>; readonly collections?: ReadonlyArray<number> }) => ({
       ...closed(1),
       rechecked: { loaded: [], collections: [], queries: [], files: [], ...rechecked }
     })
     expect(replyResult(with_({ queries: [query] }), none)).toBeUndefined()
     expect(replyResult(with_({ collections: [3] }), none)).toBeUndefined()
-    expect(replyResult(with_({ files: [file] }), none)).toEqual(encodeResult(1))
+    expect(replyResult(with_({ files: [file] }), none)).toBeUndefined()
+    expect(replyResult(with_({ files: [variable] }), none)).toEqual(encodeResult(1))
+    expect(forCaller({ loaded: [], collections: [], queries: [], files: [file, variable] }).files).toEqual([file])
   })
 })

@@ -10,7 +10,7 @@
  * - kill -9 of a runner mid-step: its calls run again on the others, the lost runs end
  *   `aborted`, the flow completes, and no output is registered twice.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import pg from "pg"
@@ -179,6 +179,30 @@ export const describeRunners = (storageKind: "local" | "s3"): void =>
         const ran = executions(log).slice(before).map((l) => l.split(" ")[0])
         expect(ran.filter((w) => w === "census")).toHaveLength(2)
         expect(ran.filter((w) => w === "count-enrolled")).toHaveLength(2)
+      }, 300_000)
+
+    // Storage plays no part in it: run once, with the local suite.
+    if (storageKind === "local")
+      it("a cached step calling a step that ran on a runner checks the files that step read: an edited file makes it miss", async () => {
+        const log = env.LAMINA_TEST_EXEC_LOG
+        const file = path.join(env.LAMINA_TEST_SCRATCH, "roster.txt")
+        mkdirSync(env.LAMINA_TEST_SCRATCH, { recursive: true })
+        const roster = async (expected: number) => {
+          const r = await caller(cluster, { flow: "roster", args: [], cluster: true }).result
+          expect(r.ok, r.error).toBe(true)
+          expect(r.value).toBe(expected)
+          return r.events.filter((e) => e.kind === "step")
+        }
+        const before = executions(log).length
+        writeFileSync(file, "ada\ngrace\n")
+        const first = await roster(2)
+        expect(first.find((e) => e.name === "read-roster" && e.status === "done")?.runner).toMatch(/^127\.0\.0\.1:\d+$/)
+        expect((await roster(2)).map((e) => `${e.name} ${e.status}`)).toEqual(["roster cached"])
+        writeFileSync(file, "ada\ngrace\nkaren\n")
+        await roster(3)
+        const ran = executions(log).slice(before).map((l) => l.split(" ")[0])
+        expect(ran.filter((w) => w === "roster")).toHaveLength(2)
+        expect(ran.filter((w) => w === "read-roster")).toHaveLength(2)
       }, 300_000)
 
     it("kill -9 of a runner mid-step: its calls run again elsewhere, lost runs end aborted, nothing registered twice", async () => {
