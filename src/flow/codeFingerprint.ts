@@ -307,14 +307,23 @@ const linkedPackageDir = (fromDir: string, name: string): string | undefined => 
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, "node_modules", name)
     if (existsUntraced(candidate)) {
-      const real = realpathSync.native(candidate)
-      found = inNodeModules(real) || real === laminaRoot ? undefined : real
+      const real = realpathOf(candidate)
+      found = real === undefined || inNodeModules(real) || real === laminaRoot ? undefined : real
       break
     }
     if (path.dirname(dir) === dir) break
   }
   linkedDirs.set(id, found)
   return found
+}
+
+/** `file`'s real path; undefined when it cannot be resolved (a permission): then it is keyed as a package, by version. */
+const realpathOf = (file: string): string | undefined => {
+  try {
+    return realpathSync.native(file)
+  } catch {
+    return undefined
+  }
 }
 
 /**
