@@ -9,7 +9,7 @@
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { parse, type Export } from "es-module-lexer"
-import { inNodeModules, isLocal, resolveLocal } from "./codeFingerprint.js"
+import { inNodeModules, isLocal, resolveLocal } from "./specifiers.js"
 import { IDENTIFIER } from "./identifier.js"
 import { moduleText } from "./moduleText.js"
 
