@@ -30,7 +30,7 @@ import { IDENTIFIER } from "./identifier.js"
 import { reachedFiles } from "./codeFingerprint.js"
 import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { classDeclaration, moduleText } from "./moduleText.js"
-import { projectRootOf } from "./projectRoot.js"
+import { laminaRoot, projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
 import { envVarsReadBy, readsArgv } from "./source.js"
 
@@ -220,8 +220,6 @@ const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp"])
 const instanceClass = (v: RemoteObject | undefined): string | undefined =>
   v?.type === "object" && v.subtype === undefined && v.className !== undefined && v.className !== "Object" && v.className !== "Module" ? v.className : undefined
 
-// Lamina's own files, to tell its code in a bundle (under a `// src/…` heading) from the project's.
-const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))
 
 /**
  * Whether the class `name` is the project's: declared in `file` (`class Model`) or imported from

@@ -26,7 +26,7 @@ import { parse } from "es-module-lexer"
 import { hashBytes, hashString } from "../storage/hash.js"
 import { canonicalJson } from "../tracker/canonical.js"
 import { projectRootOf } from "./projectRoot.js"
-import { aliasTargets, CODE, inNodeModules, isLocal, linkedPackageDir, packageEntryFiles, packageName, resolveLocal, subpathImportTargets } from "./specifiers.js"
+import { CODE, inNodeModules, linkedPackageDir, packageEntryFiles, targetsOf } from "./specifiers.js"
 
 /** What a step's code can reach, and the hash that enters its cache key. */
 export interface CodeFingerprint {
@@ -83,33 +83,12 @@ const scan = (file: string): Scanned | undefined => {
   const local: Array<string> = []
   const missing: Array<string> = []
   const packages: Array<string> = []
-  for (const spec of CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : []) {
-    if (isLocal(spec)) {
-      const target = resolveLocal(file, spec)
-      if (target === undefined) missing.push(path.resolve(path.dirname(file), spec))
-      else (inNodeModules(target) ? packages : local).push(target)
-    } else if (spec.startsWith("#")) {
-      for (const target of subpathImportTargets(file, spec)) {
-        if (!target.startsWith("./")) {
-          const name = packageName(target)
-          if (name !== undefined) packages.push(name)
-          continue
-        }
-        const resolved = resolveLocal(path.join(projectRootOf(file), "package.json"), target)
-        if (resolved === undefined) missing.push(path.resolve(projectRootOf(file), target))
-        else (inNodeModules(resolved) ? packages : local).push(resolved)
-      }
-    } else if (!/^[a-z][a-z0-9+.-]*:/i.test(spec)) {
-      const aliased = aliasTargets(file, spec)
-      for (const target of aliased ?? []) {
-        const resolved = resolveLocal(file, target)
-        if (resolved === undefined) missing.push(target)
-        else (inNodeModules(resolved) ? packages : local).push(resolved)
-      }
-      const name = aliased === undefined ? packageName(spec) : undefined
-      if (name !== undefined) packages.push(name)
+  for (const spec of CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : [])
+    for (const t of targetsOf(file, spec)) {
+      if ("package" in t) packages.push(t.package)
+      else if (t.file === undefined) missing.push(t.wanted)
+      else (inNodeModules(t.file) ? packages : local).push(t.file)
     }
-  }
   const entry: Scanned = { mtimeMs: stat.mtimeMs, size: stat.size, hash: hashBytes(bytes).hash, local, missing, packages }
   scanned.set(file, entry)
   return entry
@@ -320,8 +299,9 @@ const patchesOf = (root: string, names: ReadonlyArray<string>): Record<string, s
   const reached = new Set(names.map((n) => n.replace(/ \(.*\)$/, "")))
   const out: Record<string, string> = {}
   for (const file of files) {
-    const patched = /^(@[^+]+\+)?([^+]+)\+[^+]+\.patch$/.exec(file.split("++").at(-1)!)
-    if (patched !== null && !reached.has(patched[1] === undefined ? patched[2]! : `${patched[1].slice(0, -1)}/${patched[2]}`)) continue
+    const m = /^(?:(@[^+]+)\+)?([^+]+)\+[^+]+\.patch$/.exec(file.split("++").pop() ?? file)
+    const patched = m === null ? undefined : m[1] === undefined ? m[2] : `${m[1]}/${m[2]}`
+    if (patched !== undefined && !reached.has(patched)) continue
     out[`patches/${file}`] = entryOf(scan(path.join(dir, file)), undefined)
   }
   return out

@@ -5,6 +5,7 @@
  */
 import { existsUntraced } from "../storage/ownWork.js"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
 const roots = new Map<string, string>()
 
@@ -26,3 +27,6 @@ export const projectRootOf = (file: string): string => {
   roots.set(start, dir)
   return dir
 }
+
+/** Lamina's own project root (its checkout, its installed package, or the folder of a bundle holding it). */
+export const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))

@@ -14,7 +14,7 @@ import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { existsUntraced, readdirUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
-import { projectRootOf } from "./projectRoot.js"
+import { laminaRoot, projectRootOf } from "./projectRoot.js"
 
 /** A code file's name (a module's, JavaScript or TypeScript). */
 export const CODE = /\.(?:[cm]?[jt]sx?)$/
@@ -62,7 +62,7 @@ const matchingEntry = <A>(table: Iterable<readonly [string, A]>, spec: string): 
  * its `*` filled in (`"#lib/*": "./lib/*"` → `./lib/helper.js`); a target is a path in the
  * package (`./…`) or a package's name.
  */
-export const subpathImportTargets = (file: string, spec: string): ReadonlyArray<string> => {
+const subpathImportTargets = (file: string, spec: string): ReadonlyArray<string> => {
   const imports = manifestOf(projectRootOf(file)).imports
   const m = typeof imports === "object" && imports !== null ? matchingEntry(Object.entries(imports), spec) : undefined
   const star = m?.star
@@ -99,7 +99,7 @@ const tsconfigPaths = (file: string, depth = 0): Aliases => {
  * which tsx and Bun resolve when running TypeScript) of `file` names, by absolute path; undefined
  * when the specifier matches no alias (a package).
  */
-export const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undefined => {
+const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undefined => {
   const root = projectRootOf(file)
   let known = aliases.get(root)
   if (known === undefined) aliases.set(root, (known = tsconfigPaths(path.join(root, "tsconfig.json"))))
@@ -124,11 +124,39 @@ export const resolveLocal = (from: string, specifier: string): string | undefine
 }
 
 /** The package name of a bare specifier (`@scope/name/sub` → `@scope/name`), or undefined for builtins. */
-export const packageName = (specifier: string): string | undefined => {
+const packageName = (specifier: string): string | undefined => {
   if (specifier.startsWith("node:") || isBuiltin(specifier)) return undefined
   const parts = specifier.split("/")
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]
 }
+
+/** What a specifier names: a file (`file`; undefined when nothing is there, with the path it would have), or a package by name. */
+export type Target = { readonly file: string | undefined; readonly wanted: string } | { readonly package: string }
+
+/** A path a specifier resolves to, from `from`'s folder. */
+const fileTarget = (from: string, specifier: string): Target => ({ file: resolveLocal(from, specifier), wanted: path.resolve(path.dirname(from), specifier) })
+
+/** A bare specifier as the package it names (none for a builtin). */
+const packageTarget = (spec: string): ReadonlyArray<Target> => {
+  const name = packageName(spec)
+  return name === undefined ? [] : [{ package: name }]
+}
+
+/**
+ * What `spec`, imported by `file`, names: a relative or absolute path's file; a subpath
+ * import's targets (paths in the package, or packages); an alias's files; else a package
+ * (none for a builtin or a URL).
+ */
+export const targetsOf = (file: string, spec: string): ReadonlyArray<Target> => {
+  if (isLocal(spec)) return [fileTarget(file, spec)]
+  if (spec.startsWith("#")) {
+    const manifest = path.join(projectRootOf(file), "package.json")
+    return subpathImportTargets(file, spec).flatMap((t) => (t.startsWith("./") ? [fileTarget(manifest, t)] : packageTarget(t)))
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) return []
+  return aliasTargets(file, spec)?.map((t) => fileTarget(file, t)) ?? packageTarget(spec)
+}
+
 
 /** A relative, absolute or `file:` specifier: a file of the project (or one inside node_modules, by path). */
 export const isLocal = (specifier: string): boolean =>
@@ -137,8 +165,6 @@ export const isLocal = (specifier: string): boolean =>
 /** A file of an installed package. */
 export const inNodeModules = (file: string): boolean => file.split(path.sep).includes("node_modules")
 
-// Lamina's own package: keyed by its version like any package, even when linked (`npm link`).
-const laminaRoot = projectRootOf(fileURLToPath(import.meta.url))
 const linkedDirs = new Map<string, string | undefined>()
 
 /**
@@ -156,6 +182,7 @@ export const linkedPackageDir = (fromDir: string, name: string): string | undefi
     const candidate = path.join(dir, "node_modules", name)
     if (existsUntraced(candidate)) {
       const real = realpathOf(candidate)
+      // Lamina's own package is keyed by its version like any package, even when linked (`npm link`).
       found = real === undefined || inNodeModules(real) || real === laminaRoot ? undefined : real
       break
     }

@@ -271,13 +271,12 @@ export interface Traced {
 export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
-  const host = HOST
   const cwd = process.cwd()
   const add = (param: string, file: string): void => {
     if (seen.has(file) || skipped(file)) return
     seen.add(file)
     const signature = currentSignature({ param, path: file })
-    if (signature !== undefined) files.push({ param, path: file, signature, host, ...(traced.relative.has(file) ? { cwd } : {}) })
+    if (signature !== undefined) files.push({ param, path: file, signature, host: HOST, ...(traced.relative.has(file) ? { cwd } : {}) })
   }
   for (const file of traced.read) add(READ, file)
   for (const folder of traced.listed) add(LISTED, folder)
@@ -291,10 +290,9 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
 /** The candidates that name regular files now, with their signatures. */
 export const filesOf = (paths: ReadonlyArray<KeyPath>): ReadonlyArray<KeyFile> => {
   const files: Array<KeyFile> = []
-  const host = HOST
   for (const p of paths) {
     const signature = signatureOf(p.path)
-    if (signature !== undefined) files.push({ ...p, signature, host })
+    if (signature !== undefined) files.push({ ...p, signature, host: HOST })
   }
   return files
 }
