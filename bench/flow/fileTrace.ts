@@ -77,6 +77,7 @@ const none = step({ name: "none" }, (i: number) => Effect.sync(() => i + readSam
 const one = step({ name: "one" }, (i: number) => Effect.sync(() => i + readSamples(1)))
 const hundred = step({ name: "hundred" }, (i: number) => Effect.sync(() => i + readSamples(100)))
 const env = step({ name: "env" }, (i: number) => Effect.sync(() => i + readSamples(0) * setting(`BENCH_FILE_TRACE_${"SCALE"}`)))
+// A name built in the body, as `one`'s: captured, `recentFile` would be signed as a captured string, not traced.
 const recent = step({ name: "recent" }, (i: number) => Effect.sync(() => i + readSamples(0) + readFileSync(path.join(dir, `recent${".csv"}`)).length))
 const stepOf = { none, one, hundred, env, recent }
 
