@@ -75,7 +75,7 @@ export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<s
 }
 
 const scan = (file: string): Scanned | undefined => {
-  const stat = statUntraced(file, { throwIfNoEntry: false })
+  const stat = statUntraced(file)
   if (stat === undefined) return undefined
   const known = scanned.get(file)
   if (known !== undefined && known.mtimeMs === stat.mtimeMs && known.size === stat.size) return known
@@ -177,7 +177,7 @@ const lockOf = (root: string): Lock => {
     const name = LOCKFILES.find((f) => existsUntraced(path.join(dir, f)))
     if (name !== undefined) {
       const file = path.join(dir, name)
-      const mtimeMs = statUntraced(file).mtimeMs
+      const mtimeMs = statUntraced(file)?.mtimeMs ?? 0
       const bytes = readFileUntraced(file)
       let parsed: { readonly packages?: Record<string, LockEntry> } | undefined
       if (name.endsWith(".json")) {

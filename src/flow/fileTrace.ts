@@ -22,9 +22,12 @@
  * each name read, and a hit compares the values (by hash: they may be secrets).
  *
  * The functions are wrapped once, when this module loads, in `node:fs`' exports (and, through
- * `syncBuiltinESMExports`, in the ES module bindings of code that imported them). Code holding the
- * functions from before (graceful-fs copies them at load), native addons, and a started process
- * opening files by other names read unseen: pass such files as params or input artifacts.
+ * `syncBuiltinESMExports`, in the ES module bindings of code that imported them), and so are the
+ * path functions of Node's internal `fs` binding, which `node:fs`' own functions call by name at
+ * each call: code that took the functions before Lamina loaded reads through them (glob's
+ * path-scurry, graceful-fs and fs-extra keep them from their own load, and a program importing
+ * `glob` before `lamina` loads them first). Native addons and a started process opening files by
+ * other names read unseen: pass such files as params or input artifacts.
  *
  * @module
  */
@@ -268,21 +271,60 @@ const NOTES: ReadonlyArray<readonly [string, Note]> = [
   ["access", noteLookedUp]
 ]
 
+/**
+ * The path functions of Node's internal `fs` binding and how each is noted: `node:fs`' own
+ * functions call them by name (`binding.readdir(path, …)`), so a function taken from `node:fs`
+ * before the wrapping still reaches these. Their arguments are the path and numeric flags.
+ */
+const BINDING_NOTES: ReadonlyArray<readonly [string, Note]> = [
+  ["open", noteOpen],
+  ["openFileHandle", noteOpen],
+  ["readFileUtf8", noteOpen],
+  ["readdir", noteListed],
+  ["stat", noteLookedUp],
+  ["lstat", noteLookedUp],
+  ["access", noteLookedUp],
+  ["existsSync", noteLookedUp],
+  ["writeFileUtf8", noteWritten],
+  ["copyFile", noteCopied],
+  ["rename", noteMoved],
+  ["mkdir", noteWritten]
+]
+
+/** Node's internal `fs` binding (`process.binding("fs")`, which Node 20 hands out without a warning), if this Node has it. */
+const fsBinding = (): Record<string, unknown> | undefined => {
+  try {
+    const binding: unknown = Reflect.get(process, "binding")
+    const fsb: unknown = typeof binding === "function" ? Reflect.apply(binding, process, ["fs"]) : undefined
+    return typeof fsb === "object" && fsb !== null ? (fsb as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Calls of wrapped `node:fs` functions in progress that noted their call: the binding's calls
+// they make are noted already.
+let noting = 0
+
 /** Wrap `node:fs`' and `node:child_process`' functions and put `process.env` behind `tracedEnv`, so what traced bodies use is noted. */
 const install = (): void => {
-  const wrap = (holder: Record<string, unknown>, name: string, note: Note): void => {
+  const wrap = (holder: Record<string, unknown>, name: string, note: Note, inner: boolean): void => {
     const original = holder[name]
     if (typeof original !== "function") return
     const wrapped = function (this: unknown, ...args: Array<unknown>): unknown {
-      const trace = current()
-      if (trace !== undefined) {
-        try {
-          note(trace, args)
-        } catch {
-          // A path that cannot be read as one (the call itself will say so): nothing to note.
-        }
+      const trace = inner && noting > 0 ? undefined : current()
+      if (trace === undefined) return Reflect.apply(original, this, args)
+      try {
+        note(trace, args)
+      } catch {
+        // A path that cannot be read as one (the call itself will say so): nothing to note.
       }
-      return Reflect.apply(original, this, args)
+      noting++
+      try {
+        return Reflect.apply(original, this, args)
+      } finally {
+        noting--
+      }
     }
     Object.defineProperty(wrapped, "name", { value: name })
     holder[name] = wrapped
@@ -290,12 +332,14 @@ const install = (): void => {
   const callback = fs as unknown as Record<string, unknown>
   const promises = fs.promises as unknown as Record<string, unknown>
   for (const [name, note] of NOTES) {
-    wrap(callback, name, note)
-    wrap(callback, `${name}Sync`, note)
-    wrap(promises, name, note)
+    wrap(callback, name, note, false)
+    wrap(callback, `${name}Sync`, note, false)
+    wrap(promises, name, note, false)
   }
+  const binding = fsBinding()
+  if (binding !== undefined) for (const [name, note] of BINDING_NOTES) wrap(binding, name, note, true)
   const processes = childProcess as unknown as Record<string, unknown>
-  for (const [name, note] of COMMANDS) wrap(processes, name, note)
+  for (const [name, note] of COMMANDS) wrap(processes, name, note, false)
   syncBuiltinESMExports()
   process.env = tracedEnv(process.env)
 }

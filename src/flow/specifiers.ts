@@ -13,7 +13,7 @@ import { realpathSync } from "node:fs"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { existsUntraced, readdirUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { direntsUntraced, existsUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
 import { laminaRoot, projectRootOf } from "./projectRoot.js"
 
 /** A code file's name (a module's, JavaScript or TypeScript). */
@@ -108,7 +108,7 @@ const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undef
   return m === undefined ? undefined : star === undefined ? m.value : m.value.map((t) => t.replace("*", star))
 }
 
-const isFile = (p: string): boolean => statUntraced(p, { throwIfNoEntry: false })?.isFile() === true
+const isFile = (p: string): boolean => statUntraced(p)?.isFile() === true
 
 /** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
 export const resolveLocal = (from: string, specifier: string): string | undefined => {
@@ -227,7 +227,7 @@ const codeFilesUnder = (dir: string): ReadonlyArray<string> => {
   const out: Array<string> = []
   let entries: ReadonlyArray<{ readonly name: string; isDirectory(): boolean; isFile(): boolean }>
   try {
-    entries = readdirUntraced(dir, { withFileTypes: true })
+    entries = direntsUntraced(dir)
   } catch {
     return out
   }

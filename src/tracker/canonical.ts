@@ -72,6 +72,18 @@ export const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+/** The symbols keying `o`'s own enumerable properties (`{ [Symbol.for("unit")]: "mm" }`), which `Object.keys` leaves out. */
+const symbolKeys = (o: object): ReadonlyArray<symbol> => {
+  const symbols = Object.getOwnPropertySymbols(o)
+  return symbols.length === 0 ? symbols : symbols.filter((k) => Object.prototype.propertyIsEnumerable.call(o, k))
+}
+
+/** How a symbol key is named in a key and in a path: `Symbol.for(unit)` for a registered one, else `Symbol(unit)`. */
+const symbolName = (k: symbol): string => {
+  const registered = Symbol.keyFor(k)
+  return registered !== undefined ? `Symbol.for(${registered})` : k.toString()
+}
+
 const childPath = (path: string, key: string | number): string =>
   typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 
@@ -249,8 +261,14 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
         if (x === undefined && !key) continue
         out[k] = go(x, childPath(p, k), k)
       }
+      if (!key) return out
       // An object that happens to use the tag key is wrapped, so it never equals a tagged value.
-      return key && TAG in out ? keyTag("object", out) : out
+      const keyed = TAG in out ? keyTag("object", out) : out
+      // Properties keyed by symbols are the body's to read as well: they key too (JSON drops them).
+      const symbols = symbolKeys(o)
+      if (symbols.length === 0) return keyed
+      const bySymbol = symbols.map((k): Json => [symbolName(k), go(Reflect.get(o, k), `${p}[${symbolName(k)}]`, undefined)]).sort(byCanonical)
+      return keyTag("symbols", [keyed, bySymbol])
     } finally {
       ancestors.delete(o)
     }
@@ -323,6 +341,9 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
         if (codec === undefined) throw new Unencodable(p, describe(o))
         return { [TAG]: "codec", tag: codec.tag, value: go(codec.encode(o), p) }
       }
+      const [symbol] = symbolKeys(o)
+      // A hit could not give it back: the run completes uncached rather than return less.
+      if (symbol !== undefined) throw new Unencodable(`${p}[${symbolName(symbol)}]`, "a property keyed by a symbol, which a cached result cannot restore")
       const out: Record<string, Json> = {}
       for (const k of Object.keys(o)) out[k] = go((o as Record<string, unknown>)[k], childPath(p, k))
       // An object that happens to use our tag key is wrapped so decoding leaves it alone.

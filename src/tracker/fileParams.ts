@@ -21,7 +21,7 @@ import * as path from "node:path"
 import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
 import { HOST } from "./owner.js"
-import { envUntraced, openUntraced, readdirUntraced, readFileUntraced, statUntraced as statSync } from "../storage/ownWork.js"
+import { bigStatUntraced, direntsUntraced, envUntraced, openUntraced, readdirUntraced, readFileUntraced } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
 export interface KeyPath {
@@ -99,7 +99,7 @@ const FOLDER = "folder"
 /** What is at `file` now: its stat, undefined when nothing is there, null when it cannot be read (a permission, a name too long: not a file the body can read either). */
 const statNow = (file: string) => {
   try {
-    return statSync(file, { bigint: true, throwIfNoEntry: false })
+    return bigStatUntraced(file)
   } catch {
     return null
   }
@@ -135,7 +135,7 @@ type Stat = NonNullable<ReturnType<typeof statNow>>
 const contentOf = (file: string, size: bigint): string => {
   try {
     if (size <= BigInt(RECENT_HASH_LIMIT)) return hashBytes(readFileUntraced(file)).hash
-    const fd = openUntraced(file, "r")
+    const fd = openUntraced(file)
     try {
       const chunk = Buffer.alloc(SAMPLE_BYTES)
       const hash = new StreamingHash()
@@ -209,7 +209,7 @@ const treeListingOf = (dir: string): string | undefined => {
   const walk = (folder: string, rel: string, mtimeNs: bigint): void => {
     let entries: ReadonlyArray<{ readonly name: string; isDirectory(): boolean }>
     try {
-      entries = readdirUntraced(folder, { withFileTypes: true })
+      entries = direntsUntraced(folder)
     } catch {
       folders.push(`${rel}:${mtimeNs}`)
       return

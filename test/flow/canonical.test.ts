@@ -119,7 +119,10 @@ describe("cache-key params", () => {
       [new Float64Array([0]).buffer, new Uint8Array(8)],
       [/a/, /a/i],
       [/a/, "/a/"],
-      [{ $lamina: "undefined" }, undefined]
+      [{ $lamina: "undefined" }, undefined],
+      [{ [Symbol.for("unit")]: "mm" }, { [Symbol.for("unit")]: "cm" }],
+      [{ a: 1, [Symbol("unit")]: "mm" }, { a: 1 }],
+      [{ [Symbol.for("unit")]: "mm" }, { [Symbol("unit")]: "mm" }]
     ]
     for (const [a, b] of pairs) expect([a, key(a)]).not.toEqual([a, key(b)])
   })
@@ -147,6 +150,13 @@ describe("results", () => {
     expect(back.$lamina).toEqual({ nested: true })
     expect(back.b).toEqual(new Uint8Array([9]))
     expect(resultRefs(encodeResult({ a: 1 }))).toEqual({ artifacts: [], records: [] })
+  })
+
+  it("refuse a property keyed by a symbol, which decoding could not give back", () => {
+    expect(() => encodeResult({ rows: [{ a: 1, [Symbol.for("unit")]: "mm" }] })).toThrow(new Unencodable("result.rows[0][Symbol.for(unit)]", "a property keyed by a symbol, which a cached result cannot restore"))
+    // Not enumerable: not part of the value, as JSON has it.
+    const hidden = Object.defineProperty({ a: 1 }, Symbol("cache"), { value: 2, enumerable: false })
+    expect(encodeResult(hidden)).toEqual({ a: 1 })
   })
 })
 

@@ -98,6 +98,40 @@ export const parse = step("project-parse", (text: string) => Effect.sync(() => t
     expect(await keyFiles(i, "project-total")).toEqual([path.join(root, "data", "s1.csv")])
   })
 
+  it("in a project's own process: node:fs functions a library took before Lamina loaded (as glob and graceful-fs do) still show the body's reads", async () => {
+    requireBuild()
+    const i = await instance()
+    const root = makeProject({
+      // Imported before lamina, so it holds node:fs' functions from before Lamina wrapped them.
+      "library.ts": `import fs from "node:fs"
+export const taken = { readdirSync: fs.readdirSync, readdir: fs.readdir, readFile: fs.promises.readFile, readFileSync: fs.readFileSync, existsSync: fs.existsSync }
+`,
+      "main.ts": `import { taken } from "./library.js"
+import { Effect } from "effect"
+import { flow, Lamina, step } from "lamina"
+const [settings] = process.argv.slice(2)
+const names = step("taken-readdirSync", (dir: string) => Effect.sync(() => taken.readdirSync(dir).sort()))
+const namesLater = step("taken-readdir", (dir: string) => Effect.async<Array<string>>((resume) => taken.readdir(dir, (_e, found) => resume(Effect.succeed(found.sort())))))
+const text = step("taken-readFile", (dir: string) => Effect.promise(() => taken.readFile(dir + "/s1.csv", "utf8")))
+const textNow = step("taken-readFileSync", (dir: string) => Effect.sync(() => taken.readFileSync(dir + "/s1.csv", "utf8")))
+const optional = step("taken-existsSync", (dir: string) => Effect.sync(() => taken.existsSync(dir + "/extra.csv")))
+const all = flow("taken-flow", (dir: string) => Effect.all([names(dir), namesLater(dir), text(dir), textNow(dir), optional(dir)]))
+console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), Lamina.layer(JSON.parse(settings!))))))
+`
+    })
+    mkdirSync(path.join(root, "data"))
+    writeFileSync(path.join(root, "data", "s1.csv"), "1,2")
+    const settings = JSON.stringify({ storage: i.storage, db: i.db, ...(i.s3 !== undefined ? { s3: i.s3 } : {}) })
+    const run = () => runMainOf(root, [settings], i.s3 !== undefined ? { LAMINA_CACHE_DIR: path.join(i.dir, "cache") } : {})
+    expect(await run()).toEqual([["s1.csv"], ["s1.csv"], "1,2", "1,2", false])
+    expect(await run()).toEqual([["s1.csv"], ["s1.csv"], "1,2", "1,2", false])
+    writeFileSync(path.join(root, "data", "s1.csv"), "1,2,3")
+    writeFileSync(path.join(root, "data", "extra.csv"), "4")
+    expect(await run()).toEqual([["extra.csv", "s1.csv"], ["extra.csv", "s1.csv"], "1,2,3", "1,2,3", true])
+    for (const name of ["taken-readdirSync", "taken-readdir", "taken-readFile", "taken-readFileSync", "taken-existsSync"]) expect([name, (await history(i, name)).statuses]).toEqual([name, [0, 3, 0]])
+    expect(await keyFiles(i, "taken-readFile")).toEqual([path.join(root, "data", "s1.csv")])
+  })
+
   it("a file named relative to the working directory (by a param, a literal, a built name) is another file in another directory: a miss, and why says so", async () => {
     const i = await instance()
     const dirs = ["wd-a", "wd-b"].map((d) => path.join(i.dir, d))
