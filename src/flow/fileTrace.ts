@@ -26,8 +26,9 @@
  * path functions of Node's internal `fs` binding, which `node:fs`' own functions call by name at
  * each call: code that took the functions before Lamina loaded reads through them (glob's
  * path-scurry, graceful-fs and fs-extra keep them from their own load, and a program importing
- * `glob` before `lamina` loads them first). Native addons and a started process opening files by
- * other names read unseen: pass such files as params or input artifacts.
+ * `glob` before `lamina` loads them first); all but `opendir`, whose binding Node does not hand
+ * out. Native addons and a started process opening files by other names read unseen: pass such
+ * files as params or input artifacts.
  *
  * @module
  */
