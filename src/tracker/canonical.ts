@@ -84,6 +84,12 @@ const symbolName = (k: symbol): string => {
   return registered !== undefined ? `Symbol.for(${registered})` : k.toString()
 }
 
+/**
+ * An object of `entries`, each its own property: a `"__proto__"` key (JSON.parse makes one) stays
+ * a key, where assigning it would set the object's prototype and drop it from the value.
+ */
+const ownObject = <A>(entries: ReadonlyArray<readonly [string, A]>): Record<string, A> => Object.fromEntries(entries)
+
 const childPath = (path: string, key: string | number): string =>
   typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 
@@ -197,19 +203,19 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       if (!key || ancestors.has(o)) return ref
       // A record is mutable (a renamed label, an edited description): its fields as the body
       // sees them key it, as an artifact's content does. A field that cannot be encoded is left out.
-      const fields: Record<string, Json> = {}
+      const fields: Array<[string, Json]> = []
       ancestors.add(o)
       try {
         for (const k of Object.keys(o).sort())
           try {
-            fields[k] = go((o as Record<string, unknown>)[k], childPath(p, k), k)
+            fields.push([k, go((o as Record<string, unknown>)[k], childPath(p, k), k)])
           } catch (e) {
             if (!(e instanceof Unencodable)) throw e
           }
       } finally {
         ancestors.delete(o)
       }
-      return keyTag("record", [ref, fields])
+      return keyTag("record", [ref, ownObject(fields)])
     }
     if (o instanceof Date) {
       const iso = Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString()
@@ -255,12 +261,13 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
         const json = go(codec.encode(o), p, undefined)
         return key ? { [TAG]: "codec", tag: codec.tag, value: json } : { [`$${codec.tag}`]: json }
       }
-      const out: Record<string, Json> = {}
+      const entries: Array<[string, Json]> = []
       for (const k of Object.keys(o).sort()) {
         const x = (o as Record<string, unknown>)[k]
         if (x === undefined && !key) continue
-        out[k] = go(x, childPath(p, k), k)
+        entries.push([k, go(x, childPath(p, k), k)])
       }
+      const out = ownObject(entries)
       if (!key) return out
       // An object that happens to use the tag key is wrapped, so it never equals a tagged value.
       const keyed = TAG in out ? keyTag("object", out) : out
@@ -344,8 +351,7 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
       const [symbol] = symbolKeys(o)
       // A hit could not give it back: the run completes uncached rather than return less.
       if (symbol !== undefined) throw new Unencodable(`${p}[${symbolName(symbol)}]`, "a property keyed by a symbol, which a cached result cannot restore")
-      const out: Record<string, Json> = {}
-      for (const k of Object.keys(o)) out[k] = go((o as Record<string, unknown>)[k], childPath(p, k))
+      const out = ownObject(Object.keys(o).map((k): [string, Json] => [k, go((o as Record<string, unknown>)[k], childPath(p, k))]))
       // An object that happens to use our tag key is wrapped so decoding leaves it alone.
       return TAG in out ? { [TAG]: "object", value: out } : out
     } finally {
@@ -389,9 +395,7 @@ export const decodeResult = (
     if (Array.isArray(v)) return v.map(go)
     const o = v as { readonly [key: string]: Json }
     if (!tagged(o)) {
-      const out: Record<string, unknown> = {}
-      for (const k of Object.keys(o)) out[k] = go(o[k]!)
-      return out
+      return ownObject(Object.keys(o).map((k): [string, unknown] => [k, go(o[k]!)]))
     }
     switch (o[TAG]) {
       case "number":
@@ -429,9 +433,7 @@ export const decodeResult = (
       }
       case "object": {
         const inner = o.value as { readonly [key: string]: Json }
-        const out: Record<string, unknown> = {}
-        for (const k of Object.keys(inner)) out[k] = go(inner[k]!)
-        return out
+        return ownObject(Object.keys(inner).map((k): [string, unknown] => [k, go(inner[k]!)]))
       }
       default:
         throw new Unencodable("result", `tagged with unknown kind '${String(o[TAG])}'`)

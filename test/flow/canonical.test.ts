@@ -122,7 +122,10 @@ describe("cache-key params", () => {
       [{ $lamina: "undefined" }, undefined],
       [{ [Symbol.for("unit")]: "mm" }, { [Symbol.for("unit")]: "cm" }],
       [{ a: 1, [Symbol("unit")]: "mm" }, { a: 1 }],
-      [{ [Symbol.for("unit")]: "mm" }, { [Symbol("unit")]: "mm" }]
+      [{ [Symbol.for("unit")]: "mm" }, { [Symbol("unit")]: "mm" }],
+      // JSON.parse makes "__proto__" an own key: assigned, it would set the prototype instead.
+      [JSON.parse('{"__proto__": {"v": 1}}'), JSON.parse('{"__proto__": {"v": 2}}')],
+      [JSON.parse('{"__proto__": {"v": 1}}'), {}]
     ]
     for (const [a, b] of pairs) expect([a, key(a)]).not.toEqual([a, key(b)])
   })
@@ -150,6 +153,14 @@ describe("results", () => {
     expect(back.$lamina).toEqual({ nested: true })
     expect(back.b).toEqual(new Uint8Array([9]))
     expect(resultRefs(encodeResult({ a: 1 }))).toEqual({ artifacts: [], records: [] })
+  })
+
+  it("keep a \"__proto__\" key as a key (JSON.parse makes one)", () => {
+    const value: unknown = JSON.parse('{"rows": [{"__proto__": {"v": 1}, "k": 2}]}')
+    const back = decodeResult(JSON.parse(JSON.stringify(encodeResult(value))), { artifact: () => { throw new Error("none") }, record: () => undefined }) as { rows: Array<object> }
+    expect(Object.keys(back.rows[0]!)).toEqual(["__proto__", "k"])
+    expect(Object.getOwnPropertyDescriptor(back.rows[0], "__proto__")?.value).toEqual({ v: 1 })
+    expect(Object.getPrototypeOf(back.rows[0])).toBe(Object.prototype)
   })
 
   it("refuse a property keyed by a symbol, which decoding could not give back", () => {
