@@ -227,7 +227,8 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
     ancestors.add(o)
     try {
       if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i), undefined))
-      if (o instanceof Uint8Array) {
+      // A Buffer is a Uint8Array a body can tell apart (`toString()`): keyed with its kind below.
+      if (o instanceof Uint8Array && Object.getPrototypeOf(o) === Uint8Array.prototype) {
         const bytes = `${o.byteLength}:${hashBytes(o).hash}`
         return key ? keyTag("bytes", bytes) : `Bytes[${bytes}]`
       }
@@ -251,8 +252,8 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       if (!isPlainObject(o)) {
         const codec = codecFor(o)
         if (codec === undefined && (ArrayBuffer.isView(o) || o instanceof ArrayBuffer)) {
-          // Other typed arrays, a DataView, an ArrayBuffer: their bytes and their kind (a
-          // Float64Array's 8 bytes are not a Uint8Array's), as a Uint8Array's above.
+          // Other typed arrays, a Buffer, a DataView, an ArrayBuffer: their bytes and their kind
+          // (a Float64Array's 8 bytes are not a Uint8Array's), as a Uint8Array's above.
           const view = ArrayBuffer.isView(o) ? new Uint8Array(o.buffer, o.byteOffset, o.byteLength) : new Uint8Array(o)
           const bytes = `${o.constructor.name}:${view.byteLength}:${hashBytes(view).hash}`
           return key ? keyTag("bytes", bytes) : `Bytes[${bytes}]`
@@ -335,7 +336,8 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
     ancestors.add(o)
     try {
       if (Array.isArray(o)) return o.map((x, i) => go(x, childPath(p, i)))
-      if (o instanceof Uint8Array) return { [TAG]: "bytes", value: Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64") }
+      const bytes = bytesOf(o)
+      if (bytes !== undefined) return bytes
       if (o instanceof Map) return { [TAG]: "Map", entries: [...o.entries()].map(([k, x], i) => [go(k, childPath(p, i)), go(x, childPath(p, i))]) }
       if (o instanceof Set) return { [TAG]: "Set", values: [...o].map((x, i) => go(x, childPath(p, i))) }
       if (Option.isOption(o)) return Option.isSome(o) ? { [TAG]: "Some", value: go(o.value, childPath(p, "value")) } : { [TAG]: "None" }
@@ -359,6 +361,36 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
     }
   }
   return go(value, "result")
+}
+
+/** The views of binary data a result may hold besides a Uint8Array and a Buffer, by constructor name. */
+const BINARY_VIEWS: Readonly<Record<string, new (buffer: ArrayBuffer) => ArrayBufferView>> = {
+  Int8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView
+}
+
+/**
+ * A result's binary data, reversibly and of its own kind (a hit returning a Uint8Array for a
+ * Buffer gave `toString()` as "104,101,…"); undefined for anything else, a subclass included.
+ */
+const bytesOf = (o: object): Json | undefined => {
+  const proto: unknown = Object.getPrototypeOf(o)
+  if (o instanceof ArrayBuffer) return proto === ArrayBuffer.prototype ? { [TAG]: "binary", kind: "ArrayBuffer", value: Buffer.from(o).toString("base64") } : undefined
+  if (!ArrayBuffer.isView(o)) return undefined
+  const value = Buffer.from(o.buffer, o.byteOffset, o.byteLength).toString("base64")
+  if (proto === Uint8Array.prototype) return { [TAG]: "bytes", value }
+  if (proto === Buffer.prototype) return { [TAG]: "Buffer", value }
+  const kind = o.constructor.name
+  return BINARY_VIEWS[kind]?.prototype === proto ? { [TAG]: "binary", kind, value } : undefined
 }
 
 const tagged = (v: Json): v is { readonly [key: string]: Json } =>
@@ -414,6 +446,17 @@ export const decodeResult = (
         return new URL(String(o.value))
       case "bytes":
         return new Uint8Array(Buffer.from(String(o.value), "base64"))
+      case "Buffer":
+        return Buffer.from(String(o.value), "base64")
+      case "binary": {
+        const bytes = Buffer.from(String(o.value), "base64")
+        // A copy of its own, so a view with 8-byte elements starts aligned.
+        const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+        if (o.kind === "ArrayBuffer") return buffer
+        const view = BINARY_VIEWS[String(o.kind)]
+        if (view === undefined) throw new Unencodable("result", `tagged as binary data of unknown kind '${String(o.kind)}'`)
+        return new view(buffer)
+      }
       case "Map":
         return new Map((o.entries as ReadonlyArray<ReadonlyArray<Json>>).map(([k, x]) => [go(k!), go(x!)] as const))
       case "Set":

@@ -114,6 +114,7 @@ describe("cache-key params", () => {
       [Option.none(), { _tag: "None" }],
       [new Uint8Array([97, 98]), `Bytes[2:${hashString("ab")}]`],
       [new Float64Array([1]), new Float64Array([2])],
+      [Buffer.from("ab"), new Uint8Array([97, 98])],
       [new Float64Array([0]), new Uint8Array(8)],
       [new Float64Array([0]), new BigInt64Array([0n])],
       [new Float64Array([0]).buffer, new Uint8Array(8)],
@@ -153,6 +154,22 @@ describe("results", () => {
     expect(back.$lamina).toEqual({ nested: true })
     expect(back.b).toEqual(new Uint8Array([9]))
     expect(resultRefs(encodeResult({ a: 1 }))).toEqual({ artifacts: [], records: [] })
+  })
+
+  it("give binary data back of its own kind: a Buffer as a Buffer, typed arrays, a DataView, an ArrayBuffer", () => {
+    const value = { buf: Buffer.from("hello"), u8: new Uint8Array([1, 2]), f64: new Float64Array([1.5, -2]), big: new BigInt64Array([-3n]), view: new DataView(new Uint8Array([7, 8]).buffer), raw: new Uint16Array([513]).buffer, part: new Int16Array(new Int16Array([1, 2, 3]).buffer, 2, 1) }
+    const back = decodeResult(JSON.parse(JSON.stringify(encodeResult(value))), { artifact: () => { throw new Error("none") }, record: () => undefined }) as typeof value
+    expect(Buffer.isBuffer(back.buf) && back.buf.toString()).toBe("hello")
+    expect(back.u8).toEqual(new Uint8Array([1, 2]))
+    expect(Buffer.isBuffer(back.u8)).toBe(false)
+    expect(back.f64).toEqual(new Float64Array([1.5, -2]))
+    expect(back.big).toEqual(new BigInt64Array([-3n]))
+    expect(back.view instanceof DataView && [back.view.getUint8(0), back.view.getUint8(1)]).toEqual([7, 8])
+    expect(back.raw instanceof ArrayBuffer && new Uint16Array(back.raw)[0]).toBe(513)
+    expect(back.part).toEqual(new Int16Array([2]))
+    // A subclass would come back as its base class: refused (the run is not cached).
+    class Pixels extends Uint8Array {}
+    expect(() => encodeResult(new Pixels(2))).toThrow(Unencodable)
   })
 
   it("keep a \"__proto__\" key as a key (JSON.parse makes one)", () => {
