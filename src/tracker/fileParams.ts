@@ -21,6 +21,7 @@ import * as path from "node:path"
 import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
 import { HOST } from "./owner.js"
+import { pythonImportsOf } from "./pythonImports.js"
 import { bigStatUntraced, direntsUntraced, envUntraced, openUntraced, readdirUntraced, readFileUntraced } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -67,6 +68,9 @@ export const LOOKED_UP = "looked-up:"
 
 /** How a file a command the body ran named (its script, its data) is named among the key files. */
 export const RAN = "ran:"
+
+/** How a project module a Python script the body ran imports (tracker/pythonImports.ts) is named among the key files. */
+export const IMPORTED = "imported:"
 
 /**
  * How an environment variable the body read is kept among the key files: its name as the
@@ -282,7 +286,10 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   for (const folder of traced.listed) add(LISTED, folder)
   for (const folder of traced.listedTrees) add(LISTED_TREE, folder)
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
-  for (const file of traced.ran) add(RAN, file)
+  for (const file of traced.ran) {
+    add(RAN, file)
+    for (const module of pythonImportsOf(file)) add(IMPORTED, module)
+  }
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files
 }
@@ -315,7 +322,8 @@ const TRACED: ReadonlyArray<readonly [string, string]> = [
   [LISTED, "its body listed"],
   [LISTED_TREE, "its body listed with its subfolders"],
   [LOOKED_UP, "its body looked up"],
-  [RAN, "named by a command its body ran"]
+  [RAN, "named by a command its body ran"],
+  [IMPORTED, "imported by a Python script its body ran"]
 ]
 const namedBy = (param: string): string => {
   if (param.startsWith(CODE_READ)) return `its code reads ('${param.slice(CODE_READ.length)}')`

@@ -12,6 +12,7 @@ import { flow, step } from "../../src/flow/index.js"
 import { type Artifact, Run } from "../../src/index.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
+import { PYTHON } from "../support/python.js"
 import { loadText, runsNamed, saveText } from "./support.js"
 
 const sum = (text: string): number => text.split(",").reduce((s, x) => s + Number(x), 0)
@@ -270,6 +271,39 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     const runs = await i.run(runsNamed("ran-script"))
     expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "score.mjs")}' named by a command its body ran changed`)
     expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "in.txt")}' named by a command its body ran changed`)
+  })
+
+  it("a Python script's own modules (an import, a package's, a relative one) are checked on a hit: an edited helper is a miss, an unrelated module is not", async () => {
+    const i = await instance()
+    const dir = samples(i, { "in.txt": "1,2" })
+    const module = (name: string, text: string) => {
+      mkdirSync(path.dirname(path.join(dir, "scripts", name)), { recursive: true })
+      writeFileSync(path.join(dir, "scripts", name), text)
+    }
+    module("score.py", "import sys\nimport util\nfrom helpers.scale import factor\nprint(util.total(open(sys.argv[1]).read()) * factor())\n")
+    module("util.py", "def total(text):\n    return sum(int(x) for x in text.split(','))\n")
+    module("helpers/__init__.py", "")
+    module("helpers/scale.py", "from .base import BASE\n\ndef factor():\n    return BASE\n")
+    module("helpers/base.py", "BASE = 2\n")
+    module("unrelated.py", "X = 1\n")
+    const score = step("python-score", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, [path.join(dir, "scripts", "score.py"), input], { encoding: "utf8" }))))
+    const f = flow("python-flow", () => score(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(6)
+    module("unrelated.py", "X = 2\n")
+    expect(await i.run(f())).toBe(6)
+    module("helpers/base.py", "BASE = 5\n")
+    expect(await i.run(f())).toBe(15)
+    module("util.py", "def total(text):\n    return 1 + sum(int(x) for x in text.split(','))\n")
+    expect(await i.run(f())).toBe(20)
+    const { statuses } = await history(i, "python-score")
+    expect(statuses).toEqual([0, 3, 0, 0])
+    const runs = await i.run(runsNamed("python-score"))
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers", "base.py")}' imported by a Python script its body ran changed`)
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "util.py")}' imported by a Python script its body ran changed`)
+    // The files under the samples folder (the interpreter and the environment it inherits are kept too).
+    expect(new Set((await keyFiles(i, "python-score")).filter((f) => f.startsWith(dir)))).toEqual(
+      new Set(["in.txt", "score.py", "util.py", "helpers/__init__.py", "helpers/scale.py", "helpers/base.py"].map((f) => path.join(dir, f === "in.txt" ? f : path.join("scripts", f))))
+    )
   })
 
   it("a nested step's reads are its caller's too: the outer step misses when the inner one's file changes", async () => {

@@ -1,0 +1,104 @@
+/**
+ * The project's own Python modules a script imports, for the key files of a run whose body ran
+ * it (`execFileSync("python3", ["scripts/qc.py", "data/s1.csv"])`): the command line names the
+ * script, so an edit of it is a miss, but an edit of `scripts/helpers.py`, which it imports, ran
+ * the old result back. Python looks up `import helpers` first in the script's own folder, and so
+ * does this: the modules found there (and the packages' `__init__.py` on the way), followed
+ * through their own imports, relative ones included. What Python finds elsewhere (the standard
+ * library, installed packages, `PYTHONPATH`) is not followed.
+ *
+ * Read by scanning the text, not by running Python: an import in a string or behind a condition
+ * counts too, which at worst keys a file the script never loads.
+ *
+ * @module
+ */
+import * as path from "node:path"
+import { readFileUntraced, statUntraced } from "../storage/ownWork.js"
+
+/** At most this many modules are followed from one script (a project's, not a vendored tree's). */
+const MAX_MODULES = 500
+
+// `import a.b as c, d` (at any indentation: imports inside functions too).
+const IMPORT = /^[ \t]*import[ \t]+([\w. \t,]+)/gm
+// `from ..a.b import c, d` and `from . import (c,\n d)`.
+const FROM_IMPORT = /^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)/gm
+
+/** The names a `from … import` brings (`c as d` → `c`), as possible submodules. */
+const importedNames = (list: string): ReadonlyArray<string> =>
+  list
+    .replace(/[()\\]/g, " ")
+    .split(",")
+    .map((n) => n.trim().split(/\s+/)[0] ?? "")
+    .filter((n) => /^\w+$/.test(n))
+
+const isFile = (file: string): boolean => statUntraced(file)?.isFile() === true
+
+/**
+ * The files of module `dotted` under `root` that exist: its `.py` file or its package's
+ * `__init__.py`, and the `__init__.py` of each package on the way (Python runs them too).
+ */
+const moduleFiles = (root: string, dotted: string): ReadonlyArray<string> => {
+  const parts = dotted.split(".").filter((p) => p !== "")
+  const files: Array<string> = []
+  for (let k = 1; k < parts.length; k++) {
+    const init = path.join(root, ...parts.slice(0, k), "__init__.py")
+    if (isFile(init)) files.push(init)
+  }
+  if (parts.length === 0) {
+    const init = path.join(root, "__init__.py")
+    return isFile(init) ? [init] : []
+  }
+  for (const candidate of [path.join(root, ...parts) + ".py", path.join(root, ...parts, "__init__.py")])
+    if (isFile(candidate)) return [...files, candidate]
+  return files
+}
+
+/** The local modules `file` (a module found under `root`) imports directly. */
+const importsOf = (file: string, root: string): ReadonlyArray<string> => {
+  let text: string
+  try {
+    text = readFileUntraced(file, "utf8")
+  } catch {
+    return []
+  }
+  const found: Array<string> = []
+  for (const m of text.matchAll(IMPORT))
+    for (const item of (m[1] ?? "").split(",")) {
+      const dotted = item.trim().split(/\s+/)[0] ?? ""
+      if (/^\w+(\.\w+)*$/.test(dotted)) found.push(...moduleFiles(root, dotted))
+    }
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    const level = (m[1] ?? "").length
+    const dotted = m[2] ?? ""
+    // `from .a import b` is relative to the importing module's package; `from a import b` to the script's folder.
+    let base = root
+    if (level > 0) {
+      base = path.dirname(file)
+      for (let up = 1; up < level; up++) base = path.dirname(base)
+    }
+    found.push(...moduleFiles(base, dotted))
+    // `from pkg import sub` may name a submodule.
+    for (const name of importedNames(m[3] ?? "")) found.push(...moduleFiles(base, dotted === "" ? name : `${dotted}.${name}`))
+  }
+  return found
+}
+
+/**
+ * The local modules the Python script `script` imports, directly or through each other, found
+ * from its folder; none for a file that is not a `.py` script.
+ */
+export const pythonImportsOf = (script: string): ReadonlyArray<string> => {
+  if (!script.endsWith(".py")) return []
+  const root = path.dirname(script)
+  const seen = new Set<string>([script])
+  const out: Array<string> = []
+  const queue = [script]
+  for (let file = queue.shift(); file !== undefined && out.length < MAX_MODULES; file = queue.shift())
+    for (const imported of importsOf(file, root)) {
+      if (seen.has(imported)) continue
+      seen.add(imported)
+      out.push(imported)
+      queue.push(imported)
+    }
+  return out
+}
