@@ -345,8 +345,15 @@ const install = (): void => {
   process.env = tracedEnv(process.env)
 }
 
-/** Lamina's own settings (`LAMINA_CACHE_DIR`, …): where it keeps things, not what a body computes. */
-const OWN_SETTING = /^LAMINA_/
+/**
+ * Variables no body computes with, left out of what it read: Lamina's own settings
+ * (`LAMINA_CACHE_DIR`, …: where it keeps things), and what a shell, a terminal, a login session or
+ * npm sets for the session (`OLDPWD` after a `cd`, `SHLVL`, `SSH_TTY`, `npm_lifecycle_event`, …).
+ * A process the body starts reads the whole environment it inherits (Node copies every variable
+ * for it): with these, a `cd` between two runs made every such step run again.
+ */
+const UNKEYED =
+  /^(?:LAMINA_\w*|OLDPWD|PWD|_|SHLVL|COLORTERM|TERM_SESSION_ID|TERM_PROGRAM(?:_VERSION)?|WINDOWID|WINDOW|STY|TMUX(?:_PANE)?|SSH_\w+|DISPLAY|WAYLAND_DISPLAY|XAUTHORITY|DBUS_SESSION_BUS_ADDRESS|XDG_SESSION_\w+|XDG_RUNTIME_DIR|XDG_VTNR|XDG_SEAT|HIST\w*|PS[1-4]|PROMPT_COMMAND|LS_COLORS|LESSOPEN|LESSCLOSE|MAIL|INVOCATION_ID|JOURNAL_STREAM|VTE_VERSION|(?:VSCODE|ITERM|KONSOLE|GNOME_TERMINAL)_\w+|INIT_CWD|npm_\w+|NODE_V8_COVERAGE)$/
 
 /**
  * `env` behind a proxy that notes the names traced bodies read (`env.NAME`, `env[name]`, `name in
@@ -356,7 +363,7 @@ const OWN_SETTING = /^LAMINA_/
 const tracedEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
   const note = (name: string | symbol, how: "read" | "set"): void => {
     const trace = current()
-    if (trace === undefined || typeof name !== "string" || OWN_SETTING.test(name)) return
+    if (trace === undefined || typeof name !== "string" || UNKEYED.test(name)) return
     if (how === "read") trace.noteEnvRead(name)
     else trace.noteEnvSet(name)
   }

@@ -225,6 +225,32 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     expect(await keyFiles(i, "env-scale")).toEqual([name])
   })
 
+  it("a process the body starts inherits the environment: a variable changed for it is a miss; what a shell or npm sets per session (OLDPWD after a cd, SHLVL, npm_*) is not", async () => {
+    const i = await instance()
+    const name = `THREADS_${process.pid}_${i.dir.length}_${Date.now()}`
+    const session = ["OLDPWD", "SHLVL", "npm_lifecycle_event"] as const
+    const before = session.map((k) => process.env[k])
+    // The child reads the variable; the body names no variable at all.
+    const threads = step("env-inherited", () => Effect.sync(() => execFileSync(process.execPath, ["-e", `process.stdout.write(process.env.${name} ?? "none")`], { encoding: "utf8" })))
+    const f = flow("env-inherited-flow", () => threads())
+    try {
+      process.env[name] = "2"
+      expect(await i.run(f())).toBe("2")
+      for (const k of session) process.env[k] = `${k}-after-a-cd`
+      expect(await i.run(f())).toBe("2")
+      process.env[name] = "4"
+      expect(await i.run(f())).toBe("4")
+    } finally {
+      delete process.env[name]
+      session.forEach((k, at) => (before[at] === undefined ? delete process.env[k] : (process.env[k] = before[at])))
+    }
+    const runs = await i.run(runsNamed("env-inherited"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the environment variable '${name}' its body read changed`)
+    expect(await keyFiles(i, "env-inherited")).toContain(name)
+    for (const k of session) expect(await keyFiles(i, "env-inherited")).not.toContain(k)
+  })
+
   it("a folder the body lists is checked on a hit: a file added is a miss", async () => {
     const i = await instance()
     const dir = samples(i, { "a.txt": "1", "b.txt": "2" })
