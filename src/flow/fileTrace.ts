@@ -220,6 +220,7 @@ const noteListed: Note = (t, [p, options]) => {
  */
 const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
   const cwd = typeof options === "object" && options !== null && typeof (options as { readonly cwd?: unknown }).cwd === "string" ? (options as { readonly cwd: string }).cwd : "."
+  let previous: string | undefined
   for (const word of words) {
     if (typeof word !== "string") continue
     // A shell's script (`sh -c "python3 train.py data/s1.csv"`) is one word: its words too.
@@ -227,6 +228,12 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
     for (const value of parts.flatMap((w) => (w.includes("=") ? [w, w.slice(w.indexOf("=") + 1)] : [w]))) {
       const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
       if (looksLikePath(unquoted)) t.noteRan(resolved(t, unquoted, cwd))
+      // `python3 -m pkg.train`: the module's file, found from the working directory as Python does.
+      if (previous === "-m" && /^\w+(\.\w+)*$/.test(unquoted)) {
+        const module = unquoted.split(".").join(path.sep)
+        for (const file of [`${module}.py`, path.join(module, "__main__.py")]) t.noteRan(resolved(t, file, cwd))
+      }
+      previous = unquoted
     }
   }
 }

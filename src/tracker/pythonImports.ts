@@ -3,9 +3,10 @@
  * it (`execFileSync("python3", ["scripts/qc.py", "data/s1.csv"])`): the command line names the
  * script, so an edit of it is a miss, but an edit of `scripts/helpers.py`, which it imports, ran
  * the old result back. Python looks up `import helpers` first in the script's own folder, and so
- * does this: the modules found there (and the packages' `__init__.py` on the way), followed
- * through their own imports, relative ones included. What Python finds elsewhere (the standard
- * library, installed packages, `PYTHONPATH`) is not followed.
+ * does this (and above the package a module run with `-m` belongs to): the modules found there
+ * (and the packages' `__init__.py` on the way), followed through their own imports, relative ones
+ * included. What Python finds elsewhere (the standard library, installed packages, `PYTHONPATH`)
+ * is not followed.
  *
  * Read by scanning the text, not by running Python: an import in a string or behind a condition
  * counts too, which at worst keys a file the script never loads.
@@ -84,17 +85,29 @@ const importsOf = (file: string, root: string): ReadonlyArray<string> => {
 }
 
 /**
+ * Where Python looks first for the modules `script` imports: its folder (`python3 scripts/qc.py`)
+ * and, for a module inside a package, the folder above the package (`python3 -m pkg.train`, run
+ * there, imports `pkg.utils` from it).
+ */
+const rootsOf = (script: string): ReadonlyArray<string> => {
+  const folder = path.dirname(script)
+  let top = folder
+  while (isFile(path.join(top, "__init__.py")) && path.dirname(top) !== top) top = path.dirname(top)
+  return top === folder ? [folder] : [folder, top]
+}
+
+/**
  * The local modules the Python script `script` imports, directly or through each other, found
  * from its folder; none for a file that is not a `.py` script.
  */
 export const pythonImportsOf = (script: string): ReadonlyArray<string> => {
   if (!script.endsWith(".py")) return []
-  const root = path.dirname(script)
+  const roots = rootsOf(script)
   const seen = new Set<string>([script])
   const out: Array<string> = []
   const queue = [script]
   for (let file = queue.shift(); file !== undefined && out.length < MAX_MODULES; file = queue.shift())
-    for (const imported of importsOf(file, root)) {
+    for (const imported of roots.flatMap((root) => importsOf(file, root))) {
       if (seen.has(imported)) continue
       seen.add(imported)
       out.push(imported)
