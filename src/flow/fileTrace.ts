@@ -354,13 +354,14 @@ const install = (): void => {
 
 /**
  * Variables no body computes with, left out of what it read: Lamina's own settings
- * (`LAMINA_CACHE_DIR`, …: where it keeps things), and what a shell, a terminal, a login session or
- * npm sets for the session (`OLDPWD` after a `cd`, `SHLVL`, `SSH_TTY`, `npm_lifecycle_event`, …).
+ * (`LAMINA_CACHE_DIR`, …: where it keeps things), and what a shell, a terminal, a login session,
+ * npm or a CI job sets for the session (`OLDPWD` after a `cd`, `SHLVL`, `SSH_TTY`,
+ * `npm_lifecycle_event`, `GITHUB_RUN_ID`, …).
  * A process the body starts reads the whole environment it inherits (Node copies every variable
  * for it): with these, a `cd` between two runs made every such step run again.
  */
 const UNKEYED =
-  /^(?:LAMINA_\w*|OLDPWD|PWD|_|SHLVL|COLORTERM|TERM_SESSION_ID|TERM_PROGRAM(?:_VERSION)?|WINDOWID|WINDOW|STY|TMUX(?:_PANE)?|SSH_\w+|DISPLAY|WAYLAND_DISPLAY|XAUTHORITY|DBUS_SESSION_BUS_ADDRESS|XDG_SESSION_\w+|XDG_RUNTIME_DIR|XDG_VTNR|XDG_SEAT|HIST\w*|PS[1-4]|PROMPT_COMMAND|LS_COLORS|LESSOPEN|LESSCLOSE|MAIL|INVOCATION_ID|JOURNAL_STREAM|VTE_VERSION|(?:VSCODE|ITERM|KONSOLE|GNOME_TERMINAL)_\w+|INIT_CWD|npm_\w+|NODE_V8_COVERAGE)$/
+  /^(?:LAMINA_\w*|OLDPWD|PWD|_|SHLVL|COLORTERM|TERM_SESSION_ID|TERM_PROGRAM(?:_VERSION)?|WINDOWID|WINDOW|STY|TMUX(?:_PANE)?|SSH_\w+|DISPLAY|WAYLAND_DISPLAY|XAUTHORITY|DBUS_SESSION_BUS_ADDRESS|XDG_SESSION_\w+|XDG_RUNTIME_DIR|XDG_VTNR|XDG_SEAT|HIST\w*|PS[1-4]|PROMPT_COMMAND|LS_COLORS|LESSOPEN|LESSCLOSE|MAIL|INVOCATION_ID|JOURNAL_STREAM|VTE_VERSION|(?:VSCODE|ITERM|KONSOLE|GNOME_TERMINAL)_\w+|INIT_CWD|npm_\w+|NODE_V8_COVERAGE|GITHUB_(?:RUN_\w+|JOB|ACTION\w*|OUTPUT|ENV|STATE|STEP_SUMMARY|PATH)|CI_(?:JOB|PIPELINE)_\w+|BUILD_(?:ID|NUMBER|TAG|URL))$/
 
 /**
  * `env` behind a proxy that notes the names traced bodies read (`env.NAME`, `env[name]`, `name in
