@@ -40,7 +40,7 @@ import * as path from "node:path"
 import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
 // Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
 import { isOwnWork } from "../storage/ownWork.js"
-import { looksLikePath } from "../tracker/fileParams.js"
+import { looksLikePath } from "../tracker/pathLike.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */

@@ -21,7 +21,8 @@ import * as path from "node:path"
 import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
 import { HOST } from "./owner.js"
-import { pythonImportsOf } from "./pythonImports.js"
+import { looksLikePath } from "./pathLike.js"
+import { scriptReadsOf } from "./scriptReads.js"
 import { bigStatUntraced, direntsUntraced, envUntraced, openUntraced, readdirUntraced, readFileUntraced } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -72,19 +73,15 @@ export const RAN = "ran:"
 /** How a project module a Python script the body ran imports (tracker/pythonImports.ts) is named among the key files. */
 export const IMPORTED = "imported:"
 
+/** How a file a shell script the body ran names (tracker/scriptReads.ts) is named among the key files. */
+export const SCRIPT_NAMED = "script-named:"
+
 /**
  * How an environment variable the body read is kept among the key files: its name as the
  * `path`, the hash of its value as the `signature` (values may be secrets), no host (it is the
  * environment of whichever process checks it).
  */
 export const ENV_READ = "env:"
-
-const PATH_LIKE = /[\\/]|\.[A-Za-z0-9]{1,8}$/
-const URL_LIKE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
-
-/** Whether `value` may name a local file: a slash or a file extension, not a URL. */
-export const looksLikePath = (value: string): boolean =>
-  value.length > 0 && value.length <= 4096 && PATH_LIKE.test(value) && !URL_LIKE.test(value) && !value.includes("\0") && !value.includes("\n")
 
 /** `value` as a candidate path (absolute), when it looks like one. */
 export const pathOf = (param: string, value: string): KeyPath | undefined =>
@@ -288,7 +285,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
   for (const file of traced.ran) {
     add(RAN, file)
-    for (const module of pythonImportsOf(file)) add(IMPORTED, module)
+    for (const read of scriptReadsOf(file)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
   }
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files
@@ -323,7 +320,8 @@ const TRACED: ReadonlyArray<readonly [string, string]> = [
   [LISTED_TREE, "its body listed with its subfolders"],
   [LOOKED_UP, "its body looked up"],
   [RAN, "named by a command its body ran"],
-  [IMPORTED, "imported by a Python script its body ran"]
+  [IMPORTED, "imported by a Python script its body ran"],
+  [SCRIPT_NAMED, "named by a shell script its body ran"]
 ]
 const namedBy = (param: string): string => {
   if (param.startsWith(CODE_READ)) return `its code reads ('${param.slice(CODE_READ.length)}')`
