@@ -2,24 +2,12 @@
  * The project modules a Python script imports (src/tracker/pythonImports.ts), found from the
  * script's folder as Python finds them, without running it.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import { pythonImportsOf } from "../../src/tracker/pythonImports.js"
+import { fileTrees } from "../support/tree.js"
 
-const roots: Array<string> = []
-afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })))
-
-const project = (files: Readonly<Record<string, string>>): string => {
-  const root = mkdtempSync(path.join(os.tmpdir(), "lamina-pyimports-"))
-  roots.push(root)
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
-    writeFileSync(path.join(root, name), text)
-  }
-  return root
-}
+const project = fileTrees("lamina-pyimports-")
 
 it("follows imports, from-imports of submodules, parenthesised lists, relative imports and cycles; leaves the rest", () => {
   const root = project({

@@ -3,24 +3,12 @@
  * words that name files (after a variable too), the scripts among them in turn, a Python script's
  * imports; never a data file read as a script.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import { scriptReadsOf } from "../../src/tracker/scriptReads.js"
+import { fileTrees } from "../support/tree.js"
 
-const roots: Array<string> = []
-afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })))
-
-const project = (files: Readonly<Record<string, string>>): string => {
-  const root = mkdtempSync(path.join(os.tmpdir(), "lamina-scriptreads-"))
-  roots.push(root)
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, name)), { recursive: true })
-    writeFileSync(path.join(root, name), text)
-  }
-  return root
-}
+const project = fileTrees("lamina-scriptreads-")
 
 it("follows a shell script's named files and scripts (an extensionless one with a sh first line), and a Python script's imports", () => {
   const root = project({
@@ -35,7 +23,7 @@ it("follows a shell script's named files and scripts (an extensionless one with 
   // Under the project: the first line's /usr/bin/env is a file it names too.
   const reads = scriptReadsOf(path.join(root, "bin", "pipeline"))
     .filter((r) => r.file.startsWith(root))
-    .map((r) => [path.relative(root, r.file), r.imported])
+    .map((r): [string, boolean] => [path.relative(root, r.file), r.imported])
   expect(new Map(reads)).toEqual(
     new Map([
       ["lib/common.sh", false],
