@@ -85,10 +85,13 @@ const symbolName = (k: symbol): string => {
 }
 
 /**
- * An object of `entries`, each its own property: a `"__proto__"` key (JSON.parse makes one) stays
- * a key, where assigning it would set the object's prototype and drop it from the value.
+ * `out[k] = v`, keeping a `"__proto__"` key (JSON.parse makes one) a key: assigned, it would set
+ * the object's prototype and drop it from the value.
  */
-const ownObject = <A>(entries: ReadonlyArray<readonly [string, A]>): Record<string, A> => Object.fromEntries(entries)
+const setOwn = <A>(out: Record<string, A>, k: string, v: A): void => {
+  if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true })
+  else out[k] = v
+}
 
 const childPath = (path: string, key: string | number): string =>
   typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
@@ -203,19 +206,19 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
       if (!key || ancestors.has(o)) return ref
       // A record is mutable (a renamed label, an edited description): its fields as the body
       // sees them key it, as an artifact's content does. A field that cannot be encoded is left out.
-      const fields: Array<[string, Json]> = []
+      const fields: Record<string, Json> = {}
       ancestors.add(o)
       try {
         for (const k of Object.keys(o).sort())
           try {
-            fields.push([k, go((o as Record<string, unknown>)[k], childPath(p, k), k)])
+            setOwn(fields, k, go((o as Record<string, unknown>)[k], childPath(p, k), k))
           } catch (e) {
             if (!(e instanceof Unencodable)) throw e
           }
       } finally {
         ancestors.delete(o)
       }
-      return keyTag("record", [ref, ownObject(fields)])
+      return keyTag("record", [ref, fields])
     }
     if (o instanceof Date) {
       const iso = Number.isNaN(o.getTime()) ? "Invalid Date" : o.toISOString()
@@ -262,13 +265,12 @@ export const paramJson = (value: unknown, path: string, options: ParamJsonOption
         const json = go(codec.encode(o), p, undefined)
         return key ? { [TAG]: "codec", tag: codec.tag, value: json } : { [`$${codec.tag}`]: json }
       }
-      const entries: Array<[string, Json]> = []
+      const out: Record<string, Json> = {}
       for (const k of Object.keys(o).sort()) {
         const x = (o as Record<string, unknown>)[k]
         if (x === undefined && !key) continue
-        entries.push([k, go(x, childPath(p, k), k)])
+        setOwn(out, k, go(x, childPath(p, k), k))
       }
-      const out = ownObject(entries)
       if (!key) return out
       // An object that happens to use the tag key is wrapped, so it never equals a tagged value.
       const keyed = TAG in out ? keyTag("object", out) : out
@@ -353,7 +355,8 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
       const [symbol] = symbolKeys(o)
       // A hit could not give it back: the run completes uncached rather than return less.
       if (symbol !== undefined) throw new Unencodable(`${p}[${symbolName(symbol)}]`, "a property keyed by a symbol, which a cached result cannot restore")
-      const out = ownObject(Object.keys(o).map((k): [string, Json] => [k, go((o as Record<string, unknown>)[k], childPath(p, k))]))
+      const out: Record<string, Json> = {}
+      for (const k of Object.keys(o)) setOwn(out, k, go((o as Record<string, unknown>)[k], childPath(p, k)))
       // An object that happens to use our tag key is wrapped so decoding leaves it alone.
       return TAG in out ? { [TAG]: "object", value: out } : out
     } finally {
@@ -427,7 +430,9 @@ export const decodeResult = (
     if (Array.isArray(v)) return v.map(go)
     const o = v as { readonly [key: string]: Json }
     if (!tagged(o)) {
-      return ownObject(Object.keys(o).map((k): [string, unknown] => [k, go(o[k]!)]))
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(o)) setOwn(out, k, go(o[k]!))
+      return out
     }
     switch (o[TAG]) {
       case "number":
@@ -476,7 +481,9 @@ export const decodeResult = (
       }
       case "object": {
         const inner = o.value as { readonly [key: string]: Json }
-        return ownObject(Object.keys(inner).map((k): [string, unknown] => [k, go(inner[k]!)]))
+        const out: Record<string, unknown> = {}
+        for (const k of Object.keys(inner)) setOwn(out, k, go(inner[k]!))
+        return out
       }
       default:
         throw new Unencodable("result", `tagged with unknown kind '${String(o[TAG])}'`)
