@@ -73,7 +73,7 @@ export const RAN = "ran:"
 /** How a project module a Python script the body ran imports (tracker/pythonImports.ts) is named among the key files. */
 export const IMPORTED = "imported:"
 
-/** How a file a shell script the body ran names (tracker/scriptReads.ts) is named among the key files. */
+/** How a file a shell or R script the body ran names (tracker/scriptReads.ts) is named among the key files. */
 export const SCRIPT_NAMED = "script-named:"
 
 /**
@@ -321,7 +321,7 @@ const TRACED: ReadonlyArray<readonly [string, string]> = [
   [LOOKED_UP, "its body looked up"],
   [RAN, "named by a command its body ran"],
   [IMPORTED, "imported by a Python script its body ran"],
-  [SCRIPT_NAMED, "named by a shell script its body ran"]
+  [SCRIPT_NAMED, "named by a script its body ran"]
 ]
 const namedBy = (param: string): string => {
   if (param.startsWith(CODE_READ)) return `its code reads ('${param.slice(CODE_READ.length)}')`

@@ -6,8 +6,11 @@
  * - A Python script: the project modules it imports (tracker/pythonImports.ts).
  * - A shell script (`.sh`, `.bash`, or a `sh`/`bash` first line): the words of its text that may
  *   name files (`scripts/score.py`, `"$DIR/lib.sh"`, `config.yaml`) and name a regular file now,
- *   from the script's folder or the working directory; a word after a variable (`$DIR/…`,
- *   `$(dirname "$0")/…`) is tried from both. The scripts among them are followed in turn.
+ *   from the script's folder, the first script's or the working directory; a word after a
+ *   variable (`$DIR/…`, `$(dirname "$0")/…`) is tried from them too.
+ * - An R script (`.R`): the files its `source("R/helpers.R")` calls name, from the same folders.
+ *
+ * The scripts among the files found are followed in turn.
  *
  * Read from the text, not by running it: a word in a comment or an `echo` counts too, which at
  * worst keys a file the script never reads; a name the script builds at run time is not seen.
@@ -29,6 +32,9 @@ export interface ScriptRead {
 const MAX_FILES = 500
 
 const SHELL_LINE = /^#!.*\b(?:sh|bash|dash|zsh)\b/
+
+// `source("R/helpers.R")`, `sys.source('x.R', …)`.
+const R_SOURCE = /\b(?:sys\.)?source\(\s*(["'])([^"'\n]+)\1/g
 
 // Runs of characters a file name holds, between a shell's spaces, quotes, operators and `$(…)`;
 // a variable in front (`$DIR/score.py`) is dropped below.
@@ -56,9 +62,8 @@ const shellText = (file: string): string | undefined => {
   return text !== undefined && (named || SHELL_LINE.test(text.slice(0, 200))) ? text : undefined
 }
 
-/** The regular files the words of the shell script `script` (text `text`) may name. */
-const shellNames = (script: string, text: string): ReadonlyArray<string> => {
-  const folders = [path.dirname(script), process.cwd()]
+/** The regular files the words of the shell script `script` (text `text`) may name, from `folders`. */
+const shellNames = (script: string, text: string, folders: ReadonlyArray<string>): ReadonlyArray<string> => {
   const found = new Set<string>()
   for (const [match] of text.matchAll(WORD)) {
     const word = match.replace(LEADING_VARIABLE, "")
@@ -67,6 +72,13 @@ const shellNames = (script: string, text: string): ReadonlyArray<string> => {
     const candidates = path.isAbsolute(word) ? [word, ...folders.map((f) => path.join(f, word))] : folders.map((f) => path.resolve(f, word))
     for (const file of candidates) if (file !== script && !found.has(file) && isFile(file)) found.add(file)
   }
+  return [...found]
+}
+
+/** The regular files the R script `script` (text `text`) sources, from `folders`. */
+const rSources = (script: string, text: string, folders: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const found = new Set<string>()
+  for (const m of text.matchAll(R_SOURCE)) for (const file of folders.map((f) => path.resolve(f, m[2] ?? ""))) if (file !== script && isFile(file)) found.add(file)
   return [...found]
 }
 
@@ -79,9 +91,12 @@ export const scriptReadsOf = (script: string): ReadonlyArray<ScriptRead> => {
       for (const module of pythonImportsOf(file)) if (!out.has(module) && module !== script) out.set(module, { file: module, imported: true })
       continue
     }
-    const text = shellText(file)
-    if (text === undefined) continue
-    for (const named of shellNames(file, text))
+    const r = /\.[Rr]$/.test(file) ? textOf(file) : undefined
+    const shell = r === undefined ? shellText(file) : undefined
+    // Relative names are the working directory's (R's `source`), or the script's folder, or the first script's (run from there).
+    const folders = [...new Set([path.dirname(file), path.dirname(script), process.cwd()])]
+    const names = r !== undefined ? rSources(file, r, folders) : shell !== undefined ? shellNames(file, shell, folders) : []
+    for (const named of names)
       if (!out.has(named) && named !== script) {
         out.set(named, { file: named, imported: false })
         queue.push(named)

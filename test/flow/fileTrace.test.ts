@@ -362,7 +362,7 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     const runs = await i.run(runsNamed("shell-run"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
     expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers.py")}' imported by a Python script its body ran changed`)
-    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "lib.sh")}' named by a shell script its body ran changed`)
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "lib.sh")}' named by a script its body ran changed`)
   })
 
   it("a nested step's reads are its caller's too: the outer step misses when the inner one's file changes", async () => {

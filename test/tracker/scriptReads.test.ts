@@ -33,6 +33,9 @@ it("follows a shell script's named files and scripts (an extensionless one with 
       ["bin/data/input.csv", false]
     ])
   )
+  // An R script's sourced files (from its folder or the working directory), and the scripts among them.
+  const r = project({ "analysis.R": 'source("R/helpers.R")\nsys.source(\'R/missing.R\', envir = e)\n# source("R/old.R") in a comment counts too\n', "R/helpers.R": 'source("R/plot.R")\n', "R/plot.R": "", "R/old.R": "" })
+  expect(new Set(scriptReadsOf(path.join(r, "analysis.R")).map((s) => path.relative(r, s.file)))).toEqual(new Set(["R/helpers.R", "R/plot.R", "R/old.R"]))
   // Not scripts: a data file and a file with another extension are not read as one.
   expect(scriptReadsOf(path.join(root, "bin", "data", "input.csv"))).toEqual([])
 })
