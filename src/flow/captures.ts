@@ -32,7 +32,7 @@ import { importOrigin, type ImportOrigin } from "./importOrigin.js"
 import { classDeclaration, moduleText } from "./moduleText.js"
 import { laminaRoot, projectRootOf } from "./projectRoot.js"
 import { pathsReadBy } from "./readPaths.js"
-import { envVarsReadBy, readsArgv } from "./source.js"
+import { envVarsReadBy, globalsReadBy, readsArgv } from "./source.js"
 
 /** Marks a function whose captures are another's (the Promise API's adapted body: its user's function). */
 export const CAPTURES_OF: unique symbol = Symbol.for("lamina.capturesOf")
@@ -426,12 +426,19 @@ interface Kept {
 
 type Origin = NonNullable<Captured["origin"]>
 
-/** What the functions read found so far read by name: environment variables, files, the command line. */
+/** What the functions read found so far read by name: environment variables, files, the command line, globals. */
 interface Reads {
   readonly envVars: Set<string>
   readonly paths: Set<string>
   argv: boolean
+  readonly globals: Set<string>
 }
+
+/** The global object's properties when Lamina loaded: the platform's (`process`, `fetch`, …), not the program's. */
+const PLATFORM_GLOBALS: ReadonlySet<PropertyKey> = new Set(Reflect.ownKeys(globalThis))
+
+/** Whether `name` is a property the program put on the global object (`globalThis.SETTINGS = …`). */
+const isProgramGlobal = (name: string): boolean => Object.hasOwn(globalThis, name) && !PLATFORM_GLOBALS.has(name)
 
 /** The module a function is analysed in: its file when known, and how its variables are named in the key. */
 interface ModuleView {
@@ -621,7 +628,10 @@ const readSurroundings = (
     for (const v of envVarsReadBy(source.text)) reads.envVars.add(v)
     for (const p of pathsReadBy(source.text)) reads.paths.add(p)
     reads.argv ||= readsArgv(source.text)
+    for (const g of globalsReadBy(source.text)) reads.globals.add(g)
     for (const name of identifiersIn(source.text)) {
+      // A global the program set, read by its bare name (`SETTINGS.scale`): keyed at each call.
+      if (isProgramGlobal(name)) reads.globals.add(name)
       const ns = namespaces.get(name)
       if (ns !== undefined && module.file !== undefined) {
         const members = fieldsRead([source.text], name)
@@ -840,6 +850,8 @@ export interface Surroundings {
   readonly readPaths: ReadonlyArray<string>
   /** Whether it or a function it calls reads `process.argv`. */
   readonly argv: boolean
+  /** The properties of the global object it and the functions it calls read by name (`globalThis.SETTINGS`, or `SETTINGS` set there). */
+  readonly globals: ReadonlyArray<string>
 }
 
 // The script this module was loaded from, by the inspector's id (null: not known).
@@ -869,7 +881,7 @@ export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Func
     const handle = remoteOf(s, target)
     if (handle.objectId === undefined) return cannotRead("the inspector did not hand back the step's function")
     const kept = new Map<string, Kept>()
-    const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false }
+    const reads: Reads = { envVars: new Set(), paths: new Set(), argv: false, globals: new Set() }
     // A method step's class: the methods it calls through `this` read the module as its functions do.
     const also = receiverClass === undefined ? [] : [Function.prototype.toString.call(receiverClass)]
     readSurroundings(s, handle.objectId, target.toString(), STEP_MODULE(file ?? bundleHolding(s, handle.objectId)), kept, new Set(), reads, also)
@@ -893,7 +905,7 @@ export const surroundingsOf = (fn: Function, file?: string, receiverClass?: Func
             ]
       )
     )
-    return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths], argv: reads.argv }
+    return { variables, envVars: [...reads.envVars], readPaths: [...reads.paths], argv: reads.argv, globals: [...reads.globals] }
   } catch (e) {
     return cannotRead(e)
   } finally {

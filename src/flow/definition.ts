@@ -91,6 +91,8 @@ export interface CapturedKey {
   readonly envVars: ReadonlyArray<string>
   /** The files the functions the step calls read by a literal name, beyond those its own source reads. */
   readonly readPaths: ReadonlyArray<string>
+  /** The properties of the global object the step and the functions it calls read (`globalThis.SETTINGS`): keyed at each call, as they are then. */
+  readonly globals: ReadonlyArray<string>
   /**
    * Strings in captured values that name local files (`const WEIGHTS = "weights.json"`), but for
    * those of `live` (theirs are in their `last`): checked on a hit like a param's files.
@@ -214,11 +216,15 @@ const capturedKey = (
   if (surroundings.argv) params[CAPTURED + ARGV] = hashString(capturedJson(process.argv.slice(2), ARGV, files[0], paths))
   const envVars = surroundings.envVars.filter((v) => !own.envVars.includes(v))
   const readPaths = surroundings.readPaths.filter((p) => !own.readPaths.includes(p))
-  return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths, paths }
+  const globals = surroundings.globals
+  return Object.keys(params).length === 0 && envVars.length === 0 && readPaths.length === 0 && globals.length === 0 ? undefined : { params, secrets, live, origins, envVars, readPaths, paths, globals }
 }
 
 /** The name the command line's arguments are keyed by (`why`: captured variable 'process.argv'). */
 const ARGV = "process.argv"
+
+/** How a global the step reads is named among its captures (`why`: captured variable 'globalThis.SETTINGS'). */
+const GLOBAL = "globalThis."
 
 /** `dataPrint` of a key form; undefined when a getter throws (the key form says what it threw). */
 const printOf = (form: unknown): string | undefined => {
@@ -417,6 +423,12 @@ export const keyMaterialOf = (
   if (captured !== undefined) {
     paths.push(...captured.paths)
     for (const c of captured.live) paths.push(...c.last.paths)
+    // The globals it reads, as they are now: another call may find them set otherwise.
+    for (const name of captured.globals) {
+      const global = `${GLOBAL}${name}`
+      params[CAPTURED + global] = hashString(capturedJson(Reflect.get(globalThis, name), global, def.source.files[0], paths))
+      if (isSecretKey(name)) secrets.push(CAPTURED + global)
+    }
   }
   for (const reads of [def.source.readPaths, captured?.readPaths ?? []])
     for (const read of reads) {

@@ -113,6 +113,13 @@ const DESTRUCTURED_NAME = new RegExp(String.raw`^\s*(${IDENTIFIER}|"[^"]*"|'[^']
 // `process.argv`, `process?.argv`.
 const ARGV = /(?<![\p{ID_Continue}$.])process\s*\??\.\s*argv(?![\p{ID_Continue}$])/u
 
+// `globalThis.NAME`, `global.NAME`, `globalThis?.NAME`, `globalThis["NAME"]`.
+const GLOBAL_READ = new RegExp(String.raw`(?<![\p{ID_Continue}$.])(?:globalThis|global)(?:\s*\??\.\s*(${IDENTIFIER})|\s*(?:\?\.)?\s*\[\s*(["'\x60])([^"'\x60\\]+)\2\s*\])`, "gu")
+
+/** The properties of the global object `code` reads by name (`globalThis.SETTINGS`), each once. */
+export const globalsReadBy = (code: string): ReadonlyArray<string> =>
+  code.includes("global") ? [...new Set([...code.matchAll(GLOBAL_READ)].map((m) => m[1] ?? m[3] ?? ""))].filter((name) => name !== "") : []
+
 /** Whether `code` reads the command line (`process.argv[2]`): its arguments are then an input. */
 export const readsArgv = (code: string): boolean => code.includes("argv") && ARGV.test(code)
 

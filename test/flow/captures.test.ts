@@ -19,6 +19,14 @@ import { Run } from "../../src/index.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { runsNamed } from "./support.js"
 
+declare global {
+  // A setting a program keeps on the global object, read by a step (the globals test below).
+  // eslint-disable-next-line no-var
+  var LAMINA_CAPTURES_SETTINGS: { scale: number } | undefined
+  // eslint-disable-next-line no-var
+  var LAMINA_CAPTURES_LATE: { scale: number } | undefined
+}
+
 const moduleLevel = 7
 
 describe("capturesOf", () => {
@@ -478,6 +486,34 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const changed = async (at: number) => (await i.run(Run.why(runs[at]!.uid))).changes.map((c) => [c.component, c.name])
     expect(await changed(1)).toEqual([["captured", "threshold"]])
     expect(await changed(3)).toEqual([["captured", "limits"]])
+  })
+
+  it("keys a global the step reads (`globalThis.SETTINGS`, or `SETTINGS` set there) at each call: a new value misses, an earlier one hits; why names it", async () => {
+    const i = await instance()
+    globalThis.LAMINA_CAPTURES_SETTINGS = { scale: 2 }
+    try {
+      const explicit = step("global-explicit", (x: number) => Effect.sync(() => x * (globalThis.LAMINA_CAPTURES_SETTINGS?.scale ?? 1)))
+      const bare = step("global-bare", (x: number) => Effect.sync(() => x * (LAMINA_CAPTURES_SETTINGS?.scale ?? 1)))
+      // Not set yet at the first call: read by its name on the global object, it is keyed all the same.
+      const late = step("global-late", (x: number) => Effect.sync(() => x * (globalThis.LAMINA_CAPTURES_LATE?.scale ?? 1)))
+      const f = flow("global-flow", (x: number) => Effect.all([explicit(x), bare(x), late(x)]))
+      expect(await i.run(f(2))).toEqual([4, 4, 2])
+      globalThis.LAMINA_CAPTURES_SETTINGS.scale = 5
+      globalThis.LAMINA_CAPTURES_LATE = { scale: 5 }
+      expect(await i.run(f(2))).toEqual([10, 10, 10])
+      globalThis.LAMINA_CAPTURES_SETTINGS = { scale: 2 }
+      delete globalThis.LAMINA_CAPTURES_LATE
+      expect(await i.run(f(2))).toEqual([4, 4, 2])
+    } finally {
+      delete globalThis.LAMINA_CAPTURES_SETTINGS
+      delete globalThis.LAMINA_CAPTURES_LATE
+    }
+    for (const name of ["global-explicit", "global-bare"]) {
+      const runs = await i.run(runsNamed(name))
+      expect(runs.map((r) => r._status_code)).toEqual([0, 0, 3])
+      expect((await i.run(Run.why(runs[1]!.uid))).changes.map((c) => [c.component, c.name])).toEqual([["captured", "globalThis.LAMINA_CAPTURES_SETTINGS"]])
+    }
+    expect((await i.run(runsNamed("global-late"))).map((r) => r._status_code)).toEqual([0, 0, 3])
   })
 
   it("keys the module's data that a module function the step calls reads: a new value misses, an earlier one hits, why names it", async () => {
