@@ -15,6 +15,9 @@ import { type Completion, Tracker } from "../tracker/Tracker.js"
 import { recheckedOf, type CacheParts, type LoadedInput, type Rechecked } from "../tracker/cacheKey.js"
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { filesOf, tracedFiles, type KeyFile } from "../tracker/fileParams.js"
+import { type ScriptRead, scriptReadsOf } from "../tracker/scriptReads.js"
+import { reachedFiles } from "./codeFingerprint.js"
+import { CODE, inNodeModules } from "./specifiers.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import { takesRechecks, type RunState } from "./runState.js"
@@ -36,6 +39,16 @@ export const loadedInputs = (ids: ReadonlySet<number>) =>
 const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
 
 /**
+ * What a script a body ran reads by names in its text (tracker/scriptReads.ts), and for a Node
+ * script (`node scripts/score.mjs`), the project modules it imports, as the code fingerprint
+ * follows a step's own (a helper it imports, edited, ran the old result back).
+ */
+const scriptReads = (script: string): ReadonlyArray<ScriptRead> =>
+  CODE.test(script) && !inNodeModules(script)
+    ? reachedFiles(script).flatMap((file) => (file === script ? [] : [{ file, imported: true }]))
+    : scriptReadsOf(script)
+
+/**
  * The files the body of the run of `state` was seen reading or looking up, the folders it listed
  * and the files the commands it ran named, signed now, when it was traced (fileTrace.ts); except
  * those in `known` and Lamina's own: its storage and download cache hold artifacts, keyed by
@@ -46,7 +59,7 @@ export const bodyFiles = (state: RunState, known: ReadonlyArray<KeyFile>): Effec
     const trace = state.trace
     if (trace === undefined || trace.empty) return []
     const own = (yield* ObjectStore).localFolders
-    return tracedFiles(trace, known, (file) => NOT_INPUTS.test(file) || own.some((folder) => file === folder || file.startsWith(folder + path.sep)))
+    return tracedFiles(trace, known, (file) => NOT_INPUTS.test(file) || own.some((folder) => file === folder || file.startsWith(folder + path.sep)), scriptReads)
   })
 
 /** Parts without the call's candidate paths (the completed run keeps the files they named). */

@@ -22,7 +22,7 @@ import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
 import { HOST } from "./owner.js"
 import { looksLikePath } from "./pathLike.js"
-import { scriptReadsOf } from "./scriptReads.js"
+import { type ScriptRead, scriptReadsOf } from "./scriptReads.js"
 import { bigStatUntraced, direntsUntraced, envUntraced, openUntraced, readdirUntraced, readFileUntraced } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -70,7 +70,7 @@ export const LOOKED_UP = "looked-up:"
 /** How a file a command the body ran named (its script, its data) is named among the key files. */
 export const RAN = "ran:"
 
-/** How a project module a Python script the body ran imports (tracker/pythonImports.ts) is named among the key files. */
+/** How a project module a script the body ran imports (a Python script's: tracker/pythonImports.ts; a Node script's: flow/lifecycle.ts) is named among the key files. */
 export const IMPORTED = "imported:"
 
 /** How a file a shell or R script the body ran names (tracker/scriptReads.ts) is named among the key files. */
@@ -269,7 +269,12 @@ export interface Traced {
  * commands it ran named, as key files; except those `known` holds already (a param named them)
  * and those `skipped` (Lamina's own storage, package code).
  */
-export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipped: (file: string) => boolean): ReadonlyArray<KeyFile> => {
+export const tracedFiles = (
+  traced: Traced,
+  known: ReadonlyArray<KeyFile>,
+  skipped: (file: string) => boolean,
+  readsOf: (script: string) => ReadonlyArray<ScriptRead> = scriptReadsOf
+): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
   const cwd = process.cwd()
@@ -285,7 +290,7 @@ export const tracedFiles = (traced: Traced, known: ReadonlyArray<KeyFile>, skipp
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
   for (const file of traced.ran) {
     add(RAN, file)
-    for (const read of scriptReadsOf(file)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
+    for (const read of readsOf(file)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
   }
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files
@@ -320,7 +325,7 @@ const TRACED: ReadonlyArray<readonly [string, string]> = [
   [LISTED_TREE, "its body listed with its subfolders"],
   [LOOKED_UP, "its body looked up"],
   [RAN, "named by a command its body ran"],
-  [IMPORTED, "imported by a Python script its body ran"],
+  [IMPORTED, "imported by a script its body ran"],
   [SCRIPT_NAMED, "named by a script its body ran"]
 ]
 const namedBy = (param: string): string => {

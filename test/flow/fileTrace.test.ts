@@ -330,14 +330,35 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     expect(await i.run(f())).toEqual([20, 20])
     expect((await history(i, "python-score")).statuses).toEqual([0, 3, 0, 0, 3])
     expect((await history(i, "python-module")).statuses).toEqual([0, 3, 3, 3, 0])
-    expect((await history(i, "python-module")).why).toContain(`the file '${path.join(dir, "scripts", "tools", "shared.py")}' imported by a Python script its body ran changed`)
+    expect((await history(i, "python-module")).why).toContain(`the file '${path.join(dir, "scripts", "tools", "shared.py")}' imported by a script its body ran changed`)
     const runs = await i.run(runsNamed("python-score"))
-    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers", "base.py")}' imported by a Python script its body ran changed`)
-    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "util.py")}' imported by a Python script its body ran changed`)
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers", "base.py")}' imported by a script its body ran changed`)
+    expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "util.py")}' imported by a script its body ran changed`)
     // The files under the samples folder (the interpreter and the environment it inherits are kept too).
     expect(new Set((await keyFiles(i, "python-score")).filter((f) => f.startsWith(dir)))).toEqual(
       new Set(["in.txt", "score.py", "util.py", "helpers/__init__.py", "helpers/scale.py", "helpers/base.py"].map((f) => path.join(dir, f === "in.txt" ? f : path.join("scripts", f))))
     )
+  })
+
+  it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
+    const i = await instance()
+    const dir = samples(i, { "in.txt": "1,2" })
+    const script = (name: string, text: string) => writeFileSync(path.join(dir, name), text)
+    script("count.mjs", `import { readFileSync } from "node:fs"\nimport { scale } from "./lib/scale.mjs"\nprocess.stdout.write(String(scale(readFileSync(process.argv[2], "utf8").split(",").length)))\n`)
+    mkdirSync(path.join(dir, "lib"))
+    script("lib/scale.mjs", `import { FACTOR } from "./factor.mjs"\nexport const scale = (n) => n * FACTOR\n`)
+    script("lib/factor.mjs", "export const FACTOR = 2\n")
+    script("lib/unused.mjs", "export const X = 1\n")
+    const count = step("node-count", (input: string) => Effect.sync(() => Number(execFileSync(process.execPath, [path.join(dir, "count.mjs"), input], { encoding: "utf8" }))))
+    const f = flow("node-count-flow", () => count(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(4)
+    script("lib/unused.mjs", "export const X = 2\n")
+    expect(await i.run(f())).toBe(4)
+    script("lib/factor.mjs", "export const FACTOR = 3\n")
+    expect(await i.run(f())).toBe(6)
+    const runs = await i.run(runsNamed("node-count"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "lib", "factor.mjs")}' imported by a script its body ran changed`)
   })
 
   it("a shell script's named files and scripts (a sourced library, a Python script and its imports) are checked on a hit; why names them", async () => {
@@ -361,7 +382,7 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     expect(await i.run(f())).toBe(12)
     const runs = await i.run(runsNamed("shell-run"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
-    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers.py")}' imported by a Python script its body ran changed`)
+    expect((await i.run(Run.why(runs[2]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "helpers.py")}' imported by a script its body ran changed`)
     expect((await i.run(Run.why(runs[3]!.uid))).message).toContain(`the file '${path.join(dir, "scripts", "lib.sh")}' named by a script its body ran changed`)
   })
 
