@@ -220,7 +220,6 @@ const DATA_SUBTYPES = new Set(["null", "array", "map", "set", "date", "regexp"])
 const instanceClass = (v: RemoteObject | undefined): string | undefined =>
   v?.type === "object" && v.subtype === undefined && v.className !== undefined && v.className !== "Object" && v.className !== "Module" ? v.className : undefined
 
-
 /**
  * Whether the class `name` is the project's: declared in `file` (`class Model`) or imported from
  * a project module. A package's class (a pool, a client, a logger) keeps state, not inputs; so

@@ -13,7 +13,7 @@ import { realpathSync } from "node:fs"
 import { isBuiltin } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { direntsUntraced, existsUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { direntsUntraced, existsUntraced, isFileUntraced as isFile, readFileUntraced } from "../storage/ownWork.js"
 import { laminaRoot, projectRootOf } from "./projectRoot.js"
 
 /** A code file's name (a module's, JavaScript or TypeScript). */
@@ -108,8 +108,6 @@ const aliasTargets = (file: string, spec: string): ReadonlyArray<string> | undef
   return m === undefined ? undefined : star === undefined ? m.value : m.value.map((t) => t.replace("*", star))
 }
 
-const isFile = (p: string): boolean => statUntraced(p)?.isFile() === true
-
 /** The file a relative or absolute specifier loads, as Node (or a TypeScript runner) finds it. */
 export const resolveLocal = (from: string, specifier: string): string | undefined => {
   const bare = specifier.replace(/[?#].*$/, "")
@@ -156,7 +154,6 @@ export const targetsOf = (file: string, spec: string): ReadonlyArray<Target> => 
   if (/^[a-z][a-z0-9+.-]*:/i.test(spec)) return []
   return aliasTargets(file, spec)?.map((t) => fileTarget(file, t)) ?? packageTarget(spec)
 }
-
 
 /** A relative, absolute or `file:` specifier: a file of the project (or one inside node_modules, by path). */
 export const isLocal = (specifier: string): boolean =>

@@ -33,6 +33,9 @@ export const untraced = <A>(f: () => A): A => {
 /** What is at `file` (`fs.statSync`), undefined when nothing is there; not traced. */
 export const statUntraced = (file: string): fs.Stats | undefined => untraced(() => fs.statSync(file, { throwIfNoEntry: false }))
 
+/** Whether a regular file is at `file`; not traced. */
+export const isFileUntraced = (file: string): boolean => statUntraced(file)?.isFile() === true
+
 /** `statUntraced` with nanosecond times. */
 export const bigStatUntraced = (file: string): fs.BigIntStats | undefined => untraced(() => fs.statSync(file, { bigint: true, throwIfNoEntry: false }))
 
@@ -44,6 +47,15 @@ export function readFileUntraced(file: string): Buffer
 export function readFileUntraced(file: string, encoding: BufferEncoding): string
 export function readFileUntraced(file: string, encoding?: BufferEncoding): Buffer | string {
   return untraced(() => (encoding === undefined ? fs.readFileSync(file) : fs.readFileSync(file, encoding)))
+}
+
+/** The text of `file`, undefined when it cannot be read; not traced. */
+export const textUntraced = (file: string): string | undefined => {
+  try {
+    return readFileUntraced(file, "utf8")
+  } catch {
+    return undefined
+  }
 }
 
 /** The names in the folder `dir` (`fs.readdirSync`), not traced. */

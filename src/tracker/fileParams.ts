@@ -22,7 +22,7 @@ import { closeSync, readSync } from "node:fs"
 import { hashBytes, hashString, StreamingHash } from "../storage/hash.js"
 import { HOST } from "./owner.js"
 import { looksLikePath } from "./pathLike.js"
-import { type ScriptRead, scriptReadsOf } from "./scriptReads.js"
+import type { ScriptRead } from "./scriptReads.js"
 import { bigStatUntraced, direntsUntraced, envUntraced, openUntraced, readdirUntraced, readFileUntraced } from "../storage/ownWork.js"
 
 /** A param string that may name a local file: where it was, and the absolute path. */
@@ -266,14 +266,15 @@ export interface Traced {
 
 /**
  * The files a body was seen reading or looking up, the folders it listed and the files the
- * commands it ran named, as key files; except those `known` holds already (a param named them)
+ * commands it ran named, and what `readsOf` says a script it ran reads by names in its text
+ * (flow/lifecycle.ts), as key files; except those `known` holds already (a param named them)
  * and those `skipped` (Lamina's own storage, package code).
  */
 export const tracedFiles = (
   traced: Traced,
   known: ReadonlyArray<KeyFile>,
   skipped: (file: string) => boolean,
-  readsOf: (script: string) => ReadonlyArray<ScriptRead> = scriptReadsOf
+  readsOf: (script: string) => ReadonlyArray<ScriptRead>
 ): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []

@@ -14,7 +14,7 @@
  * @module
  */
 import * as path from "node:path"
-import { readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { isFileUntraced as isFile, textUntraced } from "../storage/ownWork.js"
 
 /** At most this many modules are followed from one script (a project's, not a vendored tree's). */
 const MAX_MODULES = 500
@@ -31,8 +31,6 @@ const importedNames = (list: string): ReadonlyArray<string> =>
     .split(",")
     .map((n) => n.trim().split(/\s+/)[0] ?? "")
     .filter((n) => /^\w+$/.test(n))
-
-const isFile = (file: string): boolean => statUntraced(file)?.isFile() === true
 
 /**
  * The files of module `dotted` under `root` that exist: its `.py` file or its package's
@@ -54,32 +52,31 @@ const moduleFiles = (root: string, dotted: string): ReadonlyArray<string> => {
   return files
 }
 
-/** The local modules `file` (a module found under `root`) imports directly. */
-const importsOf = (file: string, root: string): ReadonlyArray<string> => {
-  let text: string
-  try {
-    text = readFileUntraced(file, "utf8")
-  } catch {
-    return []
-  }
+/** The local modules `file` imports directly, an absolute import found under each of `roots`. */
+const importsOf = (file: string, roots: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const text = textUntraced(file)
+  if (text === undefined) return []
   const found: Array<string> = []
   for (const m of text.matchAll(IMPORT))
     for (const item of (m[1] ?? "").split(",")) {
       const dotted = item.trim().split(/\s+/)[0] ?? ""
-      if (/^\w+(\.\w+)*$/.test(dotted)) found.push(...moduleFiles(root, dotted))
+      if (/^\w+(\.\w+)*$/.test(dotted)) for (const root of roots) found.push(...moduleFiles(root, dotted))
     }
   for (const m of text.matchAll(FROM_IMPORT)) {
     const level = (m[1] ?? "").length
     const dotted = m[2] ?? ""
-    // `from .a import b` is relative to the importing module's package; `from a import b` to the script's folder.
-    let base = root
+    // `from .a import b` is relative to the importing module's package; `from a import b` to the roots.
+    let bases = roots
     if (level > 0) {
-      base = path.dirname(file)
+      let base = path.dirname(file)
       for (let up = 1; up < level; up++) base = path.dirname(base)
+      bases = [base]
     }
-    found.push(...moduleFiles(base, dotted))
-    // `from pkg import sub` may name a submodule.
-    for (const name of importedNames(m[3] ?? "")) found.push(...moduleFiles(base, dotted === "" ? name : `${dotted}.${name}`))
+    for (const base of bases) {
+      found.push(...moduleFiles(base, dotted))
+      // `from pkg import sub` may name a submodule.
+      for (const name of importedNames(m[3] ?? "")) found.push(...moduleFiles(base, dotted === "" ? name : `${dotted}.${name}`))
+    }
   }
   return found
 }
@@ -107,7 +104,7 @@ export const pythonImportsOf = (script: string): ReadonlyArray<string> => {
   const out: Array<string> = []
   const queue = [script]
   for (let file = queue.shift(); file !== undefined && out.length < MAX_MODULES; file = queue.shift())
-    for (const imported of roots.flatMap((root) => importsOf(file, root))) {
+    for (const imported of importsOf(file, roots)) {
       if (seen.has(imported)) continue
       seen.add(imported)
       out.push(imported)

@@ -18,7 +18,7 @@
  * @module
  */
 import * as path from "node:path"
-import { readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { isFileUntraced as isFile, statUntraced, textUntraced as textOf } from "../storage/ownWork.js"
 import { looksLikePath } from "./pathLike.js"
 import { pythonImportsOf } from "./pythonImports.js"
 
@@ -40,16 +40,6 @@ const R_SOURCE = /\b(?:sys\.)?source\(\s*(["'])([^"'\n]+)\1/g
 // a variable in front (`$DIR/score.py`) is dropped below.
 const WORD = /[\w.\-/+@%~$]+/g
 const LEADING_VARIABLE = /^\$\w*/
-
-const isFile = (file: string): boolean => statUntraced(file)?.isFile() === true
-
-const textOf = (file: string): string | undefined => {
-  try {
-    return readFileUntraced(file, "utf8")
-  } catch {
-    return undefined
-  }
-}
 
 /** An extensionless file larger than this is not read to see whether it is a shell script (a data file named on a command line). */
 const MAX_SCRIPT_BYTES = 256 * 1024

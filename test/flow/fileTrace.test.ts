@@ -21,11 +21,14 @@ const sum = (text: string): number => text.split(",").reduce((s, x) => s + Numbe
 const SCORE = (factor: number): string =>
   `import { readFileSync } from "node:fs"\nconst file = process.argv.at(-1).replace("--input=", "")\nprocess.stdout.write(String(${factor} * readFileSync(file, "utf8").split(",").reduce((s, x) => s + Number(x), 0)))\n`
 
-/** A folder of sample files under the instance's scratch folder. */
+/** A folder of sample files under the instance's scratch folder (names may hold subfolders); written again, a file is replaced. */
 const samples = (i: TestInstance, files: Readonly<Record<string, string>>): string => {
   const dir = path.join(i.dir, "samples")
   mkdirSync(dir, { recursive: true })
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text)
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    writeFileSync(path.join(dir, name), text)
+  }
   return dir
 }
 
@@ -301,32 +304,32 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
 
   it("a Python script's own modules (an import, a package's, a relative one; a module run with -m) are checked on a hit: an edited helper is a miss, an unrelated module is not", async () => {
     const i = await instance()
-    const dir = samples(i, { "in.txt": "1,2" })
-    const module = (name: string, text: string) => {
-      mkdirSync(path.dirname(path.join(dir, "scripts", name)), { recursive: true })
-      writeFileSync(path.join(dir, "scripts", name), text)
-    }
-    module("score.py", "import sys\nimport util\nfrom helpers.scale import factor\nprint(util.total(open(sys.argv[1]).read()) * factor())\n")
-    module("util.py", "def total(text):\n    return sum(int(x) for x in text.split(','))\n")
-    module("helpers/__init__.py", "")
-    module("helpers/scale.py", "from .base import BASE\n\ndef factor():\n    return BASE\n")
-    module("helpers/base.py", "BASE = 2\n")
-    module("unrelated.py", "X = 1\n")
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "scripts/score.py": "import sys\nimport util\nfrom helpers.scale import factor\nprint(util.total(open(sys.argv[1]).read()) * factor())\n",
+      "scripts/util.py": "def total(text):\n    return sum(int(x) for x in text.split(','))\n",
+      "scripts/helpers/__init__.py": "",
+      "scripts/helpers/scale.py": "from .base import BASE\n\ndef factor():\n    return BASE\n",
+      "scripts/helpers/base.py": "BASE = 2\n",
+      "scripts/unrelated.py": "X = 1\n"
+    })
     // Run as a module of a package (`python3 -m tools.count`), which imports from the package's parent folder.
-    module("tools/__init__.py", "")
-    module("tools/count.py", "import sys\nfrom tools.shared import ONE\nprint(len(open(sys.argv[1]).read().split(',')) * ONE)\n")
-    module("tools/shared.py", "ONE = 1\n")
+    samples(i, {
+      "scripts/tools/__init__.py": "",
+      "scripts/tools/count.py": "import sys\nfrom tools.shared import ONE\nprint(len(open(sys.argv[1]).read().split(',')) * ONE)\n",
+      "scripts/tools/shared.py": "ONE = 1\n"
+    })
     const score = step("python-score", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, [path.join(dir, "scripts", "score.py"), input], { encoding: "utf8" }))))
     const count = step("python-module", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, ["-m", "tools.count", input], { cwd: path.join(dir, "scripts"), encoding: "utf8" }))))
     const f = flow("python-flow", () => Effect.all([score(path.join(dir, "in.txt")), count(path.join(dir, "in.txt"))]))
     expect(await i.run(f())).toEqual([6, 2])
-    module("unrelated.py", "X = 2\n")
+    samples(i, { "scripts/unrelated.py": "X = 2\n" })
     expect(await i.run(f())).toEqual([6, 2])
-    module("helpers/base.py", "BASE = 5\n")
+    samples(i, { "scripts/helpers/base.py": "BASE = 5\n" })
     expect(await i.run(f())).toEqual([15, 2])
-    module("util.py", "def total(text):\n    return 1 + sum(int(x) for x in text.split(','))\n")
+    samples(i, { "scripts/util.py": "def total(text):\n    return 1 + sum(int(x) for x in text.split(','))\n" })
     expect(await i.run(f())).toEqual([20, 2])
-    module("tools/shared.py", "ONE = 10\n")
+    samples(i, { "scripts/tools/shared.py": "ONE = 10\n" })
     expect(await i.run(f())).toEqual([20, 20])
     expect((await history(i, "python-score")).statuses).toEqual([0, 3, 0, 0, 3])
     expect((await history(i, "python-module")).statuses).toEqual([0, 3, 3, 3, 0])
@@ -342,19 +345,19 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
 
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
     const i = await instance()
-    const dir = samples(i, { "in.txt": "1,2" })
-    const script = (name: string, text: string) => writeFileSync(path.join(dir, name), text)
-    script("count.mjs", `import { readFileSync } from "node:fs"\nimport { scale } from "./lib/scale.mjs"\nprocess.stdout.write(String(scale(readFileSync(process.argv[2], "utf8").split(",").length)))\n`)
-    mkdirSync(path.join(dir, "lib"))
-    script("lib/scale.mjs", `import { FACTOR } from "./factor.mjs"\nexport const scale = (n) => n * FACTOR\n`)
-    script("lib/factor.mjs", "export const FACTOR = 2\n")
-    script("lib/unused.mjs", "export const X = 1\n")
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "count.mjs": `import { readFileSync } from "node:fs"\nimport { scale } from "./lib/scale.mjs"\nprocess.stdout.write(String(scale(readFileSync(process.argv[2], "utf8").split(",").length)))\n`,
+      "lib/scale.mjs": `import { FACTOR } from "./factor.mjs"\nexport const scale = (n) => n * FACTOR\n`,
+      "lib/factor.mjs": "export const FACTOR = 2\n",
+      "lib/unused.mjs": "export const X = 1\n"
+    })
     const count = step("node-count", (input: string) => Effect.sync(() => Number(execFileSync(process.execPath, [path.join(dir, "count.mjs"), input], { encoding: "utf8" }))))
     const f = flow("node-count-flow", () => count(path.join(dir, "in.txt")))
     expect(await i.run(f())).toBe(4)
-    script("lib/unused.mjs", "export const X = 2\n")
+    samples(i, { "lib/unused.mjs": "export const X = 2\n" })
     expect(await i.run(f())).toBe(4)
-    script("lib/factor.mjs", "export const FACTOR = 3\n")
+    samples(i, { "lib/factor.mjs": "export const FACTOR = 3\n" })
     expect(await i.run(f())).toBe(6)
     const runs = await i.run(runsNamed("node-count"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0])
@@ -363,22 +366,22 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
 
   it("a shell script's named files and scripts (a sourced library, a Python script and its imports) are checked on a hit; why names them", async () => {
     const i = await instance()
-    const dir = samples(i, { "in.txt": "1,2" })
-    const script = (name: string, text: string) => writeFileSync(path.join(dir, name), text)
-    mkdirSync(path.join(dir, "scripts"))
-    script("scripts/run.sh", `#!/bin/sh\n# $DIR is where this script lives\nDIR=$(dirname "$0")\n. "$DIR/lib.sh"\n${PYTHON} "$DIR/score.py" "$1" | scale\n`)
-    script("scripts/lib.sh", "FACTOR=1\nscale() { read n; echo $((n * FACTOR)); }\n")
-    script("scripts/score.py", "import sys\nimport helpers\nprint(helpers.total(open(sys.argv[1]).read()))\n")
-    script("scripts/helpers.py", "def total(text):\n    return sum(int(x) for x in text.split(','))\n")
-    script("scripts/unrelated.sh", "echo 1\n")
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "scripts/run.sh": `#!/bin/sh\n# $DIR is where this script lives\nDIR=$(dirname "$0")\n. "$DIR/lib.sh"\n${PYTHON} "$DIR/score.py" "$1" | scale\n`,
+      "scripts/lib.sh": "FACTOR=1\nscale() { read n; echo $((n * FACTOR)); }\n",
+      "scripts/score.py": "import sys\nimport helpers\nprint(helpers.total(open(sys.argv[1]).read()))\n",
+      "scripts/helpers.py": "def total(text):\n    return sum(int(x) for x in text.split(','))\n",
+      "scripts/unrelated.sh": "echo 1\n"
+    })
     const run = step("shell-run", (input: string) => Effect.sync(() => Number(execFileSync("sh", [path.join(dir, "scripts", "run.sh"), input], { encoding: "utf8" }))))
     const f = flow("shell-flow", () => run(path.join(dir, "in.txt")))
     expect(await i.run(f())).toBe(3)
-    script("scripts/unrelated.sh", "echo 2\n")
+    samples(i, { "scripts/unrelated.sh": "echo 2\n" })
     expect(await i.run(f())).toBe(3)
-    script("scripts/helpers.py", "def total(text):\n    return 1 + sum(int(x) for x in text.split(','))\n")
+    samples(i, { "scripts/helpers.py": "def total(text):\n    return 1 + sum(int(x) for x in text.split(','))\n" })
     expect(await i.run(f())).toBe(4)
-    script("scripts/lib.sh", "FACTOR=3\nscale() { read n; echo $((n * FACTOR)); }\n")
+    samples(i, { "scripts/lib.sh": "FACTOR=3\nscale() { read n; echo $((n * FACTOR)); }\n" })
     expect(await i.run(f())).toBe(12)
     const runs = await i.run(runsNamed("shell-run"))
     expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
