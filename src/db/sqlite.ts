@@ -15,9 +15,10 @@ import * as Statement from "@effect/sql/Statement"
 import Database from "better-sqlite3"
 import { makeDirectory } from "../storage/fileio.js"
 import * as path from "node:path"
-import { Effect, Layer, Scope } from "effect"
+import { Effect, Layer, Runtime, Scope } from "effect"
 import { StorageError } from "../errors.js"
 import { makeShared, type SyncConnection } from "./sqliteSync.js"
+import { writeBehindFor } from "./writeBehind.js"
 
 /** Options of the embedded registry. */
 export interface SqliteOptions {
@@ -40,8 +41,8 @@ const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/
 export interface SqliteDirect extends SyncConnection {
   /** The connection @effect/sql runs this client's transactions on (to recognise them). */
   readonly connection: Connection
-  /** Run `f` in a write transaction shared with concurrent fibers' (`sqliteSync.ts`' `makeShared`). */
-  readonly shared: <A, E>(f: () => A, onThrow: (cause: unknown) => E) => Effect.Effect<A, E>
+  /** Run `f` in a write transaction shared with concurrent fibers' (`sqliteSync.ts`' `makeShared`), or `behind`. */
+  readonly shared: <A, E>(f: () => A, onThrow: (cause: unknown) => E, behind?: boolean) => Effect.Effect<A, E>
 }
 
 const directs = new WeakMap<SqlClient.SqlClient, SqliteDirect>()
@@ -106,17 +107,10 @@ const makeConnection = (db: Database.Database): Connection & { readonly prepare:
 
 const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
-const semaphores = new Map<string, Effect.Semaphore>()
+let memoryDatabases = 0
 
-const semaphoreFor = (filename: string): Effect.Semaphore => {
-  const key = filename === ":memory:" ? `:memory:${semaphores.size}` : path.resolve(filename)
-  let s = semaphores.get(key)
-  if (s === undefined) {
-    s = Effect.unsafeMakeSemaphore(1)
-    semaphores.set(key, s)
-  }
-  return s
-}
+/** What a database file is known as in this process (every in-memory database is its own). */
+const fileKey = (filename: string): string => (filename === ":memory:" ? `:memory:${memoryDatabases++}` : path.resolve(filename))
 
 /**
  * SQL functions SQLite lacks: `REGEXP` (`x REGEXP p`) and `lamina_iregexp(p, x)` (case-insensitive),
@@ -155,12 +149,32 @@ export const make = (options: SqliteOptions) =>
           cause
         })
     })
-    yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
+    const runtime = yield* Effect.runtime<never>()
+    const connection = makeConnection(db)
+    // Fibers take turns on the connection; a transaction holds it until it ends. The permit is
+    // shared by every client of the same file in this process: better-sqlite3 waits for a lock
+    // synchronously, so a second connection blocking on a transaction that is suspended at an
+    // await would freeze the event loop until the busy timeout. So is its write-behind transaction.
+    const behind = writeBehindFor(fileKey(options.filename), {
+      db,
+      prepare: connection.prepare,
+      lost: (cause) => Runtime.runFork(runtime)(Effect.logWarning(`Lamina could not commit the records of recent steps (${describeCause(cause)}); those steps will run again.`))
+    })
+    // Written-behind records commit before the connection closes.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        behind.flush()
+        db.close()
+      })
+    )
     yield* Effect.try({
       try: () => {
         if (options.filename !== ":memory:") db.pragma("journal_mode = WAL")
         db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30_000}`)
         db.pragma("synchronous = NORMAL")
+        // Savepoints' journals in memory: a write-behind transaction's writes each run in one, and
+        // one touching more than 64 KiB of pages (a run's insert does) went to a temporary file.
+        db.pragma("temp_store = MEMORY")
         db.pragma("foreign_keys = ON")
       },
       catch: (cause) =>
@@ -171,12 +185,7 @@ export const make = (options: SqliteOptions) =>
         })
     })
     registerFunctions(db)
-    const connection = makeConnection(db)
-    // Fibers take turns on the connection; a transaction holds it until it ends. The permit is
-    // shared by every client of the same file in this process: better-sqlite3 waits for a lock
-    // synchronously, so a second connection blocking on a transaction that is suspended at an
-    // await would freeze the event loop until the busy timeout.
-    const semaphore = semaphoreFor(options.filename)
+    const semaphore = behind.permit
     const acquirer = semaphore.withPermits(1)(Effect.succeed(connection))
     const transactionAcquirer = Effect.uninterruptibleMask((restore) =>
       Effect.as(
@@ -194,7 +203,7 @@ export const make = (options: SqliteOptions) =>
       spanAttributes: [["db.system.name", "sqlite"]],
       beginTransaction: "BEGIN IMMEDIATE"
     })
-    const sync: SyncConnection = { db, semaphore, prepare: connection.prepare }
+    const sync: SyncConnection = { db, semaphore, prepare: connection.prepare, behind }
     directs.set(client, { ...sync, connection, shared: makeShared(sync) })
     return client
   })

@@ -11,6 +11,7 @@
  * @module
  */
 import { Cause, Effect, Exit } from "effect"
+import { savepoint, type WriteBehind } from "./writeBehind.js"
 
 /**
  * The parts of a better-sqlite3 statement the direct path uses. Structural on purpose: the
@@ -24,55 +25,43 @@ export interface DirectStatement {
 
 /** What plain-call transactions need of a connection (`SqliteDirect` has it). */
 export interface SyncConnection {
-  /** The database handle (only its transaction state is needed). */
-  readonly db: { readonly inTransaction: boolean }
-  /** The per-file permit every statement and transaction of this process takes. */
+  /** The database handle (only its state is needed). */
+  readonly db: { readonly inTransaction: boolean; readonly open: boolean }
+  /**
+   * The per-file permit every statement and transaction of this process takes; taking it commits
+   * an open write-behind transaction first (`writeBehind.ts`).
+   */
   readonly semaphore: Effect.Semaphore
   /** A prepared statement, cached per SQL text. */
   readonly prepare: (sql: string) => DirectStatement
+  /** The connection's write-behind transaction (`writeBehind.ts`). */
+  readonly behind: WriteBehind
 }
 
 /**
- * Run `f` between BEGIN IMMEDIATE and COMMIT, as plain calls; ROLLBACK and rethrow if anything
- * throws. The caller holds the connection's permit, outside any transaction.
+ * Whether another fiber's transaction is open on the connection (a write-behind transaction is
+ * nobody's: a statement may join it).
  */
-export const transactionNowSync = <A>(d: SyncConnection, f: () => A): A => {
-  d.prepare("BEGIN IMMEDIATE").run()
-  try {
-    const result = f()
-    d.prepare("COMMIT").run()
-    return result
-  } catch (cause) {
-    try {
-      if (d.db.inTransaction) d.prepare("ROLLBACK").run()
-    } catch {
-      // The connection rolled back by itself.
-    }
-    throw cause
-  }
-}
+export const busySync = (d: SyncConnection): boolean => d.db.inTransaction && !d.behind.open()
+
+/**
+ * Run `f` between BEGIN IMMEDIATE and COMMIT, as plain calls; ROLLBACK and rethrow if anything
+ * throws. The caller holds the connection's permit, outside any transaction but the connection's
+ * write-behind one, which `f` joins and commits.
+ */
+export const transactionNowSync = <A>(d: SyncConnection, f: () => A): A => d.behind.now(f)
 
 /**
  * Run `f` in a savepoint of the open transaction: if it throws, its statements are undone and
  * the rest of the transaction stands.
  */
-export const savepointSync = <A>(d: SyncConnection, f: () => A): A => {
-  d.prepare("SAVEPOINT lamina_write").run()
-  let result: A
-  try {
-    result = f()
-  } catch (e) {
-    d.prepare("ROLLBACK TO lamina_write").run()
-    d.prepare("RELEASE lamina_write").run()
-    throw e
-  }
-  d.prepare("RELEASE lamina_write").run()
-  return result
-}
+export const savepointSync = <A>(d: SyncConnection, f: () => A): A => savepoint(d, f)
 
 /** One queued write: runs its statements (recording its own value) or throws. */
 interface Job {
   readonly run: () => void
+  /** Its caller may go on before it commits (`writeBehind.ts`). */
+  readonly behind: boolean
   exit?: Exit.Exit<void, unknown>
   resume?: (exit: Exit.Exit<void, unknown>) => void
 }
@@ -89,7 +78,8 @@ const MAX_BATCH = 64
  * The first write of a turn leads: it yields one turn, so the fibers running alongside it queue
  * theirs, then takes the connection's permit and commits the queue. A write alone costs that
  * one yield. If BEGIN or COMMIT fails, each write runs again in its own transaction, so every
- * caller gets its own outcome. Uninterruptible from queueing to outcome: a caller interrupted
+ * caller gets its own outcome. A write `behind` (a short step's save) commits behind instead
+ * (`writeBehind.ts`): its caller goes on once it is written in the open write-behind transaction. Uninterruptible from queueing to outcome: a caller interrupted
  * while its write waits would otherwise undo work (its files) the batch then commits rows for.
  */
 export const makeShared = (d: SyncConnection) => {
@@ -105,9 +95,15 @@ export const makeShared = (d: SyncConnection) => {
   }
 
   const commit = (batch: ReadonlyArray<Job>): void => {
-    const alone = (job: Job) => attempt(() => transactionNowSync(d, job.run))
+    const alone = (job: Job) => attempt(() => (job.behind ? d.behind.later(() => savepointSync(d, job.run)) : transactionNowSync(d, job.run)))
     let exits: Array<Exit.Exit<void, unknown>>
     if (batch.length === 1) exits = [alone(batch[0]!)]
+    else if (batch.every((job) => job.behind))
+      try {
+        exits = d.behind.later(() => batch.map((job) => attempt(() => savepointSync(d, job.run))))
+      } catch {
+        exits = batch.map(alone)
+      }
     else
       try {
         exits = transactionNowSync(d, () => batch.map((job) => attempt(() => savepointSync(d, job.run))))
@@ -130,17 +126,18 @@ export const makeShared = (d: SyncConnection) => {
     leading = false
   })
 
-  return <A, E>(f: () => A, onThrow: (cause: unknown) => E): Effect.Effect<A, E> =>
+  return <A, E>(f: () => A, onThrow: (cause: unknown) => E, behind = false): Effect.Effect<A, E> =>
     Effect.uninterruptible(
       Effect.suspend(() => {
         let value: { readonly of: A } | undefined
-        const job: Job = { run: () => void (value = { of: f() }) }
+        const job: Job = { run: () => void (value = { of: f() }), behind }
         const outcome = (exit: Exit.Exit<void, unknown>): Effect.Effect<A, E> =>
           Exit.isFailure(exit) ? Effect.fail(onThrow(Cause.squash(exit.cause))) : value === undefined ? Effect.dieMessage("a shared write ended without its value") : Effect.succeed(value.of)
         queue.push(job)
         if (leading) return Effect.flatMap(Effect.async<Exit.Exit<void, unknown>>((resume) => void (job.resume = (exit) => resume(Effect.succeed(exit)))), outcome)
         leading = true
-        return Effect.zipRight(Effect.yieldNow(), d.semaphore.withPermits(1)(Effect.flatMap(drain, () => outcome(job.exit!))))
+        // The joining permit: writes that go behind join an open write-behind transaction.
+        return Effect.zipRight(Effect.yieldNow(), d.behind.joining.withPermits(1)(Effect.flatMap(drain, () => outcome(job.exit!))))
       })
     )
 }

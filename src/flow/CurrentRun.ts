@@ -13,6 +13,11 @@ export interface RunScope {
   readonly runId: number
   /** The run's uid. */
   readonly runUid: string
+  /**
+   * The run's saves may commit behind (`db/writeBehind.ts`): a short step's run on the embedded
+   * registry; absent for any other.
+   */
+  readonly behind?: boolean
   /** The step, flow or script name. */
   readonly name: string
   /** Record an artifact as an input of the run (called by load/cache/open). */

@@ -76,8 +76,10 @@ export const executeNow = (
   if (flight === undefined) return undefined
   const parts = partsOf(prepared.material)
   const basis = { def, self, call, transformId: transform.id, parentRunId: parent.value.runId, environmentId, userId: Context.unsafeGet(fiber.currentContext, Instance).user.id }
+  // A short step's records commit behind, with the next calls' (db/writeBehind.ts).
+  const behind = now.short(transform.id)
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length), (start) => {
+    Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length, behind), (start) => {
       if (start === undefined) {
         // Landed before the Effect path joins the key's flight itself.
         flight.land()
@@ -85,11 +87,12 @@ export const executeNow = (
       }
       const { run, refused } = start
       flow?.open.add(run.id)
-      const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id))
+      const state = new RunState(run.id, run.uid, def.name, call.inputs.map((r) => r.artifact.id), behind)
       report(flow, { status: "running", kind: "step", name: def.name, run: run.uid, ...(flow ? { flow: flow.name } : {}) })
       const t0 = performance.now()
       const invocation = { def, fn, self, args, call, run, parent: parent.value.runId, state, cacheKey, parts: withRefusedParts(parts, refused), callerRechecks: takesRechecks(parent.value), result: options.result, tracing, placement: {} }
       return Effect.flatMap(executeHere(invocation, restore), (executed) => {
+        now.took(transform.id, performance.now() - t0)
         flow?.open.delete(run.id)
         return endExecuted(flow, def, executed, t0, parent.value)
       })

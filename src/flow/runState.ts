@@ -51,7 +51,8 @@ export class RunState {
     readonly runId: number,
     readonly runUid: string,
     readonly name: string,
-    argumentInputs: ReadonlyArray<number>
+    argumentInputs: ReadonlyArray<number>,
+    behind = false
   ) {
     this.argumentInputs = argumentInputs
     this.argumentSet = new Set(argumentInputs)
@@ -59,6 +60,7 @@ export class RunState {
       runId,
       runUid,
       name,
+      ...(behind ? { behind } : {}),
       recordInput: (id) =>
         Effect.sync(() => {
           // Arguments are inputs already, keyed by content; `loaded` is what the body found itself.

@@ -27,7 +27,7 @@ import { hashString } from "../storage/hash.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { checkStored, decodeChecked, type Hit, isHit, lookupHit, lookupHitDirect, lookupHitSync, type Refusal, type StoredCheck } from "./cache.js"
 import { awaitClaim, claimAndStart, claimAndStartDirectSlow, claimAndStartReserved, claimInOneTrip, claimSync, holdAttempt, releaseClaim, releaseClaimStatement, STALE_AFTER_MS, type Start } from "./claims.js"
-import { savepointSync } from "../db/sqliteSync.js"
+import { busySync, savepointSync } from "../db/sqliteSync.js"
 import { type Direct, finishRunSync, insertRunSync, linkSync, makeDirect, releaseClaimSync } from "./direct.js"
 import type { SqliteDirect } from "../db/sqlite.js"
 import { type FinishedRuns, recordFinishedRuns } from "./finished.js"
@@ -115,6 +115,14 @@ export interface TrackerNow {
   /** Whether `recordFingerprint` already stored the fingerprint `hash`. */
   readonly fingerprintKnown: (hash: string) => boolean
   /**
+   * Whether the last executed call of transform `transformId` in this process took less than
+   * `SHORT_CALL_MS` from its claim to its completion (none yet: false), so its next call's records
+   * may commit behind (`db/writeBehind.ts`) without holding the write lock long.
+   */
+  readonly short: (transformId: number) => boolean
+  /** Remember how long an executed call of transform `transformId` took (`short`). */
+  readonly took: (transformId: number, ms: number) => void
+  /**
    * `joinFlight` as a plain call, for a leader only: `land` lets later callers of the key in; undefined
    * when another call of this process is computing the key (join it through `joinFlight`).
    */
@@ -131,12 +139,15 @@ export interface TrackerNow {
    * connection's permit is free and no transaction is open on it). Any other (a fan-out's calls,
    * however short their bodies) joins the group commit's batch, which the calls starting
    * alongside it share: committing each alone cost concurrent no-op steps a third of their rate.
+   * With `behind` (a short step's call, `db/writeBehind.ts`), a call alone commits behind: with the
+   * next calls' records, on the next turn of the event loop at the latest.
    */
   readonly claimAndStart: (
     cacheKey: string,
     run: NewRun,
     caller: FiberId.Runtime,
-    ancestors: number
+    ancestors: number,
+    behind: boolean
   ) => Effect.Effect<Extract<Start, { readonly _tag: "claimed" }> | undefined, TrackerError>
 }
 
@@ -211,6 +222,12 @@ export interface Tracker {
 /** The `Tracker` service tag. */
 export const Tracker = Context.GenericTag<Tracker>("lamina/Tracker")
 
+/**
+ * A call shorter than this may commit its next call's records behind (`TrackerNow.short`): the
+ * write lock is held across such a body at most about this long.
+ */
+export const SHORT_CALL_MS = 5
+
 /** Timing of leases and claims. */
 export interface TrackerOptions {
   /** How long a run's lease lasts without renewal (default 60 s; `LAMINA_RUN_LEASE_MS`). */
@@ -275,6 +292,8 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const transforms = new Map<string, Transform>()
     const flights = new Map<string, Deferred.Deferred<void>>()
     const fingerprints = new Set<string>()
+    // Transforms whose last executed call here was short (`TrackerNow.short`).
+    const shortCalls = new Set<number>()
     // The fiber of the last call that claimed through `now.claimAndStart` (see there).
     let lastClaimer = -1
     /** Lead `cacheKey`'s flight for `fiber` (check and register in one synchronous step), unless another call leads it. */
@@ -341,17 +360,20 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
               return { uid: r.uid, flush: group.deferNow(r.write, r.what, r.options) }
             },
             fingerprintKnown: (hash) => fingerprints.has(hash),
+            short: (transformId) => shortCalls.has(transformId),
+            took: (transformId, ms) => void (ms < SHORT_CALL_MS ? shortCalls.add(transformId) : shortCalls.delete(transformId)),
             lead: leadFlight,
-            claimAndStart: (cacheKey, run, caller, ancestors) => {
+            claimAndStart: (cacheKey, run, caller, ancestors, behind) => {
               const alone = caller.id === lastClaimer && heartbeat.held().size <= ancestors
               lastClaimer = caller.id
               if (!alone) return Effect.map(tracker.claimAndStart(cacheKey, run), (start) => (start._tag === "claimed" ? start : undefined))
               return Effect.flatMap(
-                direct.handle.semaphore.withPermitsIfAvailable(1)(
+                // The joining permit: an open write-behind transaction is joined, not committed first.
+                direct.handle.behind.joining.withPermitsIfAvailable(1)(
                   Effect.sync(() => {
-                    if (direct.handle.db.inTransaction) return undefined
+                    if (busySync(direct.handle)) return undefined
                     const leased = withLease(run)
-                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs, stored), what: "Claiming a cache key" }, false)
+                    return group.submitNow({ run: () => claimSync(direct.handle, cacheKey, leased, staleClaimMs, stored), what: "Claiming a cache key" }, false, behind)
                   })
                 ),
                 (now) => {

@@ -19,7 +19,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect, Exit } from "effect"
 import { sqliteDirect, type SqliteDirect } from "../db/sqlite.js"
-import { savepointSync, transactionNowSync } from "../db/sqliteSync.js"
+import { busySync, savepointSync, transactionNowSync } from "../db/sqliteSync.js"
 import type { IntegrityError, StorageError } from "../errors.js"
 import { directFailure, directSqlError } from "../db/failure.js"
 import { encodeValue } from "../registry/model.js"
@@ -63,8 +63,9 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
       const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
       return inOurTransaction(fiber.currentContext) ? body : d.semaphore.withPermits(1)(body)
     })
-  // A transaction open on the connection that is not ours is another fiber's: wait for it.
-  const readable = (context: Context.Context<never>): boolean => !d.db.inTransaction || inOurTransaction(context)
+  // A transaction open on the connection that is not ours is another fiber's: wait for it (a
+  // write-behind transaction is nobody's: a read joins it and sees its writes).
+  const readable = (context: Context.Context<never>): boolean => !busySync(d) || inOurTransaction(context)
   const read = <A>(what: string, f: (d: SqliteDirect) => A): Effect.Effect<A, StorageError | IntegrityError> =>
     Effect.withFiberRuntime((fiber) => {
       const body = Effect.try({ try: () => f(d), catch: directFailure(what) })
@@ -109,7 +110,14 @@ export const makeDirect = (client: SqlClient.SqlClient): Direct | undefined => {
         ? Effect.try({ try: () => savepointSync(d, f), catch: directSqlError })
         : d.semaphore.withPermits(1)(Effect.try({ try: () => transactionNowSync(d, f), catch: directSqlError }))
     )
-  return { run, read, transaction, sync: { transaction: transactionSync, now: (f) => transactionNowSync(d, f), savepoint: (f) => savepointSync(d, f) }, handle: d, readable }
+  return {
+    run,
+    read,
+    transaction,
+    sync: { transaction: transactionSync, now: (f) => transactionNowSync(d, f), later: (f) => d.behind.later(f), savepoint: (f) => savepointSync(d, f) },
+    handle: d,
+    readable
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ export interface GroupCommit {
    * a batch is being committed, a queued write has no plain form, or the transaction could not
    * begin or commit; then `submit` it.
    */
-  readonly submitNow: <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean) =>
+  readonly submitNow: <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean, behind?: boolean) =>
     | { readonly exit: Exit.Exit<A, StorageError | IntegrityError>; readonly after: Effect.Effect<void> }
     | undefined
   /** Wait until every deferred write queued so far has committed (free when none is pending). */
@@ -94,6 +94,8 @@ export interface SyncTransactions {
   readonly transaction: <A>(f: () => A) => Effect.Effect<A, SqlError>
   /** `transaction` as a plain call, for a caller already holding the permit outside any transaction; throws. */
   readonly now: <A>(f: () => A) => A
+  /** `now`, committed behind (`db/writeBehind.ts`): for a caller holding the joining permit; throws. */
+  readonly later: <A>(f: () => A) => A
   /** Run `f` in a savepoint of the open transaction: its statements are undone if it throws. */
   readonly savepoint: <A>(f: () => A) => A
 }
@@ -282,14 +284,14 @@ export const makeGroupCommit = (
       })
     }
 
-    const submitNow = <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean) => {
+    const submitNow = <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean, behind = false) => {
       const tx = options.sync
       // Not flushing: every queued write is a deferred one (a `submit` leads a batch as it queues).
       if (tx === undefined || flushing || queue.some((job) => job.sync === undefined || job.done !== undefined)) return undefined
       const batch = queue
       let done: { readonly queued: ReadonlyArray<Exit.Exit<unknown, StorageError | IntegrityError>>; readonly own: Exit.Exit<A, StorageError | IntegrityError> }
       try {
-        done = tx.now(() => ({ queued: runJobsSync(tx, batch), own: runSync(tx, write, atomic) }))
+        done = (behind ? tx.later : tx.now)(() => ({ queued: runJobsSync(tx, batch), own: runSync(tx, write, atomic) }))
       } catch {
         // Rolled back: the queued writes stay queued.
         return undefined

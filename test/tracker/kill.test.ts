@@ -72,7 +72,7 @@ const invariants = (i: TestInstance) =>
     // 2. every artifact's creating run exists; only the environment artifact has none
     const orphans = yield* sql<{ readonly uid: string }>`SELECT a.uid FROM lamina_artifact a LEFT JOIN lamina_run r ON r.id = a.run_id WHERE (a.run_id IS NOT NULL AND r.id IS NULL) OR (a.run_id IS NULL AND a.kind IS DISTINCT FROM '__lamina_run__')`
     // 3. a completed step run has its outputs: the artifact it created, live, and the one it returned
-    const runs = (yield* sql<RunRow>`SELECT id, _status_code AS status, name, _result AS result FROM lamina_run WHERE name IN ('produce', 'combine')`).map((r) => ({ ...r, id: Number(r.id), status: Number(r.status) }))
+    const runs = (yield* sql<RunRow>`SELECT id, _status_code AS status, name, _result AS result FROM lamina_run WHERE name IN ('produce', 'chain', 'combine')`).map((r) => ({ ...r, id: Number(r.id), status: Number(r.status) }))
     const byRun = new Map<number, Array<Artifact>>()
     for (const a of artifacts) if (a.run_id !== null) byRun.set(a.run_id, [...(byRun.get(a.run_id) ?? []), a])
     const uids = new Map(artifacts.map((a) => [a.uid, a]))

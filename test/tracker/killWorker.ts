@@ -1,7 +1,8 @@
 /**
  * The process the kill test SIGKILLs: it connects, prints `ready`, then runs flows until it
- * is killed, printing `iteration N` after each. Each flow runs steps concurrently; each step saves a small artifact (new content
- * per round, so it executes) and returns it, and every few rounds a step repeats earlier
+ * is killed, printing `iteration N` after each. Each flow runs steps concurrently, then short
+ * steps one after another (their records commit behind); each step saves a small artifact (new
+ * content per round, so it executes) and returns it, and every few rounds a step repeats earlier
  * arguments (a cache hit). A kill can land anywhere: mid-save, mid-commit, mid-heartbeat.
  *
  * Usage: `node killWorker.mjs '<json { storage, db, dir, round }>'`
@@ -38,11 +39,15 @@ const save = (key: string, content: string) =>
 const produce = step("produce", (round: number, iteration: number, k: number) => save(`kill/${k}.txt`, `round ${round} iteration ${iteration} step ${k}\n`.repeat(20)))
 const combine = step("combine", (parts: ReadonlyArray<Artifact>) => save("kill/combined.txt", parts.map((p) => p.hash).join("\n")))
 
+// Short steps called one after another: their records and saves commit behind (db/writeBehind.ts).
+const chain = step("chain", (round: number, iteration: number, k: number) => save(`kill/chain-${k}.txt`, `round ${round} iteration ${iteration} link ${k}\n`))
+
 const pipeline = flow("kill-pipeline", (round: number, iteration: number) =>
   Effect.gen(function* () {
     // Every third iteration repeats the previous one's arguments: cache hits.
     const of = iteration % 3 === 2 ? iteration - 1 : iteration
     const parts = yield* Effect.forEach([0, 1, 2, 3, 4, 5], (k) => produce(round, of, k), { concurrency: 6 })
+    for (let k = 0; k < 6; k++) yield* chain(round, of, k)
     return yield* combine(parts)
   })
 )

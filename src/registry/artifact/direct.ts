@@ -23,6 +23,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect } from "effect"
 import { directFailure } from "../../db/failure.js"
 import { sqliteDirect, type SqliteDirect } from "../../db/sqlite.js"
+import { busySync } from "../../db/sqliteSync.js"
 import type { IntegrityError, StorageError } from "../../errors.js"
 import type { ContentHash } from "../../storage/hash.js"
 import { decodeRow, encodeRow, type Row } from "../model.js"
@@ -71,20 +72,22 @@ export const headOfKeyDirect = <E, R>(
       },
       catch: directFailure("Reading Artifact records")
     })
-    return d.db.inTransaction ? d.semaphore.withPermits(1)(body) : body
+    return busySync(d) ? d.semaphore.withPermits(1)(body) : body
   })
 
 /**
  * Register a new family's first version in one step (a synchronous write transaction on
  * SQLite, one round trip on Postgres): the same-hash lookup (and the key's head, when `key` is
  * given), then the insert of `values`. Undefined inside a transaction (take the Effect path).
+ * `behind`: a short step's save, committed behind on SQLite (`db/writeBehind.ts`).
  */
 export const registerNewDirect = (
   client: SqlClient.SqlClient,
   content: ContentHash,
   storageId: number,
   key: string | null,
-  values: Row
+  values: Row,
+  behind: boolean
 ): Effect.Effect<DirectOutcome | undefined, StorageError | IntegrityError> =>
   Effect.withFiberRuntime((fiber) => {
     if (inTransaction(fiber.currentContext)) return Effect.succeed(undefined)
@@ -104,7 +107,7 @@ export const registerNewDirect = (
       )
     // Concurrent saves (a fan-out of them) register in one shared transaction: a commit each
     // cost more than the registration itself.
-    return d.shared(() => registerSync(d, content, storageId, key, values), directFailure("Saving an artifact"))
+    return d.shared(() => registerSync(d, content, storageId, key, values), directFailure("Saving an artifact"), behind)
   })
 
 /** The registration's statements, inside the shared transaction (`registerNewDirect`). */

@@ -136,7 +136,7 @@ export const saveArtifactOutcome = (pending: PendingSource, inRegister?: InRegis
         ? Effect.flatMap(
             Effect.suspend(() => {
               committing = guessUid
-              return registerNewDirect(sql, content, storageId, key, rowValues(content, guessUid, key))
+              return registerNewDirect(sql, content, storageId, key, rowValues(content, guessUid, key), Option.isSome(run) && run.value.behind === true)
             }),
             (direct) => (direct === undefined || direct.kind === "versioned" ? registerInTransaction(content) : Effect.succeed<SaveOutcome>(direct))
           )
