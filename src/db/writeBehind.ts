@@ -128,7 +128,7 @@ const flushing = (file: FileState): Effect.Semaphore => {
     resize: (permits) => raw.resize(permits),
     withPermits: (permits) => (self) => raw.withPermits(permits)(Effect.suspend(() => flushed(self))),
     withPermitsIfAvailable: (permits) => (self) => raw.withPermitsIfAvailable(permits)(Effect.suspend(() => flushed(self))),
-    take: (permits) => Effect.tap(raw.take(permits), () => flushFile(file)),
+    take: (permits) => Effect.tap(raw.take(permits), () => Effect.sync(() => flushFile(file))),
     release: (permits) => raw.release(permits),
     releaseAll: raw.releaseAll
   }
