@@ -11,9 +11,10 @@
  * transaction commits on the next turn of the event loop, after `MAX_WRITES` writes, when an
  * ordinary write transaction of this process starts (`now` joins it and commits both), before
  * anything else takes the file's permit (`permit` commits first: every statement of @effect/sql,
- * every direct write), and before the connection closes. A read on the same connection meanwhile
- * sees those writes; another process's reader sees the state before them, and its writers wait
- * for the write lock as they wait for any transaction of this one.
+ * every direct write), before a child process runs synchronously (`flushAll`, called by
+ * `flow/fileTrace.ts`' wrappers), and before the connection closes. A read on the same connection
+ * meanwhile sees those writes; another process's reader sees the state before them, and its
+ * writers wait for the write lock as they wait for any transaction of this one.
  *
  * What goes behind is what may be lost: a step's claim and `started` run and the saves of its
  * body (a process killed before the commit loses them, and the step runs again, as for its
@@ -132,6 +133,15 @@ const flushing = (file: FileState): Effect.Semaphore => {
     release: (permits) => raw.release(permits),
     releaseAll: raw.releaseAll
   }
+}
+
+/**
+ * Commit every write-behind transaction of this process: before the thread blocks on something
+ * that may need the write lock (a child process run synchronously, which may write to the registry
+ * and would wait for this process's lock while this process waits for it).
+ */
+export const flushAll = (): void => {
+  for (const file of files.values()) flushFile(file)
 }
 
 /** The file state for `key` (a resolved path, or a unique key for an in-memory database). */

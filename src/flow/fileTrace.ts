@@ -34,6 +34,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import childProcess from "node:child_process"
+import { flushAll } from "../db/writeBehind.js"
 import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
@@ -316,10 +317,11 @@ let noting = 0
 
 /** Wrap `node:fs`' and `node:child_process`' functions and put `process.env` behind `tracedEnv`, so what traced bodies use is noted. */
 const install = (): void => {
-  const wrap = (holder: Record<string, unknown>, name: string, note: Note, inner: boolean): void => {
+  const wrap = (holder: Record<string, unknown>, name: string, note: Note, inner: boolean, before?: () => void): void => {
     const original = holder[name]
     if (typeof original !== "function") return
     const wrapped = function (this: unknown, ...args: Array<unknown>): unknown {
+      before?.()
       const trace = inner && noting > 0 ? undefined : current()
       if (trace === undefined) return Reflect.apply(original, this, args)
       try {
@@ -347,7 +349,9 @@ const install = (): void => {
   const binding = fsBinding()
   if (binding !== undefined) for (const [name, note] of BINDING_NOTES) wrap(binding, name, note, true)
   const processes = childProcess as unknown as Record<string, unknown>
-  for (const [name, note] of COMMANDS) wrap(processes, name, note, false)
+  // A child process run synchronously may write to the registry: this process's write-behind
+  // transaction (db/writeBehind.ts) commits first, or the child would wait for its lock in vain.
+  for (const [name, note] of COMMANDS) wrap(processes, name, note, false, name.endsWith("Sync") ? flushAll : undefined)
   syncBuiltinESMExports()
   process.env = tracedEnv(process.env)
 }

@@ -3,11 +3,13 @@
  * in src/flow/executeNow.ts): a sequential flow of short steps commits its claims, runs and
  * saves together, and every record is there when the flow returns; a step whose last call was
  * long commits its claim before its body runs (another process sees it); a flow's own saves
- * commit before they return.
+ * commit before they return; a child process a body runs synchronously finds them committed.
  */
 import Database from "better-sqlite3"
 import { Effect, Option } from "effect"
+import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, expect, it } from "vitest"
@@ -115,5 +117,26 @@ it("saves in a short step's body go behind; a flow body's own saves commit befor
     { where: "step 2", n: 0 },
     { where: "flow 2", n: 1 }
   ])
+  close()
+})
+
+it("commits what went behind before a body runs a child process synchronously (it may need the registry)", async () => {
+  const { i, close } = await instance()
+  const sqlite = createRequire(import.meta.url).resolve("better-sqlite3")
+  // The child counts this run's row, as a tool writing to the registry would find it.
+  const child = `const D = require(${JSON.stringify(sqlite)}); const db = new D(process.argv[1], { readonly: true }); process.stdout.write(String(db.prepare("SELECT count(*) AS n FROM lamina_run WHERE id = ?").get(Number(process.argv[2])).n))`
+  const seen: Array<string> = []
+  // Short at first (no child): its third call writes behind, and that one runs the child.
+  const spawning = step("wb-spawning", (n: number) =>
+    Effect.map(runId, (id) => {
+      if (n === 2) seen.push(execFileSync(process.execPath, ["-e", child, i.db, String(id)], { encoding: "utf8" }))
+      return n
+    })
+  )
+  const warm = step("wb-warm", (n: number) => Effect.succeed(n))
+  // A run's first claim commits at once: the warm-up call takes that place.
+  const calls = flow("wb-calls", (n: number) => Effect.zipRight(warm(n), spawning(n)))
+  for (let n = 0; n < 3; n++) await i.run(calls(n))
+  expect(seen).toEqual(["1"])
   close()
 })
