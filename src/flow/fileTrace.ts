@@ -56,6 +56,8 @@ export class FileTrace {
   readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
   readonly ran = new Set<string>()
+  /** The folders of the `PYTHONPATH` its Python processes ran with (absolute). */
+  readonly pythonPath = new Set<string>()
   /** Environment variables read before the body set them. */
   readonly env = new Set<string>()
   /** The paths above that were named relative to the working directory. */
@@ -220,7 +222,23 @@ const noteListed: Note = (t, [p, options]) => {
  * against the command's `cwd`. Which of them are files is decided when the run ends.
  */
 const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
-  const cwd = typeof options === "object" && options !== null && typeof (options as { readonly cwd?: unknown }).cwd === "string" ? (options as { readonly cwd: string }).cwd : "."
+  const given = typeof options === "object" && options !== null ? (options as { readonly cwd?: unknown; readonly env?: unknown }) : {}
+  const cwd = typeof given.cwd === "string" ? given.cwd : "."
+  // Where the process's Python looks for modules first: the PYTHONPATH it gets (its own
+  // environment, else this one's), and one a shell command line sets (`PYTHONPATH=src python3 …`).
+  const env = typeof given.env === "object" && given.env !== null ? (given.env as Record<string, unknown>) : process.env
+  const pythonPath: Array<string> = []
+  const notePythonPath = (value: unknown): void => {
+    if (typeof value !== "string") return
+    for (const entry of value.split(path.delimiter))
+      if (entry !== "") {
+        const folder = path.resolve(cwd, entry)
+        pythonPath.push(folder)
+        t.pythonPath.add(folder)
+      }
+  }
+  const python = words.some((w) => typeof w === "string" && /(?:^|[\s\\/])python[\d.]*(?:\s|$)|\.py\b/.test(w))
+  if (python) notePythonPath(env.PYTHONPATH)
   let previous: string | undefined
   for (const word of words) {
     if (typeof word !== "string") continue
@@ -228,11 +246,15 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
     const parts = /\s/.test(word) ? [word, ...word.split(/\s+/)] : [word]
     for (const value of parts.flatMap((w) => (w.includes("=") ? [w, w.slice(w.indexOf("=") + 1)] : [w]))) {
       const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
+      if (python && unquoted.startsWith("PYTHONPATH=")) notePythonPath(unquoted.slice("PYTHONPATH=".length))
       if (looksLikePath(unquoted)) t.noteRan(resolved(t, unquoted, cwd))
-      // `python3 -m pkg.train`: the module's file, found from the working directory as Python does.
+      // `python3 -m pkg.train`: the module's file, found from the working directory and the PYTHONPATH as Python does.
       if (previous === "-m" && /^\w+(\.\w+)*$/.test(unquoted)) {
         const module = unquoted.split(".").join(path.sep)
-        for (const file of [`${module}.py`, path.join(module, "__main__.py")]) t.noteRan(resolved(t, file, cwd))
+        for (const file of [`${module}.py`, path.join(module, "__main__.py")]) {
+          t.noteRan(resolved(t, file, cwd))
+          for (const folder of pythonPath) t.noteRan(path.join(folder, file))
+        }
       }
       previous = unquoted
     }

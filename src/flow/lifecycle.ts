@@ -43,10 +43,10 @@ const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
  * script (`node scripts/score.mjs`), the project modules it imports, as the code fingerprint
  * follows a step's own (a helper it imports, edited, ran the old result back).
  */
-const scriptReads = (script: string): ReadonlyArray<ScriptRead> =>
+const scriptReads = (script: string, pythonPath: ReadonlyArray<string>): ReadonlyArray<ScriptRead> =>
   CODE.test(script) && !inNodeModules(script)
     ? reachedFiles(script).flatMap((file) => (file === script ? [] : [{ file, imported: true }]))
-    : scriptReadsOf(script)
+    : scriptReadsOf(script, pythonPath)
 
 /**
  * The files the body of the run of `state` was seen reading or looking up, the folders it listed

@@ -258,6 +258,8 @@ export interface Traced {
   readonly listedTrees: Iterable<string>
   readonly lookedUp: Iterable<string>
   readonly ran: Iterable<string>
+  /** The folders of the `PYTHONPATH` its Python processes ran with (absolute). */
+  readonly pythonPath: Iterable<string>
   /** Environment variables, by name. */
   readonly env: Iterable<string>
   /** Those of the paths above that were named relative to the working directory. */
@@ -274,7 +276,7 @@ export const tracedFiles = (
   traced: Traced,
   known: ReadonlyArray<KeyFile>,
   skipped: (file: string) => boolean,
-  readsOf: (script: string) => ReadonlyArray<ScriptRead>
+  readsOf: (script: string, pythonPath: ReadonlyArray<string>) => ReadonlyArray<ScriptRead>
 ): ReadonlyArray<KeyFile> => {
   const seen = new Set(known.map((f) => f.path))
   const files: Array<KeyFile> = []
@@ -289,9 +291,10 @@ export const tracedFiles = (
   for (const folder of traced.listed) add(LISTED, folder)
   for (const folder of traced.listedTrees) add(LISTED_TREE, folder)
   for (const file of traced.lookedUp) add(LOOKED_UP, file)
+  const pythonPath = [...traced.pythonPath]
   for (const file of traced.ran) {
     add(RAN, file)
-    for (const read of readsOf(file)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
+    for (const read of readsOf(file, pythonPath)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
   }
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files

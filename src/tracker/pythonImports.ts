@@ -5,8 +5,8 @@
  * the old result back. Python looks up `import helpers` first in the script's own folder, and so
  * does this (and above the package a module run with `-m` belongs to): the modules found there
  * (and the packages' `__init__.py` on the way), followed through their own imports, relative ones
- * included. What Python finds elsewhere (the standard library, installed packages, `PYTHONPATH`)
- * is not followed.
+ * included, and in the folders of the `PYTHONPATH` the script ran with. What Python finds
+ * elsewhere (the standard library, installed packages) is not followed.
  *
  * Read by scanning the text, not by running Python: an import in a string or behind a condition
  * counts too, which at worst keys a file the script never loads.
@@ -95,11 +95,12 @@ const rootsOf = (script: string): ReadonlyArray<string> => {
 
 /**
  * The local modules the Python script `script` imports, directly or through each other, found
- * from its folder; none for a file that is not a `.py` script.
+ * from its folder and the folders of `pythonPath` (its `PYTHONPATH`, absolute); none for a file
+ * that is not a `.py` script.
  */
-export const pythonImportsOf = (script: string): ReadonlyArray<string> => {
+export const pythonImportsOf = (script: string, pythonPath: ReadonlyArray<string> = []): ReadonlyArray<string> => {
   if (!script.endsWith(".py")) return []
-  const roots = rootsOf(script)
+  const roots = [...new Set([...rootsOf(script), ...pythonPath])]
   const seen = new Set<string>([script])
   const out: Array<string> = []
   const queue = [script]

@@ -72,13 +72,17 @@ const rSources = (script: string, text: string, folders: ReadonlyArray<string>):
   return [...found]
 }
 
-/** The files the script `script` reads by names in its text, and those its scripts read in turn; none for another file. */
-export const scriptReadsOf = (script: string): ReadonlyArray<ScriptRead> => {
+/**
+ * The files the script `script` reads by names in its text, and those its scripts read in turn
+ * (Python modules also from the folders of `pythonPath`, the `PYTHONPATH` it ran with); none for
+ * another file.
+ */
+export const scriptReadsOf = (script: string, pythonPath: ReadonlyArray<string> = []): ReadonlyArray<ScriptRead> => {
   const out = new Map<string, ScriptRead>()
   const queue = [script]
   for (let file = queue.shift(); file !== undefined && out.size < MAX_FILES; file = queue.shift()) {
     if (file.endsWith(".py")) {
-      for (const module of pythonImportsOf(file)) if (!out.has(module) && module !== script) out.set(module, { file: module, imported: true })
+      for (const module of pythonImportsOf(file, pythonPath)) if (!out.has(module) && module !== script) out.set(module, { file: module, imported: true })
       continue
     }
     const r = /\.[Rr]$/.test(file) ? textOf(file) : undefined

@@ -343,6 +343,37 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     )
   })
 
+  it("a Python module found through PYTHONPATH (`python3 -m pkg.train` with PYTHONPATH=src) and the modules it imports from there are checked on a hit", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "src/pkg/__init__.py": "",
+      "src/pkg/train.py": "import sys\nimport helpers\nfrom pkg.scale import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR * helpers.ONE)\n",
+      "src/pkg/scale.py": "FACTOR = 2\n",
+      "lib/helpers.py": "ONE = 1\n",
+      "lib/unrelated.py": "X = 1\n"
+    })
+    // One entry relative to the working directory, one absolute.
+    const env = { ...process.env, PYTHONPATH: ["src", path.join(dir, "lib")].join(path.delimiter) }
+    const train = step("pythonpath-train", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, ["-m", "pkg.train", input], { cwd: dir, env, encoding: "utf8" }))))
+    const f = flow("pythonpath-flow", () => train(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "lib/unrelated.py": "X = 2\n" })
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "src/pkg/scale.py": "FACTOR = 3\n" })
+    expect(await i.run(f())).toBe(6)
+    samples(i, { "lib/helpers.py": "ONE = 10\n" })
+    expect(await i.run(f())).toBe(60)
+    samples(i, { "src/pkg/train.py": "import sys\nimport helpers\nfrom pkg.scale import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR * helpers.ONE + 1)\n" })
+    expect(await i.run(f())).toBe(61)
+    const runs = await i.run(runsNamed("pythonpath-train"))
+    expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0, 0])
+    const why = (k: number) => i.run(Run.why(runs[k]!.uid)).then((w) => w.message)
+    expect(await why(2)).toContain(`the file '${path.join(dir, "src", "pkg", "scale.py")}' imported by a script its body ran changed`)
+    expect(await why(3)).toContain(`the file '${path.join(dir, "lib", "helpers.py")}' imported by a script its body ran changed`)
+    expect(await why(4)).toContain(`the file '${path.join(dir, "src", "pkg", "train.py")}' named by a command its body ran changed`)
+  })
+
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
     const i = await instance()
     const dir = samples(i, {

@@ -30,3 +30,16 @@ it("follows imports, from-imports of submodules, parenthesised lists, relative i
   // A data file or another language's script: nothing to follow.
   expect(pythonImportsOf(path.join(root, "notes.txt"))).toEqual([])
 })
+
+it("also finds modules in the folders of the PYTHONPATH the script ran with (a name in both is kept from both: at worst a file Python did not load)", () => {
+  const root = project({
+    "scripts/run.py": "import helpers\nimport shared\n",
+    "scripts/shared.py": "",
+    "lib/helpers.py": "import deeper\n",
+    "lib/deeper.py": "",
+    "lib/shared.py": ""
+  })
+  const found = (pythonPath: ReadonlyArray<string>) => pythonImportsOf(path.join(root, "scripts", "run.py"), pythonPath).map((f) => path.relative(root, f))
+  expect(found([])).toEqual(["scripts/shared.py"])
+  expect(new Set(found([path.join(root, "lib")]))).toEqual(new Set(["scripts/shared.py", "lib/shared.py", "lib/helpers.py", "lib/deeper.py"]))
+})
