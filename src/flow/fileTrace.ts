@@ -219,14 +219,16 @@ const noteListed: Note = (t, [p, options]) => {
 /**
  * The words of a command line that may name files: its program (`./run.sh`), a script given to
  * one (`scripts/train.py`) and its data (`data/s1.csv`, `--input=data/s1.csv`), resolved
- * against the command's `cwd`. Which of them are files is decided when the run ends.
+ * against the command's `cwd`, and for a Python command the folders of its `PYTHONPATH` (where a
+ * module run with `-m` is also looked for). Which of them are files is decided when the run ends.
  */
 const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
-  const given = typeof options === "object" && options !== null ? (options as { readonly cwd?: unknown; readonly env?: unknown }) : {}
-  const cwd = typeof given.cwd === "string" ? given.cwd : "."
+  const field = (holder: unknown, name: string): unknown => (typeof holder === "object" && holder !== null ? Reflect.get(holder, name) : undefined)
+  const given = field(options, "cwd")
+  const cwd = typeof given === "string" ? given : "."
   // Where the process's Python looks for modules first: the PYTHONPATH it gets (its own
   // environment, else this one's), and one a shell command line sets (`PYTHONPATH=src python3 …`).
-  const env = typeof given.env === "object" && given.env !== null ? (given.env as Record<string, unknown>) : process.env
+  const env = field(options, "env")
   const pythonPath: Array<string> = []
   const notePythonPath = (value: unknown): void => {
     if (typeof value !== "string") return
@@ -238,7 +240,7 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
       }
   }
   const python = words.some((w) => typeof w === "string" && /(?:^|[\s\\/])python[\d.]*(?:\s|$)|\.py\b/.test(w))
-  if (python) notePythonPath(env.PYTHONPATH)
+  if (python) notePythonPath(typeof env === "object" && env !== null ? field(env, "PYTHONPATH") : process.env.PYTHONPATH)
   let previous: string | undefined
   for (const word of words) {
     if (typeof word !== "string") continue
