@@ -79,8 +79,9 @@ const MAX_BATCH = 64
  * theirs, then takes the connection's permit and commits the queue. A write alone costs that
  * one yield. If BEGIN or COMMIT fails, each write runs again in its own transaction, so every
  * caller gets its own outcome. A write `behind` (a short step's save) commits behind instead
- * (`writeBehind.ts`): its caller goes on once it is written in the open write-behind transaction. Uninterruptible from queueing to outcome: a caller interrupted
- * while its write waits would otherwise undo work (its files) the batch then commits rows for.
+ * (`writeBehind.ts`): its caller goes on once it is written in the open write-behind
+ * transaction. Uninterruptible from queueing to outcome: a caller interrupted while its write
+ * waits would otherwise undo work (its files) the batch then commits rows for.
  */
 export const makeShared = (d: SyncConnection) => {
   let queue: Array<Job> = []
@@ -100,7 +101,8 @@ export const makeShared = (d: SyncConnection) => {
     if (batch.length === 1) exits = [alone(batch[0]!)]
     else if (batch.every((job) => job.behind))
       try {
-        exits = d.behind.later(() => batch.map((job) => attempt(() => savepointSync(d, job.run))))
+        // The batch in a savepoint of its own too: if one fails to begin, none stays written behind.
+        exits = d.behind.later(() => savepointSync(d, () => batch.map((job) => attempt(() => savepointSync(d, job.run)))))
       } catch {
         exits = batch.map(alone)
       }

@@ -116,7 +116,7 @@ export interface TrackerNow {
   readonly fingerprintKnown: (hash: string) => boolean
   /**
    * Whether the last executed call of transform `transformId` in this process took less than
-   * `SHORT_CALL_MS` from its claim to its completion (none yet: false), so its next call's records
+   * `TrackerOptions.shortCallMs` from its claim to its completion (none yet: false), so its next call's records
    * may commit behind (`db/writeBehind.ts`) without holding the write lock long.
    */
   readonly short: (transformId: number) => boolean
@@ -224,7 +224,7 @@ export const Tracker = Context.GenericTag<Tracker>("lamina/Tracker")
 
 /**
  * A call shorter than this may commit its next call's records behind (`TrackerNow.short`): the
- * write lock is held across such a body at most about this long.
+ * write lock is held across such a body at most about this long (default; `LAMINA_SHORT_CALL_MS`).
  */
 export const SHORT_CALL_MS = 5
 
@@ -238,11 +238,17 @@ export interface TrackerOptions {
   readonly staleClaimMs?: number
   /** At most this many run writes share one transaction (default 256). */
   readonly maxBatch?: number
+  /**
+   * A step call shorter than this lets the next call of its step write behind on SQLite
+   * (`db/writeBehind.ts`; default `SHORT_CALL_MS`, `LAMINA_SHORT_CALL_MS`; 0: never).
+   */
+  readonly shortCallMs?: number
 }
 
-const envMs = (name: string): number | undefined => {
-  const v = Number(process.env[name])
-  return Number.isFinite(v) && v > 0 ? v : undefined
+const envMs = (name: string, allowZero = false): number | undefined => {
+  const raw = process.env[name]
+  const v = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw)
+  return Number.isFinite(v) && (v > 0 || (allowZero && v === 0)) ? v : undefined
 }
 
 /** Build a Tracker over the connected instance; its heartbeat and flushes live in the scope. */
@@ -251,6 +257,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
     const sql = yield* SqlClient.SqlClient
     const context = yield* Effect.context<SqlClient.SqlClient | Instance | ObjectStore>()
     const leaseMs = options.leaseMs ?? envMs("LAMINA_RUN_LEASE_MS") ?? LEASE_MS
+    const shortCallMs = options.shortCallMs ?? envMs("LAMINA_SHORT_CALL_MS", true) ?? SHORT_CALL_MS
     const staleClaimMs = options.staleClaimMs ?? STALE_AFTER_MS
     const heartbeat = yield* makeHeartbeat(sql, { leaseMs, intervalMs: Math.min(options.heartbeatMs ?? HEARTBEAT_MS, leaseMs / 3) })
     // SQLite: run writes and lookups as plain calls on the connection (see direct.ts).
@@ -361,7 +368,7 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
             },
             fingerprintKnown: (hash) => fingerprints.has(hash),
             short: (transformId) => shortCalls.has(transformId),
-            took: (transformId, ms) => void (ms < SHORT_CALL_MS ? shortCalls.add(transformId) : shortCalls.delete(transformId)),
+            took: (transformId, ms) => void (ms < shortCallMs ? shortCalls.add(transformId) : shortCalls.delete(transformId)),
             lead: leadFlight,
             claimAndStart: (cacheKey, run, caller, ancestors, behind) => {
               const alone = caller.id === lastClaimer && heartbeat.held().size <= ancestors

@@ -44,7 +44,8 @@ export interface GroupCommit {
    * writes queued before it (the queue's order stands), and returns its exit, with what must still
    * run (warnings for queued writes that failed). Undefined, with nothing written, when it cannot:
    * a batch is being committed, a queued write has no plain form, or the transaction could not
-   * begin or commit; then `submit` it.
+   * begin or commit; then `submit` it. With `behind` (a caller holding the joining permit), the
+   * writes go into the connection's write-behind transaction instead (`db/writeBehind.ts`).
    */
   readonly submitNow: <A>(write: NonNullable<WriteOptions["sync"]> & { readonly run: () => A }, atomic: boolean, behind?: boolean) =>
     | { readonly exit: Exit.Exit<A, StorageError | IntegrityError>; readonly after: Effect.Effect<void> }
@@ -291,7 +292,9 @@ export const makeGroupCommit = (
       const batch = queue
       let done: { readonly queued: ReadonlyArray<Exit.Exit<unknown, StorageError | IntegrityError>>; readonly own: Exit.Exit<A, StorageError | IntegrityError> }
       try {
-        done = (behind ? tx.later : tx.now)(() => ({ queued: runJobsSync(tx, batch), own: runSync(tx, write, atomic) }))
+        const all = () => ({ queued: runJobsSync(tx, batch), own: runSync(tx, write, atomic) })
+        // Behind: in a savepoint of its own, so that a throw leaves nothing of it written.
+        done = behind ? tx.later(() => tx.savepoint(all)) : tx.now(all)
       } catch {
         // Rolled back: the queued writes stay queued.
         return undefined

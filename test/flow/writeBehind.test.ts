@@ -16,7 +16,6 @@ import { afterAll, expect, it } from "vitest"
 import { currentRun } from "../../src/flow/CurrentRun.js"
 import { flow, step } from "../../src/flow/index.js"
 import { RunStatus } from "../../src/registry/Run.js"
-import { SHORT_CALL_MS } from "../../src/tracker/Tracker.js"
 import { connect, type TestInstance } from "../support/backends.js"
 import { sqliteCommits as commits } from "../support/sqliteCommits.js"
 import { allRuns, saveText } from "./support.js"
@@ -29,10 +28,21 @@ afterAll(async () => {
   }
 })
 
+/**
+ * What counts as a short call here: far above what these bodies take on a busy machine (a test
+ * must not depend on a timing), far below what the long one takes.
+ */
+const SHORT_MS = 250
+
 /** A fresh SQLite instance, and a reader on another connection (as another process would read). */
 const instance = async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-behind-"))
-  const i = await connect("sqlite", path.join(dir, "storage"), path.join(dir, "registry.db"), dir)
+  const before = process.env.LAMINA_SHORT_CALL_MS
+  process.env.LAMINA_SHORT_CALL_MS = String(SHORT_MS)
+  const i = await connect("sqlite", path.join(dir, "storage"), path.join(dir, "registry.db"), dir).finally(() => {
+    if (before === undefined) delete process.env.LAMINA_SHORT_CALL_MS
+    else process.env.LAMINA_SHORT_CALL_MS = before
+  })
   opened.push({ i, dir })
   const reader = new Database(i.db, { readonly: true })
   /** Whether another connection sees run `id`, and its artifacts under `key`. */
@@ -82,7 +92,7 @@ it("commits the claim of a step whose last call was long before its body runs, a
       if (ms > 0) busyFor(ms)
       return n
     })
-  const long = step("wb-long", body("wb-long", SHORT_CALL_MS + 5))
+  const long = step("wb-long", body("wb-long", SHORT_MS + 50))
   const short = step("wb-short", body("wb-short", 0))
   // A run's first claim commits at once (it may start a fan-out): the calls after it are the ones compared.
   const three = flow("wb-three", (n: number) => Effect.zipRight(short(n), Effect.zipRight(long(n), short(n + 100))))
