@@ -50,9 +50,12 @@ const directs = new WeakMap<SqlClient.SqlClient, SqliteDirect>()
 /** The raw handle of a client made by this module; undefined for any other client (Postgres). */
 export const sqliteDirect = (client: SqlClient.SqlClient): SqliteDirect | undefined => directs.get(client)
 
-const makeConnection = (db: Database.Database): Connection & { readonly prepare: (sql: string) => Statement } => {
+/** `refused`: why no statement may run any more (a write-behind commit failed), or undefined. */
+const makeConnection = (db: Database.Database, refused: () => string | undefined): Connection & { readonly prepare: (sql: string) => Statement } => {
   const cache = new Map<string, Statement>()
   const prepare = (sql: string): Statement => {
+    const why = refused()
+    if (why !== undefined) throw new Error(why)
     let s = cache.get(sql)
     if (s === undefined) {
       s = db.prepare(sql)
@@ -65,6 +68,8 @@ const makeConnection = (db: Database.Database): Connection & { readonly prepare:
     Effect.try({
       try: () => {
         const params = readonlyParams as Array<unknown>
+        const why = refused()
+        if (why !== undefined) throw new Error(why)
         // Transaction control (BEGIN, COMMIT, savepoints) comes unprepared from @effect/sql but
         // repeats on every write: reuse its prepared statement too.
         const s: Statement = prepared || TRANSACTION_CONTROL.test(sql) ? prepare(sql) : db.prepare(sql)
@@ -150,7 +155,7 @@ export const make = (options: SqliteOptions) =>
         })
     })
     const runtime = yield* Effect.runtime<never>()
-    const connection = makeConnection(db)
+    const connection = makeConnection(db, () => behind.failure())
     // Fibers take turns on the connection; a transaction holds it until it ends. The permit is
     // shared by every client of the same file in this process: better-sqlite3 waits for a lock
     // synchronously, so a second connection blocking on a transaction that is suspended at an

@@ -22,7 +22,9 @@
  * without its bytes). Only a step whose last call in this process was short writes behind
  * (`flow/executeNow.ts`; its run scope's `behind` for its saves), so the write lock is not held
  * across a long synchronous body. A commit that fails (disk full, an I/O error) loses those
- * records; `lost` reports it, and the steps run again next time.
+ * records; `lost` reports it, and the steps run again next time. This process then uses the file
+ * no more (`failure`): SQLite would give the lost rows' ids out again, while the runs and
+ * artifacts this process still holds carry them, and a record must never name the wrong one.
  *
  * @module
  */
@@ -61,12 +63,16 @@ export interface WriteBehind {
   readonly now: <A>(f: () => A) => A
   /** Commit the file's open write-behind transaction, if any (a failure goes to its connection's `lost`). */
   readonly flush: () => void
+  /** Why this process may use the file no more (a write-behind commit failed), or undefined. */
+  readonly failure: () => string | undefined
 }
 
 /** The write-behind transaction of one database file in this process (its connections share it). */
 interface FileState {
   readonly raw: Effect.Semaphore
   open: { readonly c: BehindConnection; writes: number } | undefined
+  /** Set when a write-behind commit failed: every statement on the file fails with it. */
+  failure: string | undefined
 }
 
 const files = new Map<string, FileState>()
@@ -97,7 +103,10 @@ const rollback = (c: BehindConnection): void => {
   }
 }
 
-/** Commit `file`'s open transaction; throws the COMMIT's error after rolling back (its writes lost). */
+/**
+ * Commit `file`'s open transaction; throws the COMMIT's error after rolling back (its writes lost,
+ * and the file refused from then on).
+ */
 const commit = (file: FileState): void => {
   const open = file.open
   if (open === undefined) return
@@ -108,6 +117,10 @@ const commit = (file: FileState): void => {
     open.c.prepare("COMMIT").run()
   } catch (cause) {
     rollback(open.c)
+    file.failure =
+      `Lamina could not commit the records of this process's recent steps (${cause instanceof Error ? cause.message : String(cause)}), ` +
+      "so it uses this registry no more: SQLite would give their ids out again while this process still holds them. " +
+      "Restart the process; the steps whose records were lost run again."
     throw cause
   }
 }
@@ -148,7 +161,7 @@ export const flushAll = (): void => {
 const fileState = (key: string): FileState => {
   let file = files.get(key)
   if (file === undefined) {
-    file = { raw: Effect.unsafeMakeSemaphore(1), open: undefined }
+    file = { raw: Effect.unsafeMakeSemaphore(1), open: undefined, failure: undefined }
     files.set(key, file)
   }
   return file
@@ -208,5 +221,5 @@ export const writeBehindFor = (key: string, c: BehindConnection): WriteBehind =>
       throw cause
     }
   }
-  return { permit, joining: file.raw, open: mine, later, now, flush: () => flushFile(file) }
+  return { permit, joining: file.raw, open: mine, later, now, flush: () => flushFile(file), failure: () => file.failure }
 }

@@ -2,11 +2,12 @@
  * Write-behind transactions (src/db/writeBehind.ts): writes that go behind are seen on their own
  * connection at once and by other connections once the event loop turns, or sooner when anything
  * else takes the file's permit, an ordinary write joins them, enough of them queue up or the
- * connection closes; a write that throws is undone alone; a failed commit is reported.
+ * connection closes; a write that throws is undone alone; a failed commit is reported, and the
+ * file is refused from then on.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import Database from "better-sqlite3"
-import { Context, Effect, Exit, Layer, Logger, type Scope } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Logger, type Scope } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -153,9 +154,9 @@ it("commits before the connection closes", async () => {
   expect(rows).toEqual([{ n: 7 }])
 })
 
-it("reports a commit that failed (its writes are lost) and begins anew with the next write", async () => {
+it("reports a commit that failed (its writes are lost) and then refuses every statement on the file: the lost rows' ids would be given out again", async () => {
   const warnings: Array<string> = []
-  const [rows] = await run(
+  const [rows, write, read] = await run(
     Effect.gen(function* () {
       const { client, d, seen } = yield* open({ warnings })
       // A deferred foreign key: the orphan passes its statement and fails the COMMIT.
@@ -164,14 +165,16 @@ it("reports a commit that failed (its writes are lost) and begins anew with the 
       yield* behind(d, insert(d, 1))
       yield* behind(d, () => d.prepare("INSERT INTO child (parent) VALUES (42)").run())
       yield* turn
-      const lost = seen()
-      yield* behind(d, insert(d, 2))
-      yield* turn
-      return [[lost, seen()]] as const
+      const rows = seen()
+      const write = yield* Effect.exit(behind(d, insert(d, 2)))
+      const read = yield* Effect.exit(client`SELECT n FROM t`)
+      return [rows, write, read] as const
     })
   )
-  expect(rows).toEqual([[], [2]])
+  expect(rows).toEqual([])
   expect(warnings.some((w) => /could not commit the records of recent steps.*FOREIGN KEY/.test(w))).toBe(true)
+  expect(Exit.isFailure(write) && String(Cause.squash(write.cause))).toMatch(/uses this registry no more.*Restart the process/)
+  expect(Exit.isFailure(read) && String(Cause.squash(read.cause))).toMatch(/uses this registry no more/)
 })
 
 it("commits another connection's write-behind transaction before this one writes (no wait for its lock)", async () => {
