@@ -15,7 +15,7 @@ export interface RunScope {
   readonly runUid: string
   /**
    * The run's saves may commit behind (`db/writeBehind.ts`): a short step's run on the embedded
-   * registry; absent for any other.
+   * registry; false or absent for any other.
    */
   readonly behind?: boolean
   /** The step, flow or script name. */

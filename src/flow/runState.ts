@@ -60,7 +60,7 @@ export class RunState {
       runId,
       runUid,
       name,
-      ...(behind ? { behind } : {}),
+      behind,
       recordInput: (id) =>
         Effect.sync(() => {
           // Arguments are inputs already, keyed by content; `loaded` is what the body found itself.

@@ -93,6 +93,13 @@ const setOwn = <A>(out: Record<string, A>, k: string, v: A): void => {
   else out[k] = v
 }
 
+/** An object with `value(k)` for each of `keys`, each its own property (`setOwn`). */
+const ownObjectOf = <A>(keys: ReadonlyArray<string>, value: (k: string) => A): Record<string, A> => {
+  const out: Record<string, A> = {}
+  for (const k of keys) setOwn(out, k, value(k))
+  return out
+}
+
 const childPath = (path: string, key: string | number): string =>
   typeof key === "number" ? `${path}[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`
 
@@ -355,8 +362,7 @@ export const encodeResult = (value: unknown, artifacts?: Array<Artifact>): Json 
       const [symbol] = symbolKeys(o)
       // A hit could not give it back: the run completes uncached rather than return less.
       if (symbol !== undefined) throw new Unencodable(`${p}[${symbolName(symbol)}]`, "a property keyed by a symbol, which a cached result cannot restore")
-      const out: Record<string, Json> = {}
-      for (const k of Object.keys(o)) setOwn(out, k, go((o as Record<string, unknown>)[k], childPath(p, k)))
+      const out = ownObjectOf(Object.keys(o), (k) => go((o as Record<string, unknown>)[k], childPath(p, k)))
       // An object that happens to use our tag key is wrapped so decoding leaves it alone.
       return TAG in out ? { [TAG]: "object", value: out } : out
     } finally {
@@ -430,9 +436,7 @@ export const decodeResult = (
     if (Array.isArray(v)) return v.map(go)
     const o = v as { readonly [key: string]: Json }
     if (!tagged(o)) {
-      const out: Record<string, unknown> = {}
-      for (const k of Object.keys(o)) setOwn(out, k, go(o[k]!))
-      return out
+      return ownObjectOf(Object.keys(o), (k) => go(o[k]!))
     }
     switch (o[TAG]) {
       case "number":
@@ -481,9 +485,7 @@ export const decodeResult = (
       }
       case "object": {
         const inner = o.value as { readonly [key: string]: Json }
-        const out: Record<string, unknown> = {}
-        for (const k of Object.keys(inner)) setOwn(out, k, go(inner[k]!))
-        return out
+        return ownObjectOf(Object.keys(inner), (k) => go(inner[k]!))
       }
       default:
         throw new Unencodable("result", `tagged with unknown kind '${String(o[TAG])}'`)
