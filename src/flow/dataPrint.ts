@@ -11,12 +11,24 @@ import { isPlainObject } from "../tracker/canonical.js"
 /** Deeper than this, a value is not checked by print (the canonical form is built instead). */
 const MAX_DEPTH = 64
 
+/** A number per function met, printed in its place: see `dataPrint`. */
+const functionIds = new WeakMap<Function, number>()
+let nextFunctionId = 0
+const functionId = (f: Function): number => {
+  let id = functionIds.get(f)
+  if (id === undefined) functionIds.set(f, (id = nextFunctionId++))
+  return id
+}
+
 /**
  * A string that differs whenever `value`'s plain data does: primitives (`-0`, `NaN`, `undefined`
  * and holes told apart), arrays, plain objects, Maps and Sets (own enumerable keys and entries in
  * their order: a new order prints differently, which only costs building the key form again),
- * dates, patterns. Undefined when `value` holds anything else (a class's instance, a typed
- * array, a cycle), whose key form is built at every check; a getter that throws propagates.
+ * dates, patterns, and functions by identity: a function enters a key form by its source (or,
+ * a schema, by its structure), which one function object never changes, so the same object
+ * prints the same and another one prints differently (a class's static methods, `{ scale: (x)
+ * => x * W }`). Undefined when `value` holds anything else (a class's instance, a typed array, a
+ * cycle), whose key form is built at every check; a getter that throws propagates.
  */
 export const dataPrint = (value: unknown): string | undefined => {
   let out = ""
@@ -37,6 +49,9 @@ export const dataPrint = (value: unknown): string | undefined => {
         return true
       case "bigint":
         out += `|${v}n`
+        return true
+      case "function":
+        out += `|F${functionId(v)}`
         return true
       case "object": {
         if (v === null) {

@@ -383,6 +383,26 @@ const capped = step("capped", (xs: ReadonlyArray<number>) =>
 )
 const cappedFlow = flow("capped-flow", (xs: ReadonlyArray<number>) => capped(xs))
 
+// A project class whose static field holds a function the module swaps, and a captured object of functions.
+class Rules {
+  static keep = (x: number): boolean => x <= 10
+}
+const ruled = step("ruled", (xs: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    return xs.filter((x) => Rules.keep(x))
+  })
+)
+const ruledFlow = flow("ruled-flow", (xs: ReadonlyArray<number>) => ruled(xs))
+const rules = { scale: (x: number): number => x * 2 }
+const scaled = step("scaled", (xs: ReadonlyArray<number>) =>
+  Effect.sync(() => {
+    executions++
+    return xs.map((x) => rules.scale(x))
+  })
+)
+const scaledFlow = flow("scaled-flow", (xs: ReadonlyArray<number>) => scaled(xs))
+
 // An Arrow table a helper of the step reads: keyed by its content.
 const annotations = tableFromArrays({ gene: ["a", "b"], weight: Float64Array.from([1, 2]) })
 const totalWeight = () => (annotations.getChild("weight")!.toArray() as Float64Array).reduce((a, b) => a + b, 0)
@@ -572,6 +592,16 @@ describeBackends("captured variables in the cache key", ({ instance }) => {
     const i = await instance()
     const max = (n: number) => () => void (Limits.max = n)
     await expectMissThenHit(i, "capped", "Limits", () => i.run(cappedFlow([1, 50, 200])), [max(100), [1, 50]], [max(10), [1]])
+  })
+
+  it("keys a function held in a class's static field or a captured object by its source: another function misses, the first hits again", async () => {
+    const i = await instance()
+    const small = Rules.keep
+    const keep = (f: (x: number) => boolean) => () => void (Rules.keep = f)
+    await expectMissThenHit(i, "ruled", "Rules", () => i.run(ruledFlow([1, 50])), [keep(small), [1]], [keep((x) => x > 10), [50]])
+    const double = rules.scale
+    const scale = (f: (x: number) => number) => () => void (rules.scale = f)
+    await expectMissThenHit(i, "scaled", "rules", () => i.run(scaledFlow([1, 50])), [scale(double), [2, 100]], [scale((x) => x * 3), [3, 150]])
   })
 
   it("keys an Arrow table a helper reads by its content: a value set in place misses, the earlier one hits", async () => {

@@ -43,11 +43,20 @@ describe("dataPrint", () => {
     class Model {
       w = 1
     }
-    for (const v of [new Model(), new Float64Array(1), () => 1, Symbol("s"), { nested: new Model() }, new Map([[1, new Model()]]), cyclic])
+    for (const v of [new Model(), new Float64Array(1), Symbol("s"), { nested: new Model() }, new Map([[1, new Model()]]), cyclic])
       expect(dataPrint(v)).toBeUndefined()
     // A shared (not cyclic) object prints twice.
     const shared = { x: 1 }
     expect(dataPrint([shared, shared])).toBe(dataPrint([{ x: 1 }, { x: 1 }]))
+  })
+
+  it("prints a function by identity: the same one alike, another one (even of the same source) differently", () => {
+    const f = () => 1
+    const g = () => 1
+    expect(dataPrint({ f, n: 1 })).toBe(dataPrint({ f, n: 1 }))
+    expect(dataPrint({ f, n: 1 })).not.toBe(dataPrint({ f: g, n: 1 }))
+    expect(dataPrint([f])).not.toBe(dataPrint([undefined]))
+    expect(dataPrint(class Model {})).toBeDefined()
   })
 })
 
