@@ -19,8 +19,12 @@ import { requireComponent } from "./env.js"
 import { createDatabase, createSchema, postgresAvailable } from "./postgres.js"
 import { useS3Server } from "./s3.js"
 
-// Tests never touch the developer's own ~/.lamina.
-process.env.LAMINA_HOME ??= mkdtempSync(path.join(os.tmpdir(), "lamina-home-"))
+// Tests never touch the developer's own ~/.lamina; a home made here goes when the test process ends.
+if (process.env.LAMINA_HOME === undefined) {
+  const home = mkdtempSync(path.join(os.tmpdir(), "lamina-home-"))
+  process.env.LAMINA_HOME = home
+  afterAll(() => rmSync(home, { recursive: true, force: true }))
+}
 
 /** The registry backends every suite runs on. */
 export type BackendName = "sqlite" | "pg"
