@@ -19,7 +19,7 @@ import { requireComponent } from "./env.js"
 import { createDatabase, createSchema, postgresAvailable } from "./postgres.js"
 import { useS3Server } from "./s3.js"
 
-// Tests never touch the developer's own ~/.lamina; a home made here goes when the test process ends.
+// Tests never touch the developer's own ~/.lamina; a home made here is removed after the file's tests.
 if (process.env.LAMINA_HOME === undefined) {
   const home = mkdtempSync(path.join(os.tmpdir(), "lamina-home-"))
   process.env.LAMINA_HOME = home
