@@ -102,7 +102,7 @@ const layerInstance = (settings: InstanceSettings) =>
   )
 
 /** Connect the instance described by `settings` (`tracker`: lease and group-commit tuning, for tests and benchmarks). */
-export const layerSettings = (settings: InstanceSettings, tracker: Tracker.TrackerOptions = {}): Layer.Layer<Lamina, StorageError | IntegrityError> => {
+export const layerSettings = (settings: InstanceSettings, tracker: Tracker.TrackerOptions = {}): Layer.Layer<Lamina, StorageError | IntegrityError | InvalidArgument> => {
   const base = Layer.merge(layerFromRoot(settings.storage, settings.s3), layerSql(settings.db))
   // The Curator validates against this instance's registries (see src/curate).
   const curation = Layer.provideMerge(tableCurationLayer, CuratorLayer.layer)

@@ -11,7 +11,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Deferred, Effect, Exit, type FiberId, Layer, Option, type Scope } from "effect"
-import type { IntegrityError, StorageError } from "../errors.js"
+import type { IntegrityError, InvalidArgument, StorageError } from "../errors.js"
 import { Instance } from "../instance/Instance.js"
 import { Artifact, ArtifactModel } from "../registry/Artifact.js"
 import { storedIn, type StoredState } from "../registry/artifact/stored.js"
@@ -35,6 +35,9 @@ import { type GroupCommit, makeGroupCommit } from "./groupCommit.js"
 import { type Heartbeat, makeHeartbeat } from "./heartbeat.js"
 import { HEARTBEAT_MS, LEASE_MS, reapExpiredRuns } from "./leases.js"
 import { OWNER } from "./owner.js"
+import { envMs, trackerOptionsProblem, type TrackerOptions } from "./options.js"
+
+export type { TrackerOptions } from "./options.js"
 
 /** Errors of the Tracker's registry writes. */
 export type TrackerError = StorageError | IntegrityError
@@ -228,32 +231,11 @@ export const Tracker = Context.GenericTag<Tracker>("lamina/Tracker")
  */
 export const SHORT_CALL_MS = 5
 
-/** Timing of leases and claims. */
-export interface TrackerOptions {
-  /** How long a run's lease lasts without renewal (default 60 s; `LAMINA_RUN_LEASE_MS`). */
-  readonly leaseMs?: number
-  /** How often leases and claims are renewed (default 10 s, at most a third of the lease). */
-  readonly heartbeatMs?: number
-  /** A claim without a heartbeat for this long is taken over (default 60 s). */
-  readonly staleClaimMs?: number
-  /** At most this many run writes share one transaction (default 256). */
-  readonly maxBatch?: number
-  /**
-   * A step call shorter than this lets the next call of its step write behind on SQLite
-   * (`db/writeBehind.ts`; default `SHORT_CALL_MS`, `LAMINA_SHORT_CALL_MS`; 0: never).
-   */
-  readonly shortCallMs?: number
-}
-
-const envMs = (name: string, allowZero = false): number | undefined => {
-  const raw = process.env[name]
-  const v = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw)
-  return Number.isFinite(v) && (v > 0 || (allowZero && v === 0)) ? v : undefined
-}
-
 /** Build a Tracker over the connected instance; its heartbeat and flushes live in the scope. */
-export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never, SqlClient.SqlClient | Instance | ObjectStore | Scope.Scope> =>
+export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, InvalidArgument, SqlClient.SqlClient | Instance | ObjectStore | Scope.Scope> =>
   Effect.gen(function* () {
+    const problem = trackerOptionsProblem(options)
+    if (problem !== undefined) return yield* problem
     const sql = yield* SqlClient.SqlClient
     const context = yield* Effect.context<SqlClient.SqlClient | Instance | ObjectStore>()
     const leaseMs = options.leaseMs ?? envMs("LAMINA_RUN_LEASE_MS") ?? LEASE_MS
@@ -558,5 +540,5 @@ export const make = (options: TrackerOptions = {}): Effect.Effect<Tracker, never
   })
 
 /** The Tracker layer over the connected instance (part of `Lamina.layer`). */
-export const layer = (options: TrackerOptions = {}): Layer.Layer<Tracker, never, SqlClient.SqlClient | Instance | ObjectStore> =>
+export const layer = (options: TrackerOptions = {}): Layer.Layer<Tracker, InvalidArgument, SqlClient.SqlClient | Instance | ObjectStore> =>
   Layer.scoped(Tracker, make(options))

@@ -27,6 +27,8 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
 ;(enabled ? describe : describe.skip)("an unbounded fan-out of 1,000 steps with a 1-connection registry pool (Postgres)", () => {
   let script = ""
   const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-admission-"))
+  // The processes' user settings: never the developer's own ~/.lamina.
+  const home = { LAMINA_HOME: path.join(dir, "home") }
   const runners: Array<RunnerProcess> = []
   let db: { readonly url: string; readonly drop: () => Promise<void> } | undefined
   let instance: ClusterInstance
@@ -36,9 +38,9 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
     db = await createDatabase()
     mkdirSync(path.join(dir, "storage"), { recursive: true })
     instance = { storage: path.join(dir, "storage"), db: db.url, failoverAfter: "30 seconds" }
-    const first = await runCaller(script, instance, { flow: "noops", args: [0, 0, 1], cluster: false }).result
+    const first = await runCaller(script, instance, { flow: "noops", args: [0, 0, 1], cluster: false }, home).result
     expect(first.ok, first.error).toBe(true)
-    const runner = await startRunner(script, instance, { concurrency: 2 })
+    const runner = await startRunner(script, instance, { concurrency: 2, env: home })
     runners.push(runner)
     await runner.ready
   }, 120_000)
@@ -61,7 +63,7 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
 
   /** Run the fan-out with `salt`; every call must complete once, on `runner` (null: in the caller). */
   const fanOutCompletes = async (salt: number, cluster: boolean, runner: string | null) => {
-    const result = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster }, SMALL_POOL).result
+    const result = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster }, { ...SMALL_POOL, ...home }).result
     expect(result.ok, result.error).toBe(true)
     expect(result.value).toEqual(expected(salt))
     const runs = await runsOf(salt)
@@ -82,7 +84,7 @@ const SMALL_POOL = { LAMINA_PG_MAX_CONNECTIONS: "1" }
     // Rerun: every call is a hit, resolved in the caller (no runner named, nothing dispatched).
     const dispatched = async () => Number((await query<{ n: string }>(db!.url, `SELECT count(*) AS n FROM lamina_cluster_dispatch`))[0]!.n)
     const before = await dispatched()
-    const rerun = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster: true }, SMALL_POOL).result
+    const rerun = await runCaller(script, instance, { flow: "noops", args: [N, salt, 1_000_000], cluster: true }, { ...SMALL_POOL, ...home }).result
     expect(rerun.ok, rerun.error).toBe(true)
     expect(rerun.value).toEqual(expected(salt))
     const steps = rerun.events.filter((e) => e.kind === "step")
