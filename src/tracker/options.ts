@@ -7,7 +7,7 @@
  */
 import { InvalidArgument } from "../errors.js"
 
-/** Timing of leases and claims. */
+/** The Tracker's tuning: leases, claims, group commit and write-behind (each left out: its default). */
 export interface TrackerOptions {
   /** How long a run's lease lasts without renewal (default 60 s; `LAMINA_RUN_LEASE_MS`). */
   readonly leaseMs?: number
