@@ -78,7 +78,16 @@ const snapshot = (i: TestInstance, final: Artifact) =>
     }).pipe(Effect.orDie)
   )
 
-const tempDir = (): string => mkdtempSync(path.join(os.tmpdir(), "lamina-dump-"))
+/** Temporary folders made by this file's tests, removed after them. */
+const madeDirs: Array<string> = []
+const tempDir = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-dump-"))
+  madeDirs.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true })
+})
 
 /** Move `from` into `to` through a dump; both answer alike, `to` checks clean and still hits its cache. */
 const moveAndCompare = async (from: TestInstance, to: TestInstance, options: { readonly data?: boolean } = {}) => {
