@@ -10,8 +10,7 @@
  *
  * @module
  */
-import { mkdtempSync, promises as fs, statSync } from "node:fs"
-import * as os from "node:os"
+import { promises as fs, statSync } from "node:fs"
 import * as path from "node:path"
 import type { Table } from "apache-arrow"
 import { Effect, type Scope } from "effect"
@@ -22,6 +21,7 @@ import type { FileDescription } from "../formats/file-description.js"
 import { formatOf } from "../formats/format-of.js"
 import type { ZarrNode, ZarrStore } from "../formats/zarr/store.js"
 import type { AnnDataFormat, ArtifactOptions, PendingOf, TableFormat } from "./artifact/options.js"
+import { keepScratchDir, makeScratchDir, removeScratchDir } from "./artifact/scratch.js"
 
 export type { AnnDataFormat, TableFormat } from "./artifact/options.js"
 
@@ -166,9 +166,9 @@ export const pendingFromMemory = <A>(
   fromPath: (file: string, options: ArtifactOptions) => Effect.Effect<PendingOf<A>, InvalidArgument | ValidationError | StorageError>
 ): Effect.Effect<PendingOf<A>, InvalidArgument | ValidationError | StorageError> =>
   Effect.gen(function* () {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-artifact-"))
+    const dir = makeScratchDir()
     const file = path.join(dir, fileName)
-    const cleanup = Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+    const cleanup = removeScratchDir(dir)
     yield* write(file).pipe(Effect.tapErrorCause(() => cleanup))
     const pending = yield* fromPath(file, options).pipe(Effect.tapErrorCause(() => cleanup))
     // The value was written once already: writing it again can only fail on I/O.
@@ -176,7 +176,7 @@ export const pendingFromMemory = <A>(
       Effect.catchTag("ValidationError", (e) => Effect.fail(new StorageError({ message: `Cannot write ${file} again: ${e.message}`, path: file })))
     )
     const ensureWritten = Effect.flatMap(
-      Effect.promise(() => fs.access(file).then(() => true, () => false)),
+      Effect.promise(() => fs.access(file).then(() => true, () => (keepScratchDir(dir), false))),
       (present) => (present ? Effect.void : rewrite)
     )
     return {
