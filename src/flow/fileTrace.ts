@@ -34,11 +34,11 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import childProcess from "node:child_process"
-import { flushAll } from "../db/writeBehind.js"
 import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
+import { flushAll } from "../db/writeBehind.js"
 // Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
 import { isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/pathLike.js"
