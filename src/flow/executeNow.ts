@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { Context, Effect, type Fiber, Option, type Schema } from "effect"
+import { Context, Effect, type Fiber, FiberRef, Option, type Schema } from "effect"
 import type { Lamina } from "../instance/Lamina.js"
 import { Instance } from "../instance/Instance.js"
 import { Ancestors } from "../registry/sourceGuard.js"
@@ -34,6 +34,8 @@ import { endExecuted } from "./executed.js"
 import { executeHere } from "./executor.js"
 import { startedRunOf, type Prepared } from "./hitNow.js"
 import { RunState, takesRechecks } from "./runState.js"
+
+const untraced = FiberRef.set(FiberRef.currentTracerEnabled, false)
 
 /** The options `executeNow` reads (a step's). */
 export interface ExecuteOptions {
@@ -78,8 +80,10 @@ export const executeNow = (
   const basis = { def, self, call, transformId: transform.id, parentRunId: parent.value.runId, environmentId, userId: Context.unsafeGet(fiber.currentContext, Instance).user.id }
   // A short step's records commit behind, with the next calls' (db/writeBehind.ts).
   const behind = now.short(transform.id)
+  // Lamina's own work runs untraced (the body gets `tracing` back, invokeInRun): set here and
+  // reset with the flight's landing, where `Effect.withTracerEnabled` is ~20 more operations.
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length, behind), (start) => {
+    Effect.flatMap(Effect.zipRight(untraced, now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length, behind)), (start) => {
       if (start === undefined) {
         // Landed before the Effect path joins the key's flight itself.
         flight.land()
@@ -99,7 +103,6 @@ export const executeNow = (
     })
   ).pipe(
     // However it ends (a defect included), later calls of the key are let in.
-    Effect.onExit(() => Effect.sync(flight.land)),
-    Effect.withTracerEnabled(false)
+    Effect.onExit(() => Effect.zipRight(FiberRef.set(FiberRef.currentTracerEnabled, tracing), Effect.sync(flight.land)))
   )
 }

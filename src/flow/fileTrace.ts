@@ -127,14 +127,20 @@ export const callTraced = <A>(trace: FileTrace, body: () => A): A => afterAwait.
  * for its run after an `await`, where no fiber runs. Without it the promise kept whatever context
  * the task that started it ran in: none, or another run's.
  */
-const tracedScheduler = (inner: Scheduler.Scheduler, trace: FileTrace): Scheduler.Scheduler => ({
+export const tracedScheduler = (inner: Scheduler.Scheduler, trace: FileTrace): Scheduler.Scheduler => ({
   scheduleTask: (task, priority, fiber) => inner.scheduleTask(() => afterAwait.run(trace, task), priority, fiber),
   shouldYield: (fiber) => inner.shouldYield(fiber)
 })
 
-/** Run the Effect body `body` on `tracedScheduler`, from its first step (one yield, so it starts as one of its tasks). */
+/**
+ * Start the Effect body `body` on a fiber whose scheduler is already `tracedScheduler`: one
+ * yield, so that its first step runs as one of that scheduler's tasks.
+ */
+export const startTraced = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.zipRight(Effect.yieldNow(), body)
+
+/** Run the Effect body `body` on `tracedScheduler`, from its first step (`startTraced`). */
 export const runTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentScheduler), (inner) => Effect.withScheduler(Effect.zipRight(Effect.yieldNow(), body), tracedScheduler(inner, trace)))
+  Effect.flatMap(FiberRef.get(FiberRef.currentScheduler), (inner) => Effect.withScheduler(startTraced(body), tracedScheduler(inner, trace)))
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {

@@ -169,4 +169,27 @@ describeBackends("tracking: the caller's tracing", ({ instance }) => {
     const i = await instance()
     expect(await i.run(both())).toEqual([true, false])
   })
+
+  // A cacheable step on SQLite executes on the short path (executeNow.ts) from its second call,
+  // the first having stored its code fingerprint; that path turns tracing off for its own work
+  // and back on itself, also when the body fails.
+  const seenCacheable = step("tracing-seen-cacheable", (_i: number) => FiberRef.get(FiberRef.currentTracerEnabled))
+  const failing = step("tracing-failing", (_i: number) => Effect.fail("refused"))
+  const around = flow("tracing-around", () =>
+    Effect.gen(function* () {
+      yield* seenCacheable(0)
+      yield* Effect.either(failing(0))
+      const inside = yield* seenCacheable(1)
+      const after = yield* FiberRef.get(FiberRef.currentTracerEnabled)
+      const insideOff = yield* seenCacheable(2).pipe(Effect.withTracerEnabled(false))
+      yield* Effect.either(failing(1))
+      const afterFailure = yield* FiberRef.get(FiberRef.currentTracerEnabled)
+      return [inside, after, insideOff, afterFailure]
+    })
+  )
+
+  it("a cacheable step's body sees its caller's setting, and the caller has it back after the call, also after a failure", async () => {
+    const i = await instance()
+    expect(await i.run(around())).toEqual([true, true, false, true])
+  })
 })
