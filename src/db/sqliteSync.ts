@@ -80,7 +80,8 @@ const MAX_BATCH = 64
  * one yield. If BEGIN or COMMIT fails, each write runs again in its own transaction, so every
  * caller gets its own outcome. A write `behind` (a short step's save) commits behind instead
  * (`writeBehind.ts`): its caller goes on once it is written in the open write-behind
- * transaction. Uninterruptible from queueing to outcome: a caller interrupted while its write
+ * transaction; with no batch gathering, it is written at once (no yield: its commit is shared
+ * already, with the steps' records around it). Uninterruptible from queueing to outcome: a caller interrupted while its write
  * waits would otherwise undo work (its files) the batch then commits rows for.
  */
 export const makeShared = (d: SyncConnection) => {
@@ -135,6 +136,13 @@ export const makeShared = (d: SyncConnection) => {
         const job: Job = { run: () => void (value = { of: f() }), behind }
         const outcome = (exit: Exit.Exit<void, unknown>): Effect.Effect<A, E> =>
           Exit.isFailure(exit) ? Effect.fail(onThrow(Cause.squash(exit.cause))) : value === undefined ? Effect.dieMessage("a shared write ended without its value") : Effect.succeed(value.of)
+        if (behind && !leading)
+          return d.behind.joining.withPermits(1)(
+            Effect.suspend(() => {
+              commit([job])
+              return outcome(job.exit!)
+            })
+          )
         queue.push(job)
         if (leading) return Effect.flatMap(Effect.async<Exit.Exit<void, unknown>>((resume) => void (job.resume = (exit) => resume(Effect.succeed(exit)))), outcome)
         leading = true

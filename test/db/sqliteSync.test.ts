@@ -2,7 +2,9 @@
  * `makeShared` (src/db/sqliteSync.ts): the write transactions of concurrent fibers share one
  * commit; a write that throws fails alone (its statements undone, the others' committed); a
  * lone write commits at once; a caller interrupted while its write is queued ends only once
- * that write committed (its caller's cleanup must see the row, see save.ts).
+ * that write committed (its caller's cleanup must see the row, see save.ts). A write behind (a
+ * short step's save) is written at once in the open write-behind transaction, after any other
+ * fiber's transaction on the connection.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
@@ -151,4 +153,48 @@ it("ends an interrupted caller only after its queued write committed", async () 
   expect(settledEarly).toBe(false)
   expect(Exit.isInterrupted(waiter)).toBe(true)
   expect(rows).toEqual([1, 2])
+})
+
+it("writes a write behind at once when no batch gathers: each caller has its value, a throwing one is undone alone, nothing commits yet", async () => {
+  const [values, exit, open, count, rows] = await withShared((shared, sql) =>
+    Effect.gen(function* () {
+      const values: Array<number> = []
+      for (let n = 0; n < 3; n++) values.push(yield* shared(insert(sql, n), (e) => new Boom(e), true))
+      const failing = () => {
+        insert(sql, 99)()
+        throw new Error("refused")
+      }
+      const exit = yield* Effect.exit(shared(failing, (e) => new Boom(e), true))
+      const side = yield* Effect.all([shared(insert(sql, 3), (e) => new Boom(e), true), shared(insert(sql, 4), (e) => new Boom(e), true)], { concurrency: "unbounded" })
+      values.push(...side)
+      // Read before anything takes the file's permit (which commits first).
+      const open = Sqlite.sqliteDirect(sql)!.behind.open()
+      const count = commits.count
+      return [values, exit, open, count, yield* ns(sql)] as const
+    })
+  )
+  expect(values).toEqual([0, 1, 2, 3, 4])
+  expect(Exit.isFailure(exit)).toBe(true)
+  expect(open).toBe(true)
+  expect(count).toBe(0)
+  expect(rows).toEqual([0, 1, 2, 3, 4])
+})
+
+it("makes a write behind wait for another fiber's transaction on the connection", async () => {
+  const [doneEarly, rows] = await withShared((shared, sql) =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(sql.withTransaction(Deferred.await(gate)))
+      yield* Effect.yieldNow()
+      const writer = yield* Effect.fork(shared(insert(sql, 1), (e) => new Boom(e), true))
+      for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+      const doneEarly = writer.unsafePoll() !== null
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      yield* Fiber.join(writer)
+      return [doneEarly, yield* ns(sql)] as const
+    })
+  )
+  expect(doneEarly).toBe(false)
+  expect(rows).toEqual([1])
 })
