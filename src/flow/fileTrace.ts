@@ -40,8 +40,9 @@ import * as path from "node:path"
 import { Effect, Fiber, FiberRef, Option, type Scheduler } from "effect"
 import { flushAll } from "../db/writeBehind.js"
 // Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
-import { isOwnWork } from "../storage/ownWork.js"
+import { envUntraced, isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/pathLike.js"
+import { pythonImportFolders } from "../tracker/pythonSite.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -56,7 +57,7 @@ export class FileTrace {
   readonly lookedUp = new Set<string>()
   /** What the command lines of processes it started named (a script, its data), before the run wrote them. */
   readonly ran = new Set<string>()
-  /** The folders of the `PYTHONPATH` its Python processes ran with (absolute). */
+  /** The folders of the `PYTHONPATH` its Python processes ran with and of their interpreters' editable installs (absolute). */
   readonly pythonPath = new Set<string>()
   /** Environment variables read before the body set them. */
   readonly env = new Set<string>()
@@ -225,8 +226,9 @@ const noteListed: Note = (t, [p, options]) => {
 /**
  * The words of a command line that may name files: its program (`./run.sh`), a script given to
  * one (`scripts/train.py`) and its data (`data/s1.csv`, `--input=data/s1.csv`), resolved
- * against the command's `cwd`, and for a Python command the folders of its `PYTHONPATH` (where a
- * module run with `-m` is also looked for). Which of them are files is decided when the run ends.
+ * against the command's `cwd`, and for a Python command the folders of its `PYTHONPATH` and of
+ * its interpreter's editable installs (where a module run with `-m` is also looked for). Which of
+ * them are files is decided when the run ends.
  */
 const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
   const field = (holder: unknown, name: string): unknown => (typeof holder === "object" && holder !== null ? Reflect.get(holder, name) : undefined)
@@ -246,7 +248,16 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
       }
   }
   const python = words.some((w) => typeof w === "string" && /(?:^|[\s\\/])python[\d.]*(?:\s|$)|\.py\b/.test(w))
-  if (python) notePythonPath(typeof env === "object" && env !== null ? field(env, "PYTHONPATH") : process.env.PYTHONPATH)
+  if (python) {
+    notePythonPath(typeof env === "object" && env !== null ? field(env, "PYTHONPATH") : process.env.PYTHONPATH)
+    // And where its interpreter imports a project's code from besides: editable installs (tracker/pythonSite.ts).
+    const program = words.flatMap((w) => (typeof w === "string" ? w.split(/\s+/) : [])).find((w) => /(?:^|[\\/])python[\d.]*$/.test(w)) ?? "python3"
+    const interpreter = program.includes(path.sep) ? path.resolve(cwd, program) : program
+    for (const folder of pythonImportFolders(interpreter, typeof env === "object" && env !== null ? (env as NodeJS.ProcessEnv) : envUntraced)) {
+      pythonPath.push(folder)
+      t.pythonPath.add(folder)
+    }
+  }
   let previous: string | undefined
   for (const word of words) {
     if (typeof word !== "string") continue

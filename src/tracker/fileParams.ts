@@ -258,7 +258,7 @@ export interface Traced {
   readonly listedTrees: Iterable<string>
   readonly lookedUp: Iterable<string>
   readonly ran: Iterable<string>
-  /** The folders of the `PYTHONPATH` its Python processes ran with (absolute). */
+  /** The folders of the `PYTHONPATH` its Python processes ran with and of their interpreters' editable installs (absolute). */
   readonly pythonPath: Iterable<string>
   /** Environment variables, by name. */
   readonly env: Iterable<string>

@@ -5,8 +5,9 @@
  * the old result back. Python looks up `import helpers` first in the script's own folder, and so
  * does this (and above the package a module run with `-m` belongs to): the modules found there
  * (and the packages' `__init__.py` on the way), followed through their own imports, relative ones
- * included, and in the folders of the `PYTHONPATH` the script ran with. What Python finds
- * elsewhere (the standard library, installed packages) is not followed.
+ * included, and in the folders of the `PYTHONPATH` the script ran with and of its interpreter's
+ * editable installs (tracker/pythonSite.ts). What Python finds elsewhere (the standard library,
+ * installed packages) is not followed.
  *
  * Read by scanning the text, not by running Python: an import in a string or behind a condition
  * counts too, which at worst keys a file the script never loads.

@@ -44,6 +44,28 @@ const keyFiles = async (i: TestInstance, name: string): Promise<ReadonlyArray<st
   return [...(parts.files ?? []), ...(parts.nested?.files ?? [])].map((f) => f.path)
 }
 
+/**
+ * The finder module setuptools' editable wheels install (`__editable___NAME_VERSION_finder.py`):
+ * its `MAPPING` names each package's folder, and `install()` puts a finder for them on
+ * `sys.meta_path` (nothing goes on `sys.path`).
+ */
+const editableFinder = (mapping: Readonly<Record<string, string>>): string =>
+  [
+    "import sys",
+    "import importlib.util",
+    `MAPPING: dict[str, str] = ${JSON.stringify(mapping)}`,
+    "class _EditableFinder:",
+    "    @classmethod",
+    "    def find_spec(cls, fullname, path=None, target=None):",
+    "        if fullname not in MAPPING:",
+    "            return None",
+    "        folder = MAPPING[fullname]",
+    "        return importlib.util.spec_from_file_location(fullname, folder + '/__init__.py', submodule_search_locations=[folder])",
+    "def install():",
+    "    sys.meta_path.append(_EditableFinder)",
+    ""
+  ].join("\n")
+
 describeBackends("file trace", ({ instance }) => {
   it("a file read by a name the body builds (an Effect body, a Promise body after an await) is checked on a hit; why names it", async () => {
     const i = await instance()
@@ -372,6 +394,45 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     expect(await why(2)).toContain(`the file '${path.join(dir, "src", "pkg", "scale.py")}' imported by a script its body ran changed`)
     expect(await why(3)).toContain(`the file '${path.join(dir, "lib", "helpers.py")}' imported by a script its body ran changed`)
     expect(await why(4)).toContain(`the file '${path.join(dir, "src", "pkg", "train.py")}' named by a command its body ran changed`)
+  })
+
+  it("a module of an editable install (`pip install -e`: a .pth naming the source folder, or setuptools' finder mapping) is followed like the project's own: an edit is a miss; why names it", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "scripts/run.py": "import sys\nfrom mylib.scale import FACTOR\nimport otherlib\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR * otherlib.ONE)\n",
+      "mylib/src/mylib/__init__.py": "",
+      "mylib/src/mylib/scale.py": "FACTOR = 2\n",
+      "mylib/src/mylib/unrelated.py": "X = 1\n",
+      "otherlib/otherlib/__init__.py": "from otherlib.one import ONE\n",
+      "otherlib/otherlib/one.py": "ONE = 1\n"
+    })
+    // The interpreter's user site-packages, where the installs below go (as `pip install --user -e` puts them).
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: path.join(dir, "userbase") }
+    delete env.PYTHONNOUSERSITE
+    const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
+    mkdirSync(site, { recursive: true })
+    // hatchling, uv, poetry and setuptools' compat mode: a .pth file naming the source folder.
+    writeFileSync(path.join(site, "_mylib.pth"), `${path.join(dir, "mylib", "src")}\n`)
+    // setuptools' editable wheels: a finder module that maps the package to its folder, installed by a .pth.
+    writeFileSync(path.join(site, "__editable___otherlib_0_1_finder.py"), editableFinder({ otherlib: path.join(dir, "otherlib", "otherlib") }))
+    writeFileSync(path.join(site, "__editable__.otherlib-0.1.pth"), "import __editable___otherlib_0_1_finder; __editable___otherlib_0_1_finder.install()\n")
+    const run = step("editable-run", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, [path.join(dir, "scripts", "run.py"), input], { env, encoding: "utf8" }))))
+    const f = flow("editable-flow", () => run(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "mylib/src/mylib/unrelated.py": "X = 2\n" })
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "mylib/src/mylib/scale.py": "FACTOR = 3\n" })
+    expect(await i.run(f())).toBe(6)
+    samples(i, { "otherlib/otherlib/one.py": "ONE = 10\n" })
+    expect(await i.run(f())).toBe(60)
+    expect(await i.run(f())).toBe(60)
+    const { statuses } = await history(i, "editable-run")
+    expect(statuses).toEqual([0, 3, 0, 0, 3])
+    const runs = await i.run(runsNamed("editable-run"))
+    const why = (k: number) => i.run(Run.why(runs[k]!.uid)).then((w) => w.message)
+    expect(await why(2)).toContain(`the file '${path.join(dir, "mylib", "src", "mylib", "scale.py")}' imported by a script its body ran changed`)
+    expect(await why(3)).toContain(`the file '${path.join(dir, "otherlib", "otherlib", "one.py")}' imported by a script its body ran changed`)
   })
 
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {

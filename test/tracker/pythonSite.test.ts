@@ -1,0 +1,30 @@
+/**
+ * Where an interpreter imports a project's code from beyond the script's folder
+ * (src/tracker/pythonSite.ts): its editable installs, asked of the interpreter itself.
+ */
+import { execFileSync } from "node:child_process"
+import { mkdirSync, realpathSync, writeFileSync } from "node:fs"
+import * as path from "node:path"
+import { expect, it } from "vitest"
+import { pythonImportFolders } from "../../src/tracker/pythonSite.js"
+import { PYTHON } from "../support/python.js"
+import { fileTrees } from "../support/tree.js"
+
+const project = fileTrees("lamina-pysite-")
+
+it("lists the folders a .pth adds and those an editable finder maps packages into, not the standard library, site-packages or the PYTHONPATH's missing folders", () => {
+  const root = realpathSync(project({ "src/mylib/__init__.py": "", "other/otherlib/__init__.py": "", "lib/helpers.py": "" }))
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: path.join(root, "userbase"), PYTHONPATH: [path.join(root, "lib"), path.join(root, "missing")].join(path.delimiter) }
+  delete env.PYTHONNOUSERSITE
+  const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
+  mkdirSync(site, { recursive: true })
+  writeFileSync(path.join(site, "_mylib.pth"), `${path.join(root, "src")}\n`)
+  writeFileSync(path.join(site, "__editable___otherlib_0_1_finder.py"), `MAPPING: dict[str, str] = {"otherlib": ${JSON.stringify(path.join(root, "other", "otherlib"))}}\n`)
+  expect(new Set(pythonImportFolders(PYTHON, env))).toEqual(new Set([path.join(root, "lib"), path.join(root, "src"), path.join(root, "other")]))
+  // Without the user site-packages: nothing of the above but the PYTHONPATH.
+  expect(pythonImportFolders(PYTHON, { ...env, PYTHONNOUSERSITE: "1" })).toEqual([path.join(root, "lib")])
+})
+
+it("lists nothing for an interpreter that cannot be run", () => {
+  expect(pythonImportFolders(path.join(project({}), "no-python"), process.env)).toEqual([])
+})
