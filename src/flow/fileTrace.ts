@@ -133,15 +133,25 @@ export const tracedScheduler = (inner: Scheduler.Scheduler, trace: FileTrace): S
   shouldYield: (fiber) => inner.shouldYield(fiber)
 })
 
+/** Yields a fiber whose scheduler is `tracedScheduler(…, trace)` makes, at most, before it gives up waiting for one of its tasks. */
+const MAX_YIELDS = 4
+
 /**
- * Start the Effect body `body` on a fiber whose scheduler is already `tracedScheduler`: one
- * yield, so that its first step runs as one of that scheduler's tasks.
+ * Start the Effect body `body` on a fiber whose scheduler is already `tracedScheduler(…,
+ * trace)`, inside one of that scheduler's tasks: yield until the fiber runs in one. One yield
+ * usually does it; a second is needed when a drain of the fiber was scheduled on its scheduler
+ * before (a run's first call from a Promise body: the call's fiber was woken that way), which
+ * runs the fiber first, outside the trace.
  */
-export const startTraced = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => Effect.zipRight(Effect.yieldNow(), body)
+export const startTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const enter = (yields: number): Effect.Effect<void> =>
+    Effect.suspend(() => (afterAwait.getStore() === trace || yields === MAX_YIELDS ? Effect.void : Effect.zipRight(Effect.yieldNow(), enter(yields + 1))))
+  return Effect.zipRight(enter(0), body)
+}
 
 /** Run the Effect body `body` on `tracedScheduler`, from its first step (`startTraced`). */
 export const runTraced = <A, E, R>(trace: FileTrace, body: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentScheduler), (inner) => Effect.withScheduler(startTraced(body), tracedScheduler(inner, trace)))
+  Effect.flatMap(FiberRef.get(FiberRef.currentScheduler), (inner) => Effect.withScheduler(startTraced(trace, body), tracedScheduler(inner, trace)))
 
 /** The trace the calling code reads for: its fiber's run's, else (after an `await`) the body's. */
 const current = (): FileTrace | undefined => {

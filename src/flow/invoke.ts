@@ -88,7 +88,7 @@ export const invokeInRun = (
     const trace = observer === undefined ? undefined : traceOf(scope)
     const scheduler = trace === undefined ? outer[4] : tracedScheduler(outer[4], trace)
     return setRefs([Option.some(scope), tracing, span.inside, observer, scheduler]).pipe(
-      Effect.zipRight(Effect.exit(restore(call(fn, self, args, trace, startTraced)))),
+      Effect.zipRight(Effect.exit(restore(call(fn, self, args, trace, (body) => startTraced(trace!, body))))),
       Effect.flatMap((exit) => {
         span.end()
         const conflict = Exit.isSuccess(exit) ? span.conflict() : undefined

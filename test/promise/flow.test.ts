@@ -4,13 +4,15 @@
  * abort the same way — with the current run following async code across `await`, timers and
  * `Promise.all`.
  */
+import { writeFileSync } from "node:fs"
+import { readFile, writeFile } from "node:fs/promises"
 import { setTimeout as sleep } from "node:timers/promises"
 import { Effect, FiberId, Runtime } from "effect"
 import { expect, it } from "vitest"
 import { flow as effectFlow, step as effectStep } from "../../src/flow/index.js"
 import { Artifact as EffectArtifact } from "../../src/registry/Artifact.js"
 import { FlowFailed, InvalidArgument, RunStatus, type Artifact } from "../../src/promise/index.js"
-import { allRuns, createdBy, inputsOf } from "../flow/support.js"
+import { allRuns, createdBy, inputsOf, runsNamed } from "../flow/support.js"
 import { describeBackends } from "../support/backends.js"
 import { promiseInstance, saveText, scratchFile, textOf } from "./support.js"
 
@@ -166,6 +168,29 @@ describeBackends("promise: flows and steps", (ctx) => {
     fail = false
     expect(await pipeline()).toBe(3)
     expect(okRuns).toBe(1) // reused from the cache
+  })
+
+  it("traces a step's body from its first call: a file it reads after an await is checked on a hit, the file it writes and saves is not", async () => {
+    const { i, lm } = await promiseInstance(ctx)
+    const config = scratchFile(i, "config.txt", "twice")
+    // The body reads the file its input names: no variable it captures names it, only the trace sees it.
+    const scale = lm.step("scale", async (input: Artifact) => {
+      const name = (await textOf(input)).trim()
+      const times = (await readFile(name, "utf8")) === "twice" ? 2 : 3
+      const out = `${name}.out`
+      await writeFile(out, "ab".repeat(times))
+      return (await lm.Artifact.fromPath(out, { key: "out/scaled.txt" })).save()
+    })
+    const pipeline = lm.flow("scale-flow", async (input: Artifact) => scale(input))
+    const source = await saveText(lm, i, "in/config-name.txt", config)
+    expect(await textOf(await pipeline(source))).toBe("abab")
+    const [first] = await i.run(runsNamed("scale"))
+    const traced = ((first!._cache_parts as { readonly files?: ReadonlyArray<{ readonly param: string; readonly path: string }> }).files ?? []).filter((f) => !f.param.startsWith("captured:"))
+    expect(traced.map((f) => f.path).filter((f) => f.startsWith(i.dir))).toEqual([config])
+    expect(await textOf(await pipeline(source))).toBe("abab")
+    writeFileSync(config, "thrice")
+    expect(await textOf(await pipeline(source))).toBe("ababab")
+    expect((await i.run(runsNamed("scale"))).map((r) => r._status_code)).toEqual([RunStatus.completed, RunStatus.cached, RunStatus.completed])
   })
 
   it("limits a step's concurrency and computes identical calls once (single flight)", async () => {
