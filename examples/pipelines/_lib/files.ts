@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -18,11 +18,19 @@ import { hashFile } from "../../../src/storage/fileio.js"
 let scratch: string | undefined
 let n = 0
 
+/** The process's scratch folder, made at the first call; removed when the process exits (what was saved from it is in storage). */
+export const scratchFolder = (prefix: string): string => {
+  if (scratch === undefined) {
+    const dir = (scratch = mkdtempSync(path.join(os.tmpdir(), prefix)))
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }))
+  }
+  return scratch
+}
+
 /** Save `text` as the artifact at `key`. */
 export const saveText = (key: string, text: string, description?: string) =>
   Effect.suspend(() => {
-    scratch ??= mkdtempSync(path.join(os.tmpdir(), "lamina-example-"))
-    const file = path.join(scratch, `${n++}-${path.basename(key)}`)
+    const file = path.join(scratchFolder("lamina-example-"), `${n++}-${path.basename(key)}`)
     writeFileSync(file, text)
     return Effect.flatMap(Artifact.fromPath(file, { key, ...(description ? { description } : {}) }), (p) => p.save())
   })

@@ -10,11 +10,11 @@
  *
  * @module
  */
-import { mkdtempSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { writeFileSync } from "node:fs"
 import * as path from "node:path"
 import type { Artifact, Connection } from "../../../src/promise/index.js"
 import { formatCsv, parseCsv } from "../_lib/csv.js"
+import { scratchFolder } from "../_lib/files.js"
 import type { PromiseExampleContext } from "../_lib/example.js"
 import { writeSensorFiles } from "./data.js"
 
@@ -23,16 +23,14 @@ export const description = "Clean, summarize and flag anomalies in three weather
 /** This example uses `lamina/promise`: the runner hands it a connection. */
 export const api = "promise"
 
-// Made at the first save (see _lib/files.ts): a per-process folder is state, not a step's input.
-let scratch: string | undefined
+// The folder is made at the first save (see _lib/files.ts): a per-process folder is state, not a step's input.
 let n = 0
 
 /** The steps and the flow, defined on a connection. */
 export const define = (lm: Connection) => {
   /** Save text at `key`: inside a step, the step's output. */
   const saveText = async (key: string, text: string, description: string): Promise<Artifact> => {
-    scratch ??= mkdtempSync(path.join(os.tmpdir(), "lamina-sensors-"))
-    const file = path.join(scratch, `${n++}-${path.basename(key)}`)
+    const file = path.join(scratchFolder("lamina-sensors-"), `${n++}-${path.basename(key)}`)
     writeFileSync(file, text)
     return (await lm.Artifact.fromPath(file, { key, description })).save()
   }
