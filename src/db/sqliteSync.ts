@@ -81,8 +81,9 @@ const MAX_BATCH = 64
  * caller gets its own outcome. A write `behind` (a short step's save) commits behind instead
  * (`writeBehind.ts`): its caller goes on once it is written in the open write-behind
  * transaction; with no batch gathering, it is written at once (no yield: its commit is shared
- * already, with the steps' records around it). Uninterruptible from queueing to outcome: a caller interrupted while its write
- * waits would otherwise undo work (its files) the batch then commits rows for.
+ * already, with the steps' records around it). Uninterruptible from queueing to outcome: a
+ * caller interrupted while its write waits would otherwise undo work (its files) the batch then
+ * commits rows for.
  */
 export const makeShared = (d: SyncConnection) => {
   let queue: Array<Job> = []

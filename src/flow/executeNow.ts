@@ -35,7 +35,7 @@ import { executeHere } from "./executor.js"
 import { startedRunOf, type Prepared } from "./hitNow.js"
 import { RunState, takesRechecks } from "./runState.js"
 
-const untraced = FiberRef.set(FiberRef.currentTracerEnabled, false)
+const tracingOff = FiberRef.set(FiberRef.currentTracerEnabled, false)
 
 /** The options `executeNow` reads (a step's). */
 export interface ExecuteOptions {
@@ -83,7 +83,7 @@ export const executeNow = (
   // Lamina's own work runs untraced (the body gets `tracing` back, invokeInRun): set here and
   // reset with the flight's landing, where `Effect.withTracerEnabled` is ~20 more operations.
   return Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.zipRight(untraced, now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length, behind)), (start) => {
+    Effect.flatMap(Effect.zipRight(tracingOff, now.claimAndStart(cacheKey, startedRunOf(basis, cacheKey, parts), fiber.id(), fiber.getFiberRef(Ancestors).length, behind)), (start) => {
       if (start === undefined) {
         // Landed before the Effect path joins the key's flight itself.
         flight.land()

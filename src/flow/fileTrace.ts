@@ -133,7 +133,7 @@ export const tracedScheduler = (inner: Scheduler.Scheduler, trace: FileTrace): S
   shouldYield: (fiber) => inner.shouldYield(fiber)
 })
 
-/** Yields a fiber whose scheduler is `tracedScheduler(…, trace)` makes, at most, before it gives up waiting for one of its tasks. */
+/** At most this many yields to reach one of a trace's tasks (a fiber on another scheduler never does). */
 const MAX_YIELDS = 4
 
 /**

@@ -33,7 +33,7 @@ const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
  * against a concurrent run saving from the same path (see registry/sourceGuard.ts).
  */
 export const invokeBody = (fn: Function, self: unknown, args: ReadonlyArray<unknown>, trace?: FileTrace): Effect.Effect<unknown, unknown, never> =>
-  guardBody(call(fn, self, args, trace, (body) => runTraced(trace!, body)))
+  guardBody(call(fn, self, args, trace, runTraced))
 
 /**
  * `fn` applied to `args`, as an Effect; with `trace`, what it reads after an `await` is traced
@@ -44,11 +44,11 @@ const call = (
   self: unknown,
   args: ReadonlyArray<unknown>,
   trace: FileTrace | undefined,
-  traced: (body: Effect.Effect<unknown, unknown, never>) => Effect.Effect<unknown, unknown, never>
+  traced: (trace: FileTrace, body: Effect.Effect<unknown, unknown, never>) => Effect.Effect<unknown, unknown, never>
 ): Effect.Effect<unknown, unknown, never> =>
   Effect.suspend(() => {
     const out: unknown = trace === undefined ? fn.apply(self, args) : callTraced(trace, () => fn.apply(self, args))
-    if (Effect.isEffect(out)) return trace === undefined ? (out as Effect.Effect<unknown, unknown, never>) : traced(out as Effect.Effect<unknown, unknown, never>)
+    if (Effect.isEffect(out)) return trace === undefined ? (out as Effect.Effect<unknown, unknown, never>) : traced(trace, out as Effect.Effect<unknown, unknown, never>)
     // The rejection's own message, not "An unknown error occurred", reaches the run's error.
     if (isPromiseLike(out))
       return Effect.tryPromise({
@@ -88,7 +88,7 @@ export const invokeInRun = (
     const trace = observer === undefined ? undefined : traceOf(scope)
     const scheduler = trace === undefined ? outer[4] : tracedScheduler(outer[4], trace)
     return setRefs([Option.some(scope), tracing, span.inside, observer, scheduler]).pipe(
-      Effect.zipRight(Effect.exit(restore(call(fn, self, args, trace, (body) => startTraced(trace!, body))))),
+      Effect.zipRight(Effect.exit(restore(call(fn, self, args, trace, startTraced)))),
       Effect.flatMap((exit) => {
         span.end()
         const conflict = Exit.isSuccess(exit) ? span.conflict() : undefined
