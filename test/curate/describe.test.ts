@@ -8,8 +8,7 @@
  */
 import { Dictionary, Float64, Int8, Utf8, vectorFromArray, Table } from "apache-arrow"
 import { Effect } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { beforeAll, expect, it } from "vitest"
 import { AnnDataCurator, Artifact, DataFrameCurator, Feature, Record, Schema, ULabel } from "../../src/index.js"
@@ -32,7 +31,8 @@ describeBackends("describe: Dataset features", ({ instance }) => {
   let home: string
   beforeAll(async () => {
     i = await instance()
-    home = mkdtempSync(path.join(os.tmpdir(), "lamina-describe-home-"))
+    home = path.join(i.dir, "home")
+    mkdirSync(home, { recursive: true })
     // The CLI connects to this test's instance (storage and registry) through LAMINA_HOME.
     writeFileSync(path.join(home, "instance.json"), JSON.stringify({ name: "describe-test", storage: i.storage, db: i.db }))
     await i.run(

@@ -5,11 +5,11 @@
  * repaired, without touching any registered artifact's data.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
-import { expect, it } from "vitest"
+import { expect, it, onTestFinished } from "vitest"
 import { check, gc, type CheckReport } from "../../src/integrity/index.js"
 import { Artifact } from "../../src/registry/Artifact.js"
 import { ObjectStore } from "../../src/storage/ObjectStore.js"
@@ -185,6 +185,7 @@ describeBackends("check, local storage", ({ instance }) => {
 
   it("never counts the SQLite registry in .lamina/ as an orphan", async () => {
     const dir = path.join(os.tmpdir(), `lamina-check-${process.pid}-${Date.now()}`)
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
     const i = await instance({ storage: dir })
     await save(i, "x.txt", "x")
     const r = await i.run(check())

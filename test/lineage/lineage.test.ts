@@ -1,8 +1,7 @@
 /**
  * Upstream lineage graphs, their renderers, and the `lineage` / `why` CLI commands.
  */
-import { mkdtempSync, readFileSync } from "node:fs"
-import * as os from "node:os"
+import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
@@ -156,8 +155,7 @@ describeBackends("lineage", ({ instance }) => {
     expect(mermaid.lines.join("\n")).toMatch(/^flowchart LR/)
     const json = await runCommand(i, lineageCommand, ["final.txt", "--json", "--depth", "1"])
     expect(json.values[0]).toMatchObject({ nodes: expect.any(Array), edges: expect.any(Array) })
-    const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-lineage-"))
-    const file = path.join(dir, "sub", "lineage.html")
+    const file = path.join(i.dir, "lineage-out", "sub", "lineage.html")
     const written = await runCommand(i, lineageCommand, [final.uid, "--format", "html", "--output", file])
     expect(written.lines[0]).toMatch(/^Wrote html lineage/)
     expect(readFileSync(file, "utf8")).toContain("<svg")

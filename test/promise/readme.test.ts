@@ -3,12 +3,12 @@
  * tracked pipeline twice on the current instance (the second time all cache hits, found by a
  * params__ query), and the query block — on SQLite and Postgres.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Effect } from "effect"
-import { expect, it } from "vitest"
+import { expect, it, onTestFinished } from "vitest"
 import { saveInstanceSettings } from "../../src/instance/settings.js"
 import { RunStatus } from "../../src/promise/index.js"
 import { allRuns } from "../flow/support.js"
@@ -43,10 +43,17 @@ it("the README shows the quick start, the tracked pipeline and the queries with 
   expect([quickStart, pipelineBlock, queryBlock].every((b) => b !== undefined)).toBe(true)
 })
 
+/** A folder in the temp folder for one test, removed when it ends. */
+const tempFolder = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-readme-"))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 describeBackends("promise: README examples", (ctx) => {
   // It uses the embedded default registry: once is enough.
   it.skipIf(ctx.backend !== "sqlite")("the quick start runs in a fresh folder", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-readme-"))
+    const dir = tempFolder()
     const cwd = process.cwd()
     process.chdir(dir)
     try {
@@ -69,7 +76,7 @@ describeBackends("promise: README examples", (ctx) => {
     await saveText(lm, i, "raw/a.csv", "sample,value\ns1,0.4\ns2,0.9\n")
     await saveText(lm, i, "raw/b.csv", "sample,value\ns3,0.6\n")
     await Effect.runPromise(saveInstanceSettings({ name: "readme", storage: i.storage, db: i.db }))
-    const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-readme-"))
+    const dir = tempFolder()
     await runBlock(pipelineBlock!, dir, "pipeline")
     await runBlock(pipelineBlock!, dir, "pipeline")
     const steps = (await i.run(allRuns)).filter((r) => r.name === "clean")
