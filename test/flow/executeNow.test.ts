@@ -104,8 +104,9 @@ describeBackends("executeNow", ({ instance, backend }) => {
     const c1 = count.ops()
     await i.run(Effect.withScheduler(steps(0), count.scheduler))
     const perStep = (count.ops() - 2 * c1) / 20
-    // Through the Effect path an executed step takes ~180 operations more than Effect.void (~265 before invokeInRun).
-    if (backend === "sqlite") expect(perStep).toBeLessThan(130)
+    // Through the Effect path an executed step takes ~180 operations more than Effect.void (~265 before invokeInRun);
+    // here ~76 (~127 while the body's fiber refs were set one by one and tracing was turned off with Effect.locally).
+    if (backend === "sqlite") expect(perStep).toBeLessThan(90)
     else expect(perStep).toBeGreaterThan(200)
   })
 
