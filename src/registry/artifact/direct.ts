@@ -88,7 +88,7 @@ export const registerNewDirect = (
   key: string | null,
   values: Row,
   behind: boolean
-): Effect.Effect<DirectOutcome | undefined, StorageError | IntegrityError> =>
+): Effect.Effect<DirectOutcome | undefined, StorageError | IntegrityError, SqlClient.SqlClient> =>
   Effect.withFiberRuntime((fiber) => {
     if (inTransaction(fiber.currentContext)) return Effect.succeed(undefined)
     const d = sqliteDirect(client)
@@ -102,8 +102,7 @@ export const registerNewDirect = (
               : found.inserted !== undefined
                 ? { kind: "created", artifact: found.inserted }
                 : { kind: "versioned" }
-        ),
-        Effect.provideService(SqlClient.SqlClient, client)
+        )
       )
     // Concurrent saves (a fan-out of them) register in one shared transaction: a commit each
     // cost more than the registration itself.
