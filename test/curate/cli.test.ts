@@ -3,10 +3,10 @@
  * `schema create`, `ls schema`, `validate` (exit 0 valid, 1 with the problems, `--json`), and
  * usage errors (exit 2).
  */
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterEach, beforeAll, expect, it, vi } from "vitest"
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest"
 import { main } from "../../src/cli/main.js"
 
 const run = async (args: ReadonlyArray<string>) => {
@@ -30,6 +30,7 @@ beforeAll(async () => {
   expect((await run(["init", "--storage", path.join(dir, "storage")])).code).toBe(0)
 })
 afterEach(() => vi.restoreAllMocks())
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 it("creates a schema, lists it, and validates files against it (exit codes, --json, --standardize)", async () => {
   expect((await run(["ulabel", "create", "DMSO"])).code).toBe(0)

@@ -33,7 +33,7 @@ const sh = (cmd: string, args: ReadonlyArray<string>, cwd: string, env: Record<s
     child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
 
-const CONSUMER = `import { writeFileSync } from "node:fs"
+const CONSUMER = `import { rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
@@ -44,7 +44,9 @@ const words = step("words", (text: string) =>
   Effect.gen(function* () {
     const file = join(tmpdir(), \`words-\${process.pid}-\${text}.txt\`)
     writeFileSync(file, text.split(" ").join("\\n"))
-    return yield* (yield* Artifact.fromPath(file, { key: \`words/\${text.replaceAll(" ", "_")}.txt\` })).save()
+    const saved = yield* (yield* Artifact.fromPath(file, { key: \`words/\${text.replaceAll(" ", "_")}.txt\` })).save()
+    rmSync(file)
+    return saved
   })
 )
 const pipeline = flow("consumer", (texts: ReadonlyArray<string>) => Effect.forEach(texts, (t) => words(t), { concurrency: 2 }))
