@@ -7,8 +7,7 @@
  * nothing written.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Exit, Fiber } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -20,6 +19,7 @@ import { connect, describeBackends, type TestInstance } from "../support/backend
 import { createDatabase, createSchema } from "../support/postgres.js"
 import { useS3Server } from "../support/s3.js"
 import { commitInFlight, slowCommits } from "../support/slowCommit.js"
+import { fileTrees } from "../support/tree.js"
 import { loadText, saveText } from "../flow/support.js"
 
 const clean = step("dump-clean", (raw: Artifact, dir: string) => Effect.flatMap(loadText(raw), (t) => saveText(dir, `clean/${raw.key!.split("/").pop()}`, t.trim().toLowerCase())))
@@ -78,16 +78,9 @@ const snapshot = (i: TestInstance, final: Artifact) =>
     }).pipe(Effect.orDie)
   )
 
-/** Temporary folders made by this file's tests, removed after them. */
-const madeDirs: Array<string> = []
-const tempDir = (): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-dump-"))
-  madeDirs.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true })
-})
+/** A temporary folder, removed when this file's tests end. */
+const dumpFolders = fileTrees("lamina-dump-")
+const tempDir = (): string => dumpFolders({})
 
 /** Move `from` into `to` through a dump; both answer alike, `to` checks clean and still hits its cache. */
 const moveAndCompare = async (from: TestInstance, to: TestInstance, options: { readonly data?: boolean } = {}) => {

@@ -3,16 +3,16 @@
  * tracked pipeline twice on the current instance (the second time all cache hits, found by a
  * params__ query), and the query block — on SQLite and Postgres.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Effect } from "effect"
-import { expect, it, onTestFinished } from "vitest"
+import { expect, it } from "vitest"
 import { saveInstanceSettings } from "../../src/instance/settings.js"
 import { RunStatus } from "../../src/promise/index.js"
 import { allRuns } from "../flow/support.js"
 import { describeBackends } from "../support/backends.js"
+import { fileTrees } from "../support/tree.js"
 import { promiseInstance, saveText } from "./support.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
@@ -43,12 +43,9 @@ it("the README shows the quick start, the tracked pipeline and the queries with 
   expect([quickStart, pipelineBlock, queryBlock].every((b) => b !== undefined)).toBe(true)
 })
 
-/** A folder in the temp folder for one test, removed when it ends. */
-const tempFolder = (): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-readme-"))
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+/** A folder in the temp folder, removed when this file's tests end. */
+const readmeFolders = fileTrees("lamina-readme-")
+const tempFolder = (): string => readmeFolders({})
 
 describeBackends("promise: README examples", (ctx) => {
   // It uses the embedded default registry: once is enough.

@@ -1,21 +1,14 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
-import * as os from "node:os"
+import { mkdirSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { copyAndHash, hashFile } from "../../src/storage/fileio.js"
 import { b16ToB64, hashBytes, hashFolder } from "../../src/storage/hash.js"
 import { summarizeFolder } from "../../src/storage/local.js"
+import { fileTrees } from "../support/tree.js"
 
-/** Temporary folders made by this file's tests, removed after them. */
-const made: Array<string> = []
-const tmp = () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "lamina-hash-"))
-  made.push(dir)
-  return dir
-}
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
-})
+/** A temporary folder, removed when this file's tests end. */
+const hashFolders = fileTrees("lamina-hash-")
+const tmp = (): string => hashFolders({})
 
 describe("hash", () => {
   it("matches LaminDB's test vectors", async () => {
