@@ -176,7 +176,16 @@ export const pendingFromMemory = <A>(
       Effect.catchTag("ValidationError", (e) => Effect.fail(new StorageError({ message: `Cannot write ${file} again: ${e.message}`, path: file })))
     )
     const ensureWritten = Effect.flatMap(
-      Effect.promise(() => fs.access(file).then(() => true, () => (keepScratchDir(dir), false))),
+      Effect.promise(() =>
+        fs.access(file).then(
+          () => true,
+          () => {
+            // Written again below: its folder is the process's to remove again.
+            keepScratchDir(dir)
+            return false
+          }
+        )
+      ),
       (present) => (present ? Effect.void : rewrite)
     )
     return {
