@@ -15,6 +15,7 @@
  * @module
  */
 import { execFileSync } from "node:child_process"
+import { closeSync, openSync, readSync } from "node:fs"
 import { untraced } from "../storage/ownWork.js"
 
 /** Prints, as JSON, the folders `sys.path` holds besides the standard library and site-packages, and those the editable finders map packages into. */
@@ -78,4 +79,33 @@ const probe = (python: string, env: NodeJS.ProcessEnv): ReadonlyArray<string> =>
   } catch {
     return []
   }
+}
+
+/** A Python interpreter's name or path: `python`, `python3`, `python3.11`, `/opt/venv/bin/python`. */
+export const PYTHON_PROGRAM = /(?:^|[\\/])python[\d.]*$/
+
+/**
+ * The Python interpreter a script run as a program (`./train.py`) starts with: its `#!` line's
+ * (`#!/opt/venv/bin/python3`, `#!/usr/bin/env python3.11`, `#!/usr/bin/env -S python3 -u`), or
+ * undefined when the file has none naming Python or cannot be read. A virtual environment's
+ * interpreter sees its own editable installs, which the `python3` on the `PATH` does not.
+ */
+export const shebangPython = (script: string): string | undefined => {
+  const first = untraced(() => {
+    let fd: number | undefined
+    try {
+      fd = openSync(script, "r")
+      const head = Buffer.alloc(256)
+      return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString("utf8").split("\n", 1)[0]!
+    } catch {
+      return ""
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+    }
+  })
+  if (!first.startsWith("#!")) return undefined
+  const words = first.slice(2).trim().split(/\s+/)
+  // `env` runs the first word after its own options (`-S`, `-i`, `NAME=value` settings).
+  const program = /(?:^|\/)env$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : words[0]
+  return program !== undefined && PYTHON_PROGRAM.test(program) ? program : undefined
 }

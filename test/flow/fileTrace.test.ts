@@ -3,7 +3,7 @@
  * (src/flow/fileTrace.ts): checked again on a hit, whatever name the body built for them.
  */
 import { execFileSync, execSync } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -433,6 +433,36 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     const why = (k: number) => i.run(Run.why(runs[k]!.uid)).then((w) => w.message)
     expect(await why(2)).toContain(`the file '${path.join(dir, "mylib", "src", "mylib", "scale.py")}' imported by a script its body ran changed`)
     expect(await why(3)).toContain(`the file '${path.join(dir, "otherlib", "otherlib", "one.py")}' imported by a script its body ran changed`)
+  })
+
+  it("a Python script run as a program (`./run.py`) is followed with the interpreter its #! line names: an edit in that interpreter's editable install is a miss", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "mylib/src/mylib/__init__.py": "",
+      "mylib/src/mylib/scale.py": "FACTOR = 2\n"
+    })
+    // A virtual environment's interpreter, with an editable install the PATH's python3 does not see.
+    const userbase = path.join(dir, "venv", "userbase")
+    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: userbase }
+    delete env.PYTHONNOUSERSITE
+    const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
+    mkdirSync(site, { recursive: true })
+    writeFileSync(path.join(site, "_mylib.pth"), `${path.join(dir, "mylib", "src")}\n`)
+    const interpreter = path.join(dir, "venv", "bin", "python3")
+    samples(i, { "venv/bin/python3": `#!/bin/sh\nunset PYTHONNOUSERSITE\nPYTHONUSERBASE='${userbase}' exec '${PYTHON}' "$@"\n` })
+    samples(i, { "scripts/run.py": `#!${interpreter}\nimport sys\nfrom mylib.scale import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR)\n` })
+    chmodSync(interpreter, 0o755)
+    chmodSync(path.join(dir, "scripts", "run.py"), 0o755)
+    const run = step("shebang-run", (input: string) => Effect.sync(() => Number(execFileSync(path.join(dir, "scripts", "run.py"), [input], { encoding: "utf8" }))))
+    const f = flow("shebang-flow", () => run(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(4)
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "mylib/src/mylib/scale.py": "FACTOR = 3\n" })
+    expect(await i.run(f())).toBe(6)
+    const { statuses, why } = await history(i, "shebang-run")
+    expect(statuses).toEqual([0, 3, 0])
+    expect(why).toContain(`the file '${path.join(dir, "mylib", "src", "mylib", "scale.py")}' imported by a script its body ran changed`)
   })
 
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { expect, it } from "vitest"
-import { pythonImportFolders } from "../../src/tracker/pythonSite.js"
+import { pythonImportFolders, shebangPython } from "../../src/tracker/pythonSite.js"
 import { PYTHON } from "../support/python.js"
 import { fileTrees } from "../support/tree.js"
 
@@ -29,4 +29,20 @@ it("lists the folders a .pth adds and those an editable finder maps packages int
 
 it("lists nothing for an interpreter that cannot be run", () => {
   expect(pythonImportFolders(path.join(project({}), "no-python"), process.env)).toEqual([])
+})
+
+it("reads the interpreter a script's #! line names, directly or through env, and nothing for other scripts", () => {
+  const root = project({
+    "venv.py": "#!/opt/venv/bin/python3.11\nprint(1)\n",
+    "env.py": "#!/usr/bin/env python3\n",
+    "env-s.py": "#!/usr/bin/env -S PYTHONUNBUFFERED=1 python3 -u\n",
+    "shell.py": "#!/bin/sh\necho python3\n",
+    "plain.py": "import sys\n"
+  })
+  expect(shebangPython(path.join(root, "venv.py"))).toBe("/opt/venv/bin/python3.11")
+  expect(shebangPython(path.join(root, "env.py"))).toBe("python3")
+  expect(shebangPython(path.join(root, "env-s.py"))).toBe("python3")
+  expect(shebangPython(path.join(root, "shell.py"))).toBeUndefined()
+  expect(shebangPython(path.join(root, "plain.py"))).toBeUndefined()
+  expect(shebangPython(path.join(root, "missing.py"))).toBeUndefined()
 })
