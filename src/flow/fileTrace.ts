@@ -42,7 +42,7 @@ import { flushAll } from "../db/writeBehind.js"
 // Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
 import { envUntraced, isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/pathLike.js"
-import { PYTHON_PROGRAM, pythonImportFolders, shebangPython } from "../tracker/pythonSite.js"
+import { pythonImportFolders, pythonLaunchOf } from "../tracker/pythonSite.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -261,12 +261,8 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
   if (python) {
     notePythonPath(typeof env === "object" && env !== null ? field(env, "PYTHONPATH") : process.env.PYTHONPATH)
     // And where its interpreter imports a project's code from besides: editable installs (tracker/pythonSite.ts).
-    // The interpreter named on the command line, else the one a script run as a program names in its `#!` line.
-    const split = words.flatMap((w) => (typeof w === "string" ? w.split(/\s+/) : []))
-    const script = split.find((w) => w.endsWith(".py"))
-    const program = split.find((w) => PYTHON_PROGRAM.test(w)) ?? (script === undefined ? undefined : shebangPython(path.resolve(cwd, script))) ?? "python3"
-    const interpreter = program.includes(path.sep) ? path.resolve(cwd, program) : program
-    for (const folder of pythonImportFolders(interpreter, typeof env === "object" && env !== null ? (env as NodeJS.ProcessEnv) : envUntraced)) {
+    const launch = pythonLaunchOf(words.flatMap((w) => (typeof w === "string" ? w.split(/\s+/) : [])), cwd)
+    for (const folder of pythonImportFolders(launch, typeof env === "object" && env !== null ? (env as NodeJS.ProcessEnv) : envUntraced)) {
       pythonPath.push(folder)
       t.pythonPath.add(folder)
     }

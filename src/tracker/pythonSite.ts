@@ -16,6 +16,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { closeSync, openSync, readSync } from "node:fs"
+import * as path from "node:path"
 import { untraced } from "../storage/ownWork.js"
 
 /** Prints, as JSON, the folders `sys.path` holds besides the standard library and site-packages, and those the editable finders map packages into. */
@@ -57,24 +58,47 @@ const SEARCH_VARIABLES = ["PATH", "PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", 
 const known = new Map<string, ReadonlyArray<string>>()
 
 /**
- * The folders (absolute, real paths) the interpreter `python` (a name looked up on the `PATH` of
- * `env`, or a path) imports from beyond the script's folder and standard and installed packages:
- * its editable installs' source folders, and the `PYTHONPATH` of `env`. Empty when it cannot be run.
+ * How a command starts its Python: the words that run the interpreter (`["python3"]`,
+ * `["/opt/venv/bin/python"]`, `["uv", "run", "python"]`) and the folder they run in (a
+ * launcher finds its project's environment from there).
  */
-export const pythonImportFolders = (python: string, env: NodeJS.ProcessEnv): ReadonlyArray<string> => {
-  const id = JSON.stringify([python, ...SEARCH_VARIABLES.map((name) => env[name] ?? null)])
+export interface PythonLaunch {
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+}
+
+/**
+ * The folders (absolute, real paths) the interpreter `launch` starts (a name looked up on the
+ * `PATH` of `env`, a path, or a launcher's `run`) imports from beyond the script's folder and
+ * standard and installed packages: its editable installs' source folders, and the `PYTHONPATH`
+ * of `env`. Empty when it cannot be run.
+ */
+export const pythonImportFolders = (launch: PythonLaunch, env: NodeJS.ProcessEnv): ReadonlyArray<string> => {
+  const launcher = launch.argv.length > 1
+  const id = JSON.stringify([launch.argv, launcher ? launch.cwd : null, ...SEARCH_VARIABLES.map((name) => env[name] ?? null)])
   let folders = known.get(id)
   if (folders === undefined) {
-    folders = probe(python, env)
+    folders = probe(launch, launcher, env)
     known.set(id, folders)
   }
   return folders
 }
 
-const probe = (python: string, env: NodeJS.ProcessEnv): ReadonlyArray<string> => {
+const probe = (launch: PythonLaunch, launcher: boolean, env: NodeJS.ProcessEnv): ReadonlyArray<string> => {
+  const [program, ...args] = launch.argv
   try {
-    const out = untraced(() => execFileSync(python, ["-c", PROBE], { env, encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }))
-    const parsed: unknown = JSON.parse(out)
+    const out = untraced(() =>
+      execFileSync(program!, [...args, "-c", PROBE], {
+        env,
+        encoding: "utf8",
+        // A launcher may first create or sync its environment, as the step's own command would.
+        timeout: launcher ? 60_000 : 10_000,
+        stdio: ["ignore", "pipe", "ignore"],
+        ...(launcher ? { cwd: launch.cwd } : {})
+      })
+    )
+    // A launcher may print its own lines first: the probe's is the last.
+    const parsed: unknown = JSON.parse(out.trim().split("\n").at(-1) ?? "")
     return Array.isArray(parsed) ? [...new Set(parsed.filter((p): p is string => typeof p === "string"))] : []
   } catch {
     return []
@@ -82,7 +106,34 @@ const probe = (python: string, env: NodeJS.ProcessEnv): ReadonlyArray<string> =>
 }
 
 /** A Python interpreter's name or path: `python`, `python3`, `python3.11`, `/opt/venv/bin/python`. */
-export const PYTHON_PROGRAM = /(?:^|[\\/])python[\d.]*$/
+const PYTHON_PROGRAM = /(?:^|[\\/])python[\d.]*$/
+
+/** Tools whose `run` starts a command in a project's or a named environment. */
+const LAUNCHERS = new Set(["uv", "poetry", "pdm", "hatch", "pipenv", "rye", "pixi", "conda", "mamba", "micromamba"])
+
+/** Words that end one command of a shell line and start the next. */
+const SHELL_OPERATOR = /^(?:&&|\|\||;|\||&)$|[;&|]$/
+
+/**
+ * The Python a command's words start, run in `cwd`: the interpreter they name, through the
+ * launcher that runs it (`uv run python train.py`, `conda run -n env python …`), else the one a
+ * script run as a program names in its `#!` line (`./train.py`), else `python3`.
+ */
+export const pythonLaunchOf = (words: ReadonlyArray<string>, folder: string): PythonLaunch => {
+  const cwd = path.resolve(folder)
+  const at = words.findIndex((w) => PYTHON_PROGRAM.test(w))
+  if (at >= 0) {
+    for (let j = at - 1; j >= 1 && !SHELL_OPERATOR.test(words[j]!); j--)
+      if (words[j] === "run" && LAUNCHERS.has(path.basename(words[j - 1]!))) return { argv: words.slice(j - 1, at + 1), cwd }
+    return { argv: [asProgram(words[at]!, cwd)], cwd }
+  }
+  const script = words.find((w) => w.endsWith(".py"))
+  const named = script === undefined ? undefined : shebangPython(path.resolve(cwd, script))
+  return { argv: [named === undefined ? "python3" : asProgram(named, cwd)], cwd }
+}
+
+/** A program word as a process starts it: a path resolved against `cwd`, a bare name as it is (looked up on the `PATH`). */
+const asProgram = (word: string, cwd: string): string => (word.includes(path.sep) ? path.resolve(cwd, word) : word)
 
 /**
  * The Python interpreter a script run as a program (`./train.py`) starts with: its `#!` line's

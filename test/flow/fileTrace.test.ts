@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { expect, it } from "vitest"
 import { flow, step } from "../../src/flow/index.js"
-import { type Artifact, Run } from "../../src/index.js"
+import { type Artifact, type Lamina, Run } from "../../src/index.js"
 import { describeBackends, type TestInstance } from "../support/backends.js"
 import { makeProject, requireBuild, runMainOf } from "../support/consumer.js"
 import { PYTHON } from "../support/python.js"
@@ -65,6 +65,18 @@ const editableFinder = (mapping: Readonly<Record<string, string>>): string =>
     "    sys.meta_path.append(_EditableFinder)",
     ""
   ].join("\n")
+
+/**
+ * A user site-packages under `userbase` (where `pip install --user -e` puts editable installs),
+ * created, and an environment whose interpreter uses it.
+ */
+const userSite = (userbase: string): { readonly env: NodeJS.ProcessEnv; readonly site: string } => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: userbase }
+  delete env.PYTHONNOUSERSITE
+  const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
+  mkdirSync(site, { recursive: true })
+  return { env, site }
+}
 
 describeBackends("file trace", ({ instance }) => {
   it("a file read by a name the body builds (an Effect body, a Promise body after an await) is checked on a hit; why names it", async () => {
@@ -407,11 +419,8 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
       "otherlib/otherlib/__init__.py": "from otherlib.one import ONE\n",
       "otherlib/otherlib/one.py": "ONE = 1\n"
     })
-    // The interpreter's user site-packages, where the installs below go (as `pip install --user -e` puts them).
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: path.join(dir, "userbase") }
-    delete env.PYTHONNOUSERSITE
-    const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
-    mkdirSync(site, { recursive: true })
+    // The interpreter's user site-packages, where the installs below go.
+    const { env, site } = userSite(path.join(dir, "userbase"))
     // hatchling, uv, poetry and setuptools' compat mode: a .pth file naming the source folder.
     writeFileSync(path.join(site, "_mylib.pth"), `${path.join(dir, "mylib", "src")}\n`)
     // setuptools' editable wheels: a finder module that maps the package to its folder, installed by a .pth.
@@ -435,34 +444,50 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     expect(await why(3)).toContain(`the file '${path.join(dir, "otherlib", "otherlib", "one.py")}' imported by a script its body ran changed`)
   })
 
-  it("a Python script run as a program (`./run.py`) is followed with the interpreter its #! line names: an edit in that interpreter's editable install is a miss", async () => {
-    const i = await instance()
-    const dir = samples(i, {
-      "in.txt": "1,2",
-      "mylib/src/mylib/__init__.py": "",
-      "mylib/src/mylib/scale.py": "FACTOR = 2\n"
-    })
-    // A virtual environment's interpreter, with an editable install the PATH's python3 does not see.
+  /**
+   * A project whose package `mylib` is installed editable into an environment that the `python3`
+   * on the PATH does not use: the environment's interpreter is a wrapper that starts Python with
+   * the site-packages holding the install.
+   */
+  const otherEnvironment = (i: TestInstance) => {
+    const dir = samples(i, { "in.txt": "1,2", "mylib/src/mylib/__init__.py": "", "mylib/src/mylib/scale.py": "FACTOR = 2\n" })
     const userbase = path.join(dir, "venv", "userbase")
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUSERBASE: userbase }
-    delete env.PYTHONNOUSERSITE
-    const site = execFileSync(PYTHON, ["-c", "import site; print(site.getusersitepackages())"], { env, encoding: "utf8" }).trim()
-    mkdirSync(site, { recursive: true })
-    writeFileSync(path.join(site, "_mylib.pth"), `${path.join(dir, "mylib", "src")}\n`)
+    writeFileSync(path.join(userSite(userbase).site, "_mylib.pth"), `${path.join(dir, "mylib", "src")}\n`)
     const interpreter = path.join(dir, "venv", "bin", "python3")
     samples(i, { "venv/bin/python3": `#!/bin/sh\nunset PYTHONNOUSERSITE\nPYTHONUSERBASE='${userbase}' exec '${PYTHON}' "$@"\n` })
-    samples(i, { "scripts/run.py": `#!${interpreter}\nimport sys\nfrom mylib.scale import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR)\n` })
     chmodSync(interpreter, 0o755)
+    const script = (firstLine: string) => `${firstLine}\nimport sys\nfrom mylib.scale import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR)\n`
+    /** Runs `f` three times: before and after an edit of the install's module; the statuses and what `why` says of the last. */
+    const check = async (name: string, f: () => Effect.Effect<number, unknown, Lamina.Lamina>) => {
+      expect(await i.run(f())).toBe(4)
+      expect(await i.run(f())).toBe(4)
+      samples(i, { "mylib/src/mylib/scale.py": "FACTOR = 3\n" })
+      expect(await i.run(f())).toBe(6)
+      const { statuses, why } = await history(i, name)
+      expect(statuses).toEqual([0, 3, 0])
+      expect(why).toContain(`the file '${path.join(dir, "mylib", "src", "mylib", "scale.py")}' imported by a script its body ran changed`)
+    }
+    return { dir, interpreter, script, check }
+  }
+
+  it("a Python script run as a program (`./run.py`) is followed with the interpreter its #! line names: an edit in that interpreter's editable install is a miss", async () => {
+    const i = await instance()
+    const { dir, interpreter, script, check } = otherEnvironment(i)
+    samples(i, { "scripts/run.py": script(`#!${interpreter}`) })
     chmodSync(path.join(dir, "scripts", "run.py"), 0o755)
     const run = step("shebang-run", (input: string) => Effect.sync(() => Number(execFileSync(path.join(dir, "scripts", "run.py"), [input], { encoding: "utf8" }))))
-    const f = flow("shebang-flow", () => run(path.join(dir, "in.txt")))
-    expect(await i.run(f())).toBe(4)
-    expect(await i.run(f())).toBe(4)
-    samples(i, { "mylib/src/mylib/scale.py": "FACTOR = 3\n" })
-    expect(await i.run(f())).toBe(6)
-    const { statuses, why } = await history(i, "shebang-run")
-    expect(statuses).toEqual([0, 3, 0])
-    expect(why).toContain(`the file '${path.join(dir, "mylib", "src", "mylib", "scale.py")}' imported by a script its body ran changed`)
+    await check("shebang-run", flow("shebang-flow", () => run(path.join(dir, "in.txt"))))
+  })
+
+  it("a Python script run through a launcher (`uv run python …`) is followed with the interpreter the launcher starts in the command's folder", async () => {
+    const i = await instance()
+    const { dir, script, check } = otherEnvironment(i)
+    // uv is not installed here: a stand-in that, like `uv run`, starts the command with the project's environment (found from the working directory).
+    samples(i, { "scripts/run.py": script(""), "bin/uv": `#!/bin/sh\n[ "$1" = run ] && [ "$2" = python ] || exit 2\nshift 2\nexec "$PWD/venv/bin/python3" "$@"\n` })
+    chmodSync(path.join(dir, "bin", "uv"), 0o755)
+    const env = { ...process.env, PATH: [path.join(dir, "bin"), process.env.PATH].join(path.delimiter) }
+    const run = step("launcher-run", (input: string) => Effect.sync(() => Number(execFileSync("uv", ["run", "python", "scripts/run.py", input], { cwd: dir, env, encoding: "utf8" }))))
+    await check("launcher-run", flow("launcher-flow", () => run(path.join(dir, "in.txt"))))
   })
 
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {

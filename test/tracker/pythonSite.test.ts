@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { expect, it } from "vitest"
-import { pythonImportFolders, shebangPython } from "../../src/tracker/pythonSite.js"
+import { pythonImportFolders, pythonLaunchOf, shebangPython } from "../../src/tracker/pythonSite.js"
 import { PYTHON } from "../support/python.js"
 import { fileTrees } from "../support/tree.js"
 
@@ -22,13 +22,13 @@ it("lists the folders a .pth adds and those an editable finder maps packages int
   writeFileSync(path.join(site, "__editable___otherlib_0_1_finder.py"), `MAPPING: dict[str, str] = {"otherlib": ${JSON.stringify(path.join(root, "other", "otherlib"))}}\n`)
   // Only this test's folders are looked at: the machine's own Python may have editable installs of its own.
   const ours = (folders: ReadonlyArray<string>) => new Set(folders.filter((f) => f.startsWith(root + path.sep)))
-  expect(ours(pythonImportFolders(PYTHON, env))).toEqual(new Set([path.join(root, "lib"), path.join(root, "src"), path.join(root, "other")]))
+  expect(ours(pythonImportFolders({ argv: [PYTHON], cwd: root }, env))).toEqual(new Set([path.join(root, "lib"), path.join(root, "src"), path.join(root, "other")]))
   // Without the user site-packages: nothing of the above but the PYTHONPATH.
-  expect(ours(pythonImportFolders(PYTHON, { ...env, PYTHONNOUSERSITE: "1" }))).toEqual(new Set([path.join(root, "lib")]))
+  expect(ours(pythonImportFolders({ argv: [PYTHON], cwd: root }, { ...env, PYTHONNOUSERSITE: "1" }))).toEqual(new Set([path.join(root, "lib")]))
 })
 
 it("lists nothing for an interpreter that cannot be run", () => {
-  expect(pythonImportFolders(path.join(project({}), "no-python"), process.env)).toEqual([])
+  expect(pythonImportFolders({ argv: [path.join(project({}), "no-python")], cwd: "." }, process.env)).toEqual([])
 })
 
 it("reads the interpreter a script's #! line names, directly or through env, and nothing for other scripts", () => {
@@ -45,4 +45,19 @@ it("reads the interpreter a script's #! line names, directly or through env, and
   expect(shebangPython(path.join(root, "shell.py"))).toBeUndefined()
   expect(shebangPython(path.join(root, "plain.py"))).toBeUndefined()
   expect(shebangPython(path.join(root, "missing.py"))).toBeUndefined()
+})
+
+it("finds the Python a command starts: through its launcher, the interpreter it names, a script's #! line, else python3", () => {
+  const root = project({ "venv.py": "#!/opt/venv/bin/python3\n", "plain.py": "" })
+  const of = (command: string) => pythonLaunchOf(command.split(" "), root).argv
+  expect(of("uv run python train.py")).toEqual(["uv", "run", "python"])
+  expect(of("conda run -n scanpy python3 -u train.py")).toEqual(["conda", "run", "-n", "scanpy", "python3"])
+  expect(of("/home/me/.local/bin/poetry run python -m pkg.train")).toEqual(["/home/me/.local/bin/poetry", "run", "python"])
+  // A launcher's run ends at a shell operator: `uv run x && python …` runs the PATH's python.
+  expect(of("uv run ruff check && python train.py")).toEqual(["python"])
+  expect(of("npm run build ; .venv/bin/python train.py")).toEqual([path.join(root, ".venv", "bin", "python")])
+  expect(of("python3.11 train.py")).toEqual(["python3.11"])
+  expect(of("./venv.py x")).toEqual(["/opt/venv/bin/python3"])
+  expect(of("./plain.py x")).toEqual(["python3"])
+  expect(pythonLaunchOf(["python3"], "rel").cwd).toBe(path.resolve("rel"))
 })
