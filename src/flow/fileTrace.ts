@@ -42,6 +42,7 @@ import { flushAll } from "../db/writeBehind.js"
 // Loaded before the wrapping below: it keeps the original functions for Lamina's own reads.
 import { envUntraced, isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/pathLike.js"
+import { pythonCodeImports } from "../tracker/pythonImports.js"
 import { pythonImportFolders, pythonLaunchOf } from "../tracker/pythonSite.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
@@ -59,6 +60,8 @@ export class FileTrace {
   readonly ran = new Set<string>()
   /** The folders of the `PYTHONPATH` its Python processes ran with and of their interpreters' editable installs (absolute). */
   readonly pythonPath = new Set<string>()
+  /** The project modules that Python code given on a command line (`python3 -c "…"`) imports. */
+  readonly imported = new Set<string>()
   /** Environment variables read before the body set them. */
   readonly env = new Set<string>()
   /** The paths above that were named relative to the working directory. */
@@ -68,7 +71,7 @@ export class FileTrace {
 
   /** Whether the body used no file and no environment variable. */
   get empty(): boolean {
-    return this.read.size === 0 && this.listed.size === 0 && this.listedTrees.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0 && this.env.size === 0
+    return this.read.size === 0 && this.listed.size === 0 && this.listedTrees.size === 0 && this.lookedUp.size === 0 && this.ran.size === 0 && this.imported.size === 0 && this.env.size === 0
   }
 
   noteEnvRead(name: string): void {
@@ -267,14 +270,21 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
       t.pythonPath.add(folder)
     }
   }
+  // `python3 -c CODE`: the project modules the code imports, from the command's folder (Python's first place for them) and the PYTHONPATH's.
+  const noteCode = (code: string): void => {
+    for (const file of pythonCodeImports(code, [path.resolve(cwd), ...pythonPath])) t.imported.add(file)
+  }
   let previous: string | undefined
   for (const word of words) {
     if (typeof word !== "string") continue
+    const inline = python && /\s/.test(word) ? /(?:^|\s)-c\s+["']?([\s\S]*)/.exec(word) : null
+    if (inline !== null) noteCode(inline[1]!)
     // A shell's script (`sh -c "python3 train.py data/s1.csv"`) is one word: its words too.
     const parts = /\s/.test(word) ? [word, ...word.split(/\s+/)] : [word]
     for (const value of parts.flatMap((w) => (w.includes("=") ? [w, w.slice(w.indexOf("=") + 1)] : [w]))) {
       const unquoted = value.replace(/^(["'])(.*)\1$/, "$2")
       if (python && unquoted.startsWith("PYTHONPATH=")) notePythonPath(unquoted.slice("PYTHONPATH=".length))
+      if (python && previous === "-c") noteCode(unquoted)
       if (looksLikePath(unquoted)) t.noteRan(resolved(t, unquoted, cwd))
       // `python3 -m pkg.train`: the module's file, found from the working directory and the PYTHONPATH as Python does.
       if (previous === "-m" && /^\w+(\.\w+)*$/.test(unquoted)) {

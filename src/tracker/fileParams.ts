@@ -260,6 +260,8 @@ export interface Traced {
   readonly ran: Iterable<string>
   /** The folders of the `PYTHONPATH` its Python processes ran with and of their interpreters' editable installs (absolute). */
   readonly pythonPath: Iterable<string>
+  /** The project modules that Python code given on a command line imports. */
+  readonly imported: Iterable<string>
   /** Environment variables, by name. */
   readonly env: Iterable<string>
   /** Those of the paths above that were named relative to the working directory. */
@@ -296,6 +298,7 @@ export const tracedFiles = (
     add(RAN, file)
     for (const read of readsOf(file, pythonPath)) add(read.imported ? IMPORTED : SCRIPT_NAMED, read.file)
   }
+  for (const file of traced.imported) add(IMPORTED, file)
   for (const name of traced.env) files.push({ param: ENV_READ, path: name, signature: envSignature(name) })
   return files
 }

@@ -53,10 +53,11 @@ const moduleFiles = (root: string, dotted: string): ReadonlyArray<string> => {
   return files
 }
 
-/** The local modules `file` imports directly, an absolute import found under each of `roots`. */
-const importsOf = (file: string, roots: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const text = textUntraced(file)
-  if (text === undefined) return []
+/**
+ * The local modules Python code imports directly (`text`; the file's when `file` is given, for its
+ * relative imports), an absolute import found under each of `roots`.
+ */
+const importsIn = (text: string, file: string | undefined, roots: ReadonlyArray<string>): ReadonlyArray<string> => {
   const found: Array<string> = []
   for (const m of text.matchAll(IMPORT))
     for (const item of (m[1] ?? "").split(",")) {
@@ -69,6 +70,7 @@ const importsOf = (file: string, roots: ReadonlyArray<string>): ReadonlyArray<st
     // `from .a import b` is relative to the importing module's package; `from a import b` to the roots.
     let bases = roots
     if (level > 0) {
+      if (file === undefined) continue
       let base = path.dirname(file)
       for (let up = 1; up < level; up++) base = path.dirname(base)
       bases = [base]
@@ -99,18 +101,36 @@ const rootsOf = (script: string): ReadonlyArray<string> => {
  * from its folder and the folders of `pythonPath` (its `PYTHONPATH`, absolute); none for a file
  * that is not a `.py` script.
  */
-export const pythonImportsOf = (script: string, pythonPath: ReadonlyArray<string> = []): ReadonlyArray<string> => {
-  if (!script.endsWith(".py")) return []
-  const roots = [...new Set([...rootsOf(script), ...pythonPath])]
-  const seen = new Set<string>([script])
+export const pythonImportsOf = (script: string, pythonPath: ReadonlyArray<string> = []): ReadonlyArray<string> =>
+  script.endsWith(".py") ? followed([], [...new Set([...rootsOf(script), ...pythonPath])], script) : []
+
+/**
+ * The local modules Python code given on a command line imports (`python3 -c "from mylib import
+ * run; run()"`), directly or through each other, found from `roots`: the folder the command runs
+ * in (Python's first place for `-c` code) and those of its `PYTHONPATH`.
+ */
+export const pythonCodeImports = (code: string, roots: ReadonlyArray<string>): ReadonlyArray<string> =>
+  // A one-liner's statements are separated by `;`: each may start an import.
+  followed(importsIn(code.replace(/;/g, "\n"), undefined, roots), roots)
+
+/**
+ * The modules `start` names and those they import, directly or through each other, from `roots`;
+ * with `script`, also those it imports (itself left out).
+ */
+const followed = (start: ReadonlyArray<string>, roots: ReadonlyArray<string>, script?: string): ReadonlyArray<string> => {
+  const seen = new Set<string>(script === undefined ? [] : [script])
   const out: Array<string> = []
-  const queue = [script]
-  for (let file = queue.shift(); file !== undefined && out.length < MAX_MODULES; file = queue.shift())
-    for (const imported of importsOf(file, roots)) {
-      if (seen.has(imported)) continue
-      seen.add(imported)
-      out.push(imported)
-      queue.push(imported)
-    }
+  const queue: Array<string> = script === undefined ? [] : [script]
+  const add = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    out.push(file)
+    queue.push(file)
+  }
+  start.forEach(add)
+  for (let file = queue.shift(); file !== undefined && out.length < MAX_MODULES; file = queue.shift()) {
+    const text = textUntraced(file)
+    if (text !== undefined) importsIn(text, file, roots).forEach(add)
+  }
   return out
 }

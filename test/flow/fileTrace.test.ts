@@ -490,6 +490,30 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     await check("launcher-run", flow("launcher-flow", () => run(path.join(dir, "in.txt"))))
   })
 
+  it("the project modules Python code given on a command line imports (`python3 -c \"from pkg import …\"`) are checked on a hit, from an argument list or a shell line", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "pkg/__init__.py": "from pkg.scale import FACTOR\n",
+      "pkg/scale.py": "FACTOR = 2\n",
+      "pkg/unrelated.py": "X = 1\n"
+    })
+    const code = "import sys; from pkg import FACTOR; print(len(open(sys.argv[1]).read().split(',')) * FACTOR)"
+    const args = step("code-args", (input: string) => Effect.sync(() => Number(execFileSync(PYTHON, ["-c", code, input], { cwd: dir, encoding: "utf8" }))))
+    const shell = step("code-shell", (input: string) => Effect.sync(() => Number(execSync(`${PYTHON} -c "${code}" ${input}`, { cwd: dir, encoding: "utf8" }))))
+    const f = flow("code-flow", () => Effect.all([args(path.join(dir, "in.txt")), shell(path.join(dir, "in.txt"))]))
+    expect(await i.run(f())).toEqual([4, 4])
+    samples(i, { "pkg/unrelated.py": "X = 2\n" })
+    expect(await i.run(f())).toEqual([4, 4])
+    samples(i, { "pkg/scale.py": "FACTOR = 3\n" })
+    expect(await i.run(f())).toEqual([6, 6])
+    for (const name of ["code-args", "code-shell"]) {
+      const { statuses, why } = await history(i, name)
+      expect(statuses).toEqual([0, 3, 0])
+      expect(why).toContain(`the file '${path.join(dir, "pkg", "scale.py")}' imported by a script its body ran changed`)
+    }
+  })
+
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
     const i = await instance()
     const dir = samples(i, {

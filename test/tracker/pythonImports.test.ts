@@ -1,10 +1,10 @@
 /**
- * The project modules a Python script imports (src/tracker/pythonImports.ts), found from the
- * script's folder as Python finds them, without running it.
+ * The project modules a Python script, or code given with `python3 -c`, imports
+ * (src/tracker/pythonImports.ts), found as Python finds them, without running it.
  */
 import * as path from "node:path"
 import { expect, it } from "vitest"
-import { pythonImportsOf } from "../../src/tracker/pythonImports.js"
+import { pythonCodeImports, pythonImportsOf } from "../../src/tracker/pythonImports.js"
 import { fileTrees } from "../support/tree.js"
 
 const project = fileTrees("lamina-pyimports-")
@@ -42,4 +42,18 @@ it("also finds modules in the folders of the PYTHONPATH the script ran with (a n
   const found = (pythonPath: ReadonlyArray<string>) => pythonImportsOf(path.join(root, "scripts", "run.py"), pythonPath).map((f) => path.relative(root, f))
   expect(found([])).toEqual(["scripts/shared.py"])
   expect(new Set(found([path.join(root, "lib")]))).toEqual(new Set(["scripts/shared.py", "lib/shared.py", "lib/helpers.py", "lib/deeper.py"]))
+})
+
+it("follows the imports of code given on a command line (`python3 -c`), a one-liner's statements too, from the folders it is given; a relative import has no package there", () => {
+  const root = project({
+    "mylib/__init__.py": "from mylib.core import run\n",
+    "mylib/core.py": "import helpers\n",
+    "lib/helpers.py": "",
+    "other.py": "",
+    "unused.py": ""
+  })
+  const found = (code: string, roots: ReadonlyArray<string>) => pythonCodeImports(code, roots).map((f) => path.relative(root, f))
+  expect(new Set(found("import sys; from mylib import run; run()", [root, path.join(root, "lib")]))).toEqual(new Set(["mylib/__init__.py", "mylib/core.py", "lib/helpers.py"]))
+  expect(found("import sys\nimport other\nfrom . import unused\n", [root])).toEqual(["other.py"])
+  expect(found("print(1)", [root])).toEqual([])
 })
