@@ -43,7 +43,8 @@ import { flushAll } from "../db/writeBehind.js"
 import { envUntraced, isOwnWork } from "../storage/ownWork.js"
 import { looksLikePath } from "../tracker/pathLike.js"
 import { pythonCodeImports } from "../tracker/pythonImports.js"
-import { pythonImportFolders, pythonLaunchOf } from "../tracker/pythonSite.js"
+import { onPath, programWords } from "../tracker/programs.js"
+import { isPythonScript, pythonImportFolders, pythonLaunchOf } from "../tracker/pythonSite.js"
 import { CurrentRun, type RunScope } from "./CurrentRun.js"
 
 /** What one run's body read and wrote, by absolute path. */
@@ -247,9 +248,21 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
   const field = (holder: unknown, name: string): unknown => (typeof holder === "object" && holder !== null ? Reflect.get(holder, name) : undefined)
   const given = field(options, "cwd")
   const cwd = typeof given === "string" ? given : "."
-  // Where the process's Python looks for modules first: the PYTHONPATH it gets (its own
-  // environment, else this one's), and one a shell command line sets (`PYTHONPATH=src python3 …`).
-  const env = field(options, "env")
+  // The environment the process gets: its own, else this one's.
+  const own = field(options, "env")
+  const ownEnv = typeof own === "object" && own !== null ? (own as NodeJS.ProcessEnv) : undefined
+  const env = ownEnv ?? envUntraced
+  const strings = words.filter((w): w is string => typeof w === "string")
+  // Its programs; one named without a folder is found on its PATH (tracker/programs.ts): a project's script there is keyed like one named by its path.
+  const programs: Array<string> = []
+  for (const name of programWords(strings)) {
+    const file = name.includes("/") ? resolved(t, name, cwd) : onPath(name, env.PATH ?? envUntraced.PATH, cwd)
+    if (file === undefined) continue
+    programs.push(file)
+    t.noteRan(file)
+  }
+  // Where a Python process looks for modules first: the PYTHONPATH it gets, and one a shell
+  // command line sets (`PYTHONPATH=src python3 …`).
   const pythonPath: Array<string> = []
   const notePythonPath = (value: unknown): void => {
     if (typeof value !== "string") return
@@ -260,12 +273,14 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
         t.pythonPath.add(folder)
       }
   }
-  const python = words.some((w) => typeof w === "string" && /(?:^|[\s\\/])python[\d.]*(?:\s|$)|\.py\b/.test(w))
+  // A Python script run as the program is one by its `#!` line too (`bin/filter_reads`).
+  const pythonProgram = programs.find(isPythonScript)
+  const python = pythonProgram !== undefined || strings.some((w) => /(?:^|[\s\\/])python[\d.]*(?:\s|$)|\.py\b/.test(w))
   if (python) {
-    notePythonPath(typeof env === "object" && env !== null ? field(env, "PYTHONPATH") : process.env.PYTHONPATH)
+    // This one's read as the body's (a key of its run, as the body reading it would be).
+    notePythonPath(ownEnv === undefined ? process.env.PYTHONPATH : ownEnv.PYTHONPATH)
     // And where its interpreter imports a project's code from besides: editable installs (tracker/pythonSite.ts).
-    const launch = pythonLaunchOf(words.flatMap((w) => (typeof w === "string" ? w.split(/\s+/) : [])), cwd)
-    for (const folder of pythonImportFolders(launch, typeof env === "object" && env !== null ? (env as NodeJS.ProcessEnv) : envUntraced)) {
+    for (const folder of pythonImportFolders(pythonLaunchOf(strings.flatMap((w) => w.split(/\s+/)), cwd, pythonProgram), env)) {
       pythonPath.push(folder)
       t.pythonPath.add(folder)
     }

@@ -16,6 +16,7 @@
  */
 import * as path from "node:path"
 import { isFileUntraced as isFile, textUntraced } from "../storage/ownWork.js"
+import { isPythonScript } from "./pythonSite.js"
 
 /** At most this many modules are followed from one script (a project's, not a vendored tree's). */
 const MAX_MODULES = 500
@@ -99,10 +100,10 @@ const rootsOf = (script: string): ReadonlyArray<string> => {
 /**
  * The local modules the Python script `script` imports, directly or through each other, found
  * from its folder and the folders of `pythonPath` (its `PYTHONPATH`, absolute); none for a file
- * that is not a `.py` script.
+ * that is not a Python script (`.py`, or a `#!` line naming Python).
  */
 export const pythonImportsOf = (script: string, pythonPath: ReadonlyArray<string> = []): ReadonlyArray<string> =>
-  script.endsWith(".py") ? followed([], [...new Set([...rootsOf(script), ...pythonPath])], script) : []
+  isPythonScript(script) ? followed([], [...new Set([...rootsOf(script), ...pythonPath])], script) : []
 
 /**
  * The local modules Python code given on a command line imports (`python3 -c "from mylib import

@@ -115,11 +115,12 @@ const LAUNCHERS = new Set(["uv", "poetry", "pdm", "hatch", "pipenv", "rye", "pix
 const SHELL_OPERATOR = /^(?:&&|\|\||;|\||&)$|[;&|]$/
 
 /**
- * The Python a command's words start, run in `cwd`: the interpreter they name, through the
+ * The Python a command's words start, run in `folder`: the interpreter they name, through the
  * launcher that runs it (`uv run python train.py`, `conda run -n env python …`), else the one a
- * script run as a program names in its `#!` line (`./train.py`), else `python3`.
+ * script run as a program names in its `#!` line (`./train.py`, or `program`: the command's
+ * program where it was found), else `python3`.
  */
-export const pythonLaunchOf = (words: ReadonlyArray<string>, folder: string): PythonLaunch => {
+export const pythonLaunchOf = (words: ReadonlyArray<string>, folder: string, program?: string): PythonLaunch => {
   const cwd = path.resolve(folder)
   const at = words.findIndex((w) => PYTHON_PROGRAM.test(w))
   if (at >= 0) {
@@ -127,7 +128,7 @@ export const pythonLaunchOf = (words: ReadonlyArray<string>, folder: string): Py
       if (words[j] === "run" && LAUNCHERS.has(path.basename(words[j - 1]!))) return { argv: words.slice(j - 1, at + 1), cwd }
     return { argv: [asProgram(words[at]!, cwd)], cwd }
   }
-  const script = words.find((w) => w.endsWith(".py"))
+  const script = program ?? words.find((w) => w.endsWith(".py"))
   const named = script === undefined ? undefined : shebangPython(path.resolve(cwd, script))
   return { argv: [named === undefined ? "python3" : asProgram(named, cwd)], cwd }
 }
@@ -160,3 +161,6 @@ export const shebangPython = (script: string): string | undefined => {
   const program = /(?:^|\/)env$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : words[0]
   return program !== undefined && PYTHON_PROGRAM.test(program) ? program : undefined
 }
+
+/** Whether `file` is a Python script: a `.py` file, or one without an extension whose `#!` line names Python (`bin/filter_reads`). */
+export const isPythonScript = (file: string): boolean => file.endsWith(".py") || (path.extname(file) === "" && shebangPython(file) !== undefined)

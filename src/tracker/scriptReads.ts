@@ -3,7 +3,8 @@
  * command line `sh scripts/run.sh data/s1.csv` names `run.sh`, but `run.sh` calls
  * `python3 "$DIR/score.py"`, which imports `helpers.py`; an edit of either ran the old result back.
  *
- * - A Python script: the project modules it imports (tracker/pythonImports.ts).
+ * - A Python script (`.py`, or a `#!` line naming Python): the project modules it imports
+ *   (tracker/pythonImports.ts).
  * - A shell script (`.sh`, `.bash`, or a `sh`/`bash` first line): the words of its text that may
  *   name files (`scripts/score.py`, `"$DIR/lib.sh"`, `config.yaml`) and name a regular file now,
  *   from the script's folder, the first script's or the working directory; a word after a
@@ -21,6 +22,7 @@ import * as path from "node:path"
 import { isFileUntraced as isFile, statUntraced, textUntraced as textOf } from "../storage/ownWork.js"
 import { looksLikePath } from "./pathLike.js"
 import { pythonImportsOf } from "./pythonImports.js"
+import { isPythonScript } from "./pythonSite.js"
 
 /** A file a script reads by a name in its text: a Python module it imports, or a file a shell script names. */
 export interface ScriptRead {
@@ -81,7 +83,7 @@ export const scriptReadsOf = (script: string, pythonPath: ReadonlyArray<string> 
   const out = new Map<string, ScriptRead>()
   const queue = [script]
   for (let file = queue.shift(); file !== undefined && out.size < MAX_FILES; file = queue.shift()) {
-    if (file.endsWith(".py")) {
+    if (isPythonScript(file)) {
       for (const module of pythonImportsOf(file, pythonPath)) if (!out.has(module) && module !== script) out.set(module, { file: module, imported: true })
       continue
     }

@@ -514,6 +514,35 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     }
   })
 
+  it("a project's script run by name from a folder on the PATH (`filter_reads`, Python by its #! line) is checked on a hit with the modules it imports; an unrelated file is not", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "bin/filter_reads": "#!/usr/bin/env python3\nimport sys\nfrom helpers import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR)\n",
+      "bin/helpers.py": "FACTOR = 2\n",
+      "bin/unrelated.py": "X = 1\n"
+    })
+    chmodSync(path.join(dir, "bin", "filter_reads"), 0o755)
+    const env = { ...process.env, PATH: [path.join(dir, "bin"), process.env.PATH].join(path.delimiter) }
+    const args = step("path-args", (input: string) => Effect.sync(() => Number(execFileSync("filter_reads", [input], { env, encoding: "utf8" }))))
+    const shell = step("path-shell", (input: string) => Effect.sync(() => Number(execSync(`LC_ALL=C filter_reads ${input} | cat`, { env, encoding: "utf8" }))))
+    const f = flow("path-flow", () => Effect.all([args(path.join(dir, "in.txt")), shell(path.join(dir, "in.txt"))]))
+    expect(await i.run(f())).toEqual([4, 4])
+    samples(i, { "bin/unrelated.py": "X = 2\n" })
+    expect(await i.run(f())).toEqual([4, 4])
+    samples(i, { "bin/helpers.py": "FACTOR = 3\n" })
+    expect(await i.run(f())).toEqual([6, 6])
+    samples(i, { "bin/filter_reads": "#!/usr/bin/env python3\nimport sys\nfrom helpers import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR + 1)\n" })
+    expect(await i.run(f())).toEqual([7, 7])
+    for (const name of ["path-args", "path-shell"]) {
+      const runs = await i.run(runsNamed(name))
+      expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
+      const why = (k: number) => i.run(Run.why(runs[k]!.uid)).then((w) => w.message)
+      expect(await why(2)).toContain(`the file '${path.join(dir, "bin", "helpers.py")}' imported by a script its body ran changed`)
+      expect(await why(3)).toContain(`the file '${path.join(dir, "bin", "filter_reads")}' named by a command its body ran changed`)
+    }
+  })
+
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
     const i = await instance()
     const dir = samples(i, {
