@@ -17,30 +17,42 @@ const OPERATOR = /^(?:&&|\|\||;|\||&|\(|\)|\{|\}|!|then|do|else|elif|\$\(|`)$/
 /** Words that run the word after them as the program (`env FOO=1 tool`, `nohup tool`, `time tool`). */
 const PREFIXES = new Set(["env", "exec", "nohup", "time", "nice", "command", "xargs"])
 
+/** Shells whose `-c` argument is a command line. */
+const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh"])
+
 /**
- * The program words of a command: the first word of an argument list, and in a shell line the
- * first word of each of its commands (after `&&`, `;`, `|`, `$(`, …), past variable assignments
- * (`LC_ALL=C sort`) and prefix commands (`env`, `nohup`, `time`).
+ * The program words of a command (`words`: an argument list, or one shell line as `exec` takes
+ * it): the first word of an argument list, and in a shell line, the one `exec` takes or the one a
+ * shell gets with `-c`, the first word of each of its commands (after `&&`, `;`, `|`, `$(`, …),
+ * past variable assignments (`LC_ALL=C sort`) and prefix commands (`env`, `nohup`, `time`).
  */
 export const programWords = (words: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const [first] = words
+  if (first === undefined) return []
+  if (words.length === 1 && /\s/.test(first)) return lineProgramWords(first)
+  const found = new Set([first])
+  if (SHELLS.has(path.basename(first)))
+    for (let k = 1; k < words.length - 1; k++) if (/^-\w*c\w*$/.test(words[k]!)) for (const word of lineProgramWords(words[k + 1]!)) found.add(word)
+  return [...found]
+}
+
+/** The first word of each command of the shell line `line`. */
+const lineProgramWords = (line: string): ReadonlyArray<string> => {
   const found = new Set<string>()
-  if (words[0] !== undefined && !/\s/.test(words[0])) found.add(words[0])
-  for (const line of words.filter((w) => /\s/.test(w))) {
-    // Operators glued to words (`a;b`, `$(tool`, `x|y`) split off as words of their own.
-    const tokens = line.split(/(&&|\|\||[;|&()`{}]|\$\()|\s+/).filter((t): t is string => t !== undefined && t !== "")
-    let start = true
-    for (const raw of tokens) {
-      const token = raw.replace(/^(["'])(.*)\1$/, "$2")
-      if (OPERATOR.test(token)) {
-        start = true
-        continue
-      }
-      if (!start) continue
-      // `NAME=value` before a command, a prefix command or its options: the command is further on.
-      if (/^\w+=/.test(token) || PREFIXES.has(token) || token.startsWith("-")) continue
-      found.add(token)
-      start = false
+  // Operators glued to words (`a;b`, `$(tool`, `x|y`) split off as words of their own.
+  const tokens = line.split(/(&&|\|\||[;|&()`{}]|\$\()|\s+/).filter((t): t is string => t !== undefined && t !== "")
+  let start = true
+  for (const raw of tokens) {
+    const token = raw.replace(/^(["'])(.*)\1$/, "$2")
+    if (OPERATOR.test(token)) {
+      start = true
+      continue
     }
+    if (!start) continue
+    // `NAME=value` before a command, a prefix command or its options: the command is further on.
+    if (/^\w+=/.test(token) || PREFIXES.has(token) || token.startsWith("-")) continue
+    found.add(token)
+    start = false
   }
   return [...found]
 }

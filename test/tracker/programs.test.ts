@@ -9,13 +9,17 @@ import { fileTrees } from "../support/tree.js"
 
 const project = fileTrees("lamina-programs-")
 
-it("takes the first word of an argument list, and of each command of a shell line, past assignments and prefix commands", () => {
+it("takes the first word of an argument list, and of each command of a shell line (exec's, or a shell's -c), past assignments and prefix commands", () => {
   expect(programWords(["filter_reads", "in.fq", "out.fq"])).toEqual(["filter_reads"])
-  expect(programWords(["sh", "-c", "LC_ALL=C sort in.txt | uniq -c && env FOO=1 nohup count_kmers x; (cd out && gzip -9 y)"])).toEqual(
-    ["sh", "sort", "uniq", "count_kmers", "cd", "gzip"]
+  expect(programWords(["/bin/sh", "-c", "LC_ALL=C sort in.txt | uniq -c && env FOO=1 nohup count_kmers x; (cd out && gzip -9 y)"])).toEqual(
+    ["/bin/sh", "sort", "uniq", "count_kmers", "cd", "gzip"]
   )
+  expect(programWords(["bash", "-ec", "tool a"])).toEqual(["bash", "tool"])
   expect(programWords(["samtools view x.bam|head -n 2;echo $(wc -l y)"])).toEqual(["samtools", "head", "echo", "wc"])
   expect(programWords(["'./run.sh' a b"])).toEqual(["./run.sh"])
+  // Another program's arguments are not command lines, whatever they hold.
+  expect(programWords(["python3", "-c", "import sys; print(sys.argv)"])).toEqual(["python3"])
+  expect(programWords([])).toEqual([])
 })
 
 it("finds a program on the PATH as the system does: the first folder holding an executable file of that name; relative entries from the working directory", () => {
