@@ -52,8 +52,8 @@ for s in sites:
 print(json.dumps(found))
 `
 
-/** What the interpreter's module search depends on, besides the interpreter: the variables that move it. */
-const SEARCH_VARIABLES = ["PATH", "PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "VIRTUAL_ENV"] as const
+/** What the interpreter's module search depends on, besides the interpreter: the variables that move it (and that pick a launcher's environment). */
+const SEARCH_VARIABLES = ["PATH", "PYTHONHOME", "PYTHONPATH", "PYTHONUSERBASE", "PYTHONNOUSERSITE", "PYTHONSAFEPATH", "VIRTUAL_ENV", "CONDA_PREFIX", "UV_PROJECT_ENVIRONMENT"] as const
 
 const known = new Map<string, ReadonlyArray<string>>()
 
