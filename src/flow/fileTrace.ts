@@ -238,11 +238,12 @@ const noteListed: Note = (t, [p, options]) => {
 }
 
 /**
- * The words of a command line that may name files: its program (`./run.sh`), a script given to
- * one (`scripts/train.py`) and its data (`data/s1.csv`, `--input=data/s1.csv`), resolved
- * against the command's `cwd`, and for a Python command the folders of its `PYTHONPATH` and of
- * its interpreter's editable installs (where a module run with `-m` is also looked for). Which of
- * them are files is decided when the run ends.
+ * The words of a command line that may name files: its program (`./run.sh`, or one named without
+ * a folder as found on its `PATH`), a script given to one (`scripts/train.py`) and its data
+ * (`data/s1.csv`, `--input=data/s1.csv`), resolved against the command's `cwd`; for a Python
+ * command the folders of its `PYTHONPATH` and of its interpreter's editable installs (where a
+ * module run with `-m` is also looked for), and the modules `-c` code imports. Which of them are
+ * files is decided when the run ends.
  */
 const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unknown): void => {
   const field = (holder: unknown, name: string): unknown => (typeof holder === "object" && holder !== null ? Reflect.get(holder, name) : undefined)
