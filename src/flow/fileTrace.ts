@@ -317,8 +317,10 @@ const noteCommand = (t: FileTrace, words: ReadonlyArray<unknown>, options: unkno
 
 /** `spawn(command, args?, options?)`, `execFile` and `fork` alike. */
 const noteSpawned: Note = (t, [command, args, options]) => {
-  if (Array.isArray(args)) noteCommand(t, [command, ...args], options)
-  else noteCommand(t, [command], args)
+  const [words, given] = Array.isArray(args) ? [[command, ...args], options] : [[command], args]
+  // With `shell: true` the words are one shell line, as `exec` takes it.
+  const shell = typeof given === "object" && given !== null && Boolean(Reflect.get(given, "shell"))
+  noteCommand(t, shell ? [words.filter((w) => typeof w === "string").join(" ")] : words, given)
 }
 
 /** `exec(command, options?)`: a shell's command line. */

@@ -526,15 +526,17 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     const env = { ...process.env, PATH: [path.join(dir, "bin"), process.env.PATH].join(path.delimiter) }
     const args = step("path-args", (input: string) => Effect.sync(() => Number(execFileSync("filter_reads", [input], { env, encoding: "utf8" }))))
     const shell = step("path-shell", (input: string) => Effect.sync(() => Number(execSync(`LC_ALL=C filter_reads ${input} | cat`, { env, encoding: "utf8" }))))
-    const f = flow("path-flow", () => Effect.all([args(path.join(dir, "in.txt")), shell(path.join(dir, "in.txt"))]))
-    expect(await i.run(f())).toEqual([4, 4])
+    // `shell: true`: the command and its arguments are one shell line.
+    const shellOption = step("path-shell-option", (input: string) => Effect.sync(() => Number(execFileSync("true && filter_reads", [input], { env, encoding: "utf8", shell: true }))))
+    const f = flow("path-flow", () => Effect.all([args(path.join(dir, "in.txt")), shell(path.join(dir, "in.txt")), shellOption(path.join(dir, "in.txt"))]))
+    expect(await i.run(f())).toEqual([4, 4, 4])
     samples(i, { "bin/unrelated.py": "X = 2\n" })
-    expect(await i.run(f())).toEqual([4, 4])
+    expect(await i.run(f())).toEqual([4, 4, 4])
     samples(i, { "bin/helpers.py": "FACTOR = 3\n" })
-    expect(await i.run(f())).toEqual([6, 6])
+    expect(await i.run(f())).toEqual([6, 6, 6])
     samples(i, { "bin/filter_reads": "#!/usr/bin/env python3\nimport sys\nfrom helpers import FACTOR\nprint(len(open(sys.argv[1]).read().split(',')) * FACTOR + 1)\n" })
-    expect(await i.run(f())).toEqual([7, 7])
-    for (const name of ["path-args", "path-shell"]) {
+    expect(await i.run(f())).toEqual([7, 7, 7])
+    for (const name of ["path-args", "path-shell", "path-shell-option"]) {
       const runs = await i.run(runsNamed(name))
       expect(runs.map((r) => r._status_code)).toEqual([0, 3, 0, 0])
       const why = (k: number) => i.run(Run.why(runs[k]!.uid)).then((w) => w.message)
