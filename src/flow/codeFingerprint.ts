@@ -20,7 +20,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { existsUntraced, readdirUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
+import { existsUntraced, firstLineUntraced, readdirUntraced, readFileUntraced, statUntraced } from "../storage/ownWork.js"
 import * as path from "node:path"
 import { parse } from "es-module-lexer"
 import { hashBytes, hashString } from "../storage/hash.js"
@@ -74,6 +74,12 @@ export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<s
   return [...out]
 }
 
+/** A `#!` line that runs Node (`#!/usr/bin/env node`, `#!/usr/local/bin/node --flag`). */
+const NODE_LINE = /^#!\S*(?:\/env(?:\s+-\S+)*\s+|\/)node(?:\s|$)/
+
+/** Whether `file` is JavaScript or TypeScript: by its extension, or without one (`bin/count`) by a `#!` line that runs Node. */
+export const isNodeCode = (file: string): boolean => CODE.test(file) || (path.extname(file) === "" && NODE_LINE.test(firstLineUntraced(file)))
+
 const scan = (file: string): Scanned | undefined => {
   const stat = statUntraced(file)
   if (stat === undefined) return undefined
@@ -83,7 +89,8 @@ const scan = (file: string): Scanned | undefined => {
   const local: Array<string> = []
   const missing: Array<string> = []
   const packages: Array<string> = []
-  for (const spec of CODE.test(file) ? runtimeSpecifiers(bytes.toString("utf8"), file) : [])
+  const code = CODE.test(file) || (path.extname(file) === "" && NODE_LINE.test(bytes.subarray(0, 256).toString("utf8")))
+  for (const spec of code ? runtimeSpecifiers(bytes.toString("utf8"), file) : [])
     for (const t of targetsOf(file, spec)) {
       if ("package" in t) packages.push(t.package)
       else if (t.file === undefined) missing.push(t.wanted)

@@ -16,8 +16,8 @@ import { recheckedOf, type CacheParts, type LoadedInput, type Rechecked } from "
 import { encodeResult, Unencodable, type Json } from "../tracker/canonical.js"
 import { filesOf, tracedFiles, type KeyFile } from "../tracker/fileParams.js"
 import { type ScriptRead, scriptReadsOf } from "../tracker/scriptReads.js"
-import { reachedFiles } from "./codeFingerprint.js"
-import { CODE, inNodeModules } from "./specifiers.js"
+import { isNodeCode, reachedFiles } from "./codeFingerprint.js"
+import { inNodeModules } from "./specifiers.js"
 import { ObjectStore } from "../storage/ObjectStore.js"
 import { describeFailure, encodeRunError, type FlowFailed, StepFailed } from "./errors.js"
 import { takesRechecks, type RunState } from "./runState.js"
@@ -40,11 +40,12 @@ const NOT_INPUTS = /^\/(?:proc|sys|dev)\/|[\\/]node_modules[\\/]/
 
 /**
  * What a script a body ran reads by names in its text (tracker/scriptReads.ts), and for a Node
- * script (`node scripts/score.mjs`), the project modules it imports, as the code fingerprint
- * follows a step's own (a helper it imports, edited, ran the old result back).
+ * script (`node scripts/score.mjs`, or `bin/score` with a `#!` line running node), the project
+ * modules it imports, as the code fingerprint follows a step's own (a helper it imports, edited,
+ * ran the old result back).
  */
 const scriptReads = (script: string, pythonPath: ReadonlyArray<string>): ReadonlyArray<ScriptRead> =>
-  CODE.test(script) && !inNodeModules(script)
+  isNodeCode(script) && !inNodeModules(script)
     ? reachedFiles(script).flatMap((file) => (file === script ? [] : [{ file, imported: true }]))
     : scriptReadsOf(script, pythonPath)
 

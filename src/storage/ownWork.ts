@@ -58,6 +58,21 @@ export const textUntraced = (file: string): string | undefined => {
   }
 }
 
+/** The first line of `file` (of its first 256 bytes: a `#!` line), "" when it cannot be read; not traced. */
+export const firstLineUntraced = (file: string): string =>
+  untraced(() => {
+    let fd: number | undefined
+    try {
+      fd = fs.openSync(file, "r")
+      const head = Buffer.alloc(256)
+      return head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString("utf8").split("\n", 1)[0]!
+    } catch {
+      return ""
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd)
+    }
+  })
+
 /** The names in the folder `dir` (`fs.readdirSync`), not traced. */
 export const readdirUntraced = (dir: string): Array<string> => untraced(() => fs.readdirSync(dir))
 

@@ -15,9 +15,8 @@
  * @module
  */
 import { execFileSync } from "node:child_process"
-import { closeSync, openSync, readSync } from "node:fs"
 import * as path from "node:path"
-import { untraced } from "../storage/ownWork.js"
+import { firstLineUntraced, untraced } from "../storage/ownWork.js"
 
 /** Prints, as JSON, the folders `sys.path` holds besides the standard library and site-packages, and those the editable finders map packages into. */
 const PROBE = `
@@ -143,18 +142,7 @@ const asProgram = (word: string, cwd: string): string => (word.includes(path.sep
  * interpreter sees its own editable installs, which the `python3` on the `PATH` does not.
  */
 export const shebangPython = (script: string): string | undefined => {
-  const first = untraced(() => {
-    let fd: number | undefined
-    try {
-      fd = openSync(script, "r")
-      const head = Buffer.alloc(256)
-      return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString("utf8").split("\n", 1)[0]!
-    } catch {
-      return ""
-    } finally {
-      if (fd !== undefined) closeSync(fd)
-    }
-  })
+  const first = firstLineUntraced(script)
   if (!first.startsWith("#!")) return undefined
   const words = first.slice(2).trim().split(/\s+/)
   // `env` runs the first word after its own options (`-S`, `-i`, `NAME=value` settings).

@@ -545,6 +545,29 @@ console.log(JSON.stringify(await Effect.runPromise(Effect.provide(all("data"), L
     }
   })
 
+  it("a Node script without an extension, run by name from a folder on the PATH (`#!/usr/bin/env node`), is checked on a hit with the modules it imports", async () => {
+    const i = await instance()
+    const dir = samples(i, {
+      "in.txt": "1,2",
+      "bin/count": `#!/usr/bin/env node\nimport { readFileSync } from "node:fs"\nimport { FACTOR } from "./lib/factor.mjs"\nprocess.stdout.write(String(FACTOR * readFileSync(process.argv[2], "utf8").split(",").length))\n`,
+      "bin/package.json": `{ "type": "module" }\n`,
+      "bin/lib/factor.mjs": "export const FACTOR = 2\n",
+      "bin/lib/unused.mjs": "export const X = 1\n"
+    })
+    chmodSync(path.join(dir, "bin", "count"), 0o755)
+    const env = { ...process.env, PATH: [path.join(dir, "bin"), path.dirname(process.execPath), process.env.PATH].join(path.delimiter) }
+    const count = step("bin-count", (input: string) => Effect.sync(() => Number(execFileSync("count", [input], { env, encoding: "utf8" }))))
+    const f = flow("bin-count-flow", () => count(path.join(dir, "in.txt")))
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "bin/lib/unused.mjs": "export const X = 2\n" })
+    expect(await i.run(f())).toBe(4)
+    samples(i, { "bin/lib/factor.mjs": "export const FACTOR = 3\n" })
+    expect(await i.run(f())).toBe(6)
+    const { statuses, why } = await history(i, "bin-count")
+    expect(statuses).toEqual([0, 3, 0])
+    expect(why).toContain(`the file '${path.join(dir, "bin", "lib", "factor.mjs")}' imported by a script its body ran changed`)
+  })
+
   it("a Node script's own modules (imported two deep) are checked on a hit: an edited one is a miss, an unrelated one is not", async () => {
     const i = await instance()
     const dir = samples(i, {
