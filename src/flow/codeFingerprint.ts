@@ -25,6 +25,7 @@ import * as path from "node:path"
 import { parse } from "es-module-lexer"
 import { hashBytes, hashString } from "../storage/hash.js"
 import { canonicalJson } from "../tracker/canonical.js"
+import { shebangProgram } from "../tracker/programs.js"
 import { projectRootOf } from "./projectRoot.js"
 import { CODE, inNodeModules, linkedPackageDir, packageEntryFiles, targetsOf } from "./specifiers.js"
 
@@ -74,11 +75,15 @@ export const runtimeSpecifiers = (source: string, file: string): ReadonlyArray<s
   return [...out]
 }
 
-/** A `#!` line that runs Node (`#!/usr/bin/env node`, `#!/usr/local/bin/node --flag`). */
-const NODE_LINE = /^#!\S*(?:\/env(?:\s+-\S+)*\s+|\/)node(?:\s|$)/
+/**
+ * Whether `file` is JavaScript or TypeScript: by its extension, or without one (`bin/count`) by a
+ * `#!` line that runs Node (`#!/usr/bin/env node`); `firstLine` reads that line when needed.
+ */
+const runsNode = (file: string, firstLine: () => string): boolean =>
+  CODE.test(file) || (path.extname(file) === "" && path.basename(shebangProgram(firstLine()) ?? "") === "node")
 
-/** Whether `file` is JavaScript or TypeScript: by its extension, or without one (`bin/count`) by a `#!` line that runs Node. */
-export const isNodeCode = (file: string): boolean => CODE.test(file) || (path.extname(file) === "" && NODE_LINE.test(firstLineUntraced(file)))
+/** Whether `file` is JavaScript or TypeScript (`runsNode`), its `#!` line read from disk. */
+export const isNodeCode = (file: string): boolean => runsNode(file, () => firstLineUntraced(file))
 
 const scan = (file: string): Scanned | undefined => {
   const stat = statUntraced(file)
@@ -89,7 +94,7 @@ const scan = (file: string): Scanned | undefined => {
   const local: Array<string> = []
   const missing: Array<string> = []
   const packages: Array<string> = []
-  const code = CODE.test(file) || (path.extname(file) === "" && NODE_LINE.test(bytes.subarray(0, 256).toString("utf8")))
+  const code = runsNode(file, () => bytes.subarray(0, 256).toString("utf8").split("\n", 1)[0]!)
   for (const spec of code ? runtimeSpecifiers(bytes.toString("utf8"), file) : [])
     for (const t of targetsOf(file, spec)) {
       if ("package" in t) packages.push(t.package)

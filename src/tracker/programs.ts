@@ -14,6 +14,9 @@ import { statUntraced } from "../storage/ownWork.js"
 /** Words that join or group the commands of a shell line: the word after one starts a command. */
 const OPERATOR = /^(?:&&|\|\||;|\||&|\(|\)|\{|\}|!|then|do|else|elif|\$\(|`)$/
 
+/** Whether `word` (a command line split at its spaces) ends a command of a shell line: an operator, or a word with one glued to its end (`build;`). */
+export const endsCommand = (word: string): boolean => OPERATOR.test(word) || /[;&|]$/.test(word)
+
 /** Words that run the word after them as the program (`env FOO=1 tool`, `nohup tool`, `time tool`). */
 const PREFIXES = new Set(["env", "exec", "nohup", "time", "nice", "command", "xargs"])
 
@@ -70,4 +73,15 @@ export const onPath = (name: string, searchPath: string | undefined, cwd: string
     if (stat?.isFile() === true && (stat.mode & 0o111) !== 0) return file
   }
   return undefined
+}
+
+/**
+ * The program a `#!` line runs (`#!/usr/bin/python3` → `/usr/bin/python3`; through `env`, the
+ * first word after its options and settings: `#!/usr/bin/env -S PYTHONUNBUFFERED=1 python3 -u`
+ * → `python3`), or undefined for a line that is none.
+ */
+export const shebangProgram = (line: string): string | undefined => {
+  if (!line.startsWith("#!")) return undefined
+  const words = line.slice(2).trim().split(/\s+/)
+  return /(?:^|\/)env$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : words[0] || undefined
 }

@@ -17,6 +17,7 @@
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { firstLineUntraced, untraced } from "../storage/ownWork.js"
+import { endsCommand, shebangProgram } from "./programs.js"
 
 /** Prints, as JSON, the folders `sys.path` holds besides the standard library and site-packages, and those the editable finders map packages into. */
 const PROBE = `
@@ -110,9 +111,6 @@ const PYTHON_PROGRAM = /(?:^|[\\/])python[\d.]*$/
 /** Tools whose `run` starts a command in a project's or a named environment. */
 const LAUNCHERS = new Set(["uv", "poetry", "pdm", "hatch", "pipenv", "rye", "pixi", "conda", "mamba", "micromamba"])
 
-/** Words that end one command of a shell line and start the next. */
-const SHELL_OPERATOR = /^(?:&&|\|\||;|\||&)$|[;&|]$/
-
 /**
  * The Python a command's words start, run in `folder`: the interpreter they name, through the
  * launcher that runs it (`uv run python train.py`, `conda run -n env python …`), else the one a
@@ -123,7 +121,7 @@ export const pythonLaunchOf = (words: ReadonlyArray<string>, folder: string, pro
   const cwd = path.resolve(folder)
   const at = words.findIndex((w) => PYTHON_PROGRAM.test(w))
   if (at >= 0) {
-    for (let j = at - 1; j >= 1 && !SHELL_OPERATOR.test(words[j]!); j--)
+    for (let j = at - 1; j >= 1 && !endsCommand(words[j]!); j--)
       if (words[j] === "run" && LAUNCHERS.has(path.basename(words[j - 1]!))) return { argv: words.slice(j - 1, at + 1), cwd }
     return { argv: [asProgram(words[at]!, cwd)], cwd }
   }
@@ -142,11 +140,7 @@ const asProgram = (word: string, cwd: string): string => (word.includes(path.sep
  * interpreter sees its own editable installs, which the `python3` on the `PATH` does not.
  */
 export const shebangPython = (script: string): string | undefined => {
-  const first = firstLineUntraced(script)
-  if (!first.startsWith("#!")) return undefined
-  const words = first.slice(2).trim().split(/\s+/)
-  // `env` runs the first word after its own options (`-S`, `-i`, `NAME=value` settings).
-  const program = /(?:^|\/)env$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-") && !w.includes("=")) : words[0]
+  const program = shebangProgram(firstLineUntraced(script))
   return program !== undefined && PYTHON_PROGRAM.test(program) ? program : undefined
 }
 
